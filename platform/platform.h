@@ -1,0 +1,123 @@
+/*
+ * The platform interface: the only header kernel/ includes from platform/.
+ *
+ * A platform runs application code for the Sentry. It knows address spaces (ranges of
+ * the memory file mapped at application addresses) and execution contexts (one per
+ * application thread, bound to the Sentry host thread that created it), and nothing of
+ * tasks, VMAs or signals. After gVisor's pkg/sentry/platform: "switch" runs a context's
+ * registers in an address space until the next syscall, fault or interrupt.
+ *
+ * Threading rules, which every implementation keeps and every caller obeys:
+ *  - plat_as_new() and plat_ctx_new() bind what they create to the calling host thread;
+ *    plat_ctx_switch(), plat_as_map()/unmap()/protect() and the fpstate calls are made
+ *    only from a thread that owns a context in that address space (ptrace: the tracer).
+ *  - plat_ctx_interrupt() may be called from any thread at any time.
+ *
+ * Errors are 0 or -errno.
+ */
+#ifndef SBX_PLATFORM_H
+#define SBX_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct platform;
+struct plat_as;
+struct plat_ctx;
+
+/* General registers, in the layout of the x86_64 user_regs_struct. */
+struct plat_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	uint64_t rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+	uint64_t fs_base, gs_base, ds, es, fs, gs;
+};
+
+enum plat_event_kind {
+	PLAT_EV_SYSCALL = 1,   /* a 64-bit syscall: number in orig_rax, rip past the insn */
+	PLAT_EV_SYSCALL32,     /* int $0x80 or another 32-bit entry: the kernel says ENOSYS */
+	PLAT_EV_FAULT,         /* a synchronous fault: signo/code/addr as Linux would set */
+	PLAT_EV_CPUID,         /* a cpuid instruction at rip (CPUID faulting): emulate it */
+	PLAT_EV_INTERRUPT,     /* plat_ctx_interrupt() was called; registers are current */
+	PLAT_EV_DEAD,          /* the context can no longer run (host process gone) */
+};
+
+struct plat_event {
+	enum plat_event_kind kind;
+	int signo;             /* PLAT_EV_FAULT: SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
+	int code;              /* si_code: SEGV_MAPERR, SEGV_ACCERR, FPE_INTDIV, SI_KERNEL... */
+	uint64_t addr;         /* si_addr */
+	uint64_t trapno;       /* x86 vector where known, else 0 */
+	uint64_t err;          /* x86 error code where known, else 0 */
+};
+
+/* Memory protections for plat_as_map/protect: PROT_READ|PROT_WRITE|PROT_EXEC. */
+
+struct plat_ops {
+	const char *name;
+	int (*as_new)(struct platform *p, struct plat_as **out);
+	void (*as_destroy)(struct plat_as *as);
+	int (*as_map)(struct plat_as *as, uint64_t addr, uint64_t len, int prot,
+		      uint64_t file_off);
+	int (*as_unmap)(struct plat_as *as, uint64_t addr, uint64_t len);
+	int (*as_protect)(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
+	int (*ctx_new)(struct platform *p, struct plat_as *as, struct plat_ctx **out);
+	void (*ctx_destroy)(struct plat_ctx *ctx);
+	int (*ctx_switch)(struct plat_ctx *ctx, struct plat_regs *regs,
+			  struct plat_event *ev);
+	void (*ctx_interrupt)(struct plat_ctx *ctx);
+	int (*ctx_get_fpstate)(struct plat_ctx *ctx, void *buf, size_t len);
+	int (*ctx_set_fpstate)(struct plat_ctx *ctx, const void *buf, size_t len);
+	void (*destroy)(struct platform *p);
+};
+
+/* Fields every platform shares; implementations embed this first. */
+struct platform {
+	const struct plat_ops *ops;
+	int memfd;                 /* the memory file, borrowed from the kernel */
+	uint64_t max_user_addr;    /* application mappings lie below this */
+	size_t fpstate_size;       /* bytes of the xsave area plat_ctx_*_fpstate move */
+	uint64_t xsave_features;   /* XCR0: state components present in that area */
+};
+
+/*
+ * Opens platform @name ("ptrace" or "kvm") over memory file @memfd. Must be called
+ * before the Sentry starts any other thread (ptrace forks its template stub here).
+ */
+int plat_open(const char *name, int memfd, struct platform **out);
+
+/* Host syscalls the platform needs in the Sentry's seccomp allow-list. */
+int plat_seccomp_rules(const struct platform *p, void *scmp_filter_ctx);
+
+static inline int plat_as_new(struct platform *p, struct plat_as **out)
+{ return p->ops->as_new(p, out); }
+static inline void plat_as_destroy(struct platform *p, struct plat_as *as)
+{ p->ops->as_destroy(as); }
+static inline int plat_as_map(struct platform *p, struct plat_as *as, uint64_t addr,
+			      uint64_t len, int prot, uint64_t off)
+{ return p->ops->as_map(as, addr, len, prot, off); }
+static inline int plat_as_unmap(struct platform *p, struct plat_as *as, uint64_t addr,
+				uint64_t len)
+{ return p->ops->as_unmap(as, addr, len); }
+static inline int plat_as_protect(struct platform *p, struct plat_as *as, uint64_t addr,
+				  uint64_t len, int prot)
+{ return p->ops->as_protect(as, addr, len, prot); }
+static inline int plat_ctx_new(struct platform *p, struct plat_as *as,
+			       struct plat_ctx **out)
+{ return p->ops->ctx_new(p, as, out); }
+static inline void plat_ctx_destroy(struct platform *p, struct plat_ctx *ctx)
+{ p->ops->ctx_destroy(ctx); }
+static inline int plat_ctx_switch(struct platform *p, struct plat_ctx *ctx,
+				  struct plat_regs *regs, struct plat_event *ev)
+{ return p->ops->ctx_switch(ctx, regs, ev); }
+static inline void plat_ctx_interrupt(struct platform *p, struct plat_ctx *ctx)
+{ p->ops->ctx_interrupt(ctx); }
+static inline int plat_ctx_get_fpstate(struct platform *p, struct plat_ctx *ctx,
+				       void *buf, size_t len)
+{ return p->ops->ctx_get_fpstate(ctx, buf, len); }
+static inline int plat_ctx_set_fpstate(struct platform *p, struct plat_ctx *ctx,
+				       const void *buf, size_t len)
+{ return p->ops->ctx_set_fpstate(ctx, buf, len); }
+static inline void plat_destroy(struct platform *p) { p->ops->destroy(p); }
+
+#endif
