@@ -12,7 +12,15 @@ int cmd_run(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
 
-/* Print "sbx: <msg>" and exit 1 (or the given code); only for cli/. */
+/* Exit status of sbx itself when it fails (not the application's), as runc's 125. */
+#define SBX_EXIT_ERROR 125
+#define SBX_EXIT_USAGE 2
+
+/* Fixed descriptors between "sbx run" and the Sentry it starts. */
+#define BOOT_EXEC_FD 3          /* the program to run */
+#define BOOT_STATUS_FD 4        /* the Sentry reports "exit STATUS" or "error MSG" */
+
+/* Prints "sbx: <msg>" and exits with SBX_EXIT_ERROR; only for cli/. */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 #endif

@@ -1,0 +1,150 @@
+/*
+ * sbx boot: the Sentry process (internal; started by sbx run). Creates the memory
+ * file and the platform while still single-threaded, loads the program handed over
+ * as a descriptor into pid 1, runs it, and reports its exit status on the status fd.
+ * Terminal signals that reach the Sentry are passed to the sandbox's init as signals
+ * from outside, under init's rules.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "cli.h"
+#include "kernel.h"
+#include "memfile/memfile.h"
+#include "platform.h"
+#include "task/task.h"
+
+#define MEMFILE_SIZE (1ULL << 40)   /* address space for application memory, sparse */
+
+extern char **environ;
+
+static int status_fd = BOOT_STATUS_FD;
+
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(status_fd, buf, n) < 0) {
+		/* sbx run is gone; nobody to tell */
+	}
+}
+
+static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH };
+
+static void *forward_signals(void *arg)
+{
+	struct kernel *k = arg;
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&set, forwarded[i]);
+	for (;;) {
+		siginfo_t si;
+		struct l_siginfo info = { .code = L_SI_USER };
+
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		info.signo = si.si_signo;
+		sig_send(k->init, &info, false, true);
+	}
+	return NULL;
+}
+
+int cmd_boot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "platform", required_argument, NULL, 'p' },
+		{ "strace", no_argument, NULL, 's' },
+		{ 0 },
+	};
+	const char *platform = "ptrace";
+	const int stdio[3] = { 0, 1, 2 };
+	struct platform *plat;
+	struct memfile *mf;
+	struct kernel *k;
+	pthread_t fwd;
+	sigset_t set;
+	bool strace = false;
+	char why[256];
+	int c, err, ws;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			platform = optarg;
+			break;
+		case 's':
+			strace = true;
+			break;
+		default:
+			report("error boot: bad arguments");
+			return SBX_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		report("error boot: no program");
+		return SBX_EXIT_USAGE;
+	}
+
+	err = memfile_new(MEMFILE_SIZE, &mf);
+	if (err) {
+		report("error cannot create the memory file: %s", strerror(-err));
+		return SBX_EXIT_ERROR;
+	}
+	err = plat_open(platform, mf->fd, &plat);
+	if (err) {
+		report("error cannot start the %s platform: %s", platform, strerror(-err));
+		return SBX_EXIT_ERROR;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	err = kernel_new(plat, mf, &k);
+	if (err) {
+		report("error cannot create the kernel: %s", strerror(-err));
+		return SBX_EXIT_ERROR;
+	}
+	k->strace = strace;
+	err = kernel_create_init(k, BOOT_EXEC_FD, argv[optind], argv + optind, environ,
+				 stdio, why, sizeof(why));
+	if (err) {
+		report("error %s: %s", argv[optind], why);
+		return SBX_EXIT_ERROR;
+	}
+	close(BOOT_EXEC_FD);
+
+	/* Every thread but the forwarder blocks the terminal signals. */
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&set, forwarded[i]);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	err = kernel_start_task(k, k->init);
+	if (!err)
+		err = -pthread_create(&fwd, NULL, forward_signals, k);
+	if (err) {
+		report("error cannot start the first task: %s", strerror(-err));
+		return SBX_EXIT_ERROR;
+	}
+	ws = kernel_wait(k);
+	report("exit %d", ws);
+	_exit(0);
+}

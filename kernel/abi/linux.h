@@ -1,0 +1,154 @@
+/*
+ * Linux x86_64 ABI values and structures the Sentry speaks to applications, written
+ * out here rather than taken from host uapi headers where the two could disagree.
+ * Errno and syscall numbers come from the host's <errno.h> and <asm/unistd_64.h>,
+ * which are the guest ABI too (x86_64 only).
+ */
+#ifndef SBX_ABI_LINUX_H
+#define SBX_ABI_LINUX_H
+
+#include <asm/unistd_64.h>
+#include <errno.h>
+
+#include "base/types.h"
+
+/* Restart codes: never seen by applications; the dispatcher turns them into a restart
+ * or EINTR (kernel/syscalls/dispatch.c). */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+
+#define L_NSIG 64
+#define L_SIGSET_SIZE 8
+#define sigbit(sig) (1ULL << ((sig) - 1))
+
+/* struct sigaction as the kernel's rt_sigaction takes it. */
+struct l_sigaction {
+	u64 handler;
+	u64 flags;
+	u64 restorer;
+	u64 mask;
+};
+#define L_SIG_DFL 0
+#define L_SIG_IGN 1
+#define L_SA_SIGINFO 0x4
+#define L_SA_ONSTACK 0x08000000
+#define L_SA_RESTART 0x10000000
+#define L_SA_NODEFER 0x40000000
+#define L_SA_RESETHAND 0x80000000
+#define L_SA_RESTORER 0x04000000
+#define L_SA_NOCLDSTOP 0x1
+#define L_SA_NOCLDWAIT 0x2
+
+struct l_stack {
+	u64 ss_sp;
+	s32 ss_flags;
+	u32 pad;
+	u64 ss_size;
+};
+#define L_SS_ONSTACK 1
+#define L_SS_DISABLE 2
+#define L_SS_AUTODISARM (1U << 31)
+#define L_MINSIGSTKSZ 2048
+
+/* siginfo_t: 128 bytes; the union members the Sentry fills. */
+struct l_siginfo {
+	s32 signo;
+	s32 errno_;
+	s32 code;
+	s32 pad0;
+	union {
+		struct { s32 pid; u32 uid; } kill;
+		struct { u64 addr; u16 addr_lsb; } fault;
+		struct { s32 pid; u32 uid; s32 status; s32 pad; s64 utime, stime; } chld;
+		struct { s32 tid; s32 overrun; u64 value; } timer;
+		struct { s32 pid; u32 uid; u64 value; } rt;
+		u8 raw[112];
+	};
+};
+BUILD_BUG_ON(sizeof(struct l_siginfo) != 128);
+
+#define L_SI_USER 0
+#define L_SI_KERNEL 0x80
+#define L_SI_QUEUE (-1)
+#define L_SI_TKILL (-6)
+
+/* struct sigcontext for 64-bit frames (arch/x86/include/uapi/asm/sigcontext.h). */
+struct l_sigcontext {
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	u16 cs, gs, fs, ss;
+	u64 err, trapno, oldmask, cr2;
+	u64 fpstate;
+	u64 reserved1[8];
+};
+BUILD_BUG_ON(sizeof(struct l_sigcontext) != 256);
+
+struct l_ucontext {
+	u64 uc_flags;
+	u64 uc_link;
+	struct l_stack uc_stack;
+	struct l_sigcontext uc_mcontext;
+	u64 uc_sigmask;
+};
+#define L_UC_FP_XSTATE 0x1
+#define L_UC_SIGCONTEXT_SS 0x2
+#define L_UC_STRICT_RESTORE_SS 0x4
+
+struct l_rt_sigframe {
+	u64 pretcode;
+	struct l_ucontext uc;
+	struct l_siginfo info;
+};
+
+/* The software-reserved bytes at offset 464 of an fxsave area in a signal frame. */
+struct l_fpx_sw_bytes {
+	u32 magic1;
+	u32 extended_size;
+	u64 xfeatures;
+	u32 xstate_size;
+	u32 padding[7];
+};
+#define L_FP_XSTATE_MAGIC1 0x46505853U
+#define L_FP_XSTATE_MAGIC2 0x46505845U
+
+struct l_timespec {
+	s64 tv_sec;
+	s64 tv_nsec;
+};
+struct l_timeval {
+	s64 tv_sec;
+	s64 tv_usec;
+};
+struct l_rlimit {
+	u64 cur, max;
+};
+#define L_RLIM_INFINITY (~0ULL)
+#define L_RLIM_NLIMITS 16
+
+#define L_AT_NULL 0
+#define L_AT_PHDR 3
+#define L_AT_PHENT 4
+#define L_AT_PHNUM 5
+#define L_AT_PAGESZ 6
+#define L_AT_BASE 7
+#define L_AT_FLAGS 8
+#define L_AT_ENTRY 9
+#define L_AT_UID 11
+#define L_AT_EUID 12
+#define L_AT_GID 13
+#define L_AT_EGID 14
+#define L_AT_PLATFORM 15
+#define L_AT_HWCAP 16
+#define L_AT_CLKTCK 17
+#define L_AT_SECURE 23
+#define L_AT_RANDOM 25
+#define L_AT_HWCAP2 26
+#define L_AT_EXECFN 31
+#define L_AT_MINSIGSTKSZ 51
+
+#define USER_CS 0x33
+#define USER_DS 0x2b
+
+#endif

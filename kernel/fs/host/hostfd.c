@@ -1,0 +1,178 @@
+/* Host-fd files (see hostfd.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "fs/host/hostfd.h"
+#include "mm/mm.h"
+#include "task/task.h"
+
+#define KERNEL_TERMIOS_SIZE 36  /* struct termios as the kernel's ioctls use it */
+
+static struct hostfd_file *HF(struct vfs_file *f)
+{
+	return container_of(f, struct hostfd_file, base);
+}
+
+/* Waits until the host fd is ready, unless it is a regular file or the sandbox file
+ * is non-blocking. >0 ready, -EAGAIN, -ERESTARTSYS. */
+static int wait_ready(struct task *t, struct vfs_file *f, short events)
+{
+	struct pollfd p = { .fd = HF(f)->fd, .events = events };
+	int n;
+
+	n = poll(&p, 1, 0);
+	if (n > 0)
+		return 1;
+	if (f->flags & O_NONBLOCK)
+		return -EAGAIN;
+	n = task_wait_fd(t, HF(f)->fd, events, -1);
+	if (n == -EINTR)
+		return -ERESTARTSYS;
+	return n;
+}
+
+static s64 hostfd_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
+{
+	ssize_t n;
+	int err;
+
+	if (pos) {
+		n = pread(HF(f)->fd, buf, len, *pos);
+		return n < 0 ? -errno : n;
+	}
+	err = wait_ready(t, f, POLLIN);
+	if (err < 0)
+		return err;
+	n = read(HF(f)->fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static s64 hostfd_write(struct task *t, struct vfs_file *f, const void *buf, size_t len,
+			s64 *pos)
+{
+	ssize_t n;
+	int err;
+
+	if (pos) {
+		n = pwrite(HF(f)->fd, buf, len, *pos);
+	} else {
+		err = wait_ready(t, f, POLLOUT);
+		if (err < 0)
+			return err;
+		n = write(HF(f)->fd, buf, len);
+	}
+	if (n < 0 && errno == EPIPE) {
+		struct l_siginfo info = { .signo = SIGPIPE, .code = L_SI_USER };
+
+		sig_send(t, &info, false, false);
+	}
+	return n < 0 ? -errno : n;
+}
+
+static s64 hostfd_lseek(struct vfs_file *f, s64 off, int whence)
+{
+	off_t r = lseek(HF(f)->fd, off, whence);
+
+	return r < 0 ? -errno : r;
+}
+
+static int hostfd_fstat(struct vfs_file *f, struct stat *st)
+{
+	return fstat(HF(f)->fd, st) ? -errno : 0;
+}
+
+static int ioctl_copy(struct task *t, int fd, u64 cmd, u64 arg, size_t len, bool in,
+		      bool out)
+{
+	u8 buf[64];
+
+	if (in && mm_copy_in(t->mm, buf, arg, len))
+		return -EFAULT;
+	if (ioctl(fd, cmd, buf) < 0)
+		return -errno;
+	if (out && mm_copy_out(t->mm, arg, buf, len))
+		return -EFAULT;
+	return 0;
+}
+
+static int hostfd_ioctl(struct task *t, struct vfs_file *f, u64 cmd, u64 arg)
+{
+	struct hostfd_file *hf = HF(f);
+	int fd = hf->fd, v;
+
+	switch (cmd) {
+	case TCGETS:
+		return ioctl_copy(t, fd, cmd, arg, KERNEL_TERMIOS_SIZE, false, true);
+	case TCSETS: case TCSETSW: case TCSETSF:
+		return ioctl_copy(t, fd, cmd, arg, KERNEL_TERMIOS_SIZE, true, false);
+	case TIOCGWINSZ:
+		return ioctl_copy(t, fd, cmd, arg, sizeof(struct winsize), false, true);
+	case TIOCSWINSZ:
+		return ioctl_copy(t, fd, cmd, arg, sizeof(struct winsize), true, false);
+	case FIONREAD:
+		return ioctl_copy(t, fd, cmd, arg, sizeof(int), false, true);
+	case TCFLSH: case TCXONC:
+		return ioctl(fd, cmd, (int)arg) < 0 ? -errno : 0;
+	case TIOCGPGRP:
+		/* The sandbox's own process group, never the host's. */
+		if (!isatty(fd))
+			return -ENOTTY;
+		v = t->pgid;
+		return mm_copy_out(t->mm, arg, &v, sizeof(v)) ? -EFAULT : 0;
+	case TIOCSPGRP:
+		if (!isatty(fd))
+			return -ENOTTY;
+		if (mm_copy_in(t->mm, &v, arg, sizeof(v)))
+			return -EFAULT;
+		return v == (int)t->pgid ? 0 : v < 0 ? -EINVAL : -EPERM;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int hostfd_poll_fd(struct vfs_file *f)
+{
+	return HF(f)->fd;
+}
+
+static void hostfd_release(struct vfs_file *f)
+{
+	close(HF(f)->fd);
+	free(HF(f));
+}
+
+const struct vfs_file_ops hostfd_ops = {
+	.type = "hostfd",
+	.read = hostfd_read,
+	.write = hostfd_write,
+	.lseek = hostfd_lseek,
+	.ioctl = hostfd_ioctl,
+	.fstat = hostfd_fstat,
+	.poll_fd = hostfd_poll_fd,
+	.release = hostfd_release,
+};
+
+int hostfd_new(int fd, int which, struct vfs_file **out)
+{
+	struct hostfd_file *hf = calloc(1, sizeof(*hf));
+	int fl = fcntl(fd, F_GETFL);
+
+	if (!hf)
+		return -ENOMEM;
+	if (fl < 0)
+		fl = O_RDWR;
+	vfs_file_init(&hf->base, &hostfd_ops, fl & (O_ACCMODE | O_APPEND));
+	hf->fd = fd;
+	hf->which = which;
+	hf->tty = isatty(fd);
+	*out = &hf->base;
+	return 0;
+}

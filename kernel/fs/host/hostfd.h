@@ -1,0 +1,25 @@
+/*
+ * Host-fd files: the sandbox's view of the host's stdin, stdout and stderr. Each
+ * remembers which of the starting command's three it came from and whether it is a
+ * terminal, so that a restore can rebind it to the restoring command's. The host
+ * description is shared with the user's shell: O_NONBLOCK is never set on it; the
+ * file's own O_NONBLOCK is emulated with poll.
+ */
+#ifndef SBX_FS_HOSTFD_H
+#define SBX_FS_HOSTFD_H
+
+#include "save.h"
+#include "vfs/vfs.h"
+
+SAVABLE struct hostfd_file {
+	struct vfs_file base;
+	int which;              /* 0 stdin, 1 stdout, 2 stderr of the starting command */
+	bool tty;               /* the host fd was a terminal */
+	int fd SAVE_SKIP;       /* host descriptor; rebound by restore from @which */
+};
+
+/* Wraps host descriptor @fd (consumed) that was the starting command's @which. */
+int hostfd_new(int fd, int which, struct vfs_file **out);
+extern const struct vfs_file_ops hostfd_ops;
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * The kernel object and booting the sandbox's first process.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "fs/host/hostfd.h"
+#include "kernel.h"
+#include "loader/loader.h"
+#include "mm/mm.h"
+#include "platform.h"
+#include "task/task.h"
+#include "vfs/vfs.h"
+
+int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out)
+{
+	struct kernel *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	k->plat = plat;
+	k->mf = mf;
+	k->next_tid = 1;
+	k->uid = getuid();
+	k->gid = getgid();
+	snprintf(k->hostname, sizeof(k->hostname), "sbx");
+	ktime_init(&k->time);
+	cpuid_policy_init(&k->cpuid, plat->xsave_features);
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->cond, NULL);
+	*out = k;
+	return 0;
+}
+
+/* Linux's defaults for a process started by root from a login shell. */
+static void default_rlimits(struct l_rlimit *r)
+{
+	for (int i = 0; i < L_RLIM_NLIMITS; i++)
+		r[i] = (struct l_rlimit){ L_RLIM_INFINITY, L_RLIM_INFINITY };
+	r[RLIMIT_STACK] = (struct l_rlimit){ 8 << 20, L_RLIM_INFINITY };
+	r[RLIMIT_CORE] = (struct l_rlimit){ 0, L_RLIM_INFINITY };
+	r[RLIMIT_NOFILE] = (struct l_rlimit){ 1024, 1024 * 1024 };
+	r[RLIMIT_MEMLOCK] = (struct l_rlimit){ 8 << 20, 8 << 20 };
+	r[RLIMIT_NPROC] = (struct l_rlimit){ 63304, 63304 };
+	r[RLIMIT_SIGPENDING] = (struct l_rlimit){ 63304, 63304 };
+	r[RLIMIT_MSGQUEUE] = (struct l_rlimit){ 819200, 819200 };
+	r[RLIMIT_NICE] = (struct l_rlimit){ 0, 0 };
+	r[RLIMIT_RTPRIO] = (struct l_rlimit){ 0, 0 };
+}
+
+/* Wraps the host's stdin, stdout and stderr as fds 0-2 of @fdt. */
+static int install_stdio(struct fdtable *fdt, const int host[3])
+{
+	for (int i = 0; i < 3; i++) {
+		struct vfs_file *f;
+		int fd, err;
+
+		if (host[i] < 0)
+			continue;
+		fd = fcntl(host[i], F_DUPFD_CLOEXEC, 100);
+		if (fd < 0)
+			return -errno;
+		err = hostfd_new(fd, i, &f);
+		if (err) {
+			close(fd);
+			return err;
+		}
+		err = fdt_install(fdt, i, f, 0, FDT_MAX_DEFAULT);
+		vfs_file_put(f);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+int kernel_create_init(struct kernel *k, int exec_fd, const char *execfn,
+		       char *const argv[], char *const envp[], const int stdio[3],
+		       char *why, size_t whylen)
+{
+	struct task *t;
+	int err;
+
+	err = task_new(k, &t);
+	if (err)
+		goto fail;
+	t->tid = t->tgid = t->pgid = t->sid = k->next_tid++;
+	t->ppid = 0;
+	t->uid = t->euid = t->suid = k->uid;
+	t->gid = t->egid = t->sgid = k->gid;
+	t->umask = 022;
+	default_rlimits(t->rlim);
+	t->sh = calloc(1, sizeof(*t->sh));
+	if (!t->sh) {
+		err = -ENOMEM;
+		goto fail_task;
+	}
+	ref_init(&t->sh->ref);
+	err = mm_new(k->mf, k->plat, &t->mm);
+	if (!err)
+		err = fdt_new(&t->fdt);
+	if (!err)
+		err = install_stdio(t->fdt, stdio);
+	if (err)
+		goto fail_task;
+	err = loader_exec(t, exec_fd, execfn, argv, envp, why, whylen);
+	if (err)
+		goto out_task;
+	k->init = t;
+	return 0;
+
+fail_task:
+	snprintf(why, whylen, "cannot create the first process: %s", strerror(-err));
+out_task:
+	task_destroy(t);
+	return err;
+fail:
+	snprintf(why, whylen, "cannot create the first process: %s", strerror(-err));
+	return err;
+}
+
+int kernel_start_task(struct kernel *k, struct task *t)
+{
+	pthread_attr_t attr;
+	int err;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	err = -pthread_create(&t->thread, &attr, task_main, t);
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
+int kernel_wait(struct kernel *k)
+{
+	int status;
+
+	pthread_mutex_lock(&k->lock);
+	while (!k->done)
+		pthread_cond_wait(&k->cond, &k->lock);
+	status = k->exit_status;
+	pthread_mutex_unlock(&k->lock);
+	return status;
+}
+
+void kernel_init_exited(struct kernel *k, int wait_status)
+{
+	pthread_mutex_lock(&k->lock);
+	k->done = true;
+	k->exit_status = wait_status;
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+}

@@ -1,0 +1,50 @@
+/*
+ * The kernel object: root of all Sentry state. One per sandbox.
+ *
+ * Lock order: kernel->lock, then task->sig_lock, then mm->lock, then fdt->lock.
+ */
+#ifndef SBX_KERNEL_H
+#define SBX_KERNEL_H
+
+#include <pthread.h>
+
+#include "abi/linux.h"
+#include "arch/cpuid.h"
+#include "base/types.h"
+#include "save.h"
+#include "time/ktime.h"
+
+struct memfile;
+struct platform;
+struct task;
+
+SAVABLE struct kernel {
+	struct memfile *mf;
+	struct ktime time;
+	struct task *init;              /* the sandbox's pid 1; under lock */
+	u32 next_tid;                   /* under lock */
+	u32 uid, gid;                   /* credentials tasks start with */
+	char hostname[65];
+	struct cpuid_policy cpuid;      /* what cpuid tells the application */
+	struct platform *plat SAVE_SKIP;        /* reopened by restore */
+	bool strace SAVE_SKIP;                  /* a run option, not state */
+	pthread_mutex_t lock SAVE_SKIP;
+	pthread_cond_t cond SAVE_SKIP;          /* signalled when init exits */
+	bool done SAVE_SKIP;                    /* init has exited; under lock */
+	int exit_status SAVE_SKIP;              /* wait status of init; under lock */
+};
+
+int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out);
+/* Creates pid 1 from the ELF at host descriptor @exec_fd, with the host descriptors
+ * @stdio as its fds 0-2. On failure writes a one-line reason to @why. */
+int kernel_create_init(struct kernel *k, int exec_fd, const char *execfn,
+		       char *const argv[], char *const envp[], const int stdio[3],
+		       char *why, size_t whylen);
+/* Starts task @t on a thread of its own. */
+int kernel_start_task(struct kernel *k, struct task *t);
+/* Blocks until init exits; returns its wait status (exit code << 8 or signal). */
+int kernel_wait(struct kernel *k);
+/* Called by init's thread when it exits. */
+void kernel_init_exited(struct kernel *k, int wait_status);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * The ELF loader for static and static-pie x86_64 executables, and the initial stack
+ * Linux's create_elf_tables() builds: argc, argv, envp, auxv, then the strings and the
+ * 16 AT_RANDOM bytes above them. No vDSO is offered (AT_SYSINFO_EHDR is absent), so
+ * libc makes real time syscalls, which the Sentry serves.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "abi/linux.h"
+#include "kernel.h"
+#include "loader/loader.h"
+#include "mm/mm.h"
+#include "task/task.h"
+
+#define ELF_ET_DYN_BASE 0x555555554000UL   /* Linux's base for ET_DYN without ASLR */
+#define STACK_INITIAL (128 * 1024UL)
+#define MMAP_GAP (128UL << 20)              /* Linux's minimum gap below the stack */
+#define MAX_PHNUM 64
+
+static int elf_prot(u32 pflags)
+{
+	return (pflags & PF_R ? PROT_READ : 0) | (pflags & PF_W ? PROT_WRITE : 0) |
+	       (pflags & PF_X ? PROT_EXEC : 0);
+}
+
+static int read_full(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, off + done);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENOEXEC; /* truncated */
+		done += n;
+	}
+	return 0;
+}
+
+static int check_header(const Elf64_Ehdr *eh, char *why, size_t whylen)
+{
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
+		snprintf(why, whylen, "not an ELF executable");
+		return -ENOEXEC;
+	}
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh->e_machine != EM_X86_64) {
+		snprintf(why, whylen, "not an x86_64 ELF executable");
+		return -ENOEXEC;
+	}
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) {
+		snprintf(why, whylen, "ELF file is not an executable");
+		return -ENOEXEC;
+	}
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum || eh->e_phnum > MAX_PHNUM) {
+		snprintf(why, whylen, "corrupt ELF program headers");
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/* Maps one PT_LOAD segment and fills it from the file. */
+static int load_segment(struct task *t, int fd, const Elf64_Phdr *ph, u64 bias,
+			u64 fsize)
+{
+	u64 vaddr = ph->p_vaddr + bias;
+	u64 start = ALIGN_DOWN(vaddr, PAGE_SIZE);
+	u64 end = PAGE_ALIGN(vaddr + ph->p_memsz);
+	u8 *buf;
+	int err;
+
+	if (ph->p_filesz > ph->p_memsz || ph->p_offset + ph->p_filesz > fsize ||
+	    ph->p_offset + ph->p_filesz < ph->p_offset || end > t->mm->max_addr ||
+	    end <= start || (ph->p_vaddr & (PAGE_SIZE - 1)) != (ph->p_offset & (PAGE_SIZE - 1)))
+		return -ENOEXEC;
+	err = mm_map_fixed_data(t->mm, start, end - start, elf_prot(ph->p_flags), 0);
+	if (err)
+		return err;
+	if (!ph->p_filesz)
+		return 0;
+	buf = malloc(ph->p_filesz);
+	if (!buf)
+		return -ENOMEM;
+	err = read_full(fd, buf, ph->p_filesz, ph->p_offset);
+	if (!err)
+		err = mm_poke(t->mm, vaddr, buf, ph->p_filesz);
+	free(buf);
+	return err;
+}
+
+struct stack_builder {
+	struct mm *mm;
+	u64 sp;
+};
+
+static int push_bytes(struct stack_builder *sb, const void *p, size_t len, u64 *addr)
+{
+	sb->sp -= len;
+	*addr = sb->sp;
+	return mm_poke(sb->mm, sb->sp, p, len);
+}
+
+static int count(char *const v[])
+{
+	int n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static int build_stack(struct task *t, const char *execfn, char *const argv[],
+		       char *const envp[], u64 *auxv, int nauxv_fixed)
+{
+	struct mm *mm = t->mm;
+	struct stack_builder sb = { mm, mm->stack_top };
+	int argc = count(argv), envc = count(envp), err;
+	u64 *vec, execfn_addr, rand_addr, plat_addr, zero = 0, tmp;
+	u8 rnd[16];
+	size_t nvec;
+
+	err = push_bytes(&sb, &zero, sizeof(zero), &tmp);
+	if (!err)
+		err = push_bytes(&sb, execfn, strlen(execfn) + 1, &execfn_addr);
+	if (err)
+		return err;
+	vec = calloc(argc + envc + 2 + 2 * (nauxv_fixed + 8) + 1, sizeof(u64));
+	if (!vec)
+		return -ENOMEM;
+	nvec = 0;
+	vec[nvec++] = argc;
+	mm->env_end = sb.sp;
+	for (int i = envc - 1; i >= 0 && !err; i--)
+		err = push_bytes(&sb, envp[i], strlen(envp[i]) + 1, &vec[1 + argc + 1 + i]);
+	mm->env_start = mm->arg_end = sb.sp;
+	for (int i = argc - 1; i >= 0 && !err; i--)
+		err = push_bytes(&sb, argv[i], strlen(argv[i]) + 1, &vec[1 + i]);
+	mm->arg_start = sb.sp;
+	if (!err)
+		err = push_bytes(&sb, "x86_64", 7, &plat_addr);
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		err = err ? err : -EIO;
+	if (!err)
+		err = push_bytes(&sb, rnd, sizeof(rnd), &rand_addr);
+	if (err)
+		goto out;
+	nvec = 1 + argc + 1 + envc + 1;
+	for (int i = 0; i < nauxv_fixed; i++) {
+		vec[nvec++] = auxv[2 * i];
+		vec[nvec++] = auxv[2 * i + 1];
+	}
+	vec[nvec++] = L_AT_RANDOM;
+	vec[nvec++] = rand_addr;
+	vec[nvec++] = L_AT_EXECFN;
+	vec[nvec++] = execfn_addr;
+	vec[nvec++] = L_AT_PLATFORM;
+	vec[nvec++] = plat_addr;
+	vec[nvec++] = L_AT_NULL;
+	vec[nvec++] = 0;
+	sb.sp = ALIGN_DOWN(sb.sp - nvec * sizeof(u64), 16);
+	err = mm_poke(mm, sb.sp, vec, nvec * sizeof(u64));
+	t->regs.rsp = sb.sp;
+out:
+	free(vec);
+	return err;
+}
+
+int loader_exec(struct task *t, int fd, const char *execfn, char *const argv[],
+		char *const envp[], char *why, size_t whylen)
+{
+	struct mm *mm = t->mm;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[MAX_PHNUM];
+	u64 bias = 0, brk = 0, phdr = 0, fsize;
+	u64 auxv[2 * 16];
+	int n = 0, err;
+	off_t end;
+
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0) {
+		snprintf(why, whylen, "cannot read the program: %s", strerror(errno));
+		return -errno;
+	}
+	fsize = end;
+	err = read_full(fd, &eh, sizeof(eh), 0);
+	if (err) {
+		snprintf(why, whylen, "truncated ELF file");
+		return err;
+	}
+	err = check_header(&eh, why, whylen);
+	if (err)
+		return err;
+	err = read_full(fd, ph, eh.e_phnum * sizeof(Elf64_Phdr), eh.e_phoff);
+	if (err) {
+		snprintf(why, whylen, "truncated ELF file");
+		return err;
+	}
+	for (int i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type == PT_INTERP) {
+			snprintf(why, whylen, "dynamic executables need the filesystem, "
+				 "which this sbx does not have yet; link it with -static");
+			return -ENOEXEC;
+		}
+	}
+	if (eh.e_type == ET_DYN)
+		bias = ELF_ET_DYN_BASE;
+
+	mm->stack_top = mm->max_addr;
+	mm->mmap_base = mm->stack_top - MMAP_GAP;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		u64 segend;
+
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		err = load_segment(t, fd, &ph[i], bias, fsize);
+		if (err) {
+			snprintf(why, whylen, err == -ENOEXEC ? "corrupt or truncated ELF segment"
+							      : "cannot load ELF segment: %s",
+				 strerror(-err));
+			return err;
+		}
+		if (ph[i].p_offset <= eh.e_phoff &&
+		    eh.e_phoff < ph[i].p_offset + ph[i].p_filesz)
+			phdr = ph[i].p_vaddr + bias + (eh.e_phoff - ph[i].p_offset);
+		segend = ph[i].p_vaddr + bias + ph[i].p_memsz;
+		brk = MAX(brk, segend);
+	}
+	if (!brk) {
+		snprintf(why, whylen, "ELF file has nothing to load");
+		return -ENOEXEC;
+	}
+	mm->brk_start = mm->brk = PAGE_ALIGN(brk);
+
+	err = mm_map_fixed_data(mm, mm->stack_top - STACK_INITIAL, STACK_INITIAL,
+				PROT_READ | PROT_WRITE, VMA_GROWSDOWN | VMA_STACK);
+	if (err) {
+		snprintf(why, whylen, "cannot map the stack: %s", strerror(-err));
+		return err;
+	}
+#define AUX(k, v) (auxv[2 * n] = (k), auxv[2 * n + 1] = (v), n++)
+	AUX(L_AT_HWCAP, t->k->cpuid.leaf1_edx);
+	AUX(L_AT_PAGESZ, PAGE_SIZE);
+	AUX(L_AT_CLKTCK, 100);
+	AUX(L_AT_PHDR, phdr);
+	AUX(L_AT_PHENT, sizeof(Elf64_Phdr));
+	AUX(L_AT_PHNUM, eh.e_phnum);
+	AUX(L_AT_BASE, 0);
+	AUX(L_AT_FLAGS, 0);
+	AUX(L_AT_ENTRY, eh.e_entry + bias);
+	AUX(L_AT_UID, t->uid);
+	AUX(L_AT_EUID, t->euid);
+	AUX(L_AT_GID, t->gid);
+	AUX(L_AT_EGID, t->egid);
+	AUX(L_AT_SECURE, 0);
+	AUX(L_AT_HWCAP2, t->k->cpuid.leaf7_ebx & 1 ? 2 : 0); /* HWCAP2_FSGSBASE */
+	AUX(L_AT_MINSIGSTKSZ,
+	    ALIGN_UP(sizeof(struct l_rt_sigframe) + t->fpstate_len + 4, 64) + 128);
+#undef AUX
+	err = build_stack(t, execfn, argv, envp, auxv, n);
+	if (err) {
+		snprintf(why, whylen, "arguments and environment too large");
+		return err == -EFAULT ? -E2BIG : err;
+	}
+	t->regs.rip = eh.e_entry + bias;
+	t->regs.cs = USER_CS;
+	t->regs.ss = USER_DS;
+	t->regs.eflags = 0x202;
+	snprintf(t->comm, sizeof(t->comm), "%s",
+		 strrchr(execfn, '/') ? strrchr(execfn, '/') + 1 : execfn);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * The memory file: one memfd that holds every page of application memory, kept
+ * mapped whole in the Sentry so that copy-in/copy-out is a memcpy. A range allocator
+ * hands out file ranges to VMAs; freed ranges have their pages punched out.
+ */
+#ifndef SBX_MEMFILE_H
+#define SBX_MEMFILE_H
+
+#include <pthread.h>
+
+#include "base/types.h"
+#include "save.h"
+
+struct mf_extent {
+	u64 off, len;
+};
+
+SAVABLE struct memfile {
+	int fd SAVE_SKIP;            /* the memfd; recreated on restore */
+	u8 *base SAVE_SKIP;          /* Sentry mapping of [0, size) */
+	u64 size;                    /* bytes of file offsets the allocator may use */
+	u64 used;                    /* bytes currently allocated; under lock */
+	/* free extents sorted by offset, never adjacent; under lock */
+	struct mf_extent *free SAVE_COUNT(nfree);
+	u32 nfree, cap SAVE_SKIP;
+	pthread_mutex_t lock SAVE_SKIP;
+};
+
+/* Creates a memory file of @size bytes of address space (sparse). */
+int memfile_new(u64 size, struct memfile **out);
+void memfile_destroy(struct memfile *mf);
+
+/* Allocates @len bytes (page multiple) at a page-aligned offset in *off. -ENOMEM. */
+int memfile_alloc(struct memfile *mf, u64 len, u64 *off);
+/* Returns [off, off+len) to the allocator and releases its pages. */
+void memfile_free(struct memfile *mf, u64 off, u64 len);
+/* Grows the allocation [off, off+len) in place to @newlen if the space after it is
+ * free; -ENOMEM otherwise. */
+int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen);
+
+static inline void *memfile_ptr(struct memfile *mf, u64 off) { return mf->base + off; }
+
+#endif

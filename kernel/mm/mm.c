@@ -1,0 +1,397 @@
+/*
+ * Address-space operations: mmap of anonymous memory, munmap, mprotect, mremap,
+ * madvise, brk, and stack growth on faults. Argument checks follow Linux's
+ * mm/mmap.c, mm/mprotect.c and mm/mremap.c so applications see the same errnos.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "base/log.h"
+#include "memfile/memfile.h"
+#include "mm/mm_internal.h"
+#include "platform.h"
+
+#define STACK_GUARD_GAP (256 * PAGE_SIZE)
+
+int mm_new(struct memfile *mf, struct platform *plat, struct mm **out)
+{
+	struct mm *mm = calloc(1, sizeof(*mm));
+
+	if (!mm)
+		return -ENOMEM;
+	mm->mf = mf;
+	mm->plat = plat;
+	mm->max_addr = plat->max_user_addr;
+	pthread_mutex_init(&mm->lock, NULL);
+	*out = mm;
+	return 0;
+}
+
+int mm_attach_as(struct mm *mm)
+{
+	int err = plat_as_new(mm->plat, &mm->as);
+
+	if (err)
+		return err;
+	for (u32 i = 0; i < mm->nvmas; i++) {
+		struct vma *v = &mm->vmas[i];
+
+		err = plat_as_map(mm->plat, mm->as, v->start, v->end - v->start, v->prot,
+				  v->off);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void mm_destroy(struct mm *mm)
+{
+	if (!mm)
+		return;
+	for (u32 i = 0; i < mm->nvmas; i++)
+		memfile_free(mm->mf, mm->vmas[i].off, mm->vmas[i].end - mm->vmas[i].start);
+	if (mm->as)
+		plat_as_destroy(mm->plat, mm->as);
+	free(mm->vmas);
+	pthread_mutex_destroy(&mm->lock);
+	free(mm);
+}
+
+static int mm_plat_map(struct mm *mm, u64 start, u64 len, int prot, u64 off)
+{
+	if (!mm->as)
+		return 0;
+	return plat_as_map(mm->plat, mm->as, start, len, prot, off);
+}
+
+/* Removes every mapping in [start, end) and frees its memory; unmaps it from the
+ * platform too when @plat (a new mapping placed over it does that by itself). */
+static int unmap_range(struct mm *mm, u64 start, u64 end, bool plat)
+{
+	u32 i = vma_index_after(mm, start);
+	int err;
+
+	if (i < mm->nvmas && mm->vmas[i].start < start && mm->vmas[i].end > start) {
+		err = vma_split(mm, i, start);
+		if (err)
+			return err;
+		i++;
+	}
+	while (i < mm->nvmas && mm->vmas[i].start < end) {
+		struct vma *v = &mm->vmas[i];
+
+		if (v->end > end) {
+			err = vma_split(mm, i, end);
+			if (err)
+				return err;
+			v = &mm->vmas[i];
+		}
+		memfile_free(mm->mf, v->off, v->end - v->start);
+		vma_remove(mm, i);
+	}
+	if (plat && mm->as)
+		return plat_as_unmap(mm->plat, mm->as, start, end - start);
+	return 0;
+}
+
+/* Lowest address mmap hands out without MAP_FIXED (vm.mmap_min_addr is 64 KiB). */
+#define MMAP_MIN_ADDR 0x10000UL
+
+/* Finds a free range of @len below mm->mmap_base, top-down; 0 if none. */
+u64 mm_find_free(struct mm *mm, u64 len)
+{
+	u64 top = mm->mmap_base;
+	u32 i = vma_index_after(mm, top - 1);
+
+	for (;;) {
+		u64 hi = top, lo = MMAP_MIN_ADDR;
+
+		if (i < mm->nvmas && mm->vmas[i].start < hi)
+			hi = mm->vmas[i].start;
+		if (i > 0)
+			lo = MAX(lo, mm->vmas[i - 1].end);
+		if (hi > lo && hi - lo >= len)
+			return hi - len;
+		if (i == 0)
+			return 0;
+		i--;
+	}
+}
+
+int mm_unmap_locked(struct mm *mm, u64 start, u64 end)
+{
+	return unmap_range(mm, start, end, true);
+}
+
+/* Inserts a new zero-filled VMA over [addr, addr+len), which must be free. */
+static int map_new(struct mm *mm, u64 addr, u64 len, int prot, u32 flags)
+{
+	struct vma v = { .start = addr, .end = addr + len, .prot = prot, .flags = flags };
+	u32 i = vma_index_after(mm, addr);
+	int err;
+
+	/* Extend the previous VMA's memory in place when it ends here, so brk and
+	 * sequential mmaps stay one VMA. */
+	if (i > 0 && mm->vmas[i - 1].end == addr && mm->vmas[i - 1].prot == (u32)prot &&
+	    mm->vmas[i - 1].flags == flags) {
+		struct vma *p = &mm->vmas[i - 1];
+		u64 plen = p->end - p->start;
+
+		if (!memfile_extend(mm->mf, p->off, plen, plen + len))
+			v.off = p->off + plen;
+	}
+	if (!v.off) {
+		err = memfile_alloc(mm->mf, len, &v.off);
+		if (err)
+			return err;
+	}
+	err = mm_plat_map(mm, addr, len, prot, v.off);
+	if (err)
+		goto out_free;
+	err = vma_insert(mm, &v);
+	if (err)
+		goto out_free;
+	return 0;
+out_free:
+	memfile_free(mm->mf, v.off, len);
+	return err;
+}
+
+s64 mm_mmap_anon(struct mm *mm, u64 addr, u64 len, int prot, int flags)
+{
+	u32 vflags = 0;
+	s64 ret;
+	int err;
+
+	if (!len)
+		return -EINVAL;
+	if (len > mm->max_addr)
+		return -ENOMEM;
+	len = PAGE_ALIGN(len);
+	if (flags & MAP_GROWSDOWN)
+		vflags |= VMA_GROWSDOWN;
+	if ((flags & MAP_TYPE) != MAP_PRIVATE)
+		vflags |= VMA_SHARED;
+
+	pthread_mutex_lock(&mm->lock);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		ret = -ENOMEM;
+		if (addr + len > mm->max_addr || addr + len < addr)
+			goto out;
+		if (!(flags & MAP_FIXED) && !vma_range_free(mm, addr, addr + len)) {
+			ret = -EEXIST;
+			goto out;
+		}
+		err = unmap_range(mm, addr, addr + len, false);
+		if (err) {
+			ret = err;
+			goto out;
+		}
+	} else {
+		addr = PAGE_ALIGN(addr);
+		if (!addr || addr + len > mm->max_addr || addr + len < addr ||
+		    !vma_range_free(mm, addr, addr + len))
+			addr = mm_find_free(mm, len);
+		if (!addr) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	err = map_new(mm, addr, len, prot, vflags);
+	ret = err ? err : (s64)addr;
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+int mm_map_fixed_data(struct mm *mm, u64 addr, u64 len, int prot, u32 flags)
+{
+	int err;
+
+	pthread_mutex_lock(&mm->lock);
+	err = unmap_range(mm, addr, addr + len, true);
+	if (!err)
+		err = map_new(mm, addr, len, prot, flags);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+int mm_munmap(struct mm *mm, u64 addr, u64 len)
+{
+	int err;
+
+	if (addr & ~PAGE_MASK || !len)
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	if (addr >= mm->max_addr || len > mm->max_addr - addr)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	err = unmap_range(mm, addr, addr + len, true);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
+{
+	u64 end;
+	u32 i;
+	int err = 0;
+
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	len = PAGE_ALIGN(len);
+	end = addr + len;
+	if (end <= addr)
+		return -ENOMEM;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+
+	pthread_mutex_lock(&mm->lock);
+	/* The whole range must be mapped, as Linux checks before changing anything. */
+	for (u64 a = addr; a < end;) {
+		struct vma *v = vma_find(mm, a);
+
+		if (!v) {
+			err = -ENOMEM;
+			goto out;
+		}
+		a = v->end;
+	}
+	i = vma_index_after(mm, addr);
+	if (mm->vmas[i].start < addr) {
+		err = vma_split(mm, i, addr);
+		if (err)
+			goto out;
+		i++;
+	}
+	for (; i < mm->nvmas && mm->vmas[i].start < end; i++) {
+		if (mm->vmas[i].end > end) {
+			err = vma_split(mm, i, end);
+			if (err)
+				goto out;
+		}
+		mm->vmas[i].prot = prot;
+	}
+	if (mm->as)
+		err = plat_as_protect(mm->plat, mm->as, addr, len, prot);
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
+{
+	int err = 0;
+	u64 end;
+
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	end = addr + len;
+	if (end < addr)
+		return -EINVAL;
+	switch (advice) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
+	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+	case MADV_FREE: case MADV_DONTNEED: case MADV_COLD: case MADV_PAGEOUT:
+	case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!len)
+		return 0;
+	pthread_mutex_lock(&mm->lock);
+	for (u64 a = addr; a < end;) {
+		struct vma *v = vma_find(mm, a);
+		u64 e;
+
+		if (!v) {
+			err = -ENOMEM;
+			break;
+		}
+		e = MIN(v->end, end);
+		/* Private anonymous memory reads back as zeros after DONTNEED; MADV_FREE
+		 * may do the same at any time, so doing it now is allowed. */
+		if ((advice == MADV_DONTNEED || advice == MADV_FREE) &&
+		    !(v->flags & VMA_SHARED))
+			fallocate(mm->mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  v->off + (a - v->start), e - a);
+		a = e;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+u64 mm_brk(struct mm *mm, u64 addr)
+{
+	u64 old_end, new_end;
+
+	pthread_mutex_lock(&mm->lock);
+	if (addr < mm->brk_start || addr >= mm->max_addr)
+		goto out;
+	old_end = PAGE_ALIGN(mm->brk);
+	new_end = PAGE_ALIGN(addr);
+	if (new_end > old_end) {
+		/* Linux refuses growth into the guard gap below the next mapping. */
+		if (!vma_range_free(mm, old_end, new_end + STACK_GUARD_GAP))
+			goto out;
+		if (map_new(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
+			    VMA_HEAP))
+			goto out;
+	} else if (new_end < old_end) {
+		if (unmap_range(mm, new_end, old_end, true))
+			goto out;
+	}
+	mm->brk = addr;
+out:
+	addr = mm->brk;
+	pthread_mutex_unlock(&mm->lock);
+	return addr;
+}
+
+int mm_fault(struct mm *mm, u64 addr, u64 stack_limit)
+{
+	u32 i;
+	struct vma *v;
+	u64 start;
+	int err = -EFAULT;
+
+	pthread_mutex_lock(&mm->lock);
+	i = vma_index_after(mm, addr);
+	if (i == mm->nvmas)
+		goto out;
+	v = &mm->vmas[i];
+	if (v->start <= addr || !(v->flags & VMA_GROWSDOWN))
+		goto out;
+	start = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (mm->stack_top - start > stack_limit)
+		goto out;
+	if (i > 0 && start < mm->vmas[i - 1].end + STACK_GUARD_GAP)
+		goto out;
+	{
+		u64 vstart = v->start;
+		u32 prot = v->prot, flags = v->flags;
+
+		v->flags &= ~VMA_GROWSDOWN;
+		err = map_new(mm, start, vstart - start, prot, flags);
+		if (err) {
+			v = vma_find(mm, vstart);
+			v->flags |= VMA_GROWSDOWN;
+			err = -EFAULT;
+		}
+	}
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}

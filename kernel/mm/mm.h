@@ -1,0 +1,90 @@
+/*
+ * The memory manager: an address space as an ordered set of VMAs, each backed by a
+ * range of the memory file, mirrored into the platform address space. After Linux's
+ * mm/mmap.c and gVisor's pkg/sentry/mm.
+ *
+ * Every VMA is mapped into the platform eagerly with its protections, so the only
+ * faults the platform reports are real violations and stack growth. Each VMA owns its
+ * memory-file range alone (copy-on-write sharing arrives with fork).
+ *
+ * Lock order: mm->lock, then memfile->lock.
+ */
+#ifndef SBX_MM_H
+#define SBX_MM_H
+
+#include <pthread.h>
+
+#include "base/types.h"
+#include "save.h"
+
+struct memfile;
+struct platform;
+struct plat_as;
+
+#define VMA_GROWSDOWN 0x1
+#define VMA_SHARED 0x2
+#define VMA_STACK 0x4           /* the initial stack, for /proc/self/maps */
+#define VMA_HEAP 0x8            /* the brk area */
+
+SAVABLE struct vma {
+	u64 start, end;         /* [start, end), page aligned */
+	u64 off;                /* memory-file offset backing start */
+	u32 prot;               /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	u32 flags;              /* VMA_* */
+};
+
+SAVABLE struct mm {
+	/* VMAs sorted by start, non-overlapping; under lock */
+	struct vma *vmas SAVE_COUNT(nvmas);
+	u32 nvmas;
+	u32 cap SAVE_SKIP;
+	u64 brk_start, brk;     /* program break: [brk_start, brk) */
+	u64 mmap_base;          /* top-down mmap search starts below this */
+	u64 stack_top;
+	u64 arg_start, arg_end, env_start, env_end;
+	u64 max_addr;           /* no mapping at or above this */
+	struct memfile *mf SAVE_SKIP;        /* the kernel's; set again on load */
+	struct platform *plat SAVE_SKIP;     /* likewise */
+	struct plat_as *as SAVE_SKIP;        /* recreated on restore, then every VMA mapped */
+	pthread_mutex_t lock SAVE_SKIP;
+};
+
+int mm_new(struct memfile *mf, struct platform *plat, struct mm **out);
+void mm_destroy(struct mm *mm);
+/* Creates the platform address space; call on the thread that will run in it. */
+int mm_attach_as(struct mm *mm);
+
+/* The VMA set (vma.c). mm->lock held. */
+struct vma *vma_find(struct mm *mm, u64 addr);          /* containing addr */
+u32 vma_index_after(struct mm *mm, u64 addr);            /* first with end > addr */
+int vma_insert(struct mm *mm, const struct vma *v);
+int vma_split(struct mm *mm, u32 i, u64 addr);           /* at addr inside vmas[i] */
+void vma_remove(struct mm *mm, u32 i);
+bool vma_range_free(struct mm *mm, u64 start, u64 end);
+
+/* Address-space operations (mm.c). Return 0, a mapped address, or -errno. */
+s64 mm_mmap_anon(struct mm *mm, u64 addr, u64 len, int prot, int flags);
+int mm_munmap(struct mm *mm, u64 addr, u64 len);
+int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot);
+s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 newaddr);
+int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice);
+u64 mm_brk(struct mm *mm, u64 addr);
+/* Maps [addr, addr+len) fixed, zero-filled, and fills it from @data (ELF loading). */
+int mm_map_fixed_data(struct mm *mm, u64 addr, u64 len, int prot, u32 flags);
+
+/* Page fault at @addr: 0 if it was handled (stack growth) and the access should be
+ * retried, -EFAULT if the application must get a signal. */
+int mm_fault(struct mm *mm, u64 addr, u64 stack_limit);
+
+/* Copy-in / copy-out (mm_copy.c): whole range or -EFAULT. */
+int mm_copy_in(struct mm *mm, void *dst, u64 src, size_t len);
+int mm_copy_out(struct mm *mm, u64 dst, const void *src, size_t len);
+int mm_zero_out(struct mm *mm, u64 dst, size_t len);
+/* Copies a NUL-terminated string of at most @max bytes (with the NUL); returns its
+ * length, -EFAULT, or -ENAMETOOLONG. */
+s64 mm_strncpy_in(struct mm *mm, char *dst, u64 src, size_t max);
+/* Like copy-out but ignores write protection (the loader writing the initial stack
+ * and ptrace-style pokes). */
+int mm_poke(struct mm *mm, u64 dst, const void *src, size_t len);
+
+#endif

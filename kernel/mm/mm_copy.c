@@ -1,0 +1,101 @@
+/*
+ * Copy-in and copy-out: every access to application memory goes through here. An
+ * application address is translated through the VMA set to the memory file, which
+ * the Sentry keeps mapped, so a copy is a memcpy and costs no host syscall. A range
+ * that is not wholly mapped with the needed protection is -EFAULT, as Linux's
+ * copy_{from,to}_user would give.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "memfile/memfile.h"
+#include "mm/mm.h"
+
+enum copy_dir { COPY_IN, COPY_OUT, COPY_ZERO, COPY_POKE };
+
+static int copy(struct mm *mm, u64 addr, void *buf, size_t len, enum copy_dir dir)
+{
+	u8 *p = buf;
+	int err = 0;
+
+	if (!len)
+		return 0;
+	if (addr + len < addr || addr + len > mm->max_addr)
+		return -EFAULT;
+	pthread_mutex_lock(&mm->lock);
+	while (len) {
+		struct vma *v = vma_find(mm, addr);
+		u8 *m;
+		size_t n;
+
+		if (!v) {
+			err = -EFAULT;
+			break;
+		}
+		if (dir == COPY_IN ? !(v->prot & (PROT_READ | PROT_EXEC))
+				   : dir != COPY_POKE && !(v->prot & PROT_WRITE)) {
+			err = -EFAULT;
+			break;
+		}
+		n = MIN(len, v->end - addr);
+		m = memfile_ptr(mm->mf, v->off + (addr - v->start));
+		switch (dir) {
+		case COPY_IN:
+			memcpy(p, m, n);
+			break;
+		case COPY_OUT:
+		case COPY_POKE:
+			memcpy(m, p, n);
+			break;
+		case COPY_ZERO:
+			memset(m, 0, n);
+			break;
+		}
+		if (p)
+			p += n;
+		addr += n;
+		len -= n;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+int mm_copy_in(struct mm *mm, void *dst, u64 src, size_t len)
+{
+	return copy(mm, src, dst, len, COPY_IN);
+}
+
+int mm_copy_out(struct mm *mm, u64 dst, const void *src, size_t len)
+{
+	return copy(mm, dst, (void *)src, len, COPY_OUT);
+}
+
+int mm_zero_out(struct mm *mm, u64 dst, size_t len)
+{
+	return copy(mm, dst, NULL, len, COPY_ZERO);
+}
+
+int mm_poke(struct mm *mm, u64 dst, const void *src, size_t len)
+{
+	return copy(mm, dst, (void *)src, len, COPY_POKE);
+}
+
+s64 mm_strncpy_in(struct mm *mm, char *dst, u64 src, size_t max)
+{
+	size_t done = 0;
+
+	/* Copy page by page so a string that ends just before an unmapped page works. */
+	while (done < max) {
+		size_t chunk = MIN(max - done, PAGE_SIZE - ((src + done) & (PAGE_SIZE - 1)));
+		char *nul;
+
+		if (mm_copy_in(mm, dst + done, src + done, chunk))
+			return -EFAULT;
+		nul = memchr(dst + done, 0, chunk);
+		if (nul)
+			return nul - dst;
+		done += chunk;
+	}
+	return -ENAMETOOLONG;
+}

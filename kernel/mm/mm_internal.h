@@ -1,0 +1,12 @@
+/* Helpers shared by the files of mm/; mm->lock held for all of them. */
+#ifndef SBX_MM_INTERNAL_H
+#define SBX_MM_INTERNAL_H
+
+#include "mm/mm.h"
+
+/* Unmaps [start, end) from the VMA set, the memory file and the platform. */
+int mm_unmap_locked(struct mm *mm, u64 start, u64 end);
+/* A free range of @len below mm->mmap_base, top-down; 0 if none. */
+u64 mm_find_free(struct mm *mm, u64 len);
+
+#endif

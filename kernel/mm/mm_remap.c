@@ -1,0 +1,174 @@
+/*
+ * mremap: shrink, grow in place, or move. A move never copies memory: the VMA's
+ * memory-file range is mapped at the new address and unmapped at the old one. After
+ * Linux's mm/mremap.c for the argument checks and errnos.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "memfile/memfile.h"
+#include "mm/mm_internal.h"
+#include "platform.h"
+
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+/* Moves [old, old+len) of one VMA to @to without touching its memory. */
+static int move_vma(struct mm *mm, u32 i, u64 old, u64 len, u64 to)
+{
+	struct vma nv = mm->vmas[i];
+	int err;
+
+	nv.off += old - nv.start;
+	nv.start = to;
+	nv.end = to + len;
+	if (mm->as) {
+		err = plat_as_map(mm->plat, mm->as, to, len, nv.prot, nv.off);
+		if (err)
+			return err;
+	}
+	if (old > mm->vmas[i].start) {
+		err = vma_split(mm, i, old);
+		if (err)
+			return err;
+		i++;
+	}
+	if (mm->vmas[i].end > old + len) {
+		err = vma_split(mm, i, old + len);
+		if (err)
+			return err;
+	}
+	vma_remove(mm, i);
+	if (mm->as)
+		plat_as_unmap(mm->plat, mm->as, old, len);
+	return vma_insert(mm, &nv);
+}
+
+/* Maps fresh memory at [addr, addr+len) with @v's attributes. */
+static int extend_with(struct mm *mm, const struct vma *v, u64 addr, u64 len)
+{
+	struct vma nv = *v;
+	int err;
+
+	nv.start = addr;
+	nv.end = addr + len;
+	nv.flags &= ~VMA_GROWSDOWN;
+	err = memfile_alloc(mm->mf, len, &nv.off);
+	if (err)
+		return err;
+	if (mm->as) {
+		err = plat_as_map(mm->plat, mm->as, addr, len, nv.prot, nv.off);
+		if (err)
+			goto out_free;
+	}
+	err = vma_insert(mm, &nv);
+	if (err)
+		goto out_free;
+	return 0;
+out_free:
+	memfile_free(mm->mf, nv.off, len);
+	return err;
+}
+
+s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 newaddr)
+{
+	struct vma *v, copy;
+	u32 i;
+	s64 ret;
+	int err;
+
+	if (old & ~PAGE_MASK)
+		return -EINVAL;
+	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	/* DONTUNMAP needs the old range to stay mapped, which a move of a private
+	 * range without copying cannot give. */
+	if (flags & MREMAP_DONTUNMAP)
+		return -EINVAL;
+	oldlen = PAGE_ALIGN(oldlen);
+	newlen = PAGE_ALIGN(newlen);
+	if (!newlen)
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) &&
+	    (newaddr & ~PAGE_MASK || newaddr + newlen > mm->max_addr ||
+	     newaddr + newlen < newaddr))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && newaddr < old + oldlen && old < newaddr + newlen)
+		return -EINVAL;
+
+	pthread_mutex_lock(&mm->lock);
+	v = vma_find(mm, old);
+	ret = -EFAULT;
+	if (!v || old + oldlen > v->end)
+		goto out;
+	ret = -EINVAL;
+	if (!oldlen)
+		goto out; /* duplicating a private mapping is refused, as Linux does */
+	i = v - mm->vmas;
+	copy = *v;
+
+	if (flags & MREMAP_FIXED) {
+		u64 keep = MIN(oldlen, newlen);
+
+		err = mm_unmap_locked(mm, newaddr, newaddr + newlen);
+		if (!err && oldlen > newlen)
+			err = mm_unmap_locked(mm, old + newlen, old + oldlen);
+		if (err) {
+			ret = err;
+			goto out;
+		}
+		i = vma_find(mm, old) - mm->vmas;
+		err = move_vma(mm, i, old, keep, newaddr);
+		if (!err && newlen > keep)
+			err = extend_with(mm, &copy, newaddr + keep, newlen - keep);
+		ret = err ? err : (s64)newaddr;
+		goto out;
+	}
+
+	if (newlen <= oldlen) {
+		err = newlen < oldlen ? mm_unmap_locked(mm, old + newlen, old + oldlen) : 0;
+		ret = err ? err : (s64)old;
+		goto out;
+	}
+
+	/* Grow in place when the old range ends its VMA and the space after is free. */
+	if (old + oldlen == v->end && old + newlen <= mm->max_addr &&
+	    vma_range_free(mm, old + oldlen, old + newlen)) {
+		u64 vlen = v->end - v->start;
+
+		if (!memfile_extend(mm->mf, v->off, vlen, vlen + newlen - oldlen)) {
+			if (mm->as) {
+				err = plat_as_map(mm->plat, mm->as, v->end, newlen - oldlen,
+						  v->prot, v->off + vlen);
+				if (err) {
+					memfile_free(mm->mf, v->off + vlen, newlen - oldlen);
+					ret = err;
+					goto out;
+				}
+			}
+			v->end = old + newlen;
+			ret = old;
+			goto out;
+		}
+		err = extend_with(mm, &copy, old + oldlen, newlen - oldlen);
+		ret = err ? err : (s64)old;
+		goto out;
+	}
+	ret = -ENOMEM;
+	if (!(flags & MREMAP_MAYMOVE))
+		goto out;
+	newaddr = mm_find_free(mm, newlen);
+	if (!newaddr)
+		goto out;
+	err = move_vma(mm, i, old, oldlen, newaddr);
+	if (!err)
+		err = extend_with(mm, &copy, newaddr + oldlen, newlen - oldlen);
+	ret = err ? err : (s64)newaddr;
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}

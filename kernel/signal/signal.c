@@ -1,0 +1,195 @@
+/*
+ * Signal generation and delivery for tasks. After Linux's kernel/signal.c and
+ * arch/x86/kernel/signal.c: pending set and siginfo per signal, default actions,
+ * init's immunity to signals it does not handle, and the syscall restart rules
+ * applied when a signal interrupts a syscall.
+ *
+ * Real-time signals are not yet queued more than once per number (processes issue).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "kernel.h"
+#include "signal/signal.h"
+#include "task/task.h"
+
+#define SYNCHRONOUS_MASK \
+	(sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGILL) | sigbit(SIGTRAP) | \
+	 sigbit(SIGFPE) | sigbit(SIGSYS))
+#define UNBLOCKABLE (sigbit(SIGKILL) | sigbit(SIGSTOP))
+
+enum sig_default sig_default_action(int sig)
+{
+	switch (sig) {
+	case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT:
+		return SIG_DEFAULT_IGNORE;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return SIG_DEFAULT_STOP;
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+	case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		return SIG_DEFAULT_CORE;
+	default:
+		return SIG_DEFAULT_TERM;
+	}
+}
+
+/* Would the signal be discarded at generation time? sig_lock held. */
+static bool sig_ignored(struct task *t, int sig, bool external)
+{
+	u64 h = t->sh->act[sig - 1].handler;
+
+	if (t->tid == 1 && h == L_SIG_DFL &&
+	    !(external && (sig == SIGKILL || sig == SIGSTOP)))
+		return true; /* init: only handled signals, or SIGKILL/STOP from outside */
+	if (t->sigmask & sigbit(sig))
+		return false;
+	return h == L_SIG_IGN ||
+	       (h == L_SIG_DFL && sig_default_action(sig) == SIG_DEFAULT_IGNORE);
+}
+
+int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool external)
+{
+	int sig = info->signo;
+	u64 bit = sigbit(sig);
+	bool wake;
+
+	pthread_mutex_lock(&t->sig_lock);
+	if (forced) {
+		struct l_sigaction *act = &t->sh->act[sig - 1];
+
+		if ((t->sigmask & bit) || act->handler == L_SIG_IGN) {
+			act->handler = L_SIG_DFL;
+			t->sigmask &= ~bit;
+		}
+	} else if (sig_ignored(t, sig, external)) {
+		pthread_mutex_unlock(&t->sig_lock);
+		return 0;
+	}
+	if (!(t->pending & bit)) {
+		t->pending |= bit;
+		t->pinfo[sig - 1] = *info;
+	}
+	wake = !(t->sigmask & bit);
+	pthread_mutex_unlock(&t->sig_lock);
+	if (wake)
+		task_interrupt(t, TIF_SIGNAL);
+	return 0;
+}
+
+int sig_force_fault(struct task *t, int signo, int code, u64 addr)
+{
+	struct l_siginfo info = { .signo = signo, .code = code };
+
+	info.fault.addr = addr;
+	return sig_send(t, &info, true, false);
+}
+
+static int next_signal(u64 deliverable)
+{
+	u64 sync = deliverable & SYNCHRONOUS_MASK;
+
+	return __builtin_ctzll(sync ? sync : deliverable) + 1;
+}
+
+static bool is_restart(s64 rax)
+{
+	return rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND ||
+	       rax == -ERESTART_RESTARTBLOCK;
+}
+
+/* Settles an interrupted syscall before a handler runs (Linux's handle_signal). */
+static void restart_for_handler(struct task *t, const struct l_sigaction *act)
+{
+	s64 rax = t->regs.rax;
+
+	if (!t->in_syscall || !is_restart(rax))
+		return;
+	switch (-rax) {
+	case ERESTARTSYS:
+		if (!(act->flags & L_SA_RESTART)) {
+			t->regs.rax = -EINTR;
+			break;
+		}
+		/* fallthrough */
+	case ERESTARTNOINTR:
+		t->regs.rax = t->regs.orig_rax;
+		t->regs.rip -= 2;
+		break;
+	default: /* NOHAND, RESTARTBLOCK */
+		t->regs.rax = -EINTR;
+		break;
+	}
+}
+
+/* Restart with no handler to run: the syscall runs again transparently. */
+static void restart_no_handler(struct task *t)
+{
+	s64 rax = t->regs.rax;
+
+	if (!t->in_syscall || !is_restart(rax))
+		return;
+	t->regs.rax = rax == -ERESTART_RESTARTBLOCK ? __NR_restart_syscall
+						    : t->regs.orig_rax;
+	t->regs.rip -= 2;
+}
+
+void sig_deliver(struct task *t)
+{
+	u32 tif = __atomic_and_fetch(&t->interrupt, ~TIF_SIGNAL, __ATOMIC_ACQ_REL);
+
+	if (tif & TIF_KILL) {
+		task_exit(t, SIGKILL);
+		return;
+	}
+	pthread_mutex_lock(&t->sig_lock);
+	for (;;) {
+		u64 deliverable = t->pending & ~t->sigmask;
+		struct l_sigaction act;
+		struct l_siginfo info;
+		int sig;
+
+		if (!deliverable)
+			break;
+		sig = next_signal(deliverable);
+		t->pending &= ~sigbit(sig);
+		info = t->pinfo[sig - 1];
+		act = t->sh->act[sig - 1];
+		if (act.handler == L_SIG_IGN)
+			continue;
+		if (act.handler == L_SIG_DFL) {
+			enum sig_default d = sig_default_action(sig);
+
+			if (d == SIG_DEFAULT_IGNORE || d == SIG_DEFAULT_STOP)
+				continue; /* job-control stops come with the processes issue */
+			t->in_syscall = false;
+			task_exit(t, sig | (d == SIG_DEFAULT_CORE ? 0x80 : 0));
+			pthread_mutex_unlock(&t->sig_lock);
+			return;
+		}
+		restart_for_handler(t, &act);
+		t->in_syscall = false;
+		if (sig_setup_frame(t, sig, &act, &info)) {
+			/* Linux's force_sigsegv: an unusable stack kills with SIGSEGV. */
+			t->sh->act[SIGSEGV - 1].handler = L_SIG_DFL;
+			task_exit(t, SIGSEGV | 0x80);
+			pthread_mutex_unlock(&t->sig_lock);
+			return;
+		}
+		t->sigmask |= act.mask;
+		if (!(act.flags & L_SA_NODEFER))
+			t->sigmask |= sigbit(sig);
+		t->sigmask &= ~UNBLOCKABLE;
+		if (act.flags & L_SA_RESETHAND)
+			t->sh->act[sig - 1].handler = L_SIG_DFL;
+	}
+	restart_no_handler(t);
+	t->in_syscall = false;
+	if (t->restore_sigmask) {
+		t->sigmask = t->saved_sigmask;
+		t->restore_sigmask = false;
+	}
+	pthread_mutex_unlock(&t->sig_lock);
+}

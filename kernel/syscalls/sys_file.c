@@ -1,0 +1,541 @@
+/*
+ * File-descriptor syscalls over the vfs: read/write and their vector and positional
+ * forms, lseek, close, dup family, fcntl, ioctl, fstat/newfstatat, poll/ppoll.
+ * Handlers decode arguments and call vfs/; copy-in/out goes through mm/.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "kernel.h"
+#include "mm/mm.h"
+#include "syscalls/handlers.h"
+#include "task/task.h"
+#include "time/ktime.h"
+#include "vfs/vfs.h"
+
+#define MAX_RW_COUNT (INT_MAX & PAGE_MASK)   /* Linux caps one read/write at this */
+#define IO_CHUNK (256 * 1024)
+#define L_UIO_MAXIOV 1024
+
+static u64 nofile_limit(struct task *t)
+{
+	return t->rlim[RLIMIT_NOFILE].cur;
+}
+
+static bool can_read(struct vfs_file *f)
+{
+	return (f->flags & O_ACCMODE) != O_WRONLY;
+}
+
+static bool can_write(struct vfs_file *f)
+{
+	return (f->flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* Reads into application memory at @buf in bounded chunks. */
+static s64 do_read(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *pos)
+{
+	u8 *tmp;
+	s64 done = 0;
+
+	if (!can_read(f) || !f->ops->read)
+		return -EBADF;
+	len = MIN(len, MAX_RW_COUNT);
+	/* Linux checks the whole buffer is addressable before reading. */
+	if (len && buf + len < buf)
+		return -EFAULT;
+	tmp = malloc(MIN(len, IO_CHUNK) + 1);
+	if (!tmp)
+		return -ENOMEM;
+	while ((u64)done < len) {
+		size_t want = MIN(len - done, IO_CHUNK);
+		s64 n;
+
+		n = f->ops->read(t, f, tmp, want, pos);
+		if (n < 0) {
+			if (!done)
+				done = n;
+			break;
+		}
+		if (n && mm_copy_out(t->mm, buf + done, tmp, n)) {
+			if (!done)
+				done = -EFAULT;
+			break;
+		}
+		done += n;
+		if (pos)
+			*pos += n;
+		/* Stop at a short read; a pipe or terminal has given what it had. */
+		if ((size_t)n < want)
+			break;
+		if (!pos && f->ops->poll_fd && f->ops->poll_fd(f) >= 0) {
+			struct pollfd p = { .fd = f->ops->poll_fd(f), .events = POLLIN };
+
+			if (poll(&p, 1, 0) <= 0)
+				break;
+		}
+	}
+	free(tmp);
+	return done;
+}
+
+static s64 do_write(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *pos)
+{
+	u8 *tmp;
+	s64 done = 0;
+
+	if (!can_write(f) || !f->ops->write)
+		return -EBADF;
+	len = MIN(len, MAX_RW_COUNT);
+	tmp = malloc(MIN(len, IO_CHUNK) + 1);
+	if (!tmp)
+		return -ENOMEM;
+	while ((u64)done < len) {
+		size_t want = MIN(len - done, IO_CHUNK);
+		s64 n;
+
+		if (mm_copy_in(t->mm, tmp, buf + done, want)) {
+			if (!done)
+				done = -EFAULT;
+			break;
+		}
+		n = f->ops->write(t, f, tmp, want, pos);
+		if (n < 0) {
+			if (!done)
+				done = n;
+			break;
+		}
+		done += n;
+		if (pos)
+			*pos += n;
+		if ((size_t)n < want)
+			break;
+	}
+	free(tmp);
+	return done;
+}
+
+SYS(read)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	s64 ret;
+
+	if (!f)
+		return -EBADF;
+	ret = do_read(t, f, a[1], a[2], NULL);
+	vfs_file_put(f);
+	return ret;
+}
+
+SYS(write)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	s64 ret;
+
+	if (!f)
+		return -EBADF;
+	ret = do_write(t, f, a[1], a[2], NULL);
+	vfs_file_put(f);
+	return ret;
+}
+
+static s64 positional(struct task *t, const u64 *a, bool write)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	s64 pos = a[3], ret;
+
+	if (!f)
+		return -EBADF;
+	if ((s64)a[3] < 0)
+		ret = -EINVAL;
+	else if (write ? !can_write(f) : !can_read(f))
+		ret = -EBADF;
+	else
+		ret = write ? do_write(t, f, a[1], a[2], &pos) : do_read(t, f, a[1], a[2], &pos);
+	vfs_file_put(f);
+	return ret;
+}
+
+SYS(pread64) { return positional(t, a, false); }
+SYS(pwrite64) { return positional(t, a, true); }
+
+static s64 vectored(struct task *t, const u64 *a, bool write)
+{
+	struct vfs_file *f;
+	struct iovec *iov;
+	u64 cnt = a[2], total = 0;
+	s64 done = 0;
+
+	if (cnt > L_UIO_MAXIOV)
+		return -EINVAL;
+	f = fdt_get(t->fdt, a[0]);
+	if (!f)
+		return -EBADF;
+	if (write ? !can_write(f) : !can_read(f)) {
+		vfs_file_put(f);
+		return -EBADF;
+	}
+	iov = malloc(cnt * sizeof(*iov) + 1);
+	if (!iov) {
+		vfs_file_put(f);
+		return -ENOMEM;
+	}
+	if (mm_copy_in(t->mm, iov, a[1], cnt * sizeof(*iov))) {
+		done = -EFAULT;
+		goto out;
+	}
+	for (u64 i = 0; i < cnt; i++) {
+		if ((s64)iov[i].iov_len < 0 || total + iov[i].iov_len < total) {
+			done = -EINVAL;
+			goto out;
+		}
+		total += iov[i].iov_len;
+	}
+	for (u64 i = 0; i < cnt; i++) {
+		s64 n;
+
+		if (!iov[i].iov_len)
+			continue;
+		n = write ? do_write(t, f, (u64)iov[i].iov_base, iov[i].iov_len, NULL)
+			  : do_read(t, f, (u64)iov[i].iov_base, iov[i].iov_len, NULL);
+		if (n < 0) {
+			if (!done)
+				done = n;
+			break;
+		}
+		done += n;
+		if ((size_t)n < iov[i].iov_len)
+			break;
+	}
+out:
+	free(iov);
+	vfs_file_put(f);
+	return done;
+}
+
+SYS(readv) { return vectored(t, a, false); }
+SYS(writev) { return vectored(t, a, true); }
+
+SYS(lseek)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	s64 ret;
+
+	if (!f)
+		return -EBADF;
+	if (a[2] > SEEK_HOLE)
+		ret = -EINVAL;
+	else
+		ret = f->ops->lseek ? f->ops->lseek(f, a[1], a[2]) : -ESPIPE;
+	vfs_file_put(f);
+	return ret;
+}
+
+SYS(close)
+{
+	return fdt_close(t->fdt, a[0]);
+}
+
+SYS(dup)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	int fd;
+
+	if (!f)
+		return -EBADF;
+	fd = fdt_alloc(t->fdt, f, 0, 0, nofile_limit(t));
+	vfs_file_put(f);
+	return fd;
+}
+
+static long do_dup3(struct task *t, u64 oldfd, u64 newfd, u64 flags)
+{
+	struct vfs_file *f;
+	int ret;
+
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (oldfd == newfd)
+		return -EINVAL;
+	if ((s64)newfd < 0 || newfd >= nofile_limit(t))
+		return -EBADF;
+	f = fdt_get(t->fdt, oldfd);
+	if (!f)
+		return -EBADF;
+	ret = fdt_install(t->fdt, newfd, f, flags & O_CLOEXEC ? FD_CLOEXEC : 0,
+			  nofile_limit(t));
+	vfs_file_put(f);
+	return ret;
+}
+
+SYS(dup2)
+{
+	if (a[0] == a[1]) {
+		struct vfs_file *f = fdt_get(t->fdt, a[0]);
+
+		if (!f)
+			return -EBADF;
+		vfs_file_put(f);
+		return a[1];
+	}
+	return do_dup3(t, a[0], a[1], 0);
+}
+
+SYS(dup3)
+{
+	return do_dup3(t, a[0], a[1], a[2]);
+}
+
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
+
+SYS(fcntl)
+{
+	int fd = a[0], cmd = a[1];
+	struct vfs_file *f = fdt_get(t->fdt, fd);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		ret = (s64)a[2] < 0 || a[2] >= nofile_limit(t) ? -EINVAL :
+			fdt_alloc(t->fdt, f, a[2], cmd == F_DUPFD_CLOEXEC ? FD_CLOEXEC : 0,
+				  nofile_limit(t));
+		break;
+	case F_GETFD:
+		ret = fdt_get_flags(t->fdt, fd);
+		break;
+	case F_SETFD:
+		ret = fdt_set_flags(t->fdt, fd, a[2] & FD_CLOEXEC);
+		break;
+	case F_GETFL:
+		ret = f->flags;
+		break;
+	case F_SETFL:
+		pthread_mutex_lock(&f->pos_lock);
+		f->flags = (f->flags & ~SETFL_MASK) | (a[2] & SETFL_MASK);
+		pthread_mutex_unlock(&f->pos_lock);
+		ret = 0;
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	vfs_file_put(f);
+	return ret;
+}
+
+SYS(ioctl)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	long ret;
+	int v;
+
+	if (!f)
+		return -EBADF;
+	switch (a[1]) {
+	case FIOCLEX:
+	case FIONCLEX:
+		ret = fdt_set_flags(t->fdt, a[0], a[1] == FIOCLEX ? FD_CLOEXEC : 0);
+		break;
+	case FIONBIO:
+		ret = -EFAULT;
+		if (mm_copy_in(t->mm, &v, a[2], sizeof(v)))
+			break;
+		pthread_mutex_lock(&f->pos_lock);
+		f->flags = v ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+		pthread_mutex_unlock(&f->pos_lock);
+		ret = 0;
+		break;
+	default:
+		ret = f->ops->ioctl ? f->ops->ioctl(t, f, a[1], a[2]) : -ENOTTY;
+	}
+	vfs_file_put(f);
+	return ret;
+}
+
+static long stat_fd(struct task *t, int fd, u64 statbuf)
+{
+	struct vfs_file *f = fdt_get(t->fdt, fd);
+	struct stat st;
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	ret = f->ops->fstat ? f->ops->fstat(f, &st) : -EINVAL;
+	vfs_file_put(f);
+	if (!ret && mm_copy_out(t->mm, statbuf, &st, sizeof(st)))
+		ret = -EFAULT;
+	return ret;
+}
+
+SYS(fstat)
+{
+	return stat_fd(t, a[0], a[1]);
+}
+
+SYS(newfstatat)
+{
+	char c;
+
+	if (a[3] & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+		return -EINVAL;
+	if (mm_copy_in(t->mm, &c, a[1], 1))
+		return -EFAULT;
+	if (c || !(a[3] & AT_EMPTY_PATH))
+		return -ENOSYS; /* paths: the files issue */
+	return stat_fd(t, a[0], a[2]);
+}
+
+/* poll and ppoll: a deadline of -1 waits forever. */
+static long do_poll(struct task *t, u64 ufds, u64 nfds, s64 deadline)
+{
+	struct pollfd *pfd, *host;
+	struct vfs_file **files;
+	long ret = 0;
+	u32 nhost = 0;
+
+	if (nfds > nofile_limit(t))
+		return -EINVAL;
+	pfd = calloc(nfds + 1, sizeof(*pfd));
+	host = calloc(nfds + 2, sizeof(*host));
+	files = calloc(nfds + 1, sizeof(*files));
+	if (!pfd || !host || !files) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (mm_copy_in(t->mm, pfd, ufds, nfds * sizeof(*pfd))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	host[nhost++] = (struct pollfd){ .fd = t->evfd, .events = POLLIN };
+	for (u64 i = 0; i < nfds; i++) {
+		pfd[i].revents = 0;
+		if (pfd[i].fd < 0)
+			continue;
+		files[i] = fdt_get(t->fdt, pfd[i].fd);
+		if (!files[i])
+			pfd[i].revents = POLLNVAL;
+	}
+	for (;;) {
+		struct timespec ts, *tsp = NULL;
+		int n;
+
+		ret = 0;
+		nhost = 1;
+		for (u64 i = 0; i < nfds; i++) {
+			int hfd;
+
+			if (!files[i])
+				continue;
+			hfd = files[i]->ops->poll_fd ? files[i]->ops->poll_fd(files[i]) : -1;
+			host[nhost++] = (struct pollfd){ .fd = hfd, .events = pfd[i].events };
+		}
+		n = ppoll(host, nhost, &(struct timespec){ 0, 0 }, NULL);
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		for (u64 i = 0, h = 1; i < nfds; i++) {
+			if (files[i])
+				pfd[i].revents = host[h++].revents;
+			if (pfd[i].revents)
+				ret++;
+		}
+		if (ret || deadline == 0)
+			break;
+		if (task_signal_pending(t)) {
+			ret = -ERESTARTNOHAND;
+			goto out;
+		}
+		if (deadline > 0) {
+			s64 left = deadline - ktime_mono(&t->k->time);
+
+			if (left <= 0)
+				break;
+			ts.tv_sec = left / NSEC_PER_SEC;
+			ts.tv_nsec = left % NSEC_PER_SEC;
+			tsp = &ts;
+		}
+		n = ppoll(host, nhost, tsp, NULL);
+		if (n > 0 && host[0].revents) {
+			u64 v;
+
+			if (read(t->evfd, &v, sizeof(v)) < 0) {
+				/* drained already */
+			}
+		}
+		if (n == 0)
+			deadline = 0;
+	}
+	if (mm_copy_out(t->mm, ufds, pfd, nfds * sizeof(*pfd)))
+		ret = -EFAULT;
+out:
+	if (files)
+		for (u64 i = 0; i < nfds; i++)
+			if (files[i])
+				vfs_file_put(files[i]);
+	free(files);
+	free(host);
+	free(pfd);
+	return ret;
+}
+
+SYS(poll)
+{
+	s64 ms = (int)a[2];
+	s64 deadline = ms < 0 ? -1 : ms == 0 ? 0 : ktime_mono(&t->k->time) + ms * 1000000;
+
+	return do_poll(t, a[0], a[1], deadline);
+}
+
+SYS(ppoll)
+{
+	struct l_timespec ts;
+	s64 deadline = -1;
+	u64 mask, old = 0;
+	long ret;
+
+	if (a[2]) {
+		if (mm_copy_in(t->mm, &ts, a[2], sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
+			return -EINVAL;
+		deadline = ts.tv_sec || ts.tv_nsec ?
+			ktime_mono(&t->k->time) + ts_to_ns(ts.tv_sec, ts.tv_nsec) : 0;
+	}
+	if (a[3]) {
+		if (a[4] != L_SIGSET_SIZE)
+			return -EINVAL;
+		if (mm_copy_in(t->mm, &mask, a[3], sizeof(mask)))
+			return -EFAULT;
+		pthread_mutex_lock(&t->sig_lock);
+		old = t->sigmask;
+		t->sigmask = mask & ~(sigbit(SIGKILL) | sigbit(SIGSTOP));
+		pthread_mutex_unlock(&t->sig_lock);
+	}
+	ret = do_poll(t, a[0], a[1], deadline);
+	if (a[3]) {
+		/* Interrupted: the old mask comes back when the handler returns (it is
+		 * what the signal frame saves); otherwise right away. */
+		pthread_mutex_lock(&t->sig_lock);
+		if (ret == -ERESTARTNOHAND) {
+			t->saved_sigmask = old;
+			t->restore_sigmask = true;
+		} else {
+			t->sigmask = old;
+		}
+		pthread_mutex_unlock(&t->sig_lock);
+	}
+	return ret;
+}

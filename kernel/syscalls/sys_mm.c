@@ -1,0 +1,93 @@
+/* Memory syscalls: brk and the mmap family. Argument checks as in Linux's
+ * mm/mmap.c (ksys_mmap_pgoff, do_mmap); the work is mm/'s. */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+
+#include "mm/mm.h"
+#include "syscalls/handlers.h"
+#include "task/task.h"
+#include "vfs/vfs.h"
+
+#ifndef MAP_UNINITIALIZED
+#define MAP_UNINITIALIZED 0x4000000
+#endif
+#ifndef PROT_SEM
+#define PROT_SEM 0x8
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#define LEGACY_MAP_MASK (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | \
+			 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_UNINITIALIZED | \
+			 MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | \
+			 MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB)
+
+SYS(brk)
+{
+	return mm_brk(t->mm, a[0]);
+}
+
+SYS(mmap)
+{
+	u64 addr = a[0], len = a[1], off = a[5];
+	int prot = a[2], flags = a[3], fd = a[4];
+
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
+	if (!len)
+		return -EINVAL;
+	if (PAGE_ALIGN(len) < len || PAGE_ALIGN(len) == 0)
+		return -ENOMEM;
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED:
+	case MAP_PRIVATE:
+		break;
+	case MAP_SHARED_VALIDATE:
+		if (flags & ~(LEGACY_MAP_MASK | MAP_FIXED_NOREPLACE | MAP_SYNC))
+			return -EOPNOTSUPP;
+		if (flags & MAP_SYNC)
+			return -EOPNOTSUPP;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (addr & ~PAGE_MASK))
+		return -EINVAL;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
+		return -EINVAL;
+	if (flags & MAP_HUGETLB)
+		return -ENOSYS; /* hugetlbfs is not offered; Linux without it says ENOSYS too */
+	if (!(flags & MAP_ANONYMOUS)) {
+		struct vfs_file *f = fdt_get(t->fdt, fd);
+
+		if (!f)
+			return -EBADF;
+		vfs_file_put(f);
+		return -ENODEV; /* file mappings come with the files issue */
+	}
+	return mm_mmap_anon(t->mm, addr, len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC),
+			    flags);
+}
+
+SYS(munmap)
+{
+	return mm_munmap(t->mm, a[0], a[1]);
+}
+
+SYS(mprotect)
+{
+	return mm_mprotect(t->mm, a[0], a[1], a[2]);
+}
+
+SYS(mremap)
+{
+	return mm_mremap(t->mm, a[0], a[1], a[2], a[3], a[4]);
+}
+
+SYS(madvise)
+{
+	return mm_madvise(t->mm, a[0], a[1], a[2]);
+}

@@ -1,0 +1,203 @@
+/* Time syscalls over the kernel clocks, sleeps with Linux's restart semantics, and
+ * getrandom. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "kernel.h"
+#include "mm/mm.h"
+#include "syscalls/handlers.h"
+#include "task/task.h"
+#include "time/ktime.h"
+
+
+/* CPU-time clocks. */
+static int cpu_clock(struct task *t, int clockid, s64 *ns)
+{
+	struct timespec ts;
+
+	switch (clockid) {
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		/* Without a portable way to name the stub thread from here, use the
+		 * Sentry thread's own time, which includes serving the task. */
+		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+			return -EINVAL;
+		*ns = ts_to_ns(ts.tv_sec, ts.tv_nsec);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int read_clock(struct task *t, int clockid, s64 *ns)
+{
+	int err = ktime_get(&t->k->time, clockid, ns);
+
+	return err ? cpu_clock(t, clockid, ns) : 0;
+}
+
+static int put_ts(struct task *t, u64 addr, s64 ns)
+{
+	struct l_timespec ts = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+
+	return mm_copy_out(t->mm, addr, &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+static int get_ts(struct task *t, u64 addr, s64 *ns)
+{
+	struct l_timespec ts;
+
+	if (mm_copy_in(t->mm, &ts, addr, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	*ns = ts.tv_sec > INT64_MAX / NSEC_PER_SEC - 1 ? INT64_MAX
+						     : ts_to_ns(ts.tv_sec, ts.tv_nsec);
+	return 0;
+}
+
+SYS(clock_gettime)
+{
+	s64 ns;
+	int err = read_clock(t, a[0], &ns);
+
+	return err ? err : put_ts(t, a[1], ns);
+}
+
+SYS(clock_getres)
+{
+	s64 ns;
+	int err = ktime_getres(a[0], &ns);
+
+	if (err)
+		return err;
+	return a[1] ? put_ts(t, a[1], ns) : 0;
+}
+
+SYS(gettimeofday)
+{
+	s64 ns;
+
+	ktime_get(&t->k->time, CLOCK_REALTIME, &ns);
+	if (a[0]) {
+		struct l_timeval tv = { ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / 1000 };
+
+		if (mm_copy_out(t->mm, a[0], &tv, sizeof(tv)))
+			return -EFAULT;
+	}
+	if (a[1]) {
+		s32 tz[2] = { 0, 0 };
+
+		if (mm_copy_out(t->mm, a[1], tz, sizeof(tz)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+SYS(time)
+{
+	s64 ns, sec;
+
+	ktime_get(&t->k->time, CLOCK_REALTIME, &ns);
+	sec = ns / NSEC_PER_SEC;
+	if (a[0] && mm_copy_out(t->mm, a[0], &sec, sizeof(sec)))
+		return -EFAULT;
+	return sec;
+}
+
+/* Sleeps until @deadline of @clockid; on interruption records a restart block and
+ * writes the remaining time to @rmtp (relative sleeps only). */
+static long sleep_until(struct task *t, int clockid, s64 deadline, u64 rmtp)
+{
+	s64 host = ktime_to_host_mono(&t->k->time, clockid, deadline);
+	s64 now;
+	int r = task_sleep_until(t, host);
+
+	if (r != -EINTR)
+		return 0;
+	t->restart = (struct restart_block){ .kind = RESTART_NANOSLEEP, .clockid = clockid,
+					     .deadline = deadline, .rmtp = rmtp };
+	if (rmtp) {
+		read_clock(t, clockid, &now);
+		if (put_ts(t, rmtp, deadline > now ? deadline - now : 0))
+			return -EFAULT;
+	}
+	return -ERESTART_RESTARTBLOCK;
+}
+
+static long do_nanosleep(struct task *t, int clockid, int flags, u64 req, u64 rmtp)
+{
+	s64 ns, now;
+	int err;
+
+	err = get_ts(t, req, &ns);
+	if (err)
+		return err;
+	if (flags & TIMER_ABSTIME)
+		return sleep_until(t, clockid, ns, 0);
+	read_clock(t, clockid, &now);
+	return sleep_until(t, clockid, now > INT64_MAX - ns ? INT64_MAX : now + ns, rmtp);
+}
+
+SYS(nanosleep)
+{
+	return do_nanosleep(t, CLOCK_MONOTONIC, 0, a[0], a[1]);
+}
+
+SYS(clock_nanosleep)
+{
+	switch (a[0]) {
+	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_TAI:
+		break;
+	case CLOCK_THREAD_CPUTIME_ID:
+		return -EINVAL;
+	case CLOCK_PROCESS_CPUTIME_ID:
+		return -ENOTSUP; /* CPU-time sleeps: not offered */
+	default:
+		return -EINVAL;
+	}
+	if (a[1] & ~TIMER_ABSTIME)
+		return -EINVAL;
+	return do_nanosleep(t, a[0], a[1], a[2], a[3]);
+}
+
+SYS(restart_syscall)
+{
+	struct restart_block rb = t->restart;
+
+	t->restart.kind = RESTART_NONE;
+	switch (rb.kind) {
+	case RESTART_NANOSLEEP:
+		return sleep_until(t, rb.clockid, rb.deadline, rb.rmtp);
+	default:
+		return -EINTR;
+	}
+}
+
+#define GRND_ALL (GRND_NONBLOCK | GRND_RANDOM | 0x4 /* GRND_INSECURE */)
+
+SYS(getrandom)
+{
+	u64 len = MIN(a[1], 33554431UL); /* Linux caps one call at 32 MiB - 1 */
+	u8 *buf;
+	ssize_t n;
+
+	if (a[2] & ~GRND_ALL)
+		return -EINVAL;
+	if ((a[2] & 0x4) && (a[2] & GRND_RANDOM))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	n = getrandom(buf, len, 0);
+	if (n < 0)
+		n = -errno;
+	else if (mm_copy_out(t->mm, a[0], buf, n))
+		n = -EFAULT;
+	free(buf);
+	return n;
+}

@@ -1,0 +1,206 @@
+/*
+ * The syscall table, the dispatcher and --strace. Designated initialisers indexed by
+ * x86_64 syscall number; what is not listed is unsupported and returns ENOSYS.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "abi/linux.h"
+#include "base/log.h"
+#include "kernel.h"
+#include "mm/mm.h"
+#include "syscalls/handlers.h"
+#include "task/task.h"
+
+static const char *const names[SYSCALL_MAX] = {
+#include "syscall_names.h"
+};
+
+#define F(n, args) [__NR_##n] = { sys_##n, SYS_FULL, NULL, args }
+#define P(n, args, why) [__NR_##n] = { sys_##n, SYS_PARTIAL, why, args }
+#define U(n, why) [__NR_##n] = { NULL, SYS_UNSUPPORTED, why, NULL }
+
+const struct syscall_entry syscall_table[SYSCALL_MAX] = {
+	F(read, "fBu"), F(write, "fbu"), F(readv, "fpu"), F(writev, "fpu"),
+	F(pread64, "fBud"), F(pwrite64, "fbud"),
+	P(lseek, "fdd", "host-fd files only until the files issue"),
+	F(close, "f"), F(dup, "f"), F(dup2, "ff"), F(dup3, "ffx"),
+	P(fcntl, "fdx", "no record locks or leases, F_*SIG, F_*PIPE_SZ, seals yet"),
+	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO"),
+	F(fstat, "fp"),
+	P(newfstatat, "fspx", "AT_EMPTY_PATH on an fd only until the files issue"),
+	P(poll, "pdd", "restarts with the full timeout after a signal"),
+	F(ppoll, "pdpp"),
+	F(brk, "x"),
+	P(mmap, "xuxxfx", "anonymous mappings only until the files issue"),
+	F(munmap, "xu"), F(mprotect, "xux"),
+	P(mremap, "xuuxx", "MREMAP_DONTUNMAP is refused"),
+	F(madvise, "xud"),
+	F(rt_sigaction, "dppu"), F(rt_sigprocmask, "dppu"), F(sigaltstack, "pp"),
+	F(rt_sigreturn, ""),
+	P(kill, "dd", "one process until the processes issue"),
+	P(tkill, "dd", "one thread until the processes issue"),
+	P(tgkill, "ddd", "one thread until the processes issue"),
+	P(exit, "d", "exits the process: one thread until the processes issue"),
+	F(exit_group, "d"),
+	F(getpid, ""), F(gettid, ""), F(getppid, ""), F(getuid, ""), F(geteuid, ""),
+	F(getgid, ""), F(getegid, ""), F(getpgrp, ""), F(getpgid, "d"), F(getsid, "d"),
+	F(getresuid, "ppp"), F(getresgid, "ppp"),
+	P(getgroups, "dp", "no supplementary groups"),
+	F(set_tid_address, "p"), F(set_robust_list, "pu"),
+	P(arch_prctl, "xx", "ARCH_SET_CPUID 0 is refused: cpuid always traps"),
+	F(prlimit64, "ddpp"), F(getrlimit, "dp"), F(setrlimit, "dp"),
+	F(uname, "p"), F(sched_yield, ""), F(sched_getaffinity, "dup"),
+	P(getcwd, "pu", "always / until the files issue"),
+	F(sysinfo, "p"), F(umask, "x"),
+	P(clock_gettime, "dp", "CPU-time clocks count the Sentry thread serving the task"),
+	F(clock_getres, "dp"), F(gettimeofday, "pp"), F(time, "p"),
+	F(nanosleep, "pp"),
+	P(clock_nanosleep, "dxpp", "no CPU-time clocks"),
+	F(restart_syscall, ""), F(getrandom, "pux"),
+	U(rseq, "restartable sequences are not offered; glibc falls back"),
+};
+
+const char *syscall_name(u64 nr)
+{
+	if (nr < SYSCALL_MAX && names[nr])
+		return names[nr];
+	return NULL;
+}
+
+static const char *errname(long e)
+{
+	static const char *const tab[] = {
+		[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
+		[EINTR] = "EINTR", [EIO] = "EIO", [E2BIG] = "E2BIG",
+		[ENOEXEC] = "ENOEXEC", [EBADF] = "EBADF", [ECHILD] = "ECHILD",
+		[EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM", [EACCES] = "EACCES",
+		[EFAULT] = "EFAULT", [EBUSY] = "EBUSY", [EEXIST] = "EEXIST",
+		[ENODEV] = "ENODEV", [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR",
+		[EINVAL] = "EINVAL", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY",
+		[EFBIG] = "EFBIG", [ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE",
+		[EPIPE] = "EPIPE", [ERANGE] = "ERANGE", [ENAMETOOLONG] = "ENAMETOOLONG",
+		[ENOSYS] = "ENOSYS", [EOPNOTSUPP] = "EOPNOTSUPP",
+		[ERESTARTSYS] = "ERESTARTSYS", [ERESTARTNOINTR] = "ERESTARTNOINTR",
+		[ERESTARTNOHAND] = "ERESTARTNOHAND",
+		[ERESTART_RESTARTBLOCK] = "ERESTART_RESTARTBLOCK",
+	};
+
+	if (e > 0 && e < (long)ARRAY_SIZE(tab) && tab[e])
+		return tab[e];
+	return "E?";
+}
+
+static int fmt_str(char *out, size_t n, struct task *t, u64 addr, u64 len)
+{
+	char buf[33];
+	size_t k = MIN(len, 32);
+	int off;
+
+	if (!addr)
+		return snprintf(out, n, "NULL");
+	if (mm_copy_in(t->mm, buf, addr, k))
+		return snprintf(out, n, "0x%llx", (unsigned long long)addr);
+	off = snprintf(out, n, "\"");
+	for (size_t i = 0; i < k && off + 5 < (int)n; i++) {
+		unsigned char c = buf[i];
+
+		if (c == '\n')
+			off += snprintf(out + off, n - off, "\\n");
+		else if (c == '"' || c == '\\')
+			off += snprintf(out + off, n - off, "\\%c", c);
+		else if (c >= 32 && c < 127)
+			out[off++] = c;
+		else
+			off += snprintf(out + off, n - off, "\\%o", c);
+		out[off] = 0;
+	}
+	return off + snprintf(out + off, n - off, "\"%s", len > k ? "..." : "");
+}
+
+static void strace(struct task *t, u64 nr, const u64 *a, long ret)
+{
+	const struct syscall_entry *e = nr < SYSCALL_MAX ? &syscall_table[nr] : NULL;
+	const char *kinds = e && e->args ? e->args : "xxxxxx";
+	const char *name = syscall_name(nr);
+	char line[512];
+	int off, nargs = e && e->args ? (int)strlen(e->args) : 0;
+
+	if (name)
+		off = snprintf(line, sizeof(line), "[pid %u] %s(", t->tid, name);
+	else
+		off = snprintf(line, sizeof(line), "[pid %u] syscall_%llu(", t->tid,
+			       (unsigned long long)nr);
+	for (int i = 0; i < nargs && off < (int)sizeof(line) - 64; i++) {
+		char *p = line + off;
+		size_t left = sizeof(line) - off;
+
+		if (i)
+			off += snprintf(p, left, ", "), p = line + off, left = sizeof(line) - off;
+		switch (kinds[i]) {
+		case 'd': case 'f':
+			off += snprintf(p, left, "%lld", (long long)a[i]);
+			break;
+		case 'u':
+			off += snprintf(p, left, "%llu", (unsigned long long)a[i]);
+			break;
+		case 'b':
+			off += fmt_str(p, left, t, a[i], a[i + 1]);
+			break;
+		case 'B':
+			off += ret > 0 ? fmt_str(p, left, t, a[i], ret)
+				       : snprintf(p, left, "0x%llx", (unsigned long long)a[i]);
+			break;
+		default:
+			off += snprintf(p, left, "0x%llx", (unsigned long long)a[i]);
+		}
+	}
+	if (ret < 0 && ret > -4096)
+		snprintf(line + off, sizeof(line) - off, ") = -1 %s (%s)%s\n", errname(-ret),
+			 -ret < 512 ? strerror(-ret) : "restart",
+			 e && e->fn ? "" : " [unsupported]");
+	else
+		snprintf(line + off, sizeof(line) - off, ") = %ld\n", ret);
+	log_printf("%s", line);
+}
+
+void syscall_dispatch(struct task *t)
+{
+	u64 nr = t->regs.orig_rax;
+	const u64 a[6] = { t->regs.rdi, t->regs.rsi, t->regs.rdx, t->regs.r10,
+			   t->regs.r8, t->regs.r9 };
+	long ret;
+
+	if (likely(nr < SYSCALL_MAX && syscall_table[nr].fn))
+		ret = syscall_table[nr].fn(t, a);
+	else
+		ret = -ENOSYS;
+	if (unlikely(t->k->strace))
+		strace(t, nr, a, ret);
+	t->regs.rax = ret;
+	/* rt_sigreturn's result is the interrupted code's rax, never a restart. */
+	if (unlikely(ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK) &&
+	    nr != __NR_rt_sigreturn)
+		t->in_syscall = true;
+}
+
+void syscall_print_table(FILE *f)
+{
+	static const char *const level[] = { "unsupported", "full", "partial" };
+	int full = 0, partial = 0;
+
+	fprintf(f, "%-4s %-24s %-12s %s\n", "nr", "name", "support", "note");
+	for (u64 nr = 0; nr < SYSCALL_MAX; nr++) {
+		const struct syscall_entry *e = &syscall_table[nr];
+		const char *name = syscall_name(nr);
+
+		if (!name)
+			continue;
+		full += e->support == SYS_FULL;
+		partial += e->support == SYS_PARTIAL;
+		fprintf(f, "%-4llu %-24s %-12s %s\n", (unsigned long long)nr, name,
+			level[e->support], e->note ? e->note : "");
+	}
+	fprintf(f, "\n%d full, %d partial, the rest unsupported (ENOSYS)\n", full, partial);
+}

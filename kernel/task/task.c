@@ -1,0 +1,188 @@
+/*
+ * Task lifecycle and the run loop. After gVisor's kernel/task_run.go: each task runs
+ * on its own Sentry thread, which alone talks to the task's platform context.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "kernel.h"
+#include "mm/mm.h"
+#include "syscalls/syscalls.h"
+#include "task/task.h"
+#include "vfs/vfs.h"
+
+int task_new(struct kernel *k, struct task **out)
+{
+	struct task *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->k = k;
+	t->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->evfd < 0) {
+		free(t);
+		return -errno;
+	}
+	t->fpstate_len = k->plat->fpstate_size;
+	t->fpstate = aligned_alloc(64, ALIGN_UP(t->fpstate_len, 64));
+	if (!t->fpstate) {
+		close(t->evfd);
+		free(t);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&t->sig_lock, NULL);
+	t->altstack.ss_flags = L_SS_DISABLE;
+	*out = t;
+	return 0;
+}
+
+void task_destroy(struct task *t)
+{
+	if (t->ctx)
+		plat_ctx_destroy(t->k->plat, t->ctx);
+	if (t->mm)
+		mm_destroy(t->mm);
+	if (t->fdt)
+		fdt_put(t->fdt);
+	if (t->sh && ref_put(&t->sh->ref))
+		free(t->sh);
+	close(t->evfd);
+	free(t->fpstate);
+	pthread_mutex_destroy(&t->sig_lock);
+	free(t);
+}
+
+void task_interrupt(struct task *t, u32 tif)
+{
+	u64 one = 1;
+
+	__atomic_or_fetch(&t->interrupt, tif, __ATOMIC_SEQ_CST);
+	if (write(t->evfd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: the task is already awake. */
+	}
+	if (t->ctx)
+		plat_ctx_interrupt(t->k->plat, t->ctx);
+}
+
+void task_exit(struct task *t, int wait_status)
+{
+	if (t->exiting)
+		return;
+	t->exiting = true;
+	t->exit_status = wait_status;
+}
+
+int task_fetch_fp(struct task *t)
+{
+	int err;
+
+	if (t->fp_valid)
+		return 0;
+	err = plat_ctx_get_fpstate(t->k->plat, t->ctx, t->fpstate, t->fpstate_len);
+	if (!err)
+		t->fp_valid = true;
+	return err;
+}
+
+static void handle_fault(struct task *t, const struct plat_event *ev)
+{
+	if (ev->signo == SIGSEGV && ev->code == SEGV_MAPERR &&
+	    !mm_fault(t->mm, ev->addr, t->rlim[RLIMIT_STACK].cur))
+		return;
+	sig_force_fault(t, ev->signo, ev->code, ev->addr);
+}
+
+static void handle_cpuid(struct task *t)
+{
+	u32 out[4];
+
+	cpuid_emulate(&t->k->cpuid, (u32)t->regs.rax, (u32)t->regs.rcx, out);
+	t->regs.rax = out[0];
+	t->regs.rbx = out[1];
+	t->regs.rcx = out[2];
+	t->regs.rdx = out[3];
+	t->regs.rip += 2;
+}
+
+/* Pins the calling thread to the CPU it runs on: the platform keeps the task's
+ * application thread there too, since cross-CPU wake-ups cost 60-100 us in VMs. */
+static void pin_self(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void run(struct task *t)
+{
+	struct platform *plat = t->k->plat;
+	struct plat_event ev;
+	int err;
+
+	for (;;) {
+		if (__atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE) || t->pending ||
+		    t->in_syscall)
+			sig_deliver(t);
+		if (t->exiting)
+			return;
+		err = plat_ctx_switch(plat, t->ctx, &t->regs, &ev);
+		t->fp_valid = false;
+		if (err) {
+			warn("task %u: platform switch failed: %s", t->tid, strerror(-err));
+			task_exit(t, SIGKILL);
+			return;
+		}
+		switch (ev.kind) {
+		case PLAT_EV_SYSCALL:
+			syscall_dispatch(t);
+			break;
+		case PLAT_EV_SYSCALL32:
+			t->regs.rax = -ENOSYS;
+			break;
+		case PLAT_EV_FAULT:
+			handle_fault(t, &ev);
+			break;
+		case PLAT_EV_CPUID:
+			handle_cpuid(t);
+			break;
+		case PLAT_EV_INTERRUPT:
+			break;
+		case PLAT_EV_DEAD:
+			task_exit(t, SIGKILL);
+			return;
+		}
+	}
+}
+
+void *task_main(void *arg)
+{
+	struct task *t = arg;
+	int err;
+
+	pin_self();
+	err = mm_attach_as(t->mm);
+	if (!err)
+		err = plat_ctx_new(t->k->plat, t->mm->as, &t->ctx);
+	if (err) {
+		warn("task %u: cannot create its address space: %s", t->tid, strerror(-err));
+		task_exit(t, SIGKILL);
+	} else {
+		run(t);
+	}
+	if (t->tid == 1)
+		kernel_init_exited(t->k, t->exit_status);
+	return NULL;
+}

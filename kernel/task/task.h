@@ -1,0 +1,108 @@
+/*
+ * Tasks: one per application thread, each run by a Sentry host thread of its own
+ * (gVisor's task goroutine). The thread loops: deliver pending signals, switch into
+ * the application through the platform, handle the event it returns.
+ *
+ * An interrupt (a signal, a stop request) sets a bit in task->interrupt, wakes the
+ * task's eventfd (which every blocking wait in the Sentry polls) and interrupts the
+ * platform context, so a task in the application, in a blocking host call, or on its
+ * way between the two notices it without a race.
+ */
+#ifndef SBX_TASK_H
+#define SBX_TASK_H
+
+#include <pthread.h>
+
+#include "abi/linux.h"
+#include "base/ref.h"
+#include "base/types.h"
+#include "platform.h"
+#include "save.h"
+
+struct fdtable;
+struct kernel;
+struct mm;
+
+/* A syscall interrupted with ERESTART_RESTARTBLOCK: what restart_syscall continues.
+ * Data, never a function pointer, so it survives checkpoint and restore. */
+enum restart_kind { RESTART_NONE, RESTART_NANOSLEEP };
+
+SAVABLE struct restart_block {
+	u32 kind;               /* enum restart_kind */
+	s32 clockid;
+	s64 deadline;           /* sandbox clock ns */
+	u64 rmtp;               /* where to write the remaining time, or 0 */
+};
+
+SAVABLE struct sighand {
+	struct ref ref;
+	struct l_sigaction act[L_NSIG];  /* act[sig - 1]; under the owning task's sig_lock */
+};
+
+SAVABLE struct task {
+	struct kernel *k;
+	u32 tid;                        /* in the sandbox's pid namespace */
+	u32 tgid, ppid, pgid, sid;
+	u32 uid, euid, suid, gid, egid, sgid;
+	u32 umask;
+	char comm[16];
+	struct plat_regs regs;          /* application registers while in the Sentry */
+	/* xsave area, valid when fp_valid; fetched only for signal frames and saves */
+	u8 *fpstate SAVE_LEN(fpstate_len);
+	u32 fpstate_len;
+	bool fp_valid;
+	struct mm *mm;
+	struct fdtable *fdt;
+	struct sighand *sh;
+	u64 sigmask;                    /* blocked signals; under sig_lock */
+	u64 pending;                    /* pending signals; under sig_lock */
+	/* mask to restore after the next handler (ppoll, sigsuspend); under sig_lock */
+	u64 saved_sigmask;
+	bool restore_sigmask;
+	struct l_siginfo pinfo[L_NSIG]; /* siginfo of each pending signal */
+	struct l_stack altstack;
+	bool in_syscall;                /* regs.rax holds a result that may be a restart */
+	struct restart_block restart;
+	u64 clear_child_tid, robust_list, robust_len;
+	struct l_rlimit rlim[L_RLIM_NLIMITS];
+	bool exiting;
+	int exit_status;                /* wait status once exiting */
+	struct plat_ctx *ctx SAVE_SKIP;         /* recreated on the task's thread */
+	pthread_t thread SAVE_SKIP;
+	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
+	u32 interrupt SAVE_SKIP;                /* TIF_* bits, atomic */
+	pthread_mutex_t sig_lock SAVE_SKIP;
+};
+
+#define TIF_SIGNAL 0x1  /* a signal may be deliverable */
+#define TIF_KILL 0x2    /* the task must exit */
+
+/* task.c */
+int task_new(struct kernel *k, struct task **out);
+void task_destroy(struct task *t);
+/* The task's thread body (started by kernel_start_task). */
+void *task_main(void *arg);
+/* Makes the task notice interrupt bits @tif; any thread. */
+void task_interrupt(struct task *t, u32 tif);
+/* Task exit: records @wait_status and stops the run loop. */
+void task_exit(struct task *t, int wait_status);
+
+/* task_block.c: blocking waits that an interrupt ends. >0 ready, 0 timeout,
+ * -EINTR interrupted. @deadline is host CLOCK_MONOTONIC ns, or -1 for none. */
+int task_wait_fd(struct task *t, int fd, short events, s64 deadline);
+int task_sleep_until(struct task *t, s64 deadline);
+bool task_signal_pending(struct task *t);
+
+/* signal/: kernel/signal/signal.c */
+/* Sends @info to @t. @forced: a fault; unblocks and resets an ignored handler.
+ * @external: sent from outside the sandbox (init semantics differ). */
+int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool external);
+int sig_force_fault(struct task *t, int signo, int code, u64 addr);
+/* Delivers pending signals and settles an interrupted syscall's restart. */
+void sig_deliver(struct task *t);
+long sig_return(struct task *t);
+
+/* Fetches the task's FP state from the platform into t->fpstate if not valid. */
+int task_fetch_fp(struct task *t);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * Blocking waits in the Sentry. A task blocks only in ppoll over the host fd it waits
+ * for and its interrupt eventfd, so an interrupt raised at any moment (before or
+ * during the wait) ends it: task_interrupt() sets the bits, then writes the eventfd.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "task/task.h"
+#include "time/ktime.h"
+
+bool task_signal_pending(struct task *t)
+{
+	u32 tif = __atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE);
+
+	if (tif & TIF_KILL)
+		return true;
+	return (t->pending & ~t->sigmask) != 0;
+}
+
+static s64 host_mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts_to_ns(ts.tv_sec, ts.tv_nsec);
+}
+
+int task_wait_fd(struct task *t, int fd, short events, s64 deadline)
+{
+	struct pollfd p[2] = {
+		{ .fd = t->evfd, .events = POLLIN },
+		{ .fd = fd, .events = events },
+	};
+
+	for (;;) {
+		struct timespec ts, *tsp = NULL;
+		int n;
+
+		if (task_signal_pending(t))
+			return -EINTR;
+		if (deadline >= 0) {
+			s64 left = deadline - host_mono_now();
+
+			if (left <= 0)
+				return 0;
+			ts.tv_sec = left / NSEC_PER_SEC;
+			ts.tv_nsec = left % NSEC_PER_SEC;
+			tsp = &ts;
+		}
+		n = ppoll(p, fd >= 0 ? 2 : 1, tsp, NULL);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0 && p[1].revents)
+			return 1;
+		if (n > 0 && p[0].revents) {
+			u64 v;
+
+			/* Drain, then re-check the reason: a stale wake-up is not an
+			 * interrupt. */
+			if (read(t->evfd, &v, sizeof(v)) < 0) {
+				/* already drained */
+			}
+		}
+	}
+}
+
+int task_sleep_until(struct task *t, s64 deadline)
+{
+	return task_wait_fd(t, -1, 0, deadline);
+}

@@ -1,0 +1,167 @@
+/* Open file descriptions and fd tables (see vfs.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfs/vfs.h"
+
+void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags)
+{
+	ref_init(&f->ref);
+	f->ops = ops;
+	f->flags = flags;
+	f->pos = 0;
+	pthread_mutex_init(&f->pos_lock, NULL);
+}
+
+void vfs_file_put(struct vfs_file *f)
+{
+	if (ref_put(&f->ref)) {
+		pthread_mutex_destroy(&f->pos_lock);
+		f->ops->release(f);
+	}
+}
+
+int fdt_new(struct fdtable **out)
+{
+	struct fdtable *fdt = calloc(1, sizeof(*fdt));
+
+	if (!fdt)
+		return -ENOMEM;
+	ref_init(&fdt->ref);
+	pthread_mutex_init(&fdt->lock, NULL);
+	*out = fdt;
+	return 0;
+}
+
+void fdt_put(struct fdtable *fdt)
+{
+	if (!ref_put(&fdt->ref))
+		return;
+	for (u32 i = 0; i < fdt->n; i++)
+		if (fdt->fds[i].file)
+			vfs_file_put(fdt->fds[i].file);
+	free(fdt->fds);
+	pthread_mutex_destroy(&fdt->lock);
+	free(fdt);
+}
+
+struct vfs_file *fdt_get(struct fdtable *fdt, int fd)
+{
+	struct vfs_file *f = NULL;
+
+	if (fd < 0)
+		return NULL;
+	pthread_mutex_lock(&fdt->lock);
+	if ((u32)fd < fdt->n && fdt->fds[fd].file) {
+		f = fdt->fds[fd].file;
+		vfs_file_get(f);
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	return f;
+}
+
+static int fdt_grow(struct fdtable *fdt, u32 want)
+{
+	struct fd_entry *n;
+	u32 cap = fdt->n ? fdt->n : 16;
+
+	while (cap <= want)
+		cap *= 2;
+	if (cap <= fdt->n)
+		return 0;
+	n = realloc(fdt->fds, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	memset(n + fdt->n, 0, (cap - fdt->n) * sizeof(*n));
+	fdt->fds = n;
+	fdt->n = cap;
+	return 0;
+}
+
+int fdt_alloc(struct fdtable *fdt, struct vfs_file *f, int min, u32 fdflags, u64 limit)
+{
+	int fd = -EMFILE;
+
+	if (min < 0 || (u64)min >= limit)
+		return -EINVAL;
+	pthread_mutex_lock(&fdt->lock);
+	for (u32 i = min; i < limit; i++) {
+		if (i >= fdt->n && fdt_grow(fdt, i)) {
+			fd = -ENOMEM;
+			break;
+		}
+		if (!fdt->fds[i].file) {
+			vfs_file_get(f);
+			fdt->fds[i] = (struct fd_entry){ f, fdflags };
+			fd = i;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	return fd;
+}
+
+int fdt_install(struct fdtable *fdt, int fd, struct vfs_file *f, u32 fdflags, u64 limit)
+{
+	struct vfs_file *old = NULL;
+	int err = 0;
+
+	if (fd < 0 || (u64)fd >= limit)
+		return -EBADF;
+	pthread_mutex_lock(&fdt->lock);
+	if ((u32)fd >= fdt->n && fdt_grow(fdt, fd)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	old = fdt->fds[fd].file;
+	vfs_file_get(f);
+	fdt->fds[fd] = (struct fd_entry){ f, fdflags };
+out:
+	pthread_mutex_unlock(&fdt->lock);
+	if (old)
+		vfs_file_put(old);
+	return err ? err : fd;
+}
+
+int fdt_close(struct fdtable *fdt, int fd)
+{
+	struct vfs_file *f = NULL;
+
+	if (fd < 0)
+		return -EBADF;
+	pthread_mutex_lock(&fdt->lock);
+	if ((u32)fd < fdt->n) {
+		f = fdt->fds[fd].file;
+		fdt->fds[fd] = (struct fd_entry){ NULL, 0 };
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	if (!f)
+		return -EBADF;
+	vfs_file_put(f);
+	return 0;
+}
+
+int fdt_get_flags(struct fdtable *fdt, int fd)
+{
+	int ret = -EBADF;
+
+	pthread_mutex_lock(&fdt->lock);
+	if (fd >= 0 && (u32)fd < fdt->n && fdt->fds[fd].file)
+		ret = fdt->fds[fd].flags;
+	pthread_mutex_unlock(&fdt->lock);
+	return ret;
+}
+
+int fdt_set_flags(struct fdtable *fdt, int fd, u32 flags)
+{
+	int ret = -EBADF;
+
+	pthread_mutex_lock(&fdt->lock);
+	if (fd >= 0 && (u32)fd < fdt->n && fdt->fds[fd].file) {
+		fdt->fds[fd].flags = flags;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	return ret;
+}

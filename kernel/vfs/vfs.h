@@ -1,0 +1,74 @@
+/*
+ * Open file descriptions and fd tables. A vfs_file is Linux's struct file: an offset,
+ * status flags and an ops table; concrete files embed it (container_of). This is the
+ * slice the sandbox core needs (host-fd stdio files); mounts, dentries and path
+ * resolution arrive with the files issue.
+ */
+#ifndef SBX_VFS_H
+#define SBX_VFS_H
+
+#include <pthread.h>
+
+#include "base/ref.h"
+#include "base/types.h"
+#include "save.h"
+
+struct task;
+struct vfs_file;
+struct stat;
+
+/* A NULL op means Linux's default for a file that lacks it. Ops return >= 0 or -errno;
+ * buffers are Sentry memory (the syscall layer does copy-in/out). */
+struct vfs_file_ops {
+	const char *type;   /* the concrete type's name, for save/restore and /proc */
+	s64 (*read)(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos);
+	s64 (*write)(struct task *t, struct vfs_file *f, const void *buf, size_t len,
+		     s64 *pos);
+	s64 (*lseek)(struct vfs_file *f, s64 off, int whence);
+	int (*ioctl)(struct task *t, struct vfs_file *f, u64 cmd, u64 arg);
+	int (*fstat)(struct vfs_file *f, struct stat *st);
+	/* Readiness for poll: host fd and events to wait on, or -1 for "always ready". */
+	int (*poll_fd)(struct vfs_file *f);
+	void (*release)(struct vfs_file *f);
+};
+
+SAVABLE struct vfs_file {
+	struct ref ref;
+	const struct vfs_file_ops *ops SAVE_POLY;   /* names the concrete type */
+	u32 flags;              /* O_ACCMODE | O_APPEND | O_NONBLOCK ...; under pos_lock */
+	s64 pos;                /* file offset; under pos_lock */
+	pthread_mutex_t pos_lock SAVE_SKIP;
+};
+
+void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags);
+static inline void vfs_file_get(struct vfs_file *f) { ref_get(&f->ref); }
+void vfs_file_put(struct vfs_file *f);
+
+#define FDT_MAX_DEFAULT 1024
+
+SAVABLE struct fd_entry {
+	struct vfs_file *file;  /* NULL if the slot is free */
+	u32 flags;              /* FD_CLOEXEC */
+};
+
+SAVABLE struct fdtable {
+	struct ref ref;
+	struct fd_entry *fds SAVE_COUNT(n);
+	u32 n;                  /* slots allocated */
+	pthread_mutex_t lock SAVE_SKIP;
+};
+
+int fdt_new(struct fdtable **out);
+void fdt_put(struct fdtable *fdt);
+/* Takes a reference on the file at @fd, or NULL. */
+struct vfs_file *fdt_get(struct fdtable *fdt, int fd);
+/* Installs @f (borrowed: a reference is taken) at the lowest free fd >= @min below
+ * @limit; returns the fd or -EMFILE. */
+int fdt_alloc(struct fdtable *fdt, struct vfs_file *f, int min, u32 fdflags, u64 limit);
+/* Installs @f at exactly @fd, closing what was there. */
+int fdt_install(struct fdtable *fdt, int fd, struct vfs_file *f, u32 fdflags, u64 limit);
+int fdt_close(struct fdtable *fdt, int fd);
+int fdt_get_flags(struct fdtable *fdt, int fd);
+int fdt_set_flags(struct fdtable *fdt, int fd, u32 flags);
+
+#endif
