@@ -1,10 +1,11 @@
 /*
- * mremap: shrink, grow in place, or move. A move never copies memory: the VMA's
+ * mremap: shrink, grow in place, or move. A move does not copy memory: the VMA's
  * memory-file range is mapped at the new address and unmapped at the old one. After
  * Linux's mm/mremap.c for the argument checks and errnos.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "memfile/memfile.h"
@@ -46,35 +47,47 @@ static int move_vma(struct mm *mm, u32 i, u64 old, u64 len, u64 to)
 	return vma_insert(mm, &nv);
 }
 
-/* Maps fresh memory at [addr, addr+len) with @v's attributes. */
-static int extend_with(struct mm *mm, const struct vma *v, u64 addr, u64 len)
+/* Grows vmas[i] upward by @extra bytes, which must be free. Its memory stays one
+ * contiguous memory-file range (so the VMA stays one VMA, as Linux's would): extended
+ * in place when the file space after it is free, else copied to a new range. */
+static int vma_grow(struct mm *mm, u32 i, u64 extra)
 {
-	struct vma nv = *v;
+	struct vma *v = &mm->vmas[i];
+	u64 len = v->end - v->start, off;
 	int err;
 
-	nv.start = addr;
-	nv.end = addr + len;
-	nv.flags &= ~VMA_GROWSDOWN;
-	err = memfile_alloc(mm->mf, len, &nv.off);
+	if (!memfile_extend(mm->mf, v->off, len, len + extra)) {
+		if (mm->as) {
+			err = plat_as_map(mm->plat, mm->as, v->end, extra, v->prot,
+					  v->off + len);
+			if (err) {
+				memfile_free(mm->mf, v->off + len, extra);
+				return err;
+			}
+		}
+		v->end += extra;
+		return 0;
+	}
+	err = memfile_alloc(mm->mf, len + extra, &off);
 	if (err)
 		return err;
+	memcpy(memfile_ptr(mm->mf, off), memfile_ptr(mm->mf, v->off), len);
 	if (mm->as) {
-		err = plat_as_map(mm->plat, mm->as, addr, len, nv.prot, nv.off);
-		if (err)
-			goto out_free;
+		err = plat_as_map(mm->plat, mm->as, v->start, len + extra, v->prot, off);
+		if (err) {
+			memfile_free(mm->mf, off, len + extra);
+			return err;
+		}
 	}
-	err = vma_insert(mm, &nv);
-	if (err)
-		goto out_free;
+	memfile_free(mm->mf, v->off, len);
+	v->off = off;
+	v->end += extra;
 	return 0;
-out_free:
-	memfile_free(mm->mf, nv.off, len);
-	return err;
 }
 
 s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 newaddr)
 {
-	struct vma *v, copy;
+	struct vma *v;
 	u32 i;
 	s64 ret;
 	int err;
@@ -101,6 +114,12 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 		return -EINVAL;
 
 	pthread_mutex_lock(&mm->lock);
+	/* Shrinking always works: it only unmaps the tail (Linux checks no VMA). */
+	if (!(flags & MREMAP_FIXED) && oldlen >= newlen) {
+		err = newlen < oldlen ? mm_unmap_locked(mm, old + newlen, old + oldlen) : 0;
+		ret = err ? err : (s64)old;
+		goto out;
+	}
 	v = vma_find(mm, old);
 	ret = -EFAULT;
 	if (!v || old + oldlen > v->end)
@@ -109,52 +128,22 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 	if (!oldlen)
 		goto out; /* duplicating a private mapping is refused, as Linux does */
 	i = v - mm->vmas;
-	copy = *v;
 
 	if (flags & MREMAP_FIXED) {
-		u64 keep = MIN(oldlen, newlen);
-
 		err = mm_unmap_locked(mm, newaddr, newaddr + newlen);
 		if (!err && oldlen > newlen)
 			err = mm_unmap_locked(mm, old + newlen, old + oldlen);
-		if (err) {
-			ret = err;
-			goto out;
-		}
-		i = vma_find(mm, old) - mm->vmas;
-		err = move_vma(mm, i, old, keep, newaddr);
-		if (!err && newlen > keep)
-			err = extend_with(mm, &copy, newaddr + keep, newlen - keep);
+		if (!err)
+			err = move_vma(mm, i, old, MIN(oldlen, newlen), newaddr);
+		if (!err && newlen > oldlen)
+			err = vma_grow(mm, vma_find(mm, newaddr) - mm->vmas, newlen - oldlen);
 		ret = err ? err : (s64)newaddr;
 		goto out;
 	}
-
-	if (newlen <= oldlen) {
-		err = newlen < oldlen ? mm_unmap_locked(mm, old + newlen, old + oldlen) : 0;
-		ret = err ? err : (s64)old;
-		goto out;
-	}
-
 	/* Grow in place when the old range ends its VMA and the space after is free. */
 	if (old + oldlen == v->end && old + newlen <= mm->max_addr &&
 	    vma_range_free(mm, old + oldlen, old + newlen)) {
-		u64 vlen = v->end - v->start;
-
-		if (!memfile_extend(mm->mf, v->off, vlen, vlen + newlen - oldlen)) {
-			if (mm->as) {
-				err = plat_as_map(mm->plat, mm->as, v->end, newlen - oldlen,
-						  v->prot, v->off + vlen);
-				if (err) {
-					memfile_free(mm->mf, v->off + vlen, newlen - oldlen);
-					ret = err;
-					goto out;
-				}
-			}
-			v->end = old + newlen;
-			ret = old;
-			goto out;
-		}
-		err = extend_with(mm, &copy, old + oldlen, newlen - oldlen);
+		err = vma_grow(mm, i, newlen - oldlen);
 		ret = err ? err : (s64)old;
 		goto out;
 	}
@@ -166,7 +155,7 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 		goto out;
 	err = move_vma(mm, i, old, oldlen, newaddr);
 	if (!err)
-		err = extend_with(mm, &copy, newaddr + oldlen, newlen - oldlen);
+		err = vma_grow(mm, vma_find(mm, newaddr) - mm->vmas, newlen - oldlen);
 	ret = err ? err : (s64)newaddr;
 out:
 	pthread_mutex_unlock(&mm->lock);

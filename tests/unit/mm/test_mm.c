@@ -1,0 +1,256 @@
+/*
+ * Unit tests for the memory-file allocator and the VMA set / address-space
+ * operations of mm/, run without a platform (mm->as stays NULL).
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "memfile/memfile.h"
+#include "mm/mm.h"
+#include "platform.h"
+
+#define ck_assert_errno(expr, e) ck_assert_int_eq((expr), -(e))
+#define MB (1024 * 1024UL)
+
+static struct memfile *mf;
+static struct platform fake = { .max_user_addr = 0x7fffff000000 };
+static struct mm *mm;
+
+static void setup(void)
+{
+	ck_assert_int_eq(memfile_new(1ULL << 32, &mf), 0);
+	ck_assert_int_eq(mm_new(mf, &fake, &mm), 0);
+	mm->mmap_base = 0x7f0000000000;
+	mm->stack_top = 0x7ffff0000000;
+}
+
+static void teardown(void)
+{
+	mm_destroy(mm);
+	ck_assert_int_eq(mf->used, 0);
+	memfile_destroy(mf);
+}
+
+START_TEST(memfile_alloc_free_coalesce)
+{
+	u64 a, b, c, d;
+
+	ck_assert_int_eq(memfile_alloc(mf, 4 * PAGE_SIZE, &a), 0);
+	ck_assert_int_eq(memfile_alloc(mf, 4 * PAGE_SIZE, &b), 0);
+	ck_assert_int_eq(memfile_alloc(mf, 4 * PAGE_SIZE, &c), 0);
+	ck_assert_uint_ne(a, 0);
+	ck_assert_uint_eq(b, a + 4 * PAGE_SIZE);
+	memfile_free(mf, b, 4 * PAGE_SIZE);
+	memfile_free(mf, a, 4 * PAGE_SIZE);
+	/* a and b coalesced: an 8-page request fits exactly there. */
+	ck_assert_int_eq(memfile_alloc(mf, 8 * PAGE_SIZE, &d), 0);
+	ck_assert_uint_eq(d, a);
+	memfile_free(mf, d, 8 * PAGE_SIZE);
+	memfile_free(mf, c, 4 * PAGE_SIZE);
+	ck_assert_uint_eq(mf->nfree, 1);
+	ck_assert_uint_eq(mf->used, 0);
+}
+END_TEST
+
+START_TEST(memfile_bad_and_exhausted)
+{
+	u64 off;
+
+	ck_assert_errno(memfile_alloc(mf, 0, &off), EINVAL);
+	ck_assert_errno(memfile_alloc(mf, 100, &off), EINVAL);
+	ck_assert_errno(memfile_alloc(mf, 1ULL << 33, &off), ENOMEM);
+}
+END_TEST
+
+START_TEST(memfile_extend_and_zero_after_free)
+{
+	u64 a, b;
+	u8 *p;
+
+	ck_assert_int_eq(memfile_alloc(mf, PAGE_SIZE, &a), 0);
+	ck_assert_int_eq(memfile_extend(mf, a, PAGE_SIZE, 3 * PAGE_SIZE), 0);
+	ck_assert_int_eq(memfile_alloc(mf, PAGE_SIZE, &b), 0);
+	ck_assert_uint_eq(b, a + 3 * PAGE_SIZE);
+	ck_assert_errno(memfile_extend(mf, a, 3 * PAGE_SIZE, 4 * PAGE_SIZE), ENOMEM);
+	p = memfile_ptr(mf, b);
+	memset(p, 0xab, PAGE_SIZE);
+	memfile_free(mf, b, PAGE_SIZE);
+	ck_assert_int_eq(p[0], 0);
+	ck_assert_int_eq(p[PAGE_SIZE - 1], 0);
+	memfile_free(mf, a, 3 * PAGE_SIZE);
+}
+END_TEST
+
+START_TEST(vma_mmap_hint_fixed_noreplace)
+{
+	s64 a = mm_mmap_anon(mm, 0, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS);
+	s64 b;
+
+	ck_assert_int_gt(a, 0);
+	ck_assert_uint_eq((u64)a + 3 * PAGE_SIZE, mm->mmap_base);
+	/* top-down: the next one goes right below, and merges with it */
+	b = mm_mmap_anon(mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	ck_assert_int_eq(b, a - PAGE_SIZE);
+	ck_assert_errno(mm_mmap_anon(mm, a, PAGE_SIZE, PROT_READ,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE), EEXIST);
+	ck_assert_int_eq(mm_mmap_anon(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), a + PAGE_SIZE);
+	ck_assert_uint_eq(mm->nvmas, 4); /* b, then a split around the fixed page */
+	ck_assert_uint_eq(mm->vmas[2].prot, PROT_READ);
+	ck_assert_errno(mm_mmap_anon(mm, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS), EINVAL);
+	ck_assert_errno(mm_mmap_anon(mm, 0x7ffffffff000, 2 * PAGE_SIZE, PROT_READ,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), ENOMEM);
+}
+END_TEST
+
+START_TEST(vma_munmap_splits_and_frees)
+{
+	s64 a = mm_mmap_anon(mm, 0x10000000, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	u64 used = mf->used;
+
+	ck_assert_int_eq(a, 0x10000000);
+	ck_assert_int_eq(mm_munmap(mm, a + 2 * PAGE_SIZE, 2 * PAGE_SIZE), 0);
+	ck_assert_uint_eq(mm->nvmas, 2);
+	ck_assert_uint_eq(mm->vmas[0].end, a + 2 * PAGE_SIZE);
+	ck_assert_uint_eq(mm->vmas[1].start, a + 4 * PAGE_SIZE);
+	ck_assert_uint_eq(mf->used, used - 2 * PAGE_SIZE);
+	ck_assert_errno(mm_munmap(mm, a + 1, PAGE_SIZE), EINVAL);
+	ck_assert_errno(mm_munmap(mm, a, 0), EINVAL);
+	/* unmapping a hole is fine */
+	ck_assert_int_eq(mm_munmap(mm, a + 2 * PAGE_SIZE, PAGE_SIZE), 0);
+	ck_assert_int_eq(mm_munmap(mm, a, 8 * PAGE_SIZE), 0);
+	ck_assert_uint_eq(mm->nvmas, 0);
+}
+END_TEST
+
+START_TEST(vma_mprotect_split_merge)
+{
+	s64 a = mm_mmap_anon(mm, 0x20000000, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+
+	ck_assert_int_eq(mm_mprotect(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	ck_assert_uint_eq(mm->nvmas, 3);
+	ck_assert_uint_eq(mm->vmas[1].prot, PROT_READ);
+	ck_assert_errno(mm_mprotect(mm, a + 1, PAGE_SIZE, PROT_READ), EINVAL);
+	ck_assert_errno(mm_mprotect(mm, a, PAGE_SIZE, 0x100), EINVAL);
+	ck_assert_errno(mm_mprotect(mm, a, 8 * PAGE_SIZE, PROT_READ), ENOMEM);
+	ck_assert_int_eq(mm_mprotect(mm, a, 0, PROT_READ), 0);
+}
+END_TEST
+
+START_TEST(copy_in_out_faults)
+{
+	s64 a = mm_mmap_anon(mm, 0x30000000, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	char buf[16] = "hello, world", got[16];
+
+	ck_assert_int_eq(mm_copy_out(mm, a + PAGE_SIZE - 5, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(mm_copy_in(mm, got, a + PAGE_SIZE - 5, sizeof(got)), 0);
+	ck_assert_mem_eq(buf, got, sizeof(buf));
+	ck_assert_errno(mm_copy_out(mm, a + 2 * PAGE_SIZE - 4, buf, 8), EFAULT);
+	ck_assert_errno(mm_copy_in(mm, got, 0, 1), EFAULT);
+	ck_assert_errno(mm_copy_in(mm, got, ~0ULL - 2, 8), EFAULT);
+	ck_assert_int_eq(mm_strncpy_in(mm, got, a + PAGE_SIZE - 5, sizeof(got)), 12);
+	ck_assert_str_eq(got, "hello, world");
+	ck_assert_errno(mm_strncpy_in(mm, got, a + PAGE_SIZE - 5, 4), ENAMETOOLONG);
+	ck_assert_int_eq(mm_mprotect(mm, a, PAGE_SIZE, PROT_READ), 0);
+	ck_assert_errno(mm_copy_out(mm, a, buf, 1), EFAULT);
+	ck_assert_int_eq(mm_copy_in(mm, got, a, 1), 0);
+	ck_assert_int_eq(mm_mprotect(mm, a, PAGE_SIZE, PROT_NONE), 0);
+	ck_assert_errno(mm_copy_in(mm, got, a, 1), EFAULT);
+}
+END_TEST
+
+START_TEST(brk_grow_shrink)
+{
+	mm->brk_start = mm->brk = 0x400000;
+	ck_assert_uint_eq(mm_brk(mm, 0), 0x400000);
+	ck_assert_uint_eq(mm_brk(mm, 0x400000 + 10000), 0x400000 + 10000);
+	ck_assert_uint_eq(mm->nvmas, 1);
+	ck_assert_uint_eq(mm->vmas[0].end, 0x400000 + 3 * PAGE_SIZE);
+	ck_assert_uint_eq(mm_brk(mm, 0x400000 + 20000), 0x400000 + 20000);
+	ck_assert_uint_eq(mm->nvmas, 1); /* grown in place */
+	ck_assert_uint_eq(mm_brk(mm, 0x400000 + 100), 0x400000 + 100);
+	ck_assert_uint_eq(mm->vmas[0].end, 0x400000 + PAGE_SIZE);
+	ck_assert_uint_eq(mm_brk(mm, 0x1000), 0x400000 + 100); /* below start: refused */
+}
+END_TEST
+
+START_TEST(mremap_grow_and_move_keep_data)
+{
+	s64 a = mm_mmap_anon(mm, 0x40000000, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	s64 b, c;
+	u32 v = 0xfeedface, got;
+
+	ck_assert_int_eq(mm_copy_out(mm, a + 100, &v, 4), 0);
+	b = mm_mremap(mm, a, 2 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0);
+	ck_assert_int_eq(b, a);
+	/* block growth in place, force a move */
+	ck_assert_int_eq(mm_mmap_anon(mm, a + 4 * PAGE_SIZE, PAGE_SIZE, PROT_READ,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), a + 4 * PAGE_SIZE);
+	ck_assert_errno(mm_mremap(mm, a, 4 * PAGE_SIZE, 8 * PAGE_SIZE, 0, 0), ENOMEM);
+	c = mm_mremap(mm, a, 4 * PAGE_SIZE, 8 * PAGE_SIZE, MREMAP_MAYMOVE, 0);
+	ck_assert_int_gt(c, 0);
+	ck_assert_int_ne(c, a);
+	ck_assert_int_eq(mm_copy_in(mm, &got, c + 100, 4), 0);
+	ck_assert_uint_eq(got, v);
+	ck_assert_errno(mm_copy_in(mm, &got, a + 100, 4), EFAULT);
+	ck_assert_errno(mm_mremap(mm, c + 1, PAGE_SIZE, PAGE_SIZE, 0, 0), EINVAL);
+	ck_assert_errno(mm_mremap(mm, 0x50000000, PAGE_SIZE, 2 * PAGE_SIZE, 0, 0), EFAULT);
+	ck_assert_uint_eq(vma_find(mm, c)->end, c + 8 * PAGE_SIZE); /* still one VMA */
+	ck_assert_int_eq(mm_mremap(mm, c, 8 * PAGE_SIZE, PAGE_SIZE, 0, 0), c);
+}
+END_TEST
+
+START_TEST(stack_grows_down_on_fault)
+{
+	u64 top = mm->stack_top;
+
+	ck_assert_int_eq(mm_map_fixed_data(mm, top - 4 * PAGE_SIZE, 4 * PAGE_SIZE,
+					   PROT_READ | PROT_WRITE, VMA_GROWSDOWN), 0);
+	ck_assert_int_eq(mm_fault(mm, top - 10 * PAGE_SIZE + 8, 8 * MB), 0);
+	ck_assert_ptr_nonnull(vma_find(mm, top - 10 * PAGE_SIZE));
+	/* beyond the stack limit: a real fault */
+	ck_assert_errno(mm_fault(mm, top - 9 * MB, 8 * MB), EFAULT);
+	/* an address inside a mapping is not stack growth */
+	ck_assert_errno(mm_fault(mm, top - PAGE_SIZE, 8 * MB), EFAULT);
+}
+END_TEST
+
+static Suite *mm_suite(void)
+{
+	Suite *s = suite_create("mm");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, memfile_alloc_free_coalesce);
+	tcase_add_test(tc, memfile_bad_and_exhausted);
+	tcase_add_test(tc, memfile_extend_and_zero_after_free);
+	tcase_add_test(tc, vma_mmap_hint_fixed_noreplace);
+	tcase_add_test(tc, vma_munmap_splits_and_frees);
+	tcase_add_test(tc, vma_mprotect_split_merge);
+	tcase_add_test(tc, copy_in_out_faults);
+	tcase_add_test(tc, brk_grow_shrink);
+	tcase_add_test(tc, mremap_grow_and_move_keep_data);
+	tcase_add_test(tc, stack_grows_down_on_fault);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(mm_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
