@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 
 #include "base/log.h"
 #include "cli.h"
+#include "sandbox.h"
 #include "kernel.h"
 #include "memfile/memfile.h"
 #include "platform.h"
@@ -71,11 +74,27 @@ static void *forward_signals(void *arg)
 	return NULL;
 }
 
+/* For the tests of the jail only: the Sentry itself tries what its filter forbids,
+ * as a Sentry taken over by an application would. It must die with SIGSYS. */
+static void selftest_escape(const char *what)
+{
+	char *const args[] = { "sh", NULL };
+
+	if (!strcmp(what, "open"))
+		open("/etc/passwd", O_RDONLY);
+	else if (!strcmp(what, "execve"))
+		execve("/bin/sh", args, args + 1);
+	else if (!strcmp(what, "socket"))
+		socket(AF_INET, SOCK_STREAM, 0);
+}
+
 int cmd_boot(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'p' },
 		{ "strace", no_argument, NULL, 's' },
+		{ "debug-filter", no_argument, NULL, 'd' },
+		{ "selftest-escape", required_argument, NULL, 'e' },
 		{ 0 },
 	};
 	const char *platform = "ptrace";
@@ -85,7 +104,8 @@ int cmd_boot(int argc, char **argv)
 	struct kernel *k;
 	pthread_t fwd;
 	sigset_t set;
-	bool strace = false;
+	bool strace = false, debug_filter = false;
+	const char *escape = NULL;
 	char why[256];
 	int c, err, ws;
 
@@ -97,6 +117,12 @@ int cmd_boot(int argc, char **argv)
 		case 's':
 			strace = true;
 			break;
+		case 'd':
+			debug_filter = true;
+			break;
+		case 'e':
+			escape = optarg;
+			break;
 		default:
 			report("error boot: bad arguments");
 			return SBX_EXIT_USAGE;
@@ -107,6 +133,11 @@ int cmd_boot(int argc, char **argv)
 		return SBX_EXIT_USAGE;
 	}
 
+	err = sandbox_enter(why, sizeof(why));
+	if (err) {
+		report("error %s", why);
+		return SBX_EXIT_ERROR;
+	}
 	err = memfile_new(MEMFILE_SIZE, &mf);
 	if (err) {
 		report("error cannot create the memory file: %s", strerror(-err));
@@ -131,6 +162,13 @@ int cmd_boot(int argc, char **argv)
 		return SBX_EXIT_ERROR;
 	}
 	close(BOOT_EXEC_FD);
+	err = sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
+	if (err) {
+		report("error %s", why);
+		return SBX_EXIT_ERROR;
+	}
+	if (escape)
+		selftest_escape(escape);
 
 	/* Every thread but the forwarder blocks the terminal signals. */
 	sigemptyset(&set);

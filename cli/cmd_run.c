@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sandbox.h"
 
 static pid_t sentry_pid;
 
@@ -73,7 +74,7 @@ static int read_status(int fd, char *buf, size_t len)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sbx run [--platform=ptrace] [--strace] [--] PROGRAM [ARGS...]\n");
+	fprintf(stderr, "usage: sbx run [--platform=ptrace] [--strace] [--debug-filter] [--] PROGRAM [ARGS...]\n");
 	exit(SBX_EXIT_USAGE);
 }
 
@@ -82,12 +83,15 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'p' },
 		{ "strace", no_argument, NULL, 's' },
+		{ "debug-filter", no_argument, NULL, 'd' },
+		{ "selftest-escape", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *platform = "ptrace";
-	bool strace = false;
-	char status[512], *nl;
+	bool strace = false, debug_filter = false;
+	char *escape = NULL;
+	char status[512], why[256], *nl;
 	int c, fd, pipefd[2], ws;
 
 	opterr = 0;
@@ -98,6 +102,12 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 's':
 			strace = true;
+			break;
+		case 'd':
+			debug_filter = true;
+			break;
+		case 'e': /* tests only: see cmd_boot.c */
+			escape = optarg;
 			break;
 		case 'h':
 			usage();
@@ -118,6 +128,8 @@ int cmd_run(int argc, char **argv)
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		die("pipe: %s", strerror(errno));
 
+	if (sandbox_new_pidns(why, sizeof(why)))
+		die("%s", why);
 	signal(SIGINT, SIG_IGN);   /* the terminal sends these to the Sentry too */
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, forward);
@@ -144,6 +156,12 @@ int cmd_run(int argc, char **argv)
 							     : "--platform=kvm");
 		if (strace)
 			args[n++] = "--strace";
+		if (debug_filter)
+			args[n++] = "--debug-filter";
+		if (escape) {
+			args[n++] = "--selftest-escape";
+			args[n++] = escape;
+		}
 		args[n++] = "--";
 		for (int i = optind; i < argc; i++)
 			args[n++] = argv[i];

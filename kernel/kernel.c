@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,23 @@
 #include "task/task.h"
 #include "vfs/vfs.h"
 
+static void kernel_init_cpus(struct kernel *k)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		k->cpumask[0] = 1;
+		k->ncpu_ids = 1;
+		return;
+	}
+	for (int c = 0; c < CPU_SETSIZE && c < 1024; c++) {
+		if (!CPU_ISSET(c, &set))
+			continue;
+		k->cpumask[c / 64] |= 1ULL << (c % 64);
+		k->ncpu_ids = c + 1;
+	}
+}
+
 int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out)
 {
 	struct kernel *k = calloc(1, sizeof(*k));
@@ -32,6 +50,7 @@ int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out)
 	k->gid = getgid();
 	snprintf(k->hostname, sizeof(k->hostname), "sbx");
 	ktime_init(&k->time);
+	kernel_init_cpus(k);
 	cpuid_policy_init(&k->cpuid, plat->xsave_features);
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->cond, NULL);

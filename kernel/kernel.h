@@ -26,6 +26,8 @@ SAVABLE struct kernel {
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];
 	struct cpuid_policy cpuid;      /* what cpuid tells the application */
+	u64 cpumask[16];                /* CPUs the sandbox may run on (1024 max) */
+	u32 ncpu_ids;                   /* highest CPU in cpumask + 1 */
 	struct platform *plat SAVE_SKIP;        /* reopened by restore */
 	bool strace SAVE_SKIP;                  /* a run option, not state */
 	pthread_mutex_t lock SAVE_SKIP;

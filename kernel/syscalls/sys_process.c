@@ -187,22 +187,16 @@ SYS(sched_yield)
 	return 0;
 }
 
-/* The sandbox sees every host CPU; nr_cpu_ids rounds up to whole longs. */
+/* The CPUs the Sentry may run on; the mask is nr_cpu_ids bits in whole longs. */
 SYS(sched_getaffinity)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	u64 need = ALIGN_UP((u64)(ncpu + 7) / 8, 8);
-	u8 mask[128] = { 0 };
+	u64 need = ALIGN_UP((u64)(t->k->ncpu_ids + 7) / 8, 8);
 
 	if (a[0] && a[0] != t->tgid)
 		return -ESRCH;
 	if (a[1] < need || a[1] & 7)
 		return -EINVAL;
-	if (need > sizeof(mask))
-		need = sizeof(mask);
-	for (long c = 0; c < ncpu && c < 1024; c++)
-		mask[c / 8] |= 1 << (c % 8);
-	if (mm_copy_out(t->mm, a[2], mask, need))
+	if (mm_copy_out(t->mm, a[2], t->k->cpumask, need))
 		return -EFAULT;
 	return need;
 }
