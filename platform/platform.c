@@ -1,0 +1,50 @@
+/*
+ * plat_open and plat_seccomp_rules: choosing an implementation by name. Each platform
+ * lives in its own folder (ptrace/, kvm/) and registers here.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "platform.h"
+#include "ptrace_platform.h"
+
+struct plat_impl {
+	const char *name;
+	int (*open)(int memfd, struct platform **out);
+	int (*seccomp_rules)(const struct platform *p, void *scmp_filter_ctx);
+};
+
+static const struct plat_impl plat_impls[] = {
+	{ "ptrace", ptrace_platform_open, ptrace_seccomp_rules },
+	/* kvm: added with platform/kvm/. */
+};
+
+static const struct plat_impl *plat_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(plat_impls) / sizeof(plat_impls[0]); i++)
+		if (!strcmp(plat_impls[i].name, name))
+			return &plat_impls[i];
+	return NULL;
+}
+
+int plat_open(const char *name, int memfd, struct platform **out)
+{
+	const struct plat_impl *impl = plat_find(name);
+
+	if (!impl)
+		return strcmp(name, "kvm") ? -EINVAL : -ENOSYS;
+	if (memfd < 0)
+		return -EBADF;
+	return impl->open(memfd, out);
+}
+
+int plat_seccomp_rules(const struct platform *p, void *scmp_filter_ctx)
+{
+	const struct plat_impl *impl = plat_find(p->ops->name);
+
+	if (!impl)
+		return -EINVAL;
+	return impl->seccomp_rules(p, scmp_filter_ctx);
+}

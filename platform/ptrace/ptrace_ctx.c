@@ -1,0 +1,322 @@
+/*
+ * Execution contexts: running application registers in a stub thread until the next
+ * syscall, fault or interrupt, and moving FPU state on demand.
+ *
+ * The switch is four host syscalls: PTRACE_SETREGS (skipped when the registers are
+ * those the thread already holds), PTRACE_SYSEMU, waitpid and PTRACE_GETREGS. The stop
+ * is then classified: a syscall-entry stop (SIGTRAP|0x80) is a syscall; a
+ * signal-delivery stop of a synchronous fault signal is a fault (or CPUID under CPUID
+ * faulting); the interrupt signal is an interrupt. Every signal is suppressed: the
+ * Sentry decides what the application sees. Like a real kernel entry, the next resume
+ * starts from the registers the Sentry hands back.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ptrace_platform.h"
+
+#define X86_USER_CS	0x33
+#define SI_SYS_SECCOMP	1	/* SIGSYS si_code: from a seccomp filter */
+
+/* x86 vectors Linux reports for each synchronous signal, where the signal tells. */
+#define X86_TRAP_DE	0
+#define X86_TRAP_DB	1
+#define X86_TRAP_BP	3
+#define X86_TRAP_UD	6
+#define X86_TRAP_GP	13
+#define X86_TRAP_PF	14
+
+int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **out)
+{
+	struct ptrace_as *as = to_ptrace_as(pas);
+	struct ptrace_thread *t = &as->main;
+	struct ptrace_ctx *ctx;
+	int cpu;
+
+	if (t->dead)
+		return -ESRCH;
+	if (t->has_ctx)
+		return -EBUSY;	/* more stub threads per address space: not yet */
+	if (t->tracer != gettid())
+		return -EPERM;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	/*
+	 * Tracer and tracee on one CPU: every stop wakes the other side, and a wake-up
+	 * across vCPUs costs 20x a switch on these VMs. Best effort.
+	 */
+	cpu = sched_getcpu();
+	if (cpu >= 0 && !ptrace_pin_to_cpu(0, cpu))
+		ptrace_pin_to_cpu(t->tid, cpu);
+	ctx->t = t;
+	ctx->pid = as->pid;
+	ctx->tid = t->tid;
+	t->has_ctx = true;
+	*out = (struct plat_ctx *)ctx;
+	return 0;
+}
+
+void ptrace_ctx_destroy(struct plat_ctx *pctx)
+{
+	struct ptrace_ctx *ctx = to_ptrace_ctx(pctx);
+
+	ctx->t->has_ctx = false;
+	free(ctx);
+}
+
+void ptrace_ctx_interrupt(struct plat_ctx *pctx)
+{
+	struct ptrace_ctx *ctx = to_ptrace_ctx(pctx);
+
+	/*
+	 * A running tracee stops at once with the signal; a stopped one keeps it pending
+	 * and stops with it as soon as it is resumed, so no interrupt is lost between
+	 * the Sentry's last check and its next switch. Repeats coalesce.
+	 */
+	syscall(SYS_tgkill, ctx->pid, ctx->tid, PTRACE_INTERRUPT_SIG);
+}
+
+static int ptrace_dead(struct ptrace_thread *t, struct plat_event *ev)
+{
+	t->dead = true;
+	ev->kind = PLAT_EV_DEAD;
+	return 0;
+}
+
+/*
+ * 64-bit syscall or int $0x80? The syscall instruction loads rcx with the return rip
+ * and r11 with rflags, so in a 64-bit code segment with rcx == rip and r11 == eflags
+ * it is a 64-bit syscall, always. Otherwise (int $0x80, or a far jump to a 32-bit
+ * segment) ask the kernel. An application can fake the pattern around int $0x80 and
+ * get its call treated as a 64-bit one: no harm, it could have made that call anyway.
+ */
+static int ptrace_syscall_kind(struct ptrace_thread *t, const struct plat_regs *r)
+{
+	struct __ptrace_syscall_info info;
+
+	if (r->cs == X86_USER_CS && r->rcx == r->rip && r->r11 == r->eflags)
+		return PLAT_EV_SYSCALL;
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) <= 0)
+		return PLAT_EV_SYSCALL;
+	if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.arch != AUDIT_ARCH_X86_64)
+		return PLAT_EV_SYSCALL32;
+	return PLAT_EV_SYSCALL;
+}
+
+static uint64_t ptrace_fault_trapno(int sig, int code)
+{
+	switch (sig) {
+	case SIGSEGV:
+		return code == SI_KERNEL ? X86_TRAP_GP : X86_TRAP_PF;
+	case SIGBUS:
+		return X86_TRAP_PF;
+	case SIGILL:
+		return code == ILL_ILLOPN ? X86_TRAP_UD : 0;
+	case SIGFPE:
+		return code == FPE_INTDIV ? X86_TRAP_DE : 0;
+	case SIGTRAP:
+		return code == TRAP_TRACE ? X86_TRAP_DB : X86_TRAP_BP;
+	}
+	return 0;
+}
+
+/* The two bytes at @rip, or -1. */
+static int ptrace_insn_at(struct ptrace_thread *t, uint64_t rip)
+{
+	long word;
+
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, t->tid, (void *)rip, NULL);
+	return errno ? -1 : (int)(word & 0xffff);
+}
+
+/*
+ * A #GP (SIGSEGV, SI_KERNEL) that stands for an event: cpuid under CPUID faulting, or
+ * int $0x80 on a host without IA-32 emulation (this one's PVM guest kernel). The
+ * latter is reported as the syscall-entry stop a compat host would have given.
+ */
+static bool ptrace_gp_event(struct ptrace_thread *t, struct plat_regs *regs,
+			    struct plat_event *ev)
+{
+	int insn = ptrace_insn_at(t, regs->rip);
+
+	if (insn == 0xa20f && t->as->cpuid_faulting) {
+		ev->kind = PLAT_EV_CPUID;
+		return true;
+	}
+	if (insn == 0x80cd) {
+		regs->rip += 2;
+		regs->orig_rax = regs->rax;
+		regs->rax = -ENOSYS;
+		ev->kind = PLAT_EV_SYSCALL32;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A signal-delivery stop. Returns 1 with @ev filled, 0 to drop the signal and run on
+ * (signals nobody in the sandbox raised: kill(2) from outside, job control), or
+ * -errno.
+ */
+static int ptrace_signal_event(struct ptrace_thread *t, int sig, struct plat_regs *regs,
+			       struct plat_event *ev)
+{
+	siginfo_t si;
+
+	if (sig == PTRACE_INTERRUPT_SIG) {
+		ev->kind = PLAT_EV_INTERRUPT;
+		return 1;
+	}
+	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL &&
+	    sig != SIGTRAP && sig != SIGSYS)
+		return 0;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, NULL, &si))
+		return -errno;
+	if (si.si_code <= 0)
+		return 0;	/* sent by a process, not raised by the CPU */
+	if (sig == SIGSYS) {
+		/*
+		 * Only the kernel's vsyscall emulation reaches the stub's filter: it has
+		 * already popped the return address into rip. Make it the syscall it is.
+		 */
+		if (si.si_code != SI_SYS_SECCOMP)
+			return 0;
+		regs->orig_rax = si.si_syscall;
+		ev->kind = PLAT_EV_SYSCALL;
+		return 1;
+	}
+	if (sig == SIGSEGV && si.si_code == SI_KERNEL && ptrace_gp_event(t, regs, ev))
+		return 1;
+	ev->kind = PLAT_EV_FAULT;
+	ev->signo = sig;
+	ev->code = si.si_code;
+	ev->addr = (uint64_t)si.si_addr;
+	ev->trapno = ptrace_fault_trapno(sig, si.si_code);
+	return 1;
+}
+
+/*
+ * Hands @regs to the stopped thread, writing only what changed: nothing, rax alone
+ * (the usual syscall return: one POKEUSER), or everything. Returns 0 or -1/errno.
+ */
+static int ptrace_load_regs(struct ptrace_thread *t, const struct plat_regs *regs)
+{
+	const size_t rax = offsetof(struct plat_regs, rax);
+	const size_t rest = offsetof(struct plat_regs, rcx);
+
+	if (t->regs_loaded && !memcmp(regs, &t->regs, rax) &&
+	    !memcmp(&regs->rcx, &t->regs.rcx, sizeof(*regs) - rest)) {
+		if (regs->rax == t->regs.rax)
+			return 0;
+		if (ptrace(PTRACE_POKEUSER, t->tid, (void *)rax, (void *)regs->rax))
+			return -1;
+		t->regs.rax = regs->rax;
+		return 0;
+	}
+	if (ptrace(PTRACE_SETREGS, t->tid, NULL, regs))
+		return -1;
+	t->regs = *regs;
+	t->regs_loaded = true;
+	return 0;
+}
+
+int ptrace_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat_event *ev)
+{
+	struct ptrace_thread *t = to_ptrace_ctx(pctx)->t;
+	pid_t tid = t->tid;
+	int st, sig, err;
+
+	memset(ev, 0, sizeof(*ev));
+	if (t->dead)
+		return ptrace_dead(t, ev);
+	if (t->interrupt_pending) {
+		t->interrupt_pending = false;
+		ev->kind = PLAT_EV_INTERRUPT;
+		return 0;
+	}
+	err = ptrace_load_regs(t, regs);
+	if (err)
+		goto out_errno;
+	for (;;) {
+		if (ptrace(PTRACE_SYSEMU, tid, NULL, NULL))
+			goto out_errno;
+		err = ptrace_wait(tid, &st);
+		if (err == -ESRCH || err == -ECHILD)
+			return ptrace_dead(t, ev);
+		if (err)
+			return err;
+		sig = WSTOPSIG(st);
+		if (sig != (SIGTRAP | 0x80) && st >> 16)
+			continue;	/* group-stop or another event: run on */
+		if (ptrace(PTRACE_GETREGS, tid, NULL, &t->regs))
+			goto out_errno;
+		*regs = t->regs;
+		if (sig == (SIGTRAP | 0x80)) {
+			ev->kind = ptrace_syscall_kind(t, regs);
+			return 0;
+		}
+		err = ptrace_signal_event(t, sig, regs, ev);
+		if (err < 0)
+			return err;
+		if (err)
+			return 0;
+	}
+
+out_errno:
+	err = -errno;
+	if (err == -ESRCH) {
+		/* Killed while stopped. */
+		ptrace_reap(tid);
+		return ptrace_dead(t, ev);
+	}
+	return err;
+}
+
+static int ptrace_fpstate_note(const struct platform *p)
+{
+	return p->fpstate_size > 512 ? NT_X86_XSTATE : NT_PRFPREG;
+}
+
+int ptrace_ctx_get_fpstate(struct plat_ctx *pctx, void *buf, size_t len)
+{
+	struct ptrace_thread *t = to_ptrace_ctx(pctx)->t;
+	const struct platform *p = &t->as->p->base;
+	struct iovec iov = { buf, p->fpstate_size };
+
+	if (len < p->fpstate_size)
+		return -EINVAL;
+	if (t->dead)
+		return -ESRCH;
+	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)(long)ptrace_fpstate_note(p), &iov))
+		return -errno;
+	return 0;
+}
+
+int ptrace_ctx_set_fpstate(struct plat_ctx *pctx, const void *buf, size_t len)
+{
+	struct ptrace_thread *t = to_ptrace_ctx(pctx)->t;
+	const struct platform *p = &t->as->p->base;
+	struct iovec iov = { (void *)buf, p->fpstate_size };
+
+	if (len < p->fpstate_size)
+		return -EINVAL;
+	if (t->dead)
+		return -ESRCH;
+	if (ptrace(PTRACE_SETREGSET, t->tid, (void *)(long)ptrace_fpstate_note(p), &iov))
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,285 @@
+/*
+ * The ptrace platform: opening it, the template stub, and the platform-wide facts
+ * (xsave geometry, the Sentry's seccomp needs).
+ *
+ * plat_open runs while the Sentry is single-threaded and forks the template stub here:
+ * the child drops everything it inherited from the Sentry (descriptors but the memory
+ * file, signal dispositions and mask, rseq, the whole address space) and ends up in
+ * stub_loop (stub_amd64.S), stopping itself with SIGSTOP. Every address space is later
+ * cloned from it by injected syscalls (ptrace_stub.c), so the multi-threaded Sentry
+ * never forks. The template dies with the Sentry's main thread (PR_SET_PDEATHSIG).
+ */
+#define _GNU_SOURCE
+#include <asm/prctl.h>
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ptrace_platform.h"
+
+_Static_assert(STUB_NR_MMAP == SYS_mmap && STUB_NR_MPROTECT == SYS_mprotect &&
+	       STUB_NR_MUNMAP == SYS_munmap && STUB_NR_GETPID == SYS_getpid &&
+	       STUB_NR_KILL == SYS_kill && STUB_NR_SECCOMP == SYS_seccomp &&
+	       STUB_NR_EXIT_GROUP == SYS_exit_group, "stub syscall numbers");
+_Static_assert(STUB_SIGSTOP == SIGSTOP && STUB_PROT_RW == (PROT_READ | PROT_WRITE) &&
+	       STUB_PROT_RX == (PROT_READ | PROT_EXEC) &&
+	       STUB_MAP_PRIV_ANON_FIXED == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
+	       "stub uapi values");
+_Static_assert(STUB_SECCOMP_SET_FILTER == SECCOMP_SET_MODE_FILTER &&
+	       STUB_AUDIT_ARCH_X86_64 == AUDIT_ARCH_X86_64 &&
+	       STUB_SECCOMP_RET_ALLOW == SECCOMP_RET_ALLOW &&
+	       STUB_SECCOMP_RET_TRAP == SECCOMP_RET_TRAP, "stub seccomp values");
+_Static_assert(PTRACE_MAX_USER < STUB_ADDR &&
+	       STUB_ADDR + STUB_PAGE_SIZE <= STUB_TASK_TOP, "stub placement");
+
+extern const char stub_image_start[], stub_image_end[];
+void stub_entry(void) __attribute__((noreturn));
+
+static void ptrace_platform_destroy(struct platform *p);
+
+static const struct plat_ops ptrace_ops = {
+	.name = "ptrace",
+	.as_new = ptrace_as_new,
+	.as_destroy = ptrace_as_destroy,
+	.as_map = ptrace_as_map,
+	.as_unmap = ptrace_as_unmap,
+	.as_protect = ptrace_as_protect,
+	.ctx_new = ptrace_ctx_new,
+	.ctx_destroy = ptrace_ctx_destroy,
+	.ctx_switch = ptrace_ctx_switch,
+	.ctx_interrupt = ptrace_ctx_interrupt,
+	.ctx_get_fpstate = ptrace_ctx_get_fpstate,
+	.ctx_set_fpstate = ptrace_ctx_set_fpstate,
+	.destroy = ptrace_platform_destroy,
+};
+
+/* The kernel's struct sigaction, to reach signals glibc reserves (32, 33). */
+struct ptrace_ksigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+static void ptrace_template_reset_signals(void)
+{
+	struct ptrace_ksigaction ksa = { 0 };
+	stack_t ss = { .ss_flags = SS_DISABLE };
+	uint64_t none = 0;
+	int sig;
+
+	/* SIGCHLD ignored: the template's clones are reaped as soon as they die. */
+	for (sig = 1; sig <= 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		ksa.handler = sig == SIGCHLD ? SIG_IGN : SIG_DFL;
+		syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(uint64_t));
+	}
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(uint64_t));
+	sigaltstack(&ss, NULL);
+}
+
+/*
+ * glibc exports the feature size (__rseq_size, 20) but registered the area with the
+ * original ABI length, at least 32 bytes; unregistering needs the registered one.
+ */
+static int ptrace_rseq_unregister(void)
+{
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	unsigned int len = __rseq_size < 32 ? 32 : __rseq_size;
+
+	if (!syscall(SYS_rseq, area, len, RSEQ_FLAG_UNREGISTER, RSEQ_SIG))
+		return 0;
+	return syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+}
+
+static int ptrace_drop_caps(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
+			return -1;
+	return syscall(SYS_capset, &hdr, data);
+}
+
+/*
+ * In the forked child. Only raw syscalls and async-signal-safe calls: the parent's
+ * locks may be held by nobody here, but its heap is not ours to trust.
+ */
+static void __attribute__((noreturn)) ptrace_template_child(int memfd, pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(1);
+	ptrace_template_reset_signals();
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		_exit(2);
+	/*
+	 * No capabilities: a stub needs none, and a tracer without capabilities may only
+	 * trace a tracee whose permitted set is a subset of its own. Its own process
+	 * group keeps the terminal's signals (^C) away from it: they reach the Sentry.
+	 */
+	if (ptrace_drop_caps() || setpgid(0, 0))
+		_exit(6);
+	/*
+	 * glibc registered an rseq area in memory the stub is about to unmap; the kernel
+	 * would fault on it at the next preemption and kill the stub.
+	 */
+	if (__rseq_size && ptrace_rseq_unregister())
+		_exit(3);
+	syscall(SYS_set_tid_address, NULL);
+	if (memfd != STUB_MEMFD && dup2(memfd, STUB_MEMFD) < 0)
+		_exit(4);
+	if (syscall(SYS_close_range, 0, STUB_MEMFD - 1, 0) ||
+	    syscall(SYS_close_range, STUB_MEMFD + 1, ~0U, 0))
+		_exit(5);
+	stub_entry();
+}
+
+static int ptrace_template_start(struct ptrace_platform *pp, int memfd)
+{
+	pid_t parent = getpid(), pid;
+	int st;
+
+	if (stub_image_end - stub_image_start > STUB_PAGE_SIZE)
+		return -E2BIG;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		ptrace_template_child(memfd, parent);
+
+	while (waitpid(pid, &st, WUNTRACED) < 0) {
+		if (errno != EINTR) {
+			kill(pid, SIGKILL);
+			return -errno;
+		}
+	}
+	if (!WIFSTOPPED(st) || WSTOPSIG(st) != SIGSTOP) {
+		if (WIFSTOPPED(st)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+		}
+		return -EIO;
+	}
+	pp->template_pid = pid;
+	return 0;
+}
+
+/* The xsave area ptrace moves: CPUID.(0xd,0).EBX bytes for the features in XCR0. */
+static void ptrace_fpstate_geometry(struct platform *p)
+{
+	unsigned int a, b, c, d, lo, hi;
+
+	__cpuid(1, a, b, c, d);
+	if (!(c & bit_OSXSAVE)) {
+		p->fpstate_size = 512;
+		p->xsave_features = 3;
+		return;
+	}
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	p->xsave_features = (uint64_t)hi << 32 | lo;
+	__cpuid_count(0xd, 0, a, b, c, d);
+	p->fpstate_size = b;
+}
+
+static void ptrace_platform_destroy(struct platform *p)
+{
+	struct ptrace_platform *pp = to_ptrace_platform(p);
+	int st;
+
+	if (pp->template_pid > 0) {
+		kill(pp->template_pid, SIGKILL);
+		while (waitpid(pp->template_pid, &st, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	pthread_mutex_destroy(&pp->template_lock);
+	free(pp);
+}
+
+int ptrace_platform_open(int memfd, struct platform **out)
+{
+	struct ptrace_platform *pp;
+	int err;
+
+	pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return -ENOMEM;
+	pp->base.ops = &ptrace_ops;
+	pp->base.memfd = memfd;
+	pp->base.max_user_addr = PTRACE_MAX_USER;
+	ptrace_fpstate_geometry(&pp->base);
+	pp->cpuid_faulting = -1;
+	pthread_mutex_init(&pp->template_lock, NULL);
+
+	err = ptrace_template_start(pp, memfd);
+	if (err)
+		goto out_free;
+	*out = &pp->base;
+	return 0;
+
+out_free:
+	pthread_mutex_destroy(&pp->template_lock);
+	free(pp);
+	return err;
+}
+
+/*
+ * What the platform calls from Sentry threads once the Sentry runs: ptrace and
+ * wait4 for every stop, tgkill for ctx_interrupt, kill to end stubs,
+ * sched_setaffinity/getcpu to pin tracer and tracee together, gettid for the tracer
+ * check, futex for template_lock. Forking the template happens before the filter
+ * exists.
+ */
+int ptrace_seccomp_rules(const struct platform *p, void *filter)
+{
+	static const int nrs[] = {
+		SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(tgkill), SCMP_SYS(kill),
+		SCMP_SYS(sched_setaffinity), SCMP_SYS(sched_getaffinity),
+		SCMP_SYS(getcpu), SCMP_SYS(gettid), SCMP_SYS(futex),
+	};
+	scmp_filter_ctx ctx = filter;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nrs[i], 0);
+		if (err)
+			return err < 0 ? err : -EINVAL;
+	}
+	return 0;
+}
+
+pid_t ptrace_as_pid(const struct plat_as *as)
+{
+	return ((const struct ptrace_as *)as)->pid;
+}
+
+bool ptrace_as_cpuid_faulting(const struct plat_as *as)
+{
+	return ((const struct ptrace_as *)as)->cpuid_faulting;
+}
+
+int ptrace_pin_to_cpu(pid_t tid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(tid, sizeof(set), &set) ? -errno : 0;
+}

@@ -1,0 +1,102 @@
+/*
+ * Private to the ptrace platform: the platform, address-space and thread records, and
+ * the helpers its files share (ptrace_platform.c: open and the template stub;
+ * ptrace_stub.c: stub cloning, syscall injection and the address-space ops;
+ * ptrace_ctx.c: contexts and the switch). platform/README.md tells the whole story.
+ *
+ * Locking: p->template_lock serialises the use of the template stub (as_new). Every
+ * other field of a thread record is used only by that thread's tracer, which the
+ * interface's threading rules make the only caller; ctx_interrupt reads immutable ids.
+ */
+#ifndef SBX_PTRACE_PLATFORM_H
+#define SBX_PTRACE_PLATFORM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "platform.h"
+#include "ptrace_stub.h"
+
+/* The signal ctx_interrupt sends; nothing else in a stub raises it. */
+#define PTRACE_INTERRUPT_SIG	SIGSTKFLT
+
+struct ptrace_platform {
+	struct platform base;
+	pid_t template_pid;		/* the template stub, 0 once gone (template_lock) */
+	pthread_mutex_t template_lock;	/* held while a thread traces the template */
+	int cpuid_faulting;		/* 1 yes, 0 no, -1 not tried yet (atomic) */
+};
+
+/*
+ * One stub thread. An address space has one today (its main thread); a per-thread
+ * record keeps the ops right when clone adds more, each traced by its own task's
+ * Sentry thread.
+ */
+struct ptrace_thread {
+	struct ptrace_as *as;
+	pid_t tid;			/* the stub thread; immutable */
+	pid_t tracer;			/* Sentry thread tracing it; changes only on handover */
+	struct plat_regs regs;		/* registers as last read or written (tracer) */
+	bool regs_loaded;		/* the tracee's own registers equal @regs (tracer) */
+	bool interrupt_pending;		/* interrupt swallowed by an injection (tracer) */
+	bool dead;			/* reaped or unusable (tracer) */
+	bool has_ctx;			/* a plat_ctx runs on it (tracer) */
+};
+
+struct ptrace_as {
+	struct ptrace_platform *p;
+	pid_t pid;			/* the stub process; immutable */
+	bool cpuid_faulting;		/* ARCH_SET_CPUID took in this stub; immutable */
+	struct ptrace_thread main;	/* the stub's first thread */
+};
+
+struct ptrace_ctx {
+	struct ptrace_thread *t;
+	pid_t pid, tid;			/* copies for ctx_interrupt from any thread */
+};
+
+static inline struct ptrace_platform *to_ptrace_platform(struct platform *p)
+{
+	return (struct ptrace_platform *)p;
+}
+
+static inline struct ptrace_as *to_ptrace_as(struct plat_as *as)
+{
+	return (struct ptrace_as *)as;
+}
+
+static inline struct ptrace_ctx *to_ptrace_ctx(struct plat_ctx *ctx)
+{
+	return (struct ptrace_ctx *)ctx;
+}
+
+/* ptrace_platform.c */
+int ptrace_platform_open(int memfd, struct platform **out);
+int ptrace_seccomp_rules(const struct platform *p, void *scmp_filter_ctx);
+
+/* ptrace_stub.c */
+int ptrace_as_new(struct platform *p, struct plat_as **out);
+void ptrace_as_destroy(struct plat_as *as);
+int ptrace_as_map(struct plat_as *as, uint64_t addr, uint64_t len, int prot,
+		  uint64_t file_off);
+int ptrace_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
+int ptrace_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
+int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret);
+int ptrace_wait(pid_t tid, int *status);
+int ptrace_reap(pid_t tid);
+
+/* ptrace_ctx.c */
+int ptrace_ctx_new(struct platform *p, struct plat_as *as, struct plat_ctx **out);
+void ptrace_ctx_destroy(struct plat_ctx *ctx);
+int ptrace_ctx_switch(struct plat_ctx *ctx, struct plat_regs *regs, struct plat_event *ev);
+void ptrace_ctx_interrupt(struct plat_ctx *ctx);
+int ptrace_ctx_get_fpstate(struct plat_ctx *ctx, void *buf, size_t len);
+int ptrace_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len);
+int ptrace_pin_to_cpu(pid_t tid, int cpu);
+
+/* For tests and benchmarks: the stub's host pid, and whether cpuid faults there. */
+pid_t ptrace_as_pid(const struct plat_as *as);
+bool ptrace_as_cpuid_faulting(const struct plat_as *as);
+
+#endif

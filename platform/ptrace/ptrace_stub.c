@@ -1,0 +1,389 @@
+/*
+ * Stub processes: cloning a new one from the template, injecting syscalls, and the
+ * address-space operations built on them (mmap/munmap/mprotect of memory-file ranges).
+ *
+ * Injection: with the stub thread stopped (any ptrace-stop: syscall-entry under
+ * SYSEMU, signal-delivery, event), its registers are pointed at stub_syscall
+ * ("syscall; int3") with the call in rax/rdi..r9, it runs under PTRACE_CONT, and the
+ * int3's SIGTRAP hands it back with the result in rax. From a syscall-entry stop
+ * reached by PTRACE_SYSEMU the pending syscall is skipped whatever the resume request
+ * (the kernel sampled SYSCALL_EMU before stopping), so the thread really starts at
+ * stub_syscall. The application's registers are not restored by the injection: the
+ * thread record marks them unloaded and the next switch writes them back, which is a
+ * SETREGS the switch usually makes anyway.
+ */
+#define _GNU_SOURCE
+#include <asm/prctl.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ptrace_platform.h"
+
+#define X86_EFLAGS_TF	0x100UL
+#define X86_USER_CS	0x33
+#define X86_USER_DS	0x2b
+
+_Static_assert(sizeof(struct plat_regs) == sizeof(struct user_regs_struct),
+	       "plat_regs is user_regs_struct");
+_Static_assert(__builtin_offsetof(struct plat_regs, orig_rax) ==
+	       __builtin_offsetof(struct user_regs_struct, orig_rax) &&
+	       __builtin_offsetof(struct plat_regs, gs) ==
+	       __builtin_offsetof(struct user_regs_struct, gs), "plat_regs layout");
+
+extern const char stub_image_start[], stub_syscall[];
+
+static uint64_t stub_addr(const char *sym)
+{
+	return STUB_ADDR + (sym - stub_image_start);
+}
+
+/*
+ * Waits for the next stop of tracee @tid. Returns 0 with *status stopped, -ESRCH
+ * once it has exited (and is reaped), or another -errno.
+ */
+int ptrace_wait(pid_t tid, int *status)
+{
+	for (;;) {
+		pid_t r = waitpid(tid, status, __WALL);
+
+		if (r == tid)
+			break;
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 ? -errno : -EIO;
+	}
+	if (WIFEXITED(*status) || WIFSIGNALED(*status))
+		return -ESRCH;
+	return 0;
+}
+
+/*
+ * After a ptrace request failed with ESRCH: the tracee is dying, or running when it
+ * should be stopped, which makes it as useless. Kill it and collect it.
+ */
+int ptrace_reap(pid_t tid)
+{
+	int st, err;
+
+	kill(tid, SIGKILL);
+	do
+		err = ptrace_wait(tid, &st);
+	while (!err);
+	return -ESRCH;
+}
+
+static int ptrace_request(int req, pid_t tid, void *addr, void *data)
+{
+	if (ptrace(req, tid, addr, data) == 0)
+		return 0;
+	if (errno == ESRCH)
+		return ptrace_reap(tid);
+	return -errno;
+}
+
+static bool ptrace_is_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+	       sig == SIGSYS;
+}
+
+/*
+ * Runs the syscall in @r (number in rax, arguments in rdi, rsi, rdx, r10, r8, r9) at
+ * stub_syscall in stopped tracee @tid; on success @r holds the registers after it,
+ * result in rax. An interrupt signal met on the way is suppressed and noted in
+ * *interrupted; a fork/clone event's new pid goes to *child.
+ */
+static int ptrace_run_syscall(pid_t tid, struct user_regs_struct *r, bool *interrupted,
+			      pid_t *child)
+{
+	uint64_t done = stub_addr(stub_syscall) + 3;
+	unsigned long msg;
+	int st, err;
+
+	r->rip = stub_addr(stub_syscall);
+	r->orig_rax = -1;
+	r->cs = X86_USER_CS;
+	r->ss = X86_USER_DS;
+	r->eflags &= ~X86_EFLAGS_TF;
+	err = ptrace_request(PTRACE_SETREGS, tid, NULL, r);
+	if (err)
+		return err;
+	for (;;) {
+		err = ptrace_request(PTRACE_CONT, tid, NULL, NULL);
+		if (err)
+			return err;
+		err = ptrace_wait(tid, &st);
+		if (err)
+			return err;
+		switch (st >> 16) {
+		case 0:
+			break;
+		case PTRACE_EVENT_FORK:
+		case PTRACE_EVENT_VFORK:
+		case PTRACE_EVENT_CLONE:
+			if (child && !ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg))
+				*child = msg;
+			continue;
+		default:
+			continue;
+		}
+		if (WSTOPSIG(st) == SIGTRAP) {
+			err = ptrace_request(PTRACE_GETREGS, tid, NULL, r);
+			if (err)
+				return err;
+			if (r->rip == done)
+				return 0;
+		} else if (WSTOPSIG(st) == PTRACE_INTERRUPT_SIG) {
+			if (interrupted)
+				*interrupted = true;
+		} else if (ptrace_is_fault_signal(WSTOPSIG(st))) {
+			return -EFAULT;
+		}
+	}
+}
+
+/*
+ * Makes stopped stub thread @t (traced by the caller) execute syscall @nr(@args),
+ * storing its return value in *ret. Leaves the thread stopped, registers unloaded.
+ */
+int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret)
+{
+	struct user_regs_struct r;
+	int err;
+
+	if (t->dead)
+		return -ESRCH;
+	memcpy(&r, &t->regs, sizeof(r));
+	r.rax = nr;
+	r.rdi = args[0];
+	r.rsi = args[1];
+	r.rdx = args[2];
+	r.r10 = args[3];
+	r.r8 = args[4];
+	r.r9 = args[5];
+	t->regs_loaded = false;
+	err = ptrace_run_syscall(t->tid, &r, &t->interrupt_pending, NULL);
+	if (err == -ESRCH)
+		t->dead = true;
+	if (err)
+		return err;
+	*ret = r.rax;
+	return 0;
+}
+
+/*
+ * Traces the template (stopped in stub_loop, or about to be), makes it fork, and lets
+ * it go again. PTRACE_O_TRACEFORK attaches the child to the calling thread before it
+ * runs an instruction, with the options given here. Caller holds template_lock.
+ */
+static int ptrace_clone_template(struct ptrace_platform *pp, pid_t *child)
+{
+	const long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD |
+			  PTRACE_O_TRACEFORK | PTRACE_O_TRACECLONE;
+	pid_t tpl = pp->template_pid, pid = 0;
+	struct user_regs_struct saved, r;
+	int st, err;
+
+	if (tpl <= 0)
+		return -ESRCH;
+	if (ptrace(PTRACE_SEIZE, tpl, NULL, (void *)opts))
+		return -errno;
+	/*
+	 * Seizing a group-stopped task re-traps it and reports the stop; a template that
+	 * is still on its way to SIGSTOP (just released by another as_new) reports the
+	 * signal-delivery stop instead. Either is a ptrace-stop we can inject from.
+	 */
+	err = ptrace_wait(tpl, &st);
+	if (!err)
+		err = ptrace_request(PTRACE_GETREGS, tpl, NULL, &saved);
+	if (err) {
+		if (err == -ESRCH)
+			pp->template_pid = 0;
+		return err;
+	}
+	r = saved;
+	r.rax = SYS_clone;
+	r.rdi = SIGCHLD;
+	r.rsi = 0;
+	r.rdx = 0;
+	r.r10 = 0;
+	r.r8 = 0;
+	err = ptrace_run_syscall(tpl, &r, NULL, &pid);
+	if (!err && (long)r.rax < 0)
+		err = (long)r.rax;
+	if (!err && (pid_t)r.rax != pid)
+		err = -EIO;
+	if (err == -ESRCH) {
+		/* Reaped above: its pid may come back as anyone's. */
+		pp->template_pid = 0;
+		return err;
+	}
+	ptrace(PTRACE_SETREGS, tpl, NULL, &saved);
+	ptrace(PTRACE_DETACH, tpl, NULL, NULL);
+	if (err && pid > 0) {
+		kill(pid, SIGKILL);
+		ptrace_reap(pid);
+	}
+	*child = pid;
+	return err;
+}
+
+/* CPUID faulting, tried once per platform: it is a host property. */
+static void ptrace_as_set_cpuid_faulting(struct ptrace_as *as)
+{
+	static const long args[6] = { ARCH_SET_CPUID, 0 };
+	int known = __atomic_load_n(&as->p->cpuid_faulting, __ATOMIC_RELAXED);
+	long ret;
+
+	if (known == 0)
+		return;
+	if (ptrace_inject(&as->main, SYS_arch_prctl, args, &ret) || ret) {
+		__atomic_store_n(&as->p->cpuid_faulting, 0, __ATOMIC_RELAXED);
+		return;
+	}
+	as->cpuid_faulting = true;
+	__atomic_store_n(&as->p->cpuid_faulting, 1, __ATOMIC_RELAXED);
+}
+
+int ptrace_as_new(struct platform *p, struct plat_as **out)
+{
+	struct ptrace_platform *pp = to_ptrace_platform(p);
+	struct ptrace_as *as;
+	int cpu, st, err;
+	pid_t pid = 0;
+
+	as = calloc(1, sizeof(*as));
+	if (!as)
+		return -ENOMEM;
+	as->p = pp;
+	/* The child inherits the template's affinity: spare the wake-ups a CPU apart. */
+	cpu = sched_getcpu();
+
+	pthread_mutex_lock(&pp->template_lock);
+	if (cpu >= 0 && pp->template_pid > 0)
+		ptrace_pin_to_cpu(pp->template_pid, cpu);
+	err = ptrace_clone_template(pp, &pid);
+	pthread_mutex_unlock(&pp->template_lock);
+	if (err)
+		goto out_free;
+
+	as->pid = pid;
+	as->main.as = as;
+	as->main.tid = pid;
+	as->main.tracer = gettid();
+	err = ptrace_wait(pid, &st);
+	if (err)
+		goto out_free;
+	err = ptrace_request(PTRACE_GETREGS, pid, NULL, &as->main.regs);
+	if (err)
+		goto out_free;
+	as->main.regs_loaded = true;
+	ptrace_as_set_cpuid_faulting(as);
+	if (as->main.dead) {
+		err = -ESRCH;
+		goto out_free;
+	}
+	*out = (struct plat_as *)as;
+	return 0;
+
+out_free:
+	if (pid > 0 && err != -ESRCH) {
+		kill(pid, SIGKILL);
+		ptrace_reap(pid);
+	}
+	free(as);
+	return err;
+}
+
+void ptrace_as_destroy(struct plat_as *pas)
+{
+	struct ptrace_as *as = to_ptrace_as(pas);
+	int st;
+
+	kill(as->pid, SIGKILL);
+	/*
+	 * Any thread of the Sentry may reap a tracee of another. If the tracer thread
+	 * is gone, PTRACE_O_EXITKILL killed the stub and the template reaped it: ECHILD.
+	 */
+	if (!as->main.dead)
+		while (ptrace_wait(as->pid, &st) == 0)
+			;
+	free(as);
+}
+
+/* The stub thread through which the calling thread may act on @as. */
+static struct ptrace_thread *ptrace_as_thread(struct ptrace_as *as)
+{
+	if (as->main.tracer != gettid())
+		return NULL;
+	return &as->main;
+}
+
+static int ptrace_check_range(uint64_t addr, uint64_t len)
+{
+	if ((addr | len) & (STUB_PAGE_SIZE - 1) || !len)
+		return -EINVAL;
+	if (addr >= PTRACE_MAX_USER || len > PTRACE_MAX_USER - addr)
+		return -EINVAL;
+	return 0;
+}
+
+static int ptrace_as_call(struct ptrace_as *as, long nr, const long args[6])
+{
+	struct ptrace_thread *t = ptrace_as_thread(as);
+	long ret;
+	int err;
+
+	if (!t)
+		return -EPERM;
+	err = ptrace_inject(t, nr, args, &ret);
+	if (err)
+		return err;
+	if (ret < 0 && ret > -4096)
+		return ret;
+	return 0;
+}
+
+int ptrace_as_map(struct plat_as *pas, uint64_t addr, uint64_t len, int prot,
+		  uint64_t file_off)
+{
+	long args[6] = { addr, len, prot, MAP_SHARED | MAP_FIXED, STUB_MEMFD, file_off };
+	int err = ptrace_check_range(addr, len);
+
+	if (err)
+		return err;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) || file_off & (STUB_PAGE_SIZE - 1))
+		return -EINVAL;
+	return ptrace_as_call(to_ptrace_as(pas), SYS_mmap, args);
+}
+
+int ptrace_as_unmap(struct plat_as *pas, uint64_t addr, uint64_t len)
+{
+	long args[6] = { addr, len };
+	int err = ptrace_check_range(addr, len);
+
+	if (err)
+		return err;
+	return ptrace_as_call(to_ptrace_as(pas), SYS_munmap, args);
+}
+
+int ptrace_as_protect(struct plat_as *pas, uint64_t addr, uint64_t len, int prot)
+{
+	long args[6] = { addr, len, prot };
+	int err = ptrace_check_range(addr, len);
+
+	if (err)
+		return err;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	return ptrace_as_call(to_ptrace_as(pas), SYS_mprotect, args);
+}

@@ -1,0 +1,43 @@
+/*
+ * Layout of the ptrace stub, shared by stub_amd64.S and the C side. Assembler-safe:
+ * only #defines. The C side checks the copied uapi values with static asserts
+ * (ptrace_platform.c), since the uapi headers that define them are not.
+ *
+ * A stub process holds one page of code at STUB_ADDR, above the application's range
+ * (PTRACE_MAX_USER) and below the x86_64 4-level TASK_SIZE (STUB_TASK_TOP), plus the
+ * memory-file ranges the Sentry maps into it. Its one descriptor, the memory file, is
+ * STUB_MEMFD.
+ */
+#ifndef SBX_PTRACE_STUB_H
+#define SBX_PTRACE_STUB_H
+
+#define PTRACE_MAX_USER		0x7fffff000000
+#define STUB_ADDR		0x7fffff100000
+#define STUB_PAGE_SIZE		0x1000
+#define STUB_TASK_TOP		0x7ffffffff000
+#define STUB_MEMFD		3
+
+/* Exit statuses of a template stub that failed to set itself up. */
+#define STUB_EXIT_MMAP		101
+#define STUB_EXIT_MPROTECT	102
+#define STUB_EXIT_SECCOMP	103
+#define STUB_EXIT_MUNMAP	104
+
+/* uapi values the assembler needs (checked in ptrace_platform.c). */
+#define STUB_NR_MMAP		9
+#define STUB_NR_MPROTECT	10
+#define STUB_NR_MUNMAP		11
+#define STUB_NR_GETPID		39
+#define STUB_NR_KILL		62
+#define STUB_NR_SECCOMP		317
+#define STUB_NR_EXIT_GROUP	231
+#define STUB_SIGSTOP		19
+#define STUB_PROT_RW		3
+#define STUB_PROT_RX		5
+#define STUB_MAP_PRIV_ANON_FIXED 0x32
+#define STUB_SECCOMP_SET_FILTER	1
+#define STUB_AUDIT_ARCH_X86_64	0xc000003e
+#define STUB_SECCOMP_RET_ALLOW	0x7fff0000
+#define STUB_SECCOMP_RET_TRAP	0x00030000
+
+#endif

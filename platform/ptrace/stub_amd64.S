@@ -1,0 +1,127 @@
+/*
+ * The ptrace stub: the only code of the Sentry that survives in a stub process.
+ *
+ * stub_entry runs in the freshly forked template, still on the Sentry's text: it maps
+ * a page at STUB_ADDR, copies the image [stub_image_start, stub_image_end) there and
+ * jumps to its copy of stub_setup. MAP_FIXED may land on whatever the Sentry had there
+ * (its stack, with ASLR off); nothing below uses a stack, so that is harmless.
+ * stub_setup installs the stub's seccomp filter, unmaps everything but the stub page,
+ * and falls into stub_loop, where the template stops itself with SIGSTOP forever.
+ * stub_syscall is where the Sentry points rip to inject a syscall: the trailing int3
+ * hands control back with the result in rax.
+ *
+ * The filter allows a syscall only if it was issued from the stub page (rip just past
+ * the syscall instruction lies in it) with the x86_64 ABI, and makes it SIGSYS
+ * otherwise. Application syscalls never reach it (PTRACE_SYSEMU stops them before
+ * seccomp runs); what does is the kernel's vsyscall emulation.
+ */
+#include "ptrace_stub.h"
+
+	.text
+	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_entry
+
+	.balign	16
+stub_image_start:
+stub_loop:
+	mov	$STUB_NR_GETPID, %eax
+	syscall
+	mov	%rax, %rdi
+	mov	$STUB_SIGSTOP, %esi
+	mov	$STUB_NR_KILL, %eax
+	syscall
+	jmp	stub_loop
+
+stub_syscall:
+	syscall
+	int3
+	ud2
+
+stub_setup:
+	mov	$STUB_NR_SECCOMP, %eax
+	mov	$STUB_SECCOMP_SET_FILTER, %edi
+	xor	%esi, %esi
+	movabs	$(STUB_ADDR + stub_fprog - stub_image_start), %rdx
+	syscall
+	mov	$STUB_EXIT_SECCOMP, %edi
+	test	%rax, %rax
+	jnz	stub_die
+
+	mov	$STUB_NR_MUNMAP, %eax
+	xor	%edi, %edi
+	movabs	$STUB_ADDR, %rsi
+	syscall
+	mov	$STUB_EXIT_MUNMAP, %edi
+	test	%rax, %rax
+	jnz	stub_die
+
+	mov	$STUB_NR_MUNMAP, %eax
+	movabs	$(STUB_ADDR + STUB_PAGE_SIZE), %rdi
+	movabs	$(STUB_TASK_TOP - STUB_ADDR - STUB_PAGE_SIZE), %rsi
+	syscall
+	mov	$STUB_EXIT_MUNMAP, %edi
+	test	%rax, %rax
+	jnz	stub_die
+	jmp	stub_loop
+
+stub_die:
+	mov	$STUB_NR_EXIT_GROUP, %eax
+	syscall
+	ud2
+
+	.balign	8
+stub_fprog:				/* struct sock_fprog */
+	.short	(stub_filter_end - stub_filter) / 8
+	.short	0, 0, 0
+	.quad	STUB_ADDR + stub_filter - stub_image_start
+stub_filter:				/* struct sock_filter: u16 code, u8 jt, u8 jf, u32 k */
+	.short	0x20; .byte 0, 0; .long 4		/* ld [arch] */
+	.short	0x15; .byte 0, 6; .long STUB_AUDIT_ARCH_X86_64
+	.short	0x20; .byte 0, 0; .long 12		/* ld [ip >> 32] */
+	.short	0x15; .byte 0, 4; .long (STUB_ADDR >> 32)
+	.short	0x20; .byte 0, 0; .long 8		/* ld [ip & 0xffffffff] */
+	.short	0x54; .byte 0, 0; .long 0xfffff000	/* and #page mask */
+	.short	0x15; .byte 0, 1; .long (STUB_ADDR & 0xffffffff)
+	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_ALLOW
+	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_TRAP
+stub_filter_end:
+stub_image_end:
+
+/* Not part of the image: runs once, in the template, from the Sentry's text. */
+stub_entry:
+	mov	$STUB_NR_MMAP, %eax
+	movabs	$STUB_ADDR, %rdi
+	mov	$STUB_PAGE_SIZE, %esi
+	mov	$STUB_PROT_RW, %edx
+	mov	$STUB_MAP_PRIV_ANON_FIXED, %r10d
+	mov	$-1, %r8
+	xor	%r9d, %r9d
+	syscall
+	movabs	$STUB_ADDR, %rdi
+	cmp	%rax, %rdi
+	mov	$STUB_EXIT_MMAP, %edi
+	jne	stub_die_text
+
+	movabs	$STUB_ADDR, %rdi
+	lea	stub_image_start(%rip), %rsi
+	mov	$(stub_image_end - stub_image_start), %ecx
+	cld
+	rep movsb
+
+	mov	$STUB_NR_MPROTECT, %eax
+	movabs	$STUB_ADDR, %rdi
+	mov	$STUB_PAGE_SIZE, %esi
+	mov	$STUB_PROT_RX, %edx
+	syscall
+	mov	$STUB_EXIT_MPROTECT, %edi
+	test	%rax, %rax
+	jnz	stub_die_text
+
+	movabs	$(STUB_ADDR + stub_setup - stub_image_start), %rax
+	jmp	*%rax
+
+stub_die_text:
+	mov	$STUB_NR_EXIT_GROUP, %eax
+	syscall
+	ud2
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,298 @@
+/*
+ * Stub processes and address spaces: what a stub holds (one descriptor, no Sentry
+ * memory, its seccomp filter), map/protect/unmap effects, range and thread checks,
+ * FPU state, address spaces made from other threads, teardown, seccomp rules.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "platform_test.h"
+#include "ptrace_platform.h"
+
+CODE(code_getpid, "mov $39, %eax\n syscall\n mov $60, %eax\n syscall\n");
+CODE(code_store_twice,
+     "movl $0xdeadbeef, 0x600100\n mov $39, %eax\n syscall\n"
+     "movl $1, 0x600100\n mov $39, %eax\n syscall\n");
+CODE(code_xmm0_store, "movdqu %xmm0, 0x600200\n mov $39, %eax\n syscall\n");
+
+START_TEST(test_stub_one_fd)
+{
+	char path[64], link[256];
+	struct dirent *d;
+	struct env e;
+	int n = 0;
+	DIR *dir;
+
+	env_setup(&e, code_getpid, code_getpid_end);
+	snprintf(path, sizeof(path), "/proc/%d/fd", ptrace_as_pid(e.as));
+	dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		ck_assert_str_eq(d->d_name, "3");
+		n++;
+	}
+	closedir(dir);
+	ck_assert_int_eq(n, 1);
+	snprintf(path, sizeof(path), "/proc/%d/fd/3", ptrace_as_pid(e.as));
+	n = readlink(path, link, sizeof(link) - 1);
+	ck_assert_int_gt(n, 0);
+	link[n] = 0;
+	ck_assert_msg(strstr(link, "memfd:sbx-test-mem"), "fd 3 is %s", link);
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_stub_maps)
+{
+	static const unsigned long allowed[] = {
+		CODE_ADDR, DATA_ADDR, RO_ADDR, STUB_ADDR, 0xffffffffff600000UL,
+	};
+	unsigned long start, end;
+	char path[64], line[512];
+	bool seen_stub = false;
+	struct env e;
+	size_t i;
+	FILE *f;
+
+	env_setup(&e, code_getpid, code_getpid_end);
+	snprintf(path, sizeof(path), "/proc/%d/maps", ptrace_as_pid(e.as));
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		ck_assert_int_eq(sscanf(line, "%lx-%lx", &start, &end), 2);
+		for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+			if (start == allowed[i])
+				break;
+		ck_assert_msg(i < sizeof(allowed) / sizeof(allowed[0]), "stray map %s", line);
+		ck_assert_uint_eq(end - start, 0x1000);
+		if (start == STUB_ADDR) {
+			ck_assert_msg(!strncmp(line + 26, "r-xp", 4), "stub page %s", line);
+			seen_stub = true;
+		}
+	}
+	fclose(f);
+	ck_assert(seen_stub);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", ptrace_as_pid(e.as));
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	i = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, "Seccomp:\t2\n") || !strcmp(line, "NoNewPrivs:\t1\n"))
+			i++;
+	fclose(f);
+	ck_assert_int_eq(i, 2);
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_protect_unmap)
+{
+	uint32_t *word;
+	struct plat_event ev;
+	struct env e;
+
+	env_setup(&e, code_store_twice, code_store_twice_end);
+	word = (uint32_t *)(e.mem + DATA_OFF + 0x100);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(*word, 0xdeadbeef);
+
+	ck_assert_int_eq(plat_as_protect(e.p, e.as, DATA_ADDR, 0x1000, PROT_READ), 0);
+	ev = env_run_expect(&e, PLAT_EV_FAULT);
+	ck_assert_int_eq(ev.signo, SIGSEGV);
+	ck_assert_int_eq(ev.code, SEGV_ACCERR);
+	ck_assert_uint_eq(ev.addr, DATA_ADDR + 0x100);
+
+	ck_assert_int_eq(plat_as_unmap(e.p, e.as, DATA_ADDR, 0x1000), 0);
+	ev = env_run_expect(&e, PLAT_EV_FAULT);
+	ck_assert_int_eq(ev.code, SEGV_MAPERR);
+	ck_assert_uint_eq(ev.addr, DATA_ADDR + 0x100);
+
+	ck_assert_int_eq(plat_as_map(e.p, e.as, DATA_ADDR, 0x1000, PROT_READ | PROT_WRITE,
+				     DATA_OFF), 0);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(*word, 1);
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_map_checks)
+{
+	struct env e;
+
+	env_setup(&e, code_getpid, code_getpid_end);
+	ck_assert_errno(plat_as_map(e.p, e.as, 0x7fffff000000UL - 0x1000, 0x2000,
+				    PROT_READ, 0), EINVAL);
+	ck_assert_errno(plat_as_map(e.p, e.as, STUB_ADDR, 0x1000, PROT_READ, 0), EINVAL);
+	ck_assert_errno(plat_as_map(e.p, e.as, 0x800001, 0x1000, PROT_READ, 0), EINVAL);
+	ck_assert_errno(plat_as_map(e.p, e.as, 0x800000, 0, PROT_READ, 0), EINVAL);
+	ck_assert_errno(plat_as_unmap(e.p, e.as, STUB_ADDR, 0x1000), EINVAL);
+	ck_assert_errno(plat_as_protect(e.p, e.as, STUB_ADDR, 0x1000, PROT_READ), EINVAL);
+	/* Beyond the memory file's end: the host's mmap says so. */
+	ck_assert_int_eq(plat_as_map(e.p, e.as, 0x800000, 0x1000, PROT_READ, MEM_SIZE), 0);
+	ck_assert_int_eq(plat_as_map(e.p, e.as, 0x7fffff000000UL - 0x1000, 0x1000,
+				     PROT_READ, 0), 0);
+	ck_assert_errno(plat_ctx_new(e.p, e.as, &(struct plat_ctx *){ NULL }), EBUSY);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_fpstate_roundtrip)
+{
+	static const uint8_t pattern[16] = "sbx-xmm0-pattern";
+	uint8_t *buf, *back;
+	struct env e;
+	size_t n;
+
+	env_setup(&e, code_xmm0_store, code_xmm0_store_end);
+	n = e.p->fpstate_size;
+	ck_assert_uint_ge(n, 512);
+	ck_assert_uint_ne(e.p->xsave_features & 3, 0);
+	buf = calloc(1, n);
+	back = calloc(1, n);
+	ck_assert_errno(plat_ctx_get_fpstate(e.p, e.ctx, buf, n - 1), EINVAL);
+	ck_assert_int_eq(plat_ctx_get_fpstate(e.p, e.ctx, buf, n), 0);
+	memcpy(buf + 160, pattern, sizeof(pattern));	/* fxsave layout: xmm0 */
+	if (n > 512)
+		buf[512] |= 2;		/* xstate_bv: SSE state present */
+	ck_assert_int_eq(plat_ctx_set_fpstate(e.p, e.ctx, buf, n), 0);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_mem_eq(e.mem + DATA_OFF + 0x200, pattern, sizeof(pattern));
+	ck_assert_int_eq(plat_ctx_get_fpstate(e.p, e.ctx, back, n), 0);
+	ck_assert_mem_eq(back + 160, pattern, sizeof(pattern));
+	free(buf);
+	free(back);
+	env_teardown(&e);
+}
+END_TEST
+
+struct other {
+	struct env *e;
+	struct plat_as *as;
+	int err;
+};
+
+/* A second address space, made and run by another Sentry thread. */
+static void *other_thread(void *arg)
+{
+	struct other *o = arg;
+	struct plat_regs regs;
+	struct plat_event ev;
+	struct plat_ctx *ctx;
+	struct env *e = o->e;
+
+	o->err = plat_as_new(e->p, &o->as);
+	if (o->err)
+		return NULL;
+	o->err = plat_as_map(e->p, o->as, CODE_ADDR, 0x1000, PROT_READ | PROT_EXEC, CODE_OFF);
+	if (!o->err)
+		o->err = plat_ctx_new(e->p, o->as, &ctx);
+	if (o->err)
+		return NULL;
+	env_init_regs(&regs);
+	o->err = plat_ctx_switch(e->p, ctx, &regs, &ev);
+	if (!o->err && (ev.kind != PLAT_EV_SYSCALL || regs.orig_rax != 39))
+		o->err = -EPROTO;
+	plat_ctx_destroy(e->p, ctx);
+	return NULL;
+}
+
+START_TEST(test_as_from_other_thread)
+{
+	struct other o[2];
+	pthread_t th[2];
+	struct env e;
+	int i;
+
+	env_setup(&e, code_getpid, code_getpid_end);
+	for (i = 0; i < 2; i++) {
+		o[i] = (struct other){ .e = &e };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, other_thread, &o[i]), 0);
+	}
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(o[i].err, 0);
+		/* Not this thread's tracee: refused, not a ptrace error. */
+		ck_assert_errno(plat_as_map(e.p, o[i].as, 0x800000, 0x1000, PROT_READ, 0),
+				EPERM);
+		ck_assert_errno(plat_ctx_new(e.p, o[i].as, &(struct plat_ctx *){ NULL }),
+				EPERM);
+		plat_as_destroy(e.p, o[i].as);
+	}
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(e.regs.orig_rax, 60);
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_as_destroy_reaps)
+{
+	struct plat_as *as;
+	struct env e;
+	pid_t pid;
+	int i;
+
+	env_open(&e);
+	for (i = 0; i < 20; i++) {
+		ck_assert_int_eq(plat_as_new(e.p, &as), 0);
+		pid = ptrace_as_pid(as);
+		ck_assert_int_eq(kill(pid, 0), 0);
+		plat_as_destroy(e.p, as);
+		ck_assert_int_eq(kill(pid, 0), -1);
+		ck_assert_int_eq(errno, ESRCH);
+	}
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_seccomp_rules)
+{
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	struct env e;
+
+	env_open(&e);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(plat_seccomp_rules(e.p, f), 0);
+	seccomp_release(f);
+	env_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+	struct platform *p;
+
+	ck_assert_errno(plat_open("nosuch", 0, &p), EINVAL);
+	ck_assert_errno(plat_open("ptrace", -1, &p), EBADF);
+}
+END_TEST
+
+TCase *stub_tcase(void)
+{
+	TCase *tc = tcase_create("stub");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_stub_one_fd);
+	tcase_add_test(tc, test_stub_maps);
+	tcase_add_test(tc, test_protect_unmap);
+	tcase_add_test(tc, test_map_checks);
+	tcase_add_test(tc, test_fpstate_roundtrip);
+	tcase_add_test(tc, test_as_from_other_thread);
+	tcase_add_test(tc, test_as_destroy_reaps);
+	tcase_add_test(tc, test_seccomp_rules);
+	tcase_add_test(tc, test_open_errors);
+	return tc;
+}
