@@ -20,6 +20,7 @@
 
 #include "base/log.h"
 #include "cli.h"
+#include "control.h"
 #include "sandbox.h"
 #include "kernel.h"
 #include "memfile/memfile.h"
@@ -107,7 +108,8 @@ int cmd_boot(int argc, char **argv)
 	bool strace = false, debug_filter = false;
 	const char *escape = NULL;
 	char why[256];
-	int c, err, ws;
+	char line[128];
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
@@ -182,7 +184,8 @@ int cmd_boot(int argc, char **argv)
 		report("error cannot start the first task: %s", strerror(-err));
 		return SBX_EXIT_ERROR;
 	}
-	ws = kernel_wait(k);
-	report("exit %d", ws);
+	report("started");
+	ctl_serve(k, BOOT_CONTROL_FD, line, sizeof(line));
+	report("%s", line);
 	_exit(0);
 }

@@ -28,6 +28,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "platform.h"
 #include "sandbox.h"
 #include "syscalls/syscalls.h"
@@ -221,6 +222,14 @@ static int build_filter(scmp_filter_ctx ctx, const struct platform *plat)
 	 * to clone, whose flags it can. */
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* Replies on connected sockets only: no destination address. */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
+				       SCMP_A4(SCMP_CMP_EQ, 0));
+	/* The control socket the CLI made is the only one accepted on. */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
+				       SCMP_A0(SCMP_CMP_EQ, BOOT_CONTROL_FD));
 	if (!err)
 		err = plat_seccomp_rules(plat, ctx);
 	return err;

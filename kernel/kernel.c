@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -54,6 +55,11 @@ int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out)
 	cpuid_policy_init(&k->cpuid, plat->xsave_features);
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->cond, NULL);
+	k->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (k->done_fd < 0) {
+		free(k);
+		return -errno;
+	}
 	*out = k;
 	return 0;
 }
@@ -151,8 +157,13 @@ int kernel_start_task(struct kernel *k, struct task *t)
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
+	pthread_mutex_lock(&k->lock);
+	k->nrunning++;
+	pthread_mutex_unlock(&k->lock);
 	err = -pthread_create(&t->thread, &attr, task_main, t);
 	pthread_attr_destroy(&attr);
+	if (err)
+		kernel_task_gone(k);
 	return err;
 }
 
@@ -168,6 +179,14 @@ int kernel_wait(struct kernel *k)
 	return status;
 }
 
+void kernel_task_gone(struct kernel *k)
+{
+	pthread_mutex_lock(&k->lock);
+	k->nrunning--;
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+}
+
 void kernel_init_exited(struct kernel *k, int wait_status)
 {
 	pthread_mutex_lock(&k->lock);
@@ -175,4 +194,7 @@ void kernel_init_exited(struct kernel *k, int wait_status)
 	k->exit_status = wait_status;
 	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->lock);
+	if (write(k->done_fd, &(u64){ 1 }, sizeof(u64)) < 0) {
+		/* the counter cannot overflow on one write */
+	}
 }

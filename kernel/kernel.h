@@ -34,6 +34,10 @@ SAVABLE struct kernel {
 	pthread_cond_t cond SAVE_SKIP;          /* signalled when init exits */
 	bool done SAVE_SKIP;                    /* init has exited; under lock */
 	int exit_status SAVE_SKIP;              /* wait status of init; under lock */
+	int done_fd SAVE_SKIP;                  /* eventfd, readable once done */
+	bool stopping SAVE_SKIP;                /* the world is stopped; under lock */
+	u32 nparked SAVE_SKIP;                  /* tasks parked; under lock */
+	u32 nrunning SAVE_SKIP;                 /* task threads alive; under lock */
 };
 
 int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out);
@@ -46,6 +50,15 @@ int kernel_create_init(struct kernel *k, int exec_fd, const char *execfn,
 int kernel_start_task(struct kernel *k, struct task *t);
 /* Blocks until init exits; returns its wait status (exit code << 8 or signal). */
 int kernel_wait(struct kernel *k);
+/* Stops the world: every task parks at a syscall boundary (a blocked syscall is
+ * interrupted and rewound to restart) with its FP state fetched. */
+void kernel_stop_world(struct kernel *k);
+void kernel_resume_world(struct kernel *k);
+/* Sends @sig to init as a signal from outside the sandbox. */
+int kernel_signal_init(struct kernel *k, int sig);
+
+/* Called by a task's thread as it ends. */
+void kernel_task_gone(struct kernel *k);
 /* Called by init's thread when it exits. */
 void kernel_init_exited(struct kernel *k, int wait_status);
 

@@ -138,6 +138,12 @@ static void run(struct task *t)
 			sig_deliver(t);
 		if (t->exiting)
 			return;
+		/* After sig_deliver: an interrupted syscall is settled (rewound to
+		 * restart), so a parked task is at a clean syscall boundary. */
+		if (__atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE) & TIF_STOP) {
+			task_park(t);
+			continue;
+		}
 		err = plat_ctx_switch(plat, t->ctx, &t->regs, &ev);
 		t->fp_valid = false;
 		if (err) {
@@ -184,5 +190,6 @@ void *task_main(void *arg)
 	}
 	if (t->tid == 1)
 		kernel_init_exited(t->k, t->exit_status);
+	kernel_task_gone(t->k);
 	return NULL;
 }

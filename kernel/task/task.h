@@ -76,6 +76,7 @@ SAVABLE struct task {
 
 #define TIF_SIGNAL 0x1  /* a signal may be deliverable */
 #define TIF_KILL 0x2    /* the task must exit */
+#define TIF_STOP 0x4    /* park at the next safe point (kernel_stop_world) */
 
 /* task.c */
 int task_new(struct kernel *k, struct task **out);
@@ -101,6 +102,9 @@ int sig_force_fault(struct task *t, int signo, int code, u64 addr);
 /* Delivers pending signals and settles an interrupted syscall's restart. */
 void sig_deliver(struct task *t);
 long sig_return(struct task *t);
+
+/* task_stop.c: parks the task until the world resumes (its own thread only). */
+void task_park(struct task *t);
 
 /* Fetches the task's FP state from the platform into t->fpstate if not valid. */
 int task_fetch_fp(struct task *t);

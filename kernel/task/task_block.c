@@ -16,7 +16,7 @@ bool task_signal_pending(struct task *t)
 {
 	u32 tif = __atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE);
 
-	if (tif & TIF_KILL)
+	if (tif & (TIF_KILL | TIF_STOP))
 		return true;
 	return (t->pending & ~t->sigmask) != 0;
 }

@@ -1,0 +1,36 @@
+/* sbx delete ID: stop the sandbox if it still runs (SIGKILL to its Sentry, which
+ * takes every stub with it) and remove its state directory. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "statedir.h"
+
+int cmd_delete(int argc, char **argv)
+{
+	struct sbx_meta m;
+	int err;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: sbx delete ID\n");
+		return SBX_EXIT_USAGE;
+	}
+	err = statedir_read_meta(argv[1], &m);
+	if (err)
+		die("delete: no sandbox '%s' (%s)", argv[1], strerror(-err));
+	statedir_refresh(&m);
+	if (strcmp(m.status, "stopped") && m.pid > 0) {
+		kill(m.pid, SIGKILL);
+		/* Let the monitor record the end, so nothing writes the directory after
+		 * it is gone; give up after a second. */
+		for (int i = 0; i < 50 && !kill(m.monitor, 0); i++)
+			nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	}
+	err = statedir_remove(argv[1]);
+	if (err && err != -ENOENT)
+		die("delete: cannot remove the state of '%s': %s", argv[1], strerror(-err));
+	return 0;
+}

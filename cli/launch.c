@@ -1,0 +1,283 @@
+/*
+ * Starting and waiting for a Sentry (see launch.h). The process that forks the Sentry
+ * is its monitor: it reads the Sentry's status lines ("started", "exit STATUS",
+ * "checkpointed", "error MESSAGE") and records them in the state directory. In the
+ * foreground the CLI is the monitor and removes the state directory at the end; with
+ * -d a monitor process of its own keeps it for sbx list/wait/delete, and the CLI
+ * returns once the Sentry runs, printing the sandbox's id if it made one up.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "control.h"
+#include "launch.h"
+#include "sandbox.h"
+#include "statedir.h"
+
+static pid_t sentry_pid;
+
+static void forward(int sig)
+{
+	if (sentry_pid > 0)
+		kill(sentry_pid, sig);
+}
+
+/* Places @from at @to without close-on-exec (dup2 onto itself keeps the flag). */
+static int move_fd(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to) < 0 ? -1 : 0;
+}
+
+static void gen_id(char *buf, size_t len)
+{
+	unsigned char r[6];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		memset(r, 0, sizeof(r));
+	snprintf(buf, len, "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
+{
+	char *args[64];
+	int n = 0, in = l->input_fd;
+
+	/* Free the fixed numbers first, in an order that cannot clobber a source. */
+	if (status_fd == BOOT_EXEC_FD || status_fd == BOOT_CONTROL_FD)
+		status_fd = dup(status_fd);
+	if (ctl_fd == BOOT_EXEC_FD || ctl_fd == BOOT_STATUS_FD)
+		ctl_fd = dup(ctl_fd);
+	if (in == BOOT_STATUS_FD || in == BOOT_CONTROL_FD)
+		in = dup(in);
+	if (move_fd(in, BOOT_EXEC_FD) || move_fd(status_fd, BOOT_STATUS_FD) ||
+	    move_fd(ctl_fd, BOOT_CONTROL_FD))
+		_exit(SBX_EXIT_ERROR);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	args[n++] = "sbx";
+	args[n++] = "boot";
+	args[n++] = strcmp(l->platform, "kvm") ? "--platform=ptrace" : "--platform=kvm";
+	if (l->strace)
+		args[n++] = "--strace";
+	if (l->debug_filter)
+		args[n++] = "--debug-filter";
+	if (l->restore)
+		args[n++] = "--restore";
+	if (l->escape) {
+		args[n++] = "--selftest-escape";
+		args[n++] = (char *)l->escape;
+	}
+	args[n++] = "--";
+	for (int i = 0; l->argv && l->argv[i] && n < 62; i++)
+		args[n++] = l->argv[i];
+	if (!l->argv)
+		args[n++] = (char *)l->command;
+	args[n] = NULL;
+	execv("/proc/self/exe", args);
+	fprintf(stderr, "sbx: cannot start the sentry: %s\n", strerror(errno));
+	_exit(SBX_EXIT_ERROR);
+}
+
+/* Reads one status line; "" at end of file. */
+static void read_line(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len - 1) {
+		ssize_t r = read(fd, buf + n, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = 0;
+}
+
+/* Turns the Sentry's final status line and wait status into sbx's exit status,
+ * recording the outcome in the state directory. */
+static int finish(const char *id, const char *line, int ws, bool quiet)
+{
+	char reason[160] = "";
+	int rc;
+
+	if (!strncmp(line, "exit ", 5)) {
+		int st = atoi(line + 5);
+
+		rc = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	} else if (!strcmp(line, "checkpointed")) {
+		rc = 0;
+		snprintf(reason, sizeof(reason), "checkpointed");
+	} else if (!strncmp(line, "error ", 6)) {
+		rc = SBX_EXIT_ERROR;
+		snprintf(reason, sizeof(reason), "%.159s", line + 6);
+		if (!quiet)
+			fprintf(stderr, "sbx: %s\n", line + 6);
+	} else {
+		rc = SBX_EXIT_ERROR;
+		if (WIFSIGNALED(ws))
+			snprintf(reason, sizeof(reason),
+				 "internal error: the sentry was killed by signal %d (%s)",
+				 WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+		else
+			snprintf(reason, sizeof(reason), "internal error: the sentry exited "
+				 "with status %d without reporting", WEXITSTATUS(ws));
+		if (!quiet)
+			fprintf(stderr, "sbx: %s\n", reason);
+	}
+	statedir_set_stopped(id, rc == SBX_EXIT_ERROR && reason[0] ? -1 : rc, reason);
+	return rc;
+}
+
+/* Forks the Sentry, waits for it, records everything. Returns sbx's exit status.
+ * @ready, if >= 0, gets one byte once the Sentry runs (or has failed). */
+static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int ready,
+		   bool quiet)
+{
+	char line[512], first[512];
+	int pipefd[2], ws;
+	char why[256];
+
+	if (sandbox_new_pidns(why, sizeof(why))) {
+		statedir_set_stopped(m->id, -1, why);
+		if (!quiet)
+			fprintf(stderr, "sbx: %s\n", why);
+		return SBX_EXIT_ERROR;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return SBX_EXIT_ERROR;
+	sentry_pid = fork();
+	if (sentry_pid < 0)
+		return SBX_EXIT_ERROR;
+	if (sentry_pid == 0)
+		exec_sentry(l, pipefd[1], ctl_fd);
+	close(pipefd[1]);
+	close(ctl_fd);
+	close(l->input_fd);
+	m->pid = sentry_pid;
+	m->monitor = getpid();
+	statedir_write_meta(m);
+
+	read_line(pipefd[0], first, sizeof(first));
+	if (!strcmp(first, "started")) {
+		snprintf(m->status, sizeof(m->status), "running");
+		statedir_write_meta(m);
+		if (ready >= 0 && write(ready, "r", 1) < 0) {
+			/* the CLI is gone; the sandbox runs on */
+		}
+		read_line(pipefd[0], line, sizeof(line));
+	} else {
+		snprintf(line, sizeof(line), "%s", first);
+	}
+	while (waitpid(sentry_pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	close(pipefd[0]);
+	ws = finish(m->id, line, ws, quiet);
+	if (ready >= 0 && strcmp(first, "started") && write(ready, "f", 1) < 0) {
+		/* nothing to tell */
+	}
+	return ws;
+}
+
+int launch(const struct launch *l)
+{
+	struct sbx_meta m = { .exit_status = -1 };
+	char id[SBX_ID_MAX + 1];
+	int ctl_fd, err, rc, ready[2];
+	pid_t mon;
+
+	if (l->id)
+		snprintf(id, sizeof(id), "%s", l->id);
+	else
+		gen_id(id, sizeof(id));
+	if (!statedir_valid_id(id))
+		die("invalid sandbox name '%s' (letters, digits, '_', '.', '-'; at most %d)",
+		    id, SBX_ID_MAX);
+	err = statedir_create(id);
+	if (err == -EEXIST)
+		die("a sandbox named '%s' already exists (sbx delete %s)", id, id);
+	if (err)
+		die("cannot create the state directory under %s: %s", statedir_root(),
+		    strerror(-err));
+	snprintf(m.id, sizeof(m.id), "%s", id);
+	snprintf(m.platform, sizeof(m.platform), "%s", l->platform);
+	snprintf(m.status, sizeof(m.status), "created");
+	m.created = time(NULL);
+	if (l->argv) {
+		size_t off = 0;
+
+		for (int i = 0; l->argv[i] && off < sizeof(m.command) - 2; i++)
+			off += snprintf(m.command + off, sizeof(m.command) - off, "%s%s",
+					i ? " " : "", l->argv[i]);
+	} else {
+		snprintf(m.command, sizeof(m.command), "%s", l->command);
+	}
+	for (char *p = m.command; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	statedir_write_meta(&m);
+	ctl_fd = ctl_listen(id);
+	if (ctl_fd < 0) {
+		statedir_remove(id);
+		die("cannot create the control socket: %s", strerror(-ctl_fd));
+	}
+
+	if (!l->detach) {
+		signal(SIGINT, SIG_IGN);   /* the terminal sends these to the Sentry too */
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGTERM, forward);
+		signal(SIGHUP, forward);
+		rc = monitor(l, &m, ctl_fd, -1, false);
+		statedir_remove(id);
+		return rc;
+	}
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	mon = fork();
+	if (mon < 0)
+		die("fork: %s", strerror(errno));
+	if (mon == 0) {
+		close(ready[0]);
+		setsid();
+		signal(SIGHUP, SIG_IGN);
+		_exit(monitor(l, &m, ctl_fd, ready[1], true));
+	}
+	close(ready[1]);
+	close(ctl_fd);
+	close(l->input_fd);
+	{
+		char c = 0;
+
+		while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+			;
+		if (c != 'r') {
+			struct sbx_meta fin;
+
+			waitpid(mon, NULL, 0);
+			if (!statedir_read_meta(id, &fin) && fin.reason[0])
+				fprintf(stderr, "sbx: %s\n", fin.reason);
+			else
+				fprintf(stderr, "sbx: the sandbox failed to start\n");
+			return SBX_EXIT_ERROR;
+		}
+	}
+	if (!l->id)
+		printf("%s\n", id);
+	return 0;
+}

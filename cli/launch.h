@@ -1,0 +1,26 @@
+/*
+ * Starting a Sentry for sbx run and sbx restore: the state directory, the control
+ * socket, the pid namespace, the status pipe, and waiting for the Sentry in the
+ * foreground or from a detached monitor process.
+ */
+#ifndef SBX_CLI_LAUNCH_H
+#define SBX_CLI_LAUNCH_H
+
+#include <stdbool.h>
+
+struct launch {
+	const char *id;                 /* --name, or NULL to generate one */
+	const char *platform;
+	bool detach;                    /* -d */
+	bool strace, debug_filter;
+	const char *escape;             /* tests only */
+	int input_fd;                   /* the program, or the image with --restore */
+	bool restore;
+	char *const *argv;              /* the program's argv (run), for the metadata too */
+	const char *command;            /* for the metadata when argv is NULL */
+};
+
+/* Runs the sandbox; returns sbx's exit status (the application's, 128+N, or 125). */
+int launch(const struct launch *l);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * Stop-the-world, for pause, checkpoint and (later) migration. A stop request sets
+ * TIF_STOP on every task; each parks on its own thread at the top of its run loop,
+ * where an interrupted syscall has already been rewound to restart (or turned into a
+ * restart_syscall with its restart block), and fetches its FP state first, since only
+ * the task's own thread may talk to its platform context.
+ */
+#include <pthread.h>
+
+#include "kernel.h"
+#include "task/task.h"
+
+void task_park(struct task *t)
+{
+	struct kernel *k = t->k;
+
+	task_fetch_fp(t);
+	pthread_mutex_lock(&k->lock);
+	__atomic_and_fetch(&t->interrupt, ~TIF_STOP, __ATOMIC_ACQ_REL);
+	if (k->stopping) {
+		k->nparked++;
+		pthread_cond_broadcast(&k->cond);
+		while (k->stopping)
+			pthread_cond_wait(&k->cond, &k->lock);
+		k->nparked--;
+	}
+	pthread_mutex_unlock(&k->lock);
+}
+
+void kernel_stop_world(struct kernel *k)
+{
+	pthread_mutex_lock(&k->lock);
+	k->stopping = true;
+	/* One task until the processes issue: init. */
+	if (k->init && !k->done) {
+		pthread_mutex_unlock(&k->lock);
+		task_interrupt(k->init, TIF_STOP);
+		pthread_mutex_lock(&k->lock);
+	}
+	while (k->nparked < k->nrunning)
+		pthread_cond_wait(&k->cond, &k->lock);
+	pthread_mutex_unlock(&k->lock);
+}
+
+void kernel_resume_world(struct kernel *k)
+{
+	pthread_mutex_lock(&k->lock);
+	k->stopping = false;
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+}
+
+int kernel_signal_init(struct kernel *k, int sig)
+{
+	struct l_siginfo info = { .signo = sig, .code = L_SI_USER };
+
+	if (sig < 1 || sig > L_NSIG)
+		return -EINVAL;
+	if (!k->init || k->done)
+		return -ESRCH;
+	return sig_send(k->init, &info, false, true);
+}
