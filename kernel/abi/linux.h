@@ -148,6 +148,17 @@ struct l_rlimit {
 #define L_AT_EXECFN 31
 #define L_AT_MINSIGSTKSZ 51
 
+/* The kernel's O_LARGEFILE: glibc defines it as 0 on x86_64, but the kernel sets this
+ * bit in every file opened on a 64-bit system and F_GETFL reports it. */
+#define L_O_LARGEFILE 0100000
+
+/* Linux's access_ok(): the range lies below TASK_SIZE_MAX. */
+#define L_TASK_SIZE_MAX 0x7ffffffff000ULL
+static inline bool l_access_ok(u64 addr, u64 len)
+{
+	return len <= L_TASK_SIZE_MAX && addr <= L_TASK_SIZE_MAX - len;
+}
+
 #define USER_CS 0x33
 #define USER_DS 0x2b
 

@@ -83,6 +83,10 @@ int mm_zero_out(struct mm *mm, u64 dst, size_t len);
 /* Copies a NUL-terminated string of at most @max bytes (with the NUL); returns its
  * length, -EFAULT, or -ENAMETOOLONG. */
 s64 mm_strncpy_in(struct mm *mm, char *dst, u64 src, size_t max);
+/* How many bytes from @addr (up to @len) are mapped readable (or writable): a read
+ * into application memory reads only that much, so a fault consumes no input, as
+ * on Linux where the copy fails before the file position moves. */
+u64 mm_access_len(struct mm *mm, u64 addr, u64 len, bool write);
 /* Like copy-out but ignores write protection (the loader writing the initial stack
  * and ptrace-style pokes). */
 int mm_poke(struct mm *mm, u64 dst, const void *src, size_t len);

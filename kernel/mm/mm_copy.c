@@ -61,6 +61,24 @@ static int copy(struct mm *mm, u64 addr, void *buf, size_t len, enum copy_dir di
 	return err;
 }
 
+u64 mm_access_len(struct mm *mm, u64 addr, u64 len, bool write)
+{
+	u64 a = addr, end = addr + len;
+
+	if (end < addr || end > mm->max_addr)
+		end = mm->max_addr;
+	pthread_mutex_lock(&mm->lock);
+	while (a < end) {
+		struct vma *v = vma_find(mm, a);
+
+		if (!v || !(v->prot & (write ? PROT_WRITE : PROT_READ | PROT_EXEC)))
+			break;
+		a = v->end;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return a > addr ? MIN(a, end) - addr : 0;
+}
+
 int mm_copy_in(struct mm *mm, void *dst, u64 src, size_t len)
 {
 	return copy(mm, src, dst, len, COPY_IN);

@@ -114,15 +114,20 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 		return -EINVAL;
 
 	pthread_mutex_lock(&mm->lock);
-	/* Shrinking always works: it only unmaps the tail (Linux checks no VMA). */
+	v = vma_find(mm, old);
+	ret = -EFAULT;
+	if (!v)
+		goto out;
+	/* Shrinking unmaps the tail, wherever it ends. */
 	if (!(flags & MREMAP_FIXED) && oldlen >= newlen) {
 		err = newlen < oldlen ? mm_unmap_locked(mm, old + newlen, old + oldlen) : 0;
 		ret = err ? err : (s64)old;
 		goto out;
 	}
-	v = vma_find(mm, old);
-	ret = -EFAULT;
-	if (!v || old + oldlen > v->end)
+	if (old + oldlen > v->end || old + oldlen < old)
+		goto out;
+	ret = -EINVAL;
+	if (newlen > mm->max_addr)
 		goto out;
 	ret = -EINVAL;
 	if (!oldlen)

@@ -50,10 +50,14 @@ static s64 do_read(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *po
 
 	if (!can_read(f) || !f->ops->read)
 		return -EBADF;
-	len = MIN(len, MAX_RW_COUNT);
-	/* Linux checks the whole buffer is addressable before reading. */
-	if (len && buf + len < buf)
+	if (!l_access_ok(buf, len))
 		return -EFAULT;
+	len = MIN(len, MAX_RW_COUNT);
+	if (len) {
+		len = mm_access_len(t->mm, buf, len, true);
+		if (!len)
+			return -EFAULT;
+	}
 	tmp = malloc(MIN(len, IO_CHUNK) + 1);
 	if (!tmp)
 		return -ENOMEM;
@@ -96,6 +100,8 @@ static s64 do_write(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *p
 
 	if (!can_write(f) || !f->ops->write)
 		return -EBADF;
+	if (!l_access_ok(buf, len))
+		return -EFAULT;
 	len = MIN(len, MAX_RW_COUNT);
 	tmp = malloc(MIN(len, IO_CHUNK) + 1);
 	if (!tmp)
@@ -173,7 +179,7 @@ static s64 vectored(struct task *t, const u64 *a, bool write)
 {
 	struct vfs_file *f;
 	struct iovec *iov;
-	u64 cnt = a[2], total = 0;
+	u64 cnt = a[2], total = 0;	/* total stays <= MAX_RW_COUNT */
 	s64 done = 0;
 
 	if (cnt > L_UIO_MAXIOV)
@@ -195,10 +201,16 @@ static s64 vectored(struct task *t, const u64 *a, bool write)
 		goto out;
 	}
 	for (u64 i = 0; i < cnt; i++) {
-		if ((s64)iov[i].iov_len < 0 || total + iov[i].iov_len < total) {
+		if ((s64)iov[i].iov_len < 0) {
 			done = -EINVAL;
 			goto out;
 		}
+		if (!l_access_ok((u64)iov[i].iov_base, iov[i].iov_len)) {
+			done = -EFAULT;
+			goto out;
+		}
+		/* Like Linux, trim the total to MAX_RW_COUNT rather than fail. */
+		iov[i].iov_len = MIN(iov[i].iov_len, MAX_RW_COUNT - total);
 		total += iov[i].iov_len;
 	}
 	for (u64 i = 0; i < cnt; i++) {
@@ -349,14 +361,18 @@ SYS(ioctl)
 		ret = fdt_set_flags(t->fdt, a[0], a[1] == FIOCLEX ? FD_CLOEXEC : 0);
 		break;
 	case FIONBIO:
+	case FIOASYNC: {
+		u32 bit = a[1] == FIONBIO ? O_NONBLOCK : O_ASYNC;
+
 		ret = -EFAULT;
 		if (mm_copy_in(t->mm, &v, a[2], sizeof(v)))
 			break;
 		pthread_mutex_lock(&f->pos_lock);
-		f->flags = v ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+		f->flags = v ? f->flags | bit : f->flags & ~bit;
 		pthread_mutex_unlock(&f->pos_lock);
 		ret = 0;
 		break;
+	}
 	default:
 		ret = f->ops->ioctl ? f->ops->ioctl(t, f, a[1], a[2]) : -ENOTTY;
 	}

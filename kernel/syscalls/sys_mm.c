@@ -43,9 +43,15 @@ SYS(mmap)
 		return -ENOMEM;
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED:
+		if ((flags & MAP_ANONYMOUS) && (flags & MAP_GROWSDOWN))
+			return -EINVAL;
+		break;
 	case MAP_PRIVATE:
 		break;
 	case MAP_SHARED_VALIDATE:
+		/* Validated sharing is for file mappings; anonymous ones refuse it. */
+		if (flags & MAP_ANONYMOUS)
+			return -EINVAL;
 		if (flags & ~(LEGACY_MAP_MASK | MAP_FIXED_NOREPLACE | MAP_SYNC))
 			return -EOPNOTSUPP;
 		if (flags & MAP_SYNC)

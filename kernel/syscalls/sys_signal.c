@@ -114,6 +114,8 @@ SYS(kill)
 	if (a[1] > L_NSIG)
 		return -EINVAL;
 	/* kill(-1) reaches every process but init and the caller: none yet. */
+	if (pid == -1)
+		return -ESRCH;
 	if (pid == 0 || pid == (s32)t->tgid || pid == -(s32)t->pgid)
 		return send_self(t, a[1], L_SI_USER);
 	return -ESRCH;

@@ -111,7 +111,7 @@ SYS(time)
  * writes the remaining time to @rmtp (relative sleeps only). */
 static long sleep_until(struct task *t, int clockid, s64 deadline, u64 rmtp)
 {
-	s64 host = ktime_to_host_mono(&t->k->time, clockid, deadline);
+	s64 host = MAX(ktime_to_host_mono(&t->k->time, clockid, deadline), 0);
 	s64 now;
 	int r = task_sleep_until(t, host);
 
@@ -152,14 +152,13 @@ SYS(clock_nanosleep)
 	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_TAI:
 		break;
 	case CLOCK_THREAD_CPUTIME_ID:
-		return -EINVAL;
+		return -EOPNOTSUPP;
 	case CLOCK_PROCESS_CPUTIME_ID:
-		return -ENOTSUP; /* CPU-time sleeps: not offered */
+		return -EOPNOTSUPP; /* CPU-time sleeps: not offered */
 	default:
 		return -EINVAL;
 	}
-	if (a[1] & ~TIMER_ABSTIME)
-		return -EINVAL;
+	/* Linux ignores flags other than TIMER_ABSTIME. */
 	return do_nanosleep(t, a[0], a[1], a[2], a[3]);
 }
 

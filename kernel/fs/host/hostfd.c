@@ -169,7 +169,10 @@ int hostfd_new(int fd, int which, struct vfs_file **out)
 		return -ENOMEM;
 	if (fl < 0)
 		fl = O_RDWR;
-	vfs_file_init(&hf->base, &hostfd_ops, fl & (O_ACCMODE | O_APPEND));
+	/* As the host has it, O_LARGEFILE included (64-bit opens always set it). */
+	vfs_file_init(&hf->base, &hostfd_ops, fl & (O_ACCMODE | O_APPEND | L_O_LARGEFILE |
+						    O_NONBLOCK | O_DIRECT | O_NOATIME |
+						    O_SYNC | O_DSYNC));
 	hf->fd = fd;
 	hf->which = which;
 	hf->tty = isatty(fd);
