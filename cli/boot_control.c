@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "checkpoint/checkpoint.h"
 #include "control.h"
 #include "kernel.h"
 
@@ -54,6 +55,32 @@ static void ctl_reply(struct ctl_conn *c, const struct ctl_reply *rep)
 	if (send(c->fd, rep, sizeof(*rep), MSG_NOSIGNAL) < 0) {
 		/* the client went away; nothing to undo */
 	}
+}
+
+/* Saves the sandbox into the image descriptor that came with the request. Returns
+ * true when the sandbox is to end now (saved, without --leave-running). */
+static bool ctl_checkpoint(struct kernel *k, struct ctl_conn *c, struct ctl_reply *rep,
+			   bool paused)
+{
+	struct ckpt_stats st = { 0 };
+	int comp = c->req.arg;
+
+	if (c->passed_fd < 0 || comp < CKPT_COMP_ZSTD || comp > CKPT_COMP_NONE ||
+	    (c->req.flags & ~CTL_LEAVE_RUNNING)) {
+		rep->err = -EINVAL;
+		snprintf(rep->msg, sizeof(rep->msg), "malformed checkpoint request");
+		return false;
+	}
+	if (!paused)
+		kernel_stop_world(k);
+	rep->err = kernel_checkpoint(k, c->passed_fd, comp, &st, rep->msg, sizeof(rep->msg));
+	rep->bytes = st.image_bytes;
+	rep->usec = st.usec;
+	if (!rep->err && !(c->req.flags & CTL_LEAVE_RUNNING))
+		return true;
+	if (!paused)
+		kernel_resume_world(k);
+	return false;
 }
 
 void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len)
@@ -109,8 +136,13 @@ void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len)
 			}
 			break;
 		case CTL_CHECKPOINT:
-			rep.err = -ENOSYS;
-			snprintf(rep.msg, sizeof(rep.msg), "checkpoint is not implemented yet");
+			if (ctl_checkpoint(k, &c, &rep, paused)) {
+				ctl_reply(&c, &rep);
+				close(c.fd);
+				close(c.passed_fd);
+				snprintf(status, len, "checkpointed");
+				return;
+			}
 			break;
 		default:
 			rep.err = -EINVAL;

@@ -17,6 +17,8 @@ int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 /* Exit status of sbx itself when it fails (not the application's), as runc's 125. */
 #define SBX_EXIT_ERROR 125

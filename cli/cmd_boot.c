@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "checkpoint/checkpoint.h"
 #include "cli.h"
 #include "control.h"
 #include "sandbox.h"
@@ -75,6 +77,15 @@ static void *forward_signals(void *arg)
 	return NULL;
 }
 
+static unsigned host_ncpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
 /* For the tests of the jail only: the Sentry itself tries what its filter forbids,
  * as a Sentry taken over by an application would. It must die with SIGSYS. */
 static void selftest_escape(const char *what)
@@ -96,6 +107,7 @@ int cmd_boot(int argc, char **argv)
 		{ "strace", no_argument, NULL, 's' },
 		{ "debug-filter", no_argument, NULL, 'd' },
 		{ "selftest-escape", required_argument, NULL, 'e' },
+		{ "restore", no_argument, NULL, 'r' },
 		{ 0 },
 	};
 	const char *platform = "ptrace";
@@ -105,7 +117,7 @@ int cmd_boot(int argc, char **argv)
 	struct kernel *k;
 	pthread_t fwd;
 	sigset_t set;
-	bool strace = false, debug_filter = false;
+	bool strace = false, debug_filter = false, restore = false;
 	const char *escape = NULL;
 	char why[256];
 	char line[128];
@@ -124,6 +136,9 @@ int cmd_boot(int argc, char **argv)
 			break;
 		case 'e':
 			escape = optarg;
+			break;
+		case 'r':
+			restore = true;
 			break;
 		default:
 			report("error boot: bad arguments");
@@ -151,17 +166,29 @@ int cmd_boot(int argc, char **argv)
 		return SBX_EXIT_ERROR;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	err = kernel_new(plat, mf, &k);
-	if (err) {
-		report("error cannot create the kernel: %s", strerror(-err));
-		return SBX_EXIT_ERROR;
-	}
-	k->strace = strace;
-	err = kernel_create_init(k, BOOT_EXEC_FD, argv[optind], argv + optind, environ,
-				 stdio, why, sizeof(why));
-	if (err) {
-		report("error %s: %s", argv[optind], why);
-		return SBX_EXIT_ERROR;
+	if (restore) {
+		struct restore_ctx rc = { .plat = plat, .mf = mf, .stdio = { 0, 1, 2 },
+					  .strace = strace, .threads = host_ncpus() };
+		struct ckpt_stats st = { 0 };
+
+		err = kernel_restore(BOOT_EXEC_FD, &rc, &k, &st, why, sizeof(why));
+		if (err) {
+			report("error cannot restore: %s", why);
+			return SBX_EXIT_ERROR;
+		}
+	} else {
+		err = kernel_new(plat, mf, &k);
+		if (err) {
+			report("error cannot create the kernel: %s", strerror(-err));
+			return SBX_EXIT_ERROR;
+		}
+		k->strace = strace;
+		err = kernel_create_init(k, BOOT_EXEC_FD, argv[optind], argv + optind, environ,
+					 stdio, why, sizeof(why));
+		if (err) {
+			report("error %s: %s", argv[optind], why);
+			return SBX_EXIT_ERROR;
+		}
 	}
 	close(BOOT_EXEC_FD);
 	err = sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));

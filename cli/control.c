@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -54,6 +55,12 @@ out:
 
 int ctl_call(const char *id, const struct ctl_req *req, int fd, struct ctl_reply *rep)
 {
+	return ctl_call_timed(id, req, fd, rep, NULL, -1, 0);
+}
+
+int ctl_call_timed(const char *id, const struct ctl_req *req, int fd,
+		   struct ctl_reply *rep, void (*tick)(int arg, double t0), int arg, double t0)
+{
 	struct sockaddr_un sa;
 	union {
 		struct cmsghdr h;
@@ -89,9 +96,17 @@ int ctl_call(const char *id, const struct ctl_req *req, int fd, struct ctl_reply
 		err = -errno;
 		goto out;
 	}
-	do
+	for (;;) {
+		struct pollfd p = { .fd = s, .events = POLLIN };
+
+		if (tick && poll(&p, 1, 200) == 0) {
+			tick(arg, t0);
+			continue;
+		}
 		n = recv(s, rep, sizeof(*rep), 0);
-	while (n < 0 && errno == EINTR);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
 	if (n != sizeof(*rep)) {
 		err = n < 0 ? -errno : -ECONNRESET;
 		goto out;

@@ -43,6 +43,9 @@ struct ctl_reply {
 /* Client (control.c). Sends @req (with @fd unless -1) to sandbox @id and waits for
  * the reply. -ECONNREFUSED/-ENOENT when no Sentry listens. */
 int ctl_call(const char *id, const struct ctl_req *req, int fd, struct ctl_reply *rep);
+/* The same, calling @tick(@arg, @t0) every 200 ms while the reply is awaited. */
+int ctl_call_timed(const char *id, const struct ctl_req *req, int fd,
+		   struct ctl_reply *rep, void (*tick)(int arg, double t0), int arg, double t0);
 /* Creates, binds and listens on ROOT/<id>/control.sock; returns the fd. */
 int ctl_listen(const char *id);
 

@@ -13,6 +13,8 @@ static const struct cmd cmds[] = {
 	{ "resume", cmd_resume, "let a paused sandbox run again" },
 	{ "wait", cmd_wait, "wait for a sandbox to stop; print its exit status" },
 	{ "delete", cmd_delete, "stop a sandbox and remove its state" },
+	{ "checkpoint", cmd_checkpoint, "freeze a sandbox into an image" },
+	{ "restore", cmd_restore, "start a sandbox from an image" },
 	{ "syscalls", cmd_syscalls, "print the syscall table" },
 	{ "boot", cmd_boot, NULL /* internal: the Sentry */ },
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "checkpoint/checkpoint.h"
 #include "fs/host/hostfd.h"
 #include "kernel.h"
 #include "loader/loader.h"
@@ -38,30 +39,59 @@ static void kernel_init_cpus(struct kernel *k)
 	}
 }
 
+unsigned kernel_ncpus(const struct kernel *k)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(k->cpumask); i++)
+		n += __builtin_popcountll(k->cpumask[i]);
+	return n ? n : 1;
+}
+
+/* What a kernel holds of the host it runs on, never saved: set when it is made and
+ * again when it is restored. */
+static int kernel_init_host(struct kernel *k, struct platform *plat, struct memfile *mf)
+{
+	k->plat = plat;
+	k->mf = mf;
+	kernel_init_cpus(k);
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->cond, NULL);
+	k->done = k->stopping = false;
+	k->nparked = k->nrunning = 0;
+	k->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return k->done_fd < 0 ? -errno : 0;
+}
+
 int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out)
 {
 	struct kernel *k = calloc(1, sizeof(*k));
+	int err;
 
 	if (!k)
 		return -ENOMEM;
-	k->plat = plat;
-	k->mf = mf;
 	k->next_tid = 1;
 	k->uid = getuid();
 	k->gid = getgid();
 	snprintf(k->hostname, sizeof(k->hostname), "sbx");
 	ktime_init(&k->time);
-	kernel_init_cpus(k);
 	cpuid_policy_init(&k->cpuid, plat->xsave_features);
-	pthread_mutex_init(&k->lock, NULL);
-	pthread_cond_init(&k->cond, NULL);
-	k->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (k->done_fd < 0) {
+	err = kernel_init_host(k, plat, mf);
+	if (err) {
 		free(k);
-		return -errno;
+		return err;
 	}
 	*out = k;
 	return 0;
+}
+
+int kernel_after_load(void *o, void *ctx_)
+{
+	struct restore_ctx *ctx = ctx_;
+	struct kernel *k = o;
+
+	k->strace = ctx->strace;
+	return kernel_init_host(k, ctx->plat, ctx->mf);
 }
 
 /* Linux's defaults for a process started by root from a login shell. */

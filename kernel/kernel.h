@@ -19,15 +19,16 @@ struct platform;
 struct task;
 
 SAVABLE struct kernel {
-	struct memfile *mf;
+	struct memfile *mf SAVE_SKIP;   /* saved as a root of its own; the live one */
 	struct ktime time;
 	struct task *init;              /* the sandbox's pid 1; under lock */
 	u32 next_tid;                   /* under lock */
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];
 	struct cpuid_policy cpuid;      /* what cpuid tells the application */
-	u64 cpumask[16];                /* CPUs the sandbox may run on (1024 max) */
-	u32 ncpu_ids;                   /* highest CPU in cpumask + 1 */
+	/* CPUs the sandbox may run on (1024 max); read again from the restoring host */
+	u64 cpumask[16] SAVE_SKIP;
+	u32 ncpu_ids SAVE_SKIP;         /* highest CPU in cpumask + 1 */
 	struct platform *plat SAVE_SKIP;        /* reopened by restore */
 	bool strace SAVE_SKIP;                  /* a run option, not state */
 	pthread_mutex_t lock SAVE_SKIP;
@@ -39,6 +40,8 @@ SAVABLE struct kernel {
 	u32 nparked SAVE_SKIP;                  /* tasks parked; under lock */
 	u32 nrunning SAVE_SKIP;                 /* task threads alive; under lock */
 };
+
+int kernel_after_load(void *o, void *ctx);
 
 int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out);
 /* Creates pid 1 from the ELF at host descriptor @exec_fd, with the host descriptors
@@ -57,6 +60,8 @@ void kernel_resume_world(struct kernel *k);
 /* Sends @sig to init as a signal from outside the sandbox. */
 int kernel_signal_init(struct kernel *k, int sig);
 
+/* CPUs the sandbox runs on. */
+unsigned kernel_ncpus(const struct kernel *k);
 /* Called by a task's thread as it ends. */
 void kernel_task_gone(struct kernel *k);
 /* Called by init's thread when it exits. */

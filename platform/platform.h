@@ -22,12 +22,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "save.h"
+
 struct platform;
 struct plat_as;
 struct plat_ctx;
 
-/* General registers, in the layout of the x86_64 user_regs_struct. */
-struct plat_regs {
+/* General registers, in the layout of the x86_64 user_regs_struct. Saved in
+ * checkpoints as part of each task (the markers are the state module's; platform/
+ * itself saves nothing). */
+SAVABLE struct plat_regs {
 	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
 	uint64_t rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
 	uint64_t fs_base, gs_base, ds, es, fs, gs;

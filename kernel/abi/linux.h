@@ -11,6 +11,7 @@
 #include <errno.h>
 
 #include "base/types.h"
+#include "save.h"
 
 /* Restart codes: never seen by applications; the dispatcher turns them into a restart
  * or EINTR (kernel/syscalls/dispatch.c). */
@@ -24,7 +25,7 @@
 #define sigbit(sig) (1ULL << ((sig) - 1))
 
 /* struct sigaction as the kernel's rt_sigaction takes it. */
-struct l_sigaction {
+SAVABLE struct l_sigaction {
 	u64 handler;
 	u64 flags;
 	u64 restorer;
@@ -41,7 +42,7 @@ struct l_sigaction {
 #define L_SA_NOCLDSTOP 0x1
 #define L_SA_NOCLDWAIT 0x2
 
-struct l_stack {
+SAVABLE struct l_stack {
 	u64 ss_sp;
 	s32 ss_flags;
 	u32 pad;
@@ -52,8 +53,9 @@ struct l_stack {
 #define L_SS_AUTODISARM (1U << 31)
 #define L_MINSIGSTKSZ 2048
 
-/* siginfo_t: 128 bytes; the union members the Sentry fills. */
-struct l_siginfo {
+/* siginfo_t: 128 bytes; the union members the Sentry fills. Saved as its 128 bytes
+ * (l_siginfo_save/load in signal/signal_save.c): the union has no tag. */
+SAVABLE SAVE_CUSTOM struct l_siginfo {
 	s32 signo;
 	s32 errno_;
 	s32 code;
@@ -121,11 +123,16 @@ struct l_timeval {
 	s64 tv_sec;
 	s64 tv_usec;
 };
-struct l_rlimit {
+SAVABLE struct l_rlimit {
 	u64 cur, max;
 };
 #define L_RLIM_INFINITY (~0ULL)
 #define L_RLIM_NLIMITS 16
+
+struct st_enc;
+struct st_dec;
+int l_siginfo_save(struct st_enc *e, void *p);
+int l_siginfo_load(struct st_dec *d, void *p);
 
 #define L_AT_NULL 0
 #define L_AT_PHDR 3

@@ -4,8 +4,9 @@
 
 #include "base/log.h"
 #include "base/types.h"
+#include "save.h"
 
-struct ref {
+SAVABLE struct ref {
 	int count;
 };
 

@@ -11,7 +11,7 @@
 #include "base/types.h"
 #include "save.h"
 
-struct mf_extent {
+SAVABLE struct mf_extent {
 	u64 off, len;
 };
 
@@ -22,9 +22,14 @@ SAVABLE struct memfile {
 	u64 used;                    /* bytes currently allocated; under lock */
 	/* free extents sorted by offset, never adjacent; under lock */
 	struct mf_extent *free SAVE_COUNT(nfree);
-	u32 nfree, cap SAVE_SKIP;
+	u32 nfree;
+	u32 cap SAVE_SKIP;           /* capacity of free; set to nfree on load */
 	pthread_mutex_t lock SAVE_SKIP;
 };
+
+/* Takes over the allocator state of @saved (a memfile decoded from an image) into
+ * the live @mf, whose file then holds the image's memory at the same offsets. */
+int memfile_adopt(struct memfile *mf, struct memfile *saved);
 
 /* Creates a memory file of @size bytes of address space (sparse). */
 int memfile_new(u64 size, struct memfile **out);

@@ -49,6 +49,8 @@ SAVABLE struct mm {
 	pthread_mutex_t lock SAVE_SKIP;
 };
 
+int mm_after_load(void *o, void *ctx);
+
 int mm_new(struct memfile *mf, struct platform *plat, struct mm **out);
 void mm_destroy(struct mm *mm);
 /* Creates the platform address space; call on the thread that will run in it. */

@@ -182,6 +182,8 @@ void *task_main(void *arg)
 	err = mm_attach_as(t->mm);
 	if (!err)
 		err = plat_ctx_new(t->k->plat, t->mm->as, &t->ctx);
+	if (!err && t->fp_load)
+		err = plat_ctx_set_fpstate(t->k->plat, t->ctx, t->fpstate, t->fpstate_len);
 	if (err) {
 		warn("task %u: cannot create its address space: %s", t->tid, strerror(-err));
 		task_exit(t, SIGKILL);

@@ -50,7 +50,8 @@ SAVABLE struct task {
 	/* xsave area, valid when fp_valid; fetched only for signal frames and saves */
 	u8 *fpstate SAVE_LEN(fpstate_len);
 	u32 fpstate_len;
-	bool fp_valid;
+	bool fp_valid;                  /* saved true: a parked task fetched it */
+	bool fp_load SAVE_SKIP;         /* restored: push fpstate before the first switch */
 	struct mm *mm;
 	struct fdtable *fdt;
 	struct sighand *sh;
@@ -77,6 +78,8 @@ SAVABLE struct task {
 #define TIF_SIGNAL 0x1  /* a signal may be deliverable */
 #define TIF_KILL 0x2    /* the task must exit */
 #define TIF_STOP 0x4    /* park at the next safe point (kernel_stop_world) */
+
+int task_after_load(void *o, void *ctx);
 
 /* task.c */
 int task_new(struct kernel *k, struct task **out);

@@ -15,7 +15,13 @@
 SAVABLE struct ktime {
 	s64 mono_offset;   /* sandbox monotonic = host monotonic + mono_offset */
 	s64 boot_offset;   /* sandbox boottime = host boottime + boot_offset */
+	/* The sandbox's clocks when it was saved (ktime_before_save), from which
+	 * ktime_after_load computes the offsets on the new host. */
+	s64 saved_mono, saved_boot, saved_real;
 };
+
+int ktime_before_save(void *o, void *ctx);
+int ktime_after_load(void *o, void *ctx);
 
 /* Sets the offsets so that the sandbox's clocks start at the host's. */
 void ktime_init(struct ktime *kt);

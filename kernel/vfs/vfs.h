@@ -34,11 +34,14 @@ struct vfs_file_ops {
 
 SAVABLE struct vfs_file {
 	struct ref ref;
-	const struct vfs_file_ops *ops SAVE_POLY;   /* names the concrete type */
+	const struct vfs_file_ops *ops SAVE_POLY_KEY;   /* names the concrete type */
 	u32 flags;              /* O_ACCMODE | O_APPEND | O_NONBLOCK ...; under pos_lock */
 	s64 pos;                /* file offset; under pos_lock */
 	pthread_mutex_t pos_lock SAVE_SKIP;
 };
+
+int vfs_file_after_load(void *o, void *ctx);
+int fdtable_after_load(void *o, void *ctx);
 
 void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags);
 static inline void vfs_file_get(struct vfs_file *f) { ref_get(&f->ref); }
@@ -47,7 +50,7 @@ void vfs_file_put(struct vfs_file *f);
 #define FDT_MAX_DEFAULT 1024
 
 SAVABLE struct fd_entry {
-	struct vfs_file *file;  /* NULL if the slot is free */
+	struct vfs_file *file SAVE_POLY;   /* NULL if the slot is free */
 	u32 flags;              /* FD_CLOEXEC */
 };
 

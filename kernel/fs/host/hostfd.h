@@ -11,15 +11,18 @@
 #include "save.h"
 #include "vfs/vfs.h"
 
+extern const struct vfs_file_ops hostfd_ops;
+
 SAVABLE struct hostfd_file {
-	struct vfs_file base;
+	struct vfs_file base SAVE_BASE(&hostfd_ops);
 	int which;              /* 0 stdin, 1 stdout, 2 stderr of the starting command */
 	bool tty;               /* the host fd was a terminal */
 	int fd SAVE_SKIP;       /* host descriptor; rebound by restore from @which */
 };
 
+int hostfd_file_after_load(void *o, void *ctx);
+
 /* Wraps host descriptor @fd (consumed) that was the starting command's @which. */
 int hostfd_new(int fd, int which, struct vfs_file **out);
-extern const struct vfs_file_ops hostfd_ops;
 
 #endif
