@@ -150,6 +150,8 @@ int cmd_boot(int argc, char **argv)
 		return SBX_EXIT_USAGE;
 	}
 
+	/* Nothing inherited beyond the descriptors sbx run hands over. */
+	close_range(BOOT_CONTROL_FD + 1, ~0U, 0);
 	err = sandbox_enter(why, sizeof(why));
 	if (err) {
 		report("error %s", why);

@@ -46,6 +46,8 @@ SYS(nanosleep);
 SYS(newfstatat);
 SYS(poll);
 SYS(ppoll);
+SYS(pipe);
+SYS(pipe2);
 SYS(pread64);
 SYS(prlimit64);
 SYS(pwrite64);

@@ -13,13 +13,16 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "ipc/pipe.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
+#include "task/waitq.h"
 #include "time/ktime.h"
 #include "vfs/vfs.h"
 
@@ -42,6 +45,26 @@ static bool can_write(struct vfs_file *f)
 	return (f->flags & O_ACCMODE) != O_RDONLY;
 }
 
+/* A read whose destination is not writable at all: Linux returns what the read
+ * would have returned had there been no data to copy (0 at end of file or from
+ * /dev/null), else EFAULT, without consuming input. */
+static s64 read_into_fault(struct vfs_file *f, s64 *pos)
+{
+	struct stat st;
+	s64 cur;
+
+	if (file_is_pipe(f))
+		return pipe_at_eof(f) ? 0 : -EFAULT;
+	if (!f->ops->fstat || f->ops->fstat(f, &st))
+		return -EFAULT;
+	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3)
+		return 0; /* /dev/null */
+	if (!S_ISREG(st.st_mode))
+		return -EFAULT;
+	cur = pos ? *pos : f->ops->lseek ? f->ops->lseek(f, 0, SEEK_CUR) : -1;
+	return cur >= st.st_size ? 0 : -EFAULT;
+}
+
 /* Reads into application memory at @buf in bounded chunks. */
 static s64 do_read(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *pos)
 {
@@ -56,7 +79,7 @@ static s64 do_read(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *po
 	if (len) {
 		len = mm_access_len(t->mm, buf, len, true);
 		if (!len)
-			return -EFAULT;
+			return read_into_fault(f, pos);
 	}
 	tmp = malloc(MIN(len, IO_CHUNK) + 1);
 	if (!tmp)
@@ -238,6 +261,43 @@ out:
 SYS(readv) { return vectored(t, a, false); }
 SYS(writev) { return vectored(t, a, true); }
 
+#ifndef O_NOTIFICATION_PIPE
+#define O_NOTIFICATION_PIPE O_EXCL   /* linux/watch_queue.h */
+#endif
+
+static long do_pipe2(struct task *t, u64 ufds, u64 flags)
+{
+	struct vfs_file *rd, *wr;
+	int fds[2], err;
+	u32 fdflags = flags & O_CLOEXEC ? FD_CLOEXEC : 0;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_NOTIFICATION_PIPE))
+		return -EINVAL;
+	if (flags & O_NOTIFICATION_PIPE)
+		return -ENOPKG; /* watch queues are not offered; Linux without them says so */
+	err = pipe_create(flags, &rd, &wr);
+	if (err)
+		return err;
+	fds[0] = fdt_alloc(t->fdt, rd, 0, fdflags, nofile_limit(t));
+	fds[1] = fds[0] < 0 ? fds[0] : fdt_alloc(t->fdt, wr, 0, fdflags, nofile_limit(t));
+	vfs_file_put(rd);
+	vfs_file_put(wr);
+	if (fds[1] < 0) {
+		if (fds[0] >= 0)
+			fdt_close(t->fdt, fds[0]);
+		return fds[1];
+	}
+	if (mm_copy_out(t->mm, ufds, fds, sizeof(fds))) {
+		fdt_close(t->fdt, fds[0]);
+		fdt_close(t->fdt, fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+SYS(pipe) { return do_pipe2(t, a[0], 0); }
+SYS(pipe2) { return do_pipe2(t, a[0], a[1]); }
+
 SYS(lseek)
 {
 	struct vfs_file *f = fdt_get(t->fdt, a[0]);
@@ -334,6 +394,10 @@ SYS(fcntl)
 	case F_GETFL:
 		ret = f->flags;
 		break;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		ret = file_is_pipe(f) ? pipe_fcntl(f, cmd, a[2]) : -EBADF;
+		break;
 	case F_SETFL:
 		pthread_mutex_lock(&f->pos_lock);
 		f->flags = (f->flags & ~SETFL_MASK) | (a[2] & SETFL_MASK);
@@ -413,66 +477,115 @@ SYS(newfstatat)
 	return stat_fd(t, a[0], a[2]);
 }
 
-/* poll and ppoll: a deadline of -1 waits forever. */
+/* poll and ppoll: a deadline of -1 waits forever. Host-backed files are polled by
+ * the host (with the task's interrupt eventfd in the same ppoll); Sentry-internal
+ * ones queue a waiter that wakes that eventfd. */
+struct poll_state {
+	struct pollfd *pfd;             /* the application's array */
+	struct vfs_file **files;
+	struct pollfd *host;            /* [0] is the interrupt eventfd */
+	int *hidx;                      /* pfd index -> host index, or -1 */
+	struct waiter *w;
+	bool *queued;
+	u64 n;
+};
+
+/* One scan: fills revents; queues waiters on internal files when @queue. Returns the
+ * number of ready entries. */
+static long poll_scan(struct task *t, struct poll_state *ps, bool queue)
+{
+	long ready = 0;
+	u32 nhost = 1;
+	int n;
+
+	for (u64 i = 0; i < ps->n; i++) {
+		struct vfs_file *f = ps->files[i];
+		short ev = ps->pfd[i].events | POLLERR | POLLHUP;
+
+		ps->hidx[i] = -1;
+		if (!f)
+			continue;
+		if (f->ops->poll) {
+			ps->pfd[i].revents = f->ops->poll(f, ev, queue && !ps->queued[i] ?
+							  &ps->w[i] : NULL);
+			if (queue && !ps->pfd[i].revents)
+				ps->queued[i] = true;
+		} else if (f->ops->poll_fd && f->ops->poll_fd(f) >= 0) {
+			ps->hidx[i] = nhost;
+			ps->host[nhost++] = (struct pollfd){ .fd = f->ops->poll_fd(f),
+							     .events = ps->pfd[i].events };
+		} else {
+			ps->pfd[i].revents = ps->pfd[i].events & (POLLIN | POLLOUT | POLLRDNORM |
+								  POLLWRNORM);
+		}
+	}
+	n = nhost > 1 ? ppoll(ps->host + 1, nhost - 1, &(struct timespec){ 0, 0 }, NULL) : 0;
+	if (n < 0)
+		return -errno;
+	for (u64 i = 0; i < ps->n; i++) {
+		if (ps->hidx[i] >= 0)
+			ps->pfd[i].revents = ps->host[ps->hidx[i]].revents;
+		if (ps->pfd[i].revents)
+			ready++;
+	}
+	return ready;
+}
+
+static void poll_cancel_all(struct poll_state *ps)
+{
+	for (u64 i = 0; i < ps->n; i++) {
+		if (ps->queued[i])
+			ps->files[i]->ops->poll_cancel(ps->files[i], &ps->w[i]);
+		ps->queued[i] = false;
+	}
+}
+
 static long do_poll(struct task *t, u64 ufds, u64 nfds, s64 deadline)
 {
-	struct pollfd *pfd, *host;
-	struct vfs_file **files;
+	struct poll_state ps = { .n = nfds };
 	long ret = 0;
-	u32 nhost = 0;
 
 	if (nfds > nofile_limit(t))
 		return -EINVAL;
-	pfd = calloc(nfds + 1, sizeof(*pfd));
-	host = calloc(nfds + 2, sizeof(*host));
-	files = calloc(nfds + 1, sizeof(*files));
-	if (!pfd || !host || !files) {
+	ps.pfd = calloc(nfds + 1, sizeof(*ps.pfd));
+	ps.host = calloc(nfds + 2, sizeof(*ps.host));
+	ps.files = calloc(nfds + 1, sizeof(*ps.files));
+	ps.hidx = calloc(nfds + 1, sizeof(*ps.hidx));
+	ps.w = calloc(nfds + 1, sizeof(*ps.w));
+	ps.queued = calloc(nfds + 1, sizeof(*ps.queued));
+	if (!ps.pfd || !ps.host || !ps.files || !ps.hidx || !ps.w || !ps.queued) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (mm_copy_in(t->mm, pfd, ufds, nfds * sizeof(*pfd))) {
+	if (mm_copy_in(t->mm, ps.pfd, ufds, nfds * sizeof(*ps.pfd))) {
 		ret = -EFAULT;
 		goto out;
 	}
-	host[nhost++] = (struct pollfd){ .fd = t->evfd, .events = POLLIN };
 	for (u64 i = 0; i < nfds; i++) {
-		pfd[i].revents = 0;
-		if (pfd[i].fd < 0)
+		ps.pfd[i].revents = 0;
+		if (ps.pfd[i].fd < 0)
 			continue;
-		files[i] = fdt_get(t->fdt, pfd[i].fd);
-		if (!files[i])
-			pfd[i].revents = POLLNVAL;
+		ps.files[i] = fdt_get(t->fdt, ps.pfd[i].fd);
 	}
-	for (;;) {
+	for (bool queue = false;; queue = true) {
 		struct timespec ts, *tsp = NULL;
+		u32 nhost;
 		int n;
 
-		ret = 0;
-		nhost = 1;
-		for (u64 i = 0; i < nfds; i++) {
-			int hfd;
-
-			if (!files[i])
-				continue;
-			hfd = files[i]->ops->poll_fd ? files[i]->ops->poll_fd(files[i]) : -1;
-			host[nhost++] = (struct pollfd){ .fd = hfd, .events = pfd[i].events };
-		}
-		n = ppoll(host, nhost, &(struct timespec){ 0, 0 }, NULL);
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		for (u64 i = 0, h = 1; i < nfds; i++) {
-			if (files[i])
-				pfd[i].revents = host[h++].revents;
-			if (pfd[i].revents)
-				ret++;
-		}
+		ret = poll_scan(t, &ps, queue && deadline != 0);
+		for (u64 i = 0; i < nfds; i++)
+			if (ps.pfd[i].fd >= 0 && !ps.files[i]) {
+				if (!ps.pfd[i].revents)
+					ret++;
+				ps.pfd[i].revents = POLLNVAL;
+			}
 		if (ret || deadline == 0)
 			break;
+		if (!queue)
+			continue; /* scan again, queueing waiters this time */
 		if (task_signal_pending(t)) {
 			ret = -ERESTARTNOHAND;
-			goto out;
+			break;
 		}
 		if (deadline > 0) {
 			s64 left = deadline - ktime_mono(&t->k->time);
@@ -483,8 +596,13 @@ static long do_poll(struct task *t, u64 ufds, u64 nfds, s64 deadline)
 			ts.tv_nsec = left % NSEC_PER_SEC;
 			tsp = &ts;
 		}
-		n = ppoll(host, nhost, tsp, NULL);
-		if (n > 0 && host[0].revents) {
+		nhost = 1;
+		ps.host[0] = (struct pollfd){ .fd = t->evfd, .events = POLLIN };
+		for (u64 i = 0; i < nfds; i++)
+			if (ps.hidx[i] >= 0)
+				ps.host[nhost++] = ps.host[ps.hidx[i]];
+		n = ppoll(ps.host, nhost, tsp, NULL);
+		if (n > 0 && ps.host[0].revents) {
 			u64 v;
 
 			if (read(t->evfd, &v, sizeof(v)) < 0) {
@@ -494,16 +612,20 @@ static long do_poll(struct task *t, u64 ufds, u64 nfds, s64 deadline)
 		if (n == 0)
 			deadline = 0;
 	}
-	if (mm_copy_out(t->mm, ufds, pfd, nfds * sizeof(*pfd)))
+	poll_cancel_all(&ps);
+	if (ret >= 0 && mm_copy_out(t->mm, ufds, ps.pfd, nfds * sizeof(*ps.pfd)))
 		ret = -EFAULT;
 out:
-	if (files)
+	if (ps.files)
 		for (u64 i = 0; i < nfds; i++)
-			if (files[i])
-				vfs_file_put(files[i]);
-	free(files);
-	free(host);
-	free(pfd);
+			if (ps.files[i])
+				vfs_file_put(ps.files[i]);
+	free(ps.queued);
+	free(ps.w);
+	free(ps.hidx);
+	free(ps.files);
+	free(ps.host);
+	free(ps.pfd);
 	return ret;
 }
 

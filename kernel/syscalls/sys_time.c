@@ -127,6 +127,19 @@ static long sleep_until(struct task *t, int clockid, s64 deadline, u64 rmtp)
 	return -ERESTART_RESTARTBLOCK;
 }
 
+/* Sleeping on the process's own CPU clock: it does not advance while the only
+ * thread sleeps, so a deadline not yet reached is never reached (as on Linux with
+ * one thread) and only a signal ends the sleep. */
+static long cpu_nanosleep(struct task *t, int flags, s64 ns)
+{
+	s64 now;
+
+	read_clock(t, CLOCK_PROCESS_CPUTIME_ID, &now);
+	if ((flags & TIMER_ABSTIME) ? ns <= now : ns == 0)
+		return 0;
+	return task_sleep_until(t, -1) == -EINTR ? -ERESTARTNOHAND : 0;
+}
+
 static long do_nanosleep(struct task *t, int clockid, int flags, u64 req, u64 rmtp)
 {
 	s64 ns, now;
@@ -135,6 +148,8 @@ static long do_nanosleep(struct task *t, int clockid, int flags, u64 req, u64 rm
 	err = get_ts(t, req, &ns);
 	if (err)
 		return err;
+	if (clockid == CLOCK_PROCESS_CPUTIME_ID)
+		return cpu_nanosleep(t, flags, ns);
 	if (flags & TIMER_ABSTIME)
 		return sleep_until(t, clockid, ns, 0);
 	read_clock(t, clockid, &now);
@@ -154,7 +169,7 @@ SYS(clock_nanosleep)
 	case CLOCK_THREAD_CPUTIME_ID:
 		return -EOPNOTSUPP;
 	case CLOCK_PROCESS_CPUTIME_ID:
-		return -EOPNOTSUPP; /* CPU-time sleeps: not offered */
+		break;
 	default:
 		return -EINVAL;
 	}

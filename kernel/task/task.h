@@ -20,6 +20,7 @@
 #include "save.h"
 
 struct fdtable;
+struct vfs_fs;
 struct kernel;
 struct mm;
 
@@ -54,6 +55,7 @@ SAVABLE struct task {
 	bool fp_load SAVE_SKIP;         /* restored: push fpstate before the first switch */
 	struct mm *mm;
 	struct fdtable *fdt;
+	struct vfs_fs *fs;             /* root and cwd (vfs/) */
 	struct sighand *sh;
 	u64 sigmask;                    /* blocked signals; under sig_lock */
 	u64 pending;                    /* pending signals; under sig_lock */
@@ -95,6 +97,10 @@ void task_exit(struct task *t, int wait_status);
  * -EINTR interrupted. @deadline is host CLOCK_MONOTONIC ns, or -1 for none. */
 int task_wait_fd(struct task *t, int fd, short events, s64 deadline);
 int task_sleep_until(struct task *t, s64 deadline);
+/* Blocks until woken (task_wake), the deadline passes, or a signal is pending
+ * (-EINTR). Callers re-check their condition: wake-ups may be spurious. */
+int task_block(struct task *t, s64 deadline);
+void task_wake(struct task *t);
 bool task_signal_pending(struct task *t);
 
 /* signal/: kernel/signal/signal.c */

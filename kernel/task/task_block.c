@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "task/task.h"
+#include "task/waitq.h"
 #include "time/ktime.h"
 
 bool task_signal_pending(struct task *t)
@@ -71,4 +72,46 @@ int task_wait_fd(struct task *t, int fd, short events, s64 deadline)
 int task_sleep_until(struct task *t, s64 deadline)
 {
 	return task_wait_fd(t, -1, 0, deadline);
+}
+
+void task_wake(struct task *t)
+{
+	u64 one = 1;
+
+	if (write(t->evfd, &one, sizeof(one)) < 0) {
+		/* saturated: the task is awake already */
+	}
+}
+
+void waitq_wake_all(struct waitq *wq)
+{
+	struct st_list *p;
+
+	st_list_for_each(p, &wq->head)
+		task_wake(container_of(p, struct waiter, link)->t);
+}
+
+int task_block(struct task *t, s64 deadline)
+{
+	struct pollfd p = { .fd = t->evfd, .events = POLLIN };
+	struct timespec ts, *tsp = NULL;
+	u64 v;
+	int n;
+
+	if (task_signal_pending(t))
+		return -EINTR;
+	if (deadline >= 0) {
+		s64 left = deadline - host_mono_now();
+
+		if (left <= 0)
+			return 0;
+		ts.tv_sec = left / NSEC_PER_SEC;
+		ts.tv_nsec = left % NSEC_PER_SEC;
+		tsp = &ts;
+	}
+	n = ppoll(&p, 1, tsp, NULL);
+	if (n > 0 && read(t->evfd, &v, sizeof(v)) < 0) {
+		/* drained by a racing read: fine */
+	}
+	return task_signal_pending(t) ? -EINTR : 0;
 }

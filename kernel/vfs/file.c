@@ -1,6 +1,7 @@
-/* Open file descriptions and fd tables (see vfs.h). */
+/* Open file descriptions and fd tables (see vfs.h), after Linux's fs/file.c. */
 #include <errno.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "vfs/vfs.h"
@@ -11,14 +12,25 @@ void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags
 	f->ops = ops;
 	f->flags = flags;
 	f->pos = 0;
+	f->path = (struct vfs_path){ NULL, NULL };
+	f->inode = NULL;
 	pthread_mutex_init(&f->pos_lock, NULL);
 }
 
 void vfs_file_put(struct vfs_file *f)
 {
 	if (ref_put(&f->ref)) {
+		struct vfs_path p = f->path;
+		struct vfs_inode *ino = f->inode;
+
 		pthread_mutex_destroy(&f->pos_lock);
 		f->ops->release(f);
+		if (p.d || ino) {
+			pthread_mutex_lock(&vfs_lock);
+			vfs_path_put(&p);
+			vfs_inode_put(ino);
+			pthread_mutex_unlock(&vfs_lock);
+		}
 	}
 }
 
@@ -164,4 +176,47 @@ int fdt_set_flags(struct fdtable *fdt, int fd, u32 flags)
 	}
 	pthread_mutex_unlock(&fdt->lock);
 	return ret;
+}
+
+void fdt_close_range(struct fdtable *fdt, u32 lo, u32 hi, bool cloexec)
+{
+	for (;;) {
+		struct vfs_file *f = NULL;
+
+		pthread_mutex_lock(&fdt->lock);
+		for (; lo <= hi && lo < fdt->n; lo++) {
+			if (!fdt->fds[lo].file)
+				continue;
+			if (cloexec) {
+				fdt->fds[lo].flags |= FD_CLOEXEC;
+				continue;
+			}
+			f = fdt->fds[lo].file;
+			fdt->fds[lo] = (struct fd_entry){ NULL, 0 };
+			break;
+		}
+		pthread_mutex_unlock(&fdt->lock);
+		if (!f)
+			return;
+		vfs_file_put(f);
+		if (lo == hi)
+			return;
+		lo++;
+	}
+}
+
+void fdt_close_on_exec(struct fdtable *fdt)
+{
+	for (u32 i = 0; i < fdt->n; i++) {
+		struct vfs_file *f = NULL;
+
+		pthread_mutex_lock(&fdt->lock);
+		if (i < fdt->n && fdt->fds[i].file && (fdt->fds[i].flags & FD_CLOEXEC)) {
+			f = fdt->fds[i].file;
+			fdt->fds[i] = (struct fd_entry){ NULL, 0 };
+		}
+		pthread_mutex_unlock(&fdt->lock);
+		if (f)
+			vfs_file_put(f);
+	}
 }

@@ -1,8 +1,19 @@
 /*
- * Open file descriptions and fd tables. A vfs_file is Linux's struct file: an offset,
- * status flags and an ops table; concrete files embed it (container_of). This is the
- * slice the sandbox core needs (host-fd stdio files); mounts, dentries and path
- * resolution arrive with the files issue.
+ * The virtual filesystem: open file descriptions and fd tables; inodes, dentries,
+ * mounts and mount namespaces; path resolution; and the filesystem-independent half
+ * of every file operation (permission checks, the dentry cache, Linux's errnos).
+ * After Linux's fs/namei.c and fs/open.c and gVisor's pkg/sentry/vfs.
+ *
+ * A vfs_file is Linux's struct file: an offset, status flags and an ops table;
+ * concrete files embed it (container_of). A vfs_inode is a filesystem object with
+ * its attributes and an ops table; concrete inodes embed it. A vfs_dentry names an
+ * inode in its parent directory; the dentry cache is a tree (saved) with a hash
+ * index (rebuilt) and is never evicted: for the overlay it *is* the upper layer's
+ * directory structure, and a negative dentry there is a whiteout.
+ *
+ * Lock order: vfs_lock (the dentry tree, every inode's attributes and the overlay's
+ * in-memory data), then fdt->lock, then file->pos_lock. Host I/O on a lower file's
+ * descriptor happens without vfs_lock.
  */
 #ifndef SBX_VFS_H
 #define SBX_VFS_H
@@ -15,6 +26,7 @@
 
 struct task;
 struct vfs_file;
+struct waiter;
 struct stat;
 
 /* A NULL op means Linux's default for a file that lacks it. Ops return >= 0 or -errno;
@@ -27,8 +39,15 @@ struct vfs_file_ops {
 	s64 (*lseek)(struct vfs_file *f, s64 off, int whence);
 	int (*ioctl)(struct task *t, struct vfs_file *f, u64 cmd, u64 arg);
 	int (*fstat)(struct vfs_file *f, struct stat *st);
-	/* Readiness for poll: host fd and events to wait on, or -1 for "always ready". */
+	/* Readiness for poll, for files backed by a host fd: that fd, polled by the
+	 * host. */
 	int (*poll_fd)(struct vfs_file *f);
+	/* Readiness for poll, for files the Sentry implements: the ready events among
+	 * @events (POLLERR/POLLHUP always count); when there are none and @w is not
+	 * NULL, @w is queued on the object and woken when that may change, until
+	 * poll_cancel. A file with neither poll op is always ready. */
+	short (*poll)(struct vfs_file *f, short events, struct waiter *w);
+	void (*poll_cancel)(struct vfs_file *f, struct waiter *w);
 	void (*release)(struct vfs_file *f);
 };
 
@@ -73,5 +92,11 @@ int fdt_install(struct fdtable *fdt, int fd, struct vfs_file *f, u32 fdflags, u6
 int fdt_close(struct fdtable *fdt, int fd);
 int fdt_get_flags(struct fdtable *fdt, int fd);
 int fdt_set_flags(struct fdtable *fdt, int fd, u32 flags);
+/* Closes fds [lo, hi]; with @cloexec only marks them close-on-exec. */
+void fdt_close_range(struct fdtable *fdt, u32 lo, u32 hi, bool cloexec);
+/* Closes every close-on-exec fd (execve). */
+void fdt_close_on_exec(struct fdtable *fdt);
+
+#include "vfs/vfs_fs.h"
 
 #endif
