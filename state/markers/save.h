@@ -27,5 +27,10 @@
 #define SAVE_WAIT               /* after-load hook of this object waits on this field's */
 #define SAVE_DEFAULT(value)     /* value taken when an older image lacks the field */
 #define SAVE_POLY               /* pointer to a base struct; saved as (concrete type, id) */
+#define SAVE_POLY_KEY           /* in a base struct: the field (ops pointer or tag) that
+				   names the concrete type; set on load, never saved */
+#define SAVE_BASE(key)          /* in a derived struct: the embedded base, and the value
+				   its SAVE_POLY_KEY field has for this derived type */
+#define SAVE_STR                /* char pointer to a NUL-terminated string (or NULL) */
 
 #endif

@@ -1,0 +1,371 @@
+/*
+ * Chunk work for the memory section (see img_pool.h): find the zero pages of a chunk
+ * and compress the others (writer), or check, decompress and scatter a chunk into
+ * the destination (reader); and the worker threads that run that work.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <lz4.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "img_pool.h"
+
+unsigned img_online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+int pool_fail(struct pool *p, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&p->mu);
+	if (!p->rc) {
+		p->rc = rc;
+		va_start(ap, fmt);
+		vsnprintf(p->err, sizeof(p->err), fmt, ap);
+		va_end(ap);
+	}
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+size_t img_comp_bound(enum img_comp c, size_t len)
+{
+	if (c == IMG_COMP_ZSTD)
+		return ZSTD_compressBound(len);
+	if (c == IMG_COMP_LZ4)
+		return LZ4_compressBound(len);
+	return len;
+}
+
+int wctx_init(struct pool *p, struct wctx *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (p->comp != IMG_COMP_ZSTD)
+		return 0;
+	w->zc = p->writing ? (void *)ZSTD_createCCtx() : (void *)ZSTD_createDCtx();
+	return w->zc ? 0 : -ENOMEM;
+}
+
+void wctx_fini(struct pool *p, struct wctx *w)
+{
+	if (p->comp == IMG_COMP_ZSTD && p->writing)
+		ZSTD_freeCCtx(w->zc);
+	else if (p->comp == IMG_COMP_ZSTD)
+		ZSTD_freeDCtx(w->zc);
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *q = (const uint64_t *)p;
+	uint64_t acc = 0;
+
+	if (q[0] | q[511])              /* most pages that are not zero end here */
+		return false;
+	for (int i = 0; i < 512; i += 8)
+		acc |= q[i] | q[i + 1] | q[i + 2] | q[i + 3] | q[i + 4] | q[i + 5] | q[i + 6] |
+		       q[i + 7];
+	return !acc;
+}
+
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t k = pread(fd, buf, len, off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -ENODATA;
+		buf = (char *)buf + k;
+		len -= k;
+		off += k;
+	}
+	return 0;
+}
+
+static int compress(struct pool *p, struct wctx *w, struct slot *s, const uint8_t *d)
+{
+	uint8_t *out = s->buf + s->bm_len;
+	size_t cap = img_comp_bound(p->comp, p->chunk_size), n;
+
+	if (p->comp == IMG_COMP_NONE) {
+		s->data = d;
+		s->data_len = s->raw_len;
+		return 0;
+	}
+	if (p->comp == IMG_COMP_ZSTD) {
+		n = ZSTD_compressCCtx(w->zc, out, cap, d, s->raw_len, p->level ? p->level : 1);
+		if (ZSTD_isError(n))
+			return pool_fail(p, -EIO, "zstd: %s", ZSTD_getErrorName(n));
+	} else {
+		int k = LZ4_compress_fast((const char *)d, (char *)out, s->raw_len, cap,
+					  p->level > 0 ? p->level : 1);
+
+		if (k <= 0)
+			return pool_fail(p, -EIO, "lz4 compression failed");
+		n = k;
+	}
+	s->data = out;
+	s->data_len = n;
+	return 0;
+}
+
+/* Writer: slot s gets chunk s->k's bitmap and stored data. */
+static int work_write(struct pool *p, struct wctx *w, struct slot *s)
+{
+	struct chunk c = s->c;
+	uint32_t npages = c.len / IMG_PAGE, present = 0;
+	const uint8_t *src;
+	uint8_t *gather;
+	int rc;
+
+	if (p->src->base) {
+		src = (const uint8_t *)p->src->base + c.off;
+		gather = s->stage;
+	} else {
+		rc = pread_all(p->src->fd, s->stage, c.len, c.off);
+		if (rc)
+			return pool_fail(p, rc, "reading memory at %#llx: %s",
+					 (unsigned long long)c.off, strerror(-rc));
+		src = gather = s->stage;
+	}
+	s->bm_len = (npages + 7) / 8;
+	memset(s->buf, 0, s->bm_len);
+	for (uint32_t i = 0; i < npages; i++) {
+		if (page_is_zero(src + (size_t)i * IMG_PAGE))
+			continue;
+		s->buf[i / 8] |= 1u << (i % 8);
+		present++;
+	}
+	s->zero_pages = npages - present;
+	if (present == npages) {
+		gather = (uint8_t *)src;
+	} else {
+		/* Compact the pages that are not zero; in place, gather <= src page. */
+		for (uint32_t i = 0, j = 0; i < npages; i++)
+			if (s->buf[i / 8] & (1u << (i % 8)))
+				memmove(gather + (size_t)j++ * IMG_PAGE,
+					src + (size_t)i * IMG_PAGE, IMG_PAGE);
+	}
+	s->raw_len = (size_t)present * IMG_PAGE;
+	rc = compress(p, w, s, gather);
+	if (!rc)
+		s->csum = img_sum64(s->data, s->data_len, img_sum64(s->buf, s->bm_len, 0));
+	return rc;
+}
+
+static int scatter_fd(struct pool *p, uint64_t off, const uint8_t *d, size_t len)
+{
+	while (len) {
+		ssize_t k = pwrite(p->dst->fd, d, len, off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return pool_fail(p, -errno, "writing memory: %s", strerror(errno));
+		d += k;
+		len -= k;
+		off += k;
+	}
+	return 0;
+}
+
+/* Put the stored pages of chunk c (out, in bitmap order) in place; zero the rest
+ * unless the destination is known to read as zero. */
+static int scatter(struct pool *p, struct slot *s, struct chunk c, const uint8_t *out)
+{
+	const struct img_mem_dst *dst = p->dst;
+	uint32_t npages = c.len / IMG_PAGE, j = 0;
+	static const uint8_t zero[IMG_PAGE];
+	int rc = 0;
+
+	for (uint32_t i = 0; i < npages && !rc; i++) {
+		bool present = s->buf[i / 8] & (1u << (i % 8));
+		uint64_t off = c.off + (uint64_t)i * IMG_PAGE;
+		const uint8_t *pg = present ? out + (size_t)j++ * IMG_PAGE : zero;
+
+		if (!present && dst->zeroed)
+			continue;
+		if (dst->base && present)
+			memcpy((uint8_t *)dst->base + off, pg, IMG_PAGE);
+		else if (dst->base)
+			memset((uint8_t *)dst->base + off, 0, IMG_PAGE);
+		else
+			rc = scatter_fd(p, off, pg, IMG_PAGE);
+	}
+	return rc;
+}
+
+static int decompress(struct pool *p, struct wctx *w, struct slot *s, uint8_t *to)
+{
+	size_t n;
+
+	if (p->comp == IMG_COMP_ZSTD) {
+		n = ZSTD_decompressDCtx(w->zc, to, s->raw_len, s->data, s->data_len);
+		if (ZSTD_isError(n) || n != s->raw_len)
+			return pool_fail(p, -EBADMSG, "chunk %llu does not decompress",
+					 (unsigned long long)s->k);
+	} else {
+		int k = LZ4_decompress_safe((const char *)s->data, (char *)to, s->data_len,
+					    s->raw_len);
+
+		if (k < 0 || (size_t)k != s->raw_len)
+			return pool_fail(p, -EBADMSG, "chunk %llu does not decompress",
+					 (unsigned long long)s->k);
+	}
+	return 0;
+}
+
+/* Reader: check slot s's chunk and restore it. */
+static int work_read(struct pool *p, struct wctx *w, struct slot *s)
+{
+	struct chunk c = s->c;
+	uint32_t npages = c.len / IMG_PAGE, present = 0;
+	const uint8_t *out = s->data;
+	uint8_t *direct = NULL;
+
+	if (img_sum64(s->data, s->data_len, img_sum64(s->buf, s->bm_len, 0)) != s->csum)
+		return pool_fail(p, -EBADMSG, "chunk %llu checksum mismatch",
+				 (unsigned long long)s->k);
+	for (uint32_t i = 0; i < s->bm_len * 8; i++) {
+		bool bit = s->buf[i / 8] & (1u << (i % 8));
+
+		if (bit && i >= npages)
+			return pool_fail(p, -EBADMSG, "chunk %llu: bitmap beyond its pages",
+					 (unsigned long long)s->k);
+		present += bit;
+	}
+	if ((size_t)present * IMG_PAGE != s->raw_len)
+		return pool_fail(p, -EBADMSG, "chunk %llu: bitmap and length disagree",
+				 (unsigned long long)s->k);
+	s->zero_pages = npages - present;
+	if (p->comp != IMG_COMP_NONE) {
+		if (present == npages && p->dst && p->dst->base)
+			direct = (uint8_t *)p->dst->base + c.off;
+		if (decompress(p, w, s, direct ? direct : s->stage))
+			return p->rc;
+		if (direct)
+			return 0;
+		out = s->stage;
+	}
+	return p->dst ? scatter(p, s, c, out) : 0;
+}
+
+int pool_work(struct pool *p, struct wctx *w, struct slot *s)
+{
+	return p->writing ? work_write(p, w, s) : work_read(p, w, s);
+}
+
+/* Writer: claim the next chunk when its slot is free. Reader: take a full slot. */
+static struct slot *claim(struct pool *p)
+{
+	for (;;) {
+		if (p->stop)
+			return NULL;
+		if (p->writing) {
+			struct slot *s = &p->slots[p->next % p->nslots];
+
+			if (p->next >= p->nchunks)
+				return NULL;
+			if (s->state == SLOT_FREE) {
+				s->state = SLOT_BUSY;
+				s->k = p->next++;
+				s->c = p->chunks[s->k];
+				return s;
+			}
+		} else {
+			for (unsigned i = 0; i < p->nslots; i++) {
+				if (p->slots[i].state == SLOT_FULL) {
+					p->slots[i].state = SLOT_BUSY;
+					return &p->slots[i];
+				}
+			}
+			if (p->next >= p->nchunks)
+				return NULL;
+		}
+		pthread_cond_wait(&p->cv, &p->mu);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	struct wctx w;
+	struct slot *s;
+
+	if (wctx_init(p, &w)) {
+		pool_fail(p, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_lock(&p->mu);
+	while ((s = claim(p))) {
+		pthread_mutex_unlock(&p->mu);
+		pool_work(p, &w, s);
+		pthread_mutex_lock(&p->mu);
+		s->state = p->writing ? SLOT_FULL : SLOT_FREE;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	wctx_fini(p, &w);
+	return NULL;
+}
+
+int pool_start(struct pool *p, unsigned threads)
+{
+	size_t bm = IMG_MAX_CHUNK / IMG_PAGE / 8;
+	size_t cap = bm + img_comp_bound(p->comp, p->chunk_size);
+
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->nthreads = threads > 1 ? threads : 0;
+	p->nslots = threads > 1 ? threads * 2 + 2 : 1;
+	p->slots = calloc(p->nslots, sizeof(*p->slots));
+	p->tids = calloc(p->nthreads + 1, sizeof(*p->tids));
+	if (!p->slots || !p->tids)
+		return pool_fail(p, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < p->nslots; i++) {
+		p->slots[i].buf = malloc(cap);
+		p->slots[i].stage = malloc(p->chunk_size);
+		if (!p->slots[i].buf || !p->slots[i].stage)
+			return pool_fail(p, -ENOMEM, "out of memory");
+	}
+	for (unsigned i = 0; i < p->nthreads; i++) {
+		if (pthread_create(&p->tids[i], NULL, worker, p)) {
+			p->nthreads = i;
+			return pool_fail(p, -EAGAIN, "cannot start a thread");
+		}
+	}
+	return 0;
+}
+
+void pool_stop(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	if (!p->writing)
+		p->next = p->nchunks;   /* reader: nothing more will be filled */
+	else
+		p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (unsigned i = 0; i < p->nthreads; i++)
+		pthread_join(p->tids[i], NULL);
+	for (unsigned i = 0; p->slots && i < p->nslots; i++) {
+		free(p->slots[i].buf);
+		free(p->slots[i].stage);
+	}
+	free(p->slots);
+	free(p->tids);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+}

@@ -1,0 +1,70 @@
+/*
+ * The chunk pipeline shared by the memory writer and reader: a ring of slots, worker
+ * threads that each own a (de)compression context, and the ordering rules. Writer:
+ * workers claim chunk k into slot k % nslots once it is free and fill it; the calling
+ * thread writes slot k when it is done, in order. Reader: the calling thread reads
+ * chunk k into a free slot; workers take filled slots in any order. With one thread
+ * there are no workers: the calling thread does the work inline.
+ */
+#ifndef SBX_STATE_IMG_POOL_H
+#define SBX_STATE_IMG_POOL_H
+
+#include <pthread.h>
+#include <sys/uio.h>
+
+#include "img_int.h"
+
+enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_FULL };
+
+struct chunk {
+	uint64_t off;                   /* in the memory file */
+	uint32_t len;
+};
+
+struct slot {
+	uint64_t k;
+	struct chunk c;                 /* where chunk k is in the memory file */
+	enum slot_state state;
+	uint8_t *buf;                   /* bitmap, then stored data */
+	uint8_t *stage;                 /* source pages (fd source) or decompressed data */
+	const uint8_t *data;            /* stored data (may point into the source) */
+	size_t bm_len, data_len, raw_len;
+	uint64_t csum, zero_pages;
+};
+
+struct wctx {
+	void *zc;                       /* ZSTD_CCtx or ZSTD_DCtx */
+	uint8_t *scratch;
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot *slots;
+	unsigned nslots, nthreads;
+	pthread_t *tids;
+	uint64_t next;                  /* writer: next chunk to claim */
+	uint64_t nchunks;
+	struct chunk *chunks;
+	int rc;
+	char err[160];
+	bool stop;
+	/* the job */
+	bool writing;
+	enum img_comp comp;
+	int level;
+	uint32_t chunk_size;
+	const struct img_mem_src *src;
+	const struct img_mem_dst *dst;
+};
+
+int pool_start(struct pool *p, unsigned threads);
+void pool_stop(struct pool *p);
+int pool_fail(struct pool *p, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int pool_work(struct pool *p, struct wctx *w, struct slot *s);
+int wctx_init(struct pool *p, struct wctx *w);
+void wctx_fini(struct pool *p, struct wctx *w);
+unsigned img_online_cpus(void);
+
+#endif

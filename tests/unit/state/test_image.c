@@ -1,0 +1,245 @@
+/*
+ * The image file: every compression with one and two threads, fd and mapping sources,
+ * zero pages elided, page-aligned uncompressed data, streaming through a pipe, and the
+ * header's refusals.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tgraph_util.h"
+#include "timage.h"
+#include "tests.h"
+
+static const struct img_mem_opts variants[] = {
+	{ IMG_COMP_ZSTD, 1, 1, 0 }, { IMG_COMP_ZSTD, 3, 2, 0 }, { IMG_COMP_LZ4, 0, 1, 0 },
+	{ IMG_COMP_LZ4, 0, 2, 16384 }, { IMG_COMP_NONE, 0, 1, 0 }, { IMG_COMP_NONE, 0, 2, 8192 },
+};
+
+static int tmpfile_fd(void)
+{
+	return memfd_create("img", MFD_CLOEXEC);
+}
+
+START_TEST(roundtrip_each_compression)
+{
+	const struct img_mem_opts *o = &variants[_i];
+	char err[256] = "";
+	int memfd, fd = tmpfile_fd();
+
+	ck_assert_int_eq(tm_memfd(300, 7, &memfd), 0);
+	ck_assert_int_eq(tm_write_image(fd, memfd, 5, 3, o, 0), 0);
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_msg(tm_read_image(fd, memfd, 5, 3, o->threads, err) == 0, "%s", err);
+	/* and read with the other thread count */
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_msg(tm_read_image(fd, memfd, 5, 3, 3 - o->threads, err) == 0, "%s", err);
+	close(fd);
+	close(memfd);
+}
+END_TEST
+
+START_TEST(zero_pages_and_holes_are_not_stored)
+{
+	struct img_range r = { 0, 64 << 20 };
+	struct img_mem_src src = { .size = 64 << 20, .ranges = &r, .nranges = 1 };
+	struct img_mem_opts o = { IMG_COMP_NONE, 0, 2, 0 };
+	struct img_info info = { .version = "t" };
+	struct img_mem_stats st;
+	struct img_writer *w;
+	int fd = tmpfile_fd();
+	char *mem = mmap(NULL, src.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+
+	mem[5 * 4096 + 7] = 1;
+	src.base = mem;
+	ck_assert_int_eq(img_writer_new(&w, fd), 0);
+	ck_assert_int_eq(img_write_header(w, &info), 0);
+	ck_assert_int_eq(img_write_mem(w, &src, &o, &st), 0);
+	ck_assert_uint_eq(st.raw_bytes, 4096);
+	ck_assert_uint_eq(st.zero_pages, (64 << 20) / 4096 - 1);
+	ck_assert_uint_lt(img_writer_pos(w), 200000);
+	img_writer_destroy(w);
+	munmap(mem, src.size);
+	close(fd);
+}
+END_TEST
+
+START_TEST(uncompressed_pages_are_page_aligned)
+{
+	struct img_mem_opts o = { IMG_COMP_NONE, 0, 1, 0 };
+	int memfd, fd = tmpfile_fd(), found = 0;
+	uint8_t page[4096];
+	size_t size;
+	uint8_t *img;
+
+	ck_assert_int_eq(tm_memfd(16, 3, &memfd), 0);
+	ck_assert_int_eq(tm_write_image(fd, memfd, 2, 1, &o, 0), 0);
+	size = lseek(fd, 0, SEEK_END);
+	img = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	for (int p = 0; p < 16; p++) {
+		if (pread(memfd, page, 4096, p * 4096) != 4096 || p % 8 == 3 || p % 8 >= 7 ||
+		    p % 8 == 4)
+			continue;
+		for (size_t off = 0; off + 4096 <= size; off += 4096)
+			if (!memcmp(img + off, page, 4096)) {
+				found++;
+				break;
+			}
+	}
+	ck_assert_int_eq(found, 10);   /* pages 0,1,2,5,6 of each 8 */
+	munmap(img, size);
+	close(fd);
+	close(memfd);
+}
+END_TEST
+
+struct pipe_job {
+	int fd, memfd;
+	struct img_mem_opts o;
+	int rc;
+};
+
+static void *pipe_writer(void *arg)
+{
+	struct pipe_job *j = arg;
+
+	j->rc = tm_write_image(j->fd, j->memfd, 6, 2, &j->o, 0);
+	close(j->fd);
+	return NULL;
+}
+
+START_TEST(streams_through_a_pipe)
+{
+	struct pipe_job j = { .o = variants[_i] };
+	char err[256] = "";
+	pthread_t t;
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(tm_memfd(200, 11, &j.memfd), 0);
+	j.fd = p[1];
+	pthread_create(&t, NULL, pipe_writer, &j);
+	ck_assert_msg(tm_read_image(p[0], j.memfd, 6, 2, 2, err) == 0, "%s", err);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(j.rc, 0);
+	close(p[0]);
+	close(j.memfd);
+}
+END_TEST
+
+START_TEST(fd_source_and_destination)
+{
+	struct img_mem_opts o = { IMG_COMP_ZSTD, 1, 2, 0 };
+	struct img_info info = { .version = "t" };
+	struct img_mem_src src = { .fd = -1 };
+	struct img_mem_dst dst = { .base = NULL };
+	struct img_range *r;
+	struct img_writer *w;
+	struct img_reader *rd;
+	struct img_section s;
+	int memfd, out, fd = tmpfile_fd();
+	uint8_t a[4096], b[4096];
+
+	ck_assert_int_eq(tm_memfd(100, 5, &memfd), 0);
+	src.fd = memfd;
+	src.size = 100 * 4096;
+	ck_assert_int_eq(img_ranges_from_fd(memfd, src.size, &r, &src.nranges), 0);
+	ck_assert_uint_gt(src.nranges, 1);
+	src.ranges = r;
+	ck_assert_int_eq(img_writer_new(&w, fd), 0);
+	ck_assert_int_eq(img_write_header(w, &info), 0);
+	ck_assert_int_eq(img_write_mem(w, &src, &o, NULL), 0);
+	ck_assert_int_eq(img_write_end(w), 0);
+	img_writer_destroy(w);
+
+	out = memfd_create("out", 0);
+	ck_assert_int_eq(ftruncate(out, src.size), 0);
+	dst.fd = out;
+	dst.size = src.size;
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_int_eq(img_reader_new(&rd, fd), 0);
+	ck_assert_int_eq(img_read_header(rd, NULL), 0);
+	ck_assert_int_eq(img_next_section(rd, &s), 0);
+	ck_assert_uint_eq(s.type, IMG_SEC_MEM);
+	ck_assert_msg(img_read_mem(rd, &dst, 2, NULL) == 0, "%s", img_reader_error(rd));
+	ck_assert_int_eq(img_next_section(rd, &s), 0);
+	ck_assert_uint_eq(s.type, IMG_SEC_END);
+	for (int p = 0; p < 100; p++) {
+		ck_assert_int_eq(pread(memfd, a, 4096, p * 4096), 4096);
+		ck_assert_int_eq(pread(out, b, 4096, p * 4096), 4096);
+		ck_assert_mem_eq(a, b, 4096);
+	}
+	img_reader_destroy(rd);
+	free(r);
+	close(out);
+	close(memfd);
+	close(fd);
+}
+END_TEST
+
+START_TEST(skip_sections_and_header_fields)
+{
+	struct img_mem_opts o = { IMG_COMP_LZ4, 0, 2, 0 };
+	struct img_reader *r;
+	struct img_header h;
+	struct img_section s;
+	int memfd, fd = tmpfile_fd(), n = 0;
+
+	ck_assert_int_eq(tm_memfd(40, 2, &memfd), 0);
+	ck_assert_int_eq(tm_write_image(fd, memfd, 2, 1, &o, 1234), 0);
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_int_eq(img_reader_new(&r, fd), 0);
+	ck_assert_int_eq(img_read_header(r, &h), 0);
+	ck_assert_uint_eq(h.ctime_ns, 1234);
+	ck_assert_str_eq(h.version, "test");
+	ck_assert_uint_eq(h.cpu_len, 8);
+	ck_assert_mem_eq(h.cpu, "cpu:sse2", 8);
+	while (img_next_section(r, &s) == 0 && s.type != IMG_SEC_END)
+		n++;
+	ck_assert_uint_eq(s.type, IMG_SEC_END);
+	ck_assert_int_eq(n, 3);
+	img_reader_destroy(r);
+	close(fd);
+	close(memfd);
+}
+END_TEST
+
+START_TEST(temporary_file_then_rename)
+{
+	char dir[] = "/tmp/sbx-img-XXXXXX", path[64], *tmp;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.img", dir);
+	ck_assert_int_eq(img_file_create(path, &fd, &tmp), 0);
+	ck_assert_int_ne(access(tmp, F_OK), -1);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(write(fd, "x", 1), 1);
+	ck_assert_int_eq(img_file_commit(fd, tmp, path), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+Suite *image_suite(void)
+{
+	Suite *s = suite_create("image");
+	TCase *tc = tcase_create("image");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, roundtrip_each_compression, 0, 6);
+	tcase_add_test(tc, zero_pages_and_holes_are_not_stored);
+	tcase_add_test(tc, uncompressed_pages_are_page_aligned);
+	tcase_add_loop_test(tc, streams_through_a_pipe, 0, 6);
+	tcase_add_test(tc, fd_source_and_destination);
+	tcase_add_test(tc, skip_sections_and_header_fields);
+	tcase_add_test(tc, temporary_file_then_rename);
+	suite_add_tcase(s, tc);
+	return s;
+}
