@@ -19,6 +19,8 @@ int cmd_wait(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_gofer(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 
 /* Exit status of sbx itself when it fails (not the application's), as runc's 125. */
 #define SBX_EXIT_ERROR 125
@@ -28,6 +30,7 @@ int cmd_restore(int argc, char **argv);
 #define BOOT_EXEC_FD 3          /* the program to run */
 #define BOOT_STATUS_FD 4        /* the Sentry reports "exit STATUS" or "error MSG" */
 #define BOOT_CONTROL_FD 5       /* the listening control socket */
+#define BOOT_GOFER_FD 6         /* the root gofer's socket; volumes' follow */
 
 /* Prints "sbx: <msg>" and exits with SBX_EXIT_ERROR; only for cli/. */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <getopt.h>
@@ -22,6 +23,10 @@
 #include "base/log.h"
 #include "checkpoint/checkpoint.h"
 #include "cli.h"
+#include "fs/fs.h"
+#include "fs/gofer/goferc.h"
+#include "gofer_start.h"
+#include <sys/resource.h>
 #include "control.h"
 #include "sandbox.h"
 #include "kernel.h"
@@ -86,6 +91,35 @@ static unsigned host_ncpus(void)
 	return CPU_COUNT(&set);
 }
 
+/* A crash of the Sentry itself: say where, on stderr and the status fd, then die
+ * by the same signal. Only async-signal-safe calls (backtrace was primed). */
+static void on_crash(int sig)
+{
+	void *frames[32];
+	char msg[96];
+	int n = backtrace(frames, 32), len;
+
+	len = snprintf(msg, sizeof(msg), "error internal error: the Sentry crashed with "
+		       "signal %d; this is a bug in sbx\n", sig);
+	if (write(status_fd, msg, len) < 0 || write(STDERR_FILENO, msg + 6, len - 6) < 0) {
+		/* nothing more to do */
+	}
+	backtrace_symbols_fd(frames, n, STDERR_FILENO);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_crashes(void)
+{
+	void *frame;
+
+	backtrace(&frame, 1); /* loads libgcc's unwinder now, before the jail */
+	signal(SIGSEGV, on_crash);
+	signal(SIGBUS, on_crash);
+	signal(SIGILL, on_crash);
+	signal(SIGFPE, on_crash);
+}
+
 /* For the tests of the jail only: the Sentry itself tries what its filter forbids,
  * as a Sentry taken over by an application would. It must die with SIGSYS. */
 static void selftest_escape(const char *what)
@@ -108,6 +142,7 @@ int cmd_boot(int argc, char **argv)
 		{ "debug-filter", no_argument, NULL, 'd' },
 		{ "selftest-escape", required_argument, NULL, 'e' },
 		{ "restore", no_argument, NULL, 'r' },
+		{ "volume", required_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *platform = "ptrace";
@@ -121,7 +156,9 @@ int cmd_boot(int argc, char **argv)
 	const char *escape = NULL;
 	char why[256];
 	char line[128];
-	int c, err;
+	struct fs_volume vols[GOFER_MAX_STARTED];
+	static char vpaths[GOFER_MAX_STARTED][4096];
+	int c, err, nvols = 0;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
@@ -140,6 +177,19 @@ int cmd_boot(int argc, char **argv)
 		case 'r':
 			restore = true;
 			break;
+		case 'V': {
+			char host[4096];
+			bool ro;
+
+			if (nvols == GOFER_MAX_STARTED - 1 ||
+			    !gofer_parse_volume(optarg, host, vpaths[nvols], &ro)) {
+				report("error boot: bad volume");
+				return SBX_EXIT_USAGE;
+			}
+			vols[nvols] = (struct fs_volume){ vpaths[nvols], nvols + 1, ro };
+			nvols++;
+			break;
+		}
 		default:
 			report("error boot: bad arguments");
 			return SBX_EXIT_USAGE;
@@ -150,8 +200,25 @@ int cmd_boot(int argc, char **argv)
 		return SBX_EXIT_USAGE;
 	}
 
+	catch_crashes();
 	/* Nothing inherited beyond the descriptors sbx run hands over. */
-	close_range(BOOT_CONTROL_FD + 1, ~0U, 0);
+	close_range(BOOT_GOFER_FD + 1 + nvols, ~0U, 0);
+	for (int i = 0; i <= nvols; i++) {
+		err = goferc_register(i, BOOT_GOFER_FD + i);
+		if (err) {
+			report("error cannot use the gofer: %s", strerror(-err));
+			return SBX_EXIT_ERROR;
+		}
+	}
+	{
+		/* Lower files keep a host descriptor each: allow many. */
+		struct rlimit rl;
+
+		if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	err = sandbox_enter(why, sizeof(why));
 	if (err) {
 		report("error %s", why);
@@ -185,7 +252,12 @@ int cmd_boot(int argc, char **argv)
 			return SBX_EXIT_ERROR;
 		}
 		k->strace = strace;
-		err = kernel_create_init(k, BOOT_EXEC_FD, argv[optind], argv + optind, environ,
+		err = fs_boot(k, vols, nvols, why, sizeof(why));
+		if (err) {
+			report("error %s", why);
+			return SBX_EXIT_ERROR;
+		}
+		err = kernel_create_init(k, -1, argv[optind], argv + optind, environ,
 					 stdio, why, sizeof(why));
 		if (err) {
 			report("error %s: %s", argv[optind], why);

@@ -33,6 +33,7 @@ int cmd_restore(int argc, char **argv)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "platform", required_argument, NULL, 'p' },
 		{ "strace", no_argument, NULL, 's' },
+		{ "rootfs", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -58,6 +59,9 @@ int cmd_restore(int argc, char **argv)
 			break;
 		case 's':
 			l.strace = true;
+			break;
+		case 'R':
+			l.rootfs = optarg;
 			break;
 		case 'h':
 			usage();

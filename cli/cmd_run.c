@@ -1,6 +1,7 @@
 /*
- * sbx run: start a sandbox running PROGRAM. The CLI opens the program (the Sentry
- * never opens host paths) and launches a Sentry with it. In the foreground, exits
+ * sbx run: start a sandbox running PROGRAM, found on the PATH inside the sandbox
+ * (the root is the host's "/" or --rootfs DIR, read-only through a gofer, with an
+ * in-memory overlay on top; --volume adds directories). In the foreground, exits
  * with the application's exit status, 128+N if signal N killed it, or 125 if sbx
  * itself failed; with -d, returns once the sandbox runs.
  */
@@ -18,28 +19,13 @@
 #include "cli.h"
 #include "launch.h"
 
-static int open_program(const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		die("%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0)
-		die("%s: %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		die("%s: is a directory", path);
-	if (!S_ISREG(st.st_mode))
-		die("%s: not a regular file", path);
-	if (access(path, X_OK) < 0)
-		die("%s: not executable: %s", path, strerror(errno));
-	return fd;
-}
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: sbx run [-d] [--name ID] [--platform=ptrace] [--strace] "
-		"[--debug-filter] [--] PROGRAM [ARGS...]\n");
+		"[--debug-filter] [--rootfs DIR] [--volume HOST:SANDBOX[:ro]]... "
+		"[--] PROGRAM [ARGS...]\n");
 	exit(SBX_EXIT_USAGE);
 }
 
@@ -52,6 +38,8 @@ int cmd_run(int argc, char **argv)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "selftest-escape", required_argument, NULL, 'e' },
+		{ "rootfs", required_argument, NULL, 'R' },
+		{ "volume", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -76,6 +64,14 @@ int cmd_run(int argc, char **argv)
 		case 'n':
 			l.id = optarg;
 			break;
+		case 'R':
+			l.rootfs = optarg;
+			break;
+		case 'V':
+			if (l.nvolumes == (int)ARRAY_LEN(l.volumes))
+				die("run: at most %d volumes", (int)ARRAY_LEN(l.volumes));
+			l.volumes[l.nvolumes++] = optarg;
+			break;
 		case 'e': /* tests only: see cmd_boot.c */
 			l.escape = optarg;
 			break;
@@ -94,7 +90,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (strcmp(l.platform, "ptrace") && strcmp(l.platform, "kvm"))
 		die("run: unknown platform '%s' (ptrace or kvm)", l.platform);
-	l.input_fd = open_program(argv[optind]);
+	/* The program is found inside the sandbox (on its PATH), by the Sentry. */
+	l.input_fd = -1;
 	l.argv = argv + optind;
 	return launch(&l);
 }

@@ -20,11 +20,13 @@
 
 #include "cli.h"
 #include "control.h"
+#include "gofer_start.h"
 #include "launch.h"
 #include "sandbox.h"
 #include "statedir.h"
 
 static pid_t sentry_pid;
+static int gofer_fds[GOFER_MAX_STARTED], ngofers;
 
 static void forward(int sig)
 {
@@ -61,9 +63,16 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 		ctl_fd = dup(ctl_fd);
 	if (in == BOOT_STATUS_FD || in == BOOT_CONTROL_FD)
 		in = dup(in);
+	for (int i = 0; i < ngofers; i++)
+		gofer_fds[i] = fcntl(gofer_fds[i], F_DUPFD_CLOEXEC, 100);
+	if (in < 0)
+		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (move_fd(in, BOOT_EXEC_FD) || move_fd(status_fd, BOOT_STATUS_FD) ||
 	    move_fd(ctl_fd, BOOT_CONTROL_FD))
 		_exit(SBX_EXIT_ERROR);
+	for (int i = 0; i < ngofers; i++)
+		if (move_fd(gofer_fds[i], BOOT_GOFER_FD + i))
+			_exit(SBX_EXIT_ERROR);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -80,6 +89,10 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 	if (l->escape) {
 		args[n++] = "--selftest-escape";
 		args[n++] = (char *)l->escape;
+	}
+	for (int i = 0; i < l->nvolumes && n < 40; i++) {
+		args[n++] = "--volume";
+		args[n++] = (char *)l->volumes[i];
 	}
 	args[n++] = "--";
 	for (int i = 0; l->argv && l->argv[i] && n < 62; i++)
@@ -168,7 +181,10 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 		exec_sentry(l, pipefd[1], ctl_fd);
 	close(pipefd[1]);
 	close(ctl_fd);
-	close(l->input_fd);
+	if (l->input_fd >= 0)
+		close(l->input_fd);
+	for (int i = 0; i < ngofers; i++)
+		close(gofer_fds[i]);
 	m->pid = sentry_pid;
 	m->monitor = getpid();
 	statedir_write_meta(m);
@@ -231,6 +247,7 @@ int launch(const struct launch *l)
 		if (*p == '\n')
 			*p = ' ';
 	statedir_write_meta(&m);
+	gofer_start_all(l, gofer_fds, &ngofers);
 	ctl_fd = ctl_listen(id);
 	if (ctl_fd < 0) {
 		statedir_remove(id);
@@ -260,7 +277,10 @@ int launch(const struct launch *l)
 	}
 	close(ready[1]);
 	close(ctl_fd);
-	close(l->input_fd);
+	if (l->input_fd >= 0)
+		close(l->input_fd);
+	for (int i = 0; i < ngofers; i++)
+		close(gofer_fds[i]);
 	{
 		char c = 0;
 

@@ -18,6 +18,9 @@ struct launch {
 	bool restore;
 	char *const *argv;              /* the program's argv (run), for the metadata too */
 	const char *command;            /* for the metadata when argv is NULL */
+	const char *rootfs;             /* --rootfs: the directory served as "/" */
+	const char *volumes[8];         /* --volume HOST:SANDBOX[:ro] */
+	int nvolumes;
 };
 
 /* Runs the sandbox; returns sbx's exit status (the application's, 128+N, or 125). */

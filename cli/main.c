@@ -15,8 +15,10 @@ static const struct cmd cmds[] = {
 	{ "delete", cmd_delete, "stop a sandbox and remove its state" },
 	{ "checkpoint", cmd_checkpoint, "freeze a sandbox into an image" },
 	{ "restore", cmd_restore, "start a sandbox from an image" },
+	{ "image", cmd_image, "inspect a checkpoint image (sbx image inspect IMAGE)" },
 	{ "syscalls", cmd_syscalls, "print the syscall table" },
 	{ "boot", cmd_boot, NULL /* internal: the Sentry */ },
+	{ "gofer", cmd_gofer, NULL /* internal: the file server */ },
 };
 
 static void usage(FILE *f)

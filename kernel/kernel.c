@@ -55,7 +55,15 @@ static int kernel_init_host(struct kernel *k, struct platform *plat, struct memf
 	k->plat = plat;
 	k->mf = mf;
 	kernel_init_cpus(k);
-	pthread_mutex_init(&k->lock, NULL);
+	{
+		/* Recursive: signalling under it may take it again (SIGCONT). */
+		pthread_mutexattr_t ma;
+
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&k->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
 	pthread_cond_init(&k->cond, NULL);
 	k->done = k->stopping = false;
 	k->nparked = k->nrunning = 0;
@@ -71,6 +79,8 @@ int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out)
 	if (!k)
 		return -ENOMEM;
 	k->next_tid = 1;
+	k->max_tasks = SBX_MAX_TASKS;
+	st_list_init(&k->tgs);
 	k->uid = getuid();
 	k->gid = getgid();
 	snprintf(k->hostname, sizeof(k->hostname), "sbx");
@@ -145,8 +155,7 @@ int kernel_create_init(struct kernel *k, int exec_fd, const char *execfn,
 	err = task_new(k, &t);
 	if (err)
 		goto fail;
-	t->tid = t->tgid = t->pgid = t->sid = k->next_tid++;
-	t->ppid = 0;
+	t->tid = kernel_alloc_tid(k);
 	t->uid = t->euid = t->suid = k->uid;
 	t->gid = t->egid = t->sgid = k->gid;
 	t->umask = 022;
@@ -162,11 +171,18 @@ int kernel_create_init(struct kernel *k, int exec_fd, const char *execfn,
 		err = fdt_new(&t->fdt);
 	if (!err)
 		err = install_stdio(t->fdt, stdio);
+	if (!err && vfs_init_mntns)
+		err = vfs_fs_new(vfs_init_mntns, &t->fs);
 	if (err)
 		goto fail_task;
 	err = loader_exec(t, exec_fd, execfn, argv, envp, why, whylen);
 	if (err)
 		goto out_task;
+	err = tg_new(k, t, NULL, &t->tg);
+	if (err)
+		goto fail_task;
+	t->tg->start_ns = ktime_mono(&k->time);
+	k->ntasks = 1;
 	k->init = t;
 	return 0;
 
@@ -190,6 +206,7 @@ int kernel_start_task(struct kernel *k, struct task *t)
 	pthread_mutex_lock(&k->lock);
 	k->nrunning++;
 	pthread_mutex_unlock(&k->lock);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	err = -pthread_create(&t->thread, &attr, task_main, t);
 	pthread_attr_destroy(&attr);
 	if (err)

@@ -12,16 +12,25 @@
 #include "arch/cpuid.h"
 #include "base/types.h"
 #include "save.h"
+#include "st_list.h"
 #include "time/ktime.h"
 
 struct memfile;
+struct vfs_mntns;
 struct platform;
 struct task;
 
+#define SBX_MAX_TASKS 4096      /* tasks a sandbox may have; fork beyond gets EAGAIN */
+
 SAVABLE struct kernel {
 	struct memfile *mf SAVE_SKIP;   /* saved as a root of its own; the live one */
+	struct vfs_mntns *mntns;        /* the mount namespace (vfs/) */
 	struct ktime time;
 	struct task *init;              /* the sandbox's pid 1; under lock */
+	/* every thread group, zombies included; under lock */
+	struct st_list tgs SAVE_LIST(thread_group, tglink);
+	u32 ntasks;                     /* live tasks, for the task limit; under lock */
+	u32 max_tasks;                  /* the sandbox's task limit (fork bombs get EAGAIN) */
 	u32 next_tid;                   /* under lock */
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];

@@ -90,6 +90,13 @@ struct platform {
  */
 int plat_open(const char *name, int memfd, struct platform **out);
 
+/*
+ * Opens what platform @name needs from the host's filesystem, for a caller about to
+ * lose it (the Sentry pivots into an empty root before plat_open): kvm keeps /dev/kvm
+ * open for the next plat_open("kvm"). ptrace needs nothing. 0 or -errno.
+ */
+int plat_preopen(const char *name);
+
 /* Host syscalls the platform needs in the Sentry's seccomp allow-list. */
 int plat_seccomp_rules(const struct platform *p, void *scmp_filter_ctx);
 

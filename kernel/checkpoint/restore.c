@@ -21,6 +21,8 @@
 #include "platform.h"
 #include "st.h"
 
+extern char fs_restore_why[512];  /* fs/ovl/ovl_save.c */
+
 static u64 now_usec(void)
 {
 	struct timespec ts;
@@ -92,7 +94,9 @@ static int load_graph(struct img_reader *r, struct restore_ctx *ctx, struct kern
 		err = st_dec_root(d, "memfile", &st_type_memfile, (void **)&saved_mf);
 	if (!err)
 		err = memfile_adopt(ctx->mf, saved_mf);
-	if (err)
+	if (err && fs_restore_why[0])
+		snprintf(why, whylen, "a file the sandbox uses: %s", fs_restore_why);
+	else if (err)
 		snprintf(why, whylen, "corrupt image: %s", st_dec_error(d)[0] ?
 			 st_dec_error(d) : strerror(-err));
 	*count = st_dec_count(d);

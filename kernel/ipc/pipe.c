@@ -57,6 +57,8 @@ static s64 pipe_read(struct task *t, struct vfs_file *f, void *buf, size_t len, 
 
 	if (pos)
 		return -ESPIPE;
+	bool interrupted = false;
+
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		if (p->size) {
@@ -72,15 +74,16 @@ static s64 pipe_read(struct task *t, struct vfs_file *f, void *buf, size_t len, 
 			ret = -EAGAIN;
 			break;
 		}
-		waitq_add(&p->wq, &w, t);
-		pthread_mutex_unlock(&p->lock);
-		ret = task_block(t, -1);
-		pthread_mutex_lock(&p->lock);
-		waitq_del(&w);
-		if (ret == -EINTR) {
+		/* Data that came with the signal is returned first, as Linux does. */
+		if (interrupted) {
 			ret = -ERESTARTSYS;
 			break;
 		}
+		waitq_add(&p->wq, &w, t);
+		pthread_mutex_unlock(&p->lock);
+		interrupted = task_block(t, -1) == -EINTR;
+		pthread_mutex_lock(&p->lock);
+		waitq_del(&w);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return ret;
@@ -92,6 +95,7 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 	struct pipe *p = P(f);
 	struct waiter w;
 	size_t done = 0;
+	bool interrupted = false;
 	s64 ret = 0;
 
 	if (pos)
@@ -121,15 +125,15 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 			ret = -EAGAIN;
 			break;
 		}
-		waitq_add(&p->wq, &w, t);
-		pthread_mutex_unlock(&p->lock);
-		ret = task_block(t, -1);
-		pthread_mutex_lock(&p->lock);
-		waitq_del(&w);
-		if (ret == -EINTR) {
+		if (interrupted) {
 			ret = -ERESTARTSYS;
 			break;
 		}
+		waitq_add(&p->wq, &w, t);
+		pthread_mutex_unlock(&p->lock);
+		interrupted = task_block(t, -1) == -EINTR;
+		pthread_mutex_lock(&p->lock);
+		waitq_del(&w);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return done ? (s64)done : ret;

@@ -7,6 +7,9 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "loader/loader.h"
 #include "mm/mm.h"
 #include "task/task.h"
+#include "vfs/vfs.h"
 
 #define ELF_ET_DYN_BASE 0x555555554000UL   /* Linux's base for ET_DYN without ASLR */
 #define STACK_INITIAL (128 * 1024UL)
@@ -31,12 +35,26 @@ static int elf_prot(u32 pflags)
 	       (pflags & PF_X ? PROT_EXEC : 0);
 }
 
-static int read_full(int fd, void *buf, size_t len, off_t off)
+/* Where an image is read from: a host descriptor (the CLI's) or a sandbox file. */
+struct ld_src {
+	int fd;
+	struct vfs_file *f;
+};
+
+static int read_full(struct ld_src *src, void *buf, size_t len, off_t off)
 {
 	size_t done = 0;
 
+	if (src->f) {
+		s64 n = src->f->ops->map_read ? src->f->ops->map_read(src->f, buf, len, off)
+					      : -ENOEXEC;
+
+		if (n < 0)
+			return n;
+		return (size_t)n == len ? 0 : -ENOEXEC;
+	}
 	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, off + done);
+		ssize_t n = pread(src->fd, (char *)buf + done, len - done, off + done);
 
 		if (n < 0)
 			return -errno;
@@ -45,6 +63,21 @@ static int read_full(int fd, void *buf, size_t len, off_t off)
 		done += n;
 	}
 	return 0;
+}
+
+static s64 src_size(struct ld_src *src)
+{
+	off_t end;
+
+	if (src->f) {
+		struct stat st;
+
+		if (src->f->ops->fstat(src->f, &st))
+			return -EIO;
+		return st.st_size;
+	}
+	end = lseek(src->fd, 0, SEEK_END);
+	return end < 0 ? -errno : end;
 }
 
 static int check_header(const Elf64_Ehdr *eh, char *why, size_t whylen)
@@ -70,7 +103,7 @@ static int check_header(const Elf64_Ehdr *eh, char *why, size_t whylen)
 }
 
 /* Maps one PT_LOAD segment and fills it from the file. */
-static int load_segment(struct task *t, int fd, const Elf64_Phdr *ph, u64 bias,
+static int load_segment(struct task *t, struct ld_src *fd, const Elf64_Phdr *ph, u64 bias,
 			u64 fsize)
 {
 	u64 vaddr = ph->p_vaddr + bias;
@@ -175,40 +208,121 @@ out:
 	return err;
 }
 
-int loader_exec(struct task *t, int fd, const char *execfn, char *const argv[],
-		char *const envp[], char *why, size_t whylen)
+/* Reads and checks the ELF header and program headers of @src. */
+static int read_headers(struct ld_src *src, Elf64_Ehdr *eh, Elf64_Phdr *ph, char *why,
+			size_t whylen)
+{
+	int err = read_full(src, eh, sizeof(*eh), 0);
+
+	if (err) {
+		snprintf(why, whylen, "truncated ELF file");
+		return err == -ENOEXEC ? err : err;
+	}
+	err = check_header(eh, why, whylen);
+	if (err)
+		return err;
+	err = read_full(src, ph, eh->e_phnum * sizeof(Elf64_Phdr), eh->e_phoff);
+	if (err)
+		snprintf(why, whylen, "truncated ELF file");
+	return err;
+}
+
+/* Maps the interpreter (ld.so) at an address mmap would pick; *base and *entry. */
+static int load_interp(struct task *t, const char *path, u64 *base, u64 *entry, char *why,
+		       size_t whylen)
+{
+	struct ld_src src = { -1, NULL };
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[MAX_PHNUM];
+	u64 lo = ~0ULL, hi = 0, bias;
+	s64 fsize, addr;
+	int err;
+
+	err = vfs_open(t, AT_FDCWD, path, O_RDONLY, 0, 0, &src.f);
+	if (err) {
+		snprintf(why, whylen, "cannot open the interpreter %s: %s", path, strerror(-err));
+		return err;
+	}
+	err = read_headers(&src, &eh, ph, why, whylen);
+	if (err)
+		goto out;
+	fsize = src_size(&src);
+	for (int i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		lo = MIN(lo, ALIGN_DOWN(ph[i].p_vaddr, PAGE_SIZE));
+		hi = MAX(hi, PAGE_ALIGN(ph[i].p_vaddr + ph[i].p_memsz));
+	}
+	err = -ENOEXEC;
+	if (eh.e_type != ET_DYN || hi <= lo) {
+		snprintf(why, whylen, "the interpreter %s is not a shared object", path);
+		goto out;
+	}
+	addr = mm_mmap_anon(t->mm, 0, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+	if (addr < 0) {
+		err = addr;
+		snprintf(why, whylen, "no room for the interpreter");
+		goto out;
+	}
+	bias = addr - lo;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		err = load_segment(t, &src, &ph[i], bias, fsize);
+		if (err) {
+			snprintf(why, whylen, "cannot load the interpreter %s", path);
+			goto out;
+		}
+	}
+	*base = addr;
+	*entry = eh.e_entry + bias;
+	err = 0;
+out:
+	vfs_file_put(src.f);
+	return err;
+}
+
+static int load_elf(struct task *t, struct ld_src *src, const char *execfn,
+		    char *const argv[], char *const envp[], char *why, size_t whylen)
 {
 	struct mm *mm = t->mm;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[MAX_PHNUM];
-	u64 bias = 0, brk = 0, phdr = 0, fsize;
+	u64 bias = 0, brk = 0, phdr = 0, fsize, interp_base = 0, entry;
 	u64 auxv[2 * 16];
+	char *interp = NULL;
+	s64 end;
 	int n = 0, err;
-	off_t end;
 
-	end = lseek(fd, 0, SEEK_END);
+	end = src_size(src);
 	if (end < 0) {
-		snprintf(why, whylen, "cannot read the program: %s", strerror(errno));
-		return -errno;
+		snprintf(why, whylen, "cannot read the program: %s", strerror(-end));
+		return end;
 	}
 	fsize = end;
-	err = read_full(fd, &eh, sizeof(eh), 0);
-	if (err) {
-		snprintf(why, whylen, "truncated ELF file");
-		return err;
-	}
-	err = check_header(&eh, why, whylen);
+	err = read_headers(src, &eh, ph, why, whylen);
 	if (err)
 		return err;
-	err = read_full(fd, ph, eh.e_phnum * sizeof(Elf64_Phdr), eh.e_phoff);
-	if (err) {
-		snprintf(why, whylen, "truncated ELF file");
-		return err;
-	}
 	for (int i = 0; i < eh.e_phnum; i++) {
-		if (ph[i].p_type == PT_INTERP) {
+		if (ph[i].p_type != PT_INTERP)
+			continue;
+		if (!src->f) {
 			snprintf(why, whylen, "dynamic executables need the filesystem, "
 				 "which this sbx does not have yet; link it with -static");
+			return -ENOEXEC;
+		}
+		if (interp || ph[i].p_filesz < 2 || ph[i].p_filesz > PATH_MAX) {
+			snprintf(why, whylen, "bad ELF interpreter");
+			free(interp);
+			return -ENOEXEC;
+		}
+		interp = calloc(1, ph[i].p_filesz + 1);
+		if (!interp)
+			return -ENOMEM;
+		err = read_full(src, interp, ph[i].p_filesz, ph[i].p_offset);
+		if (err || interp[ph[i].p_filesz - 1]) {
+			snprintf(why, whylen, "bad ELF interpreter");
+			free(interp);
 			return -ENOEXEC;
 		}
 	}
@@ -222,12 +336,12 @@ int loader_exec(struct task *t, int fd, const char *execfn, char *const argv[],
 
 		if (ph[i].p_type != PT_LOAD)
 			continue;
-		err = load_segment(t, fd, &ph[i], bias, fsize);
+		err = load_segment(t, src, &ph[i], bias, fsize);
 		if (err) {
 			snprintf(why, whylen, err == -ENOEXEC ? "corrupt or truncated ELF segment"
 							      : "cannot load ELF segment: %s",
 				 strerror(-err));
-			return err;
+			goto out;
 		}
 		if (ph[i].p_offset <= eh.e_phoff &&
 		    eh.e_phoff < ph[i].p_offset + ph[i].p_filesz)
@@ -237,7 +351,8 @@ int loader_exec(struct task *t, int fd, const char *execfn, char *const argv[],
 	}
 	if (!brk) {
 		snprintf(why, whylen, "ELF file has nothing to load");
-		return -ENOEXEC;
+		err = -ENOEXEC;
+		goto out;
 	}
 	mm->brk_start = mm->brk = PAGE_ALIGN(brk);
 
@@ -245,7 +360,13 @@ int loader_exec(struct task *t, int fd, const char *execfn, char *const argv[],
 				PROT_READ | PROT_WRITE, VMA_GROWSDOWN | VMA_STACK);
 	if (err) {
 		snprintf(why, whylen, "cannot map the stack: %s", strerror(-err));
-		return err;
+		goto out;
+	}
+	entry = eh.e_entry + bias;
+	if (interp) {
+		err = load_interp(t, interp, &interp_base, &entry, why, whylen);
+		if (err)
+			goto out;
 	}
 #define AUX(k, v) (auxv[2 * n] = (k), auxv[2 * n + 1] = (v), n++)
 	AUX(L_AT_HWCAP, t->k->cpuid.leaf1_edx);
@@ -254,7 +375,7 @@ int loader_exec(struct task *t, int fd, const char *execfn, char *const argv[],
 	AUX(L_AT_PHDR, phdr);
 	AUX(L_AT_PHENT, sizeof(Elf64_Phdr));
 	AUX(L_AT_PHNUM, eh.e_phnum);
-	AUX(L_AT_BASE, 0);
+	AUX(L_AT_BASE, interp_base);
 	AUX(L_AT_FLAGS, 0);
 	AUX(L_AT_ENTRY, eh.e_entry + bias);
 	AUX(L_AT_UID, t->uid);
@@ -269,13 +390,42 @@ int loader_exec(struct task *t, int fd, const char *execfn, char *const argv[],
 	err = build_stack(t, execfn, argv, envp, auxv, n);
 	if (err) {
 		snprintf(why, whylen, "arguments and environment too large");
-		return err == -EFAULT ? -E2BIG : err;
+		err = err == -EFAULT ? -E2BIG : err;
+		goto out;
 	}
-	t->regs.rip = eh.e_entry + bias;
+	t->regs.rip = entry;
 	t->regs.cs = USER_CS;
 	t->regs.ss = USER_DS;
 	t->regs.eflags = 0x202;
 	snprintf(t->comm, sizeof(t->comm), "%s",
 		 strrchr(execfn, '/') ? strrchr(execfn, '/') + 1 : execfn);
-	return 0;
+out:
+	free(interp);
+	return err;
+}
+
+int loader_exec_file(struct task *t, struct vfs_file *f, const char *execfn,
+		     char *const argv[], char *const envp[], char *why, size_t whylen)
+{
+	struct ld_src src = { -1, f };
+
+	return load_elf(t, &src, execfn, argv, envp, why, whylen);
+}
+
+int loader_exec(struct task *t, int fd, const char *execfn, char *const argv[],
+		char *const envp[], char *why, size_t whylen)
+{
+	struct ld_src src = { fd, NULL };
+
+	if (fd < 0) {
+		char path[PATH_MAX];
+		int err = loader_find_on_path(t, execfn, envp, path, sizeof(path));
+
+		if (err) {
+			snprintf(why, whylen, "%s", strerror(-err));
+			return err;
+		}
+		return loader_exec_path(t, path, argv, envp, why, whylen);
+	}
+	return load_elf(t, &src, execfn, argv, envp, why, whylen);
 }

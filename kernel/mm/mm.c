@@ -40,8 +40,8 @@ int mm_attach_as(struct mm *mm)
 	for (u32 i = 0; i < mm->nvmas; i++) {
 		struct vma *v = &mm->vmas[i];
 
-		err = plat_as_map(mm->plat, mm->as, v->start, v->end - v->start, v->prot,
-				  v->off);
+		err = plat_as_map(mm->plat, mm->as, v->start, v->end - v->start,
+				  vma_map_prot(v), v->off);
 		if (err)
 			return err;
 	}
@@ -53,7 +53,7 @@ void mm_destroy(struct mm *mm)
 	if (!mm)
 		return;
 	for (u32 i = 0; i < mm->nvmas; i++)
-		memfile_free(mm->mf, mm->vmas[i].off, mm->vmas[i].end - mm->vmas[i].start);
+		vma_release_mem(mm, &mm->vmas[i]);
 	if (mm->as)
 		plat_as_destroy(mm->plat, mm->as);
 	free(mm->vmas);
@@ -90,7 +90,7 @@ static int unmap_range(struct mm *mm, u64 start, u64 end, bool plat)
 				return err;
 			v = &mm->vmas[i];
 		}
-		memfile_free(mm->mf, v->off, v->end - v->start);
+		vma_release_mem(mm, v);
 		vma_remove(mm, i);
 	}
 	if (plat && mm->as)
@@ -274,15 +274,22 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 		i++;
 	}
 	for (; i < mm->nvmas && mm->vmas[i].start < end; i++) {
-		if (mm->vmas[i].end > end) {
+		struct vma *v = &mm->vmas[i];
+
+		if (v->end > end) {
 			err = vma_split(mm, i, end);
 			if (err)
 				goto out;
+			v = &mm->vmas[i];
 		}
-		mm->vmas[i].prot = prot;
+		v->prot = prot;
+		if (mm->as) {
+			err = plat_as_protect(mm->plat, mm->as, v->start, v->end - v->start,
+					      vma_map_prot(v));
+			if (err)
+				goto out;
+		}
 	}
-	if (mm->as)
-		err = plat_as_protect(mm->plat, mm->as, addr, len, prot);
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return err;
@@ -324,9 +331,14 @@ int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
 		/* Private anonymous memory reads back as zeros after DONTNEED; MADV_FREE
 		 * may do the same at any time, so doing it now is allowed. */
 		if ((advice == MADV_DONTNEED || advice == MADV_FREE) &&
-		    !(v->flags & VMA_SHARED))
+		    !(v->flags & VMA_SHARED)) {
+			if (vma_is_cow(v) && vma_break_cow(mm, v)) {
+				err = -ENOMEM;
+				break;
+			}
 			fallocate(mm->mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				  v->off + (a - v->start), e - a);
+		}
 		a = e;
 	}
 	pthread_mutex_unlock(&mm->lock);
@@ -372,6 +384,13 @@ int mm_fault(struct mm *mm, u64 addr, u64 stack_limit)
 	if (i == mm->nvmas)
 		goto out;
 	v = &mm->vmas[i];
+	/* A write to copy-on-write memory: the only fault on a VMA that allows the
+	 * access (ptrace does not tell reads from writes; a retry that faults again
+	 * finds the VMA no longer copy-on-write and is a real fault). */
+	if (v->start <= addr && vma_is_cow(v) && (v->prot & PROT_WRITE)) {
+		err = vma_break_cow(mm, v) ? -EFAULT : 0;
+		goto out;
+	}
 	if (v->start <= addr || !(v->flags & VMA_GROWSDOWN))
 		goto out;
 	start = ALIGN_DOWN(addr, PAGE_SIZE);

@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 
+#include "base/ref.h"
 #include "base/types.h"
 #include "save.h"
 
@@ -26,11 +27,26 @@ struct plat_as;
 #define VMA_STACK 0x4           /* the initial stack, for /proc/self/maps */
 #define VMA_HEAP 0x8            /* the brk area */
 
+#define PROT_WRITE_BIT 0x2      /* PROT_WRITE, without <sys/mman.h> here */
+
+/*
+ * Memory shared between address spaces after fork: a memory-file range and the
+ * number of VMA pieces (in any mm) that map part of it. Private pieces are
+ * copy-on-write: mapped without write permission until one writes, which copies
+ * the piece to memory of its own (or, if it is the last holder, takes the range
+ * over). The last put frees the whole range.
+ */
+SAVABLE struct mf_share {
+	struct ref ref;
+	u64 off, len;
+};
+
 SAVABLE struct vma {
 	u64 start, end;         /* [start, end), page aligned */
 	u64 off;                /* memory-file offset backing start */
 	u32 prot;               /* PROT_READ | PROT_WRITE | PROT_EXEC */
 	u32 flags;              /* VMA_* */
+	struct mf_share *share; /* NULL: the range is this VMA's alone */
 };
 
 SAVABLE struct mm {
@@ -77,6 +93,24 @@ int mm_map_fixed_data(struct mm *mm, u64 addr, u64 len, int prot, u32 flags);
 /* Page fault at @addr: 0 if it was handled (stack growth) and the access should be
  * retried, -EFAULT if the application must get a signal. */
 int mm_fault(struct mm *mm, u64 addr, u64 stack_limit);
+
+/* Copy-on-write (mm_cow.c); mm->lock held for the vma_ ones. */
+static inline bool vma_is_cow(const struct vma *v)
+{
+	return v->share && !(v->flags & VMA_SHARED);
+}
+/* The protections the platform maps a VMA with: no write while copy-on-write. */
+static inline int vma_map_prot(const struct vma *v)
+{
+	return vma_is_cow(v) ? (int)(v->prot & ~PROT_WRITE_BIT) : (int)v->prot;
+}
+/* Gives up the VMA's memory: frees its range, or drops its share. */
+void vma_release_mem(struct mm *mm, struct vma *v);
+/* Makes a copy-on-write VMA's memory its own, remapping it writable. */
+int vma_break_cow(struct mm *mm, struct vma *v);
+/* A copy-on-write copy of @parent for a forked child. Called on the parent's
+ * thread: the parent's writable private memory is mapped read-only from now on. */
+int mm_fork(struct mm *parent, struct mm **out);
 
 /* Copy-in / copy-out (mm_copy.c): whole range or -EFAULT. */
 int mm_copy_in(struct mm *mm, void *dst, u64 src, size_t len);

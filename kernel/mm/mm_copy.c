@@ -38,6 +38,10 @@ static int copy(struct mm *mm, u64 addr, void *buf, size_t len, enum copy_dir di
 			err = -EFAULT;
 			break;
 		}
+		if (dir != COPY_IN && vma_is_cow(v) && vma_break_cow(mm, v)) {
+			err = -EFAULT;
+			break;
+		}
 		n = MIN(len, v->end - addr);
 		m = memfile_ptr(mm->mf, v->off + (addr - v->start));
 		switch (dir) {

@@ -26,7 +26,7 @@ static int move_vma(struct mm *mm, u32 i, u64 old, u64 len, u64 to)
 	nv.start = to;
 	nv.end = to + len;
 	if (mm->as) {
-		err = plat_as_map(mm->plat, mm->as, to, len, nv.prot, nv.off);
+		err = plat_as_map(mm->plat, mm->as, to, len, vma_map_prot(&nv), nv.off);
 		if (err)
 			return err;
 	}
@@ -56,7 +56,7 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 	u64 len = v->end - v->start, off;
 	int err;
 
-	if (!memfile_extend(mm->mf, v->off, len, len + extra)) {
+	if (!v->share && !memfile_extend(mm->mf, v->off, len, len + extra)) {
 		if (mm->as) {
 			err = plat_as_map(mm->plat, mm->as, v->end, extra, v->prot,
 					  v->off + len);
@@ -73,13 +73,15 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 		return err;
 	memcpy(memfile_ptr(mm->mf, off), memfile_ptr(mm->mf, v->off), len);
 	if (mm->as) {
+		/* A copy: the new range is this VMA's own, so mapped writable as allowed. */
 		err = plat_as_map(mm->plat, mm->as, v->start, len + extra, v->prot, off);
 		if (err) {
 			memfile_free(mm->mf, off, len + extra);
 			return err;
 		}
 	}
-	memfile_free(mm->mf, v->off, len);
+	vma_release_mem(mm, v);
+	v->share = NULL;
 	v->off = off;
 	v->end += extra;
 	return 0;

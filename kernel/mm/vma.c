@@ -61,7 +61,7 @@ static int vma_reserve(struct mm *mm, u32 n)
 static bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->off + (a->end - a->start) == b->off &&
-	       a->prot == b->prot && a->flags == b->flags;
+	       a->prot == b->prot && a->flags == b->flags && !a->share && !b->share;
 }
 
 int vma_insert(struct mm *mm, const struct vma *v)
@@ -109,6 +109,8 @@ int vma_split(struct mm *mm, u32 i, u64 addr)
 	v = &mm->vmas[i];
 	v[1].start = addr;
 	v[1].off = v->off + (addr - v->start);
+	if (v->share)
+		ref_get(&v->share->ref); /* each piece holds the share */
 	v->end = addr;
 	/* Only the lowest piece of a growing stack grows. */
 	v[1].flags &= ~VMA_GROWSDOWN;

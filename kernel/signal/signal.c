@@ -15,6 +15,7 @@
 #include "kernel.h"
 #include "signal/signal.h"
 #include "task/task.h"
+#include "task/waitq.h"
 
 #define SYNCHRONOUS_MASK \
 	(sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGILL) | sigbit(SIGTRAP) | \
@@ -50,12 +51,79 @@ static bool sig_ignored(struct task *t, int sig, bool external)
 	       (h == L_SIG_DFL && sig_default_action(sig) == SIG_DEFAULT_IGNORE);
 }
 
+/* Tells @tg's parent that it stopped or continued (CLD_STOPPED, CLD_CONTINUED), as
+ * SIGCHLD unless the parent asked not to hear of stops. k->lock held. */
+static void notify_parent_jobctl(struct thread_group *tg, int code, int status)
+{
+	struct thread_group *p = tg->parent;
+	struct l_siginfo info = { .signo = SIGCHLD, .code = code };
+
+	if (!p || p->zombie)
+		return;
+	waitq_wake_all(&p->child_wq);
+	if (p->leader->sh->act[SIGCHLD - 1].flags & L_SA_NOCLDSTOP)
+		return;
+	info.chld.pid = tg->tgid;
+	info.chld.uid = tg->leader->uid;
+	info.chld.status = status;
+	sig_send(p->leader, &info, false, false);
+}
+
+/* SIGCONT resumes a stopped group whatever its handler; a stop signal cancels a
+ * pending SIGCONT and vice versa (Linux's prepare_signal). */
+static void jobctl_prepare(struct task *t, int sig)
+{
+	struct kernel *k = t->k;
+	struct thread_group *tg = t->tg;
+
+	if (sig != SIGCONT && sig_default_action(sig) != SIG_DEFAULT_STOP)
+		return;
+	pthread_mutex_lock(&t->sig_lock);
+	if (sig == SIGCONT)
+		t->pending &= ~(sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) |
+				sigbit(SIGTTOU));
+	else
+		t->pending &= ~sigbit(SIGCONT);
+	pthread_mutex_unlock(&t->sig_lock);
+	if (sig != SIGCONT || !tg)
+		return;
+	pthread_mutex_lock(&k->lock);
+	if (tg->stopped) {
+		tg->stopped = false;
+		tg->wait_events = (tg->wait_events & ~TG_EV_STOPPED) | TG_EV_CONTINUED;
+		notify_parent_jobctl(tg, CLD_CONTINUED, SIGCONT);
+	}
+	pthread_mutex_unlock(&k->lock);
+	task_interrupt(t, TIF_SIGNAL);
+}
+
+/* Default action of a stop signal: the whole group stops until SIGCONT; its parent
+ * hears of it. Called without locks from sig_deliver's caller. */
+void sig_group_stop(struct task *t, int sig)
+{
+	struct kernel *k = t->k;
+	struct thread_group *tg = t->tg;
+
+	pthread_mutex_lock(&k->lock);
+	if (!tg->stopped) {
+		tg->stopped = true;
+		tg->stop_signal = sig;
+		tg->wait_events = (tg->wait_events & ~TG_EV_CONTINUED) | TG_EV_STOPPED;
+		notify_parent_jobctl(tg, CLD_STOPPED, sig);
+	}
+	pthread_mutex_unlock(&k->lock);
+}
+
 int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool external)
 {
 	int sig = info->signo;
 	u64 bit = sigbit(sig);
 	bool wake;
 
+	if (t->exiting)
+		return 0;
+	if (!forced)
+		jobctl_prepare(t, sig);
 	pthread_mutex_lock(&t->sig_lock);
 	if (forced) {
 		struct l_sigaction *act = &t->sh->act[sig - 1];
@@ -162,10 +230,17 @@ void sig_deliver(struct task *t)
 		if (act.handler == L_SIG_DFL) {
 			enum sig_default d = sig_default_action(sig);
 
-			if (d == SIG_DEFAULT_IGNORE || d == SIG_DEFAULT_STOP)
-				continue; /* job-control stops come with the processes issue */
+			if (d == SIG_DEFAULT_IGNORE)
+				continue;
+			if (d == SIG_DEFAULT_STOP) {
+				t->stop_pending = sig;
+				continue;
+			}
+			/* No core is ever written (RLIMIT_CORE is 0 in the sandbox and
+			 * the Sentry dumps nothing), so the status has no core flag, as
+			 * Linux reports when no dump was made. */
 			t->in_syscall = false;
-			task_exit(t, sig | (d == SIG_DEFAULT_CORE ? 0x80 : 0));
+			task_exit(t, sig);
 			pthread_mutex_unlock(&t->sig_lock);
 			return;
 		}
@@ -174,7 +249,7 @@ void sig_deliver(struct task *t)
 		if (sig_setup_frame(t, sig, &act, &info)) {
 			/* Linux's force_sigsegv: an unusable stack kills with SIGSEGV. */
 			t->sh->act[SIGSEGV - 1].handler = L_SIG_DFL;
-			task_exit(t, SIGSEGV | 0x80);
+			task_exit(t, SIGSEGV);
 			pthread_mutex_unlock(&t->sig_lock);
 			return;
 		}
@@ -192,4 +267,8 @@ void sig_deliver(struct task *t)
 		t->restore_sigmask = false;
 	}
 	pthread_mutex_unlock(&t->sig_lock);
+	if (t->stop_pending) {
+		sig_group_stop(t, t->stop_pending);
+		t->stop_pending = 0;
+	}
 }

@@ -404,6 +404,34 @@ SYS(fcntl)
 		pthread_mutex_unlock(&f->pos_lock);
 		ret = 0;
 		break;
+	case F_GETLK: case F_SETLK: case F_SETLKW:
+	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
+		struct flock fl;
+
+		/* Advisory locks: one process per sandbox so far, so every lock is
+		 * granted and F_GETLK finds none in the way. */
+		ret = -EFAULT;
+		if (mm_copy_in(t->mm, &fl, a[2], sizeof(fl)))
+			break;
+		ret = -EINVAL;
+		if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
+			break;
+		if ((cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW) && fl.l_pid)
+			break;
+		ret = -EBADF;
+		if ((cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLK ||
+		     cmd == F_OFD_SETLKW) &&
+		    ((fl.l_type == F_RDLCK && (f->flags & O_ACCMODE) == O_WRONLY) ||
+		     (fl.l_type == F_WRLCK && (f->flags & O_ACCMODE) == O_RDONLY)))
+			break;
+		ret = 0;
+		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+			fl.l_type = F_UNLCK;
+			if (mm_copy_out(t->mm, a[2], &fl, sizeof(fl)))
+				ret = -EFAULT;
+		}
+		break;
+	}
 	default:
 		ret = -EINVAL;
 	}
@@ -453,6 +481,12 @@ static long stat_fd(struct task *t, int fd, u64 statbuf)
 	if (!f)
 		return -EBADF;
 	ret = f->ops->fstat ? f->ops->fstat(f, &st) : -EINVAL;
+	if (!f->ops->fstat && f->inode) {
+		pthread_mutex_lock(&vfs_lock);
+		vfs_inode_stat(f->inode, &st);
+		pthread_mutex_unlock(&vfs_lock);
+		ret = 0;
+	}
 	vfs_file_put(f);
 	if (!ret && mm_copy_out(t->mm, statbuf, &st, sizeof(st)))
 		ret = -EFAULT;
@@ -462,19 +496,6 @@ static long stat_fd(struct task *t, int fd, u64 statbuf)
 SYS(fstat)
 {
 	return stat_fd(t, a[0], a[1]);
-}
-
-SYS(newfstatat)
-{
-	char c;
-
-	if (a[3] & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
-		return -EINVAL;
-	if (mm_copy_in(t->mm, &c, a[1], 1))
-		return -EFAULT;
-	if (c || !(a[3] & AT_EMPTY_PATH))
-		return -ENOSYS; /* paths: the files issue */
-	return stat_fd(t, a[0], a[2]);
 }
 
 /* poll and ppoll: a deadline of -1 waits forever. Host-backed files are polled by
@@ -506,6 +527,7 @@ static long poll_scan(struct task *t, struct poll_state *ps, bool queue)
 		if (!f)
 			continue;
 		if (f->ops->poll) {
+			ps->w[i].t = t;
 			ps->pfd[i].revents = f->ops->poll(f, ev, queue && !ps->queued[i] ?
 							  &ps->w[i] : NULL);
 			if (queue && !ps->pfd[i].revents)

@@ -66,14 +66,9 @@ SYS(mmap)
 		return -EINVAL;
 	if (flags & MAP_HUGETLB)
 		return -ENOSYS; /* hugetlbfs is not offered; Linux without it says ENOSYS too */
-	if (!(flags & MAP_ANONYMOUS)) {
-		struct vfs_file *f = fdt_get(t->fdt, fd);
-
-		if (!f)
-			return -EBADF;
-		vfs_file_put(f);
-		return -ENODEV; /* file mappings come with the files issue */
-	}
+	if (!(flags & MAP_ANONYMOUS))
+		return sys_mmap_file(t, addr, len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC),
+				     flags, fd, off);
 	return mm_mmap_anon(t->mm, addr, len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC),
 			    flags);
 }

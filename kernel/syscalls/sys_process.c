@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <sched.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
@@ -21,7 +23,7 @@ SYS(exit_group)
 	return 0;
 }
 
-/* With one thread per process, exit is exit_group (threads: processes issue). */
+/* With one thread per process, exit is exit_group (threads are not offered yet). */
 SYS(exit)
 {
 	task_exit(t, (a[0] & 0xff) << 8);
@@ -30,25 +32,192 @@ SYS(exit)
 
 SYS(getpid) { return t->tgid; }
 SYS(gettid) { return t->tid; }
-SYS(getppid) { return t->ppid; }
+
+SYS(getppid)
+{
+	u32 ppid;
+
+	pthread_mutex_lock(&t->k->lock);
+	ppid = t->tg->parent ? t->tg->parent->tgid : 0;
+	pthread_mutex_unlock(&t->k->lock);
+	return ppid;
+}
 SYS(getuid) { return t->uid; }
 SYS(geteuid) { return t->euid; }
 SYS(getgid) { return t->gid; }
 SYS(getegid) { return t->egid; }
-SYS(getpgrp) { return t->pgid; }
+SYS(getpgrp) { return t->tg->pgid; }
 
-SYS(getpgid)
+/* getpgid and getsid of @pid (0: the caller). */
+static long tg_ids(struct task *t, s32 pid, bool sid)
 {
-	if (a[0] && a[0] != t->tgid)
+	struct thread_group *tg;
+	long ret = -ESRCH;
+
+	if (pid < 0)
 		return -ESRCH;
-	return t->pgid;
+	pthread_mutex_lock(&t->k->lock);
+	tg = pid ? kernel_find_tg(t->k, pid) : t->tg;
+	if (tg && !tg->zombie)
+		ret = sid ? tg->sid : tg->pgid;
+	pthread_mutex_unlock(&t->k->lock);
+	return ret;
 }
 
-SYS(getsid)
+SYS(getpgid) { return tg_ids(t, a[0], false); }
+SYS(getsid) { return tg_ids(t, a[0], true); }
+
+/* setpgid (after Linux's kernel/sys.c): the caller or a child of it, in the same
+ * session, into an existing group of that session or a new one named by its pid. */
+SYS(setpgid)
 {
-	if (a[0] && a[0] != t->tgid)
-		return -ESRCH;
-	return t->sid;
+	struct kernel *k = t->k;
+	s32 pid = a[0], pgid = a[1];
+	struct thread_group *tg;
+	long ret = 0;
+
+	if (pgid < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&k->lock);
+	tg = pid ? kernel_find_tg(k, pid) : t->tg;
+	if (!tg || tg->zombie || (tg != t->tg && tg->parent != t->tg)) {
+		ret = -ESRCH;
+		goto out;
+	}
+	if (!pgid)
+		pgid = tg->tgid;
+	if (tg != t->tg && tg->sid != t->tg->sid) {
+		ret = -EPERM;
+		goto out;
+	}
+	if (tg->sid == tg->tgid) {      /* a session leader may not move */
+		ret = -EPERM;
+		goto out;
+	}
+	if ((u32)pgid != tg->tgid) {
+		struct st_list *p;
+		bool found = false;
+
+		st_list_for_each(p, &k->tgs) {
+			struct thread_group *o = container_of(p, struct thread_group, tglink);
+
+			if (!o->zombie && o->pgid == (u32)pgid && o->sid == t->tg->sid)
+				found = true;
+		}
+		if (!found) {
+			ret = -EPERM;
+			goto out;
+		}
+	}
+	tg->pgid = pgid;
+out:
+	pthread_mutex_unlock(&k->lock);
+	return ret;
+}
+
+SYS(setsid)
+{
+	struct kernel *k = t->k;
+	struct st_list *p;
+	long ret;
+
+	pthread_mutex_lock(&k->lock);
+	ret = t->tgid;
+	st_list_for_each(p, &k->tgs) {
+		struct thread_group *o = container_of(p, struct thread_group, tglink);
+
+		if (o->pgid == t->tgid)
+			ret = -EPERM; /* already a group leader (Linux: EPERM) */
+	}
+	if (ret > 0)
+		t->tg->pgid = t->tg->sid = t->tgid;
+	pthread_mutex_unlock(&k->lock);
+	return ret;
+}
+
+SYS(execve) { return task_execve(t, AT_FDCWD, a[0], a[1], a[2], 0); }
+SYS(execveat) { return task_execve(t, a[0], a[1], a[2], a[3], a[4]); }
+
+SYS(fork)
+{
+	struct clone_args_k ca = { .exit_signal = SIGCHLD };
+
+	return task_clone(t, &ca);
+}
+
+SYS(vfork)
+{
+	struct clone_args_k ca = { .flags = CLONE_VM | CLONE_VFORK, .exit_signal = SIGCHLD };
+
+	return task_clone(t, &ca);
+}
+
+/* x86_64 argument order: flags, stack, parent_tid, child_tid, tls. */
+SYS(clone)
+{
+	struct clone_args_k ca = {
+		.flags = a[0] & ~0xffULL, .exit_signal = a[0] & 0xff, .stack = a[1],
+		.parent_tid = a[2], .child_tid = a[3], .tls = a[4],
+	};
+
+	if (ca.flags & CLONE_PIDFD)
+		ca.pidfd = a[2];
+	return task_clone(t, &ca);
+}
+
+SYS(clone3)
+{
+	struct {
+		u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+		u64 set_tid, set_tid_size, cgroup;
+	} args = { 0 };
+	struct clone_args_k ca;
+	u64 size = a[1];
+
+	if (size < 64 || size > 4096)
+		return -EINVAL;
+	if (mm_copy_in(t->mm, &args, a[0], MIN(size, sizeof(args))))
+		return -EFAULT;
+	if (size > sizeof(args)) {
+		u8 rest[4096 - sizeof(args)];
+
+		/* Unknown trailing fields must be zero (E2BIG otherwise), as Linux. */
+		if (mm_copy_in(t->mm, rest, a[0] + sizeof(args), size - sizeof(args)))
+			return -EFAULT;
+		for (u64 i = 0; i < size - sizeof(args); i++)
+			if (rest[i])
+				return -E2BIG;
+	}
+	if ((args.flags & 0xff) || args.set_tid || args.set_tid_size ||
+	    (!args.stack != !args.stack_size) || args.exit_signal > L_NSIG)
+		return args.set_tid_size ? -EINVAL : -EINVAL;
+	ca = (struct clone_args_k){
+		.flags = args.flags, .pidfd = args.pidfd, .child_tid = args.child_tid,
+		.parent_tid = args.parent_tid, .exit_signal = args.exit_signal,
+		.stack = args.stack ? args.stack + args.stack_size : 0, .tls = args.tls,
+	};
+	return task_clone(t, &ca);
+}
+
+SYS(wait4)
+{
+	long ret = task_wait(t, a[0], a[1], a[2], 0, false);
+
+	/* Resource usage of the child is not accounted yet: report zeros. */
+	if (ret > 0 && a[3]) {
+		struct rusage ru = { 0 };
+
+		if (mm_copy_out(t->mm, a[3], &ru, sizeof(ru)))
+			return -EFAULT;
+	}
+	return ret;
+}
+
+SYS(waitid)
+{
+	if (a[0] > 3)
+		return -EINVAL;
+	return task_wait(t, a[1], 0, (a[3] & 0xffffffff) | (a[0] << 32), a[2], true);
 }
 
 static long put_res_ids(struct task *t, const u64 *a, u32 r, u32 e, u32 s)
@@ -199,13 +368,6 @@ SYS(sched_getaffinity)
 	if (mm_copy_out(t->mm, a[2], t->k->cpumask, need))
 		return -EFAULT;
 	return need;
-}
-
-SYS(getcwd)
-{
-	if (a[1] < 2)
-		return -ERANGE;
-	return mm_copy_out(t->mm, a[0], "/", 2) ? -EFAULT : 2;
 }
 
 SYS(sysinfo)

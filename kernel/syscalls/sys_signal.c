@@ -5,6 +5,7 @@
 #include "mm/mm.h"
 #include "signal/signal.h"
 #include "syscalls/handlers.h"
+#include "kernel.h"
 #include "task/task.h"
 
 #define UNBLOCKABLE (sigbit(SIGKILL) | sigbit(SIGSTOP))
@@ -95,8 +96,8 @@ SYS(rt_sigreturn)
 	return sig_return(t);
 }
 
-/* Sends @sig from the task to itself with the kill-style siginfo. */
-static long send_self(struct task *t, int sig, int code)
+/* Sends @sig with a kill-style siginfo from @t to @to (0: only checks). */
+static long send_to(struct task *t, struct task *to, int sig, int code)
 {
 	struct l_siginfo info = { .signo = sig, .code = code };
 
@@ -104,37 +105,73 @@ static long send_self(struct task *t, int sig, int code)
 		return 0;
 	info.kill.pid = t->tgid;
 	info.kill.uid = t->uid;
-	return sig_send(t, &info, false, false);
+	return sig_send(to, &info, false, false);
 }
 
+/* kill(): a process (>0), the caller's group (0), every process but init and the
+ * caller (-1), or a group (<-1). Every task has the same credentials, so permission
+ * is always granted. */
 SYS(kill)
 {
+	struct kernel *k = t->k;
 	s32 pid = a[0];
+	int sig = a[1];
+	struct st_list *p;
+	long ret = -ESRCH;
 
 	if (a[1] > L_NSIG)
 		return -EINVAL;
-	/* kill(-1) reaches every process but init and the caller: none yet. */
-	if (pid == -1)
+	if (pid == INT32_MIN)
 		return -ESRCH;
-	if (pid == 0 || pid == (s32)t->tgid || pid == -(s32)t->pgid)
-		return send_self(t, a[1], L_SI_USER);
-	return -ESRCH;
+	/* Under the kernel lock (recursive, which sig_send may take again) so no
+	 * target is reaped and freed while it is being signalled. */
+	pthread_mutex_lock(&k->lock);
+	st_list_for_each(p, &k->tgs) {
+		struct thread_group *tg = container_of(p, struct thread_group, tglink);
+		bool hit;
+
+		if (tg->zombie)
+			continue;
+		if (pid > 0)
+			hit = tg->tgid == (u32)pid;
+		else if (pid == 0)
+			hit = tg->pgid == t->tg->pgid;
+		else if (pid == -1)
+			hit = tg->tgid != 1 && tg != t->tg;
+		else
+			hit = tg->pgid == (u32)-pid;
+		if (!hit)
+			continue;
+		if (ret == -ESRCH)
+			ret = 0;
+		ret = send_to(t, tg->leader, sig, L_SI_USER) ?: ret;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return ret;
+}
+
+static long send_tid(struct task *t, u32 tgid, u32 tid, int sig)
+{
+	struct task *to;
+	long ret;
+
+	pthread_mutex_lock(&t->k->lock);
+	to = kernel_find_task(t->k, tid);
+	ret = !to || (tgid && to->tgid != tgid) ? -ESRCH : send_to(t, to, sig, L_SI_TKILL);
+	pthread_mutex_unlock(&t->k->lock);
+	return ret;
 }
 
 SYS(tkill)
 {
 	if ((s32)a[0] <= 0 || a[1] > L_NSIG)
 		return -EINVAL;
-	if (a[0] != t->tid)
-		return -ESRCH;
-	return send_self(t, a[1], L_SI_TKILL);
+	return send_tid(t, 0, a[0], a[1]);
 }
 
 SYS(tgkill)
 {
 	if ((s32)a[0] <= 0 || (s32)a[1] <= 0 || a[2] > L_NSIG)
 		return -EINVAL;
-	if (a[0] != t->tgid || a[1] != t->tid)
-		return -ESRCH;
-	return send_self(t, a[2], L_SI_TKILL);
+	return send_tid(t, a[0], a[1], a[2]);
 }

@@ -46,6 +46,8 @@ int task_new(struct kernel *k, struct task **out)
 
 void task_destroy(struct task *t)
 {
+	if (t->fs)
+		vfs_fs_put(t->fs);
 	if (t->ctx)
 		plat_ctx_destroy(t->k->plat, t->ctx);
 	if (t->mm)
@@ -94,7 +96,8 @@ int task_fetch_fp(struct task *t)
 
 static void handle_fault(struct task *t, const struct plat_event *ev)
 {
-	if (ev->signo == SIGSEGV && ev->code == SEGV_MAPERR &&
+	/* MAPERR may be stack growth; ACCERR may be a write to copy-on-write memory. */
+	if (ev->signo == SIGSEGV && (ev->code == SEGV_MAPERR || ev->code == SEGV_ACCERR) &&
 	    !mm_fault(t->mm, ev->addr, t->rlim[RLIMIT_STACK].cur))
 		return;
 	sig_force_fault(t, ev->signo, ev->code, ev->addr);
@@ -144,6 +147,13 @@ static void run(struct task *t)
 			task_park(t);
 			continue;
 		}
+		/* Job-control stop: wait for SIGCONT (or SIGKILL), parking if asked. */
+		if (__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE)) {
+			task_block(t, -1);
+			continue;
+		}
+		if (t->vfork_wait && task_vfork_wait(t))
+			continue;
 		err = plat_ctx_switch(plat, t->ctx, &t->regs, &ev);
 		t->fp_valid = false;
 		if (err) {
@@ -176,6 +186,7 @@ static void run(struct task *t)
 void *task_main(void *arg)
 {
 	struct task *t = arg;
+	struct kernel *k;
 	int err;
 
 	pin_self();
@@ -190,8 +201,12 @@ void *task_main(void *arg)
 	} else {
 		run(t);
 	}
+	/* After task_do_exit the parent may reap and free @t at any moment. */
+	k = t->k;
 	if (t->tid == 1)
-		kernel_init_exited(t->k, t->exit_status);
-	kernel_task_gone(t->k);
+		kernel_init_exited(k, t->exit_status);
+	else
+		task_do_exit(t);
+	kernel_task_gone(k);
 	return NULL;
 }

@@ -18,6 +18,8 @@
 #include "base/types.h"
 #include "platform.h"
 #include "save.h"
+#include "st_list.h"
+#include "task/waitq.h"
 
 struct fdtable;
 struct vfs_fs;
@@ -40,10 +42,45 @@ SAVABLE struct sighand {
 	struct l_sigaction act[L_NSIG];  /* act[sig - 1]; under the owning task's sig_lock */
 };
 
+/*
+ * A thread group: Linux's process. It outlives its tasks as a zombie until its parent
+ * reaps it. The process tree, process groups and sessions live here; all of it is
+ * under kernel->lock.
+ */
+SAVABLE struct thread_group {
+	struct kernel *k;
+	u32 tgid;
+	struct task *leader;            /* its task (one per group until threads) */
+	struct thread_group *parent;    /* NULL for init */
+	struct st_list children SAVE_LIST(thread_group, sibling);
+	struct st_list sibling SAVE_SKIP;   /* in parent->children; rebuilt by the list */
+	struct st_list tglink SAVE_SKIP;    /* in kernel->tgs; rebuilt by the list */
+	u32 pgid, sid;
+	int exit_signal;                /* sent to the parent at death (SIGCHLD) */
+	bool zombie;                    /* exited, not yet reaped */
+	int exit_status;                /* wait status, once a zombie */
+	u32 wait_events;                /* TG_EV_*: stop/continue not yet reported */
+	int stop_signal;                /* the signal that stopped it */
+	bool stopped;                   /* job-control stopped */
+	bool subreaper;                 /* PR_SET_CHILD_SUBREAPER */
+	s64 start_ns;                   /* sandbox monotonic time it was made */
+	struct waitq child_wq SAVE_SKIP;    /* its waiters in wait4; re-block on restore */
+};
+
+#define TG_EV_STOPPED 0x1
+#define TG_EV_CONTINUED 0x2
+
+int thread_group_after_load(void *o, void *ctx);
+
 SAVABLE struct task {
 	struct kernel *k;
 	u32 tid;                        /* in the sandbox's pid namespace */
-	u32 tgid, ppid, pgid, sid;
+	u32 tgid;                       /* tg->tgid */
+	struct thread_group *tg;
+	/* vfork: the parent waits, after its clone returned, until this child execs or
+	 * exits; kept as data so a checkpoint can happen during the wait */
+	u32 vfork_wait;                 /* in the parent: the child's tid, or 0 */
+	bool vfork_released;            /* in the child: exec'd or exited */
 	u32 uid, euid, suid, gid, egid, sgid;
 	u32 umask;
 	char comm[16];
@@ -65,6 +102,7 @@ SAVABLE struct task {
 	struct l_siginfo pinfo[L_NSIG]; /* siginfo of each pending signal */
 	struct l_stack altstack;
 	bool in_syscall;                /* regs.rax holds a result that may be a restart */
+	int stop_pending SAVE_SKIP;     /* within sig_deliver only */
 	struct restart_block restart;
 	u64 clear_child_tid, robust_list, robust_len;
 	struct l_rlimit rlim[L_RLIM_NLIMITS];
@@ -82,6 +120,30 @@ SAVABLE struct task {
 #define TIF_STOP 0x4    /* park at the next safe point (kernel_stop_world) */
 
 int task_after_load(void *o, void *ctx);
+
+/* task_tree.c; kernel->lock held. */
+#define SIGCHLD_NR 17
+u32 kernel_alloc_tid(struct kernel *k);
+struct thread_group *kernel_find_tg(struct kernel *k, u32 tgid);
+struct task *kernel_find_task(struct kernel *k, u32 tid);
+int tg_new(struct kernel *k, struct task *leader, struct thread_group *parent,
+	   struct thread_group **out);
+void tg_reparent_children(struct kernel *k, struct thread_group *tg);
+/* Unlinks and frees a reaped group and its task. */
+void tg_release(struct kernel *k, struct thread_group *tg);
+
+/* task_clone.c, task_exit.c, task_wait.c */
+struct clone_args_k {
+	u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, tls;
+};
+long task_clone(struct task *t, const struct clone_args_k *ca);
+/* Runs on the task's own thread when its run loop ends: releases what it holds,
+ * becomes a zombie and tells its parent. */
+void task_do_exit(struct task *t);
+long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, bool waitid);
+long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int flags);
+/* A vfork parent waits here (run loop) until its child execs or exits. */
+int task_vfork_wait(struct task *t);
 
 /* task.c */
 int task_new(struct kernel *k, struct task **out);
@@ -108,6 +170,7 @@ bool task_signal_pending(struct task *t);
  * @external: sent from outside the sandbox (init semantics differ). */
 int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool external);
 int sig_force_fault(struct task *t, int signo, int code, u64 addr);
+void sig_group_stop(struct task *t, int sig);
 /* Delivers pending signals and settles an interrupted syscall's restart. */
 void sig_deliver(struct task *t);
 long sig_return(struct task *t);

@@ -31,11 +31,15 @@ void kernel_stop_world(struct kernel *k)
 {
 	pthread_mutex_lock(&k->lock);
 	k->stopping = true;
-	/* One task until the processes issue: init. */
-	if (k->init && !k->done) {
-		pthread_mutex_unlock(&k->lock);
-		task_interrupt(k->init, TIF_STOP);
-		pthread_mutex_lock(&k->lock);
+	if (!k->done) {
+		struct st_list *p;
+
+		st_list_for_each(p, &k->tgs) {
+			struct thread_group *tg = container_of(p, struct thread_group, tglink);
+
+			if (!tg->zombie)
+				task_interrupt(tg->leader, TIF_STOP);
+		}
 	}
 	while (k->nparked < k->nrunning)
 		pthread_cond_wait(&k->cond, &k->lock);

@@ -220,3 +220,30 @@ void fdt_close_on_exec(struct fdtable *fdt)
 			vfs_file_put(f);
 	}
 }
+
+int fdt_fork(struct fdtable *fdt, struct fdtable **out)
+{
+	struct fdtable *n;
+	int err = fdt_new(&n);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&fdt->lock);
+	if (fdt->n) {
+		n->fds = calloc(fdt->n, sizeof(*n->fds));
+		if (!n->fds) {
+			pthread_mutex_unlock(&fdt->lock);
+			fdt_put(n);
+			return -ENOMEM;
+		}
+		n->n = fdt->n;
+		for (u32 i = 0; i < fdt->n; i++) {
+			n->fds[i] = fdt->fds[i];
+			if (n->fds[i].file)
+				vfs_file_get(n->fds[i].file);
+		}
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	*out = n;
+	return 0;
+}

@@ -169,8 +169,10 @@ int vfs_fs_copy(struct vfs_fs *old, struct vfs_fs **out)
 	pthread_mutex_lock(&vfs_lock);
 	fs->root = old->root;
 	fs->cwd = old->cwd;
+	fs->exe = old->exe;
 	vfs_path_get(&fs->root);
 	vfs_path_get(&fs->cwd);
+	vfs_path_get(&fs->exe);
 	pthread_mutex_unlock(&vfs_lock);
 	*out = fs;
 	return 0;
@@ -183,6 +185,7 @@ void vfs_fs_put(struct vfs_fs *fs)
 	pthread_mutex_lock(&vfs_lock);
 	vfs_path_put(&fs->root);
 	vfs_path_put(&fs->cwd);
+	vfs_path_put(&fs->exe);
 	pthread_mutex_unlock(&vfs_lock);
 	free(fs);
 }

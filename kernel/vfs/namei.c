@@ -111,10 +111,13 @@ int vfs_lookup_locked(struct task *t, struct vfs_dentry *dir, const char *name,
 	return 0;
 }
 
+__thread struct task *vfs_task;
+
 static int start(struct nd *nd, int dirfd, const char *path)
 {
 	struct vfs_file *f;
 
+	vfs_task = nd->t;
 	nd->root = nd->t->fs->root;
 	if (path[0] == '/' || dirfd == AT_FDCWD) {
 		nd->cur = path[0] == '/' ? nd->root : nd->t->fs->cwd;
@@ -139,7 +142,7 @@ static int start(struct nd *nd, int dirfd, const char *path)
 }
 
 /* Replaces the rest of the walk with @target followed by @rest. */
-static int splice(char **buf, const char *target, size_t tlen, const char *rest)
+static int splice_rest(char **buf, const char *target, size_t tlen, const char *rest)
 {
 	size_t rlen = strlen(rest);
 	char *n;
@@ -172,7 +175,7 @@ static int follow(struct nd *nd, struct vfs_dentry *child, char **buf, char **p,
 		if (!err) {
 			vfs_path_put(&nd->cur);
 			nd->cur = jump;
-			err = splice(buf, "", 0, rest);
+			err = splice_rest(buf, "", 0, rest);
 			*p = *buf;
 			return err;
 		}
@@ -191,7 +194,7 @@ static int follow(struct nd *nd, struct vfs_dentry *child, char **buf, char **p,
 	}
 	if (target[0] == '/')
 		set_cur(nd, nd->root.mnt, nd->root.d);
-	err = splice(buf, target, len, rest);
+	err = splice_rest(buf, target, len, rest);
 	free(target);
 	*p = *buf;
 	return err;

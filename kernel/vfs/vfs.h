@@ -28,6 +28,10 @@ struct task;
 struct vfs_file;
 struct waiter;
 struct stat;
+struct statfs;
+struct vfs_inode;
+struct vfs_dentry;
+struct vfs_mount;
 
 /* A NULL op means Linux's default for a file that lacks it. Ops return >= 0 or -errno;
  * buffers are Sentry memory (the syscall layer does copy-in/out). */
@@ -49,6 +53,21 @@ struct vfs_file_ops {
 	short (*poll)(struct vfs_file *f, short events, struct waiter *w);
 	void (*poll_cancel)(struct vfs_file *f, struct waiter *w);
 	void (*release)(struct vfs_file *f);
+	/* Directory files: the next entries as linux_dirent64 records from f->pos. */
+	s64 (*getdents)(struct task *t, struct vfs_file *f, void *buf, size_t len);
+	/* Resizes the file (ftruncate); NULL: EINVAL. */
+	int (*truncate)(struct vfs_file *f, u64 size);
+	int (*fsync)(struct vfs_file *f);
+	/* Bytes of the file at @off for a private mapping; NULL: ENODEV. Returns what
+	 * was read; the rest of @len is the caller's to zero. */
+	s64 (*map_read)(struct vfs_file *f, void *buf, size_t len, s64 off);
+};
+
+/* A place in the tree: a dentry and the mount it was reached through. Both are
+ * referenced while a vfs_path holds them (vfs_path_get/put). */
+SAVABLE struct vfs_path {
+	struct vfs_mount *mnt;
+	struct vfs_dentry *d;
 };
 
 SAVABLE struct vfs_file {
@@ -56,6 +75,8 @@ SAVABLE struct vfs_file {
 	const struct vfs_file_ops *ops SAVE_POLY_KEY;   /* names the concrete type */
 	u32 flags;              /* O_ACCMODE | O_APPEND | O_NONBLOCK ...; under pos_lock */
 	s64 pos;                /* file offset; under pos_lock */
+	struct vfs_path path;   /* where it was opened; {NULL, NULL} for host-fd files */
+	struct vfs_inode *inode SAVE_POLY;      /* what it was opened on, or NULL */
 	pthread_mutex_t pos_lock SAVE_SKIP;
 };
 
@@ -81,6 +102,8 @@ SAVABLE struct fdtable {
 };
 
 int fdt_new(struct fdtable **out);
+/* A copy of @fdt with the same open files (fork without CLONE_FILES). */
+int fdt_fork(struct fdtable *fdt, struct fdtable **out);
 void fdt_put(struct fdtable *fdt);
 /* Takes a reference on the file at @fd, or NULL. */
 struct vfs_file *fdt_get(struct fdtable *fdt, int fd);

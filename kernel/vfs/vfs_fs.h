@@ -120,10 +120,14 @@ SAVABLE struct vfs_mntns {
 /* A task's root and working directory (Linux's fs_struct); shared by CLONE_FS. */
 SAVABLE struct vfs_fs {
 	struct ref ref;
-	struct vfs_path root, cwd;      /* under vfs_lock */
+	struct vfs_path root;           /* under vfs_lock */
+	struct vfs_path cwd;            /* under vfs_lock */
+	struct vfs_path exe;            /* the program exec'd last: /proc/self/exe */
 };
 
 extern pthread_mutex_t vfs_lock;
+/* The task a path walk runs for (set by vfs_resolve), for ops without a task. */
+extern __thread struct task *vfs_task;
 
 int vfs_dentry_after_load(void *o, void *ctx);
 int vfs_mntns_after_load(void *o, void *ctx);

@@ -125,14 +125,14 @@ static int hostfd_ioctl(struct task *t, struct vfs_file *f, u64 cmd, u64 arg)
 		/* The sandbox's own process group, never the host's. */
 		if (!isatty(fd))
 			return -ENOTTY;
-		v = t->pgid;
+		v = t->tg->pgid;
 		return mm_copy_out(t->mm, arg, &v, sizeof(v)) ? -EFAULT : 0;
 	case TIOCSPGRP:
 		if (!isatty(fd))
 			return -ENOTTY;
 		if (mm_copy_in(t->mm, &v, arg, sizeof(v)))
 			return -EFAULT;
-		return v == (int)t->pgid ? 0 : v < 0 ? -EINVAL : -EPERM;
+		return v == (int)t->tg->pgid ? 0 : v < 0 ? -EINVAL : -EPERM;
 	default:
 		return -ENOTTY;
 	}

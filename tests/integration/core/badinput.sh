@@ -4,7 +4,8 @@
 # not 128+N (no crash, no signal), all within the timeout.
 # usage: badinput.sh SBX CASE HELLO GEN
 #   CASE  missing | nonexec | directory | truncated_header | truncated_segments |
-#         corrupt | corrupt_elf | dynamic | bogus_flag | no_program | no_program_dashdash
+#         corrupt | corrupt_elf | dynamic (missing interpreter) | bogus_flag | no_program |
+#         no_program_dashdash
 #   HELLO a good static program (td_hello), from which the broken ones are made
 #   GEN   core_gen_data, for garbage bytes
 # Environment: SBX_RUN_FLAGS as for compare.sh; BADINPUT_TIMEOUT (default 30 s).
@@ -45,8 +46,15 @@ corrupt_elf)
 	chmod 0755 "$tmp/prog"
 	args=(run "${run_flags[@]}" -- "$tmp/prog") ;;
 dynamic)
-	want_word=dynamic
-	args=(run "${run_flags[@]}" -- /bin/true) ;;
+	# A dynamic program whose interpreter does not exist. It lives beside HELLO:
+	# the sandbox's /tmp is a tmpfs of its own, where $tmp is not visible.
+	want_word=interpreter
+	prog=$(dirname "$hello")/badinput_badinterp
+	python3 -c 'import sys; d = open("/bin/true", "rb").read()
+open(sys.argv[1], "wb").write(d.replace(b"ld-linux-x86-64.so.2", b"ld-linux-x86-64.so.9"))' \
+		"$prog"
+	chmod 0755 "$prog"
+	args=(run "${run_flags[@]}" -- "$prog") ;;
 bogus_flag) args=(run --bogus -- "$hello") ;;
 no_program) args=(run "${run_flags[@]}") ;;
 no_program_dashdash) args=(run "${run_flags[@]}" --) ;;

@@ -2,8 +2,8 @@
 # processes from outside, starting a long-running sandbox in the background, and the
 # checks every hostile case makes on a finished run.
 #
-# A sandbox's host processes form a chain of first children:
-#   sbx run  ->  Sentry (sbx boot, pid 1 of its own pid namespace)
+# A sandbox's host processes form a chain of children:
+#   sbx run  ->  Sentry (sbx boot, pid 1 of its own pid namespace), beside its gofers
 #            ->  template stub (stopped)  ->  address-space stub (traced by a Sentry thread)
 
 # Prints the host pids of @1's children (all threads), space-separated.
@@ -18,11 +18,15 @@ hs_children() {
 # hs_find_chain RUNPID [SECS]: sets SENTRY, TEMPLATE and STUB (host pids) once the whole
 # chain exists; returns 1 if it did not appear within SECS (default 10) seconds.
 hs_find_chain() {
-	local run=$1 deadline=$((SECONDS + ${2:-10})) kids
+	local run=$1 deadline=$((SECONDS + ${2:-10})) kids k
 	SENTRY= TEMPLATE= STUB=
 	while ((SECONDS < deadline)); do
 		kids=($(hs_children "$run"))
-		SENTRY=${kids[0]:-}
+		SENTRY=
+		for k in "${kids[@]}"; do
+			[[ "$(tr '\0' ' ' < /proc/"$k"/cmdline 2>/dev/null)" == "sbx boot "* ]] &&
+				SENTRY=$k
+		done
 		if [[ -n $SENTRY ]]; then
 			kids=($(hs_children "$SENTRY"))
 			TEMPLATE=${kids[0]:-}

@@ -48,7 +48,14 @@ run_prog() {
 prog() { echo "$td/hostile_$1"; }
 
 case $case in
-host_paths | kill_init | int80 | mmap_huge | stub_page)
+host_paths)
+	# The sandbox's root is a directory holding only the program: no host path
+	# outside it may be reached, whatever the program tries.
+	mkdir -p "$tmp/root"
+	cp "$(prog host_paths)" "$tmp/root/hostile_host_paths"
+	run_prog done strict -- --rootfs "$tmp/root" -- /hostile_host_paths
+	;;
+kill_init | int80 | mmap_huge | stub_page)
 	run_prog done strict -- "$(prog "$case")"
 	;;
 ptrace_pids)

@@ -20,11 +20,15 @@
 
 static int decode(const void *buf, size_t len, char *err)
 {
-	struct tg_node *root;
-	int rc = tg_decode(buf, len, &root, NULL, err);
+	struct st_dec *d;
+	int rc = st_dec_new(&d, buf, len, NULL);
 
-	if (!rc)
-		tg_free(root);
+	if (rc)
+		return rc;
+	rc = st_dec_run(d);
+	snprintf(err, 256, "%s", st_dec_error(d));
+	st_dec_discard(d);      /* a flipped graph need not be a ring: free it all */
+	st_dec_destroy(d);
 	return rc;
 }
 

@@ -415,6 +415,8 @@ int tg_decode(const void *buf, size_t len, struct tg_node **root, void *ctx, cha
 		rc = st_dec_root(d, "root", &st_type_tg_node, &p);
 	if (rc && err)
 		snprintf(err, 256, "%s", st_dec_error(d));
+	if (rc)
+		st_dec_discard(d);      /* after a failed hook; nothing here published them */
 	st_dec_destroy(d);
 	*root = rc ? NULL : p;
 	return rc;

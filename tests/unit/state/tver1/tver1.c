@@ -59,6 +59,7 @@ static int do_read(const char *path)
 		fprintf(stderr, "tver1: unexpected values\n");
 		return 1;
 	}
+	st_dec_discard(d);
 	st_dec_destroy(d);
 	return 0;
 }

@@ -1,0 +1,25 @@
+/*
+ * Building the sandbox's filesystem tree at boot: the root (an overlay over the
+ * gofer's tree, connection 0), then /proc, /dev, /dev/shm and /tmp, and volumes
+ * served read-write by gofers of their own (connections 1..n), each mounted at its
+ * path. Mount points missing from the root are made in its upper layer.
+ */
+#ifndef SBX_FS_H
+#define SBX_FS_H
+
+#include <stddef.h>
+
+#include "base/types.h"
+
+struct kernel;
+
+struct fs_volume {
+	const char *path;       /* where in the sandbox */
+	u32 gofer;              /* connection index */
+	bool ro;
+};
+
+int fs_boot(struct kernel *k, const struct fs_volume *vols, int nvols, char *why,
+	    size_t whylen);
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * The gofer client (see goferc.h). A call packs a request, sends it, waits for the
+ * reply packet (and a descriptor with it) and leaves a reader positioned after the
+ * error code. The host socket calls are sendmsg/recvmsg, both on the Sentry's
+ * allow-list; the Sentry opens nothing itself.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs/gofer/goferc.h"
+
+static struct gofer_conn *conns[GOFERC_MAX];
+
+int goferc_register(u32 idx, int sock)
+{
+	struct gofer_conn *c;
+
+	if (idx >= GOFERC_MAX)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->sock = sock;
+	pthread_mutex_init(&c->lock, NULL);
+	conns[idx] = c;
+	return 0;
+}
+
+struct gofer_conn *goferc_get(u32 idx)
+{
+	return idx < GOFERC_MAX ? conns[idx] : NULL;
+}
+
+/*
+ * Sends [op, args...] (@fmt: 'u' for a u64 argument, 's' for a string) and receives
+ * the reply; on 0 *r is positioned after the error code and c->lock is held (the
+ * caller reads then calls done()). A descriptor that came along lands in *fd if
+ * @fd, else is closed.
+ */
+static int call(struct gofer_conn *c, struct gofer_rd *r, int *fd, const char *fmt, ...)
+{
+	struct gofer_wr w = { c->buf, 0, sizeof(c->buf), false };
+	va_list ap;
+	uint32_t n;
+	int64_t e;
+	long len;
+	int rfd, err;
+
+	if (fd)
+		*fd = -1;
+	pthread_mutex_lock(&c->lock);
+	gofer_put_array(&w, strlen(fmt));
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f; f++) {
+		if (*f == 'u') {
+			gofer_put_uint(&w, va_arg(ap, u64));
+		} else {
+			const char *s = va_arg(ap, const char *);
+
+			gofer_put_str(&w, s, strlen(s));
+		}
+	}
+	va_end(ap);
+	err = w.bad ? -ENAMETOOLONG : gofer_send(c->sock, w.p, w.len, -1);
+	if (err)
+		goto fail;
+	len = gofer_recv(c->sock, c->buf, sizeof(c->buf), &rfd);
+	if (len < 0) {
+		err = len == -ECONNRESET ? -EIO : len;
+		goto fail;
+	}
+	*r = (struct gofer_rd){ c->buf, len, 0 };
+	if (gofer_get_array(r, &n) || n < 1 || gofer_get_int(r, &e) || e < 0 || e > 4095) {
+		err = -EIO;
+		goto fail_fd;
+	}
+	if (e) {
+		err = -e;
+		goto fail_fd;
+	}
+	if (fd)
+		*fd = rfd;
+	else if (rfd >= 0)
+		close(rfd);
+	return 0;
+fail_fd:
+	if (rfd >= 0)
+		close(rfd);
+fail:
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+static int done(struct gofer_conn *c, int err)
+{
+	pthread_mutex_unlock(&c->lock);
+	return err ? -EIO : 0;
+}
+
+static int get_h_stat(struct gofer_rd *r, u32 *h, struct gofer_stat *st)
+{
+	uint64_t v;
+
+	if (gofer_get_uint(r, &v) || !v || v > UINT32_MAX || gofer_get_stat(r, st))
+		return -EIO;
+	*h = v;
+	return 0;
+}
+
+int goferc_walk(struct gofer_conn *c, u32 dir, const char *name, u32 *h,
+		struct gofer_stat *st)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, NULL, "uus", (u64)GOFER_WALK, (u64)dir, name);
+
+	return err ? err : done(c, get_h_stat(&r, h, st));
+}
+
+int goferc_walk_path(struct gofer_conn *c, const char *path, u32 *h, struct gofer_stat *st)
+{
+	char *copy = strdup(path), *save = NULL, *comp;
+	u32 cur = GOFER_ROOT_HANDLE;
+	int err;
+
+	if (!copy)
+		return -ENOMEM;
+	err = goferc_stat(c, cur, st);
+	for (comp = strtok_r(copy, "/", &save); comp && !err;
+	     comp = strtok_r(NULL, "/", &save))
+		err = goferc_walk(c, cur, comp, &cur, st);
+	free(copy);
+	if (!err)
+		*h = cur;
+	return err;
+}
+
+int goferc_stat(struct gofer_conn *c, u32 h, struct gofer_stat *st)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, NULL, "uu", (u64)GOFER_STAT, (u64)h);
+
+	return err ? err : done(c, gofer_get_stat(&r, st));
+}
+
+int goferc_open(struct gofer_conn *c, u32 h, u32 flags, int *fd)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, fd, "uuu", (u64)GOFER_OPEN, (u64)h, (u64)flags);
+
+	if (err)
+		return err;
+	err = *fd < 0;
+	if (err)
+		*fd = -1;
+	return done(c, err);
+}
+
+int goferc_create(struct gofer_conn *c, u32 dir, const char *name, u32 flags, u32 mode,
+		  u32 *h, struct gofer_stat *st, int *fd)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, fd, "uusuu", (u64)GOFER_CREATE, (u64)dir, name, (u64)flags,
+		       (u64)mode);
+
+	if (err)
+		return err;
+	err = get_h_stat(&r, h, st) || *fd < 0;
+	if (err && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return done(c, err);
+}
+
+int goferc_make(struct gofer_conn *c, u32 op, u32 dir, const char *name, u32 mode,
+		const char *target, u32 *h, struct gofer_stat *st)
+{
+	struct gofer_rd r;
+	int err;
+
+	if (op == GOFER_SYMLINK)
+		err = call(c, &r, NULL, "uuss", (u64)op, (u64)dir, name, target);
+	else
+		err = call(c, &r, NULL, "uusu", (u64)op, (u64)dir, name, (u64)mode);
+	return err ? err : done(c, get_h_stat(&r, h, st));
+}
+
+int goferc_link(struct gofer_conn *c, u32 h, u32 dir, const char *name, u32 *nh,
+		struct gofer_stat *st)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, NULL, "uuus", (u64)GOFER_LINK, (u64)h, (u64)dir, name);
+
+	return err ? err : done(c, get_h_stat(&r, nh, st));
+}
+
+int goferc_unlink(struct gofer_conn *c, u32 dir, const char *name, u32 flags)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, NULL, "uusu", (u64)GOFER_UNLINK, (u64)dir, name, (u64)flags);
+
+	return err ? err : done(c, 0);
+}
+
+int goferc_rename(struct gofer_conn *c, u32 dir, const char *name, u32 ndir,
+		  const char *newname, u32 flags)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, NULL, "uususu", (u64)GOFER_RENAME, (u64)dir, name, (u64)ndir,
+		       newname, (u64)flags);
+
+	return err ? err : done(c, 0);
+}
+
+int goferc_readlink(struct gofer_conn *c, u32 h, char *buf, size_t len)
+{
+	struct gofer_rd r;
+	const char *s;
+	uint32_t n;
+	int err = call(c, &r, NULL, "uu", (u64)GOFER_READLINK, (u64)h);
+
+	if (err)
+		return err;
+	if (gofer_get_str(&r, &s, &n))
+		return done(c, 1);
+	n = MIN(n, len);
+	memcpy(buf, s, n);
+	done(c, 0);
+	return n;
+}
+
+int goferc_readdir(struct gofer_conn *c, u32 h,
+		   int (*fn)(void *arg, const char *name, size_t len, u8 type, u64 ino),
+		   void *arg)
+{
+	uint64_t cookie = 0;
+
+	do {
+		struct gofer_rd r;
+		uint32_t n;
+		int err = call(c, &r, NULL, "uuu", (u64)GOFER_READDIR, (u64)h, cookie);
+
+		if (err)
+			return err;
+		if (gofer_get_array(&r, &n))
+			return done(c, 1);
+		for (uint32_t i = 0; i < n; i++) {
+			const char *name;
+			uint32_t len, k;
+			uint64_t type, ino;
+
+			if (gofer_get_array(&r, &k) || k != 3 || gofer_get_str(&r, &name, &len) ||
+			    gofer_get_uint(&r, &type) || gofer_get_uint(&r, &ino) ||
+			    gofer_name_check(name, len))
+				return done(c, 1);
+			err = fn(arg, name, len, type, ino);
+			if (err) {
+				done(c, 0);
+				return err;
+			}
+		}
+		if (gofer_get_uint(&r, &cookie))
+			return done(c, 1);
+		done(c, 0);
+	} while (cookie);
+	return 0;
+}
+
+int goferc_setattr(struct gofer_conn *c, u32 h, u32 mask, u32 mode, u32 uid, u32 gid,
+		   u64 size, s64 as, s64 ans, s64 ms, s64 mns, struct gofer_stat *st)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, NULL, "uuuuuuuuuuu", (u64)GOFER_SETATTR, (u64)h, (u64)mask,
+		       (u64)mode, (u64)uid, (u64)gid, size, (u64)as, (u64)ans, (u64)ms,
+		       (u64)mns);
+
+	return err ? err : done(c, gofer_get_stat(&r, st));
+}
+
+int goferc_statfs(struct gofer_conn *c, u32 h, u64 out[10])
+{
+	struct gofer_rd r;
+	uint32_t n;
+	int err = call(c, &r, NULL, "uu", (u64)GOFER_STATFS, (u64)h);
+
+	if (err)
+		return err;
+	if (gofer_get_array(&r, &n) || n != 10)
+		return done(c, 1);
+	for (int i = 0; i < 10; i++)
+		if (gofer_get_uint(&r, (uint64_t *)&out[i]))
+			return done(c, 1);
+	return done(c, 0);
+}
+
+void goferc_close(struct gofer_conn *c, u32 h)
+{
+	struct gofer_rd r;
+
+	if (!call(c, &r, NULL, "uu", (u64)GOFER_CLOSE, (u64)h))
+		done(c, 0);
+}

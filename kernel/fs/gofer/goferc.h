@@ -1,0 +1,55 @@
+/*
+ * The Sentry's side of the gofer protocol (gofer/proto.h): one connection per served
+ * directory, requests serialised by a lock, replies decoded and checked (the Sentry
+ * does not trust the gofer's replies to be well formed either). A connection is
+ * named by its index, which is what saved objects remember: restore hands the new
+ * gofers' sockets over at the same indices.
+ */
+#ifndef SBX_FS_GOFERC_H
+#define SBX_FS_GOFERC_H
+
+#include <pthread.h>
+
+#include "base/types.h"
+#include "proto.h"
+
+#define GOFERC_MAX 16
+
+struct gofer_conn {
+	int sock;
+	pthread_mutex_t lock;
+	u8 buf[GOFER_MSG_MAX];  /* request, then reply; under lock */
+};
+
+/* Registers host socket @sock (consumed) as connection @idx. */
+int goferc_register(u32 idx, int sock);
+struct gofer_conn *goferc_get(u32 idx);
+
+int goferc_walk(struct gofer_conn *c, u32 dir, const char *name, u32 *h,
+		struct gofer_stat *st);
+/* Walks a relative path of components joined by '/' from the root (restore). */
+int goferc_walk_path(struct gofer_conn *c, const char *path, u32 *h, struct gofer_stat *st);
+int goferc_stat(struct gofer_conn *c, u32 h, struct gofer_stat *st);
+/* Opens node @h: a host descriptor in *fd. */
+int goferc_open(struct gofer_conn *c, u32 h, u32 flags, int *fd);
+int goferc_create(struct gofer_conn *c, u32 dir, const char *name, u32 flags, u32 mode,
+		  u32 *h, struct gofer_stat *st, int *fd);
+/* MKDIR, MKNOD (fifo) or SYMLINK (@target) by @op. */
+int goferc_make(struct gofer_conn *c, u32 op, u32 dir, const char *name, u32 mode,
+		const char *target, u32 *h, struct gofer_stat *st);
+int goferc_link(struct gofer_conn *c, u32 h, u32 dir, const char *name, u32 *nh,
+		struct gofer_stat *st);
+int goferc_unlink(struct gofer_conn *c, u32 dir, const char *name, u32 flags);
+int goferc_rename(struct gofer_conn *c, u32 dir, const char *name, u32 ndir,
+		  const char *newname, u32 flags);
+int goferc_readlink(struct gofer_conn *c, u32 h, char *buf, size_t len);
+/* Calls @fn for each entry of directory @h. */
+int goferc_readdir(struct gofer_conn *c, u32 h,
+		   int (*fn)(void *arg, const char *name, size_t len, u8 type, u64 ino),
+		   void *arg);
+int goferc_setattr(struct gofer_conn *c, u32 h, u32 mask, u32 mode, u32 uid, u32 gid,
+		   u64 size, s64 as, s64 ans, s64 ms, s64 mns, struct gofer_stat *st);
+int goferc_statfs(struct gofer_conn *c, u32 h, u64 out[10]);
+void goferc_close(struct gofer_conn *c, u32 h);
+
+#endif

@@ -1,0 +1,500 @@
+/*
+ * The overlay's inodes (see ovl.h): lookup through the gofer, creation of upper
+ * files, directories, fifos and symlinks, unlink, link, rename, attribute changes,
+ * the merged directory listing and copy-up. After Linux's fs/overlayfs and
+ * mm/shmem.c, and gVisor's fsimpl/overlay and fsimpl/tmpfs.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "fs/gofer/goferc.h"
+#include "fs/ovl/ovl.h"
+#include "task/task.h"
+
+#define UPPER_INO_BASE (1ULL << 32)
+
+static u64 next_dev = 0x100030;
+
+static struct gofer_conn *conn_of(struct ovl_inode *oi)
+{
+	return oi->fs->gofer == OVL_NO_GOFER ? NULL : goferc_get(oi->fs->gofer);
+}
+
+static int inode_new(struct ovl_fs *fs, u32 mode, struct ovl_inode **out)
+{
+	struct ovl_inode *oi = calloc(1, sizeof(*oi));
+
+	if (!oi)
+		return -ENOMEM;
+	vfs_inode_init(&oi->base, &ovl_inode_ops, mode);
+	oi->fs = fs;
+	ref_get(&fs->ref);
+	oi->lower_fd = -1;
+	oi->base.dev = fs->dev;
+	*out = oi;
+	return 0;
+}
+
+static void set_from_lower(struct ovl_inode *oi, const struct gofer_stat *st)
+{
+	struct vfs_inode *i = &oi->base;
+
+	i->ino = st->ino;
+	i->mode = st->mode;
+	i->nlink = st->nlink;
+	i->uid = st->uid;
+	i->gid = st->gid;
+	i->rdev = st->rdev;
+	i->size = st->size;
+	i->blocks = st->blocks;
+	i->atime_sec = st->atime_sec;
+	i->atime_nsec = st->atime_nsec;
+	i->mtime_sec = st->mtime_sec;
+	i->mtime_nsec = st->mtime_nsec;
+	i->ctime_sec = st->ctime_sec;
+	i->ctime_nsec = st->ctime_nsec;
+	oi->lower_size = st->size;
+	oi->lower_mtime_sec = st->mtime_sec;
+	oi->lower_mtime_nsec = st->mtime_nsec;
+}
+
+int ovl_new(u32 gofer, const char *name, u32 mode, struct vfs_dentry **root)
+{
+	struct ovl_fs *fs = calloc(1, sizeof(*fs));
+	struct ovl_inode *oi;
+	int err;
+
+	if (!fs)
+		return -ENOMEM;
+	ref_init(&fs->ref);
+	fs->gofer = gofer;
+	fs->dev = next_dev++;
+	fs->next_ino = UPPER_INO_BASE + 1;
+	fs->name = strdup(name);
+	err = inode_new(fs, S_IFDIR | mode, &oi);
+	ref_put(&fs->ref);
+	if (err)
+		return err;
+	if (gofer != OVL_NO_GOFER) {
+		struct gofer_stat st;
+
+		err = goferc_stat(goferc_get(gofer), GOFER_ROOT_HANDLE, &st);
+		if (err) {
+			vfs_inode_put(&oi->base);
+			return err;
+		}
+		set_from_lower(oi, &st);
+		oi->lower_path = strdup("");
+		oi->lower_h = GOFER_ROOT_HANDLE;
+	} else {
+		oi->base.ino = fs->next_ino++;
+		oi->base.nlink = 2;
+	}
+	err = vfs_dentry_new(NULL, "/", &oi->base, root);
+	vfs_inode_put(&oi->base);
+	return err;
+}
+
+static int ovl_lookup(struct vfs_dentry *dir, const char *name, struct vfs_inode **out)
+{
+	struct ovl_inode *d = OVL_I(dir->inode), *oi;
+	struct gofer_stat st;
+	u32 h;
+	int err;
+
+	if (!d->lower_path || !d->lower_h)
+		return -ENOENT;
+	err = goferc_walk(conn_of(d), d->lower_h, name, &h, &st);
+	if (err)
+		return err == -ELOOP || err == -EXDEV ? -ENOENT : err;
+	err = inode_new(d->fs, st.mode, &oi);
+	if (err) {
+		goferc_close(conn_of(d), h);
+		return err;
+	}
+	set_from_lower(oi, &st);
+	oi->lower_h = h;
+	if (asprintf(&oi->lower_path, "%s%s%s", d->lower_path, d->lower_path[0] ? "/" : "",
+		     name) < 0) {
+		oi->lower_path = NULL;
+		vfs_inode_put(&oi->base);
+		return -ENOMEM;
+	}
+	*out = &oi->base;
+	return 0;
+}
+
+int ovl_lower_fd(struct ovl_inode *oi)
+{
+	int fd, err;
+
+	if (oi->lower_fd >= 0)
+		return oi->lower_fd;
+	if (!oi->lower_h)
+		return -ESTALE;
+	err = goferc_open(conn_of(oi), oi->lower_h, O_RDONLY, &fd);
+	if (err)
+		return err;
+	pthread_mutex_lock(&vfs_lock);
+	if (oi->lower_fd < 0)
+		oi->lower_fd = fd;
+	else
+		close(fd);
+	pthread_mutex_unlock(&vfs_lock);
+	return oi->lower_fd;
+}
+
+int ovl_resize(struct ovl_inode *oi, u64 size)
+{
+	if (size > oi->data_len) {
+		u64 cap = MAX(size, MIN(oi->data_len * 2, oi->data_len + (64 << 20)));
+		u8 *n;
+
+		cap = MAX(cap, 4096);
+		n = realloc(oi->data, cap);
+		if (!n)
+			return -ENOSPC;
+		memset(n + oi->data_len, 0, cap - oi->data_len);
+		oi->data = n;
+		oi->data_len = cap;
+	}
+	if (size < oi->base.size)
+		memset(oi->data + size, 0, oi->base.size - size);
+	oi->base.size = size;
+	oi->base.blocks = (size + 511) / 512;
+	return 0;
+}
+
+int ovl_copy_up(struct ovl_inode *oi)
+{
+	u64 size = oi->base.size, done = 0;
+	int fd, err;
+
+	if (oi->upper || !S_ISREG(oi->base.mode))
+		return 0;
+	if (!oi->lower_path) {
+		oi->upper = true;
+		return 0;
+	}
+	fd = ovl_lower_fd(oi);
+	if (fd < 0)
+		return fd;
+	oi->base.size = 0;
+	err = ovl_resize(oi, size);
+	if (err) {
+		oi->base.size = size;
+		return err;
+	}
+	while (done < size) {
+		ssize_t n = pread(fd, oi->data + done, size - done, done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;  /* shorter than it was: the rest stays zero */
+		done += n;
+	}
+	oi->upper = true;
+	return 0;
+}
+
+static int ovl_readlink(struct task *t, struct vfs_inode *ino, char *buf, size_t len)
+{
+	struct ovl_inode *oi = OVL_I(ino);
+	size_t n;
+
+	if (!oi->target) {
+		char tmp[PATH_MAX];
+		int r = goferc_readlink(conn_of(oi), oi->lower_h, tmp, sizeof(tmp) - 1);
+
+		if (r < 0)
+			return r;
+		tmp[r] = 0;
+		oi->target = strdup(tmp);
+		if (!oi->target)
+			return -ENOMEM;
+	}
+	n = MIN(strlen(oi->target), len);
+	memcpy(buf, oi->target, n);
+	return n;
+}
+
+static int ovl_create(struct vfs_dentry *dir, const char *name, u32 mode, u32 uid, u32 gid,
+		      const char *target, struct vfs_inode **out)
+{
+	struct ovl_inode *d = OVL_I(dir->inode), *oi;
+	int err;
+
+	if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISFIFO(mode) && !S_ISLNK(mode) &&
+	    !S_ISSOCK(mode))
+		return -EPERM;
+	err = inode_new(d->fs, mode, &oi);
+	if (err)
+		return err;
+	oi->base.ino = d->fs->next_ino++;
+	oi->base.uid = uid;
+	/* A set-group-id directory gives its group, and to subdirectories the bit. */
+	oi->base.gid = (d->base.mode & S_ISGID) ? d->base.gid : gid;
+	if ((d->base.mode & S_ISGID) && S_ISDIR(mode))
+		oi->base.mode |= S_ISGID;
+	oi->upper = true;
+	if (S_ISLNK(mode)) {
+		oi->target = strdup(target);
+		if (!oi->target) {
+			vfs_inode_put(&oi->base);
+			return -ENOMEM;
+		}
+		oi->base.size = strlen(target);
+		oi->base.mode = S_IFLNK | 0777;
+	}
+	if (S_ISDIR(mode))
+		d->base.nlink++;
+	vfs_inode_touch(&d->base, VFS_SET_MTIME | VFS_SET_CTIME);
+	*out = &oi->base;
+	return 0;
+}
+
+static int ovl_link(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino)
+{
+	struct ovl_inode *oi = OVL_I(ino);
+	int err;
+
+	if (ino->ops != &ovl_inode_ops || oi->fs != OVL_I(dir->inode)->fs)
+		return -EXDEV;
+	/* The new name lives in the upper layer only: it must see the same data. */
+	err = ovl_copy_up(oi);
+	if (err)
+		return err;
+	ino->nlink++;
+	vfs_inode_touch(ino, VFS_SET_CTIME);
+	vfs_inode_touch(dir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
+	return 0;
+}
+
+static void drop_name(struct vfs_inode *dir, struct vfs_inode *ino)
+{
+	if (S_ISDIR(ino->mode)) {
+		ino->nlink = 0;
+		if (dir->nlink > 2)
+			dir->nlink--;
+	} else if (ino->nlink) {
+		ino->nlink--;
+	}
+	vfs_inode_touch(ino, VFS_SET_CTIME);
+}
+
+static int ovl_unlink(struct vfs_dentry *dir, struct vfs_dentry *victim)
+{
+	drop_name(dir->inode, victim->inode);
+	vfs_inode_touch(dir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
+	return 0;
+}
+
+static int ovl_rename(struct vfs_dentry *odir, struct vfs_dentry *old, struct vfs_dentry *ndir,
+		      const char *newname, struct vfs_dentry *target, u32 flags)
+{
+	struct vfs_inode *oi = old->inode;
+
+	if (ndir->inode->ops != &ovl_inode_ops ||
+	    OVL_I(ndir->inode)->fs != OVL_I(odir->inode)->fs)
+		return -EXDEV;
+	if (flags & RENAME_EXCHANGE) {
+		struct vfs_inode *ti = target->inode;
+
+		if (odir != ndir && S_ISDIR(oi->mode) != S_ISDIR(ti->mode)) {
+			if (S_ISDIR(oi->mode)) {
+				odir->inode->nlink--;
+				ndir->inode->nlink++;
+			} else {
+				odir->inode->nlink++;
+				ndir->inode->nlink--;
+			}
+		}
+		vfs_inode_touch(ti, VFS_SET_CTIME);
+	} else {
+		if (target)
+			drop_name(ndir->inode, target->inode);
+		if (S_ISDIR(oi->mode) && odir != ndir) {
+			odir->inode->nlink--;
+			ndir->inode->nlink++;
+		}
+	}
+	vfs_inode_touch(oi, VFS_SET_CTIME);
+	vfs_inode_touch(odir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
+	vfs_inode_touch(ndir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
+	return 0;
+}
+
+static int ovl_setattr(struct vfs_inode *ino, const struct vfs_setattr *sa)
+{
+	struct ovl_inode *oi = OVL_I(ino);
+	int err;
+
+	if (sa->mask & VFS_SET_SIZE) {
+		if (!S_ISREG(ino->mode))
+			return S_ISDIR(ino->mode) ? -EISDIR : -EINVAL;
+		err = ovl_copy_up(oi);
+		if (!err)
+			err = ovl_resize(oi, sa->size);
+		if (err)
+			return err;
+		vfs_inode_touch(ino, VFS_SET_MTIME | VFS_SET_CTIME);
+	}
+	if (sa->mask & VFS_SET_MODE)
+		ino->mode = (ino->mode & S_IFMT) | (sa->mode & 07777);
+	if (sa->mask & VFS_SET_UID)
+		ino->uid = sa->uid;
+	if (sa->mask & VFS_SET_GID)
+		ino->gid = sa->gid;
+	if (sa->mask & (VFS_SET_ATIME | VFS_SET_MTIME)) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		if ((sa->mask & VFS_SET_ATIME) && sa->atime_nsec != UTIME_OMIT) {
+			ino->atime_sec = sa->atime_nsec == UTIME_NOW ? now.tv_sec : sa->atime_sec;
+			ino->atime_nsec = sa->atime_nsec == UTIME_NOW ? now.tv_nsec :
+					  sa->atime_nsec;
+		}
+		if ((sa->mask & VFS_SET_MTIME) && sa->mtime_nsec != UTIME_OMIT) {
+			ino->mtime_sec = sa->mtime_nsec == UTIME_NOW ? now.tv_sec : sa->mtime_sec;
+			ino->mtime_nsec = sa->mtime_nsec == UTIME_NOW ? now.tv_nsec :
+					  sa->mtime_nsec;
+		}
+	}
+	vfs_inode_touch(ino, VFS_SET_CTIME);
+	return 0;
+}
+
+struct listing {
+	struct vfs_dentry *dir;
+	struct vfs_dirent *ents;
+	u32 n, cap;
+};
+
+static int add_ent(struct listing *l, const char *name, size_t len, u8 type, u64 ino)
+{
+	if (l->n == l->cap) {
+		u32 cap = l->cap ? l->cap * 2 : 32;
+		struct vfs_dirent *e = realloc(l->ents, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		l->ents = e;
+		l->cap = cap;
+	}
+	l->ents[l->n].name = strndup(name, len);
+	if (!l->ents[l->n].name)
+		return -ENOMEM;
+	l->ents[l->n].type = type;
+	l->ents[l->n].ino = ino;
+	l->n++;
+	return 0;
+}
+
+/* A lower entry shows unless the cache has the name (an upper entry or whiteout). */
+static int add_lower(void *arg, const char *name, size_t len, u8 type, u64 ino)
+{
+	struct listing *l = arg;
+
+	if (vfs_dentry_find(l->dir, name, len))
+		return 0;
+	return add_ent(l, name, len, type, ino);
+}
+
+static int ovl_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dirent **out,
+		       u32 *n)
+{
+	struct ovl_inode *d = OVL_I(dir->inode);
+	struct listing l = { .dir = dir };
+	struct st_list *pos;
+	int err = 0;
+
+	st_list_for_each(pos, &dir->kids) {
+		struct vfs_dentry *k = container_of(pos, struct vfs_dentry, sib);
+
+		if (!k->inode)
+			continue;
+		err = add_ent(&l, k->name, strlen(k->name), vfs_dtype(k->inode->mode),
+			      k->inode->ino);
+		if (err)
+			goto fail;
+	}
+	if (d->lower_path && d->lower_h)
+		err = goferc_readdir(conn_of(d), d->lower_h, add_lower, &l);
+	if (err)
+		goto fail;
+	*out = l.ents;
+	*n = l.n;
+	return 0;
+fail:
+	for (u32 i = 0; i < l.n; i++)
+		free(l.ents[i].name);
+	free(l.ents);
+	return err;
+}
+
+static int ovl_statfs(struct vfs_inode *ino, struct statfs *sf)
+{
+	struct ovl_inode *oi = OVL_I(ino);
+	u64 v[10];
+
+	sf->f_bsize = sf->f_frsize = 4096;
+	sf->f_namelen = NAME_MAX;
+	if (oi->fs->gofer == OVL_NO_GOFER) {
+		sf->f_type = 0x01021994;        /* TMPFS_MAGIC */
+		sf->f_blocks = sf->f_bfree = sf->f_bavail = 1 << 20;
+		sf->f_files = sf->f_ffree = 1 << 20;
+		return 0;
+	}
+	if (goferc_statfs(goferc_get(oi->fs->gofer), GOFER_ROOT_HANDLE, v))
+		return 0;
+	sf->f_type = 0x794c7630;                /* OVERLAYFS_SUPER_MAGIC */
+	sf->f_blocks = v[2];
+	sf->f_bfree = v[3];
+	sf->f_bavail = v[4];
+	sf->f_files = v[5];
+	sf->f_ffree = v[6];
+	sf->f_bsize = v[1];
+	sf->f_frsize = v[8];
+	return 0;
+}
+
+static void ovl_release(struct vfs_inode *ino)
+{
+	struct ovl_inode *oi = OVL_I(ino);
+
+	if (oi->lower_fd >= 0)
+		close(oi->lower_fd);
+	free(oi->lower_path);
+	free(oi->data);
+	free(oi->target);
+	if (ref_put(&oi->fs->ref)) {
+		free(oi->fs->name);
+		free(oi->fs);
+	}
+	free(oi);
+}
+
+const struct vfs_inode_ops ovl_inode_ops = {
+	.type = "ovl",
+	.lookup = ovl_lookup,
+	.open = ovl_open,
+	.readlink = ovl_readlink,
+	.setattr = ovl_setattr,
+	.create = ovl_create,
+	.link = ovl_link,
+	.unlink = ovl_unlink,
+	.rename = ovl_rename,
+	.readdir = ovl_readdir,
+	.statfs = ovl_statfs,
+	.release = ovl_release,
+};

@@ -1,0 +1,556 @@
+/*
+ * procfs and devfs inodes and files (see synth.h): the static tables of their
+ * directories, lookup and listing, opening generated files, and the devices of
+ * /dev (null, zero, full, random, urandom, tty). After Linux's fs/proc and
+ * drivers/char/mem.c, and gVisor's fsimpl/proc and devices/memdev.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "fs/synth/synth.h"
+#include "kernel.h"
+#include "task/task.h"
+
+#define PROC_DEV 0x16
+#define DEV_DEV 0x5
+
+struct synth_ent {
+	const char *name;
+	u8 kind;
+	u8 id;
+	u16 mode;
+};
+
+#define F(n, g) { n, SK_FILE, g, S_IFREG | 0444 }
+#define W(n, g) { n, SK_FILE, g, S_IFREG | 0644 }
+#define D(n, t) { n, SK_DIR, t, S_IFDIR | 0555 }
+#define L(n, l) { n, SK_LINK, l, S_IFLNK | 0777 }
+#define C(n, d, m) { n, SK_DEV, d, S_IFCHR | (m) }
+
+static const struct synth_ent t_proc[] = {
+	F("cpuinfo", G_CPUINFO), F("meminfo", G_MEMINFO), F("uptime", G_UPTIME),
+	F("loadavg", G_LOADAVG), F("stat", G_STAT), F("filesystems", G_FILESYSTEMS),
+	F("version", G_VERSION), L("mounts", L_MOUNTS), D("sys", ST_SYS), { 0 },
+};
+static const struct synth_ent t_pid[] = {
+	L("exe", L_EXE), L("cwd", L_CWD), L("root", L_ROOT),
+	{ "fd", SK_FD_DIR, 0, S_IFDIR | 0500 }, { "fdinfo", SK_FD_DIR, 1, S_IFDIR | 0500 },
+	F("maps", G_PID_MAPS), F("smaps_rollup", G_PID_SMAPS_ROLLUP),
+	F("status", G_PID_STATUS), F("stat", G_PID_STAT), F("statm", G_PID_STATM),
+	F("cmdline", G_PID_CMDLINE), { "environ", SK_FILE, G_PID_ENVIRON, S_IFREG | 0400 },
+	F("mounts", G_PID_MOUNTS), F("mountinfo", G_PID_MOUNTINFO), W("comm", G_PID_COMM),
+	{ 0 },
+};
+static const struct synth_ent t_sys[] = {
+	D("kernel", ST_SYS_KERNEL), D("vm", ST_SYS_VM), { 0 },
+};
+static const struct synth_ent t_sys_kernel[] = {
+	F("hostname", G_HOSTNAME), F("osrelease", G_OSRELEASE), F("ostype", G_OSTYPE),
+	F("pid_max", G_PIDMAX), D("random", ST_SYS_RANDOM), { 0 },
+};
+static const struct synth_ent t_sys_random[] = {
+	F("boot_id", G_BOOTID), F("uuid", G_UUID), { 0 },
+};
+static const struct synth_ent t_sys_vm[] = {
+	F("overcommit_memory", G_OVERCOMMIT), { 0 },
+};
+static const struct synth_ent t_dev[] = {
+	C("null", DEV_NULL, 0666), C("zero", DEV_ZERO, 0666), C("full", DEV_FULL, 0666),
+	C("random", DEV_RANDOM, 0666), C("urandom", DEV_URANDOM, 0666),
+	C("tty", DEV_TTY, 0666), L("fd", L_DEVFD), L("stdin", L_STDIN),
+	L("stdout", L_STDOUT), L("stderr", L_STDERR),
+	{ "shm", SK_DIR, ST_NTABLES, S_IFDIR | 01777 }, { 0 },
+};
+
+static const struct synth_ent *const tables[ST_NTABLES] = {
+	[ST_PROC] = t_proc, [ST_PID] = t_pid, [ST_SYS] = t_sys,
+	[ST_SYS_KERNEL] = t_sys_kernel, [ST_SYS_RANDOM] = t_sys_random,
+	[ST_SYS_VM] = t_sys_vm, [ST_DEV] = t_dev,
+};
+
+static const u16 dev_rdev[] = {
+	[DEV_NULL] = 0x103, [DEV_ZERO] = 0x105, [DEV_FULL] = 0x107,
+	[DEV_RANDOM] = 0x108, [DEV_URANDOM] = 0x109, [DEV_TTY] = 0x500,
+};
+
+static const struct synth_ent *table_of(struct synth_inode *si)
+{
+	if (si->kind == SK_PROC_ROOT)
+		return t_proc;
+	if (si->kind == SK_PID_DIR)
+		return t_pid;
+	if (si->kind == SK_DIR && si->id < ST_NTABLES)
+		return tables[si->id];
+	return NULL;
+}
+
+int synth_inode_new(u32 kind, u32 id, u32 mode, u32 pid, s32 fd, bool proc,
+		    struct vfs_inode **out)
+{
+	struct synth_inode *si = calloc(1, sizeof(*si));
+
+	if (!si)
+		return -ENOMEM;
+	vfs_inode_init(&si->base, &synth_inode_ops, mode);
+	si->kind = kind;
+	si->id = id;
+	si->pid = pid;
+	si->fd = fd;
+	si->proc = proc;
+	si->base.dev = proc ? PROC_DEV : DEV_DEV;
+	si->base.ino = ((u64)pid << 20) + ((u64)kind << 12) + (id << 4) + (fd & 0xfff) +
+		       (proc ? 1 : 0x1000000);
+	si->base.nocache = kind == SK_PROC_ROOT || kind == SK_PID_DIR || kind == SK_FD_DIR;
+	if (kind == SK_DEV && id < ARRAY_SIZE(dev_rdev))
+		si->base.rdev = dev_rdev[id];
+	*out = &si->base;
+	return 0;
+}
+
+static bool parse_num(const char *s, u32 *v)
+{
+	char *end;
+	unsigned long n;
+
+	if (!*s || *s == '0' || *s < '0' || *s > '9')
+		return !strcmp(s, "0") ? (*v = 0, true) : false;
+	n = strtoul(s, &end, 10);
+	if (*end || n > 0x7fffffff)
+		return false;
+	*v = n;
+	return true;
+}
+
+static int synth_lookup(struct vfs_dentry *dir, const char *name, struct vfs_inode **out)
+{
+	struct synth_inode *si = SYN_I(dir->inode);
+	const struct synth_ent *e = table_of(si);
+	struct task *t = vfs_task;
+	u32 n;
+
+	for (; e && e->name; e++)
+		if (!strcmp(e->name, name))
+			return synth_inode_new(e->kind, e->id, e->mode, si->pid, -1, si->proc, out);
+	if (si->kind == SK_PROC_ROOT) {
+		if (!strcmp(name, "self"))
+			return synth_inode_new(SK_LINK, L_SELF, S_IFLNK | 0777, 0, -1, true, out);
+		if (parse_num(name, &n) && procfs_task(t, n))
+			return synth_inode_new(SK_PID_DIR, 0, S_IFDIR | 0555, n, -1, true, out);
+	}
+	if (si->kind == SK_FD_DIR && parse_num(name, &n)) {
+		struct task *pt = procfs_task(t, si->pid);
+		struct vfs_file *f = pt ? fdt_get(pt->fdt, n) : NULL;
+		int err;
+
+		if (!f)
+			return -ENOENT;
+		vfs_file_put(f);
+		err = synth_inode_new(si->id ? SK_FILE : SK_LINK, si->id ? G_FDINFO : L_FD,
+				      si->id ? S_IFREG | 0444 : S_IFLNK | 0700, si->pid, n,
+				      true, out);
+		return err;
+	}
+	return -ENOENT;
+}
+
+static int add(struct vfs_dirent **ents, u32 *n, u32 *cap, const char *name, u64 ino,
+	       u8 type)
+{
+	if (*n == *cap) {
+		u32 c = *cap ? *cap * 2 : 32;
+		struct vfs_dirent *e = realloc(*ents, c * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		*ents = e;
+		*cap = c;
+	}
+	(*ents)[*n] = (struct vfs_dirent){ strdup(name), ino, type };
+	if (!(*ents)[*n].name)
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static int synth_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dirent **out,
+			 u32 *n)
+{
+	struct synth_inode *si = SYN_I(dir->inode);
+	const struct synth_ent *e = table_of(si);
+	struct vfs_dirent *ents = NULL;
+	u32 cap = 0;
+	int err = 0;
+
+	*n = 0;
+	for (u32 i = 0; e && e[i].name && !err; i++)
+		err = add(&ents, n, &cap, e[i].name, si->base.ino + i + 1, vfs_dtype(e[i].mode));
+	if (!err && si->kind == SK_PROC_ROOT)
+		err = add(&ents, n, &cap, "self", si->base.ino + 100, DT_LNK);
+	if (!err)
+		err = procfs_readdir_dynamic(t, si, &ents, n, &cap);
+	if (err) {
+		for (u32 i = 0; i < *n; i++)
+			free(ents[i].name);
+		free(ents);
+		return err;
+	}
+	*out = ents;
+	return 0;
+}
+
+static int synth_readlink(struct task *t, struct vfs_inode *ino, char *buf, size_t len)
+{
+	return procfs_readlink(t, SYN_I(ino), buf, len);
+}
+
+static int synth_get_link(struct task *t, struct vfs_inode *ino, struct vfs_path *out)
+{
+	return procfs_get_link(t, SYN_I(ino), out);
+}
+
+static void synth_refresh(struct task *t, struct vfs_inode *ino)
+{
+	struct synth_inode *si = SYN_I(ino);
+	struct task *pt;
+
+	if (!si->proc || !si->pid)
+		return;
+	pt = procfs_task(t, si->pid);
+	if (pt) {
+		ino->uid = pt->euid;
+		ino->gid = pt->egid;
+	}
+}
+
+static int synth_open(struct task *t, const struct vfs_path *p, u32 flags,
+		      struct vfs_file **out)
+{
+	struct synth_inode *si = SYN_I(p->d->inode);
+	u32 fl = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE | O_DIRECTORY);
+	int err;
+
+	if (S_ISDIR(si->base.mode)) {
+		struct synth_dir_file *df = calloc(1, sizeof(*df));
+
+		if (!df)
+			return -ENOMEM;
+		vfs_file_init(&df->base, &synth_dir_ops, fl);
+		*out = &df->base;
+		return 0;
+	}
+	if (si->kind == SK_DEV) {
+		struct synth_dev_file *df;
+
+		if (si->id == DEV_TTY)
+			return -ENXIO;  /* no controlling terminal inside */
+		df = calloc(1, sizeof(*df));
+		if (!df)
+			return -ENOMEM;
+		vfs_file_init(&df->base, &synth_dev_ops, fl);
+		df->dev = si->id;
+		*out = &df->base;
+		return 0;
+	}
+	if (si->kind == SK_FILE) {
+		struct synth_file *sf = calloc(1, sizeof(*sf));
+		size_t len = 0;
+
+		if (!sf)
+			return -ENOMEM;
+		if ((flags & O_ACCMODE) != O_RDONLY) {
+			free(sf);
+			return -EACCES;
+		}
+		err = procfs_generate(t, si, &sf->text, &len);
+		if (err) {
+			free(sf);
+			return err;
+		}
+		sf->len = len;
+		vfs_file_init(&sf->base, &synth_file_ops, fl);
+		*out = &sf->base;
+		return 0;
+	}
+	return -ENXIO;
+}
+
+static void synth_release(struct vfs_inode *ino)
+{
+	free(SYN_I(ino));
+}
+
+static int synth_statfs(struct vfs_inode *ino, struct statfs *sf)
+{
+	sf->f_type = SYN_I(ino)->proc ? 0x9fa0 : 0x01021994; /* PROC_SUPER_MAGIC, tmpfs */
+	sf->f_bsize = sf->f_frsize = 4096;
+	sf->f_namelen = 255;
+	return 0;
+}
+
+const struct vfs_inode_ops synth_inode_ops = {
+	.type = "synth",
+	.lookup = synth_lookup,
+	.open = synth_open,
+	.readlink = synth_readlink,
+	.get_link = synth_get_link,
+	.refresh = synth_refresh,
+	.readdir = synth_readdir,
+	.statfs = synth_statfs,
+	.release = synth_release,
+};
+
+/* ---- files ---- */
+
+static s64 sf_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
+{
+	struct synth_file *sf = container_of(f, struct synth_file, base);
+	s64 off, n;
+
+	pthread_mutex_lock(&f->pos_lock);
+	off = pos ? *pos : f->pos;
+	n = (u64)off >= sf->len ? 0 : (s64)MIN(len, sf->len - off);
+	if (n > 0)
+		memcpy(buf, sf->text + off, n);
+	if (!pos)
+		f->pos += n;
+	pthread_mutex_unlock(&f->pos_lock);
+	return n;
+}
+
+static s64 sf_lseek(struct vfs_file *f, s64 off, int whence)
+{
+	struct synth_file *sf = container_of(f, struct synth_file, base);
+	s64 ret;
+
+	pthread_mutex_lock(&f->pos_lock);
+	ret = whence == SEEK_SET ? off : whence == SEEK_CUR ? f->pos + off :
+	      whence == SEEK_END ? (s64)sf->len + off : -1;
+	if (ret < 0)
+		ret = -EINVAL;
+	else
+		f->pos = ret;
+	pthread_mutex_unlock(&f->pos_lock);
+	return ret;
+}
+
+static int sf_fstat(struct vfs_file *f, struct stat *st)
+{
+	pthread_mutex_lock(&vfs_lock);
+	vfs_inode_stat(f->inode, st);
+	pthread_mutex_unlock(&vfs_lock);
+	st->st_size = 0;
+	st->st_blocks = 0;
+	return 0;
+}
+
+static void sf_release(struct vfs_file *f)
+{
+	struct synth_file *sf = container_of(f, struct synth_file, base);
+
+	free(sf->text);
+	free(sf);
+}
+
+const struct vfs_file_ops synth_file_ops = {
+	.type = "synth",
+	.read = sf_read,
+	.lseek = sf_lseek,
+	.fstat = sf_fstat,
+	.release = sf_release,
+};
+
+static s64 dev_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
+{
+	u32 dev = container_of(f, struct synth_dev_file, base)->dev;
+
+	switch (dev) {
+	case DEV_NULL:
+		return 0;
+	case DEV_RANDOM:
+	case DEV_URANDOM:
+		for (size_t done = 0; done < len;) {
+			ssize_t n = getrandom((u8 *)buf + done, len - done, 0);
+
+			if (n < 0)
+				return done ? (s64)done : -errno;
+			done += n;
+		}
+		return len;
+	default:
+		memset(buf, 0, len);
+		return len;
+	}
+}
+
+static s64 dev_write(struct task *t, struct vfs_file *f, const void *buf, size_t len,
+		     s64 *pos)
+{
+	u32 dev = container_of(f, struct synth_dev_file, base)->dev;
+
+	return dev == DEV_FULL ? -ENOSPC : (s64)len;
+}
+
+static s64 dev_lseek(struct vfs_file *f, s64 off, int whence)
+{
+	pthread_mutex_lock(&f->pos_lock);
+	f->pos = 0;
+	pthread_mutex_unlock(&f->pos_lock);
+	return 0;
+}
+
+static s64 dev_map_read(struct vfs_file *f, void *buf, size_t len, s64 off)
+{
+	u32 dev = container_of(f, struct synth_dev_file, base)->dev;
+
+	if (dev != DEV_ZERO)
+		return -ENODEV;
+	memset(buf, 0, len);
+	return len;
+}
+
+static void dev_release(struct vfs_file *f)
+{
+	free(container_of(f, struct synth_dev_file, base));
+}
+
+const struct vfs_file_ops synth_dev_ops = {
+	.type = "synth_dev",
+	.read = dev_read,
+	.write = dev_write,
+	.lseek = dev_lseek,
+	.fstat = sf_fstat,
+	.map_read = dev_map_read,
+	.release = dev_release,
+};
+
+static s64 dir_getdents(struct task *t, struct vfs_file *f, void *buf, size_t len);
+
+static void dir_release(struct vfs_file *f)
+{
+	free(container_of(f, struct synth_dir_file, base));
+}
+
+static s64 dir_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
+{
+	return -EISDIR;
+}
+
+static s64 dir_lseek(struct vfs_file *f, s64 off, int whence)
+{
+	s64 ret;
+
+	pthread_mutex_lock(&f->pos_lock);
+	ret = whence == SEEK_SET ? off : whence == SEEK_CUR ? f->pos + off : -1;
+	if (ret < 0)
+		ret = -EINVAL;
+	else
+		f->pos = ret;
+	pthread_mutex_unlock(&f->pos_lock);
+	return ret;
+}
+
+const struct vfs_file_ops synth_dir_ops = {
+	.type = "synth_dir",
+	.read = dir_read,
+	.lseek = dir_lseek,
+	.fstat = sf_fstat,
+	.getdents = dir_getdents,
+	.release = dir_release,
+};
+
+struct l_dirent64 {
+	u64 d_ino;
+	s64 d_off;
+	u16 d_reclen;
+	u8 d_type;
+	char d_name[];
+};
+
+/* A fresh listing on every call, indexed by the offset. */
+static s64 dir_getdents(struct task *t, struct vfs_file *f, void *buf, size_t len)
+{
+	struct vfs_dentry *d = f->path.d;
+	struct vfs_dirent *ents = NULL;
+	size_t off = 0;
+	u32 n = 0;
+	s64 ret;
+
+	pthread_mutex_lock(&f->pos_lock);
+	pthread_mutex_lock(&vfs_lock);
+	ret = d->inode->ops->readdir(t, d, &ents, &n);
+	pthread_mutex_unlock(&vfs_lock);
+	if (ret)
+		goto out;
+	for (;; f->pos++) {
+		s64 i = f->pos;
+		const char *name = i == 0 ? "." : i == 1 ? ".." :
+				   (u64)(i - 2) < n ? ents[i - 2].name : NULL;
+		u64 ino = i < 2 ? d->inode->ino : ents[i - 2].ino;
+		u8 type = i < 2 ? DT_DIR : (u64)(i - 2) < n ? ents[i - 2].type : 0;
+		size_t nl, rec;
+		struct l_dirent64 *de;
+
+		if (!name)
+			break;
+		nl = strlen(name);
+		rec = ALIGN_UP(offsetof(struct l_dirent64, d_name) + nl + 1, 8);
+		if (off + rec > len) {
+			if (!off)
+				ret = -EINVAL;
+			break;
+		}
+		de = (struct l_dirent64 *)((u8 *)buf + off);
+		memset(de, 0, rec);
+		de->d_ino = ino;
+		de->d_off = i + 1;
+		de->d_reclen = rec;
+		de->d_type = type;
+		memcpy(de->d_name, name, nl);
+		off += rec;
+	}
+	if (!ret)
+		ret = off;
+	for (u32 i = 0; i < n; i++)
+		free(ents[i].name);
+	free(ents);
+out:
+	pthread_mutex_unlock(&f->pos_lock);
+	return ret;
+}
+
+int synth_file_after_load(void *o, void *ctx)
+{
+	return 0;
+}
+
+static int new_root(u32 kind, u32 id, bool proc, struct vfs_dentry **root)
+{
+	struct vfs_inode *ino;
+	int err = synth_inode_new(kind, id, S_IFDIR | 0555, 0, -1, proc, &ino);
+
+	if (err)
+		return err;
+	if (!proc)
+		ino->mode = S_IFDIR | 0755;
+	err = vfs_dentry_new(NULL, "/", ino, root);
+	vfs_inode_put(ino);
+	return err;
+}
+
+int procfs_new(struct vfs_dentry **root)
+{
+	return new_root(SK_PROC_ROOT, 0, true, root);
+}
+
+int devfs_new(struct vfs_dentry **root)
+{
+	return new_root(SK_DIR, ST_DEV, false, root);
+}

@@ -1,0 +1,95 @@
+/*
+ * Synthetic filesystems: procfs and devfs. Their inodes are made on lookup from
+ * tables and the kernel's state, never cached (a pid directory comes and goes with
+ * its process); a regular file's text is generated when it is opened (as Linux's
+ * seq_file does on first read) and read from that snapshot; devices are served
+ * directly. Nothing here touches the host: /proc shows the sandbox, not the machine,
+ * except what a container shows too (cpuinfo, meminfo, loadavg).
+ */
+#ifndef SBX_FS_SYNTH_H
+#define SBX_FS_SYNTH_H
+
+#include "save.h"
+#include "vfs/vfs.h"
+
+extern const struct vfs_inode_ops synth_inode_ops;
+extern const struct vfs_file_ops synth_file_ops;
+extern const struct vfs_file_ops synth_dev_ops;
+extern const struct vfs_file_ops synth_dir_ops;
+
+/* What an inode is; with @id naming the table, generator or device. */
+enum synth_kind {
+	SK_DIR,         /* a static directory: table @id */
+	SK_PROC_ROOT,   /* /proc: its table plus a directory per process, and self */
+	SK_PID_DIR,     /* /proc/<pid>: table PT_PID */
+	SK_FD_DIR,      /* /proc/<pid>/fd (id 0) and fdinfo (id 1) */
+	SK_FILE,        /* generated text: generator @id */
+	SK_LINK,        /* generated symlink: link @id */
+	SK_DEV,         /* character device @id */
+};
+
+enum synth_table { ST_PROC, ST_PID, ST_SYS, ST_SYS_KERNEL, ST_SYS_RANDOM, ST_SYS_VM,
+		   ST_DEV, ST_NTABLES };
+
+enum synth_dev { DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_TTY };
+
+enum synth_gen {
+	G_CPUINFO, G_MEMINFO, G_UPTIME, G_LOADAVG, G_STAT, G_FILESYSTEMS, G_VERSION,
+	G_HOSTNAME, G_OSRELEASE, G_OSTYPE, G_PIDMAX, G_BOOTID, G_UUID, G_OVERCOMMIT,
+	G_PID_MAPS, G_PID_SMAPS_ROLLUP, G_PID_STATUS, G_PID_STAT, G_PID_STATM,
+	G_PID_CMDLINE, G_PID_ENVIRON, G_PID_MOUNTS, G_PID_MOUNTINFO, G_PID_COMM,
+	G_FDINFO,
+};
+
+enum synth_link { L_SELF, L_EXE, L_CWD, L_ROOT, L_FD, L_MOUNTS, L_DEVFD, L_STDIN,
+		  L_STDOUT, L_STDERR };
+
+SAVABLE struct synth_inode {
+	struct vfs_inode base SAVE_BASE(&synth_inode_ops);
+	u32 kind;               /* enum synth_kind */
+	u32 id;
+	u32 pid;                /* the process of a /proc/<pid> entry */
+	s32 fd;                 /* the fd of a /proc/<pid>/fd/N entry */
+	bool proc;              /* procfs (else devfs): which st_dev */
+};
+
+SAVABLE struct synth_file {
+	struct vfs_file base SAVE_BASE(&synth_file_ops);
+	char *text SAVE_LEN(len);       /* generated at open */
+	u64 len;
+};
+
+SAVABLE struct synth_dev_file {
+	struct vfs_file base SAVE_BASE(&synth_dev_ops);
+	u32 dev;                /* enum synth_dev */
+};
+
+SAVABLE struct synth_dir_file {
+	struct vfs_file base SAVE_BASE(&synth_dir_ops);
+};
+
+int synth_file_after_load(void *o, void *ctx);
+
+static inline struct synth_inode *SYN_I(struct vfs_inode *i)
+{
+	return container_of(i, struct synth_inode, base);
+}
+
+/* synth.c */
+int synth_inode_new(u32 kind, u32 id, u32 mode, u32 pid, s32 fd, bool proc,
+		    struct vfs_inode **out);
+/* The root dentries of a new procfs and a new devfs. */
+int procfs_new(struct vfs_dentry **root);
+int devfs_new(struct vfs_dentry **root);
+
+/* procfs_gen.c: generated contents and links. */
+int procfs_generate(struct task *t, struct synth_inode *si, char **text, size_t *len);
+int procfs_readlink(struct task *t, struct synth_inode *si, char *buf, size_t len);
+int procfs_get_link(struct task *t, struct synth_inode *si, struct vfs_path *out);
+/* The entries of a generated directory (/proc root's pids, fd/, fdinfo/). */
+int procfs_readdir_dynamic(struct task *t, struct synth_inode *si, struct vfs_dirent **ents,
+			   u32 *n, u32 *cap);
+/* The task whose /proc/<pid> this is, or NULL. */
+struct task *procfs_task(struct task *t, u32 pid);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * Fork's copy-on-write, at VMA granularity (see struct mf_share). A fork shares every
+ * VMA's memory-file range between parent and child and maps private ones read-only
+ * in both; the first write in either copies that VMA's piece (or, when no other piece
+ * of the share is left, takes the range over without copying, which is the common
+ * fork-then-exec case for the parent).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "memfile/memfile.h"
+#include "mm/mm.h"
+#include "platform.h"
+
+static void share_put(struct mm *mm, struct mf_share *s)
+{
+	if (ref_put(&s->ref)) {
+		memfile_free(mm->mf, s->off, s->len);
+		free(s);
+	}
+}
+
+void vma_release_mem(struct mm *mm, struct vma *v)
+{
+	if (v->share)
+		share_put(mm, v->share);
+	else
+		memfile_free(mm->mf, v->off, v->end - v->start);
+}
+
+int vma_break_cow(struct mm *mm, struct vma *v)
+{
+	struct mf_share *s = v->share;
+	u64 len = v->end - v->start, off;
+	int err;
+
+	if (__atomic_load_n(&s->ref.count, __ATOMIC_ACQUIRE) == 1) {
+		/* The last holder: keep the piece's memory, free the rest of the range. */
+		if (v->off > s->off)
+			memfile_free(mm->mf, s->off, v->off - s->off);
+		if (v->off + len < s->off + s->len)
+			memfile_free(mm->mf, v->off + len, s->off + s->len - (v->off + len));
+		free(s);
+		v->share = NULL;
+		if (mm->as)
+			return plat_as_protect(mm->plat, mm->as, v->start, len, v->prot);
+		return 0;
+	}
+	err = memfile_alloc(mm->mf, len, &off);
+	if (err)
+		return err;
+	memcpy(memfile_ptr(mm->mf, off), memfile_ptr(mm->mf, v->off), len);
+	if (mm->as) {
+		err = plat_as_map(mm->plat, mm->as, v->start, len, v->prot, off);
+		if (err) {
+			memfile_free(mm->mf, off, len);
+			return err;
+		}
+	}
+	share_put(mm, s);
+	v->share = NULL;
+	v->off = off;
+	return 0;
+}
+
+int mm_fork(struct mm *parent, struct mm **out)
+{
+	struct mm *mm;
+	int err;
+
+	err = mm_new(parent->mf, parent->plat, &mm);
+	if (err)
+		return err;
+	pthread_mutex_lock(&parent->lock);
+	mm->vmas = malloc((parent->nvmas + 1) * sizeof(*mm->vmas));
+	if (!mm->vmas) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (u32 i = 0; i < parent->nvmas; i++) {
+		struct vma *v = &parent->vmas[i];
+		bool was_writable = vma_map_prot(v) & PROT_WRITE;
+
+		if (!v->share) {
+			struct mf_share *s = malloc(sizeof(*s));
+
+			if (!s) {
+				err = -ENOMEM;
+				goto out;
+			}
+			ref_init(&s->ref);
+			s->off = v->off;
+			s->len = v->end - v->start;
+			v->share = s;
+		}
+		ref_get(&v->share->ref);
+		mm->vmas[mm->nvmas++] = *v;
+		if (was_writable && vma_is_cow(v) && parent->as) {
+			err = plat_as_protect(parent->plat, parent->as, v->start,
+					      v->end - v->start, vma_map_prot(v));
+			if (err)
+				goto out;
+		}
+	}
+	mm->cap = parent->nvmas + 1;
+	mm->brk_start = parent->brk_start;
+	mm->brk = parent->brk;
+	mm->mmap_base = parent->mmap_base;
+	mm->stack_top = parent->stack_top;
+	mm->arg_start = parent->arg_start;
+	mm->arg_end = parent->arg_end;
+	mm->env_start = parent->env_start;
+	mm->env_end = parent->env_end;
+	mm->max_addr = parent->max_addr;
+	*out = mm;
+	mm = NULL;
+out:
+	pthread_mutex_unlock(&parent->lock);
+	if (mm)
+		mm_destroy(mm);
+	return err;
+}

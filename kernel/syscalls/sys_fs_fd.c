@@ -1,0 +1,219 @@
+/*
+ * File-descriptor syscalls of the files issue: getdents64, ftruncate, fallocate,
+ * the sync family, flock, fadvise64, and file mappings for mmap (MAP_PRIVATE and
+ * MAP_SHARED alike are filled with a copy of the file when mapped: not coherent
+ * with later writes through read/write).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "mm/mm.h"
+#include "syscalls/handlers.h"
+#include "task/task.h"
+#include "vfs/vfs.h"
+
+SYS(getdents64)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	size_t len = MIN(a[2], 1 << 20);
+	void *buf;
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if (!f->ops->getdents || (f->flags & O_PATH)) {
+		vfs_file_put(f);
+		return f->ops->getdents ? -EBADF : -ENOTDIR;
+	}
+	buf = calloc(1, len + 1);
+	if (!buf) {
+		vfs_file_put(f);
+		return -ENOMEM;
+	}
+	ret = f->ops->getdents(t, f, buf, len);
+	if (ret > 0 && mm_copy_out(t->mm, a[1], buf, ret))
+		ret = -EFAULT;
+	free(buf);
+	vfs_file_put(f);
+	return ret;
+}
+
+SYS(ftruncate)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if ((s64)a[1] < 0)
+		ret = -EINVAL;
+	else if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+		ret = f->inode && S_ISDIR(f->inode->mode) ? -EINVAL : -EINVAL;
+	else if (f->inode && !S_ISREG(f->inode->mode))
+		ret = -EINVAL;
+	else if (f->flags & O_APPEND)
+		ret = -EPERM;
+	else
+		ret = f->ops->truncate ? f->ops->truncate(f, a[1]) : -EINVAL;
+	if ((f->flags & O_ACCMODE) == O_RDONLY && !(f->flags & O_PATH))
+		ret = -EINVAL;
+	vfs_file_put(f);
+	return ret;
+}
+
+SYS(fallocate)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	s64 off = a[2], len = a[3];
+	long ret = 0;
+
+	if (!f)
+		return -EBADF;
+	if (off < 0 || len <= 0)
+		ret = -EINVAL;
+	else if ((f->flags & O_ACCMODE) == O_RDONLY)
+		ret = -EBADF;
+	else if (!f->inode || S_ISDIR(f->inode->mode))
+		ret = f->inode ? -EISDIR : -ESPIPE;
+	else if (!S_ISREG(f->inode->mode))
+		ret = -ENODEV;
+	else if (a[1] & ~(u64)FALLOC_FL_KEEP_SIZE)
+		ret = -EOPNOTSUPP;
+	else if (!(a[1] & FALLOC_FL_KEEP_SIZE) && (u64)(off + len) > f->inode->size)
+		ret = f->ops->truncate ? f->ops->truncate(f, off + len) : -EOPNOTSUPP;
+	vfs_file_put(f);
+	return ret;
+}
+
+static long sync_fd(struct task *t, int fd)
+{
+	struct vfs_file *f = fdt_get(t->fdt, fd);
+
+	if (!f)
+		return -EBADF;
+	vfs_file_put(f);
+	return 0;
+}
+
+SYS(fsync) { return sync_fd(t, a[0]); }
+SYS(fdatasync) { return sync_fd(t, a[0]); }
+SYS(syncfs) { return sync_fd(t, a[0]); }
+SYS(sync) { return 0; }
+
+SYS(flock)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	u32 op = a[1] & ~LOCK_NB;
+
+	if (!f)
+		return -EBADF;
+	vfs_file_put(f);
+	/* One process per sandbox so far: every lock is granted. */
+	return op == LOCK_SH || op == LOCK_EX || op == LOCK_UN ? 0 : -EINVAL;
+}
+
+SYS(fadvise64)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+
+	if (!f)
+		return -EBADF;
+	vfs_file_put(f);
+	if (a[3] > POSIX_FADV_NOREUSE)
+		return -EINVAL;
+	return 0;
+}
+
+long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int fd, u64 off)
+{
+	struct vfs_file *f = fdt_get(t->fdt, fd);
+	u8 *buf = NULL;
+	s64 ret, got;
+
+	if (!f)
+		return -EBADF;
+	ret = -EACCES;
+	if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
+		goto out;
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) &&
+	    (f->flags & O_ACCMODE) != O_RDWR)
+		goto out;
+	ret = -ENODEV;
+	if (!f->ops->map_read)
+		goto out;
+	ret = -EOVERFLOW;
+	if (off + PAGE_ALIGN(len) < off)
+		goto out;
+	len = PAGE_ALIGN(len);
+	buf = malloc(len);
+	ret = -ENOMEM;
+	if (!buf)
+		goto out;
+	got = f->ops->map_read(f, buf, len, off);
+	if (got < 0) {
+		ret = got;
+		goto out;
+	}
+	ret = mm_mmap_anon(t->mm, addr, len, prot, (flags & ~MAP_TYPE) | MAP_PRIVATE |
+			   MAP_ANONYMOUS);
+	if (ret >= 0 && got > 0 && mm_poke(t->mm, ret, buf, got)) {
+		mm_munmap(t->mm, ret, len);
+		ret = -ENOMEM;
+	}
+out:
+	free(buf);
+	vfs_file_put(f);
+	return ret;
+}
+
+/* Extended attributes: none are stored. Reads find none (ENODATA, an empty list);
+ * writes are refused with ENOTSUP, as on a filesystem without xattr support. The
+ * path or fd is still resolved so that its errors come first. */
+static long xattr_target(struct task *t, u64 upath, int fd, bool follow)
+{
+	struct vfs_path p;
+	char *path;
+	long ret;
+
+	if (fd >= 0) {
+		struct vfs_file *f = fdt_get(t->fdt, fd);
+
+		if (!f)
+			return -EBADF;
+		vfs_file_put(f);
+		return 0;
+	}
+	path = malloc(PATH_MAX);
+	if (!path)
+		return -ENOMEM;
+	ret = vfs_path_in(t, upath, path, false);
+	if (!ret)
+		ret = vfs_resolve(t, AT_FDCWD, path, follow ? VFS_FOLLOW : 0, &p);
+	free(path);
+	if (!ret) {
+		pthread_mutex_lock(&vfs_lock);
+		vfs_path_put(&p);
+		pthread_mutex_unlock(&vfs_lock);
+	}
+	return ret;
+}
+
+SYS(getxattr) { long r = xattr_target(t, a[0], -1, true); return r ? r : -ENODATA; }
+SYS(lgetxattr) { long r = xattr_target(t, a[0], -1, false); return r ? r : -ENODATA; }
+SYS(fgetxattr) { long r = xattr_target(t, 0, a[0], false); return r ? r : -ENODATA; }
+SYS(listxattr) { return xattr_target(t, a[0], -1, true); }
+SYS(llistxattr) { return xattr_target(t, a[0], -1, false); }
+SYS(flistxattr) { return xattr_target(t, 0, a[0], false); }
+SYS(setxattr) { long r = xattr_target(t, a[0], -1, true); return r ? r : -EOPNOTSUPP; }
+SYS(lsetxattr) { long r = xattr_target(t, a[0], -1, false); return r ? r : -EOPNOTSUPP; }
+SYS(fsetxattr) { long r = xattr_target(t, 0, a[0], false); return r ? r : -EOPNOTSUPP; }
+SYS(removexattr) { long r = xattr_target(t, a[0], -1, true); return r ? r : -ENODATA; }
+SYS(lremovexattr) { long r = xattr_target(t, a[0], -1, false); return r ? r : -ENODATA; }
+SYS(fremovexattr) { long r = xattr_target(t, 0, a[0], false); return r ? r : -ENODATA; }

@@ -1,0 +1,217 @@
+/*
+ * fork, vfork, clone and clone3 (after Linux's kernel/fork.c). A child gets a
+ * copy-on-write copy of the address space, a copy (or a share, CLONE_FILES) of the fd
+ * table and of the signal handlers, the parent's registers with rax = 0, and a
+ * Sentry thread of its own, which creates its stub. Threads (CLONE_THREAD) and
+ * address spaces shared between processes (CLONE_VM without CLONE_VFORK) need
+ * several contexts per platform address space and are not offered yet; a vfork
+ * child gets a copy-on-write copy too, and its parent waits until it execs or exits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "kernel.h"
+#include "mm/mm.h"
+#include "task/task.h"
+#include "vfs/vfs.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ULL
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+#define CLONE_NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
+			CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+
+static int check_flags(u64 f)
+{
+	if ((f & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+		return -EINVAL;
+	if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((f & CLONE_SIGHAND) && !(f & CLONE_VM))
+		return -EINVAL;
+	if ((f & CLONE_PIDFD) && (f & CLONE_DETACHED))
+		return -EINVAL;
+	if ((f & CLONE_CLEAR_SIGHAND) && (f & CLONE_SIGHAND))
+		return -EINVAL;
+	if (f & CLONE_NS_FLAGS)
+		return -EPERM; /* no namespaces inside the sandbox (as without CAP_SYS_ADMIN) */
+	if (f & (CLONE_THREAD | CLONE_PIDFD | CLONE_INTO_CGROUP))
+		return -ENOSYS;
+	if ((f & CLONE_VM) && !(f & CLONE_VFORK))
+		return -ENOSYS;
+	return 0;
+}
+
+static struct sighand *sighand_copy(struct sighand *sh, bool clear)
+{
+	struct sighand *n = malloc(sizeof(*n));
+
+	if (!n)
+		return NULL;
+	*n = *sh;
+	ref_init(&n->ref);
+	if (clear)
+		for (int i = 0; i < L_NSIG; i++)
+			if (n->act[i].handler != L_SIG_IGN)
+				n->act[i] = (struct l_sigaction){ 0 };
+	return n;
+}
+
+/* Everything the child takes from the parent but its thread-group links. */
+static int copy_task(struct task *t, struct task *c, const struct clone_args_k *ca)
+{
+	int err;
+
+	c->uid = t->uid; c->euid = t->euid; c->suid = t->suid;
+	c->gid = t->gid; c->egid = t->egid; c->sgid = t->sgid;
+	c->umask = t->umask;
+	memcpy(c->comm, t->comm, sizeof(c->comm));
+	memcpy(c->rlim, t->rlim, sizeof(c->rlim));
+	c->regs = t->regs;
+	c->regs.rax = 0;
+	if (ca->stack)
+		c->regs.rsp = ca->stack;
+	if (ca->flags & CLONE_SETTLS)
+		c->regs.fs_base = ca->tls;
+	err = task_fetch_fp(t);
+	if (err)
+		return err;
+	memcpy(c->fpstate, t->fpstate, t->fpstate_len);
+	c->fp_valid = c->fp_load = true;
+	c->sigmask = t->sigmask;
+	c->altstack = t->altstack;
+	c->clear_child_tid = ca->flags & CLONE_CHILD_CLEARTID ? ca->child_tid : 0;
+
+	err = mm_fork(t->mm, &c->mm);
+	if (err)
+		return err;
+	if (ca->flags & CLONE_FILES) {
+		ref_get(&t->fdt->ref);
+		c->fdt = t->fdt;
+	} else {
+		err = fdt_fork(t->fdt, &c->fdt);
+		if (err)
+			return err;
+	}
+	if (t->fs && (ca->flags & CLONE_FS)) {
+		ref_get(&t->fs->ref);
+		c->fs = t->fs;
+	} else if (t->fs) {
+		err = vfs_fs_copy(t->fs, &c->fs);
+		if (err)
+			return err;
+	}
+	pthread_mutex_lock(&t->sig_lock);
+	c->sh = sighand_copy(t->sh, ca->flags & CLONE_CLEAR_SIGHAND);
+	pthread_mutex_unlock(&t->sig_lock);
+	return c->sh ? 0 : -ENOMEM;
+}
+
+long task_clone(struct task *t, const struct clone_args_k *ca)
+{
+	struct kernel *k = t->k;
+	struct thread_group *parent, *tg;
+	struct task *c;
+	long err;
+	u32 tid;
+
+	err = check_flags(ca->flags);
+	if (err)
+		return err;
+	if (ca->exit_signal > L_NSIG)
+		return -EINVAL;
+	err = task_new(k, &c);
+	if (err)
+		return err;
+	err = copy_task(t, c, ca);
+	if (err)
+		goto out_destroy;
+
+	pthread_mutex_lock(&k->lock);
+	if (k->ntasks >= k->max_tasks || k->ntasks >= t->rlim[RLIMIT_NPROC].cur) {
+		err = -EAGAIN;
+		goto out_unlock;
+	}
+	tid = kernel_alloc_tid(k);
+	if (!tid) {
+		err = -EAGAIN;
+		goto out_unlock;
+	}
+	c->tid = tid;
+	parent = (ca->flags & CLONE_PARENT) && t->tg->parent ? t->tg->parent : t->tg;
+	err = tg_new(k, c, parent, &tg);
+	if (err)
+		goto out_unlock;
+	tg->exit_signal = ca->exit_signal;
+	tg->start_ns = ktime_mono(&k->time);
+	k->ntasks++;
+	pthread_mutex_unlock(&k->lock);
+
+	/* The tids the caller asked for, in the child's and the parent's memory. */
+	if (ca->flags & CLONE_CHILD_SETTID) {
+		/* A bad pointer is the child's problem, silently, as on Linux. */
+		mm_copy_out(c->mm, ca->child_tid, &tid, sizeof(tid));
+	}
+	if ((ca->flags & CLONE_PARENT_SETTID) && mm_copy_out(t->mm, ca->parent_tid, &tid,
+							     sizeof(tid))) {
+		/* Linux's put_user fails silently here too */
+	}
+	if (ca->flags & CLONE_VFORK)
+		t->vfork_wait = tid;
+	err = kernel_start_task(k, c);
+	if (err) {
+		pthread_mutex_lock(&k->lock);
+		k->ntasks--;
+		c->exiting = true;
+		tg->zombie = true;
+		tg_release(k, tg);
+		pthread_mutex_unlock(&k->lock);
+		t->vfork_wait = 0;
+		return err;
+	}
+	return tid;
+
+out_unlock:
+	pthread_mutex_unlock(&k->lock);
+out_destroy:
+	task_destroy(c);
+	return err;
+}
+
+int task_vfork_wait(struct task *t)
+{
+	struct kernel *k = t->k;
+	struct thread_group *ctg;
+	struct waiter w;
+	int err = 0;
+
+	pthread_mutex_lock(&k->lock);
+	for (;;) {
+		ctg = kernel_find_tg(k, t->vfork_wait);
+		if (!ctg || ctg->zombie || ctg->leader->vfork_released) {
+			t->vfork_wait = 0;
+			break;
+		}
+		waitq_add(&t->tg->child_wq, &w, t);
+		pthread_mutex_unlock(&k->lock);
+		err = task_block(t, -1);
+		pthread_mutex_lock(&k->lock);
+		waitq_del(&w);
+		if (err)
+			break; /* a signal or a stop: handle it, then wait again */
+	}
+	pthread_mutex_unlock(&k->lock);
+	return err;
+}

@@ -1,0 +1,177 @@
+/*
+ * execve and execveat (after Linux's fs/exec.c): the new program is loaded into a
+ * fresh address space while the old one still runs; only when loading succeeded does
+ * the task switch to it (a new stub, made on this thread), close its close-on-exec
+ * files, reset caught signals to their defaults and release a vfork parent. A failed
+ * exec leaves the caller as it was, with the error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+#include "loader/loader.h"
+#include "mm/mm.h"
+#include "platform.h"
+#include "task/task.h"
+#include "vfs/vfs.h"
+
+#define ARG_MAX_BYTES (2 * 1024 * 1024)   /* a quarter of the 8 MiB stack limit */
+#define MAX_ARG_STRLEN (32 * 4096)         /* Linux's limit on one string */
+
+/* Copies a NULL-terminated array of strings from application memory. */
+static int copy_strv(struct task *t, u64 uv, char ***out, size_t *total)
+{
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	int err = 0;
+
+	for (; uv; n++) {
+		u64 p;
+		char buf[MAX_ARG_STRLEN];
+		s64 len;
+
+		if (mm_copy_in(t->mm, &p, uv + n * 8, sizeof(p))) {
+			err = -EFAULT;
+			break;
+		}
+		if (!p)
+			break;
+		len = mm_strncpy_in(t->mm, buf, p, sizeof(buf));
+		if (len < 0) {
+			err = len == -ENAMETOOLONG ? -E2BIG : (int)len;
+			break;
+		}
+		*total += len + 1 + sizeof(char *);
+		if (*total > ARG_MAX_BYTES) {
+			err = -E2BIG;
+			break;
+		}
+		if (n + 2 > cap) {
+			char **nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[n] = strdup(buf);
+		if (!v[n]) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	if (!err && !v)
+		v = calloc(1, sizeof(*v));
+	if (v)
+		v[n] = NULL;
+	if (err || !v) {
+		for (size_t i = 0; v && i < n; i++)
+			free(v[i]);
+		free(v);
+		return err ? err : -ENOMEM;
+	}
+	*out = v;
+	return 0;
+}
+
+static void free_strv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Makes @mm the task's address space: a new stub from this thread, a new context. */
+static int switch_mm(struct task *t, struct mm *mm)
+{
+	struct platform *plat = t->k->plat;
+	struct plat_ctx *ctx;
+	int err;
+
+	err = mm_attach_as(mm);
+	if (err)
+		return err;
+	err = plat_ctx_new(plat, mm->as, &ctx);
+	if (err)
+		return err;
+	plat_ctx_destroy(plat, t->ctx);
+	t->ctx = ctx;
+	return 0;
+}
+
+static void reset_signals(struct task *t)
+{
+	pthread_mutex_lock(&t->sig_lock);
+	for (int i = 0; i < L_NSIG; i++)
+		if (t->sh->act[i].handler != L_SIG_IGN)
+			t->sh->act[i] = (struct l_sigaction){ 0 };
+	t->altstack = (struct l_stack){ .ss_flags = L_SS_DISABLE };
+	pthread_mutex_unlock(&t->sig_lock);
+}
+
+static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp,
+		      int flags)
+{
+	char path[PATH_MAX], why[256];
+	char **argv = NULL, **envp = NULL;
+	struct mm *old = t->mm, *mm = NULL;
+	struct plat_regs saved = t->regs;
+	size_t total = 0;
+	s64 len;
+	long err;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	len = mm_strncpy_in(t->mm, path, upath, sizeof(path));
+	if (len < 0)
+		return len;
+	if (dirfd != AT_FDCWD && path[0] != '/')
+		return -ENOSYS; /* execveat relative to a directory fd: not offered yet */
+	if (!len)
+		return -ENOENT;
+	err = copy_strv(t, uargv, &argv, &total);
+	if (!err)
+		err = copy_strv(t, uenvp, &envp, &total);
+	if (err)
+		goto out;
+	err = mm_new(t->k->mf, t->k->plat, &mm);
+	if (err)
+		goto out;
+	t->mm = mm;
+	memset(&t->regs, 0, sizeof(t->regs));
+	err = loader_exec_path(t, path, argv, envp, why, sizeof(why));
+	if (!err)
+		err = switch_mm(t, mm);
+	if (err) {
+		t->mm = old;
+		t->regs = saved;
+		mm_destroy(mm);
+		goto out;
+	}
+	mm_destroy(old);
+	fdt_close_on_exec(t->fdt);
+	reset_signals(t);
+	t->clear_child_tid = 0;
+	t->robust_list = t->robust_len = 0;
+	t->fp_valid = false;
+	pthread_mutex_lock(&t->k->lock);
+	t->vfork_released = true;
+	if (t->tg->parent)
+		waitq_wake_all(&t->tg->parent->child_wq);
+	pthread_mutex_unlock(&t->k->lock);
+	err = 0;
+out:
+	free_strv(argv);
+	free_strv(envp);
+	return err;
+}
+
+long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int flags)
+{
+	return do_execve(t, dirfd, upath, uargv, uenvp, flags);
+}
