@@ -203,6 +203,12 @@ int cmd_boot(int argc, char **argv)
 	catch_crashes();
 	/* Nothing inherited beyond the descriptors sbx run hands over. */
 	close_range(BOOT_GOFER_FD + 1 + nvols, ~0U, 0);
+	/* A platform may need a device opened before the root is emptied (kvm). */
+	err = plat_preopen(platform);
+	if (err) {
+		report("error cannot start the %s platform: %s", platform, strerror(-err));
+		return SBX_EXIT_ERROR;
+	}
 	for (int i = 0; i <= nvols; i++) {
 		err = goferc_register(i, BOOT_GOFER_FD + i);
 		if (err) {
@@ -278,7 +284,7 @@ int cmd_boot(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
 		sigaddset(&set, forwarded[i]);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	err = kernel_start_task(k, k->init);
+	err = kernel_start_tasks(k);
 	if (!err)
 		err = -pthread_create(&fwd, NULL, forward_signals, k);
 	if (err) {

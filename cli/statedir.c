@@ -204,7 +204,10 @@ void statedir_refresh(struct sbx_meta *m)
 		return;
 	if (!strcmp(m->status, "created") && m->pid <= 0)
 		return;
-	if (!sentry_alive(m->pid)) {
+	/* A Sentry that ended while its monitor lives is being recorded right now:
+	 * not "died" (the monitor writes how it ended). */
+	if (!sentry_alive(m->pid) && !(m->monitor > 0 && !kill(m->monitor, 0) &&
+				       m->monitor != getpid())) {
 		snprintf(m->status, sizeof(m->status), "stopped");
 		if (!m->reason[0])
 			snprintf(m->reason, sizeof(m->reason), "the sentry died");

@@ -101,6 +101,9 @@ int kernel_after_load(void *o, void *ctx_)
 	struct kernel *k = o;
 
 	k->strace = ctx->strace;
+	/* Explicitly, whether or not the embedded struct's own hook ran: it only
+	 * recomputes the offsets from the saved clock values. */
+	ktime_after_load(&k->time, ctx);
 	return kernel_init_host(k, ctx->plat, ctx->mf);
 }
 
@@ -211,6 +214,22 @@ int kernel_start_task(struct kernel *k, struct task *t)
 	pthread_attr_destroy(&attr);
 	if (err)
 		kernel_task_gone(k);
+	return err;
+}
+
+int kernel_start_tasks(struct kernel *k)
+{
+	struct st_list *p;
+	int err = 0;
+
+	pthread_mutex_lock(&k->lock);
+	st_list_for_each(p, &k->tgs) {
+		struct thread_group *tg = container_of(p, struct thread_group, tglink);
+
+		if (!tg->zombie && tg->leader && !tg->leader->exiting)
+			err = err ?: kernel_start_task(k, tg->leader);
+	}
+	pthread_mutex_unlock(&k->lock);
 	return err;
 }
 

@@ -58,6 +58,8 @@ int kernel_new(struct platform *plat, struct memfile *mf, struct kernel **out);
 int kernel_create_init(struct kernel *k, int exec_fd, const char *execfn,
 		       char *const argv[], char *const envp[], const int stdio[3],
 		       char *why, size_t whylen);
+/* Starts every live task (one after boot; all of them after a restore). */
+int kernel_start_tasks(struct kernel *k);
 /* Starts task @t on a thread of its own. */
 int kernel_start_task(struct kernel *k, struct task *t);
 /* Blocks until init exits; returns its wait status (exit code << 8 or signal). */

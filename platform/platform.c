@@ -7,6 +7,7 @@
 
 #include "platform.h"
 #include "ptrace_platform.h"
+#include "kvm/kvm_platform.h"
 
 struct plat_impl {
 	const char *name;
@@ -16,7 +17,7 @@ struct plat_impl {
 
 static const struct plat_impl plat_impls[] = {
 	{ "ptrace", ptrace_platform_open, ptrace_seccomp_rules },
-	/* kvm: added with platform/kvm/. */
+	{ "kvm", kvm_platform_open, kvm_seccomp_rules },
 };
 
 static const struct plat_impl *plat_find(const char *name)
@@ -38,6 +39,11 @@ int plat_open(const char *name, int memfd, struct platform **out)
 	if (memfd < 0)
 		return -EBADF;
 	return impl->open(memfd, out);
+}
+
+int plat_preopen(const char *name)
+{
+	return strcmp(name, "kvm") ? 0 : kvm_platform_preopen();
 }
 
 int plat_seccomp_rules(const struct platform *p, void *scmp_filter_ctx)

@@ -79,6 +79,9 @@ int kernel_checkpoint(struct kernel *k, int fd, enum ckpt_comp comp,
 	u64 t0 = now_usec(), count, hash;
 	int err;
 
+	/* The clocks' saved values are taken here, where the world stopped, not left
+	 * to the embedded struct's hook. */
+	ktime_before_save(&k->time, NULL);
 	err = encode_graph(k, &graph, &glen, &count, &hash, why, whylen);
 	if (err)
 		return err;

@@ -144,6 +144,8 @@ int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool ext
 	pthread_mutex_unlock(&t->sig_lock);
 	if (wake)
 		task_interrupt(t, TIF_SIGNAL);
+	else
+		task_wake(t); /* a blocked signal still ends rt_sigtimedwait's wait */
 	return 0;
 }
 

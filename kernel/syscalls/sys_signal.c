@@ -1,12 +1,14 @@
 /* Signal syscalls: rt_sigaction, rt_sigprocmask, sigaltstack, rt_sigreturn, kill,
  * tkill and tgkill (to the task itself: the only task until the processes issue). */
 #include <signal.h>
+#include <time.h>
 
 #include "mm/mm.h"
 #include "signal/signal.h"
 #include "syscalls/handlers.h"
 #include "kernel.h"
 #include "task/task.h"
+#include "time/ktime.h"
 
 #define UNBLOCKABLE (sigbit(SIGKILL) | sigbit(SIGSTOP))
 
@@ -174,4 +176,101 @@ SYS(tgkill)
 	if ((s32)a[0] <= 0 || (s32)a[1] <= 0 || a[2] > L_NSIG)
 		return -EINVAL;
 	return send_tid(t, a[0], a[1], a[2]);
+}
+
+/* pause: sleep until a signal is delivered (after its handler, EINTR). */
+SYS(pause)
+{
+	while (task_block(t, -1) != -EINTR)
+		;
+	return -ERESTARTNOHAND;
+}
+
+/* rt_sigsuspend: the mask is @mask until a signal arrives; the old one comes back
+ * after its handler (the frame saves it). */
+SYS(rt_sigsuspend)
+{
+	u64 mask;
+
+	if (a[1] != L_SIGSET_SIZE)
+		return -EINVAL;
+	if (mm_copy_in(t->mm, &mask, a[0], sizeof(mask)))
+		return -EFAULT;
+	pthread_mutex_lock(&t->sig_lock);
+	t->saved_sigmask = t->sigmask;
+	t->restore_sigmask = true;
+	t->sigmask = mask & ~UNBLOCKABLE;
+	pthread_mutex_unlock(&t->sig_lock);
+	while (task_block(t, -1) != -EINTR)
+		;
+	return -ERESTARTNOHAND;
+}
+
+SYS(rt_sigpending)
+{
+	u64 set;
+
+	if (a[1] > L_SIGSET_SIZE)
+		return -EINVAL;
+	pthread_mutex_lock(&t->sig_lock);
+	set = t->pending & t->sigmask;
+	pthread_mutex_unlock(&t->sig_lock);
+	return mm_copy_out(t->mm, a[0], &set, a[1]) ? -EFAULT : 0;
+}
+
+static s64 host_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts_to_ns(ts.tv_sec, ts.tv_nsec);
+}
+
+/* rt_sigtimedwait: takes a pending signal of @set without running its handler. A
+ * blocked signal wakes the task too (sig_send), so waiting for blocked ones works. */
+SYS(rt_sigtimedwait)
+{
+	struct l_timespec ts;
+	s64 deadline = -1;
+	u64 set;
+
+	if (a[3] != L_SIGSET_SIZE)
+		return -EINVAL;
+	if (mm_copy_in(t->mm, &set, a[0], sizeof(set)))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (a[2]) {
+		if (mm_copy_in(t->mm, &ts, a[2], sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+			return -EINVAL;
+		deadline = host_now() + ts_to_ns(ts.tv_sec, ts.tv_nsec);
+	}
+	for (;;) {
+		struct l_siginfo info;
+		int sig = 0, r;
+
+		pthread_mutex_lock(&t->sig_lock);
+		if (t->pending & set) {
+			sig = __builtin_ctzll(t->pending & set) + 1;
+			t->pending &= ~sigbit(sig);
+			info = t->pinfo[sig - 1];
+		}
+		pthread_mutex_unlock(&t->sig_lock);
+		if (sig) {
+			if (a[1] && mm_copy_out(t->mm, a[1], &info, sizeof(info)))
+				return -EFAULT;
+			return sig;
+		}
+		if (deadline >= 0 && host_now() >= deadline)
+			return -EAGAIN;
+		r = task_block(t, deadline);
+		if (r == -EINTR) {
+			pthread_mutex_lock(&t->sig_lock);
+			sig = (t->pending & set) != 0;
+			pthread_mutex_unlock(&t->sig_lock);
+			if (!sig)
+				return -EINTR;
+		}
+	}
 }

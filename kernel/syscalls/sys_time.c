@@ -152,6 +152,11 @@ static long do_nanosleep(struct task *t, int clockid, int flags, u64 req, u64 rm
 		return cpu_nanosleep(t, flags, ns);
 	if (flags & TIMER_ABSTIME)
 		return sleep_until(t, clockid, ns, 0);
+	/* A relative sleep does not follow the realtime clock (glibc's nanosleep is
+	 * clock_nanosleep(CLOCK_REALTIME)): it runs on the monotonic clock, which a
+	 * restore continues rather than jumping by the downtime. */
+	if (clockid == CLOCK_REALTIME || clockid == CLOCK_TAI)
+		clockid = CLOCK_MONOTONIC;
 	read_clock(t, clockid, &now);
 	return sleep_until(t, clockid, now > INT64_MAX - ns ? INT64_MAX : now + ns, rmtp);
 }

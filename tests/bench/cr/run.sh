@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# run.sh: checkpoint/restore benchmark (not a test: it prints a table and asserts
+# nothing). A program holding 64, 256 and 1024 MB of mixed memory (td_cr_mem_pattern:
+# half random pages, a quarter zero pages, a quarter text) is checkpointed and restored
+#   - by sbx, once per compression (zstd, lz4, none), a fresh sandbox each time;
+#   - by runsc (gVisor), from an OCI bundle whose rootfs holds only the static program
+#     (`runsc --network=none create/start`, `checkpoint --image-path`, `restore
+#     --detach`); runsc compresses its state file itself (gVisor's built-in
+#     compression; "built-in" in the table);
+#   - by CRIU, if `criu` is installed and `criu check` passes on this kernel (Debian 12's
+#     3.17 does not: that is detected and said).
+# Measured, in wall time:
+#   checkpoint  the checkpoint command, from start to exit (the sandbox ends)
+#   image       bytes of the image (runsc: of the image directory)
+#   restore     the restore command in detached mode, from start to exit
+#   resumed     from the restore's start until the program printed "resumed": right
+#               after the restore returns, SIGUSR1 is sent and the program answers first
+#               thing (so this is "until the program runs again")
+# After that the program verifies every page (ok / FAIL column). Beside them, the issue's
+# reference figures for CRIU 4.1 on this kind of machine, and ratios to those and to runsc.
+# The machine's load average is printed too: on a shared machine the times are noisy.
+#
+# usage: run.sh [--sbx PATH] [--prog PATH] [--sizes "64 256 1024"] [--comps "zstd lz4 none"]
+#               [--no-runsc] OUTFILE
+set -uo pipefail
+here=$(dirname "$(readlink -f "$0")")
+top=$(readlink -f "$here/../../..")
+sbx=$top/build/sbx
+prog=$top/build/testdata/cr/td_cr_mem_pattern
+sizes="64 256 1024"
+comps="zstd lz4 none"
+use_runsc=1
+while (($#)); do
+	case $1 in
+	--sbx) sbx=$2; shift 2 ;;
+	--prog) prog=$2; shift 2 ;;
+	--sizes) sizes=$2; shift 2 ;;
+	--comps) comps=$2; shift 2 ;;
+	--no-runsc) use_runsc=0; shift ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+if (($# != 1)); then
+	echo "usage: run.sh [--sbx PATH] [--prog PATH] [--sizes LIST] [--comps LIST] [--no-runsc] OUTFILE" >&2
+	exit 2
+fi
+outfile=$1
+[[ -x $sbx ]] || { echo "run.sh: no sbx at $sbx (--sbx)" >&2; exit 2; }
+[[ -x $prog ]] || { echo "run.sh: no td_cr_mem_pattern at $prog (--prog)" >&2; exit 2; }
+
+# The issue's figures for CRIU 4.1 (ms), by size in MB.
+declare -A criu_ref_ck=([64]=131 [256]=217 [1024]=907)
+declare -A criu_ref_rs=([64]=79 [256]=157 [1024]=518)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sbx-bench-cr.XXXXXX")
+roots=()
+runsc_root=$tmp/runsc-root
+runsc_ids=()
+cleanup() {
+	local r id
+	for r in "${roots[@]}"; do
+		for id in $("$sbx" --root "$r" list --json 2>/dev/null | grep -o '"id":"[^"]*"' |
+			sed 's/"id":"\(.*\)"/\1/'); do
+			timeout 30 "$sbx" --root "$r" delete "$id" >/dev/null 2>&1
+		done
+	done
+	for id in "${runsc_ids[@]}"; do
+		timeout 30 runsc --root "$runsc_root" --network=none delete -force "$id" >/dev/null 2>&1
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_for FILE PATTERN SECS: 0 once a line of FILE matches PATTERN.
+wait_for() {
+	local deadline=$((SECONDS + $3))
+	until grep -aq -- "$2" "$1" 2>/dev/null; do
+		((SECONDS >= deadline)) && return 1
+		sleep 0.005
+	done
+}
+
+rows=()
+# row SIZE TOOL COMP CK_MS IMG_BYTES RS_MS RESUMED_MS CHECK
+row() {
+	rows+=("$*")
+	printf '  %s MB %-6s %-8s checkpoint %s ms, image %s bytes, restore %s ms, resumed %s ms, %s\n' \
+		"$@" >&2
+}
+
+# One sbx measurement.
+bench_sbx() {
+	local mb=$1 comp=$2 r id=b$1-$2 d=$tmp/sbx-$1-$2 t0 t1 t2 t3 ck img rs res check
+	mkdir -p "$d"
+	r=$tmp/root-$mb-$comp
+	mkdir -p "$r" "$r-2"
+	roots+=("$r" "$r-2")
+	"$sbx" --root "$r" run -d --name "$id" -- "$prog" "$mb" </dev/null >"$d/out" 2>"$d/err" ||
+		{ echo "run.sh: sbx run failed: $(cat "$d/err")" >&2; return 1; }
+	wait_for "$d/out" '^ready' 600 || { echo "run.sh: no ready mark from sbx" >&2; return 1; }
+	t0=$(now_ms)
+	if ! timeout 600 "$sbx" --root "$r" checkpoint --compress "$comp" --image "$d/img" "$id" \
+		2>"$d/ck.err"; then
+		echo "run.sh: sbx checkpoint failed: $(cat "$d/ck.err")" >&2
+		row "$mb" sbx "$comp" fail - - - -
+		return 1
+	fi
+	t1=$(now_ms)
+	ck=$((t1 - t0))
+	img=$(stat -c %s "$d/img")
+	sync
+	t0=$(now_ms)
+	if ! timeout 600 "$sbx" --root "$r-2" restore -d --image "$d/img" --name "$id" </dev/null \
+		>"$d/out2" 2>"$d/rs.err"; then
+		echo "run.sh: sbx restore failed: $(cat "$d/rs.err")" >&2
+		row "$mb" sbx "$comp" "$ck" "$img" fail - -
+		return 1
+	fi
+	t1=$(now_ms)
+	"$sbx" --root "$r-2" kill "$id" USR1
+	if wait_for "$d/out2" '^resumed' 600; then
+		t2=$(now_ms)
+		res=$((t2 - t0))
+	else
+		res=fail
+	fi
+	rs=$((t1 - t0))
+	timeout 600 "$sbx" --root "$r-2" wait "$id" >/dev/null 2>&1
+	sleep 0.2
+	check=$(tail -n1 "$d/out2" | tr -d '\0')
+	[[ $check == ok ]] || check="FAIL($check)"
+	row "$mb" sbx "$comp" "$ck" "$img" "$rs" "$res" "$check"
+	"$sbx" --root "$r" delete "$id" >/dev/null 2>&1
+	"$sbx" --root "$r-2" delete "$id" >/dev/null 2>&1
+	rm -f "$d/img"
+}
+
+# One runsc measurement (an OCI bundle per size).
+bench_runsc() {
+	local mb=$1 b=$tmp/bundle-$1 id=r$1 rs_cmd t0 t1 t2 ck img rs res check
+	rs_cmd=(runsc --root "$runsc_root" --network=none)
+	mkdir -p "$b/rootfs" "$b/img" "$runsc_root"
+	cp "$prog" "$b/rootfs/prog"
+	(cd "$b" && runsc spec -- /prog "$mb") || return 1
+	# No terminal (stdio are files), a read-only root, no network namespace to set up.
+	python3 - "$b/config.json" <<'EOF' || return 1
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["terminal"] = False
+c["root"]["readonly"] = True
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n.get("type") != "network"]
+json.dump(c, open(p, "w"), indent=1)
+EOF
+	runsc_ids+=("$id" "$id-r")
+	timeout 120 "${rs_cmd[@]}" create --bundle "$b" "$id" </dev/null >"$b/out" 2>"$b/err" &&
+		timeout 120 "${rs_cmd[@]}" start "$id" 2>>"$b/err" ||
+		{ echo "run.sh: runsc create/start failed: $(tail -n3 "$b/err")" >&2; return 1; }
+	wait_for "$b/out" 'ready' 600 || { echo "run.sh: no ready mark from runsc" >&2; return 1; }
+	t0=$(now_ms)
+	if ! timeout 600 "${rs_cmd[@]}" checkpoint --image-path "$b/img" "$id" 2>"$b/ck.err"; then
+		echo "run.sh: runsc checkpoint failed: $(tail -n3 "$b/ck.err")" >&2
+		row "$mb" runsc - fail - - - -
+		return 1
+	fi
+	t1=$(now_ms)
+	ck=$((t1 - t0))
+	img=$(du -sb "$b/img" | cut -f1)
+	sync
+	t0=$(now_ms)
+	if ! timeout 600 "${rs_cmd[@]}" restore --detach --image-path "$b/img" --bundle "$b" "$id-r" \
+		</dev/null >"$b/out2" 2>"$b/rs.err"; then
+		echo "run.sh: runsc restore failed: $(tail -n3 "$b/rs.err")" >&2
+		row "$mb" runsc - "$ck" "$img" fail - -
+		return 1
+	fi
+	t1=$(now_ms)
+	"${rs_cmd[@]}" kill "$id-r" USR1
+	if wait_for "$b/out2" 'resumed' 600; then
+		t2=$(now_ms)
+		res=$((t2 - t0))
+	else
+		res=fail
+	fi
+	rs=$((t1 - t0))
+	# runsc restores the file offset of stdout, so the new file starts with a hole.
+	wait_for "$b/out2" '^ok\|FAIL' 600
+	check=$(tr -d '\0' <"$b/out2" | tail -n1)
+	[[ $check == ok ]] || check="FAIL($check)"
+	row "$mb" runsc built-in "$ck" "$img" "$rs" "$res" "$check"
+	"${rs_cmd[@]}" delete -force "$id" "$id-r" >/dev/null 2>&1
+	rm -rf "$b/img"
+}
+
+# CRIU: only if installed and `criu check` passes.
+criu_note=
+if ! command -v criu >/dev/null; then
+	criu_note="criu is not installed (Debian 12's criu 3.17 fails on this kernel anyway); only the issue's CRIU 4.1 figures are shown"
+elif ! criu check >"$tmp/criu-check" 2>&1; then
+	criu_note="$(criu --version 2>&1 | head -n1): 'criu check' fails on this kernel ($(grep -m1 -i 'error' "$tmp/criu-check" || tail -n1 "$tmp/criu-check")); not measured"
+fi
+
+bench_criu() {
+	local mb=$1 d=$tmp/criu-$1 pid t0 t1 t2 ck img rs res check
+	mkdir -p "$d/img"
+	setsid "$prog" "$mb" </dev/null >"$d/out" 2>"$d/err" &
+	pid=$!
+	wait_for "$d/out" '^ready' 600 || return 1
+	t0=$(now_ms)
+	criu dump -t "$pid" -D "$d/img" --shell-job >"$d/dump.log" 2>&1 ||
+		{ echo "run.sh: criu dump failed: $(tail -n2 "$d/dump.log")" >&2; kill -KILL "$pid"; return 1; }
+	t1=$(now_ms)
+	ck=$((t1 - t0))
+	img=$(du -sb "$d/img" | cut -f1)
+	t0=$(now_ms)
+	criu restore -D "$d/img" --shell-job -d >"$d/restore.log" 2>&1 ||
+		{ echo "run.sh: criu restore failed: $(tail -n2 "$d/restore.log")" >&2; return 1; }
+	t1=$(now_ms)
+	kill -USR1 "$pid"
+	wait_for "$d/out" '^resumed' 600 && t2=$(now_ms) && res=$((t2 - t0)) || res=fail
+	rs=$((t1 - t0))
+	wait_for "$d/out" '^ok\|FAIL' 600
+	check=$(tail -n1 "$d/out")
+	[[ $check == ok ]] || check="FAIL($check)"
+	row "$mb" criu - "$ck" "$img" "$rs" "$res" "$check"
+	kill -KILL "$pid" 2>/dev/null
+}
+
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "cr benchmark: sbx $sbx, program $prog, sizes $sizes MB; load average $load0" >&2
+for mb in $sizes; do
+	for comp in $comps; do
+		bench_sbx "$mb" "$comp"
+	done
+	if ((use_runsc)) && command -v runsc >/dev/null; then
+		bench_runsc "$mb"
+	fi
+	[[ -z $criu_note ]] && bench_criu "$mb"
+done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# The table.
+{
+	echo "# sbx checkpoint/restore benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(uname -r)"
+	echo "# program: td_cr_mem_pattern SIZE (half random, a quarter zero, a quarter text pages)"
+	echo "# load average before: $load0, after: $load1 (a shared machine makes times noisy)"
+	echo "# restore = the detached restore command; resumed = until the program printed after SIGUSR1"
+	echo "# ratios: x CRIU = time / the issue's CRIU 4.1 figure; x runsc = time / runsc's, same size"
+	[[ -n $criu_note ]] && echo "# CRIU: $criu_note"
+	printf '%-6s %-6s %-8s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' size tool comp \
+		ckpt_ms image_MB restore_ms resume_ms ck/CRIU rs/CRIU ck/runsc rs/runsc check
+	for mb in $sizes; do
+		rck= rres=
+		for r in "${rows[@]}"; do
+			read -r s tool comp ck img rs res check <<<"$r"
+			[[ $s == "$mb" && $tool == runsc ]] && rck=$ck rres=$res
+		done
+		for r in "${rows[@]}"; do
+			read -r s tool comp ck img rs res check <<<"$r"
+			[[ $s == "$mb" ]] || continue
+			ratio() { [[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] && ((${2} > 0)) &&
+				awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
+			imgmb=-
+			[[ $img =~ ^[0-9]+$ ]] && imgmb=$(awk -v b="$img" 'BEGIN { printf "%.1f", b / 1048576 }')
+			printf '%-6s %-6s %-8s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "$tool" \
+				"$comp" "$ck" "$imgmb" "$rs" "$res" "$(ratio "$ck" "${criu_ref_ck[$mb]:-}")" \
+				"$(ratio "$res" "${criu_ref_rs[$mb]:-}")" "$(ratio "$ck" "$rck")" \
+				"$(ratio "$res" "$rres")" "$check"
+		done
+		if [[ -n ${criu_ref_ck[$mb]:-} ]]; then
+			printf '%-6s %-6s %-8s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "CRIU" \
+				"4.1" "${criu_ref_ck[$mb]}" - - "${criu_ref_rs[$mb]}" 1.00 1.00 \
+				"$(ratio "${criu_ref_ck[$mb]}" "$rck")" "$(ratio "${criu_ref_rs[$mb]}" "$rres")" \
+				"(the issue's figures)"
+		fi
+	done
+} | tee "$outfile"
