@@ -119,11 +119,9 @@ int fs_boot(struct kernel *k, const struct fs_volume *vols, int nvols, char *why
 		err = ovl_new(OVL_NO_GOFER, "shm", 01777, &d);
 	if (!err)
 		err = mount_at(ns, "/dev/shm", d, "tmpfs", "shm", VFS_MNT_NOSUID | VFS_MNT_NODEV);
-	what = "/tmp";
-	if (!err)
-		err = ovl_new(OVL_NO_GOFER, "tmpfs", 01777, &d);
-	if (!err)
-		err = mount_at(ns, "/tmp", d, "tmpfs", "tmpfs", VFS_MNT_NOSUID | VFS_MNT_NODEV);
+	/* /tmp is the root's own, under the same in-memory overlay as the rest: writes
+	 * stay in the sandbox, and programs under the host's /tmp remain reachable
+	 * (a tmpfs there hid them: "sbx run /tmp/prog" failed). */
 	for (int i = 0; i < nvols && !err; i++) {
 		what = vols[i].path;
 		err = ovl_new(vols[i].gofer, "volume", 0755, &d);

@@ -30,6 +30,24 @@ static s64 host_mono_now(void)
 	return ts_to_ns(ts.tv_sec, ts.tv_nsec);
 }
 
+/* The ppoll timeout until host-monotonic @deadline (-1: none, NULL returned). False
+ * when the deadline has passed. */
+static bool timeout_until(s64 deadline, struct timespec *ts, struct timespec **tsp)
+{
+	s64 left;
+
+	*tsp = NULL;
+	if (deadline < 0)
+		return true;
+	left = deadline - host_mono_now();
+	if (left <= 0)
+		return false;
+	ts->tv_sec = left / NSEC_PER_SEC;
+	ts->tv_nsec = left % NSEC_PER_SEC;
+	*tsp = ts;
+	return true;
+}
+
 int task_wait_fd(struct task *t, int fd, short events, s64 deadline)
 {
 	struct pollfd p[2] = {
@@ -38,20 +56,13 @@ int task_wait_fd(struct task *t, int fd, short events, s64 deadline)
 	};
 
 	for (;;) {
-		struct timespec ts, *tsp = NULL;
+		struct timespec ts, *tsp;
 		int n;
 
 		if (task_signal_pending(t))
 			return -EINTR;
-		if (deadline >= 0) {
-			s64 left = deadline - host_mono_now();
-
-			if (left <= 0)
-				return 0;
-			ts.tv_sec = left / NSEC_PER_SEC;
-			ts.tv_nsec = left % NSEC_PER_SEC;
-			tsp = &ts;
-		}
+		if (!timeout_until(deadline, &ts, &tsp))
+			return 0;
 		n = ppoll(p, fd >= 0 ? 2 : 1, tsp, NULL);
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -94,21 +105,14 @@ void waitq_wake_all(struct waitq *wq)
 int task_block(struct task *t, s64 deadline)
 {
 	struct pollfd p = { .fd = t->evfd, .events = POLLIN };
-	struct timespec ts, *tsp = NULL;
+	struct timespec ts, *tsp;
 	u64 v;
 	int n;
 
 	if (task_signal_pending(t))
 		return -EINTR;
-	if (deadline >= 0) {
-		s64 left = deadline - host_mono_now();
-
-		if (left <= 0)
-			return 0;
-		ts.tv_sec = left / NSEC_PER_SEC;
-		ts.tv_nsec = left % NSEC_PER_SEC;
-		tsp = &ts;
-	}
+	if (!timeout_until(deadline, &ts, &tsp))
+		return 0;
 	n = ppoll(&p, 1, tsp, NULL);
 	if (n > 0 && read(t->evfd, &v, sizeof(v)) < 0) {
 		/* drained by a racing read: fine */
