@@ -128,8 +128,7 @@ for p in "${progs[@]}"; do
 					"$id" >/dev/null 2>"$d/$k.ck.err"
 			fi
 			rc=$?
-			if ((rc != 0)) && [[ $mode == leave && $k -gt 2 ]] &&
-				grep -q 'is stopped' "$d/$k.ck.err"; then
+			if ((rc != 0)) && ((k > 2)) && grep -q 'is stopped' "$d/$k.ck.err"; then
 				# The original finished first (a slow machine): fewer checkpoints.
 				echo "  $p/$mode: the program ended before checkpoint $k; $((k - 1)) made"
 				unset 'plan[-1]'
