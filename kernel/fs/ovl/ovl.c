@@ -153,8 +153,15 @@ int ovl_lower_fd(struct ovl_inode *oi)
 	return oi->lower_fd;
 }
 
+/* Overlay and tmpfs file data lives in one Sentry buffer per file, grown (and zeroed)
+ * eagerly: a file may not exceed this, or a truncate to terabytes would try to fill
+ * them (EFBIG, as a filesystem's s_maxbytes gives). */
+#define OVL_MAX_FILE_SIZE (512ULL << 20)
+
 int ovl_resize(struct ovl_inode *oi, u64 size)
 {
+	if (size > OVL_MAX_FILE_SIZE)
+		return -EFBIG;
 	if (size > oi->data_len) {
 		u64 cap = MAX(size, MIN(oi->data_len * 2, oi->data_len + (64 << 20)));
 		u8 *n;
