@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -225,6 +226,12 @@ int cmd_boot(int argc, char **argv)
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
+	/*
+	 * One malloc arena: glibc gives a thread past the first few an arena of its own
+	 * after reading /sys/devices/system/cpu/online, and shrinking such an arena
+	 * reads /proc/sys/vm/overcommit_memory; the filter allows no open at all.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	err = sandbox_enter(why, sizeof(why));
 	if (err) {
 		report("error %s", why);

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "checkpoint/checkpoint.h"
 #include "fs/host/hostfd.h"
+#include "ipc/futex.h"
 #include "kernel.h"
 #include "loader/loader.h"
 #include "mm/mm.h"
@@ -52,9 +53,14 @@ unsigned kernel_ncpus(const struct kernel *k)
  * again when it is restored. */
 static int kernel_init_host(struct kernel *k, struct platform *plat, struct memfile *mf)
 {
+	int err;
+
 	k->plat = plat;
 	k->mf = mf;
 	kernel_init_cpus(k);
+	err = futex_table_new(&k->futex);
+	if (err)
+		return err;
 	{
 		/* Recursive: signalling under it may take it again (SIGCONT). */
 		pthread_mutexattr_t ma;
@@ -163,12 +169,11 @@ int kernel_create_init(struct kernel *k, int exec_fd, const char *execfn,
 	t->gid = t->egid = t->sgid = k->gid;
 	t->umask = 022;
 	default_rlimits(t->rlim);
-	t->sh = calloc(1, sizeof(*t->sh));
+	t->sh = sighand_new();
 	if (!t->sh) {
 		err = -ENOMEM;
 		goto fail_task;
 	}
-	ref_init(&t->sh->ref);
 	err = mm_new(k->mf, k->plat, &t->mm);
 	if (!err)
 		err = fdt_new(&t->fdt);
@@ -226,8 +231,13 @@ int kernel_start_tasks(struct kernel *k)
 	st_list_for_each(p, &k->tgs) {
 		struct thread_group *tg = container_of(p, struct thread_group, tglink);
 
-		if (!tg->zombie && tg->leader && !tg->leader->exiting)
-			err = err ?: kernel_start_task(k, tg->leader);
+		struct task *t;
+
+		if (tg->zombie)
+			continue;
+		tg_for_each_task(t, tg)
+			if (!t->exiting)
+				err = err ?: kernel_start_task(k, t);
 	}
 	pthread_mutex_unlock(&k->lock);
 	return err;

@@ -1,7 +1,8 @@
 /*
  * The kernel object: root of all Sentry state. One per sandbox.
  *
- * Lock order: kernel->lock, then task->sig_lock, then mm->lock, then fdt->lock.
+ * Lock order: kernel->lock, then sighand->lock, then mm->lock, then fdt->lock. A
+ * futex bucket's lock is taken with none of them held and takes none.
  */
 #ifndef SBX_KERNEL_H
 #define SBX_KERNEL_H
@@ -15,6 +16,7 @@
 #include "st_list.h"
 #include "time/ktime.h"
 
+struct futex_table;
 struct memfile;
 struct vfs_mntns;
 struct platform;
@@ -39,6 +41,7 @@ SAVABLE struct kernel {
 	u64 cpumask[16] SAVE_SKIP;
 	u32 ncpu_ids SAVE_SKIP;         /* highest CPU in cpumask + 1 */
 	struct platform *plat SAVE_SKIP;        /* reopened by restore */
+	struct futex_table *futex SAVE_SKIP;    /* waiters are transient (ipc/futex.h) */
 	bool strace SAVE_SKIP;                  /* a run option, not state */
 	pthread_mutex_t lock SAVE_SKIP;
 	pthread_cond_t cond SAVE_SKIP;          /* signalled when init exits */

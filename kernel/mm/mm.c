@@ -26,12 +26,13 @@ int mm_new(struct memfile *mf, struct platform *plat, struct mm **out)
 	mm->mf = mf;
 	mm->plat = plat;
 	mm->max_addr = plat->max_user_addr;
+	ref_init(&mm->ref);
 	pthread_mutex_init(&mm->lock, NULL);
 	*out = mm;
 	return 0;
 }
 
-int mm_attach_as(struct mm *mm)
+static int mm_attach_as(struct mm *mm)
 {
 	int err = plat_as_new(mm->plat, &mm->as);
 
@@ -42,10 +43,26 @@ int mm_attach_as(struct mm *mm)
 
 		err = plat_as_map(mm->plat, mm->as, v->start, v->end - v->start,
 				  vma_map_prot(v), v->off);
-		if (err)
+		if (err) {
+			plat_as_destroy(mm->plat, mm->as);
+			mm->as = NULL;
 			return err;
+		}
 	}
 	return 0;
+}
+
+int mm_ctx_new(struct mm *mm, struct plat_ctx **out)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&mm->lock);
+	if (!mm->as)
+		err = mm_attach_as(mm);
+	if (!err)
+		err = plat_ctx_new(mm->plat, mm->as, out);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
 }
 
 void mm_destroy(struct mm *mm)
@@ -59,6 +76,28 @@ void mm_destroy(struct mm *mm)
 	free(mm->vmas);
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
+}
+
+void mm_put(struct mm *mm)
+{
+	if (mm && ref_put(&mm->ref))
+		mm_destroy(mm);
+}
+
+u32 *mm_word_ptr(struct mm *mm, u64 addr, bool write)
+{
+	struct vma *v;
+	u32 *p = NULL;
+
+	if (addr & 3 || addr >= mm->max_addr)
+		return NULL;
+	pthread_mutex_lock(&mm->lock);
+	v = vma_find(mm, addr);
+	if (v && (v->prot & PROT_READ) && (!write || (v->prot & PROT_WRITE)) &&
+	    (!write || !vma_is_cow(v) || !vma_break_cow(mm, v)))
+		p = memfile_ptr(mm->mf, v->off + (addr - v->start));
+	pthread_mutex_unlock(&mm->lock);
+	return p;
 }
 
 static int mm_plat_map(struct mm *mm, u64 start, u64 len, int prot, u64 off)

@@ -21,6 +21,7 @@
 struct memfile;
 struct platform;
 struct plat_as;
+struct plat_ctx;
 
 #define VMA_GROWSDOWN 0x1
 #define VMA_SHARED 0x2
@@ -50,6 +51,7 @@ SAVABLE struct vma {
 };
 
 SAVABLE struct mm {
+	struct ref ref;         /* tasks using it: threads, CLONE_VM children */
 	/* VMAs sorted by start, non-overlapping; under lock */
 	struct vma *vmas SAVE_COUNT(nvmas);
 	u32 nvmas;
@@ -70,7 +72,14 @@ int mm_after_load(void *o, void *ctx);
 int mm_new(struct memfile *mf, struct platform *plat, struct mm **out);
 void mm_destroy(struct mm *mm);
 /* Creates the platform address space; call on the thread that will run in it. */
-int mm_attach_as(struct mm *mm);
+/* A context for the calling thread in @mm's platform address space, made (and every
+ * VMA mapped) by the first caller. */
+int mm_ctx_new(struct mm *mm, struct plat_ctx **out);
+static inline void mm_get(struct mm *mm) { ref_get(&mm->ref); }
+void mm_put(struct mm *mm);
+/* Host pointer to the aligned u32 at @addr, mapped readable (and writable if @write,
+ * breaking copy-on-write), or NULL. Stays valid while the memory file does. */
+u32 *mm_word_ptr(struct mm *mm, u64 addr, bool write);
 
 /* The VMA set (vma.c). mm->lock held. */
 struct vma *vma_find(struct mm *mm, u64 addr);          /* containing addr */

@@ -184,9 +184,9 @@ long sig_return(struct task *t)
 
 	if (mm_copy_in(t->mm, &uc, faddr + offsetof(struct l_rt_sigframe, uc), sizeof(uc)))
 		goto badframe;
-	pthread_mutex_lock(&t->sig_lock);
+	pthread_mutex_lock(&t->sh->lock);
 	t->sigmask = uc.uc_sigmask & ~(sigbit(SIGKILL) | sigbit(SIGSTOP));
-	pthread_mutex_unlock(&t->sig_lock);
+	pthread_mutex_unlock(&t->sh->lock);
 
 	r->r8 = sc->r8; r->r9 = sc->r9; r->r10 = sc->r10; r->r11 = sc->r11;
 	r->r12 = sc->r12; r->r13 = sc->r13; r->r14 = sc->r14; r->r15 = sc->r15;

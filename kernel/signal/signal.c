@@ -4,6 +4,10 @@
  * init's immunity to signals it does not handle, and the syscall restart rules
  * applied when a signal interrupts a syscall.
  *
+ * Each task has its own pending set (thread-directed: tkill, tgkill, faults) and its
+ * group has one (process-directed: kill); a thread takes from both, its own first,
+ * and a fatal signal or exit_group takes the whole group down.
+ *
  * Real-time signals are not yet queued more than once per number (processes issue).
  */
 #define _GNU_SOURCE
@@ -37,12 +41,12 @@ enum sig_default sig_default_action(int sig)
 	}
 }
 
-/* Would the signal be discarded at generation time? sig_lock held. */
+/* Would the signal be discarded at generation time? sighand lock held. */
 static bool sig_ignored(struct task *t, int sig, bool external)
 {
 	u64 h = t->sh->act[sig - 1].handler;
 
-	if (t->tid == 1 && h == L_SIG_DFL &&
+	if (t->tgid == 1 && h == L_SIG_DFL &&
 	    !(external && (sig == SIGKILL || sig == SIGSTOP)))
 		return true; /* init: only handled signals, or SIGKILL/STOP from outside */
 	if (t->sigmask & sigbit(sig))
@@ -66,35 +70,45 @@ static void notify_parent_jobctl(struct thread_group *tg, int code, int status)
 	info.chld.pid = tg->tgid;
 	info.chld.uid = tg->leader->uid;
 	info.chld.status = status;
-	sig_send(p->leader, &info, false, false);
+	sig_send_group(p, &info, false);
+}
+
+/* Makes every live thread of @tg look at its signals and stop state. k->lock held. */
+static void tg_interrupt_all(struct thread_group *tg, struct task *except)
+{
+	struct task *o;
+
+	tg_for_each_task(o, tg)
+		if (o != except && !o->exiting)
+			task_interrupt(o, TIF_SIGNAL);
 }
 
 /* SIGCONT resumes a stopped group whatever its handler; a stop signal cancels a
- * pending SIGCONT and vice versa (Linux's prepare_signal). */
-static void jobctl_prepare(struct task *t, int sig)
+ * pending SIGCONT and vice versa, in the group's and every thread's pending set
+ * (Linux's prepare_signal). */
+static void jobctl_prepare(struct thread_group *tg, int sig)
 {
-	struct kernel *k = t->k;
-	struct thread_group *tg = t->tg;
+	const u64 stops = sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) |
+			  sigbit(SIGTTOU);
+	struct kernel *k = tg->k;
+	u64 drop = sig == SIGCONT ? stops : sigbit(SIGCONT);
+	struct task *o;
 
 	if (sig != SIGCONT && sig_default_action(sig) != SIG_DEFAULT_STOP)
 		return;
-	pthread_mutex_lock(&t->sig_lock);
-	if (sig == SIGCONT)
-		t->pending &= ~(sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) |
-				sigbit(SIGTTOU));
-	else
-		t->pending &= ~sigbit(SIGCONT);
-	pthread_mutex_unlock(&t->sig_lock);
-	if (sig != SIGCONT || !tg)
-		return;
 	pthread_mutex_lock(&k->lock);
-	if (tg->stopped) {
+	pthread_mutex_lock(&tg->leader->sh->lock);
+	tg->pending &= ~drop;
+	tg_for_each_task(o, tg)
+		o->pending &= ~drop;
+	pthread_mutex_unlock(&tg->leader->sh->lock);
+	if (sig == SIGCONT && tg->stopped) {
 		tg->stopped = false;
 		tg->wait_events = (tg->wait_events & ~TG_EV_STOPPED) | TG_EV_CONTINUED;
 		notify_parent_jobctl(tg, CLD_CONTINUED, SIGCONT);
+		tg_interrupt_all(tg, NULL);
 	}
 	pthread_mutex_unlock(&k->lock);
-	task_interrupt(t, TIF_SIGNAL);
 }
 
 /* Default action of a stop signal: the whole group stops until SIGCONT; its parent
@@ -110,6 +124,7 @@ void sig_group_stop(struct task *t, int sig)
 		tg->stop_signal = sig;
 		tg->wait_events = (tg->wait_events & ~TG_EV_CONTINUED) | TG_EV_STOPPED;
 		notify_parent_jobctl(tg, CLD_STOPPED, sig);
+		tg_interrupt_all(tg, t);
 	}
 	pthread_mutex_unlock(&k->lock);
 }
@@ -122,9 +137,9 @@ int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool ext
 
 	if (t->exiting)
 		return 0;
-	if (!forced)
-		jobctl_prepare(t, sig);
-	pthread_mutex_lock(&t->sig_lock);
+	if (!forced && t->tg)
+		jobctl_prepare(t->tg, sig);
+	pthread_mutex_lock(&t->sh->lock);
 	if (forced) {
 		struct l_sigaction *act = &t->sh->act[sig - 1];
 
@@ -133,7 +148,7 @@ int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool ext
 			t->sigmask &= ~bit;
 		}
 	} else if (sig_ignored(t, sig, external)) {
-		pthread_mutex_unlock(&t->sig_lock);
+		pthread_mutex_unlock(&t->sh->lock);
 		return 0;
 	}
 	if (!(t->pending & bit)) {
@@ -141,11 +156,47 @@ int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool ext
 		t->pinfo[sig - 1] = *info;
 	}
 	wake = !(t->sigmask & bit);
-	pthread_mutex_unlock(&t->sig_lock);
+	pthread_mutex_unlock(&t->sh->lock);
 	if (wake)
 		task_interrupt(t, TIF_SIGNAL);
 	else
 		task_wake(t); /* a blocked signal still ends rt_sigtimedwait's wait */
+	return 0;
+}
+
+int sig_send_group(struct thread_group *tg, const struct l_siginfo *info, bool external)
+{
+	struct task *lead = tg->leader, *o, *target = NULL;
+	int sig = info->signo;
+	u64 bit = sigbit(sig);
+
+	if (tg->zombie || !lead)
+		return 0;
+	jobctl_prepare(tg, sig);
+	pthread_mutex_lock(&lead->sh->lock);
+	if (sig_ignored(lead, sig, external)) {
+		pthread_mutex_unlock(&lead->sh->lock);
+		return 0;
+	}
+	if (!(tg->pending & bit)) {
+		tg->pending |= bit;
+		tg->pinfo[sig - 1] = *info;
+	}
+	/* The leader if it can take it, else the first thread that can. */
+	tg_for_each_task(o, tg) {
+		if (!o->exiting && !(o->sigmask & bit)) {
+			target = o;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lead->sh->lock);
+	if (target) {
+		task_interrupt(target, TIF_SIGNAL);
+		return 0;
+	}
+	tg_for_each_task(o, tg)    /* all block it: rt_sigtimedwait may want it */
+		if (!o->exiting)
+			task_wake(o);
 	return 0;
 }
 
@@ -206,26 +257,43 @@ static void restart_no_handler(struct task *t)
 	t->regs.rip -= 2;
 }
 
+/* Takes the next deliverable signal, the thread's own first; 0 if none. */
+static int dequeue(struct task *t, struct l_siginfo *info)
+{
+	u64 own = t->pending & ~t->sigmask, shared = t->tg->pending & ~t->sigmask;
+	int sig;
+
+	if (own) {
+		sig = next_signal(own);
+		t->pending &= ~sigbit(sig);
+		*info = t->pinfo[sig - 1];
+	} else if (shared) {
+		sig = next_signal(shared);
+		t->tg->pending &= ~sigbit(sig);
+		*info = t->tg->pinfo[sig - 1];
+	} else {
+		return 0;
+	}
+	return sig;
+}
+
 void sig_deliver(struct task *t)
 {
 	u32 tif = __atomic_and_fetch(&t->interrupt, ~TIF_SIGNAL, __ATOMIC_ACQ_REL);
+	int fatal = 0;
 
 	if (tif & TIF_KILL) {
 		task_exit(t, SIGKILL);
 		return;
 	}
-	pthread_mutex_lock(&t->sig_lock);
+	pthread_mutex_lock(&t->sh->lock);
 	for (;;) {
-		u64 deliverable = t->pending & ~t->sigmask;
 		struct l_sigaction act;
 		struct l_siginfo info;
-		int sig;
+		int sig = dequeue(t, &info);
 
-		if (!deliverable)
+		if (!sig)
 			break;
-		sig = next_signal(deliverable);
-		t->pending &= ~sigbit(sig);
-		info = t->pinfo[sig - 1];
 		act = t->sh->act[sig - 1];
 		if (act.handler == L_SIG_IGN)
 			continue;
@@ -241,19 +309,16 @@ void sig_deliver(struct task *t)
 			/* No core is ever written (RLIMIT_CORE is 0 in the sandbox and
 			 * the Sentry dumps nothing), so the status has no core flag, as
 			 * Linux reports when no dump was made. */
-			t->in_syscall = false;
-			task_exit(t, sig);
-			pthread_mutex_unlock(&t->sig_lock);
-			return;
+			fatal = sig;
+			break;
 		}
 		restart_for_handler(t, &act);
 		t->in_syscall = false;
 		if (sig_setup_frame(t, sig, &act, &info)) {
 			/* Linux's force_sigsegv: an unusable stack kills with SIGSEGV. */
 			t->sh->act[SIGSEGV - 1].handler = L_SIG_DFL;
-			task_exit(t, SIGSEGV);
-			pthread_mutex_unlock(&t->sig_lock);
-			return;
+			fatal = SIGSEGV;
+			break;
 		}
 		t->sigmask |= act.mask;
 		if (!(act.flags & L_SA_NODEFER))
@@ -262,13 +327,19 @@ void sig_deliver(struct task *t)
 		if (act.flags & L_SA_RESETHAND)
 			t->sh->act[sig - 1].handler = L_SIG_DFL;
 	}
+	if (fatal) {
+		t->in_syscall = false;
+		pthread_mutex_unlock(&t->sh->lock);
+		task_group_exit(t, fatal);
+		return;
+	}
 	restart_no_handler(t);
 	t->in_syscall = false;
 	if (t->restore_sigmask) {
 		t->sigmask = t->saved_sigmask;
 		t->restore_sigmask = false;
 	}
-	pthread_mutex_unlock(&t->sig_lock);
+	pthread_mutex_unlock(&t->sh->lock);
 	if (t->stop_pending) {
 		sig_group_stop(t, t->stop_pending);
 		t->stop_pending = 0;

@@ -679,23 +679,23 @@ SYS(ppoll)
 			return -EINVAL;
 		if (mm_copy_in(t->mm, &mask, a[3], sizeof(mask)))
 			return -EFAULT;
-		pthread_mutex_lock(&t->sig_lock);
+		pthread_mutex_lock(&t->sh->lock);
 		old = t->sigmask;
 		t->sigmask = mask & ~(sigbit(SIGKILL) | sigbit(SIGSTOP));
-		pthread_mutex_unlock(&t->sig_lock);
+		pthread_mutex_unlock(&t->sh->lock);
 	}
 	ret = do_poll(t, a[0], a[1], deadline);
 	if (a[3]) {
 		/* Interrupted: the old mask comes back when the handler returns (it is
 		 * what the signal frame saves); otherwise right away. */
-		pthread_mutex_lock(&t->sig_lock);
+		pthread_mutex_lock(&t->sh->lock);
 		if (ret == -ERESTARTNOHAND) {
 			t->saved_sigmask = old;
 			t->restore_sigmask = true;
 		} else {
 			t->sigmask = old;
 		}
-		pthread_mutex_unlock(&t->sig_lock);
+		pthread_mutex_unlock(&t->sh->lock);
 	}
 	return ret;
 }

@@ -1,56 +1,95 @@
 /*
- * A minimal futex for single-threaded processes, so that dynamically linked glibc
- * (whose locks and once-initialisations call futex) runs before threads exist:
- * FUTEX_WAKE wakes nobody, FUTEX_WAIT fails with EAGAIN when the word changed and
- * otherwise sleeps until its timeout or a signal (nobody else could wake it). To be
- * replaced by a real futex table when threads arrive.
+ * futex(2): WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET, with
+ * FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME, over the table in ipc/futex.c. The
+ * priority-inheritance operations (LOCK_PI, UNLOCK_PI, TRYLOCK_PI, WAIT_REQUEUE_PI,
+ * CMP_REQUEUE_PI, LOCK_PI2) are not offered: ENOSYS, as on a kernel built without
+ * them. A wait with a timeout that a signal interrupts restarts through a restart
+ * block holding its absolute deadline, as Linux's futex_wait_restart does.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
 #include <time.h>
 
+#include "ipc/futex.h"
+#include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
+#include "time/ktime.h"
+
+#ifndef FUTEX_LOCK_PI2
+#define FUTEX_LOCK_PI2 13
+#endif
+
+/* Waits until sandbox time @deadline of @clockid (-1: none); interrupted, leaves a
+ * restart block when there is a deadline. */
+static long wait_until(struct task *t, u64 uaddr, u32 val, u32 bitset, int clockid,
+		       s64 deadline, bool private)
+{
+	s64 host = deadline < 0 ? -1 :
+		   MAX(ktime_to_host_mono(&t->k->time, clockid, deadline), 0);
+	int r = futex_wait(t, uaddr, val, bitset, host, private);
+
+	if (r != -EINTR)
+		return r;
+	if (deadline < 0)
+		return -ERESTARTSYS;
+	t->restart = (struct restart_block){
+		.kind = RESTART_FUTEX, .clockid = clockid, .deadline = deadline,
+		.uaddr = uaddr, .val = val, .bitset = bitset, .private = private,
+	};
+	return -ERESTART_RESTARTBLOCK;
+}
+
+long futex_restart(struct task *t, const struct restart_block *rb)
+{
+	return wait_until(t, rb->uaddr, rb->val, rb->bitset, rb->clockid, rb->deadline,
+			  rb->private);
+}
 
 SYS(futex)
 {
-	int op = a[1] & FUTEX_CMD_MASK;
+	int cmd = a[1] & FUTEX_CMD_MASK;
+	bool private = a[1] & FUTEX_PRIVATE_FLAG;
+	bool realtime = a[1] & FUTEX_CLOCK_REALTIME;
+	int clockid = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
 	struct l_timespec ts;
-	struct timespec now;
-	s64 deadline = -1;
-	u32 v;
-	int r;
+	s64 deadline = -1, now;
 
-	switch (op) {
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_BITSET:
-		return 0;
+	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET &&
+	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
+		return -ENOSYS;
+	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
-		if (a[0] & 3)
-			return -EINVAL;
-		if (mm_copy_in(t->mm, &v, a[0], sizeof(v)))
-			return -EFAULT;
-		if (v != (u32)a[2])
-			return -EAGAIN;
 		if (a[3]) {
 			if (mm_copy_in(t->mm, &ts, a[3], sizeof(ts)))
 				return -EFAULT;
-			if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+			if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
 				return -EINVAL;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			deadline = now.tv_sec * 1000000000LL + now.tv_nsec;
-			if (op == FUTEX_WAIT)
-				deadline += ts.tv_sec * 1000000000LL + ts.tv_nsec;
-			else
-				deadline = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+			deadline = ts_to_ns(ts.tv_sec, ts.tv_nsec);
+			if (cmd == FUTEX_WAIT) {
+				ktime_get(&t->k->time, clockid, &now);
+				deadline += now;
+			}
 		}
-		r = task_sleep_until(t, deadline);
-		if (r == -EINTR)
-			return -ERESTARTSYS;
-		return -ETIMEDOUT;
+		return wait_until(t, a[0], a[2], cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY
+								  : (u32)a[5],
+				  clockid, deadline, private);
+	case FUTEX_WAKE:
+		return futex_wake(t->k, t->mm, a[0], (int)a[2] < 0 ? 0 : (int)a[2],
+				  FUTEX_BITSET_MATCH_ANY, private);
+	case FUTEX_WAKE_BITSET:
+		return futex_wake(t->k, t->mm, a[0], (int)a[2] < 0 ? 0 : (int)a[2], a[5],
+				  private);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(t->k, t->mm, a[0], a[4], (int)a[2], (int)a[3],
+				     cmd == FUTEX_CMP_REQUEUE, a[5], private);
+	case FUTEX_WAKE_OP:
+		return futex_wake_op(t->k, t->mm, a[0], a[4], (int)a[2], (int)a[3], a[5],
+				     private);
 	default:
 		return -ENOSYS;
 	}

@@ -19,11 +19,11 @@
 
 SYS(exit_group)
 {
-	task_exit(t, (a[0] & 0xff) << 8);
+	task_group_exit(t, (a[0] & 0xff) << 8);
 	return 0;
 }
 
-/* With one thread per process, exit is exit_group (threads are not offered yet). */
+/* The calling thread alone; the last one out ends the process with its status. */
 SYS(exit)
 {
 	task_exit(t, (a[0] & 0xff) << 8);

@@ -1,5 +1,6 @@
-/* Signal syscalls: rt_sigaction, rt_sigprocmask, sigaltstack, rt_sigreturn, kill,
- * tkill and tgkill (to the task itself: the only task until the processes issue). */
+/* Signal syscalls: rt_sigaction, rt_sigprocmask, sigaltstack, rt_sigreturn, kill
+ * (process-directed), tkill and tgkill (thread-directed), pause, rt_sigsuspend,
+ * rt_sigpending and rt_sigtimedwait. */
 #include <signal.h>
 #include <time.h>
 
@@ -28,17 +29,25 @@ SYS(rt_sigaction)
 		return -EINVAL;
 	if (a[1] && mm_copy_in(t->mm, &act, a[1], sizeof(act)))
 		return -EFAULT;
-	pthread_mutex_lock(&t->sig_lock);
+	pthread_mutex_lock(&t->k->lock);
+	pthread_mutex_lock(&t->sh->lock);
 	old = t->sh->act[sig - 1];
 	if (a[1]) {
 		act.mask &= ~UNBLOCKABLE;
 		t->sh->act[sig - 1] = act;
-		/* Setting a signal to be ignored discards it if pending (POSIX). */
+		/* Setting a signal to be ignored discards it if pending, in every
+		 * thread (POSIX). */
 		if (act.handler == L_SIG_IGN ||
-		    (act.handler == L_SIG_DFL && sig_default_action(sig) == SIG_DEFAULT_IGNORE))
-			t->pending &= ~sigbit(sig);
+		    (act.handler == L_SIG_DFL && sig_default_action(sig) == SIG_DEFAULT_IGNORE)) {
+			struct task *o;
+
+			t->tg->pending &= ~sigbit(sig);
+			tg_for_each_task(o, t->tg)
+				o->pending &= ~sigbit(sig);
+		}
 	}
-	pthread_mutex_unlock(&t->sig_lock);
+	pthread_mutex_unlock(&t->sh->lock);
+	pthread_mutex_unlock(&t->k->lock);
 	if (a[2] && mm_copy_out(t->mm, a[2], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
@@ -53,7 +62,7 @@ SYS(rt_sigprocmask)
 		return -EINVAL;
 	if (a[1] && mm_copy_in(t->mm, &set, a[1], sizeof(set)))
 		return -EFAULT;
-	pthread_mutex_lock(&t->sig_lock);
+	pthread_mutex_lock(&t->sh->lock);
 	old = t->sigmask;
 	if (a[1]) {
 		switch (how) {
@@ -67,12 +76,12 @@ SYS(rt_sigprocmask)
 			t->sigmask = set;
 			break;
 		default:
-			pthread_mutex_unlock(&t->sig_lock);
+			pthread_mutex_unlock(&t->sh->lock);
 			return -EINVAL;
 		}
 		t->sigmask &= ~UNBLOCKABLE;
 	}
-	pthread_mutex_unlock(&t->sig_lock);
+	pthread_mutex_unlock(&t->sh->lock);
 	if (a[2] && mm_copy_out(t->mm, a[2], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
@@ -98,16 +107,14 @@ SYS(rt_sigreturn)
 	return sig_return(t);
 }
 
-/* Sends @sig with a kill-style siginfo from @t to @to (0: only checks). */
-static long send_to(struct task *t, struct task *to, int sig, int code)
+/* A kill-style siginfo from @t. */
+static struct l_siginfo kill_info(struct task *t, int sig, int code)
 {
 	struct l_siginfo info = { .signo = sig, .code = code };
 
-	if (!sig)
-		return 0;
 	info.kill.pid = t->tgid;
 	info.kill.uid = t->uid;
-	return sig_send(to, &info, false, false);
+	return info;
 }
 
 /* kill(): a process (>0), the caller's group (0), every process but init and the
@@ -146,7 +153,11 @@ SYS(kill)
 			continue;
 		if (ret == -ESRCH)
 			ret = 0;
-		ret = send_to(t, tg->leader, sig, L_SI_USER) ?: ret;
+		if (sig) {
+			struct l_siginfo info = kill_info(t, sig, L_SI_USER);
+
+			ret = sig_send_group(tg, &info, false) ?: ret;
+		}
 	}
 	pthread_mutex_unlock(&k->lock);
 	return ret;
@@ -159,7 +170,15 @@ static long send_tid(struct task *t, u32 tgid, u32 tid, int sig)
 
 	pthread_mutex_lock(&t->k->lock);
 	to = kernel_find_task(t->k, tid);
-	ret = !to || (tgid && to->tgid != tgid) ? -ESRCH : send_to(t, to, sig, L_SI_TKILL);
+	if (!to || (tgid && to->tgid != tgid)) {
+		ret = -ESRCH;
+	} else if (sig) {
+		struct l_siginfo info = kill_info(t, sig, L_SI_TKILL);
+
+		ret = sig_send(to, &info, false, false);
+	} else {
+		ret = 0;
+	}
 	pthread_mutex_unlock(&t->k->lock);
 	return ret;
 }
@@ -196,11 +215,11 @@ SYS(rt_sigsuspend)
 		return -EINVAL;
 	if (mm_copy_in(t->mm, &mask, a[0], sizeof(mask)))
 		return -EFAULT;
-	pthread_mutex_lock(&t->sig_lock);
+	pthread_mutex_lock(&t->sh->lock);
 	t->saved_sigmask = t->sigmask;
 	t->restore_sigmask = true;
 	t->sigmask = mask & ~UNBLOCKABLE;
-	pthread_mutex_unlock(&t->sig_lock);
+	pthread_mutex_unlock(&t->sh->lock);
 	while (task_block(t, -1) != -EINTR)
 		;
 	return -ERESTARTNOHAND;
@@ -212,9 +231,9 @@ SYS(rt_sigpending)
 
 	if (a[1] > L_SIGSET_SIZE)
 		return -EINVAL;
-	pthread_mutex_lock(&t->sig_lock);
-	set = t->pending & t->sigmask;
-	pthread_mutex_unlock(&t->sig_lock);
+	pthread_mutex_lock(&t->sh->lock);
+	set = task_pending(t) & t->sigmask;
+	pthread_mutex_unlock(&t->sh->lock);
 	return mm_copy_out(t->mm, a[0], &set, a[1]) ? -EFAULT : 0;
 }
 
@@ -250,13 +269,17 @@ SYS(rt_sigtimedwait)
 		struct l_siginfo info;
 		int sig = 0, r;
 
-		pthread_mutex_lock(&t->sig_lock);
+		pthread_mutex_lock(&t->sh->lock);
 		if (t->pending & set) {
 			sig = __builtin_ctzll(t->pending & set) + 1;
 			t->pending &= ~sigbit(sig);
 			info = t->pinfo[sig - 1];
+		} else if (t->tg->pending & set) {
+			sig = __builtin_ctzll(t->tg->pending & set) + 1;
+			t->tg->pending &= ~sigbit(sig);
+			info = t->tg->pinfo[sig - 1];
 		}
-		pthread_mutex_unlock(&t->sig_lock);
+		pthread_mutex_unlock(&t->sh->lock);
 		if (sig) {
 			if (a[1] && mm_copy_out(t->mm, a[1], &info, sizeof(info)))
 				return -EFAULT;
@@ -266,9 +289,9 @@ SYS(rt_sigtimedwait)
 			return -EAGAIN;
 		r = task_block(t, deadline);
 		if (r == -EINTR) {
-			pthread_mutex_lock(&t->sig_lock);
-			sig = (t->pending & set) != 0;
-			pthread_mutex_unlock(&t->sig_lock);
+			pthread_mutex_lock(&t->sh->lock);
+			sig = (task_pending(t) & set) != 0;
+			pthread_mutex_unlock(&t->sh->lock);
 			if (!sig)
 				return -EINTR;
 		}

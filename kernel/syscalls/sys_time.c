@@ -190,6 +190,8 @@ SYS(restart_syscall)
 	switch (rb.kind) {
 	case RESTART_NANOSLEEP:
 		return sleep_until(t, rb.clockid, rb.deadline, rb.rmtp);
+	case RESTART_FUTEX:
+		return futex_restart(t, &rb);
 	default:
 		return -EINTR;
 	}

@@ -38,7 +38,7 @@ int task_new(struct kernel *k, struct task **out)
 		free(t);
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&t->sig_lock, NULL);
+	st_list_init(&t->tglink);
 	t->altstack.ss_flags = L_SS_DISABLE;
 	*out = t;
 	return 0;
@@ -51,15 +51,49 @@ void task_destroy(struct task *t)
 	if (t->ctx)
 		plat_ctx_destroy(t->k->plat, t->ctx);
 	if (t->mm)
-		mm_destroy(t->mm);
+		mm_put(t->mm);
 	if (t->fdt)
 		fdt_put(t->fdt);
-	if (t->sh && ref_put(&t->sh->ref))
-		free(t->sh);
+	if (t->sh)
+		sighand_put(t->sh);
 	close(t->evfd);
 	free(t->fpstate);
-	pthread_mutex_destroy(&t->sig_lock);
 	free(t);
+}
+
+static void sighand_init_lock(struct sighand *sh)
+{
+	pthread_mutexattr_t ma;
+
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&sh->lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+}
+
+struct sighand *sighand_new(void)
+{
+	struct sighand *sh = calloc(1, sizeof(*sh));
+
+	if (!sh)
+		return NULL;
+	ref_init(&sh->ref);
+	sighand_init_lock(sh);
+	return sh;
+}
+
+void sighand_put(struct sighand *sh)
+{
+	if (!ref_put(&sh->ref))
+		return;
+	pthread_mutex_destroy(&sh->lock);
+	free(sh);
+}
+
+int sighand_after_load(void *o, void *ctx)
+{
+	sighand_init_lock(o);
+	return 0;
 }
 
 void task_interrupt(struct task *t, u32 tif)
@@ -136,7 +170,7 @@ static void run(struct task *t)
 	int err;
 
 	for (;;) {
-		if (__atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE) || t->pending ||
+		if (__atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE) || task_pending(t) ||
 		    t->in_syscall)
 			sig_deliver(t);
 		if (t->exiting)
@@ -186,13 +220,11 @@ static void run(struct task *t)
 void *task_main(void *arg)
 {
 	struct task *t = arg;
-	struct kernel *k;
-	int err;
+	struct kernel *k = t->k;
+	int err, status;
 
 	pin_self();
-	err = mm_attach_as(t->mm);
-	if (!err)
-		err = plat_ctx_new(t->k->plat, t->mm->as, &t->ctx);
+	err = mm_ctx_new(t->mm, &t->ctx);
 	if (!err && t->fp_load)
 		err = plat_ctx_set_fpstate(t->k->plat, t->ctx, t->fpstate, t->fpstate_len);
 	if (err) {
@@ -201,12 +233,9 @@ void *task_main(void *arg)
 	} else {
 		run(t);
 	}
-	/* After task_do_exit the parent may reap and free @t at any moment. */
-	k = t->k;
-	if (t->tid == 1)
-		kernel_init_exited(k, t->exit_status);
-	else
-		task_do_exit(t);
+	/* After task_do_exit @t may be freed (by us, or a reaping parent) at any time. */
+	if (task_do_exit(t, &status))
+		kernel_init_exited(k, status);
 	kernel_task_gone(k);
 	return NULL;
 }

@@ -28,29 +28,56 @@ struct mm;
 
 /* A syscall interrupted with ERESTART_RESTARTBLOCK: what restart_syscall continues.
  * Data, never a function pointer, so it survives checkpoint and restore. */
-enum restart_kind { RESTART_NONE, RESTART_NANOSLEEP };
+enum restart_kind { RESTART_NONE, RESTART_NANOSLEEP, RESTART_FUTEX };
 
 SAVABLE struct restart_block {
 	u32 kind;               /* enum restart_kind */
 	s32 clockid;
 	s64 deadline;           /* sandbox clock ns */
-	u64 rmtp;               /* where to write the remaining time, or 0 */
+	u64 rmtp;               /* nanosleep: where to write the remaining time, or 0 */
+	u64 uaddr;              /* futex: the word, its value and bitset */
+	u32 val, bitset;
+	bool private;
 };
 
+/* syscalls/sys_futex.c: continues an interrupted futex wait. */
+long futex_restart(struct task *t, const struct restart_block *rb);
+
+/*
+ * Signal handlers, shared by threads (CLONE_SIGHAND). Its lock is Linux's siglock:
+ * it guards the handlers, and the pending sets and masks of every task using it and
+ * of their thread group.
+ */
 SAVABLE struct sighand {
 	struct ref ref;
-	struct l_sigaction act[L_NSIG];  /* act[sig - 1]; under the owning task's sig_lock */
+	struct l_sigaction act[L_NSIG];  /* act[sig - 1]; under lock */
+	pthread_mutex_t lock SAVE_SKIP;  /* recursive */
 };
+
+int sighand_after_load(void *o, void *ctx);
+struct sighand *sighand_new(void);
+void sighand_put(struct sighand *sh);
 
 /*
  * A thread group: Linux's process. It outlives its tasks as a zombie until its parent
  * reaps it. The process tree, process groups and sessions live here; all of it is
- * under kernel->lock.
+ * under kernel->lock but the signal fields, which are the sighand lock's.
  */
 SAVABLE struct thread_group {
 	struct kernel *k;
 	u32 tgid;
-	struct task *leader;            /* its task (one per group until threads) */
+	/* the task whose tid is the tgid; kept (exited, if it did) until the group is
+	 * reaped, as Linux keeps a zombie leader */
+	struct task *leader;
+	/* its tasks: the leader, and every other thread until it exits */
+	struct st_list tasks SAVE_LIST(task, tglink);
+	u32 nlive;                      /* tasks that have not exited */
+	bool group_exit;                /* exit_group or a fatal signal: all must go */
+	int group_exit_status;          /* the wait status they all go with */
+	struct waitq thread_wq SAVE_SKIP;   /* exec waiting for the other threads to go */
+	/* process-directed pending signals; under the sighand lock */
+	u64 pending;
+	struct l_siginfo pinfo[L_NSIG];
 	struct thread_group *parent;    /* NULL for init */
 	struct st_list children SAVE_LIST(thread_group, sibling);
 	struct st_list sibling SAVE_SKIP;   /* in parent->children; rebuilt by the list */
@@ -77,6 +104,7 @@ SAVABLE struct task {
 	u32 tid;                        /* in the sandbox's pid namespace */
 	u32 tgid;                       /* tg->tgid */
 	struct thread_group *tg;
+	struct st_list tglink SAVE_SKIP;        /* in tg->tasks; rebuilt by the list */
 	/* vfork: the parent waits, after its clone returned, until this child execs or
 	 * exits; kept as data so a checkpoint can happen during the wait */
 	u32 vfork_wait;                 /* in the parent: the child's tid, or 0 */
@@ -94,9 +122,9 @@ SAVABLE struct task {
 	struct fdtable *fdt;
 	struct vfs_fs *fs;             /* root and cwd (vfs/) */
 	struct sighand *sh;
-	u64 sigmask;                    /* blocked signals; under sig_lock */
-	u64 pending;                    /* pending signals; under sig_lock */
-	/* mask to restore after the next handler (ppoll, sigsuspend); under sig_lock */
+	u64 sigmask;                    /* blocked signals; under sh->lock */
+	u64 pending;                    /* thread-directed pending signals; sh->lock */
+	/* mask to restore after the next handler (ppoll, sigsuspend); under sh->lock */
 	u64 saved_sigmask;
 	bool restore_sigmask;
 	struct l_siginfo pinfo[L_NSIG]; /* siginfo of each pending signal */
@@ -106,13 +134,13 @@ SAVABLE struct task {
 	struct restart_block restart;
 	u64 clear_child_tid, robust_list, robust_len;
 	struct l_rlimit rlim[L_RLIM_NLIMITS];
-	bool exiting;
+	bool exiting;                   /* its run loop ends (or has ended) */
+	bool exited;                    /* task_do_exit is done with it; under k->lock */
 	int exit_status;                /* wait status once exiting */
 	struct plat_ctx *ctx SAVE_SKIP;         /* recreated on the task's thread */
 	pthread_t thread SAVE_SKIP;
 	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
 	u32 interrupt SAVE_SKIP;                /* TIF_* bits, atomic */
-	pthread_mutex_t sig_lock SAVE_SKIP;
 };
 
 #define TIF_SIGNAL 0x1  /* a signal may be deliverable */
@@ -125,7 +153,13 @@ int task_after_load(void *o, void *ctx);
 #define SIGCHLD_NR 17
 u32 kernel_alloc_tid(struct kernel *k);
 struct thread_group *kernel_find_tg(struct kernel *k, u32 tgid);
+/* A live task by tid, in any group. */
 struct task *kernel_find_task(struct kernel *k, u32 tid);
+#define tg_for_each_task(pos, tg) \
+	for (struct st_list *pos##_l = (tg)->tasks.next; \
+	     pos##_l != &(tg)->tasks && \
+	     ((pos) = container_of(pos##_l, struct task, tglink), 1); \
+	     pos##_l = pos##_l->next)
 int tg_new(struct kernel *k, struct task *leader, struct thread_group *parent,
 	   struct thread_group **out);
 void tg_reparent_children(struct kernel *k, struct thread_group *tg);
@@ -137,9 +171,14 @@ struct clone_args_k {
 	u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, tls;
 };
 long task_clone(struct task *t, const struct clone_args_k *ca);
-/* Runs on the task's own thread when its run loop ends: releases what it holds,
- * becomes a zombie and tells its parent. */
-void task_do_exit(struct task *t);
+/* Runs on the task's own thread when its run loop ends: releases what it holds and
+ * leaves its group; the last to leave makes the group a zombie and tells its
+ * parent. Returns true when that was init's group (the sandbox ends; its wait status
+ * in *status), in which case nothing is released. Frees a task that is not its
+ * group's leader. */
+bool task_do_exit(struct task *t, int *status);
+/* exit_group, or a fatal signal: every thread of the group exits with @status. */
+void task_group_exit(struct task *t, int status);
 long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, bool waitid);
 long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int flags);
 /* A vfork parent waits here (run loop) until its child execs or exits. */
@@ -166,9 +205,17 @@ void task_wake(struct task *t);
 bool task_signal_pending(struct task *t);
 
 /* signal/: kernel/signal/signal.c */
-/* Sends @info to @t. @forced: a fault; unblocks and resets an ignored handler.
- * @external: sent from outside the sandbox (init semantics differ). */
+/* Sends @info to thread @t. @forced: a fault; unblocks and resets an ignored
+ * handler. @external: sent from outside the sandbox (init semantics differ). */
 int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool external);
+/* Sends @info to process @tg: any of its threads that does not block it takes it.
+ * kernel->lock held. */
+int sig_send_group(struct thread_group *tg, const struct l_siginfo *info, bool external);
+/* Pending signals @t could take: its own and its group's. */
+static inline u64 task_pending(const struct task *t)
+{
+	return t->pending | t->tg->pending;
+}
 int sig_force_fault(struct task *t, int signo, int code, u64 addr);
 void sig_group_stop(struct task *t, int sig);
 /* Delivers pending signals and settles an interrupted syscall's restart. */

@@ -19,7 +19,7 @@ bool task_signal_pending(struct task *t)
 
 	if (tif & (TIF_KILL | TIF_STOP))
 		return true;
-	return (t->pending & ~t->sigmask) != 0;
+	return (task_pending(t) & ~t->sigmask) != 0;
 }
 
 static s64 host_mono_now(void)

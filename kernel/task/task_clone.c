@@ -1,11 +1,10 @@
 /*
- * fork, vfork, clone and clone3 (after Linux's kernel/fork.c). A child gets a
- * copy-on-write copy of the address space, a copy (or a share, CLONE_FILES) of the fd
- * table and of the signal handlers, the parent's registers with rax = 0, and a
- * Sentry thread of its own, which creates its stub. Threads (CLONE_THREAD) and
- * address spaces shared between processes (CLONE_VM without CLONE_VFORK) need
- * several contexts per platform address space and are not offered yet; a vfork
- * child gets a copy-on-write copy too, and its parent waits until it execs or exits.
+ * fork, vfork, clone and clone3 (after Linux's kernel/fork.c). A child gets the
+ * address space (CLONE_VM) or a copy-on-write copy of it, the fd table (CLONE_FILES)
+ * or a copy, the signal handlers (CLONE_SIGHAND) or a copy, the parent's registers
+ * with rax = 0, and a Sentry thread of its own, which makes its platform context. A
+ * thread (CLONE_THREAD) joins the caller's thread group; anything else is a new
+ * process. A vfork parent waits until its child execs or exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,21 +46,19 @@ static int check_flags(u64 f)
 		return -EINVAL;
 	if (f & CLONE_NS_FLAGS)
 		return -EPERM; /* no namespaces inside the sandbox (as without CAP_SYS_ADMIN) */
-	if (f & (CLONE_THREAD | CLONE_PIDFD | CLONE_INTO_CGROUP))
-		return -ENOSYS;
-	if ((f & CLONE_VM) && !(f & CLONE_VFORK))
+	if (f & (CLONE_PIDFD | CLONE_INTO_CGROUP))
 		return -ENOSYS;
 	return 0;
 }
 
+/* sh->lock held. */
 static struct sighand *sighand_copy(struct sighand *sh, bool clear)
 {
-	struct sighand *n = malloc(sizeof(*n));
+	struct sighand *n = sighand_new();
 
 	if (!n)
 		return NULL;
-	*n = *sh;
-	ref_init(&n->ref);
+	memcpy(n->act, sh->act, sizeof(n->act));
 	if (clear)
 		for (int i = 0; i < L_NSIG; i++)
 			if (n->act[i].handler != L_SIG_IGN)
@@ -94,9 +91,14 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 	c->altstack = t->altstack;
 	c->clear_child_tid = ca->flags & CLONE_CHILD_CLEARTID ? ca->child_tid : 0;
 
-	err = mm_fork(t->mm, &c->mm);
-	if (err)
-		return err;
+	if (ca->flags & CLONE_VM) {
+		mm_get(t->mm);
+		c->mm = t->mm;
+	} else {
+		err = mm_fork(t->mm, &c->mm);
+		if (err)
+			return err;
+	}
 	if (ca->flags & CLONE_FILES) {
 		ref_get(&t->fdt->ref);
 		c->fdt = t->fdt;
@@ -113,9 +115,14 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 		if (err)
 			return err;
 	}
-	pthread_mutex_lock(&t->sig_lock);
+	if (ca->flags & CLONE_SIGHAND) {
+		ref_get(&t->sh->ref);
+		c->sh = t->sh;
+		return 0;
+	}
+	pthread_mutex_lock(&t->sh->lock);
 	c->sh = sighand_copy(t->sh, ca->flags & CLONE_CLEAR_SIGHAND);
-	pthread_mutex_unlock(&t->sig_lock);
+	pthread_mutex_unlock(&t->sh->lock);
 	return c->sh ? 0 : -ENOMEM;
 }
 
@@ -150,12 +157,24 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 		goto out_unlock;
 	}
 	c->tid = tid;
-	parent = (ca->flags & CLONE_PARENT) && t->tg->parent ? t->tg->parent : t->tg;
-	err = tg_new(k, c, parent, &tg);
-	if (err)
-		goto out_unlock;
-	tg->exit_signal = ca->exit_signal;
-	tg->start_ns = ktime_mono(&k->time);
+	if (ca->flags & CLONE_THREAD) {
+		tg = t->tg;
+		if (tg->group_exit) {
+			err = -ERESTARTNOINTR;  /* Linux: a fatal signal is pending */
+			goto out_unlock;
+		}
+		c->tg = tg;
+		c->tgid = tg->tgid;
+		st_list_add_tail(&c->tglink, &tg->tasks);
+		tg->nlive++;
+	} else {
+		parent = (ca->flags & CLONE_PARENT) && t->tg->parent ? t->tg->parent : t->tg;
+		err = tg_new(k, c, parent, &tg);
+		if (err)
+			goto out_unlock;
+		tg->exit_signal = ca->exit_signal;
+		tg->start_ns = ktime_mono(&k->time);
+	}
 	k->ntasks++;
 	pthread_mutex_unlock(&k->lock);
 
@@ -175,8 +194,14 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 		pthread_mutex_lock(&k->lock);
 		k->ntasks--;
 		c->exiting = true;
-		tg->zombie = true;
-		tg_release(k, tg);
+		if (ca->flags & CLONE_THREAD) {
+			tg->nlive--;
+			st_list_del(&c->tglink);
+			task_destroy(c);
+		} else {
+			tg->zombie = true;
+			tg_release(k, tg);
+		}
 		pthread_mutex_unlock(&k->lock);
 		t->vfork_wait = 0;
 		return err;
@@ -193,14 +218,14 @@ out_destroy:
 int task_vfork_wait(struct task *t)
 {
 	struct kernel *k = t->k;
-	struct thread_group *ctg;
+	struct task *c;
 	struct waiter w;
 	int err = 0;
 
 	pthread_mutex_lock(&k->lock);
 	for (;;) {
-		ctg = kernel_find_tg(k, t->vfork_wait);
-		if (!ctg || ctg->zombie || ctg->leader->vfork_released) {
+		c = kernel_find_task(k, t->vfork_wait);
+		if (!c || c->vfork_released) {
 			t->vfork_wait = 0;
 			break;
 		}

@@ -1,9 +1,10 @@
 /*
  * execve and execveat (after Linux's fs/exec.c): the new program is loaded into a
  * fresh address space while the old one still runs; only when loading succeeded does
- * the task switch to it (a new stub, made on this thread), close its close-on-exec
- * files, reset caught signals to their defaults and release a vfork parent. A failed
- * exec leaves the caller as it was, with the error.
+ * the task end its group's other threads (and take the leader's tid, if it was not
+ * the leader), switch to the new address space (a new stub, made on this thread),
+ * close its close-on-exec files, reset caught signals to their defaults and release
+ * a vfork parent. A failed exec leaves the caller as it was, with the error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +18,8 @@
 #include "mm/mm.h"
 #include "platform.h"
 #include "task/task.h"
+#include "task/waitq.h"
+#include "time/ktime.h"
 #include "vfs/vfs.h"
 
 #define ARG_MAX_BYTES (2 * 1024 * 1024)   /* a quarter of the 8 MiB stack limit */
@@ -89,29 +92,78 @@ static void free_strv(char **v)
 /* Makes @mm the task's address space: a new stub from this thread, a new context. */
 static int switch_mm(struct task *t, struct mm *mm)
 {
-	struct platform *plat = t->k->plat;
 	struct plat_ctx *ctx;
 	int err;
 
-	err = mm_attach_as(mm);
+	err = mm_ctx_new(mm, &ctx);
 	if (err)
 		return err;
-	err = plat_ctx_new(plat, mm->as, &ctx);
-	if (err)
-		return err;
-	plat_ctx_destroy(plat, t->ctx);
+	plat_ctx_destroy(t->k->plat, t->ctx);
 	t->ctx = ctx;
+	return 0;
+}
+
+/*
+ * Linux's de_thread: every other thread of the group is killed and waited for; then,
+ * if the caller is not the leader, it becomes the leader, tid and all, and the old
+ * leader's remains go. -EINTR if the caller is killed meanwhile.
+ */
+static int de_thread(struct task *t)
+{
+	struct kernel *k = t->k;
+	struct thread_group *tg = t->tg;
+	struct task *o;
+	struct waiter w;
+
+	pthread_mutex_lock(&k->lock);
+	tg_for_each_task(o, tg)
+		if (o != t && !o->exiting)
+			task_interrupt(o, TIF_KILL);
+	for (;;) {
+		/* Killable only: a pending signal waits for the new program. */
+		bool sig = task_signal_pending(t), alone = true;
+
+		/* Alone: every other thread has finished exiting (the leader's remains
+		 * stay, and are ours to free, once its thread is done with them). */
+		tg_for_each_task(o, tg)
+			alone &= o == t || o->exited;
+		if (alone)
+			break;
+
+		if (tg->group_exit || (__atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE) &
+				       TIF_KILL)) {
+			pthread_mutex_unlock(&k->lock);
+			return -EINTR;
+		}
+		waitq_add(&tg->thread_wq, &w, t);
+		pthread_mutex_unlock(&k->lock);
+		task_block(t, sig ? ktime_host_mono_now() + 1000000 : -1);
+		pthread_mutex_lock(&k->lock);
+		waitq_del(&w);
+	}
+	if (t != tg->leader) {
+		o = tg->leader;
+		st_list_del(&o->tglink);
+		task_destroy(o);
+		st_list_del(&t->tglink);
+		st_list_add_tail(&t->tglink, tg->tasks.next);
+		tg->leader = t;
+		t->tid = tg->tgid;
+		if (k->init == o)
+			k->init = t;
+	}
+	pthread_mutex_unlock(&k->lock);
 	return 0;
 }
 
 static void reset_signals(struct task *t)
 {
-	pthread_mutex_lock(&t->sig_lock);
+	pthread_mutex_lock(&t->sh->lock);
 	for (int i = 0; i < L_NSIG; i++)
 		if (t->sh->act[i].handler != L_SIG_IGN)
 			t->sh->act[i] = (struct l_sigaction){ 0 };
 	t->altstack = (struct l_stack){ .ss_flags = L_SS_DISABLE };
-	pthread_mutex_unlock(&t->sig_lock);
+	pthread_mutex_unlock(&t->sh->lock);
 }
 
 static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp,
@@ -146,14 +198,16 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	memset(&t->regs, 0, sizeof(t->regs));
 	err = loader_exec_path(t, path, argv, envp, why, sizeof(why));
 	if (!err)
+		err = de_thread(t);
+	if (!err)
 		err = switch_mm(t, mm);
 	if (err) {
 		t->mm = old;
 		t->regs = saved;
-		mm_destroy(mm);
+		mm_put(mm);
 		goto out;
 	}
-	mm_destroy(old);
+	mm_put(old);
 	fdt_close_on_exec(t->fdt);
 	reset_signals(t);
 	t->clear_child_tid = 0;

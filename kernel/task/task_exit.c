@@ -1,14 +1,16 @@
 /*
- * A task's end (after Linux's kernel/exit.c): it gives up its fd table and address
- * space (its stub goes with its Sentry thread), hands its children to a reaper,
- * becomes a zombie and tells its parent with its exit signal, unless the parent does
- * not want to hear (SIGCHLD ignored or SA_NOCLDWAIT), which reaps it at once.
- * When init ends, the sandbox ends.
+ * A task's end (after Linux's kernel/exit.c): it releases its robust futexes and
+ * clears its clear_child_tid word (waking the pthread_join waiting on it), gives up
+ * its fd table and address space, and leaves its thread group. The group's last task
+ * hands the children to a reaper, makes the group a zombie and tells the parent with
+ * its exit signal, unless the parent does not want to hear (SIGCHLD ignored or
+ * SA_NOCLDWAIT), which reaps it at once. When init's group ends, the sandbox ends.
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "ipc/futex.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "task/task.h"
@@ -40,14 +42,64 @@ static bool parent_autoreaps(struct thread_group *parent)
 	return act->handler == L_SIG_IGN || (act->flags & L_SA_NOCLDWAIT);
 }
 
-void task_do_exit(struct task *t)
+void task_group_exit(struct task *t, int status)
+{
+	struct kernel *k = t->k;
+	struct thread_group *tg = t->tg;
+	struct task *o;
+
+	pthread_mutex_lock(&k->lock);
+	if (!tg->group_exit) {
+		tg->group_exit = true;
+		tg->group_exit_status = status;
+	}
+	tg_for_each_task(o, tg)
+		if (o != t && !o->exiting)
+			task_interrupt(o, TIF_KILL);
+	pthread_mutex_unlock(&k->lock);
+	task_exit(t, status);
+}
+
+/* The thread's last words to its memory: robust futexes, then clear_child_tid. */
+static void exit_mm_release(struct task *t)
+{
+	u32 zero = 0;
+
+	futex_exit_robust_list(t);
+	if (t->clear_child_tid &&
+	    !mm_copy_out(t->mm, t->clear_child_tid, &zero, sizeof(zero)))
+		futex_wake(t->k, t->mm, t->clear_child_tid, 1, ~0U, false);
+	t->clear_child_tid = 0;
+}
+
+bool task_do_exit(struct task *t, int *status)
 {
 	struct kernel *k = t->k;
 	struct thread_group *tg = t->tg, *parent;
 	struct l_siginfo info;
-	bool notify = false, reap = false;
+	bool notify = false, reap = false, last, leader;
+
+	pthread_mutex_lock(&k->lock);
+	last = --tg->nlive == 0;
+	if (last && tg == k->init->tg) {
+		/* The sandbox ends with init: its state stays as it was for the end. */
+		*status = tg->group_exit ? tg->group_exit_status : t->exit_status;
+		pthread_mutex_unlock(&k->lock);
+		return true;
+	}
+	k->ntasks--;
+	pthread_mutex_unlock(&k->lock);
 
 	/* Resources first, outside the tree lock: closing pipes wakes their readers. */
+	if (t->ctx) {
+		plat_ctx_destroy(k->plat, t->ctx);
+		t->ctx = NULL;
+	}
+	if (t->mm) {
+		exit_mm_release(t);
+		mm_put(t->mm);
+		t->mm = NULL;
+	}
 	if (t->fdt) {
 		fdt_put(t->fdt);
 		t->fdt = NULL;
@@ -56,20 +108,27 @@ void task_do_exit(struct task *t)
 		vfs_fs_put(t->fs);
 		t->fs = NULL;
 	}
-	if (t->ctx) {
-		plat_ctx_destroy(k->plat, t->ctx);
-		t->ctx = NULL;
-	}
-	if (t->mm) {
-		mm_destroy(t->mm);
-		t->mm = NULL;
-	}
 
 	pthread_mutex_lock(&k->lock);
 	t->vfork_released = true;
-	k->ntasks--;
+	t->exited = true;
+	waitq_wake_all(&tg->thread_wq);
+	/* Decided now: an exec in another thread may free a leader's remains as soon
+	 * as the lock is dropped. */
+	leader = t == tg->leader;
+	if (!leader)
+		st_list_del(&t->tglink);
+	if (!last) {
+		/* Others live on. A vfork parent waiting on this thread hears of it. */
+		if (tg->parent)
+			waitq_wake_all(&tg->parent->child_wq);
+		pthread_mutex_unlock(&k->lock);
+		if (!leader)
+			task_destroy(t);
+		return false;
+	}
 	tg->zombie = true;
-	tg->exit_status = t->exit_status;
+	tg->exit_status = tg->group_exit ? tg->group_exit_status : t->exit_status;
 	tg_reparent_children(k, tg);
 	parent = tg->parent;
 	if (parent && !parent->zombie) {
@@ -82,8 +141,11 @@ void task_do_exit(struct task *t)
 		waitq_wake_all(&parent->child_wq);
 	}
 	if (notify)
-		sig_send(parent->leader, &info, false, false);
+		sig_send_group(parent, &info, false);
+	if (!leader)
+		task_destroy(t);
 	if (reap)
 		tg_release(k, tg);
 	pthread_mutex_unlock(&k->lock);
+	return false;
 }

@@ -17,7 +17,6 @@ int task_after_load(void *o, void *ctx_)
 	t->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->evfd < 0)
 		return -errno;
-	pthread_mutex_init(&t->sig_lock, NULL);
 	t->interrupt = 0;
 	t->ctx = NULL;
 	t->fp_load = t->fp_valid;

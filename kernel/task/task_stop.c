@@ -37,8 +37,13 @@ void kernel_stop_world(struct kernel *k)
 		st_list_for_each(p, &k->tgs) {
 			struct thread_group *tg = container_of(p, struct thread_group, tglink);
 
-			if (!tg->zombie)
-				task_interrupt(tg->leader, TIF_STOP);
+			struct task *t;
+
+			if (tg->zombie)
+				continue;
+			tg_for_each_task(t, tg)
+				if (!t->exiting)
+					task_interrupt(t, TIF_STOP);
 		}
 	}
 	while (k->nparked < k->nrunning)
@@ -60,7 +65,11 @@ int kernel_signal_init(struct kernel *k, int sig)
 
 	if (sig < 1 || sig > L_NSIG)
 		return -EINVAL;
-	if (!k->init || k->done)
-		return -ESRCH;
-	return sig_send(k->init, &info, false, true);
+	int err = -ESRCH;
+
+	pthread_mutex_lock(&k->lock);
+	if (k->init && !k->done)
+		err = sig_send_group(k->init->tg, &info, true);
+	pthread_mutex_unlock(&k->lock);
+	return err;
 }

@@ -18,8 +18,13 @@ static bool tid_in_use(struct kernel *k, u32 tid)
 	st_list_for_each(p, &k->tgs) {
 		struct thread_group *tg = container_of(p, struct thread_group, tglink);
 
+		struct task *t;
+
 		if (tg->tgid == tid || tg->pgid == tid || tg->sid == tid)
 			return true;
+		tg_for_each_task(t, tg)
+			if (t->tid == tid)
+				return true;
 	}
 	return false;
 }
@@ -52,9 +57,19 @@ struct thread_group *kernel_find_tg(struct kernel *k, u32 tgid)
 
 struct task *kernel_find_task(struct kernel *k, u32 tid)
 {
-	struct thread_group *tg = kernel_find_tg(k, tid);
+	struct st_list *p;
 
-	return tg && !tg->zombie ? tg->leader : NULL;
+	st_list_for_each(p, &k->tgs) {
+		struct thread_group *tg = container_of(p, struct thread_group, tglink);
+		struct task *t;
+
+		if (tg->zombie)
+			continue;
+		tg_for_each_task(t, tg)
+			if (t->tid == tid && !t->exiting)
+				return t;
+	}
+	return NULL;
 }
 
 int tg_new(struct kernel *k, struct task *leader, struct thread_group *parent,
@@ -71,7 +86,11 @@ int tg_new(struct kernel *k, struct task *leader, struct thread_group *parent,
 	tg->exit_signal = SIGCHLD_NR;
 	st_list_init(&tg->children);
 	st_list_init(&tg->sibling);
+	st_list_init(&tg->tasks);
 	waitq_init(&tg->child_wq);
+	waitq_init(&tg->thread_wq);
+	st_list_add_tail(&leader->tglink, &tg->tasks);
+	tg->nlive = 1;
 	if (parent) {
 		tg->pgid = parent->pgid;
 		tg->sid = parent->sid;
@@ -119,8 +138,12 @@ void tg_release(struct kernel *k, struct thread_group *tg)
 	st_list_del(&tg->sibling);
 	st_list_del(&tg->tglink);
 	tg_reparent_children(k, tg);
-	if (tg->leader)
-		task_destroy(tg->leader);
+	while (!st_list_empty(&tg->tasks)) {
+		struct task *t = container_of(tg->tasks.next, struct task, tglink);
+
+		st_list_del(&t->tglink);
+		task_destroy(t);
+	}
 	free(tg);
 }
 
@@ -129,5 +152,6 @@ int thread_group_after_load(void *o, void *ctx)
 	struct thread_group *tg = o;
 
 	waitq_init(&tg->child_wq);
+	waitq_init(&tg->thread_wq);
 	return 0;
 }

@@ -72,3 +72,8 @@ s64 ktime_to_host_mono(const struct ktime *kt, int clockid, s64 ns)
 		return ns - host_ns(CLOCK_REALTIME) + host_ns(CLOCK_MONOTONIC);
 	}
 }
+
+s64 ktime_host_mono_now(void)
+{
+	return host_ns(CLOCK_MONOTONIC);
+}

@@ -33,5 +33,7 @@ s64 ktime_mono(const struct ktime *kt);
 s64 ktime_to_host_mono(const struct ktime *kt, int clockid, s64 ns);
 
 static inline s64 ts_to_ns(s64 sec, s64 nsec) { return sec * NSEC_PER_SEC + nsec; }
+/* The host's CLOCK_MONOTONIC now: what the Sentry's blocking deadlines are in. */
+s64 ktime_host_mono_now(void);
 
 #endif

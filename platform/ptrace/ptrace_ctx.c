@@ -38,22 +38,33 @@
 #define X86_TRAP_GP	13
 #define X86_TRAP_PF	14
 
+/*
+ * A context is a stub thread of its own, cloned by the spawner and traced by the
+ * calling thread; one per Sentry thread and address space.
+ */
 int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **out)
 {
 	struct ptrace_as *as = to_ptrace_as(pas);
-	struct ptrace_thread *t = &as->main;
+	struct ptrace_thread *t;
 	struct ptrace_ctx *ctx;
-	int cpu;
+	pid_t me = gettid();
+	int cpu, err;
 
-	if (t->dead)
-		return -ESRCH;
-	if (t->has_ctx)
-		return -EBUSY;	/* more stub threads per address space: not yet */
-	if (t->tracer != gettid())
-		return -EPERM;
+	pthread_mutex_lock(&as->lock);
+	for (t = as->threads; t; t = t->next)
+		if (t->tracer == me)
+			break;
+	pthread_mutex_unlock(&as->lock);
+	if (t)
+		return -EBUSY;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
+	err = ptrace_spawn_thread(as, &t);
+	if (err) {
+		free(ctx);
+		return err;
+	}
 	/*
 	 * Tracer and tracee on one CPU: every stop wakes the other side, and a wake-up
 	 * across vCPUs costs 20x a switch on these VMs. Best effort.
@@ -64,16 +75,30 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 	ctx->t = t;
 	ctx->pid = as->pid;
 	ctx->tid = t->tid;
-	t->has_ctx = true;
 	*out = (struct plat_ctx *)ctx;
 	return 0;
 }
 
+/* The context's thread exits (the process lives on) and is reaped; then unlinked. */
 void ptrace_ctx_destroy(struct plat_ctx *pctx)
 {
 	struct ptrace_ctx *ctx = to_ptrace_ctx(pctx);
+	struct ptrace_thread *t = ctx->t, **pp;
+	struct ptrace_as *as = t->as;
+	static const long args[6] = { 0 };
+	long ret;
 
-	ctx->t->has_ctx = false;
+	if (!t->dead && ptrace_inject(t, SYS_exit, args, &ret) != -ESRCH)
+		ptrace_reap(t->tid);
+	pthread_mutex_lock(&as->lock);
+	for (pp = &as->threads; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&as->lock);
+	free(t);
 	free(ctx);
 }
 

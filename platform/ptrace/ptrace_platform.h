@@ -4,9 +4,10 @@
  * ptrace_stub.c: stub cloning, syscall injection and the address-space ops;
  * ptrace_ctx.c: contexts and the switch). platform/README.md tells the whole story.
  *
- * Locking: p->template_lock serialises the use of the template stub (as_new). Every
- * other field of a thread record is used only by that thread's tracer, which the
- * interface's threading rules make the only caller; ctx_interrupt reads immutable ids.
+ * Locking: p->template_lock serialises the use of the template stub (as_new), and
+ * as->lock an address space's thread list and its spawner. Every other field of a
+ * thread record is used only by that thread's tracer, which the interface's
+ * threading rules make the only caller; ctx_interrupt reads immutable ids.
  */
 #ifndef SBX_PTRACE_PLATFORM_H
 #define SBX_PTRACE_PLATFORM_H
@@ -29,26 +30,35 @@ struct ptrace_platform {
 };
 
 /*
- * One stub thread. An address space has one today (its main thread); a per-thread
- * record keeps the ops right when clone adds more, each traced by its own task's
- * Sentry thread.
+ * One stub thread, traced by one Sentry thread. A context runs on a thread of its
+ * own; the address space's first thread (its spawner) runs none: it clones the
+ * others on request and otherwise waits, untraced, in stub_park.
  */
 struct ptrace_thread {
 	struct ptrace_as *as;
+	struct ptrace_thread *next;	/* in as->threads (as->lock) */
 	pid_t tid;			/* the stub thread; immutable */
-	pid_t tracer;			/* Sentry thread tracing it; changes only on handover */
+	pid_t tracer;			/* Sentry thread tracing it, 0 for none */
 	struct plat_regs regs;		/* registers as last read or written (tracer) */
 	bool regs_loaded;		/* the tracee's own registers equal @regs (tracer) */
 	bool interrupt_pending;		/* interrupt swallowed by an injection (tracer) */
 	bool dead;			/* reaped or unusable (tracer) */
-	bool has_ctx;			/* a plat_ctx runs on it (tracer) */
 };
 
+/*
+ * A stub process. Its creator traces the spawner until it makes its first context
+ * (mapping the address space through it meanwhile); from then on each context's
+ * thread does its own address-space calls, and a new context takes the spawner for
+ * the moment of one clone (PTRACE_SEIZE, inject, PTRACE_DETACH), like the template.
+ */
 struct ptrace_as {
 	struct ptrace_platform *p;
 	pid_t pid;			/* the stub process; immutable */
+	int pidfd;			/* on it, to wait for its end; immutable */
 	bool cpuid_faulting;		/* ARCH_SET_CPUID took in this stub; immutable */
-	struct ptrace_thread main;	/* the stub's first thread */
+	pthread_mutex_t lock;
+	struct ptrace_thread spawner;	/* the stub's first thread (lock) */
+	struct ptrace_thread *threads;	/* one per context (lock) */
 };
 
 struct ptrace_ctx {
@@ -83,6 +93,7 @@ int ptrace_as_map(struct plat_as *as, uint64_t addr, uint64_t len, int prot,
 int ptrace_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
 int ptrace_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
 int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret);
+int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_wait(pid_t tid, int *status);
 int ptrace_reap(pid_t tid);
 

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@ _Static_assert(__builtin_offsetof(struct plat_regs, orig_rax) ==
 	       __builtin_offsetof(struct plat_regs, gs) ==
 	       __builtin_offsetof(struct user_regs_struct, gs), "plat_regs layout");
 
-extern const char stub_image_start[], stub_syscall[];
+extern const char stub_image_start[], stub_syscall[], stub_park[];
+extern const char stub_sigset_none[], stub_sigset_all[];
 
 static uint64_t stub_addr(const char *sym)
 {
@@ -151,11 +153,9 @@ static int ptrace_run_syscall(pid_t tid, struct user_regs_struct *r, bool *inter
 	}
 }
 
-/*
- * Makes stopped stub thread @t (traced by the caller) execute syscall @nr(@args),
- * storing its return value in *ret. Leaves the thread stopped, registers unloaded.
- */
-int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret)
+/* ptrace_inject, also giving the pid a fork or clone made (0 for none). */
+static int ptrace_inject_child(struct ptrace_thread *t, long nr, const long args[6],
+			       long *ret, pid_t *child)
 {
 	struct user_regs_struct r;
 	int err;
@@ -171,13 +171,22 @@ int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *re
 	r.r8 = args[4];
 	r.r9 = args[5];
 	t->regs_loaded = false;
-	err = ptrace_run_syscall(t->tid, &r, &t->interrupt_pending, NULL);
+	err = ptrace_run_syscall(t->tid, &r, &t->interrupt_pending, child);
 	if (err == -ESRCH)
 		t->dead = true;
 	if (err)
 		return err;
 	*ret = r.rax;
 	return 0;
+}
+
+/*
+ * Makes stopped stub thread @t (traced by the caller) execute syscall @nr(@args),
+ * storing its return value in *ret. Leaves the thread stopped, registers unloaded.
+ */
+int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret)
+{
+	return ptrace_inject_child(t, nr, args, ret, NULL);
 }
 
 /*
@@ -237,6 +246,16 @@ static int ptrace_clone_template(struct ptrace_platform *pp, pid_t *child)
 	return err;
 }
 
+/* Sets stopped thread @t's signal mask to the quad at @set in the stub page. */
+static int ptrace_set_sigmask(struct ptrace_thread *t, const char *set)
+{
+	const long args[6] = { SIG_SETMASK, (long)stub_addr(set), 0, sizeof(uint64_t) };
+	long ret;
+	int err = ptrace_inject(t, SYS_rt_sigprocmask, args, &ret);
+
+	return err ? err : (int)ret;
+}
+
 /* CPUID faulting, tried once per platform: it is a host property. */
 static void ptrace_as_set_cpuid_faulting(struct ptrace_as *as)
 {
@@ -246,7 +265,7 @@ static void ptrace_as_set_cpuid_faulting(struct ptrace_as *as)
 
 	if (known == 0)
 		return;
-	if (ptrace_inject(&as->main, SYS_arch_prctl, args, &ret) || ret) {
+	if (ptrace_inject(&as->spawner, SYS_arch_prctl, args, &ret) || ret) {
 		__atomic_store_n(&as->p->cpuid_faulting, 0, __ATOMIC_RELAXED);
 		return;
 	}
@@ -257,6 +276,7 @@ static void ptrace_as_set_cpuid_faulting(struct ptrace_as *as)
 int ptrace_as_new(struct platform *p, struct plat_as **out)
 {
 	struct ptrace_platform *pp = to_ptrace_platform(p);
+	struct ptrace_thread *s;
 	struct ptrace_as *as;
 	int cpu, st, err;
 	pid_t pid = 0;
@@ -265,6 +285,8 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 	if (!as)
 		return -ENOMEM;
 	as->p = pp;
+	as->pidfd = -1;
+	pthread_mutex_init(&as->lock, NULL);
 	/* The child inherits the template's affinity: spare the wake-ups a CPU apart. */
 	cpu = sched_getcpu();
 
@@ -276,19 +298,29 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 	if (err)
 		goto out_free;
 
+	s = &as->spawner;
 	as->pid = pid;
-	as->main.as = as;
-	as->main.tid = pid;
-	as->main.tracer = gettid();
+	s->as = as;
+	s->tid = pid;
+	s->tracer = gettid();
 	err = ptrace_wait(pid, &st);
 	if (err)
 		goto out_free;
-	err = ptrace_request(PTRACE_GETREGS, pid, NULL, &as->main.regs);
+	/* Traced and stopped: the pid is ours until it is reaped, no reuse race. */
+	as->pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (as->pidfd < 0) {
+		err = -errno;
+		goto out_free;
+	}
+	err = ptrace_request(PTRACE_GETREGS, pid, NULL, &s->regs);
 	if (err)
 		goto out_free;
-	as->main.regs_loaded = true;
+	s->regs_loaded = true;
 	ptrace_as_set_cpuid_faulting(as);
-	if (as->main.dead) {
+	err = ptrace_set_sigmask(s, stub_sigset_all);
+	if (err)
+		goto out_free;
+	if (s->dead) {
 		err = -ESRCH;
 		goto out_free;
 	}
@@ -300,32 +332,147 @@ out_free:
 		kill(pid, SIGKILL);
 		ptrace_reap(pid);
 	}
+	if (as->pidfd >= 0)
+		close(as->pidfd);
+	pthread_mutex_destroy(&as->lock);
 	free(as);
 	return err;
 }
 
+/*
+ * Every context is gone by now (the interface's callers destroy them first), so the
+ * only thread that may still be traced is the spawner, by its creator if it never
+ * made a context. Otherwise the stub's parent, the template, reaps it (it ignores
+ * SIGCHLD): wait on the pidfd for that.
+ */
 void ptrace_as_destroy(struct plat_as *pas)
 {
 	struct ptrace_as *as = to_ptrace_as(pas);
+	struct pollfd pfd = { .fd = as->pidfd, .events = POLLIN };
+	struct ptrace_thread *t;
 	int st;
 
 	kill(as->pid, SIGKILL);
-	/*
-	 * Any thread of the Sentry may reap a tracee of another. If the tracer thread
-	 * is gone, PTRACE_O_EXITKILL killed the stub and the template reaped it: ECHILD.
-	 */
-	if (!as->main.dead)
+	if (as->spawner.tracer == gettid() && !as->spawner.dead) {
 		while (ptrace_wait(as->pid, &st) == 0)
 			;
+	} else {
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+	}
+	close(as->pidfd);
+	while ((t = as->threads)) {
+		as->threads = t->next;
+		free(t);
+	}
+	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
 
 /* The stub thread through which the calling thread may act on @as. */
 static struct ptrace_thread *ptrace_as_thread(struct ptrace_as *as)
 {
-	if (as->main.tracer != gettid())
-		return NULL;
-	return &as->main;
+	pid_t me = gettid();
+	struct ptrace_thread *t;
+
+	pthread_mutex_lock(&as->lock);
+	t = as->spawner.tracer == me ? &as->spawner : as->threads;
+	while (t && t != &as->spawner && t->tracer != me)
+		t = t->next;
+	pthread_mutex_unlock(&as->lock);
+	return t;
+}
+
+/* Takes the parked spawner for the calling thread: seize, interrupt, wait. */
+static int ptrace_spawner_take(struct ptrace_thread *s)
+{
+	const long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE;
+	int st, err;
+
+	if (s->tracer == gettid())
+		return 0;
+	if (s->dead || s->tracer)
+		return -ESRCH;	/* its creator died before making a context */
+	if (ptrace(PTRACE_SEIZE, s->tid, NULL, (void *)opts))
+		return -errno;
+	s->tracer = gettid();
+	err = ptrace_request(PTRACE_INTERRUPT, s->tid, NULL, NULL);
+	if (!err)
+		err = ptrace_wait(s->tid, &st);
+	if (!err)
+		err = ptrace_request(PTRACE_GETREGS, s->tid, NULL, &s->regs);
+	if (err) {
+		s->dead = true;
+		return err;
+	}
+	s->regs_loaded = true;
+	return 0;
+}
+
+/* Parks the spawner in stub_park and lets it go. */
+static void ptrace_spawner_release(struct ptrace_thread *s)
+{
+	s->regs.rip = stub_addr(stub_park);
+	s->regs.orig_rax = -1;
+	if (ptrace(PTRACE_SETREGS, s->tid, NULL, &s->regs) ||
+	    ptrace(PTRACE_DETACH, s->tid, NULL, NULL))
+		s->dead = true;
+	s->tracer = 0;
+}
+
+/*
+ * Clones a new stub thread in @as, traced by the calling thread and stopped, and
+ * links it into as->threads. PTRACE_O_TRACECLONE attaches it to us before it runs.
+ */
+int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
+{
+	static const long args[6] = {
+		CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+		CLONE_SYSVSEM,
+	};
+	struct ptrace_thread *s = &as->spawner, *t;
+	pid_t child = 0;
+	long ret = 0;
+	int st, err;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	pthread_mutex_lock(&as->lock);
+	err = ptrace_spawner_take(s);
+	if (!err)
+		err = ptrace_inject_child(s, SYS_clone, args, &ret, &child);
+	if (!err && ret < 0)
+		err = ret;
+	if (!err && (child <= 0 || child != ret))
+		err = -EIO;
+	if (!s->dead)
+		ptrace_spawner_release(s);
+	if (!err)
+		err = ptrace_wait(child, &st);
+	t->tid = child;
+	t->as = as;
+	t->tracer = gettid();
+	/* The spawner blocks everything; a context's thread must take the interrupt. */
+	if (!err)
+		err = ptrace_set_sigmask(t, stub_sigset_none);
+	if (!err)
+		err = ptrace_request(PTRACE_GETREGS, child, NULL, &t->regs);
+	if (err) {
+		pthread_mutex_unlock(&as->lock);
+		if (child > 0 && err != -ESRCH) {
+			kill(child, SIGKILL);
+			ptrace_reap(child);
+		}
+		free(t);
+		return err;
+	}
+	t->regs_loaded = true;
+	t->next = as->threads;
+	as->threads = t;
+	pthread_mutex_unlock(&as->lock);
+	*out = t;
+	return 0;
 }
 
 static int ptrace_check_range(uint64_t addr, uint64_t len)

@@ -27,6 +27,7 @@
 #define STUB_NR_MMAP		9
 #define STUB_NR_MPROTECT	10
 #define STUB_NR_MUNMAP		11
+#define STUB_NR_PAUSE		34
 #define STUB_NR_GETPID		39
 #define STUB_NR_KILL		62
 #define STUB_NR_SECCOMP		317

@@ -8,7 +8,11 @@
  * stub_setup installs the stub's seccomp filter, unmaps everything but the stub page,
  * and falls into stub_loop, where the template stops itself with SIGSTOP forever.
  * stub_syscall is where the Sentry points rip to inject a syscall: the trailing int3
- * hands control back with the result in rax.
+ * hands control back with the result in rax. stub_park is where an address space's
+ * first thread waits, untraced, between the threads it is asked to clone: pause()
+ * stops nothing else, unlike the template's SIGSTOP, which would stop the group. It
+ * blocks every signal, so that one sent to the stub process from outside goes to a
+ * traced thread, whose tracer drops it, instead of killing the stub.
  *
  * The filter allows a syscall only if it was issued from the stub page (rip just past
  * the syscall instruction lies in it) with the x86_64 ABI, and makes it SIGSYS
@@ -18,7 +22,8 @@
 #include "ptrace_stub.h"
 
 	.text
-	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_entry
+	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_park
+	.globl	stub_entry, stub_sigset_none, stub_sigset_all
 
 	.balign	16
 stub_image_start:
@@ -35,6 +40,11 @@ stub_syscall:
 	syscall
 	int3
 	ud2
+
+stub_park:
+	mov	$STUB_NR_PAUSE, %eax
+	syscall
+	jmp	stub_park
 
 stub_setup:
 	mov	$STUB_NR_SECCOMP, %eax
@@ -69,6 +79,10 @@ stub_die:
 	ud2
 
 	.balign	8
+stub_sigset_none:			/* masks for rt_sigprocmask injections */
+	.quad	0
+stub_sigset_all:
+	.quad	-1
 stub_fprog:				/* struct sock_fprog */
 	.short	(stub_filter_end - stub_filter) / 8
 	.short	0, 0, 0

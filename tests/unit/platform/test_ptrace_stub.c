@@ -225,15 +225,109 @@ START_TEST(test_as_from_other_thread)
 	for (i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
 		ck_assert_int_eq(o[i].err, 0);
-		/* Not this thread's tracee: refused, not a ptrace error. */
+		/* No context of this thread there: refused, not a ptrace error. */
 		ck_assert_errno(plat_as_map(e.p, o[i].as, 0x800000, 0x1000, PROT_READ, 0),
-				EPERM);
-		ck_assert_errno(plat_ctx_new(e.p, o[i].as, &(struct plat_ctx *){ NULL }),
 				EPERM);
 		plat_as_destroy(e.p, o[i].as);
 	}
 	env_run_expect(&e, PLAT_EV_SYSCALL);
 	ck_assert_uint_eq(e.regs.orig_rax, 60);
+	env_teardown(&e);
+}
+END_TEST
+
+/* A context of the caller in @as: runs the code at CODE_ADDR to its first syscall. */
+static int run_ctx_once(struct env *e, struct plat_as *as, uint64_t *nr)
+{
+	struct plat_regs regs;
+	struct plat_event ev;
+	struct plat_ctx *ctx;
+	int err = plat_ctx_new(e->p, as, &ctx);
+
+	if (err)
+		return err;
+	env_init_regs(&regs);
+	err = plat_ctx_switch(e->p, ctx, &regs, &ev);
+	if (!err && ev.kind != PLAT_EV_SYSCALL)
+		err = -EPROTO;
+	*nr = regs.orig_rax;
+	/* The caller's stub thread is now inside the address space: map through it. */
+	if (!err)
+		err = plat_as_map(e->p, as, 0x800000, 0x1000, PROT_READ, 0);
+	plat_ctx_destroy(e->p, ctx);
+	return err;
+}
+
+struct sibling {
+	struct env *e;
+	uint64_t nr;
+	int err;
+};
+
+static void *sibling_thread(void *arg)
+{
+	struct sibling *s = arg;
+
+	s->err = run_ctx_once(s->e, s->e->as, &s->nr);
+	return NULL;
+}
+
+/* Threads: contexts of several Sentry threads in one address space, each its own
+ * stub thread, made while the first context runs or is stopped. */
+START_TEST(test_contexts_share_as)
+{
+	struct sibling sib[3];
+	pthread_t th[3];
+	struct env e;
+	int i, n = 0;
+	char path[64];
+	DIR *dir;
+
+	env_setup(&e, code_store_twice, code_store_twice_end);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(*(uint32_t *)(e.mem + DATA_OFF + 0x100), 0xdeadbeef);
+	for (i = 0; i < 3; i++) {
+		sib[i] = (struct sibling){ .e = &e };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, sibling_thread, &sib[i]), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(sib[i].err, 0);
+		ck_assert_uint_eq(sib[i].nr, 39);
+	}
+	/* Every sibling's thread exited: the spawner and the first context remain. */
+	snprintf(path, sizeof(path), "/proc/%d/task", ptrace_as_pid(e.as));
+	dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	for (struct dirent *d; (d = readdir(dir));)
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	ck_assert_int_eq(n, 2);
+	/* The first context carries on where it was. */
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(*(uint32_t *)(e.mem + DATA_OFF + 0x100), 1);
+	/* A second context of one thread in one address space is refused. */
+	ck_assert_errno(plat_ctx_new(e.p, e.as, &(struct plat_ctx *){ NULL }), EBUSY);
+	env_teardown(&e);
+}
+END_TEST
+
+/* An address space made by another thread takes a context of this one later. */
+START_TEST(test_ctx_in_foreign_as)
+{
+	struct other o = { 0 };
+	pthread_t th;
+	struct env e;
+	uint64_t nr = 0;
+
+	env_setup(&e, code_getpid, code_getpid_end);
+	o.e = &e;
+	ck_assert_int_eq(pthread_create(&th, NULL, other_thread, &o), 0);
+	pthread_join(th, NULL);
+	ck_assert_int_eq(o.err, 0);
+	ck_assert_int_eq(run_ctx_once(&e, o.as, &nr), 0);
+	ck_assert_uint_eq(nr, 39);
+	plat_as_destroy(e.p, o.as);
 	env_teardown(&e);
 }
 END_TEST
@@ -291,6 +385,8 @@ TCase *stub_tcase(void)
 	tcase_add_test(tc, test_map_checks);
 	tcase_add_test(tc, test_fpstate_roundtrip);
 	tcase_add_test(tc, test_as_from_other_thread);
+	tcase_add_test(tc, test_contexts_share_as);
+	tcase_add_test(tc, test_ctx_in_foreign_as);
 	tcase_add_test(tc, test_as_destroy_reaps);
 	tcase_add_test(tc, test_seccomp_rules);
 	tcase_add_test(tc, test_open_errors);

@@ -1,0 +1,365 @@
+/*
+ * The futex table: a fixed array of hashed buckets, each a lock and a list of waiting
+ * tasks. A waiter adds itself under its bucket's lock after checking the word, and a
+ * waker takes the same lock, so a wake-up between the check and the sleep is never
+ * lost (the protocol Linux's futex_wait/futex_wake keep). A woken waiter is taken off
+ * the list by its waker; one that gives up (timeout, signal) takes itself off.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "ipc/futex.h"
+#include "kernel.h"
+#include "mm/mm.h"
+#include "st_list.h"
+#include "task/task.h"
+#include "time/ktime.h"
+
+#define FUTEX_BUCKETS 256
+#define ROBUST_LIST_LIMIT 2048  /* Linux's bound on a robust list walk */
+
+struct futex_key {
+	u64 a, b;               /* (mm, address) private; (0, memory-file offset) shared */
+};
+
+struct futex_waiter {
+	struct st_list link;    /* in its bucket; empty once woken or gone */
+	struct futex_key key;   /* changes under both buckets' locks (requeue) */
+	u32 bitset;
+	struct task *t;
+	int woken;              /* atomic */
+};
+
+struct futex_bucket {
+	pthread_mutex_t lock;
+	struct st_list waiters;
+};
+
+struct futex_table {
+	struct futex_bucket b[FUTEX_BUCKETS];
+};
+
+int futex_table_new(struct futex_table **out)
+{
+	struct futex_table *ft = calloc(1, sizeof(*ft));
+
+	if (!ft)
+		return -ENOMEM;
+	for (int i = 0; i < FUTEX_BUCKETS; i++) {
+		pthread_mutex_init(&ft->b[i].lock, NULL);
+		st_list_init(&ft->b[i].waiters);
+	}
+	*out = ft;
+	return 0;
+}
+
+void futex_table_destroy(struct futex_table *ft)
+{
+	if (!ft)
+		return;
+	for (int i = 0; i < FUTEX_BUCKETS; i++)
+		pthread_mutex_destroy(&ft->b[i].lock);
+	free(ft);
+}
+
+static int futex_get_key(struct mm *mm, u64 addr, bool private, struct futex_key *key)
+{
+	struct vma *v;
+	int err = 0;
+
+	if (addr & 3)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	v = vma_find(mm, addr);
+	if (!v)
+		err = -EFAULT;
+	else if (!private && (v->flags & VMA_SHARED))
+		*key = (struct futex_key){ 0, v->off + (addr - v->start) };
+	else
+		*key = (struct futex_key){ (u64)(uintptr_t)mm, addr };
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+static struct futex_bucket *bucket_of(struct futex_table *ft, const struct futex_key *k)
+{
+	u64 h = (k->a ^ (k->b >> 2)) * 0x9e3779b97f4a7c15ULL;
+
+	return &ft->b[h >> 56];
+}
+
+static bool key_eq(const struct futex_key *x, const struct futex_key *y)
+{
+	return x->a == y->a && x->b == y->b;
+}
+
+/* Locks two buckets in address order (once if they are the same). */
+static void lock_pair(struct futex_bucket *x, struct futex_bucket *y)
+{
+	if (x > y) {
+		struct futex_bucket *tmp = x;
+
+		x = y;
+		y = tmp;
+	}
+	pthread_mutex_lock(&x->lock);
+	if (x != y)
+		pthread_mutex_lock(&y->lock);
+}
+
+static void unlock_pair(struct futex_bucket *x, struct futex_bucket *y)
+{
+	pthread_mutex_unlock(&x->lock);
+	if (x != y)
+		pthread_mutex_unlock(&y->lock);
+}
+
+/* Wakes up to @n waiters of @key in @b (locked) with a bit of @bitset. */
+static int wake_locked(struct futex_bucket *b, const struct futex_key *key, int n,
+		       u32 bitset)
+{
+	struct st_list *p, *next;
+	int woken = 0;
+
+	for (p = b->waiters.next; p != &b->waiters && woken < n; p = next) {
+		struct futex_waiter *w = container_of(p, struct futex_waiter, link);
+
+		next = p->next;
+		if (!key_eq(&w->key, key) || !(w->bitset & bitset))
+			continue;
+		st_list_del(&w->link);
+		st_list_init(&w->link);
+		__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
+		task_wake(w->t);
+		woken++;
+	}
+	return woken;
+}
+
+/* Takes a waiter that gave up off whatever bucket a requeue left it in. */
+static void waiter_leave(struct futex_table *ft, struct futex_waiter *w)
+{
+	for (;;) {
+		struct futex_key key = w->key;
+		struct futex_bucket *b = bucket_of(ft, &key);
+
+		pthread_mutex_lock(&b->lock);
+		if (key_eq(&key, &w->key)) {
+			st_list_del(&w->link);
+			st_list_init(&w->link);
+			pthread_mutex_unlock(&b->lock);
+			return;
+		}
+		pthread_mutex_unlock(&b->lock);
+	}
+}
+
+int futex_wait(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline, bool private)
+{
+	struct futex_table *ft = t->k->futex;
+	struct futex_waiter w = { .bitset = bitset, .t = t };
+	struct futex_bucket *b;
+	u32 *word;
+	int err;
+
+	if (!bitset)
+		return -EINVAL;
+	err = futex_get_key(t->mm, addr, private, &w.key);
+	if (err)
+		return err;
+	word = mm_word_ptr(t->mm, addr, false);
+	if (!word)
+		return -EFAULT;
+	b = bucket_of(ft, &w.key);
+	pthread_mutex_lock(&b->lock);
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
+		pthread_mutex_unlock(&b->lock);
+		return -EAGAIN;
+	}
+	st_list_add_tail(&w.link, &b->waiters);
+	pthread_mutex_unlock(&b->lock);
+
+	for (;;) {
+		err = task_block(t, deadline);
+		if (__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE))
+			return 0;
+		if (err == -EINTR)
+			break;
+		if (deadline >= 0 && ktime_host_mono_now() >= deadline) {
+			err = -ETIMEDOUT;
+			break;
+		}
+	}
+	waiter_leave(ft, &w);
+	/* Woken while giving up: the wake-up counts (the waker already counted it). */
+	return __atomic_load_n(&w.woken, __ATOMIC_ACQUIRE) ? 0 : err;
+}
+
+int futex_wake(struct kernel *k, struct mm *mm, u64 addr, int n, u32 bitset,
+	       bool private)
+{
+	struct futex_key key;
+	struct futex_bucket *b;
+	int err, woken;
+
+	if (!bitset)
+		return -EINVAL;
+	err = futex_get_key(mm, addr, private, &key);
+	if (err)
+		return err;
+	b = bucket_of(k->futex, &key);
+	pthread_mutex_lock(&b->lock);
+	woken = wake_locked(b, &key, n, bitset);
+	pthread_mutex_unlock(&b->lock);
+	return woken;
+}
+
+int futex_requeue(struct kernel *k, struct mm *mm, u64 addr, u64 addr2, int nwake,
+		  int nmove, bool cmp, u32 val, bool private)
+{
+	struct futex_key k1, k2;
+	struct futex_bucket *b1, *b2;
+	struct st_list *p, *next;
+	u32 *word = NULL;
+	int err, done;
+
+	if (nwake < 0 || nmove < 0)
+		return -EINVAL;
+	err = futex_get_key(mm, addr, private, &k1);
+	if (!err)
+		err = futex_get_key(mm, addr2, private, &k2);
+	if (err)
+		return err;
+	if (cmp && !(word = mm_word_ptr(mm, addr, false)))
+		return -EFAULT;
+	b1 = bucket_of(k->futex, &k1);
+	b2 = bucket_of(k->futex, &k2);
+	lock_pair(b1, b2);
+	if (cmp && __atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
+		unlock_pair(b1, b2);
+		return -EAGAIN;
+	}
+	done = wake_locked(b1, &k1, nwake, FUTEX_BITSET_MATCH_ANY);
+	for (p = b1->waiters.next; p != &b1->waiters && nmove > 0; p = next) {
+		struct futex_waiter *w = container_of(p, struct futex_waiter, link);
+
+		next = p->next;
+		if (!key_eq(&w->key, &k1))
+			continue;
+		st_list_del(&w->link);
+		w->key = k2;
+		st_list_add_tail(&w->link, &b2->waiters);
+		nmove--;
+		done++;
+	}
+	unlock_pair(b1, b2);
+	return done;
+}
+
+/* FUTEX_OP_*: the new value, or -ENOSYS for an unknown operation. */
+static s64 wake_op_apply(u32 op, u32 old, u32 arg)
+{
+	switch ((op >> 28) & 7) {
+	case FUTEX_OP_SET: return arg;
+	case FUTEX_OP_ADD: return old + arg;
+	case FUTEX_OP_OR: return old | arg;
+	case FUTEX_OP_ANDN: return old & ~arg;
+	case FUTEX_OP_XOR: return old ^ arg;
+	}
+	return -ENOSYS;
+}
+
+static int wake_op_cmp(u32 op, u32 old)
+{
+	s32 o = old, arg = (s32)(op << 20) >> 20;  /* 12-bit signed */
+
+	switch ((op >> 24) & 15) {
+	case FUTEX_OP_CMP_EQ: return o == arg;
+	case FUTEX_OP_CMP_NE: return o != arg;
+	case FUTEX_OP_CMP_LT: return o < arg;
+	case FUTEX_OP_CMP_LE: return o <= arg;
+	case FUTEX_OP_CMP_GT: return o > arg;
+	case FUTEX_OP_CMP_GE: return o >= arg;
+	}
+	return -ENOSYS;
+}
+
+int futex_wake_op(struct kernel *k, struct mm *mm, u64 addr, u64 addr2, int n, int n2,
+		  u32 op, bool private)
+{
+	struct futex_key k1, k2;
+	struct futex_bucket *b1, *b2;
+	u32 arg = (s32)(op << 8) >> 20;     /* bits 12-23, sign-extended */
+	u32 *word, old;
+	int err, woken, cmp;
+
+	if ((op >> 31) & 1)             /* FUTEX_OP_OPARG_SHIFT */
+		arg = 1U << (arg & 31);
+	err = futex_get_key(mm, addr, private, &k1);
+	if (!err)
+		err = futex_get_key(mm, addr2, private, &k2);
+	if (err)
+		return err;
+	if (wake_op_apply(op, 0, 0) == -ENOSYS || wake_op_cmp(op, 0) < 0)
+		return -ENOSYS;
+	word = mm_word_ptr(mm, addr2, true);
+	if (!word)
+		return -EFAULT;
+	b1 = bucket_of(k->futex, &k1);
+	b2 = bucket_of(k->futex, &k2);
+	lock_pair(b1, b2);
+	old = __atomic_load_n(word, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(word, &old, (u32)wake_op_apply(op, old, arg),
+					    false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		;
+	woken = wake_locked(b1, &k1, n, FUTEX_BITSET_MATCH_ANY);
+	cmp = wake_op_cmp(op, old);
+	if (cmp > 0)
+		woken += wake_locked(b2, &k2, n2, FUTEX_BITSET_MATCH_ANY);
+	unlock_pair(b1, b2);
+	return woken;
+}
+
+/* One robust futex at @uaddr held by dying @t: mark it, wake a waiter. */
+static void robust_release(struct task *t, u64 uaddr)
+{
+	u32 *word = mm_word_ptr(t->mm, uaddr, true);
+	u32 old;
+
+	if (!word)
+		return;
+	old = __atomic_load_n(word, __ATOMIC_RELAXED);
+	do {
+		if ((old & FUTEX_TID_MASK) != t->tid)
+			return;
+	} while (!__atomic_compare_exchange_n(word, &old,
+					      (old & FUTEX_WAITERS) | FUTEX_OWNER_DIED,
+					      false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	if (old & FUTEX_WAITERS)
+		futex_wake(t->k, t->mm, uaddr, 1, FUTEX_BITSET_MATCH_ANY, false);
+}
+
+void futex_exit_robust_list(struct task *t)
+{
+	struct { u64 next; s64 offset; u64 pending; } head;
+	u64 entry;
+	int n = 0;
+
+	if (!t->robust_list || !t->mm ||
+	    mm_copy_in(t->mm, &head, t->robust_list, sizeof(head)))
+		return;
+	for (entry = head.next; entry != t->robust_list && n < ROBUST_LIST_LIMIT; n++) {
+		u64 next;
+
+		if (mm_copy_in(t->mm, &next, entry & ~1ULL, sizeof(next)))
+			return;
+		if (entry != head.pending)
+			robust_release(t, (entry & ~1ULL) + head.offset);
+		entry = next;
+	}
+	if (head.pending)
+		robust_release(t, (head.pending & ~1ULL) + head.offset);
+}

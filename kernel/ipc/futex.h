@@ -1,0 +1,39 @@
+/*
+ * Futexes (after Linux's kernel/futex/): wait queues keyed by an application word.
+ * A private futex, or one in private memory, is keyed by its address space and
+ * address; one in shared memory by its memory-file offset, so processes sharing the
+ * memory meet on it. Waiters are transient: a checkpoint interrupts every wait, which
+ * restarts after restore and finds the word (saved with the memory) to decide again.
+ */
+#ifndef SBX_IPC_FUTEX_H
+#define SBX_IPC_FUTEX_H
+
+#include "base/types.h"
+
+struct kernel;
+struct mm;
+struct task;
+
+struct futex_table;
+
+int futex_table_new(struct futex_table **out);
+void futex_table_destroy(struct futex_table *ft);
+
+/* Waits while the word at @addr holds @val, until woken with a bit of @bitset, host
+ * CLOCK_MONOTONIC @deadline (-1: none) or a signal. 0 woken, -EAGAIN the word
+ * differed, -ETIMEDOUT, -EINTR, -EFAULT, -EINVAL. */
+int futex_wait(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline, bool private);
+/* Wakes up to @n waiters on @addr with a bit of @bitset; the number woken. */
+int futex_wake(struct kernel *k, struct mm *mm, u64 addr, int n, u32 bitset,
+	       bool private);
+/* FUTEX_REQUEUE / CMP_REQUEUE (@cmp: compare the word at @addr with @val first). */
+int futex_requeue(struct kernel *k, struct mm *mm, u64 addr, u64 addr2, int nwake,
+		  int nmove, bool cmp, u32 val, bool private);
+/* FUTEX_WAKE_OP: @op applied to the word at @addr2 atomically. */
+int futex_wake_op(struct kernel *k, struct mm *mm, u64 addr, u64 addr2, int n, int n2,
+		  u32 op, bool private);
+/* A dying task's robust list: every futex it holds is marked FUTEX_OWNER_DIED and a
+ * waiter woken (Linux's exit_robust_list). */
+void futex_exit_robust_list(struct task *t);
+
+#endif
