@@ -55,6 +55,7 @@ SYS(prlimit64);
 SYS(pwrite64);
 SYS(read);
 SYS(readv);
+SYS(memfd_create);
 SYS(preadv);
 SYS(pwritev);
 SYS(preadv2);

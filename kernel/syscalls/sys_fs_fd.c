@@ -13,8 +13,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "fs/ovl/ovl.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
@@ -187,6 +189,42 @@ out:
 	free(buf);
 	vfs_file_put(f);
 	return ret;
+}
+
+#define L_MFD_CLOEXEC 0x1
+#define L_MFD_ALLOW_SEALING 0x2
+#define L_MFD_HUGETLB 0x4
+#define L_MFD_NOEXEC_SEAL 0x8
+#define L_MFD_EXEC 0x10
+#define MFD_NAME_MAX (NAME_MAX - 6)     /* 255 - strlen("memfd:") */
+
+SYS(memfd_create)
+{
+	char name[MFD_NAME_MAX + 2];
+	struct vfs_file *f;
+	u32 flags = a[1];
+	s64 n;
+	int err;
+
+	if (flags & ~(u32)(L_MFD_CLOEXEC | L_MFD_ALLOW_SEALING | L_MFD_HUGETLB |
+			   L_MFD_NOEXEC_SEAL | L_MFD_EXEC))
+		return -EINVAL;
+	if ((flags & L_MFD_EXEC) && (flags & L_MFD_NOEXEC_SEAL))
+		return -EINVAL;
+	if (flags & L_MFD_HUGETLB)
+		return -EINVAL;         /* no hugetlbfs here, as on a kernel without it */
+	n = mm_strncpy_in(t->mm, name, a[0], sizeof(name));
+	if (n < 0)
+		return n == -ENAMETOOLONG ? -EINVAL : n;
+	if (n > MFD_NAME_MAX)
+		return -EINVAL;
+	err = ovl_memfd_new(t, name, flags & L_MFD_NOEXEC_SEAL, &f);
+	if (err)
+		return err;
+	err = fdt_alloc(t->fdt, f, 0, flags & L_MFD_CLOEXEC ? FD_CLOEXEC : 0,
+			t->rlim[RLIMIT_NOFILE].cur);
+	vfs_file_put(f);
+	return err;
 }
 
 /* Extended attributes: none are stored. Reads find none (ENODATA, an empty list);

@@ -127,6 +127,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(statfs, "sp"),
 	F(fstatfs, "fp"),
 	F(getdents64, "fpu"),
+	P(memfd_create, "sx", "no sealing (F_ADD_SEALS, F_GET_SEALS) and no MFD_HUGETLB"),
 	P(fallocate, "fxdd", "no collapse/insert/unshare ranges; holes are zeros, not tracked"),
 	F(fsync, "f"),
 	F(fdatasync, "f"),

@@ -9,7 +9,8 @@
  *     getdents64;
  *   - its cwd in a subdirectory of a fresh directory under /tmp;
  *   - a private mapping of a file it wrote (then changed in memory) and a read-only
- *     mapping of the host file.
+ *     mapping of the host file;
+ *   - a memfd with data in it.
  * Then it waits for SIGUSR1, carries on with every one of them and prints what it
  * reads, so the output of a native run, of an uninterrupted sandbox run and of a
  * checkpointed-and-restored one must be identical. Names it chose at random (the
@@ -117,7 +118,8 @@ int main(int argc, char **argv)
 	const char *hostfile = "/etc/os-release", *hostdir = argc > 1 ? argv[1] : "/etc";
 	char buf[8192], shmname[64], cwd[512];
 	struct names up = { 0 }, low = { 0 };
-	int gf, gf2, of, oa, sf, df, ud, hd, mf;
+	int gf, gf2, of, oa, sf, df, ud, hd, mf, md, rfd;
+	char link[128], lpath[64];
 	unsigned char *map, *hmap;
 	struct stat st;
 	ssize_t n;
@@ -189,6 +191,14 @@ int main(int argc, char **argv)
 		die("mmap");
 	memcpy(map + 4000, "CHANGED", 7);
 
+	md = memfd_create("cr-memfd", MFD_CLOEXEC);
+	if (md < 0 || write(md, "memfd data\n", 11) != 11)
+		die("memfd");
+	snprintf(lpath, sizeof(lpath), "/proc/self/fd/%d", md);
+	n = readlink(lpath, link, sizeof(link) - 1);
+	cr_say("memfd: link \"%.*s\", fl %#o fd %d\n", (int)(n > 0 ? n : 0), link,
+	       fcntl(md, F_GETFL), fcntl(md, F_GETFD));
+
 	cr_say("ready cr_files\n");
 	if (argc > 2 && !strcmp(argv[2], "nowait"))
 		cr_say("resumed\n");     /* the uninterrupted run, for a plain comparison */
@@ -243,6 +253,17 @@ int main(int argc, char **argv)
 	cr_say("map: file unchanged: %d\n", n == 8192 && memcmp(buf + 4000, "CHANGED", 7));
 	n = pread(gf, buf, 4096, 0);
 	cr_say("host map: matches the file: %d\n", n > 0 && !memcmp(buf, hmap, n));
+
+	if (write(md, "more memfd\n", 11) != 11)
+		die("memfd write after");
+	fstat(md, &st);
+	cr_say("memfd: mode %o size %lld nlink %lu\n", st.st_mode, (long long)st.st_size,
+	       (unsigned long)st.st_nlink);
+	rfd = open(lpath, O_RDONLY);
+	n = rfd < 0 ? -1 : read(rfd, buf, sizeof(buf));
+	cr_say("memfd: reopened: %.*s", (int)(n > 0 ? n : 0), buf);
+	n = readlink(lpath, link, sizeof(link) - 1);
+	cr_say("memfd: link \"%.*s\"\n", (int)(n > 0 ? n : 0), link);
 
 	unlink(shmname);
 	rm_tree(top);
