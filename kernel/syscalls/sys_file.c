@@ -198,28 +198,57 @@ static s64 positional(struct task *t, const u64 *a, bool write)
 SYS(pread64) { return positional(t, a, false); }
 SYS(pwrite64) { return positional(t, a, true); }
 
-static s64 vectored(struct task *t, const u64 *a, bool write)
+/* preadv2/pwritev2 flags (RWF_*): HIPRI, DSYNC, SYNC, NOWAIT, APPEND, NOAPPEND are
+ * accepted (all I/O here completes at once, and synchronously); ATOMIC and
+ * DONTCACHE are EOPNOTSUPP, as on tmpfs. */
+#define L_RWF_APPEND 0x10
+#define L_RWF_NOAPPEND 0x20
+#define L_RWF_OK 0x3f
+
+/* readv/writev and the positional forms: @pos is NULL for the file offset. With
+ * RWF_APPEND a write goes to the end of the file. */
+static s64 vectored_at(struct task *t, int fd, u64 uiov, u64 cnt, s64 *pos, u32 rwf,
+		       bool write)
 {
 	struct vfs_file *f;
 	struct iovec *iov;
-	u64 cnt = a[2], total = 0;	/* total stays <= MAX_RW_COUNT */
-	s64 done = 0;
+	u64 total = 0;	/* total stays <= MAX_RW_COUNT */
+	s64 done = 0, end;
 
 	if (cnt > L_UIO_MAXIOV)
 		return -EINVAL;
-	f = fdt_get(t->fdt, a[0]);
+	f = fdt_get(t->fdt, fd);
 	if (!f)
 		return -EBADF;
 	if (write ? !can_write(f) : !can_read(f)) {
 		vfs_file_put(f);
 		return -EBADF;
 	}
+	if (rwf & ~L_RWF_OK) {
+		vfs_file_put(f);
+		return -EOPNOTSUPP;
+	}
+	if ((rwf & L_RWF_APPEND) && (rwf & L_RWF_NOAPPEND)) {
+		vfs_file_put(f);
+		return -EINVAL;
+	}
+	if (write && (rwf & L_RWF_APPEND) && f->ops->lseek) {
+		if (pos) {
+			struct stat st;
+
+			if (f->ops->fstat && !f->ops->fstat(f, &st))
+				*pos = st.st_size;
+		} else if ((end = f->ops->lseek(f, 0, SEEK_END)) < 0) {
+			vfs_file_put(f);
+			return end;
+		}
+	}
 	iov = malloc(cnt * sizeof(*iov) + 1);
 	if (!iov) {
 		vfs_file_put(f);
 		return -ENOMEM;
 	}
-	if (mm_copy_in(t->mm, iov, a[1], cnt * sizeof(*iov))) {
+	if (mm_copy_in(t->mm, iov, uiov, cnt * sizeof(*iov))) {
 		done = -EFAULT;
 		goto out;
 	}
@@ -241,8 +270,8 @@ static s64 vectored(struct task *t, const u64 *a, bool write)
 
 		if (!iov[i].iov_len)
 			continue;
-		n = write ? do_write(t, f, (u64)iov[i].iov_base, iov[i].iov_len, NULL)
-			  : do_read(t, f, (u64)iov[i].iov_base, iov[i].iov_len, NULL);
+		n = write ? do_write(t, f, (u64)iov[i].iov_base, iov[i].iov_len, pos)
+			  : do_read(t, f, (u64)iov[i].iov_base, iov[i].iov_len, pos);
 		if (n < 0) {
 			if (!done)
 				done = n;
@@ -258,8 +287,26 @@ out:
 	return done;
 }
 
-SYS(readv) { return vectored(t, a, false); }
-SYS(writev) { return vectored(t, a, true); }
+SYS(readv) { return vectored_at(t, a[0], a[1], a[2], NULL, 0, false); }
+SYS(writev) { return vectored_at(t, a[0], a[1], a[2], NULL, 0, true); }
+
+/* x86_64 passes the whole offset in pos_l (a[3]); pos_h is ignored as Linux's
+ * pos_from_hilo does on 64-bit. */
+static s64 vectored_pos(struct task *t, const u64 *a, u32 rwf, bool v2, bool write)
+{
+	s64 pos = a[3];
+
+	if (v2 && pos == -1)
+		return vectored_at(t, a[0], a[1], a[2], NULL, rwf, write);
+	if (pos < 0)
+		return -EINVAL;
+	return vectored_at(t, a[0], a[1], a[2], &pos, rwf, write);
+}
+
+SYS(preadv) { return vectored_pos(t, a, 0, false, false); }
+SYS(pwritev) { return vectored_pos(t, a, 0, false, true); }
+SYS(preadv2) { return vectored_pos(t, a, a[5], true, false); }
+SYS(pwritev2) { return vectored_pos(t, a, a[5], true, true); }
 
 #ifndef O_NOTIFICATION_PIPE
 #define O_NOTIFICATION_PIPE O_EXCL   /* linux/watch_queue.h */
@@ -305,7 +352,9 @@ SYS(lseek)
 
 	if (!f)
 		return -EBADF;
-	if (a[2] > SEEK_HOLE)
+	if (f->flags & O_PATH)
+		ret = -EBADF;
+	else if (a[2] > SEEK_HOLE)
 		ret = -EINVAL;
 	else
 		ret = f->ops->lseek ? f->ops->lseek(f, a[1], a[2]) : -ESPIPE;
@@ -378,6 +427,12 @@ SYS(fcntl)
 
 	if (!f)
 		return -EBADF;
+	/* An O_PATH descriptor allows only these (Linux's check_fcntl_cmd). */
+	if ((f->flags & O_PATH) && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC &&
+	    cmd != F_GETFD && cmd != F_SETFD && cmd != F_GETFL) {
+		vfs_file_put(f);
+		return -EBADF;
+	}
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
@@ -447,6 +502,10 @@ SYS(ioctl)
 
 	if (!f)
 		return -EBADF;
+	if (f->flags & O_PATH) {
+		vfs_file_put(f);
+		return -EBADF;
+	}
 	switch (a[1]) {
 	case FIOCLEX:
 	case FIONCLEX:

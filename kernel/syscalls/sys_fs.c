@@ -23,7 +23,7 @@
 #include "vfs/vfs.h"
 
 #define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
-			  O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | \
+			  O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | L_O_LARGEFILE | \
 			  O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | \
 			  O_TMPFILE | O_SYNC)
 
@@ -49,7 +49,7 @@ static long do_open(struct task *t, int dirfd, u64 upath, u64 flags, u64 mode, u
 		return -ENOMEM;
 	ret = vfs_path_in(t, upath, path, false);
 	if (!ret)
-		ret = vfs_open(t, dirfd, path, (flags | O_LARGEFILE) & ~O_CLOEXEC, mode, resolve,
+		ret = vfs_open(t, dirfd, path, (flags | L_O_LARGEFILE) & ~O_CLOEXEC, mode, resolve,
 			       &f);
 	free(path);
 	if (ret)
@@ -89,8 +89,12 @@ SYS(openat2)
 		return -EINVAL;
 	if (how.mode && !(how.flags & (O_CREAT | __O_TMPFILE)))
 		return -EINVAL;
-	if (how.resolve)
-		return -EINVAL; /* RESOLVE_* are not offered yet */
+	if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT))
+		return -EINVAL;
+	/* Every lookup can be served from the dentry cache or the gofer; Linux's
+	 * RESOLVE_CACHED gives up on anything that may block, as open-for-write does. */
+	if ((how.resolve & RESOLVE_CACHED) && (how.flags & (O_TRUNC | O_CREAT | __O_TMPFILE)))
+		return -EAGAIN;
 	return do_open(t, a[0], a[1], how.flags, how.mode, how.resolve);
 }
 
@@ -200,6 +204,10 @@ SYS(statx)
 		return ret;
 	memset(&sx, 0, sizeof(sx));
 	sx.stx_mask = STATX_BASIC_STATS;
+	/* Linux 6.13+ (multigrain timestamps, which tmpfs has) leaves mtime and ctime
+	 * out of the result unless one of them was asked for. */
+	if (!(a[3] & (STATX_MTIME | STATX_CTIME)))
+		sx.stx_mask &= ~(STATX_MTIME | STATX_CTIME);
 	sx.stx_blksize = st.st_blksize;
 	sx.stx_nlink = st.st_nlink;
 	sx.stx_uid = st.st_uid;
@@ -256,11 +264,15 @@ SYS(faccessat2) { return do_access(t, a[0], a[1], a[2], a[3]); }
 static long do_readlink(struct task *t, int dirfd, u64 upath, u64 ubuf, s64 len)
 {
 	struct vfs_path p;
-	char *buf;
+	bool empty;
+	char *buf, c;
 	long ret;
 
 	if (len <= 0)
 		return -EINVAL;
+	if (mm_copy_in(t->mm, &c, upath, 1))
+		return -EFAULT;
+	empty = !c;
 	ret = path_at(t, dirfd, upath, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, 0, &p);
 	if (ret)
 		return ret;
@@ -270,8 +282,10 @@ static long do_readlink(struct task *t, int dirfd, u64 upath, u64 ubuf, s64 len)
 		return -ENOMEM;
 	}
 	ret = vfs_readlink(t, &p, buf, MIN((u64)len, PATH_MAX));
-	if (ret == -EINVAL && !S_ISLNK(p.d->inode->mode))
-		ret = -EINVAL;
+	/* An empty path names dirfd itself: not a symlink is ENOENT there (Linux's
+	 * do_readlinkat). */
+	if (ret == -EINVAL && !S_ISLNK(p.d->inode->mode) && empty)
+		ret = -ENOENT;
 	put_path(&p);
 	if (ret > 0 && mm_copy_out(t->mm, ubuf, buf, ret))
 		ret = -EFAULT;
@@ -470,12 +484,19 @@ static long do_link(struct task *t, int odir, u64 opath, int ndir, u64 npath, u3
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	ret = with_path(t, opath, &o);
-	if (ret)
+	o = malloc(PATH_MAX);
+	if (!o)
+		return -ENOMEM;
+	/* AT_EMPTY_PATH: "" names odir's file (root only in Linux: CAP_DAC_READ_SEARCH). */
+	ret = vfs_path_in(t, opath, o, (flags & AT_EMPTY_PATH) && t->euid == 0);
+	if (ret) {
+		free(o);
 		return ret;
+	}
 	ret = with_path(t, npath, &n);
 	if (!ret) {
-		ret = vfs_link(t, odir, o, ndir, n, flags & AT_SYMLINK_FOLLOW ? VFS_FOLLOW : 0);
+		ret = vfs_link(t, odir, o, ndir, n, (flags & AT_SYMLINK_FOLLOW ? VFS_FOLLOW : 0) |
+			       (o[0] ? 0 : VFS_EMPTY_PATH));
 		free(n);
 	}
 	free(o);

@@ -7,13 +7,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "fs/ovl/ovl.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
@@ -30,7 +33,7 @@ SYS(getdents64)
 		return -EBADF;
 	if (!f->ops->getdents || (f->flags & O_PATH)) {
 		vfs_file_put(f);
-		return f->ops->getdents ? -EBADF : -ENOTDIR;
+		return (f->flags & O_PATH) ? -EBADF : -ENOTDIR;
 	}
 	buf = calloc(1, len + 1);
 	if (!buf) {
@@ -52,42 +55,52 @@ SYS(ftruncate)
 
 	if (!f)
 		return -EBADF;
-	if ((s64)a[1] < 0)
+	/* Linux's do_ftruncate: EBADF for O_PATH, EINVAL for a negative length, a
+	 * file not open for writing or not regular. (Its EPERM is for append-only
+	 * inodes, not O_APPEND descriptors.) */
+	if (f->flags & O_PATH)
+		ret = -EBADF;
+	else if ((s64)a[1] < 0 || (f->flags & O_ACCMODE) == O_RDONLY)
 		ret = -EINVAL;
-	else if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
-		ret = f->inode && S_ISDIR(f->inode->mode) ? -EINVAL : -EINVAL;
 	else if (f->inode && !S_ISREG(f->inode->mode))
 		ret = -EINVAL;
-	else if (f->flags & O_APPEND)
-		ret = -EPERM;
 	else
 		ret = f->ops->truncate ? f->ops->truncate(f, a[1]) : -EINVAL;
-	if ((f->flags & O_ACCMODE) == O_RDONLY && !(f->flags & O_PATH))
-		ret = -EINVAL;
 	vfs_file_put(f);
 	return ret;
 }
 
+/* Linux's vfs_fallocate, its checks in its order. */
 SYS(fallocate)
 {
 	struct vfs_file *f = fdt_get(t->fdt, a[0]);
 	s64 off = a[2], len = a[3];
+	int mode = a[1];
 	long ret = 0;
 
 	if (!f)
 		return -EBADF;
-	if (off < 0 || len <= 0)
+	if (f->flags & O_PATH)
+		ret = -EBADF;
+	else if (off < 0 || len <= 0)
 		ret = -EINVAL;
+	else if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		ret = -EOPNOTSUPP;      /* collapse, insert, unshare, write-zeroes */
+	else if ((mode & FALLOC_FL_PUNCH_HOLE) &&
+		 (!(mode & FALLOC_FL_KEEP_SIZE) || (mode & FALLOC_FL_ZERO_RANGE)))
+		ret = -EOPNOTSUPP;
 	else if ((f->flags & O_ACCMODE) == O_RDONLY)
 		ret = -EBADF;
-	else if (!f->inode || S_ISDIR(f->inode->mode))
-		ret = f->inode ? -EISDIR : -ESPIPE;
+	else if (!f->inode || S_ISFIFO(f->inode->mode))
+		ret = -ESPIPE;
+	else if (S_ISDIR(f->inode->mode))
+		ret = -EISDIR;
 	else if (!S_ISREG(f->inode->mode))
 		ret = -ENODEV;
-	else if (a[1] & ~(u64)FALLOC_FL_KEEP_SIZE)
-		ret = -EOPNOTSUPP;
-	else if (!(a[1] & FALLOC_FL_KEEP_SIZE) && (u64)(off + len) > f->inode->size)
-		ret = f->ops->truncate ? f->ops->truncate(f, off + len) : -EOPNOTSUPP;
+	else if (off + len < off)
+		ret = -EFBIG;
+	else
+		ret = f->ops->fallocate ? f->ops->fallocate(f, mode, off, len) : -EOPNOTSUPP;
 	vfs_file_put(f);
 	return ret;
 }
@@ -95,11 +108,13 @@ SYS(fallocate)
 static long sync_fd(struct task *t, int fd)
 {
 	struct vfs_file *f = fdt_get(t->fdt, fd);
+	bool opath;
 
 	if (!f)
 		return -EBADF;
+	opath = f->flags & O_PATH;
 	vfs_file_put(f);
-	return 0;
+	return opath ? -EBADF : 0;
 }
 
 SYS(fsync) { return sync_fd(t, a[0]); }
@@ -139,8 +154,11 @@ long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int f
 
 	if (!f)
 		return -EBADF;
+	ret = -EBADF;
+	if (f->flags & O_PATH)
+		goto out;
 	ret = -EACCES;
-	if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
 		goto out;
 	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) &&
 	    (f->flags & O_ACCMODE) != O_RDWR)
@@ -171,6 +189,42 @@ out:
 	free(buf);
 	vfs_file_put(f);
 	return ret;
+}
+
+#define L_MFD_CLOEXEC 0x1
+#define L_MFD_ALLOW_SEALING 0x2
+#define L_MFD_HUGETLB 0x4
+#define L_MFD_NOEXEC_SEAL 0x8
+#define L_MFD_EXEC 0x10
+#define MFD_NAME_MAX (NAME_MAX - 6)     /* 255 - strlen("memfd:") */
+
+SYS(memfd_create)
+{
+	char name[MFD_NAME_MAX + 2];
+	struct vfs_file *f;
+	u32 flags = a[1];
+	s64 n;
+	int err;
+
+	if (flags & ~(u32)(L_MFD_CLOEXEC | L_MFD_ALLOW_SEALING | L_MFD_HUGETLB |
+			   L_MFD_NOEXEC_SEAL | L_MFD_EXEC))
+		return -EINVAL;
+	if ((flags & L_MFD_EXEC) && (flags & L_MFD_NOEXEC_SEAL))
+		return -EINVAL;
+	if (flags & L_MFD_HUGETLB)
+		return -EINVAL;         /* no hugetlbfs here, as on a kernel without it */
+	n = mm_strncpy_in(t->mm, name, a[0], sizeof(name));
+	if (n < 0)
+		return n == -ENAMETOOLONG ? -EINVAL : n;
+	if (n > MFD_NAME_MAX)
+		return -EINVAL;
+	err = ovl_memfd_new(t, name, flags & L_MFD_NOEXEC_SEAL, &f);
+	if (err)
+		return err;
+	err = fdt_alloc(t->fdt, f, 0, flags & L_MFD_CLOEXEC ? FD_CLOEXEC : 0,
+			t->rlim[RLIMIT_NOFILE].cur);
+	vfs_file_put(f);
+	return err;
 }
 
 /* Extended attributes: none are stored. Reads find none (ENODATA, an empty list);

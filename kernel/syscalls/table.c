@@ -23,6 +23,7 @@ static const char *const names[SYSCALL_MAX] = {
 
 const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(read, "fBu"), F(write, "fbu"), F(readv, "fpu"), F(writev, "fpu"),
+	F(preadv, "fpudd"), F(pwritev, "fpudd"), F(preadv2, "fpuddx"), F(pwritev2, "fpuddx"),
 	F(pread64, "fBud"), F(pwrite64, "fbud"),
 	F(lseek, "fdd"),
 	F(close, "f"),
@@ -85,7 +86,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(fremovexattr, "fs", "no xattrs are stored"),
 	P(open, "sox", "O_TMPFILE is EOPNOTSUPP"),
 	F(openat, "fsox"),
-	P(openat2, "fspu", "RESOLVE_* flags are refused with EINVAL"),
+	P(openat2, "fspu", "RESOLVE_CACHED never gives EAGAIN for a lookup"),
 	F(creat, "sx"),
 	F(close_range, "uux"),
 	F(stat, "sp"),
@@ -126,7 +127,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(statfs, "sp"),
 	F(fstatfs, "fp"),
 	F(getdents64, "fpu"),
-	P(fallocate, "fxdd", "no hole punching"),
+	P(memfd_create, "sx", "no sealing (F_ADD_SEALS, F_GET_SEALS) and no MFD_HUGETLB"),
+	P(fallocate, "fxdd", "no collapse/insert/unshare ranges; holes are zeros, not tracked"),
 	F(fsync, "f"),
 	F(fdatasync, "f"),
 	F(syncfs, "f"),

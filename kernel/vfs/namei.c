@@ -5,7 +5,11 @@
  * resolution, then ELOOP; a symlink's target is spliced in front of the rest of the
  * path), magic links (/proc/self/fd/N, which lead to a place rather than a string),
  * trailing slashes (the result must be a directory) and search permission on every
- * directory walked through. The whole walk holds vfs_lock.
+ * directory walked through. openat2's scoping (RESOLVE_BENEATH, RESOLVE_IN_ROOT,
+ * RESOLVE_NO_XDEV, RESOLVE_NO_SYMLINKS, RESOLVE_NO_MAGICLINKS) is checked where Linux
+ * checks it: at an absolute start or symlink (nd_jump_root), at ".." (follow_dotdot),
+ * at a mount crossing and at a magic link (nd_jump_link). The whole walk holds
+ * vfs_lock.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,9 +27,12 @@
 
 struct nd {
 	struct task *t;
-	struct vfs_path root;   /* the task's root; borrowed (vfs_lock held) */
+	/* the task's root, borrowed (vfs_lock held); for a scoped walk the starting
+	 * directory, referenced */
+	struct vfs_path root;
 	struct vfs_path cur;    /* referenced */
 	int nlinks;
+	u32 flags;              /* VFS_* lookup flags */
 };
 
 int vfs_path_in(struct task *t, u64 addr, char *buf, bool empty_ok)
@@ -48,35 +55,53 @@ static void set_cur(struct nd *nd, struct vfs_mount *mnt, struct vfs_dentry *d)
 	vfs_path_put(&old);
 }
 
-static void cross_mounts(struct nd *nd)
+static int cross_mounts(struct nd *nd)
 {
 	while (nd->cur.d->mounted) {
 		struct vfs_mount *m = vfs_mount_lookup(vfs_init_mntns, nd->cur.mnt, nd->cur.d);
 
 		if (!m)
 			break;
+		if (nd->flags & VFS_NO_XDEV)
+			return -EXDEV;
 		set_cur(nd, m, m->root);
 	}
+	return 0;
 }
 
-static void step_dotdot(struct nd *nd)
+/* "..": never above the root; at it, RESOLVE_BENEATH fails (Linux's in_root). */
+static int step_dotdot(struct nd *nd)
 {
 	for (;;) {
 		struct vfs_mount *mnt = nd->cur.mnt;
 
 		if (nd->cur.d == nd->root.d && mnt == nd->root.mnt)
-			return;
+			break;
 		if (nd->cur.d == mnt->root) {
 			if (!mnt->parent)
-				return;
+				break;
+			if (nd->flags & VFS_NO_XDEV)
+				return -EXDEV;
 			set_cur(nd, mnt->parent, mnt->mountpoint);
 			continue;
 		}
 		if (!nd->cur.d->parent)
-			return;
+			break;
 		set_cur(nd, mnt, nd->cur.d->parent);
-		return;
+		return 0;
 	}
+	return (nd->flags & VFS_BENEATH) ? -EXDEV : 0;
+}
+
+/* A jump to the root: an absolute path or symlink (Linux's nd_jump_root). */
+static int jump_root(struct nd *nd)
+{
+	if (nd->flags & VFS_BENEATH)
+		return -EXDEV;
+	if ((nd->flags & VFS_NO_XDEV) && nd->cur.mnt && nd->cur.mnt != nd->root.mnt)
+		return -EXDEV;
+	set_cur(nd, nd->root.mnt, nd->root.d);
+	return 0;
 }
 
 int vfs_lookup_locked(struct task *t, struct vfs_dentry *dir, const char *name,
@@ -116,13 +141,32 @@ __thread struct task *vfs_task;
 static int start(struct nd *nd, int dirfd, const char *path)
 {
 	struct vfs_file *f;
+	int err;
 
 	vfs_task = nd->t;
 	nd->root = nd->t->fs->root;
-	if (path[0] == '/' || dirfd == AT_FDCWD) {
-		nd->cur = path[0] == '/' ? nd->root : nd->t->fs->cwd;
+	if (path[0] == '/' && (nd->flags & VFS_BENEATH))
+		return -EXDEV;
+	if (path[0] == '/' && !(nd->flags & VFS_SCOPED)) {
+		nd->cur = nd->t->fs->cwd;
 		vfs_path_get(&nd->cur);
-		return 0;
+		if (dirfd != AT_FDCWD) {
+			/* Only for RESOLVE_NO_XDEV's check of where the walk starts. */
+			f = fdt_get(nd->t->fdt, dirfd);
+			if (f && f->path.d)
+				set_cur(nd, f->path.mnt, f->path.d);
+			if (f)
+				vfs_file_put(f);
+		}
+		err = jump_root(nd);
+		if (err)
+			vfs_path_put(&nd->cur);
+		return err;
+	}
+	if (dirfd == AT_FDCWD) {
+		nd->cur = nd->t->fs->cwd;
+		vfs_path_get(&nd->cur);
+		goto scope;
 	}
 	f = fdt_get(nd->t->fdt, dirfd);
 	if (!f)
@@ -138,7 +182,18 @@ static int start(struct nd *nd, int dirfd, const char *path)
 		vfs_path_put(&nd->cur);
 		return -ENOTDIR;
 	}
+scope:
+	if (nd->flags & VFS_SCOPED) {
+		nd->root = nd->cur;
+		vfs_path_get(&nd->root);
+	}
 	return 0;
+}
+
+static void nd_done(struct nd *nd)
+{
+	if (nd->flags & VFS_SCOPED)
+		vfs_path_put(&nd->root);
 }
 
 /* Replaces the rest of the walk with @target followed by @rest. */
@@ -168,11 +223,19 @@ static int follow(struct nd *nd, struct vfs_dentry *child, char **buf, char **p,
 	char *target;
 	int len, err;
 
-	if (++nd->nlinks > MAX_SYMLINKS)
+	if (++nd->nlinks > MAX_SYMLINKS || (nd->flags & VFS_NO_SYMLINKS))
 		return -ELOOP;
 	if (ino->ops->get_link) {
 		err = ino->ops->get_link(nd->t, ino, &jump);
 		if (!err) {
+			/* Linux's nd_jump_link. */
+			err = (nd->flags & VFS_NO_MAGICLINKS) ? -ELOOP :
+			      (nd->flags & VFS_NO_XDEV) && jump.mnt != nd->cur.mnt ? -EXDEV :
+			      (nd->flags & VFS_SCOPED) ? -EXDEV : 0;
+			if (err) {
+				vfs_path_put(&jump);
+				return err;
+			}
 			vfs_path_put(&nd->cur);
 			nd->cur = jump;
 			err = splice_rest(buf, "", 0, rest);
@@ -192,8 +255,13 @@ static int follow(struct nd *nd, struct vfs_dentry *child, char **buf, char **p,
 		free(target);
 		return len ? len : -ENOENT;
 	}
-	if (target[0] == '/')
-		set_cur(nd, nd->root.mnt, nd->root.d);
+	if (target[0] == '/') {
+		err = jump_root(nd);
+		if (err) {
+			free(target);
+			return err;
+		}
+	}
 	err = splice_rest(buf, target, len, rest);
 	free(target);
 	*p = *buf;
@@ -265,7 +333,9 @@ static int walk(struct nd *nd, const char *path, u32 lflags, char *last,
 			continue;
 		}
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			step_dotdot(nd);
+			err = step_dotdot(nd);
+			if (err)
+				break;
 			p = end + (is_last ? 0 : 1);
 			continue;
 		}
@@ -306,7 +376,9 @@ static int walk(struct nd *nd, const char *path, u32 lflags, char *last,
 		}
 		set_cur(nd, nd->cur.mnt, child);
 		vfs_dentry_put(child);
-		cross_mounts(nd);
+		err = cross_mounts(nd);
+		if (err)
+			break;
 		p = end + (is_last ? 0 : 1);
 		if (is_last)
 			break;
@@ -326,7 +398,7 @@ static int walk(struct nd *nd, const char *path, u32 lflags, char *last,
 int vfs_resolve(struct task *t, int dirfd, const char *path, u32 lflags,
 		struct vfs_path *out)
 {
-	struct nd nd = { .t = t };
+	struct nd nd = { .t = t, .flags = lflags };
 	int err;
 
 	if (!path[0] && !(lflags & VFS_EMPTY_PATH))
@@ -339,6 +411,31 @@ int vfs_resolve(struct task *t, int dirfd, const char *path, u32 lflags,
 			vfs_path_put(&nd.cur);
 		else
 			*out = nd.cur;
+		nd_done(&nd);
+	}
+	pthread_mutex_unlock(&vfs_lock);
+	return err;
+}
+
+int vfs_resolve_parent_flags(struct task *t, int dirfd, const char *path, u32 lflags,
+			     struct vfs_path *parent, char *last, enum vfs_last *type,
+			     bool *slash)
+{
+	struct nd nd = { .t = t, .flags = lflags };
+	int err;
+
+	if (!path[0])
+		return -ENOENT;
+	pthread_mutex_lock(&vfs_lock);
+	err = start(&nd, dirfd, path);
+	if (!err) {
+		err = walk(&nd, path, lflags & ~(VFS_FOLLOW | VFS_DIRECTORY), last, type,
+			   slash);
+		if (err)
+			vfs_path_put(&nd.cur);
+		else
+			*parent = nd.cur;
+		nd_done(&nd);
 	}
 	pthread_mutex_unlock(&vfs_lock);
 	return err;
@@ -347,20 +444,5 @@ int vfs_resolve(struct task *t, int dirfd, const char *path, u32 lflags,
 int vfs_resolve_parent(struct task *t, int dirfd, const char *path, struct vfs_path *parent,
 		       char *last, enum vfs_last *type, bool *slash)
 {
-	struct nd nd = { .t = t };
-	int err;
-
-	if (!path[0])
-		return -ENOENT;
-	pthread_mutex_lock(&vfs_lock);
-	err = start(&nd, dirfd, path);
-	if (!err) {
-		err = walk(&nd, path, 0, last, type, slash);
-		if (err)
-			vfs_path_put(&nd.cur);
-		else
-			*parent = nd.cur;
-	}
-	pthread_mutex_unlock(&vfs_lock);
-	return err;
+	return vfs_resolve_parent_flags(t, dirfd, path, 0, parent, last, type, slash);
 }

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +149,7 @@ static int may_open(struct task *t, const struct vfs_path *p, u32 flags)
 
 /* O_CREAT: the last component is created if missing. *created says it was. */
 static int open_create(struct task *t, int dirfd, const char *path, u32 flags, u32 mode,
-		       struct vfs_path *out, bool *created)
+		       u32 lflags, struct vfs_path *out, bool *created)
 {
 	struct vfs_path dir;
 	struct vfs_dentry *child = NULL;
@@ -158,7 +159,7 @@ static int open_create(struct task *t, int dirfd, const char *path, u32 flags, u
 	bool slash;
 	int err;
 
-	err = vfs_resolve_parent(t, dirfd, path, &dir, last, &type, &slash);
+	err = vfs_resolve_parent_flags(t, dirfd, path, lflags, &dir, last, &type, &slash);
 	if (err)
 		return err;
 	pthread_mutex_lock(&vfs_lock);
@@ -173,7 +174,8 @@ static int open_create(struct task *t, int dirfd, const char *path, u32 flags, u
 		if (flags & O_EXCL) {
 			err = -EEXIST;
 		} else if (S_ISLNK(child->inode->mode)) {
-			err = (flags & O_NOFOLLOW) ? -ELOOP : 1;    /* resolve it normally */
+			err = (flags & O_NOFOLLOW) || (lflags & VFS_NO_SYMLINKS) ? -ELOOP :
+			      1;    /* resolve it normally */
 		} else {
 			*out = (struct vfs_path){ dir.mnt, child };
 			vfs_path_get(out);
@@ -216,15 +218,20 @@ int vfs_open(struct task *t, int dirfd, const char *path, u32 flags, u32 mode,
 	struct vfs_path p;
 	bool created = false;
 	int err = 1;
+	u32 rl = (resolve & RESOLVE_NO_XDEV ? VFS_NO_XDEV : 0) |
+		 (resolve & RESOLVE_NO_MAGICLINKS ? VFS_NO_MAGICLINKS : 0) |
+		 (resolve & RESOLVE_NO_SYMLINKS ? VFS_NO_SYMLINKS : 0) |
+		 (resolve & RESOLVE_BENEATH ? VFS_BENEATH : 0) |
+		 (resolve & RESOLVE_IN_ROOT ? VFS_IN_ROOT : 0);
 
 	if ((flags & O_TMPFILE) == O_TMPFILE)
 		return -EOPNOTSUPP;
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	if ((flags & O_CREAT) && !(flags & O_PATH))
-		err = open_create(t, dirfd, path, flags, mode, &p, &created);
+		err = open_create(t, dirfd, path, flags, mode, rl, &p, &created);
 	if (err == 1) {
-		u32 lf = (flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW;
+		u32 lf = ((flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW) | rl;
 
 		if (flags & O_DIRECTORY)
 			lf |= VFS_DIRECTORY;
@@ -514,6 +521,9 @@ static int rename_checks(struct task *t, struct vfs_path *odir, struct vfs_dentr
 		return -EINVAL;
 	if (new->inode && is_ancestor(new, odir->d))
 		return exchange ? -EINVAL : -ENOTEMPTY;
+	/* Two names of one inode: nothing to do (vfs_rename's source == target). */
+	if (old->inode == new->inode)
+		return 0;
 	if (new->inode && !exchange) {
 		if (is_dir(old) && !is_dir(new))
 			return -ENOTDIR;

@@ -57,6 +57,9 @@ struct vfs_file_ops {
 	s64 (*getdents)(struct task *t, struct vfs_file *f, void *buf, size_t len);
 	/* Resizes the file (ftruncate); NULL: EINVAL. */
 	int (*truncate)(struct vfs_file *f, u64 size);
+	/* fallocate with a mode the caller checked (0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE,
+	 * ZERO_RANGE [|KEEP_SIZE]); NULL: EOPNOTSUPP. */
+	int (*fallocate)(struct vfs_file *f, int mode, u64 off, u64 len);
 	int (*fsync)(struct vfs_file *f);
 	/* Bytes of the file at @off for a private mapping; NULL: ENODEV. Returns what
 	 * was read; the rest of @len is the caller's to zero. */

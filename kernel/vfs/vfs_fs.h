@@ -191,6 +191,13 @@ int vfs_fs_copy(struct vfs_fs *fs, struct vfs_fs **out);
 #define VFS_EMPTY_PATH 0x4      /* "" means @dirfd itself */
 #define VFS_NO_AUTOMOUNT 0x8
 #define VFS_NO_XDEV_CHECK 0x10
+/* openat2's RESOLVE_* (linux/openat2.h), as Linux's LOOKUP_* scoping flags. */
+#define VFS_NO_XDEV 0x100       /* no mount crossing, magic links included: EXDEV */
+#define VFS_NO_MAGICLINKS 0x200 /* no /proc/self/fd/N-style jumps: ELOOP */
+#define VFS_NO_SYMLINKS 0x400   /* no symlink followed at all: ELOOP */
+#define VFS_BENEATH 0x800       /* stay beneath the starting directory: EXDEV */
+#define VFS_IN_ROOT 0x1000      /* the starting directory is the root */
+#define VFS_SCOPED (VFS_BENEATH | VFS_IN_ROOT)
 
 /* Resolves @path (application string) from @dirfd (AT_FDCWD or an fd) for @t:
  * *out referenced. Linux's errnos: ENOENT, ENOTDIR, ELOOP, EACCES, ENAMETOOLONG. */
@@ -202,6 +209,10 @@ int vfs_resolve(struct task *t, int dirfd, const char *path, u32 lflags,
 enum vfs_last { VFS_LAST_NORM, VFS_LAST_DOT, VFS_LAST_DOTDOT, VFS_LAST_ROOT };
 int vfs_resolve_parent(struct task *t, int dirfd, const char *path, struct vfs_path *parent,
 		       char *last, enum vfs_last *type, bool *slash);
+/* The same with lookup flags (the VFS_NO_* and scoping ones count here). */
+int vfs_resolve_parent_flags(struct task *t, int dirfd, const char *path, u32 lflags,
+			     struct vfs_path *parent, char *last, enum vfs_last *type,
+			     bool *slash);
 /* Looks @name up in directory @dir (positive or negative dentry, referenced); the
  * caller has checked search permission. vfs_lock held. */
 int vfs_lookup_locked(struct task *t, struct vfs_dentry *dir, const char *name,

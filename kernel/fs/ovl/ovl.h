@@ -78,6 +78,10 @@ int ovl_lower_fd(struct ovl_inode *oi);
 /* Resizes upper data to @size (zero-filling). vfs_lock held. */
 int ovl_resize(struct ovl_inode *oi, u64 size);
 
+/* ovl_memfd.c: a new memfd named @name (at most 249 bytes), open O_RDWR; mode 0777
+ * (0666 with @noexec). */
+int ovl_memfd_new(struct task *t, const char *name, bool noexec, struct vfs_file **out);
+
 /* ovl_file.c */
 int ovl_open(struct task *t, const struct vfs_path *p, u32 flags, struct vfs_file **out);
 

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -166,6 +167,28 @@ static int ovl_truncate(struct vfs_file *f, u64 size)
 	return err;
 }
 
+/* Memory has no blocks to allocate: fallocate extends the size unless KEEP_SIZE, and
+ * a punched or zeroed range reads as zeros (holes are not tracked: SEEK_HOLE finds
+ * none). */
+static int ovl_fallocate(struct vfs_file *f, int mode, u64 off, u64 len)
+{
+	struct ovl_inode *oi = OVL_I(f->inode);
+	u64 end = off + len;
+	int err;
+
+	pthread_mutex_lock(&vfs_lock);
+	err = ovl_copy_up(oi);
+	if (!err && !(mode & FALLOC_FL_KEEP_SIZE) && end > oi->base.size)
+		err = ovl_resize(oi, end);
+	if (!err && (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
+	    off < oi->base.size) {
+		memset(oi->data + off, 0, MIN(end, oi->base.size) - off);
+		vfs_inode_touch(&oi->base, VFS_SET_MTIME | VFS_SET_CTIME);
+	}
+	pthread_mutex_unlock(&vfs_lock);
+	return err;
+}
+
 static int ovl_fsync(struct vfs_file *f)
 {
 	return 0;
@@ -199,6 +222,7 @@ const struct vfs_file_ops ovl_file_ops = {
 	.lseek = ovl_lseek,
 	.fstat = ovl_fstat,
 	.truncate = ovl_truncate,
+	.fallocate = ovl_fallocate,
 	.fsync = ovl_fsync,
 	.map_read = ovl_map_read,
 	.release = ovl_file_release,
@@ -349,7 +373,7 @@ int ovl_open(struct task *t, const struct vfs_path *p, u32 flags, struct vfs_fil
 {
 	struct vfs_inode *ino = p->d->inode;
 	struct ovl_inode *oi = OVL_I(ino);
-	u32 fl = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE | O_DIRECT |
+	u32 fl = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | L_O_LARGEFILE | O_DIRECT |
 			  O_NOATIME | O_SYNC | O_DSYNC | O_DIRECTORY | O_NOFOLLOW);
 	int err;
 
@@ -358,7 +382,7 @@ int ovl_open(struct task *t, const struct vfs_path *p, u32 flags, struct vfs_fil
 
 		if (!df)
 			return -ENOMEM;
-		vfs_file_init(&df->base, &ovl_dir_ops, fl | O_LARGEFILE);
+		vfs_file_init(&df->base, &ovl_dir_ops, fl | L_O_LARGEFILE);
 		*out = &df->base;
 		return 0;
 	}
@@ -380,7 +404,7 @@ int ovl_open(struct task *t, const struct vfs_path *p, u32 flags, struct vfs_fil
 
 		if (!of)
 			return -ENOMEM;
-		vfs_file_init(&of->base, &ovl_file_ops, fl | O_LARGEFILE);
+		vfs_file_init(&of->base, &ovl_file_ops, fl | L_O_LARGEFILE);
 		*out = &of->base;
 	}
 	return 0;

@@ -234,7 +234,7 @@ static int synth_open(struct task *t, const struct vfs_path *p, u32 flags,
 		      struct vfs_file **out)
 {
 	struct synth_inode *si = SYN_I(p->d->inode);
-	u32 fl = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE | O_DIRECTORY);
+	u32 fl = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | L_O_LARGEFILE | O_DIRECTORY);
 	int err;
 
 	if (S_ISDIR(si->base.mode)) {
