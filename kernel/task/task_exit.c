@@ -61,8 +61,13 @@ void task_do_exit(struct task *t)
 		t->ctx = NULL;
 	}
 	if (t->mm) {
-		mm_destroy(t->mm);
+		struct mm *mm = t->mm;
+
+		/* Unpublished under the lock: the OOM killer reads other tasks' mm. */
+		pthread_mutex_lock(&k->lock);
 		t->mm = NULL;
+		pthread_mutex_unlock(&k->lock);
+		mm_destroy(mm);
 	}
 
 	pthread_mutex_lock(&k->lock);
