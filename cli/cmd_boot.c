@@ -144,6 +144,7 @@ int cmd_boot(int argc, char **argv)
 		{ "selftest-escape", required_argument, NULL, 'e' },
 		{ "restore", no_argument, NULL, 'r' },
 		{ "volume", required_argument, NULL, 'V' },
+		{ "memory", required_argument, NULL, 'm' },
 		{ 0 },
 	};
 	const char *platform = "ptrace";
@@ -155,6 +156,7 @@ int cmd_boot(int argc, char **argv)
 	sigset_t set;
 	bool strace = false, debug_filter = false, restore = false;
 	const char *escape = NULL;
+	unsigned long long memory = 0;
 	char why[256];
 	char line[128];
 	struct fs_volume vols[GOFER_MAX_STARTED];
@@ -177,6 +179,9 @@ int cmd_boot(int argc, char **argv)
 			break;
 		case 'r':
 			restore = true;
+			break;
+		case 'm': /* bytes, checked by sbx run */
+			memory = strtoull(optarg, NULL, 10);
 			break;
 		case 'V': {
 			char host[4096];
@@ -258,6 +263,8 @@ int cmd_boot(int argc, char **argv)
 			report("error cannot restore: %s", why);
 			return SBX_EXIT_ERROR;
 		}
+		/* The image's limit; an image older than the limit gets this host's default. */
+		kernel_set_mem_limit(k, k->mem_limit ? k->mem_limit : kernel_default_mem_limit());
 	} else {
 		err = kernel_new(plat, mf, &k);
 		if (err) {
@@ -265,6 +272,7 @@ int cmd_boot(int argc, char **argv)
 			return SBX_EXIT_ERROR;
 		}
 		k->strace = strace;
+		kernel_set_mem_limit(k, memory ? memory : kernel_default_mem_limit());
 		err = fs_boot(k, vols, nvols, why, sizeof(why));
 		if (err) {
 			report("error %s", why);

@@ -24,9 +24,41 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: sbx run [-d] [--name ID] [--platform=ptrace] [--strace] "
-		"[--debug-filter] [--rootfs DIR] [--volume HOST:SANDBOX[:ro]]... "
-		"[--] PROGRAM [ARGS...]\n");
+		"[--debug-filter] [--memory SIZE] [--rootfs DIR] "
+		"[--volume HOST:SANDBOX[:ro]]... [--] PROGRAM [ARGS...]\n");
 	exit(SBX_EXIT_USAGE);
+}
+
+/* The largest --memory: the memory file's size (cmd_boot.c). */
+#define MEMORY_MAX (1ULL << 40)
+#define MEMORY_MIN (16ULL << 20)        /* SBX_MIN_MEM_LIMIT */
+
+/* --memory SIZE: bytes, or a number with a k, m or g suffix (powers of 1024). */
+static unsigned long long parse_memory(const char *arg)
+{
+	unsigned long long n, shift = 0;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (end == arg || arg[0] == '-' || errno)
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end || n > MEMORY_MAX >> shift)
+		goto bad;
+	n <<= shift;
+	if (n < MEMORY_MIN)
+		die("run: --memory %s is below the smallest limit, 16m", arg);
+	return n;
+bad:
+	die("run: --memory '%s' is not a size up to 1024g (bytes, or with a k, m or g "
+	    "suffix)", arg);
 }
 
 int cmd_run(int argc, char **argv)
@@ -40,6 +72,7 @@ int cmd_run(int argc, char **argv)
 		{ "selftest-escape", required_argument, NULL, 'e' },
 		{ "rootfs", required_argument, NULL, 'R' },
 		{ "volume", required_argument, NULL, 'V' },
+		{ "memory", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -71,6 +104,9 @@ int cmd_run(int argc, char **argv)
 			if (l.nvolumes == (int)ARRAY_LEN(l.volumes))
 				die("run: at most %d volumes", (int)ARRAY_LEN(l.volumes));
 			l.volumes[l.nvolumes++] = optarg;
+			break;
+		case 'm':
+			l.memory = parse_memory(optarg);
 			break;
 		case 'e': /* tests only: see cmd_boot.c */
 			l.escape = optarg;

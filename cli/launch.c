@@ -53,7 +53,7 @@ static void gen_id(char *buf, size_t len)
 
 static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 {
-	char *args[64];
+	char *args[64], memory[24];
 	int n = 0, in = l->input_fd;
 
 	/* Free the fixed numbers first, in an order that cannot clobber a source. */
@@ -86,6 +86,11 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 		args[n++] = "--debug-filter";
 	if (l->restore)
 		args[n++] = "--restore";
+	if (l->memory) {
+		snprintf(memory, sizeof(memory), "%llu", l->memory);
+		args[n++] = "--memory";
+		args[n++] = memory;
+	}
 	if (l->escape) {
 		args[n++] = "--selftest-escape";
 		args[n++] = (char *)l->escape;

@@ -23,6 +23,7 @@ struct platform;
 struct task;
 
 #define SBX_MAX_TASKS 4096      /* tasks a sandbox may have; fork beyond gets EAGAIN */
+#define SBX_MIN_MEM_LIMIT (16ULL << 20)  /* the smallest sandbox memory limit */
 
 SAVABLE struct kernel {
 	struct memfile *mf SAVE_SKIP;   /* saved as a root of its own; the live one */
@@ -33,6 +34,10 @@ SAVABLE struct kernel {
 	struct st_list tgs SAVE_LIST(thread_group, tglink);
 	u32 ntasks;                     /* live tasks, for the task limit; under lock */
 	u32 max_tasks;                  /* the sandbox's task limit (fork bombs get EAGAIN) */
+	/* the sandbox memory limit in bytes (sbx run --memory), enforced by the memory
+	 * file (kernel_mem.c); 0 in images older than it: the restoring host's default */
+	u64 mem_limit;
+	u32 oom_victim;                 /* tid the OOM killer killed, until it is gone; under lock */
 	u32 next_tid;                   /* under lock */
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];
@@ -73,6 +78,18 @@ void kernel_stop_world(struct kernel *k);
 void kernel_resume_world(struct kernel *k);
 /* Sends @sig to init as a signal from outside the sandbox. */
 int kernel_signal_init(struct kernel *k, int sig);
+
+/* kernel_mem.c: the memory limit and the OOM killer. */
+/* Half the host's RAM, at least SBX_MIN_MEM_LIMIT: the limit without --memory. */
+u64 kernel_default_mem_limit(void);
+/* Sets the sandbox memory limit (bytes, rounded down to pages) in k and its memory
+ * file. Allocations beyond it fail with -ENOMEM from then on. */
+void kernel_set_mem_limit(struct kernel *k, u64 bytes);
+/* Task @t faulted on a copy-on-write page while the sandbox is at its memory limit:
+ * SIGKILLs the process mapping the most memory (unless a victim is still dying) and
+ * logs it. Returns for the fault to be retried; if @t was the victim, its SIGKILL is
+ * pending. Call on @t's thread, holding no lock. */
+void kernel_oom(struct task *t);
 
 /* CPUs the sandbox runs on. */
 unsigned kernel_ncpus(const struct kernel *k);

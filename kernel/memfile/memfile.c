@@ -2,6 +2,13 @@
  * Memory file and its range allocator. The allocator keeps free extents in an array
  * sorted by offset and allocates first-fit; frees coalesce with neighbours. Pages of a
  * freed range are punched out of the memfd so the host reclaims them.
+ *
+ * The allocator is also the sandbox's memory accounting: every page of application
+ * memory (anonymous and private mappings, brk, stacks, file mappings, which are
+ * copies, and copy-on-write copies) is a byte of some allocated range, from the
+ * mmap that made it until the munmap or exit that frees it, so bytes allocated are
+ * the sandbox's committed memory, as Linux counts it with vm.overcommit_memory=2.
+ * The limit (sbx run --memory) caps them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,6 +78,29 @@ void memfile_destroy(struct memfile *mf)
 	free(mf);
 }
 
+void memfile_set_limit(struct memfile *mf, u64 limit)
+{
+	pthread_mutex_lock(&mf->lock);
+	mf->limit = limit;
+	pthread_mutex_unlock(&mf->lock);
+}
+
+u64 memfile_used(struct memfile *mf)
+{
+	u64 used;
+
+	pthread_mutex_lock(&mf->lock);
+	used = mf->used;
+	pthread_mutex_unlock(&mf->lock);
+	return used;
+}
+
+/* Would @len more bytes take used past the limit? mf->lock held. */
+static bool over_limit(struct memfile *mf, u64 len)
+{
+	return mf->limit && (len > mf->limit || mf->used > mf->limit - len);
+}
+
 int memfile_alloc(struct memfile *mf, u64 len, u64 *off)
 {
 	int ret = -ENOMEM;
@@ -78,6 +108,8 @@ int memfile_alloc(struct memfile *mf, u64 len, u64 *off)
 	if (!len || len & ~PAGE_MASK)
 		return -EINVAL;
 	pthread_mutex_lock(&mf->lock);
+	if (over_limit(mf, len))
+		goto out;
 	for (u32 i = 0; i < mf->nfree; i++) {
 		struct mf_extent *e = &mf->free[i];
 
@@ -94,6 +126,7 @@ int memfile_alloc(struct memfile *mf, u64 len, u64 *off)
 		ret = 0;
 		break;
 	}
+out:
 	pthread_mutex_unlock(&mf->lock);
 	return ret;
 }
@@ -168,7 +201,7 @@ int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen)
 		return 0;
 	pthread_mutex_lock(&mf->lock);
 	i = first_after(mf, end - 1);
-	if (i < mf->nfree && mf->free[i].off == end && mf->free[i].len >= need) {
+	if (!over_limit(mf, need) && i < mf->nfree && mf->free[i].off == end && mf->free[i].len >= need) {
 		struct mf_extent *e = &mf->free[i];
 
 		e->off += need;

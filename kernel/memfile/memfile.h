@@ -20,6 +20,10 @@ SAVABLE struct memfile {
 	u8 *base SAVE_SKIP;          /* Sentry mapping of [0, size) */
 	u64 size;                    /* bytes of file offsets the allocator may use */
 	u64 used;                    /* bytes currently allocated; under lock */
+	/* the sandbox memory limit: used never grows past it (memfile_alloc and
+	 * memfile_extend fail with -ENOMEM). Set from kernel->mem_limit at boot and
+	 * after a restore, so it is saved there; under lock */
+	u64 limit SAVE_SKIP;
 	/* free extents sorted by offset, never adjacent; under lock */
 	struct mf_extent *free SAVE_COUNT(nfree);
 	u32 nfree;
@@ -35,7 +39,13 @@ int memfile_adopt(struct memfile *mf, struct memfile *saved);
 int memfile_new(u64 size, struct memfile **out);
 void memfile_destroy(struct memfile *mf);
 
-/* Allocates @len bytes (page multiple) at a page-aligned offset in *off. -ENOMEM. */
+/* Sets the limit on bytes allocated (0: none). Allocations made before stay. */
+void memfile_set_limit(struct memfile *mf, u64 limit);
+/* Bytes allocated now. */
+u64 memfile_used(struct memfile *mf);
+
+/* Allocates @len bytes (page multiple) at a page-aligned offset in *off; -ENOMEM when
+ * no range is free or the allocation would take used past the limit. */
 int memfile_alloc(struct memfile *mf, u64 len, u64 *off);
 /* Returns [off, off+len) to the allocator and releases its pages. */
 void memfile_free(struct memfile *mf, u64 off, u64 len);

@@ -27,9 +27,49 @@ int mm_new(struct memfile *mf, struct platform *plat, struct mm **out)
 	mm->plat = plat;
 	mm->max_addr = plat->max_user_addr;
 	ref_init(&mm->ref);
+	mm->as_limit = 0;
 	pthread_mutex_init(&mm->lock, NULL);
 	*out = mm;
 	return 0;
+}
+
+void mm_set_as_limit(struct mm *mm, u64 limit)
+{
+	pthread_mutex_lock(&mm->lock);
+	mm->as_limit = limit == ~0ULL ? 0 : limit ? limit : 1;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+static u64 total_vm_locked(struct mm *mm)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < mm->nvmas; i++)
+		n += mm->vmas[i].end - mm->vmas[i].start;
+	return n;
+}
+
+u64 mm_total_vm(struct mm *mm)
+{
+	u64 n;
+
+	pthread_mutex_lock(&mm->lock);
+	n = total_vm_locked(mm);
+	pthread_mutex_unlock(&mm->lock);
+	return n;
+}
+
+bool mm_may_expand(struct mm *mm, u64 start, u64 len)
+{
+	u64 total, end = start + len, limit = mm->as_limit / PAGE_SIZE;
+
+	if (!mm->as_limit)
+		return true;
+	total = total_vm_locked(mm);
+	for (u32 i = vma_index_after(mm, start); i < mm->nvmas && mm->vmas[i].start < end; i++)
+		total -= MIN(mm->vmas[i].end, end) - MAX(mm->vmas[i].start, start);
+	/* In pages, as Linux compares: a limit below a page allows nothing. */
+	return total / PAGE_SIZE + len / PAGE_SIZE <= limit;
 }
 
 static int mm_attach_as(struct mm *mm)
@@ -173,6 +213,8 @@ static int map_new(struct mm *mm, u64 addr, u64 len, int prot, u32 flags)
 	u32 i = vma_index_after(mm, addr);
 	int err;
 
+	if (!mm_may_expand(mm, addr, len))
+		return -ENOMEM;
 	/* Extend the previous VMA's memory in place when it ends here, so brk and
 	 * sequential mmaps stay one VMA. */
 	if (i > 0 && mm->vmas[i - 1].end == addr && mm->vmas[i - 1].prot == (u32)prot &&
@@ -225,6 +267,9 @@ s64 mm_mmap_anon(struct mm *mm, u64 addr, u64 len, int prot, int flags)
 			ret = -EEXIST;
 			goto out;
 		}
+		/* Checked before the old mappings go, as Linux's mmap_region does. */
+		if (!mm_may_expand(mm, addr, len))
+			goto out;
 		err = unmap_range(mm, addr, addr + len, false);
 		if (err) {
 			ret = err;
@@ -427,7 +472,9 @@ int mm_fault(struct mm *mm, u64 addr, u64 stack_limit)
 	 * access (ptrace does not tell reads from writes; a retry that faults again
 	 * finds the VMA no longer copy-on-write and is a real fault). */
 	if (v->start <= addr && vma_is_cow(v) && (v->prot & PROT_WRITE)) {
-		err = vma_break_cow(mm, v) ? -EFAULT : 0;
+		err = vma_break_cow(mm, v);
+		if (err && err != -ENOMEM)
+			err = -EFAULT;
 		goto out;
 	}
 	if (v->start <= addr || !(v->flags & VMA_GROWSDOWN))

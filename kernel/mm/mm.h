@@ -61,6 +61,10 @@ SAVABLE struct mm {
 	u64 stack_top;
 	u64 arg_start, arg_end, env_start, env_end;
 	u64 max_addr;           /* no mapping at or above this */
+	/* RLIMIT_AS of the process in bytes (Linux's may_expand_vm): growth of the
+	 * mapped total past it fails with -ENOMEM. 0 for none; a limit of 0 is kept
+	 * as 1, which refuses the same mappings. Under lock */
+	u64 as_limit;
 	struct memfile *mf SAVE_SKIP;        /* the kernel's; set again on load */
 	struct platform *plat SAVE_SKIP;     /* likewise */
 	struct plat_as *as SAVE_SKIP;        /* recreated on restore, then every VMA mapped */
@@ -71,6 +75,10 @@ int mm_after_load(void *o, void *ctx);
 
 int mm_new(struct memfile *mf, struct platform *plat, struct mm **out);
 void mm_destroy(struct mm *mm);
+/* Sets the address-space limit: RLIMIT_AS's soft value, L_RLIM_INFINITY for none. */
+void mm_set_as_limit(struct mm *mm, u64 limit);
+/* Bytes mapped (Linux's total_vm): the process's size for the OOM killer. */
+u64 mm_total_vm(struct mm *mm);
 /* Creates the platform address space; call on the thread that will run in it. */
 /* A context for the calling thread in @mm's platform address space, made (and every
  * VMA mapped) by the first caller. */
@@ -99,8 +107,10 @@ u64 mm_brk(struct mm *mm, u64 addr);
 /* Maps [addr, addr+len) fixed, zero-filled, and fills it from @data (ELF loading). */
 int mm_map_fixed_data(struct mm *mm, u64 addr, u64 len, int prot, u32 flags);
 
-/* Page fault at @addr: 0 if it was handled (stack growth) and the access should be
- * retried, -EFAULT if the application must get a signal. */
+/* Page fault at @addr: 0 if it was handled (stack growth, a copy-on-write copy) and
+ * the access should be retried, -EFAULT if the application must get a signal,
+ * -ENOMEM if a copy-on-write copy found the sandbox at its memory limit (the caller
+ * runs the OOM killer). */
 int mm_fault(struct mm *mm, u64 addr, u64 stack_limit);
 
 /* Copy-on-write (mm_cow.c); mm->lock held for the vma_ ones. */

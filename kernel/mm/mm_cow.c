@@ -114,6 +114,7 @@ int mm_fork(struct mm *parent, struct mm **out)
 	mm->env_start = parent->env_start;
 	mm->env_end = parent->env_end;
 	mm->max_addr = parent->max_addr;
+	mm->as_limit = parent->as_limit;
 	*out = mm;
 	mm = NULL;
 out:

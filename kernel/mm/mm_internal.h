@@ -6,6 +6,9 @@
 
 /* Unmaps [start, end) from the VMA set, the memory file and the platform. */
 int mm_unmap_locked(struct mm *mm, u64 start, u64 end);
+/* Would the address space stay within mm->as_limit with @len bytes mapped at
+ * @start, replacing whatever is mapped there now? */
+bool mm_may_expand(struct mm *mm, u64 start, u64 len);
 /* A free range of @len below mm->mmap_base, top-down; 0 if none. */
 u64 mm_find_free(struct mm *mm, u64 len);
 

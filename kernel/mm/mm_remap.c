@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/log.h"
 #include "memfile/memfile.h"
 #include "mm/mm_internal.h"
 #include "platform.h"
@@ -87,6 +88,19 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 	return 0;
 }
 
+/* Grows the range just moved from @old to @to by @extra; if that fails (the sandbox
+ * is at its memory limit), moves it back, so a failed mremap leaves the mapping
+ * where it was, as on Linux. */
+static int grow_or_move_back(struct mm *mm, u64 old, u64 len, u64 to, u64 extra)
+{
+	int err = vma_grow(mm, vma_find(mm, to) - mm->vmas, extra);
+
+	if (err && move_vma(mm, vma_find(mm, to) - mm->vmas, to, len, old))
+		warn("mremap: a mapping could not be moved back to %#llx",
+		     (unsigned long long)old);
+	return err;
+}
+
 s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 newaddr)
 {
 	struct vma *v;
@@ -135,6 +149,11 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 	if (!oldlen)
 		goto out; /* duplicating a private mapping is refused, as Linux does */
 	i = v - mm->vmas;
+	/* RLIMIT_AS, before anything moves (Linux's vma_to_resize); nothing is
+	 * mapped at max_addr, so this counts the growth alone. */
+	ret = -ENOMEM;
+	if (newlen > oldlen && !mm_may_expand(mm, mm->max_addr, newlen - oldlen))
+		goto out;
 
 	if (flags & MREMAP_FIXED) {
 		err = mm_unmap_locked(mm, newaddr, newaddr + newlen);
@@ -143,7 +162,7 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 		if (!err)
 			err = move_vma(mm, i, old, MIN(oldlen, newlen), newaddr);
 		if (!err && newlen > oldlen)
-			err = vma_grow(mm, vma_find(mm, newaddr) - mm->vmas, newlen - oldlen);
+			err = grow_or_move_back(mm, old, oldlen, newaddr, newlen - oldlen);
 		ret = err ? err : (s64)newaddr;
 		goto out;
 	}
@@ -162,7 +181,7 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 		goto out;
 	err = move_vma(mm, i, old, oldlen, newaddr);
 	if (!err)
-		err = vma_grow(mm, vma_find(mm, newaddr) - mm->vmas, newlen - oldlen);
+		err = grow_or_move_back(mm, old, oldlen, newaddr, newlen - oldlen);
 	ret = err ? err : (s64)newaddr;
 out:
 	pthread_mutex_unlock(&mm->lock);

@@ -1,5 +1,5 @@
 /* The mm after a restore: its VMAs are loaded; the platform address space is made
- * by the task's thread (mm_attach_as maps every VMA), the rest here. */
+ * by the first task thread to run in it (mm_ctx_new maps every VMA), the rest here. */
 #include <errno.h>
 
 #include "checkpoint/checkpoint.h"

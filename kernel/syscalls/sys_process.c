@@ -298,6 +298,8 @@ static long do_prlimit(struct task *t, u32 res, const struct l_rlimit *new,
 	if (res == RLIMIT_NOFILE && new->max > 1024 * 1024)
 		return -EPERM; /* fs.nr_open */
 	t->rlim[res] = *new;
+	if (res == RLIMIT_AS)
+		mm_set_as_limit(t->mm, new->cur);
 	return 0;
 }
 

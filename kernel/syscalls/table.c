@@ -279,4 +279,12 @@ void syscall_print_table(FILE *f)
 			level[e->support], e->note ? e->note : "");
 	}
 	fprintf(f, "\n%d full, %d partial, the rest unsupported (ENOSYS)\n", full, partial);
+	fprintf(f, "\nLimits: every mapping (anonymous, file, brk, stacks, copy-on-write "
+		"copies) counts\nagainst the sandbox memory limit (sbx run --memory) from "
+		"the call that makes it:\nmmap, mremap and brk beyond it fail with ENOMEM "
+		"(vm.overcommit_memory=2); stack\ngrowth beyond it gets SIGSEGV; a "
+		"copy-on-write copy at fault time beyond it\nkills the process mapping the "
+		"most memory with SIGKILL (an OOM kill in the\nsandbox). RLIMIT_AS, "
+		"RLIMIT_NOFILE, RLIMIT_NPROC and RLIMIT_STACK are enforced as\non Linux; "
+		"a sandbox has at most %d tasks (fork beyond gets EAGAIN).\n", SBX_MAX_TASKS);
 }

@@ -131,9 +131,16 @@ int task_fetch_fp(struct task *t)
 static void handle_fault(struct task *t, const struct plat_event *ev)
 {
 	/* MAPERR may be stack growth; ACCERR may be a write to copy-on-write memory. */
-	if (ev->signo == SIGSEGV && (ev->code == SEGV_MAPERR || ev->code == SEGV_ACCERR) &&
-	    !mm_fault(t->mm, ev->addr, t->rlim[RLIMIT_STACK].cur))
-		return;
+	if (ev->signo == SIGSEGV && (ev->code == SEGV_MAPERR || ev->code == SEGV_ACCERR)) {
+		int err = mm_fault(t->mm, ev->addr, t->rlim[RLIMIT_STACK].cur);
+
+		if (!err)
+			return;
+		if (err == -ENOMEM) {
+			kernel_oom(t); /* the copy did not fit the sandbox's memory limit */
+			return;
+		}
+	}
 	sig_force_fault(t, ev->signo, ev->code, ev->addr);
 }
 

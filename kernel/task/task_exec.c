@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "kernel.h"
 #include "loader/loader.h"
@@ -194,7 +195,11 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	err = mm_new(t->k->mf, t->k->plat, &mm);
 	if (err)
 		goto out;
+	mm_set_as_limit(mm, t->rlim[RLIMIT_AS].cur);
+	/* t->mm changes under k->lock: the OOM killer reads other tasks' mm. */
+	pthread_mutex_lock(&t->k->lock);
 	t->mm = mm;
+	pthread_mutex_unlock(&t->k->lock);
 	memset(&t->regs, 0, sizeof(t->regs));
 	err = loader_exec_path(t, path, argv, envp, why, sizeof(why));
 	if (!err)
@@ -202,7 +207,9 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	if (!err)
 		err = switch_mm(t, mm);
 	if (err) {
+		pthread_mutex_lock(&t->k->lock);
 		t->mm = old;
+		pthread_mutex_unlock(&t->k->lock);
 		t->regs = saved;
 		mm_put(mm);
 		goto out;

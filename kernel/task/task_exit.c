@@ -96,9 +96,14 @@ bool task_do_exit(struct task *t, int *status)
 		t->ctx = NULL;
 	}
 	if (t->mm) {
+		struct mm *mm = t->mm;
+
 		exit_mm_release(t);
-		mm_put(t->mm);
+		/* Unpublished under the lock: the OOM killer reads other tasks' mm. */
+		pthread_mutex_lock(&k->lock);
 		t->mm = NULL;
+		pthread_mutex_unlock(&k->lock);
+		mm_put(mm);
 	}
 	if (t->fdt) {
 		fdt_put(t->fdt);

@@ -31,13 +31,15 @@
 #                        restored copy took about the remaining time, not all of it again
 #                        and not none of it
 #   --timeout SECS       per run (default 60)
+#   --run-flags "F..."   extra flags for `sbx run` (e.g. "--memory 64m"); the restore
+#                        gets none: what they set must come back from the image
 # Environment: CR_KEEP=1 keeps the temporary directory.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 source "$here/lib.sh"
 
 SBX= NAME= comps="zstd lz4 none" rroot=alternate signal=0 delay=0.2 gap=0 stdin_block=0
-restore_stdin= leave=0 twice=0 sleep_ms= timeout_s=60
+restore_stdin= leave=0 twice=0 sleep_ms= timeout_s=60 run_flags=
 while (($#)); do
 	case $1 in
 	--sbx) SBX=$2; shift 2 ;;
@@ -53,6 +55,7 @@ while (($#)); do
 	--twice) twice=1; shift ;;
 	--sleep-ms) sleep_ms=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
+	--run-flags) run_flags=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "case.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -116,7 +119,7 @@ for comp in $comps; do
 	(
 		cr_clean_fds
 		cd /
-		exec "${CR_ENV[@]}" "$SBX" --root "$r1" run -d --name "$id" -- "$@" \
+		exec "${CR_ENV[@]}" "$SBX" --root "$r1" run -d --name "$id" $run_flags -- "$@" \
 			<"$in" >"$d/orig.out" 2>"$d/orig.err"
 	)
 	rc=$?

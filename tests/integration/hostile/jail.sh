@@ -16,10 +16,19 @@
 # Sentry thread, and their maps hold only the stub page, memfd:sbx-memory mappings and
 # [vsyscall].
 #
+# The gofer, from outside, while a sandbox whose --rootfs is a directory holding only
+# busybox and a marker file spins: its mount, net, ipc and uts namespaces are not this
+# shell's; NoNewPrivs 1, Seccomp 2, no ambient or inheritable capabilities and no
+# effective, permitted or bounding ones beyond the five file capabilities it keeps
+# (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID: 0x1f); its root is the served
+# directory (exactly its entries, no host /etc or /proc) and every path it holds open
+# beyond its stdio (sbx run's) is beneath it.
+#
 # usage: jail.sh SBX CASE
 #   CASE: escape_open escape_execve escape_socket debug_filter_open
 #         debug_filter_execve debug_filter_socket debug_filter_clean namespaces
-#         sentry_creds sentry_root stub_fds stub_creds stub_maps
+#         sentry_creds sentry_root stub_fds stub_creds stub_maps gofer_namespaces
+#         gofer_creds gofer_root
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -182,6 +191,68 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 		;;
 	esac
 	kill -0 "$U" 2>/dev/null || fail "the stub died during the checks"
+	hs_stop_spinner
+	;;
+gofer_namespaces | gofer_creds | gofer_root)
+	mkdir -p "$tmp/root"
+	cp "$busybox" "$tmp/root/busybox"
+	echo marker >"$tmp/root/marker"
+	"$sbx" run --rootfs "$tmp/root" /busybox sh -c 'while :; do :; done' </dev/null \
+		>"$tmp/spin.out" 2>"$tmp/spin.err" &
+	SPIN_RUN=$!
+	hs_find_chain "$SPIN_RUN" 10 || { cat "$tmp/spin.err" >&2; fail "the sandbox did not start"; }
+	SPIN_SENTRY=$SENTRY
+	G=
+	for k in $(hs_children "$SPIN_RUN"); do
+		[[ "$(tr '\0' ' ' < /proc/"$k"/cmdline 2>/dev/null)" == "sbx gofer "* ]] && G=$k
+	done
+	[[ -n $G ]] || { fail "no gofer process beside the Sentry"; exit 1; }
+	echo "sbx run $SPIN_RUN, gofer $G: $(tr '\0' ' ' < /proc/"$G"/cmdline)"
+	case $case in
+	gofer_namespaces)
+		for ns in mnt net uts ipc; do
+			mine=$(readlink /proc/$$/ns/$ns)
+			theirs=$(readlink /proc/"$G"/ns/$ns)
+			echo "$ns: shell $mine, gofer $theirs"
+			[[ $mine != "$theirs" ]] || fail "the gofer shares the $ns namespace"
+		done
+		;;
+	gofer_creds)
+		for f in CapEff CapPrm CapBnd CapAmb CapInh NoNewPrivs Seccomp; do
+			echo "$f: $(hs_status_field "$G" $f)"
+		done
+		for f in CapEff CapPrm CapBnd; do
+			v=$((16#$(hs_status_field "$G" $f)))
+			((v & ~0x1f)) && fail "$f holds more than the file capabilities (0x1f)"
+		done
+		[[ $(hs_status_field "$G" CapAmb) == 0000000000000000 ]] || fail "CapAmb is not 0"
+		[[ $(hs_status_field "$G" CapInh) == 0000000000000000 ]] || fail "CapInh is not 0"
+		[[ $(hs_status_field "$G" NoNewPrivs) == 1 ]] || fail "NoNewPrivs is not 1"
+		[[ $(hs_status_field "$G" Seccomp) == 2 ]] || fail "Seccomp is not 2 (filter)"
+		;;
+	gofer_root)
+		listing=$(ls -A /proc/"$G"/root/ | tr '\n' ' ')
+		echo "ls -A /proc/$G/root/: $listing"
+		[[ $listing == "busybox marker " ]] || fail "the gofer's root is not the served directory: $listing"
+		[[ $(readlink /proc/"$G"/root) == / ]] || fail "the gofer's root is not its /"
+		[[ ! -e /proc/$G/root/etc && ! -e /proc/$G/root/proc ]] ||
+			fail "the gofer's root has the host's /etc or /proc"
+		[[ $(cat /proc/"$G"/root/marker) == marker ]] || fail "the marker is not under its root"
+		# Paths it holds are seen from its own root: all must be beneath the served
+		# directory, i.e. exist under /proc/G/root. Its stdio is sbx run's (for its
+		# error messages); sockets and pipes are not paths.
+		for fd in /proc/"$G"/fd/*; do
+			((${fd##*/} > 2)) || continue
+			t=$(readlink "$fd" 2>/dev/null) || continue
+			case $t in
+			socket:* | pipe:* | anon_inode:* | /dev/null) continue ;;
+			esac
+			echo "fd ${fd##*/} -> $t"
+			[[ -e /proc/$G/root$t ]] || fail "fd ${fd##*/} is $t, not beneath the served directory"
+		done
+		;;
+	esac
+	kill -0 "$G" 2>/dev/null || fail "the gofer died during the checks"
 	hs_stop_spinner
 	;;
 *)

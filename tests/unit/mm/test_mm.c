@@ -208,6 +208,49 @@ START_TEST(mremap_grow_and_move_keep_data)
 }
 END_TEST
 
+START_TEST(memfile_limit_caps_alloc_and_extend)
+{
+	u64 a, b;
+
+	memfile_set_limit(mf, 4 * PAGE_SIZE);
+	ck_assert_int_eq(memfile_alloc(mf, 3 * PAGE_SIZE, &a), 0);
+	ck_assert_errno(memfile_alloc(mf, 2 * PAGE_SIZE, &b), ENOMEM);
+	ck_assert_errno(memfile_extend(mf, a, 3 * PAGE_SIZE, 5 * PAGE_SIZE), ENOMEM);
+	ck_assert_int_eq(memfile_extend(mf, a, 3 * PAGE_SIZE, 4 * PAGE_SIZE), 0);
+	ck_assert_int_eq(memfile_used(mf), 4 * PAGE_SIZE);
+	memfile_free(mf, a, 4 * PAGE_SIZE);
+	ck_assert_int_eq(memfile_alloc(mf, 4 * PAGE_SIZE, &b), 0);
+	memfile_free(mf, b, 4 * PAGE_SIZE);
+	/* The mm's calls see the limit as ENOMEM, brk as an unchanged break. */
+	ck_assert_errno(mm_mmap_anon(mm, 0, 5 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS), ENOMEM);
+	memfile_set_limit(mf, 0);
+}
+END_TEST
+
+START_TEST(as_limit_counts_mappings_not_overlaps)
+{
+	s64 a;
+
+	mm_set_as_limit(mm, 8 * PAGE_SIZE + 100); /* counted in whole pages */
+	a = mm_mmap_anon(mm, 0, 6 * PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+	ck_assert_int_gt(a, 0);
+	ck_assert_errno(mm_mmap_anon(mm, 0, 3 * PAGE_SIZE, PROT_READ,
+				     MAP_PRIVATE | MAP_ANONYMOUS), ENOMEM);
+	/* Over its own pages, a fixed mapping adds only what lies outside them. */
+	ck_assert_int_eq(mm_mmap_anon(mm, a + 4 * PAGE_SIZE, 4 * PAGE_SIZE, PROT_READ,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), a + 4 * PAGE_SIZE);
+	ck_assert_errno(mm_mmap_anon(mm, a + 8 * PAGE_SIZE, PAGE_SIZE, PROT_READ,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), ENOMEM);
+	ck_assert_errno(mm_mremap(mm, a + 4 * PAGE_SIZE, 4 * PAGE_SIZE, 5 * PAGE_SIZE,
+				  MREMAP_MAYMOVE, 0), ENOMEM);
+	ck_assert_int_eq(mm_total_vm(mm), 8 * PAGE_SIZE);
+	mm_set_as_limit(mm, ~0ULL);
+	ck_assert_int_gt(mm_mmap_anon(mm, 0, 3 * PAGE_SIZE, PROT_READ,
+				      MAP_PRIVATE | MAP_ANONYMOUS), 0);
+}
+END_TEST
+
 START_TEST(stack_grows_down_on_fault)
 {
 	u64 top = mm->stack_top;
@@ -239,6 +282,8 @@ static Suite *mm_suite(void)
 	tcase_add_test(tc, brk_grow_shrink);
 	tcase_add_test(tc, mremap_grow_and_move_keep_data);
 	tcase_add_test(tc, stack_grows_down_on_fault);
+	tcase_add_test(tc, memfile_limit_caps_alloc_and_extend);
+	tcase_add_test(tc, as_limit_counts_mappings_not_overlaps);
 	suite_add_tcase(s, tc);
 	return s;
 }

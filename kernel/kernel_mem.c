@@ -1,0 +1,109 @@
+/*
+ * The sandbox memory limit and its OOM killer.
+ *
+ * The limit caps the bytes the memory file has allocated (see memfile.c): committed
+ * memory, as Linux counts it with vm.overcommit_memory=2, so a mapping, brk or
+ * mremap beyond it fails with ENOMEM. The one allocation that cannot fail that way
+ * is a copy-on-write copy made at fault time: there, as a memory cgroup at its limit
+ * does (Linux's mm/oom_kill.c, mem_cgroup_out_of_memory), the process mapping the
+ * most memory is killed with SIGKILL, one line is logged, and the faulting task
+ * retries once the victim is gone (or dies, if it was the victim).
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <sys/sysinfo.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "kernel.h"
+#include "memfile/memfile.h"
+#include "mm/mm.h"
+#include "task/task.h"
+
+#define OOM_RETRY_NS (1000 * 1000)      /* a faulting task's wait for the victim */
+
+u64 kernel_default_mem_limit(void)
+{
+	struct sysinfo si;
+	u64 ram;
+
+	if (sysinfo(&si))
+		return SBX_MIN_MEM_LIMIT;
+	ram = (u64)si.totalram * (si.mem_unit ? si.mem_unit : 1);
+	return MAX(ram / 2 & PAGE_MASK, SBX_MIN_MEM_LIMIT);
+}
+
+void kernel_set_mem_limit(struct kernel *k, u64 bytes)
+{
+	k->mem_limit = bytes & PAGE_MASK;
+	memfile_set_limit(k->mf, k->mem_limit);
+}
+
+/* Is the last victim still alive? k->lock held. */
+static bool victim_alive(struct kernel *k)
+{
+	struct task *v;
+
+	if (!k->oom_victim)
+		return false;
+	v = kernel_find_task(k, k->oom_victim);
+	if (v && !v->tg->zombie)
+		return true;
+	k->oom_victim = 0;
+	return false;
+}
+
+/* The live process mapping the most memory (Linux's oom_badness uses RSS; every
+ * mapping here is backed by allocated memory, so its size is what it holds). The
+ * first found wins a tie. k->lock held, so no task's mm goes away meanwhile. */
+static struct task *pick_victim(struct kernel *k, u64 *size)
+{
+	struct task *victim = NULL;
+	struct st_list *p;
+
+	*size = 0;
+	st_list_for_each(p, &k->tgs) {
+		struct thread_group *tg = container_of(p, struct thread_group, tglink);
+		struct task *l = tg->leader;
+		u64 n;
+
+		if (tg->zombie || !l || l->exiting || !l->mm)
+			continue;
+		n = mm_total_vm(l->mm);
+		if (!victim || n > *size) {
+			victim = l;
+			*size = n;
+		}
+	}
+	return victim;
+}
+
+void kernel_oom(struct task *t)
+{
+	struct kernel *k = t->k;
+	struct l_siginfo info = { .signo = SIGKILL, .code = L_SI_KERNEL };
+	struct task *victim = NULL;
+	struct timespec now;
+	u64 size = 0;
+
+	pthread_mutex_lock(&k->lock);
+	if (!victim_alive(k)) {
+		victim = pick_victim(k, &size);
+		if (victim) {
+			k->oom_victim = victim->tid;
+			log_printf("sbx: out of memory (sandbox limit %llu MiB): killed process "
+				   "%u (%.16s) mapping %llu MiB\n",
+				   (unsigned long long)(k->mem_limit >> 20), victim->tgid,
+				   victim->comm, (unsigned long long)(size >> 20));
+			/* As from outside: not even init may ignore it. */
+			sig_send(victim, &info, false, true);
+		}
+	}
+	pthread_mutex_unlock(&k->lock);
+	if (victim == t)
+		return; /* the run loop delivers the SIGKILL */
+	/* Someone else dies: give its exit a moment, then the fault is retried. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	task_sleep_until(t, (s64)now.tv_sec * 1000000000 + now.tv_nsec + OOM_RETRY_NS);
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# limits.sh: sbx-only cases of the limits suite, where Linux has no counterpart to
+# compare with. Each checks the sandbox held (the program's exit status and its last
+# line "done", no Sentry error on stderr, via hostile/lib.sh) and what it is about:
+#
+#   fork_bomb_tasks  tl_fork_bomb tasks: only the sandbox's task limit (SBX_MAX_TASKS,
+#                    4096) stops the bomb, with EAGAIN. At its peak, the host processes
+#                    in the Sentry's pid namespace (the Sentry, its template stub and
+#                    one stub per task) must number at most 4096 + 2; after the
+#                    sandbox ends, none may be left.
+#   oom_cow          tl_oom_cow under --memory 64m: copy-on-write copies beyond the
+#                    limit end in an in-sandbox OOM kill (SIGKILL), logged on stderr.
+#   bad_memory       bad --memory values: exit 125 and one "sbx:" line each.
+#
+# usage: limits.sh SBX TDDIR CASE
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/../hostile/lib.sh"
+
+(($# == 3)) || { echo "usage: limits.sh SBX TDDIR CASE" >&2; exit 2; }
+sbx=$1 td=$2 case=$3
+name=hostile/limits_$case
+[[ -x $sbx ]] || { echo "FAIL $name: no sbx binary at $sbx" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sbx-limits.XXXXXX")
+run=
+cleanup() {
+	exec 3>&- 2>/dev/null || true
+	if [[ -n $run ]] && kill -0 "$run" 2>/dev/null; then
+		for k in $(hs_children "$run"); do kill -KILL "$k" 2>/dev/null; done
+		kill -KILL "$run" 2>/dev/null
+		wait "$run" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ulimit -c 0
+fails=0
+fail() {
+	echo "FAIL $name: $*" >&2
+	fails=$((fails + 1))
+}
+
+# ns_count NS: host processes whose pid namespace is NS (a readlink of ns/pid).
+ns_count() {
+	local n=0 p
+	for p in /proc/[0-9]*; do
+		[[ $(readlink "$p/ns/pid" 2>/dev/null) == "$1" ]] && n=$((n + 1))
+	done
+	echo $n
+}
+
+case $case in
+fork_bomb_tasks)
+	max_tasks=4096	# SBX_MAX_TASKS, kernel/kernel.h
+	mkfifo "$tmp/in"
+	"$sbx" run "$td/tl_fork_bomb" tasks <"$tmp/in" >"$tmp/out" 2>"$tmp/err" &
+	run=$!
+	exec 3>"$tmp/in"
+	# Waits (not timed assertions: ctest's TIMEOUT bounds the case) for the peak.
+	while ! grep -q '^holding' "$tmp/out" && kill -0 "$run" 2>/dev/null; do
+		sleep 0.5
+	done
+	if hs_find_chain "$run" 10; then
+		ns=$(readlink /proc/"$SENTRY"/ns/pid)
+		n=$(ns_count "$ns")
+		echo "at the peak: $n host processes in the Sentry's pid namespace $ns"
+		((n <= max_tasks + 2)) || fail "$n host processes in the sandbox, more than $max_tasks tasks + 2"
+		((n >= max_tasks)) || fail "only $n host processes at the peak of $max_tasks tasks"
+	else
+		ns=
+		fail "the sandbox's processes were not found at the peak"
+	fi
+	echo go >&3
+	exec 3>&-
+	rc=0
+	hs_wait_timeout "$run" 240 || rc=$?
+	run=
+	hs_check_run "$name" "$rc" "$tmp/out" "$tmp/err" done strict || fails=$((fails + 1))
+	grep -qx "processes at the peak: $max_tasks" "$tmp/out" ||
+		fail "the peak was not $max_tasks tasks: $(grep peak "$tmp/out" || true)"
+	grep -qx 'forks refused with EAGAIN: yes' "$tmp/out" || fail "no fork got EAGAIN"
+	grep -qx 'forks refused otherwise: 0' "$tmp/out" || fail "a fork failed with another errno"
+	if [[ -n $ns ]]; then
+		left=$(ns_count "$ns")
+		((left == 0)) || fail "$left processes of the sandbox outlived it"
+	fi
+	cat "$tmp/out"
+	;;
+oom_cow)
+	set +e
+	timeout -k 5 120 "$sbx" run --memory 64m "$td/tl_oom_cow" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	set -e
+	hs_check_run "$name" "$rc" "$tmp/out" "$tmp/err" done strict || fails=$((fails + 1))
+	kills=$(grep -c '^sbx: out of memory (sandbox limit 64 MiB): killed process' "$tmp/err" || true)
+	((kills == 2)) || fail "$kills OOM kill lines on stderr, want 2"
+	cat "$tmp/out" "$tmp/err"
+	;;
+bad_memory)
+	for arg in garbage 64x -1 1m 0 "" 2000g 18446744073709551616k; do
+		set +e
+		timeout -k 5 30 "$sbx" run --memory "$arg" /bin/true </dev/null >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		set -e
+		lines=$(grep -c '' "$tmp/err" || true)
+		echo "--memory '$arg': exit $rc: $(cat "$tmp/err")"
+		((rc == 125)) || fail "--memory '$arg': exit $rc, want 125"
+		((lines == 1)) && grep -q '^sbx: ' "$tmp/err" ||
+			fail "--memory '$arg': want one 'sbx:' line on stderr"
+	done
+	for arg in 16m 64M 1g 65536k 67108864; do
+		set +e
+		timeout -k 5 30 "$sbx" run --memory "$arg" /bin/true </dev/null >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		set -e
+		((rc == 0)) || fail "--memory '$arg': exit $rc, want 0: $(cat "$tmp/err")"
+	done
+	;;
+*)
+	echo "limits.sh: unknown case $case" >&2
+	exit 2
+	;;
+esac
+((fails == 0)) || exit 1
+echo "PASS $name"
