@@ -145,6 +145,7 @@ int cmd_boot(int argc, char **argv)
 		{ "restore", no_argument, NULL, 'r' },
 		{ "volume", required_argument, NULL, 'V' },
 		{ "memory", required_argument, NULL, 'm' },
+		{ "pids-limit", required_argument, NULL, 'P' },
 		{ 0 },
 	};
 	const char *platform = "ptrace";
@@ -157,6 +158,7 @@ int cmd_boot(int argc, char **argv)
 	bool strace = false, debug_filter = false, restore = false;
 	const char *escape = NULL;
 	unsigned long long memory = 0;
+	unsigned pids_limit = 0;
 	char why[256];
 	char line[128];
 	struct fs_volume vols[GOFER_MAX_STARTED];
@@ -182,6 +184,9 @@ int cmd_boot(int argc, char **argv)
 			break;
 		case 'm': /* bytes, checked by sbx run */
 			memory = strtoull(optarg, NULL, 10);
+			break;
+		case 'P': /* checked by sbx run */
+			pids_limit = strtoul(optarg, NULL, 10);
 			break;
 		case 'V': {
 			char host[4096];
@@ -273,6 +278,8 @@ int cmd_boot(int argc, char **argv)
 		}
 		k->strace = strace;
 		kernel_set_mem_limit(k, memory ? memory : kernel_default_mem_limit());
+		if (pids_limit)
+			k->max_tasks = pids_limit;
 		err = fs_boot(k, vols, nvols, why, sizeof(why));
 		if (err) {
 			report("error %s", why);

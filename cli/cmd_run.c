@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kernel.h"
 #include "launch.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -24,9 +25,22 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: sbx run [-d] [--name ID] [--platform=ptrace] [--strace] "
-		"[--debug-filter] [--memory SIZE] [--rootfs DIR] "
+		"[--debug-filter] [--memory SIZE] [--pids-limit N] [--rootfs DIR] "
 		"[--volume HOST:SANDBOX[:ro]]... [--] PROGRAM [ARGS...]\n");
 	exit(SBX_EXIT_USAGE);
+}
+
+/* --pids-limit N: the sandbox's task limit (threads count), 1 to SBX_MAX_TASKS. */
+static unsigned parse_pids_limit(const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > SBX_MAX_TASKS)
+		die("run: --pids-limit '%s' is not a number from 1 to %d", arg, SBX_MAX_TASKS);
+	return v;
 }
 
 /* The largest --memory: the memory file's size (cmd_boot.c). */
@@ -73,6 +87,7 @@ int cmd_run(int argc, char **argv)
 		{ "rootfs", required_argument, NULL, 'R' },
 		{ "volume", required_argument, NULL, 'V' },
 		{ "memory", required_argument, NULL, 'm' },
+		{ "pids-limit", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -107,6 +122,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'm':
 			l.memory = parse_memory(optarg);
+			break;
+		case 'P':
+			l.pids_limit = parse_pids_limit(optarg);
 			break;
 		case 'e': /* tests only: see cmd_boot.c */
 			l.escape = optarg;

@@ -53,7 +53,7 @@ static void gen_id(char *buf, size_t len)
 
 static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 {
-	char *args[64], memory[24];
+	char *args[64], memory[24], pids[16];
 	int n = 0, in = l->input_fd;
 
 	/* Free the fixed numbers first, in an order that cannot clobber a source. */
@@ -90,6 +90,11 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 		snprintf(memory, sizeof(memory), "%llu", l->memory);
 		args[n++] = "--memory";
 		args[n++] = memory;
+	}
+	if (l->pids_limit) {
+		snprintf(pids, sizeof(pids), "%u", l->pids_limit);
+		args[n++] = "--pids-limit";
+		args[n++] = pids;
 	}
 	if (l->escape) {
 		args[n++] = "--selftest-escape";

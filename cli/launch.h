@@ -22,6 +22,7 @@ struct launch {
 	const char *volumes[8];         /* --volume HOST:SANDBOX[:ro] */
 	int nvolumes;
 	unsigned long long memory;      /* --memory in bytes, or 0 for the default */
+	unsigned pids_limit;            /* --pids-limit, or 0 for the default */
 };
 
 /* Runs the sandbox; returns sbx's exit status (the application's, 128+N, or 125). */

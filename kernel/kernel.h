@@ -37,7 +37,7 @@ SAVABLE struct kernel {
 	/* the sandbox memory limit in bytes (sbx run --memory), enforced by the memory
 	 * file (kernel_mem.c); 0 in images older than it: the restoring host's default */
 	u64 mem_limit;
-	u32 oom_victim;                 /* tid the OOM killer killed, until it is gone; under lock */
+	u32 oom_victim;                 /* tgid the OOM killer killed, until reaped; under lock */
 	u32 next_tid;                   /* under lock */
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];

@@ -40,15 +40,15 @@ void kernel_set_mem_limit(struct kernel *k, u64 bytes)
 	memfile_set_limit(k->mf, k->mem_limit);
 }
 
-/* Is the last victim still alive? k->lock held. */
+/* Is the last victim process still there, exiting or not? k->lock held. */
 static bool victim_alive(struct kernel *k)
 {
-	struct task *v;
+	struct thread_group *tg;
 
 	if (!k->oom_victim)
 		return false;
-	v = kernel_find_task(k, k->oom_victim);
-	if (v && !v->tg->zombie)
+	tg = kernel_find_tg(k, k->oom_victim);
+	if (tg && !tg->zombie)
 		return true;
 	k->oom_victim = 0;
 	return false;
@@ -65,10 +65,18 @@ static struct task *pick_victim(struct kernel *k, u64 *size)
 	*size = 0;
 	st_list_for_each(p, &k->tgs) {
 		struct thread_group *tg = container_of(p, struct thread_group, tglink);
-		struct task *l = tg->leader;
+		struct task *l = NULL, *o;
 		u64 n;
 
-		if (tg->zombie || !l || l->exiting || !l->mm)
+		if (tg->zombie || tg->group_exit)
+			continue;
+		tg_for_each_task(o, tg) {
+			if (!o->exiting && o->mm) {
+				l = o;  /* its threads share one mm */
+				break;
+			}
+		}
+		if (!l)
 			continue;
 		n = mm_total_vm(l->mm);
 		if (!victim || n > *size) {
@@ -91,7 +99,7 @@ void kernel_oom(struct task *t)
 	if (!victim_alive(k)) {
 		victim = pick_victim(k, &size);
 		if (victim) {
-			k->oom_victim = victim->tid;
+			k->oom_victim = victim->tgid;
 			log_printf("sbx: out of memory (sandbox limit %llu MiB): killed process "
 				   "%u (%.16s) mapping %llu MiB\n",
 				   (unsigned long long)(k->mem_limit >> 20), victim->tgid,

@@ -409,7 +409,11 @@ static int ptrace_spawner_take(struct ptrace_thread *s)
 	return 0;
 }
 
-/* Parks the spawner in stub_park and lets it go. */
+/*
+ * Parks the spawner in stub_park and lets it go. It blocks every signal but SIGTRAP,
+ * which each injection's int3 unblocks (as the kernel does for any forced signal):
+ * only a host process allowed to signal the stub could send it one.
+ */
 static void ptrace_spawner_release(struct ptrace_thread *s)
 {
 	s->regs.rip = stub_addr(stub_park);

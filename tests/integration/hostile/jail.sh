@@ -168,9 +168,27 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 			[[ $(hs_status_field "$p" CapEff) == 0000000000000000 ]] || fail "process $p: CapEff is not 0"
 			[[ $(hs_status_field "$p" CapPrm) == 0000000000000000 ]] || fail "process $p: CapPrm is not 0"
 		done
-		tracer=$(hs_status_field "$U" TracerPid)
-		[[ $tracer != 0 && -d /proc/$S/task/$tracer ]] ||
-			fail "the stub's tracer ($tracer) is not a Sentry thread"
+		# The stub's first thread (its spawner) waits untraced in stub_park with
+		# every signal blocked; every other thread runs a task and is traced by a
+		# Sentry thread.
+		n=0
+		for task in /proc/"$U"/task/*; do
+			tid=${task##*/}
+			tracer=$(awk '$1 == "TracerPid:" {print $2}' "$task"/status)
+			echo "stub thread $tid: TracerPid $tracer"
+			if [[ $tid == "$U" ]]; then
+				blocked=$(awk '$1 == "SigBlk:" {print $2}' "$task"/status)
+				# All but SIGKILL and SIGSTOP (unblockable) and SIGTRAP (each
+				# injection's int3 unblocks it, as any forced signal).
+				((((0x$blocked | 0x40110)) == -1)) ||
+					fail "the stub's spawner does not block every signal ($blocked)"
+				continue
+			fi
+			[[ $tracer != 0 && -d /proc/$S/task/$tracer ]] ||
+				fail "stub thread $tid's tracer ($tracer) is not a Sentry thread"
+			n=$((n + 1))
+		done
+		((n >= 1)) || fail "no stub thread runs the application"
 		;;
 	stub_maps)
 		for p in "$T" "$U"; do
