@@ -10,7 +10,11 @@
  * Threading rules, which every implementation keeps and every caller obeys:
  *  - plat_as_new() and plat_ctx_new() bind what they create to the calling host thread;
  *    plat_ctx_switch(), plat_as_map()/unmap()/protect() and the fpstate calls are made
- *    only from a thread that owns a context in that address space (ptrace: the tracer).
+ *    only from a thread that owns a context in that address space (ptrace: the tracer),
+ *    or, for the map calls, from the thread that made it before any context exists.
+ *  - plat_ctx_new() may be called by any thread on any address space (one context per
+ *    thread and address space): an address space runs many contexts, one per
+ *    application thread. Contexts are destroyed before their address space.
  *  - plat_ctx_interrupt() may be called from any thread at any time.
  *
  * Errors are 0 or -errno.

@@ -14,6 +14,7 @@
 # Environment: SBX_RUN_FLAGS extra `sbx run` flags; RUNSC (default runsc); REPS (3)
 #   runs of each loop, the median is reported; STARTS (20) start-up samples.
 set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/../lib.sh"
 
 if (($# < 1)); then
 	echo "usage: run.sh BUILD_DIR [NATIVE_CALLS [SANDBOX_CALLS]]" >&2
@@ -36,19 +37,7 @@ for f in "$loop" "$true_prog"; do
 done
 cd /
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-# The runsc invocation that works here: as root without --rootless, else rootless.
-runsc_cmd=()
-if command -v "$runsc" >/dev/null; then
-	for try in "--network=none --platform=ptrace" "--rootless --network=none --platform=ptrace"; do
-		read -r -a flags <<<"$try"
-		if timeout 60 "$runsc" "${flags[@]}" do "$true_prog" >/dev/null 2>&1; then
-			runsc_cmd=("$runsc" "${flags[@]}" do)
-			break
-		fi
-	done
-fi
+find_runsc "$runsc" "$true_prog"
 have_sbx=0
 if [[ -x $sbx ]] && timeout 60 "$sbx" run "${run_flags[@]}" -- "$true_prog" >/dev/null 2>&1; then
 	have_sbx=1

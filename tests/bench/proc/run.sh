@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# run.sh: process costs natively (pid 1 of a new pid namespace), under `sbx run` and
+# under `runsc --platform=ptrace do`, in one run, with ratios against native and runsc:
+# fork+exit+wait, fork+exec+wait of the static td_true, a one-byte pipe round trip
+# between two processes, pthread create+join. Each figure is the median of REPS runs
+# of bench_proc, which times its loop only (not the sandbox's start).
+# No assertions: a measurement, never a test.
+# usage: run.sh BUILD_DIR
+# Environment: REPS (3); N_FORK (300), N_EXEC (100), N_PIPE (5000), N_THREAD (300)
+#   iterations inside a sandbox (native runs 10x as many); RUNSC (runsc).
+set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/../lib.sh"
+
+(($# == 1)) || { echo "usage: run.sh BUILD_DIR" >&2; exit 2; }
+build=$(cd "$1" && pwd)
+reps=${REPS:-3}
+runsc=${RUNSC:-runsc}
+bench=$build/tests/bench/proc/bench_proc
+true_prog=$build/testdata/core/td_true
+sbx=$build/sbx
+for f in "$bench" "$true_prog" "$sbx"; do
+	[[ -x $f ]] || { echo "run.sh: $f not built" >&2; exit 1; }
+done
+cd /
+
+find_runsc "$runsc" "$true_prog"
+
+# us_per_op MODE N CMD...: the median of what bench_proc reports.
+us_per_op() {
+	local mode=$1 n=$2
+	shift 2
+	local extra=()
+	[[ $mode == exec ]] && extra=("$true_prog")
+	for ((r = 0; r < reps; r++)); do
+		timeout 600 "$@" "$bench" "$mode" "$n" "${extra[@]}" 2>&1 >/dev/null |
+			awk -v k="${mode}_us_per_op" '$1 == k { print $2 }'
+	done | median
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+printf '%-8s %12s %12s %12s %10s %10s\n' op native_us sbx_us runsc_us sbx/native sbx/runsc
+for spec in "fork ${N_FORK:-300}" "exec ${N_EXEC:-100}" "pipe ${N_PIPE:-5000}" \
+	    "thread ${N_THREAD:-300}"; do
+	read -r mode n <<<"$spec"
+	nat=$(us_per_op "$mode" $((n * 10)) unshare --pid --fork --mount-proc)
+	sb=$(us_per_op "$mode" "$n" "$sbx" run --)
+	rs=-
+	((${#runsc_cmd[@]})) && rs=$(us_per_op "$mode" "$n" "${runsc_cmd[@]}")
+	printf '%-8s %12s %12s %12s %10s %10s\n' "$mode" "$nat" "$sb" "$rs" \
+		"$(ratio "$sb" "$nat")" "$(ratio "$sb" "$rs")"
+done
+echo "# $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); REPS=$reps"
