@@ -242,9 +242,9 @@ out_free:
 
 /*
  * What the platform calls from Sentry threads once the Sentry runs: ptrace and
- * wait4 for every stop, tgkill for ctx_interrupt, kill to end stubs and
- * pidfd_open to wait for their end, sched_setaffinity/getcpu to pin tracer and tracee
- * together, gettid for the tracer check, futex for the locks. Forking the template happens before the filter
+ * wait4 for every stop, tgkill for ctx_interrupt, kill to end stubs,
+ * sched_setaffinity/getcpu to pin tracer and tracee together, gettid for the tracer
+ * check, futex for the locks. Forking the template happens before the filter
  * exists.
  */
 int ptrace_seccomp_rules(const struct platform *p, void *filter)
@@ -252,7 +252,7 @@ int ptrace_seccomp_rules(const struct platform *p, void *filter)
 	static const int nrs[] = {
 		SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(tgkill), SCMP_SYS(kill),
 		SCMP_SYS(sched_setaffinity), SCMP_SYS(sched_getaffinity),
-		SCMP_SYS(getcpu), SCMP_SYS(gettid), SCMP_SYS(futex), SCMP_SYS(pidfd_open),
+		SCMP_SYS(getcpu), SCMP_SYS(gettid), SCMP_SYS(futex),
 	};
 	scmp_filter_ctx ctx = filter;
 	size_t i;

@@ -54,7 +54,6 @@ struct ptrace_thread {
 struct ptrace_as {
 	struct ptrace_platform *p;
 	pid_t pid;			/* the stub process; immutable */
-	int pidfd;			/* on it, to wait for its end; immutable */
 	bool cpuid_faulting;		/* ARCH_SET_CPUID took in this stub; immutable */
 	pthread_mutex_t lock;
 	struct ptrace_thread spawner;	/* the stub's first thread (lock) */

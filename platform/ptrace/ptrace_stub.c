@@ -15,7 +15,6 @@
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <errno.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -285,7 +284,6 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 	if (!as)
 		return -ENOMEM;
 	as->p = pp;
-	as->pidfd = -1;
 	pthread_mutex_init(&as->lock, NULL);
 	/* The child inherits the template's affinity: spare the wake-ups a CPU apart. */
 	cpu = sched_getcpu();
@@ -306,12 +304,6 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 	err = ptrace_wait(pid, &st);
 	if (err)
 		goto out_free;
-	/* Traced and stopped: the pid is ours until it is reaped, no reuse race. */
-	as->pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (as->pidfd < 0) {
-		err = -errno;
-		goto out_free;
-	}
 	err = ptrace_request(PTRACE_GETREGS, pid, NULL, &s->regs);
 	if (err)
 		goto out_free;
@@ -332,8 +324,6 @@ out_free:
 		kill(pid, SIGKILL);
 		ptrace_reap(pid);
 	}
-	if (as->pidfd >= 0)
-		close(as->pidfd);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 	return err;
@@ -342,25 +332,20 @@ out_free:
 /*
  * Every context is gone by now (the interface's callers destroy them first), so the
  * only thread that may still be traced is the spawner, by its creator if it never
- * made a context. Otherwise the stub's parent, the template, reaps it (it ignores
- * SIGCHLD): wait on the pidfd for that.
+ * made a context: that one we reap. Otherwise SIGKILL is all: the stub's parent, the
+ * template, reaps it (it ignores SIGCHLD). Its teardown (unmapping everything) takes
+ * milliseconds on a PVM guest; nobody needs to wait for it.
  */
 void ptrace_as_destroy(struct plat_as *pas)
 {
 	struct ptrace_as *as = to_ptrace_as(pas);
-	struct pollfd pfd = { .fd = as->pidfd, .events = POLLIN };
 	struct ptrace_thread *t;
 	int st;
 
 	kill(as->pid, SIGKILL);
-	if (as->spawner.tracer == gettid() && !as->spawner.dead) {
+	if (as->spawner.tracer == gettid() && !as->spawner.dead)
 		while (ptrace_wait(as->pid, &st) == 0)
 			;
-	} else {
-		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-			;
-	}
-	close(as->pidfd);
 	while ((t = as->threads)) {
 		as->threads = t->next;
 		free(t);

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "platform_test.h"
@@ -352,6 +354,26 @@ START_TEST(test_as_destroy_reaps)
 }
 END_TEST
 
+/* With a context made and destroyed, the stub is not waited for, but it does end:
+ * the template reaps it. */
+START_TEST(test_as_destroy_after_ctx)
+{
+	struct plat_ctx *ctx;
+	struct pollfd pfd;
+	struct env e;
+	pid_t pid;
+
+	env_setup(&e, code_getpid, code_getpid_end);
+	ck_assert_int_eq(plat_ctx_new(e.p, e.as, &ctx), -EBUSY);
+	pid = ptrace_as_pid(e.as);
+	pfd = (struct pollfd){ .fd = syscall(SYS_pidfd_open, pid, 0), .events = POLLIN };
+	ck_assert_int_ge(pfd.fd, 0);
+	env_teardown(&e);
+	ck_assert_int_eq(poll(&pfd, 1, -1), 1);
+	close(pfd.fd);
+}
+END_TEST
+
 START_TEST(test_seccomp_rules)
 {
 	scmp_filter_ctx f = seccomp_init(SCMP_ACT_KILL_PROCESS);
@@ -388,6 +410,7 @@ TCase *stub_tcase(void)
 	tcase_add_test(tc, test_contexts_share_as);
 	tcase_add_test(tc, test_ctx_in_foreign_as);
 	tcase_add_test(tc, test_as_destroy_reaps);
+	tcase_add_test(tc, test_as_destroy_after_ctx);
 	tcase_add_test(tc, test_seccomp_rules);
 	tcase_add_test(tc, test_open_errors);
 	return tc;
