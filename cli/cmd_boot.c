@@ -22,6 +22,7 @@
 
 #include "base/log.h"
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/lazy.h"
 #include "cli.h"
 #include "fs/fs.h"
 #include "fs/gofer/goferc.h"
@@ -142,6 +143,7 @@ int cmd_boot(int argc, char **argv)
 		{ "debug-filter", no_argument, NULL, 'd' },
 		{ "selftest-escape", required_argument, NULL, 'e' },
 		{ "restore", no_argument, NULL, 'r' },
+		{ "lazy", no_argument, NULL, 'L' },
 		{ "volume", required_argument, NULL, 'V' },
 		{ 0 },
 	};
@@ -152,7 +154,7 @@ int cmd_boot(int argc, char **argv)
 	struct kernel *k;
 	pthread_t fwd;
 	sigset_t set;
-	bool strace = false, debug_filter = false, restore = false;
+	bool strace = false, debug_filter = false, restore = false, lazy = false;
 	const char *escape = NULL;
 	char why[256];
 	char line[128];
@@ -177,6 +179,9 @@ int cmd_boot(int argc, char **argv)
 		case 'r':
 			restore = true;
 			break;
+		case 'L':
+			lazy = true;
+			break;
 		case 'V': {
 			char host[4096];
 			bool ro;
@@ -200,6 +205,7 @@ int cmd_boot(int argc, char **argv)
 		return SBX_EXIT_USAGE;
 	}
 
+	cr_mark("sentry: boot");
 	catch_crashes();
 	/* Nothing inherited beyond the descriptors sbx run hands over. */
 	close_range(BOOT_GOFER_FD + 1 + nvols, ~0U, 0);
@@ -225,7 +231,9 @@ int cmd_boot(int argc, char **argv)
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
+	cr_mark("sentry: gofers registered");
 	err = sandbox_enter(why, sizeof(why));
+	cr_mark("sentry: namespaces entered");
 	if (err) {
 		report("error %s", why);
 		return SBX_EXIT_ERROR;
@@ -240,10 +248,12 @@ int cmd_boot(int argc, char **argv)
 		report("error cannot start the %s platform: %s", platform, strerror(-err));
 		return SBX_EXIT_ERROR;
 	}
+	cr_mark("sentry: memory file and platform");
 	signal(SIGPIPE, SIG_IGN);
 	if (restore) {
 		struct restore_ctx rc = { .plat = plat, .mf = mf, .stdio = { 0, 1, 2 },
-					  .strace = strace, .threads = host_ncpus() };
+					  .strace = strace, .threads = host_ncpus(),
+					  .lazy = lazy, .status_fd = status_fd };
 		struct ckpt_stats st = { 0 };
 
 		err = kernel_restore(BOOT_EXEC_FD, &rc, &k, &st, why, sizeof(why));
@@ -270,12 +280,15 @@ int cmd_boot(int argc, char **argv)
 			return SBX_EXIT_ERROR;
 		}
 	}
+	cr_mark("sentry: kernel ready");
 	close(BOOT_EXEC_FD);
 	err = sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
 	if (err) {
 		report("error %s", why);
 		return SBX_EXIT_ERROR;
 	}
+	cr_mark("sentry: locked down");
+	lazy_start(mf);
 	if (escape)
 		selftest_escape(escape);
 
@@ -292,6 +305,7 @@ int cmd_boot(int argc, char **argv)
 		return SBX_EXIT_ERROR;
 	}
 	report("started");
+	cr_mark("sentry: started");
 	ctl_serve(k, BOOT_CONTROL_FD, line, sizeof(line));
 	report("%s", line);
 	_exit(0);

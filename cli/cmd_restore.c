@@ -15,12 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkpoint/checkpoint.h"
 #include "cli.h"
 #include "launch.h"
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sbx restore --image FILE [--name ID] [-d] "
+	fprintf(stderr, "usage: sbx restore --image FILE [--name ID] [-d] [--lazy] "
 		"[--platform=ptrace] [--strace]\n");
 	exit(SBX_EXIT_USAGE);
 }
@@ -34,6 +35,7 @@ int cmd_restore(int argc, char **argv)
 		{ "platform", required_argument, NULL, 'p' },
 		{ "strace", no_argument, NULL, 's' },
 		{ "rootfs", required_argument, NULL, 'R' },
+		{ "lazy", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -63,6 +65,9 @@ int cmd_restore(int argc, char **argv)
 		case 'R':
 			l.rootfs = optarg;
 			break;
+		case 'L':
+			l.lazy = true;
+			break;
 		case 'h':
 			usage();
 			break;
@@ -75,6 +80,7 @@ int cmd_restore(int argc, char **argv)
 		usage();
 	if (strcmp(l.platform, "ptrace") && strcmp(l.platform, "kvm"))
 		die("restore: unknown platform '%s' (ptrace or kvm)", l.platform);
+	cr_mark("cli: restore start");
 	l.input_fd = open(image, O_RDONLY | O_CLOEXEC);
 	if (l.input_fd < 0)
 		die("restore: %s: %s", image, strerror(errno));

@@ -187,6 +187,7 @@ static const int allowed[] = {
 	SCMP_SYS(getrandom), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
 	SCMP_SYS(getcpu), SCMP_SYS(fallocate), SCMP_SYS(uname), SCMP_SYS(sysinfo),
 	SCMP_SYS(prlimit64), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
+	SCMP_SYS(sync_file_range),      /* writeback of a checkpoint image, early */
 };
 
 static const unsigned long allowed_ioctls[] = {

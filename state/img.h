@@ -142,8 +142,38 @@ int img_read_mem(struct img_reader *r, const struct img_mem_dst *dst, unsigned t
 int img_mem_extents(struct img_reader *r, const struct img_range **v, size_t *n,
 		    enum img_comp *comp);
 
+/* One chunk of a memory section, located for loading it later (img_mem_lazy.c). */
+struct img_chunk_ref {
+	uint64_t off;                   /* in the memory file */
+	uint32_t len;                   /* bytes of the memory file it covers */
+	uint32_t raw_len;               /* bytes of its pages that are not zero */
+	uint64_t file_off;              /* of its bitmap in the image */
+	uint32_t bm_len, pad;           /* bitmap bytes, then padding (none: to a page) */
+	uint64_t data_len;              /* stored bytes after the padding */
+	uint64_t csum;
+};
+
+/* Indexes the current IMG_SEC_MEM section of a seekable image without reading its
+ * pages: every chunk header is read and checked, the end section must follow, and
+ * the reader moves past the section. *v (malloc'ed) is sorted by off. */
+int img_mem_index(struct img_reader *r, struct img_chunk_ref **v, size_t *n,
+		  enum img_comp *comp);
+/* Bytes of buffer img_chunk_load needs for chunk c. */
+size_t img_chunk_buf_size(const struct img_chunk_ref *c);
+/* Reads chunk c from the image fd, checks it, and pwrites its pages that are not
+ * zero into dst_fd at their offsets (the rest of dst must read as zero already).
+ * -EBADMSG and why on a corrupt chunk. Thread-safe for distinct buffers. */
+int img_chunk_load(int fd, const struct img_chunk_ref *c, enum img_comp comp, void *buf,
+		   int dst_fd, char *why, size_t whylen);
+
 /* Populated ranges of a memory file by SEEK_DATA/SEEK_HOLE; *v is malloc'ed. */
 int img_ranges_from_fd(int fd, uint64_t size, struct img_range **v, size_t *n);
+/* Ranges that cover every populated page of a memory file, found with one SEEK_DATA
+ * per @window bytes (a power of two, a page multiple) that hold data: a window with
+ * any data is taken whole, and its holes read as zero pages, which the writer
+ * elides. Memory with many small holes costs a few calls instead of thousands. */
+int img_ranges_coarse(int fd, uint64_t size, uint64_t window, struct img_range **v,
+		      size_t *n);
 /* Create path's temporary sibling for writing; commit fsyncs and renames it. */
 int img_file_create(const char *path, int *fd, char **tmp);
 int img_file_commit(int fd, char *tmp, const char *path);

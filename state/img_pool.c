@@ -181,6 +181,35 @@ static int scatter_fd(struct pool *p, uint64_t off, const uint8_t *d, size_t len
 	return 0;
 }
 
+/* A file destination: one pwrite per run of stored pages, which are consecutive in
+ * out; zero pages are written only if the destination may not read as zero. */
+static int scatter_runs(struct pool *p, struct slot *s, struct chunk c, const uint8_t *out)
+{
+	static const uint8_t zero[IMG_PAGE];
+	uint32_t npages = c.len / IMG_PAGE, j = 0;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < npages && !rc;) {
+		bool present = s->buf[i / 8] & (1u << (i % 8));
+		uint32_t run = 1;
+
+		while (i + run < npages &&
+		       !!(s->buf[(i + run) / 8] & (1u << ((i + run) % 8))) == present)
+			run++;
+		if (present) {
+			rc = scatter_fd(p, c.off + (uint64_t)i * IMG_PAGE,
+					out + (size_t)j * IMG_PAGE, (size_t)run * IMG_PAGE);
+			j += run;
+		} else if (!p->dst->zeroed) {
+			for (uint32_t k = 0; k < run && !rc; k++)
+				rc = scatter_fd(p, c.off + (uint64_t)(i + k) * IMG_PAGE, zero,
+						IMG_PAGE);
+		}
+		i += run;
+	}
+	return rc;
+}
+
 /* Put the stored pages of chunk c (out, in bitmap order) in place; zero the rest
  * unless the destination is known to read as zero. */
 static int scatter(struct pool *p, struct slot *s, struct chunk c, const uint8_t *out)
@@ -190,6 +219,8 @@ static int scatter(struct pool *p, struct slot *s, struct chunk c, const uint8_t
 	static const uint8_t zero[IMG_PAGE];
 	int rc = 0;
 
+	if (!dst->base)
+		return scatter_runs(p, s, c, out);
 	for (uint32_t i = 0; i < npages && !rc; i++) {
 		bool present = s->buf[i / 8] & (1u << (i % 8));
 		uint64_t off = c.off + (uint64_t)i * IMG_PAGE;
