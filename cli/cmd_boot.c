@@ -282,13 +282,13 @@ int cmd_boot(int argc, char **argv)
 	}
 	cr_mark("sentry: kernel ready");
 	close(BOOT_EXEC_FD);
+	lazy_start(mf);
 	err = sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
 	if (err) {
 		report("error %s", why);
 		return SBX_EXIT_ERROR;
 	}
 	cr_mark("sentry: locked down");
-	lazy_start(mf);
 	if (escape)
 		selftest_escape(escape);
 

@@ -1,6 +1,8 @@
 /*
- * sbx restore --image FILE [--name ID] [-d] [--platform=ptrace]: start a fresh Sentry
- * from a checkpoint image. Every host-fd file comes back bound to this command's
+ * sbx restore --image FILE [--name ID] [-d] [--lazy] [--platform=ptrace]: start a fresh
+ * Sentry from a checkpoint image. With --lazy the application runs as soon as the
+ * kernel objects are back and memory is loaded behind it (kernel/checkpoint/lazy.c);
+ * damage in the image's pages found after that ends the sandbox with an error. Every host-fd file comes back bound to this command's
  * stdin, stdout or stderr, according to which of the three it came from. In the
  * foreground, exits as sbx run does; one image restored twice gives two independent
  * sandboxes.

@@ -267,6 +267,9 @@ int sandbox_lockdown(const struct platform *plat, bool debug_filter, int status_
 		return -ENOMEM;
 	}
 	err = build_filter(ctx, plat);
+	/* Every thread, not only this one: a lazy restore's loader already runs. */
+	if (!err)
+		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);

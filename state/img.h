@@ -15,7 +15,9 @@
  * and those pages, compressed independently (zstd, lz4 or none); with none the pages
  * start page-aligned in the file, so they can be mapped. Chunks are compressed and
  * decompressed on a pool of threads. Everything is written and read sequentially, so
- * the file may be a pipe; checksums are xxh64-style (img_sum64).
+ * the file may be a pipe; checksums are xxh64-style (img_sum64). A seekable image can
+ * also be read at random: img_mem_index locates every chunk without reading pages,
+ * img_chunk_load loads one (lazy restore).
  *
  * Errors: 0 or -errno, and img_writer_error()/img_reader_error() say why.
  */
@@ -165,6 +167,11 @@ size_t img_chunk_buf_size(const struct img_chunk_ref *c);
  * -EBADMSG and why on a corrupt chunk. Thread-safe for distinct buffers. */
 int img_chunk_load(int fd, const struct img_chunk_ref *c, enum img_comp comp, void *buf,
 		   int dst_fd, char *why, size_t whylen);
+
+/* A buffer of len bytes whose pages are all there: one mmap(MAP_POPULATE) rather
+ * than a page fault per page on first use, which on VMs costs more than the copy. */
+void *img_buf_alloc(size_t len);
+void img_buf_free(void *p, size_t len);
 
 /* Populated ranges of a memory file by SEEK_DATA/SEEK_HOLE; *v is malloc'ed. */
 int img_ranges_from_fd(int fd, uint64_t size, struct img_range **v, size_t *n);

@@ -10,10 +10,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "img_pool.h"
+
+void *img_buf_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void img_buf_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
+}
 
 unsigned img_online_cpus(void)
 {
@@ -366,8 +381,8 @@ int pool_start(struct pool *p, unsigned threads)
 	if (!p->slots || !p->tids)
 		return pool_fail(p, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < p->nslots; i++) {
-		p->slots[i].buf = malloc(cap);
-		p->slots[i].stage = malloc(p->chunk_size);
+		p->slots[i].buf = img_buf_alloc(cap);
+		p->slots[i].stage = img_buf_alloc(p->chunk_size);
 		if (!p->slots[i].buf || !p->slots[i].stage)
 			return pool_fail(p, -ENOMEM, "out of memory");
 	}
@@ -392,8 +407,9 @@ void pool_stop(struct pool *p)
 	for (unsigned i = 0; i < p->nthreads; i++)
 		pthread_join(p->tids[i], NULL);
 	for (unsigned i = 0; p->slots && i < p->nslots; i++) {
-		free(p->slots[i].buf);
-		free(p->slots[i].stage);
+		img_buf_free(p->slots[i].buf, IMG_MAX_CHUNK / IMG_PAGE / 8 +
+			     img_comp_bound(p->comp, p->chunk_size));
+		img_buf_free(p->slots[i].stage, p->chunk_size);
 	}
 	free(p->slots);
 	free(p->tids);

@@ -51,6 +51,7 @@ struct mf_lazy {
 	void *buf;
 	size_t buf_len;
 	pthread_t bg;
+	u32 demand;                     /* threads waiting for a range; under mu */
 };
 
 /* Ends the Sentry: the sandbox cannot go on with memory it does not have. */
@@ -67,13 +68,17 @@ static void __attribute__((noreturn)) lazy_fatal(struct mf_lazy *lz, const char 
 	__builtin_unreachable();
 }
 
-/* Loads chunk k unless it is loaded; waits if another thread is loading it. */
-static void load_chunk(struct mf_lazy *lz, size_t k, void *buf)
+/* Loads chunk k unless it is loaded; waits if another thread is loading it. The
+ * background thread (@bg) first lets every thread that waits for memory go ahead:
+ * the application's touches come first, and do not share the CPU with it. */
+static void load_chunk(struct mf_lazy *lz, size_t k, void *buf, bool bg)
 {
 	char why[200];
 	int err;
 
 	pthread_mutex_lock(&lz->mu);
+	while (bg && lz->demand)
+		pthread_cond_wait(&lz->cv, &lz->mu);
 	while (lz->state[k] == LZ_LOADING)
 		pthread_cond_wait(&lz->cv, &lz->mu);
 	if (lz->state[k] == LZ_DONE) {
@@ -131,17 +136,25 @@ int mf_lazy_await(struct mf_lazy *lz, u64 off, u64 len)
 	for (k = first_chunk(lz, off); k < lz->n && lz->c[k].off < off + len; k++) {
 		if (__atomic_load_n(&lz->state[k], __ATOMIC_ACQUIRE) == LZ_DONE)
 			continue;
+		pthread_mutex_lock(&lz->mu);
+		lz->demand++;
+		pthread_mutex_unlock(&lz->mu);
 		pthread_mutex_lock(&lz->buf_mu);
 		if (lz->buf_len < img_chunk_buf_size(&lz->c[k])) {
-			void *b = realloc(lz->buf, img_chunk_buf_size(&lz->c[k]));
+			void *b = img_buf_alloc(img_chunk_buf_size(&lz->c[k]));
 
 			if (!b)
 				lazy_fatal(lz, "out of memory");
+			img_buf_free(lz->buf, lz->buf_len);
 			lz->buf = b;
 			lz->buf_len = img_chunk_buf_size(&lz->c[k]);
 		}
-		load_chunk(lz, k, lz->buf);
+		load_chunk(lz, k, lz->buf, false);
 		pthread_mutex_unlock(&lz->buf_mu);
+		pthread_mutex_lock(&lz->mu);
+		if (!--lz->demand)
+			pthread_cond_broadcast(&lz->cv);
+		pthread_mutex_unlock(&lz->mu);
 	}
 	return 0;
 }
@@ -152,19 +165,20 @@ static void *background(void *arg)
 	size_t cap = 0;
 	void *buf = NULL;
 
+
 	for (size_t k = 0; k < lz->n; k++) {
 		if (__atomic_load_n(&lz->state[k], __ATOMIC_ACQUIRE) == LZ_DONE)
 			continue;
 		if (cap < img_chunk_buf_size(&lz->c[k])) {
-			free(buf);
+			img_buf_free(buf, cap);
 			cap = img_chunk_buf_size(&lz->c[k]);
-			buf = malloc(cap);
+			buf = img_buf_alloc(cap);
 			if (!buf)
 				lazy_fatal(lz, "out of memory");
 		}
-		load_chunk(lz, k, buf);
+		load_chunk(lz, k, buf, true);
 	}
-	free(buf);
+	img_buf_free(buf, cap);
 	/* Every chunk is done, so no load is in progress on another thread. */
 	close(lz->img_fd);
 	cr_mark("sentry: background memory load done");

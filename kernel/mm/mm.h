@@ -4,7 +4,8 @@
  * mm/mmap.c and gVisor's pkg/sentry/mm.
  *
  * Every VMA is mapped into the platform eagerly with its protections, so the only
- * faults the platform reports are real violations and stack growth. Each VMA owns its
+ * faults the platform reports are real violations, stack growth, copy-on-write and,
+ * after a lazy restore, first touches of memory still loading (mm_gate.c). Each VMA owns its
  * memory-file range alone (copy-on-write sharing arrives with fork).
  *
  * Lock order: mm->lock, then memfile->lock.
