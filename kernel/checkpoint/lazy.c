@@ -16,7 +16,8 @@
  * restore command any more: the Sentry reports it on its status descriptor ("error
  * ...", as any failure) and exits, which ends the sandbox.
  *
- * Lock order: mm->lock, then lz->mu (never held across a load), then lz->buf_mu.
+ * Lock order: mm->lock, then lz->buf_mu (held across a load on a task thread), then
+ * lz->mu (never held across a load).
  */
 #define _GNU_SOURCE
 #include <errno.h>
