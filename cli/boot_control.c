@@ -71,9 +71,12 @@ static bool ctl_checkpoint(struct kernel *k, struct ctl_conn *c, struct ctl_repl
 		snprintf(rep->msg, sizeof(rep->msg), "malformed checkpoint request");
 		return false;
 	}
+	cr_mark("sentry: checkpoint request");
 	if (!paused)
 		kernel_stop_world(k);
+	cr_mark("sentry: world stopped");
 	rep->err = kernel_checkpoint(k, c->passed_fd, comp, &st, rep->msg, sizeof(rep->msg));
+	cr_mark("sentry: image written");
 	rep->bytes = st.image_bytes;
 	rep->usec = st.usec;
 	if (!rep->err && !(c->req.flags & CTL_LEAVE_RUNNING))

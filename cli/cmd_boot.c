@@ -23,6 +23,7 @@
 
 #include "base/log.h"
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/lazy.h"
 #include "cli.h"
 #include "fs/fs.h"
 #include "fs/gofer/goferc.h"
@@ -143,6 +144,7 @@ int cmd_boot(int argc, char **argv)
 		{ "debug-filter", no_argument, NULL, 'd' },
 		{ "selftest-escape", required_argument, NULL, 'e' },
 		{ "restore", no_argument, NULL, 'r' },
+		{ "lazy", no_argument, NULL, 'L' },
 		{ "volume", required_argument, NULL, 'V' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "pids-limit", required_argument, NULL, 'P' },
@@ -155,7 +157,7 @@ int cmd_boot(int argc, char **argv)
 	struct kernel *k;
 	pthread_t fwd;
 	sigset_t set;
-	bool strace = false, debug_filter = false, restore = false;
+	bool strace = false, debug_filter = false, restore = false, lazy = false;
 	const char *escape = NULL;
 	unsigned long long memory = 0;
 	unsigned pids_limit = 0;
@@ -188,6 +190,9 @@ int cmd_boot(int argc, char **argv)
 		case 'P': /* checked by sbx run */
 			pids_limit = strtoul(optarg, NULL, 10);
 			break;
+		case 'L':
+			lazy = true;
+			break;
 		case 'V': {
 			char host[4096];
 			bool ro;
@@ -211,6 +216,7 @@ int cmd_boot(int argc, char **argv)
 		return SBX_EXIT_USAGE;
 	}
 
+	cr_mark("sentry: boot");
 	catch_crashes();
 	/* Nothing inherited beyond the descriptors sbx run hands over. */
 	close_range(BOOT_GOFER_FD + 1 + nvols, ~0U, 0);
@@ -242,7 +248,9 @@ int cmd_boot(int argc, char **argv)
 	 * reads /proc/sys/vm/overcommit_memory; the filter allows no open at all.
 	 */
 	mallopt(M_ARENA_MAX, 1);
+	cr_mark("sentry: gofers registered");
 	err = sandbox_enter(why, sizeof(why));
+	cr_mark("sentry: namespaces entered");
 	if (err) {
 		report("error %s", why);
 		return SBX_EXIT_ERROR;
@@ -257,10 +265,12 @@ int cmd_boot(int argc, char **argv)
 		report("error cannot start the %s platform: %s", platform, strerror(-err));
 		return SBX_EXIT_ERROR;
 	}
+	cr_mark("sentry: memory file and platform");
 	signal(SIGPIPE, SIG_IGN);
 	if (restore) {
 		struct restore_ctx rc = { .plat = plat, .mf = mf, .stdio = { 0, 1, 2 },
-					  .strace = strace, .threads = host_ncpus() };
+					  .strace = strace, .threads = host_ncpus(),
+					  .lazy = lazy, .status_fd = status_fd };
 		struct ckpt_stats st = { 0 };
 
 		err = kernel_restore(BOOT_EXEC_FD, &rc, &k, &st, why, sizeof(why));
@@ -292,12 +302,15 @@ int cmd_boot(int argc, char **argv)
 			return SBX_EXIT_ERROR;
 		}
 	}
+	cr_mark("sentry: kernel ready");
 	close(BOOT_EXEC_FD);
+	lazy_start(mf);
 	err = sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
 	if (err) {
 		report("error %s", why);
 		return SBX_EXIT_ERROR;
 	}
+	cr_mark("sentry: locked down");
 	if (escape)
 		selftest_escape(escape);
 
@@ -314,6 +327,7 @@ int cmd_boot(int argc, char **argv)
 		return SBX_EXIT_ERROR;
 	}
 	report("started");
+	cr_mark("sentry: started");
 	ctl_serve(k, BOOT_CONTROL_FD, line, sizeof(line));
 	report("%s", line);
 	_exit(0);

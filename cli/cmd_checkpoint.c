@@ -115,6 +115,7 @@ int cmd_checkpoint(int argc, char **argv)
 		if (!strcmp(m.status, "stopped"))
 			die("checkpoint: sandbox '%s' is stopped", id);
 	}
+	cr_mark("cli: checkpoint start");
 	err = img_file_create(path, &fd, &tmp);
 	if (err)
 		die("checkpoint: cannot create %s: %s", path, strerror(-err));
@@ -130,7 +131,9 @@ int cmd_checkpoint(int argc, char **argv)
 			die("checkpoint: sandbox '%s' is not running (%s)", id, strerror(-err));
 		die("checkpoint: %s", rep.msg[0] ? rep.msg : strerror(-rep.err));
 	}
+	cr_mark("cli: reply");
 	err = img_file_commit(fd, tmp, path);
+	cr_mark("cli: committed");
 	if (err)
 		die("checkpoint: cannot write %s: %s", path, strerror(-err));
 	if (tty)

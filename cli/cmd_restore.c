@@ -1,6 +1,8 @@
 /*
- * sbx restore --image FILE [--name ID] [-d] [--platform=ptrace]: start a fresh Sentry
- * from a checkpoint image. Every host-fd file comes back bound to this command's
+ * sbx restore --image FILE [--name ID] [-d] [--lazy] [--platform=ptrace]: start a fresh
+ * Sentry from a checkpoint image. With --lazy the application runs as soon as the
+ * kernel objects are back and memory is loaded behind it (kernel/checkpoint/lazy.c);
+ * damage in the image's pages found after that ends the sandbox with an error. Every host-fd file comes back bound to this command's
  * stdin, stdout or stderr, according to which of the three it came from. In the
  * foreground, exits as sbx run does; one image restored twice gives two independent
  * sandboxes.
@@ -15,12 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkpoint/checkpoint.h"
 #include "cli.h"
 #include "launch.h"
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sbx restore --image FILE [--name ID] [-d] "
+	fprintf(stderr, "usage: sbx restore --image FILE [--name ID] [-d] [--lazy] "
 		"[--platform=ptrace] [--strace]\n");
 	exit(SBX_EXIT_USAGE);
 }
@@ -34,6 +37,7 @@ int cmd_restore(int argc, char **argv)
 		{ "platform", required_argument, NULL, 'p' },
 		{ "strace", no_argument, NULL, 's' },
 		{ "rootfs", required_argument, NULL, 'R' },
+		{ "lazy", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -63,6 +67,9 @@ int cmd_restore(int argc, char **argv)
 		case 'R':
 			l.rootfs = optarg;
 			break;
+		case 'L':
+			l.lazy = true;
+			break;
 		case 'h':
 			usage();
 			break;
@@ -75,6 +82,7 @@ int cmd_restore(int argc, char **argv)
 		usage();
 	if (strcmp(l.platform, "ptrace") && strcmp(l.platform, "kvm"))
 		die("restore: unknown platform '%s' (ptrace or kvm)", l.platform);
+	cr_mark("cli: restore start");
 	l.input_fd = open(image, O_RDONLY | O_CLOEXEC);
 	if (l.input_fd < 0)
 		die("restore: %s: %s", image, strerror(errno));

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint/checkpoint.h"
 #include "cli.h"
 #include "control.h"
 #include "gofer_start.h"
@@ -96,6 +97,8 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 		args[n++] = "--pids-limit";
 		args[n++] = pids;
 	}
+	if (l->lazy)
+		args[n++] = "--lazy";
 	if (l->escape) {
 		args[n++] = "--selftest-escape";
 		args[n++] = (char *)l->escape;
@@ -199,7 +202,9 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 	m->monitor = getpid();
 	statedir_write_meta(m);
 
+	cr_mark("monitor: sentry forked");
 	read_line(pipefd[0], first, sizeof(first));
+	cr_mark("monitor: first status line");
 	if (!strcmp(first, "started")) {
 		snprintf(m->status, sizeof(m->status), "running");
 		statedir_write_meta(m);
@@ -257,7 +262,9 @@ int launch(const struct launch *l)
 		if (*p == '\n')
 			*p = ' ';
 	statedir_write_meta(&m);
+	cr_mark("cli: state directory made");
 	gofer_start_all(l, gofer_fds, &ngofers);
+	cr_mark("cli: gofer started");
 	ctl_fd = ctl_listen(id);
 	if (ctl_fd < 0) {
 		statedir_remove(id);

@@ -16,6 +16,7 @@ struct launch {
 	const char *escape;             /* tests only */
 	int input_fd;                   /* the program, or the image with --restore */
 	bool restore;
+	bool lazy;                      /* restore --lazy: memory loads behind the application */
 	char *const *argv;              /* the program's argv (run), for the metadata too */
 	const char *command;            /* for the metadata when argv is NULL */
 	const char *rootfs;             /* --rootfs: the directory served as "/" */

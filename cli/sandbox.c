@@ -187,6 +187,7 @@ static const int allowed[] = {
 	SCMP_SYS(getrandom), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
 	SCMP_SYS(getcpu), SCMP_SYS(fallocate), SCMP_SYS(uname), SCMP_SYS(sysinfo),
 	SCMP_SYS(prlimit64), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
+	SCMP_SYS(sync_file_range),      /* writeback of a checkpoint image, early */
 };
 
 static const unsigned long allowed_ioctls[] = {
@@ -266,6 +267,9 @@ int sandbox_lockdown(const struct platform *plat, bool debug_filter, int status_
 		return -ENOMEM;
 	}
 	err = build_filter(ctx, plat);
+	/* Every thread, not only this one: a lazy restore's loader already runs. */
+	if (!err)
+		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);

@@ -15,7 +15,9 @@
  * and those pages, compressed independently (zstd, lz4 or none); with none the pages
  * start page-aligned in the file, so they can be mapped. Chunks are compressed and
  * decompressed on a pool of threads. Everything is written and read sequentially, so
- * the file may be a pipe; checksums are xxh64-style (img_sum64).
+ * the file may be a pipe; checksums are xxh64-style (img_sum64). A seekable image can
+ * also be read at random: img_mem_index locates every chunk without reading pages,
+ * img_chunk_load loads one (lazy restore).
  *
  * Errors: 0 or -errno, and img_writer_error()/img_reader_error() say why.
  */
@@ -142,8 +144,43 @@ int img_read_mem(struct img_reader *r, const struct img_mem_dst *dst, unsigned t
 int img_mem_extents(struct img_reader *r, const struct img_range **v, size_t *n,
 		    enum img_comp *comp);
 
+/* One chunk of a memory section, located for loading it later (img_mem_lazy.c). */
+struct img_chunk_ref {
+	uint64_t off;                   /* in the memory file */
+	uint32_t len;                   /* bytes of the memory file it covers */
+	uint32_t raw_len;               /* bytes of its pages that are not zero */
+	uint64_t file_off;              /* of its bitmap in the image */
+	uint32_t bm_len, pad;           /* bitmap bytes, then padding (none: to a page) */
+	uint64_t data_len;              /* stored bytes after the padding */
+	uint64_t csum;
+};
+
+/* Indexes the current IMG_SEC_MEM section of a seekable image without reading its
+ * pages: every chunk header is read and checked, the end section must follow, and
+ * the reader moves past the section. *v (malloc'ed) is sorted by off. */
+int img_mem_index(struct img_reader *r, struct img_chunk_ref **v, size_t *n,
+		  enum img_comp *comp);
+/* Bytes of buffer img_chunk_load needs for chunk c. */
+size_t img_chunk_buf_size(const struct img_chunk_ref *c);
+/* Reads chunk c from the image fd, checks it, and pwrites its pages that are not
+ * zero into dst_fd at their offsets (the rest of dst must read as zero already).
+ * -EBADMSG and why on a corrupt chunk. Thread-safe for distinct buffers. */
+int img_chunk_load(int fd, const struct img_chunk_ref *c, enum img_comp comp, void *buf,
+		   int dst_fd, char *why, size_t whylen);
+
+/* A buffer of len bytes whose pages are all there: one mmap(MAP_POPULATE) rather
+ * than a page fault per page on first use, which on VMs costs more than the copy. */
+void *img_buf_alloc(size_t len);
+void img_buf_free(void *p, size_t len);
+
 /* Populated ranges of a memory file by SEEK_DATA/SEEK_HOLE; *v is malloc'ed. */
 int img_ranges_from_fd(int fd, uint64_t size, struct img_range **v, size_t *n);
+/* Ranges that cover every populated page of a memory file, found with one SEEK_DATA
+ * per @window bytes (a power of two, a page multiple) that hold data: a window with
+ * any data is taken whole, and its holes read as zero pages, which the writer
+ * elides. Memory with many small holes costs a few calls instead of thousands. */
+int img_ranges_coarse(int fd, uint64_t size, uint64_t window, struct img_range **v,
+		      size_t *n);
 /* Create path's temporary sibling for writing; commit fsyncs and renames it. */
 int img_file_create(const char *path, int *fd, char **tmp);
 int img_file_commit(int fd, char *tmp, const char *path);

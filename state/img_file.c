@@ -131,6 +131,18 @@ int img_write_iov(struct img_writer *w, const struct iovec *iov, int n)
 	return 0;
 }
 
+/* Every 8 MiB written, starts the writeback of what was written since, so that it
+ * overlaps compression and the caller's final fsync has little left to wait for.
+ * Only a hint: a file that cannot (a pipe) is left alone. */
+void img_kick_writeback(struct img_writer *w)
+{
+	if (w->no_kick || w->pos - w->kicked < (8u << 20))
+		return;
+	if (sync_file_range(w->fd, w->kicked, w->pos - w->kicked, SYNC_FILE_RANGE_WRITE))
+		w->no_kick = true;
+	w->kicked = w->pos;
+}
+
 int img_write_all(struct img_writer *w, const void *buf, size_t len)
 {
 	struct iovec v = { (void *)buf, len };
@@ -491,6 +503,50 @@ int img_ranges_from_fd(int fd, uint64_t size, struct img_range **v, size_t *n)
 		out[cnt].len = ((hole + IMG_PAGE - 1) & ~(uint64_t)(IMG_PAGE - 1)) - out[cnt].off;
 		cnt++;
 		data = hole;
+	}
+	*v = out;
+	*n = cnt;
+	return 0;
+}
+
+int img_ranges_coarse(int fd, uint64_t size, uint64_t window, struct img_range **v,
+		      size_t *n)
+{
+	struct img_range *out = NULL, *t;
+	size_t cnt = 0, cap = 0;
+	uint64_t pos = 0;
+
+	if (!window || window % IMG_PAGE || (window & (window - 1)) || size % IMG_PAGE)
+		return -EINVAL;
+	while (pos < size) {
+		off_t data = lseek(fd, pos, SEEK_DATA);
+		uint64_t w, end;
+
+		if (data < 0 && errno == ENXIO)
+			break;
+		if (data < 0) {
+			free(out);
+			return -errno;
+		}
+		if ((uint64_t)data >= size)
+			break;
+		w = (uint64_t)data & ~(window - 1);
+		end = w + window < size ? w + window : size;
+		if (cnt && out[cnt - 1].off + out[cnt - 1].len == w) {
+			out[cnt - 1].len = end - out[cnt - 1].off;
+		} else {
+			if (cnt == cap) {
+				cap = cap ? cap * 2 : 64;
+				t = realloc(out, cap * sizeof(*out));
+				if (!t) {
+					free(out);
+					return -ENOMEM;
+				}
+				out = t;
+			}
+			out[cnt++] = (struct img_range){ w, end - w };
+		}
+		pos = end;
 	}
 	*v = out;
 	*n = cnt;

@@ -17,6 +17,8 @@ struct img_writer {
 	uint64_t pos;
 	uint64_t nsections;
 	bool header, ended;
+	uint64_t kicked;                /* writeback started up to here */
+	bool no_kick;                   /* the file cannot (a pipe) */
 	char err[256];
 };
 
@@ -38,6 +40,7 @@ int img_wfail(struct img_writer *w, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int img_rfail(struct img_reader *r, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void img_kick_writeback(struct img_writer *w);
 int img_write_all(struct img_writer *w, const void *buf, size_t len);
 int img_write_iov(struct img_writer *w, const struct iovec *iov, int n);
 int img_write_sect_hdr(struct img_writer *w, uint32_t type, uint32_t flags, uint64_t len,
@@ -46,6 +49,8 @@ int img_read_all(struct img_reader *r, void *buf, size_t len);
 int img_read_skip(struct img_reader *r, uint64_t len);
 size_t img_comp_bound(enum img_comp c, size_t len);
 int img_read_growing(struct img_reader *r, uint64_t len, void **out);
+/* Reads and checks the current IMG_SEC_MEM's extent table (img_mem_lazy.c). */
+int img_read_mem_table(struct img_reader *r, uint64_t *nchunks);
 uint64_t img_count_chunks(const struct img_range *v, size_t n, uint32_t chunk_size);
 
 struct img_mem_desc {

@@ -74,6 +74,8 @@ static int write_chunk(struct img_writer *w, struct pool *p, struct slot *s,
 				s->raw_len, s->csum);
 	if (!rc)
 		rc = img_write_iov(w, v, 3);
+	if (!rc)
+		img_kick_writeback(w);
 	st->zero_pages += s->zero_pages;
 	st->raw_bytes += s->raw_len;
 	st->stored_bytes += s->bm_len + pad + s->data_len;

@@ -206,6 +206,20 @@ int img_read_mem(struct img_reader *r, const struct img_mem_dst *dst, unsigned t
 	return rc ? rc : p.rc;
 }
 
+int img_read_mem_table(struct img_reader *r, uint64_t *nchunks)
+{
+	struct img_mem_desc d;
+	int rc;
+
+	if (!r->have_sect || r->s.type != IMG_SEC_MEM)
+		return img_rfail(r, -EINVAL, "not at a memory section");
+	r->have_sect = false;
+	rc = read_table(r, &d);
+	if (!rc)
+		*nchunks = d.nchunks;
+	return rc;
+}
+
 int img_mem_extents(struct img_reader *r, const struct img_range **v, size_t *n,
 		    enum img_comp *comp)
 {

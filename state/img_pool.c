@@ -10,10 +10,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "img_pool.h"
+
+void *img_buf_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void img_buf_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
+}
 
 unsigned img_online_cpus(void)
 {
@@ -181,6 +196,35 @@ static int scatter_fd(struct pool *p, uint64_t off, const uint8_t *d, size_t len
 	return 0;
 }
 
+/* A file destination: one pwrite per run of stored pages, which are consecutive in
+ * out; zero pages are written only if the destination may not read as zero. */
+static int scatter_runs(struct pool *p, struct slot *s, struct chunk c, const uint8_t *out)
+{
+	static const uint8_t zero[IMG_PAGE];
+	uint32_t npages = c.len / IMG_PAGE, j = 0;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < npages && !rc;) {
+		bool present = s->buf[i / 8] & (1u << (i % 8));
+		uint32_t run = 1;
+
+		while (i + run < npages &&
+		       !!(s->buf[(i + run) / 8] & (1u << ((i + run) % 8))) == present)
+			run++;
+		if (present) {
+			rc = scatter_fd(p, c.off + (uint64_t)i * IMG_PAGE,
+					out + (size_t)j * IMG_PAGE, (size_t)run * IMG_PAGE);
+			j += run;
+		} else if (!p->dst->zeroed) {
+			for (uint32_t k = 0; k < run && !rc; k++)
+				rc = scatter_fd(p, c.off + (uint64_t)(i + k) * IMG_PAGE, zero,
+						IMG_PAGE);
+		}
+		i += run;
+	}
+	return rc;
+}
+
 /* Put the stored pages of chunk c (out, in bitmap order) in place; zero the rest
  * unless the destination is known to read as zero. */
 static int scatter(struct pool *p, struct slot *s, struct chunk c, const uint8_t *out)
@@ -190,6 +234,8 @@ static int scatter(struct pool *p, struct slot *s, struct chunk c, const uint8_t
 	static const uint8_t zero[IMG_PAGE];
 	int rc = 0;
 
+	if (!dst->base)
+		return scatter_runs(p, s, c, out);
 	for (uint32_t i = 0; i < npages && !rc; i++) {
 		bool present = s->buf[i / 8] & (1u << (i % 8));
 		uint64_t off = c.off + (uint64_t)i * IMG_PAGE;
@@ -335,8 +381,8 @@ int pool_start(struct pool *p, unsigned threads)
 	if (!p->slots || !p->tids)
 		return pool_fail(p, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < p->nslots; i++) {
-		p->slots[i].buf = malloc(cap);
-		p->slots[i].stage = malloc(p->chunk_size);
+		p->slots[i].buf = img_buf_alloc(cap);
+		p->slots[i].stage = img_buf_alloc(p->chunk_size);
 		if (!p->slots[i].buf || !p->slots[i].stage)
 			return pool_fail(p, -ENOMEM, "out of memory");
 	}
@@ -361,8 +407,9 @@ void pool_stop(struct pool *p)
 	for (unsigned i = 0; i < p->nthreads; i++)
 		pthread_join(p->tids[i], NULL);
 	for (unsigned i = 0; p->slots && i < p->nslots; i++) {
-		free(p->slots[i].buf);
-		free(p->slots[i].stage);
+		img_buf_free(p->slots[i].buf, IMG_MAX_CHUNK / IMG_PAGE / 8 +
+			     img_comp_bound(p->comp, p->chunk_size));
+		img_buf_free(p->slots[i].stage, p->chunk_size);
 	}
 	free(p->slots);
 	free(p->tids);

@@ -70,7 +70,10 @@ int kernel_checkpoint(struct kernel *k, int fd, enum ckpt_comp comp,
 	/* The thread count is given: the library would ask sysfs, which the jailed
 	 * Sentry cannot open. */
 	struct img_mem_opts mo = { .comp = comps[comp], .threads = kernel_ncpus(k) };
-	struct img_mem_src src = { .base = k->mf->base, .fd = k->mf->fd, .size = k->mf->size };
+	/* Read with pread, not through the Sentry's mapping: a mapping faults its pages
+	 * in one trap at a time (16 per trap at best), which costs several times the
+	 * copy on these VMs. */
+	struct img_mem_src src = { .base = NULL, .fd = k->mf->fd, .size = k->mf->size };
 	struct img_mem_stats ms = { 0 };
 	struct img_range *ranges = NULL;
 	struct img_writer *w = NULL;
@@ -79,18 +82,22 @@ int kernel_checkpoint(struct kernel *k, int fd, enum ckpt_comp comp,
 	u64 t0 = now_usec(), count, hash;
 	int err;
 
+	/* A lazy restore still loading: all of it must be in the memory file. */
+	memfile_await(k->mf, 0, k->mf->size);
 	/* The clocks' saved values are taken here, where the world stopped, not left
 	 * to the embedded struct's hook. */
 	ktime_before_save(&k->time, NULL);
 	err = encode_graph(k, &graph, &glen, &count, &hash, why, whylen);
 	if (err)
 		return err;
+	cr_mark("sentry: graph encoded");
 	info.schema_hash = hash;
-	err = img_ranges_from_fd(k->mf->fd, k->mf->size, &ranges, &nranges);
+	err = img_ranges_coarse(k->mf->fd, k->mf->size, 1u << 20, &ranges, &nranges);
 	if (err) {
 		snprintf(why, whylen, "cannot find the populated memory: %s", strerror(-err));
 		goto out;
 	}
+	cr_mark("sentry: memory ranges found");
 	src.ranges = ranges;
 	src.nranges = nranges;
 	err = img_writer_new(&w, fd);
@@ -102,8 +109,10 @@ int kernel_checkpoint(struct kernel *k, int fd, enum ckpt_comp comp,
 	if (!err)
 		err = img_write_section(w, IMG_SEC_GRAPH, comp == CKPT_COMP_NONE ? 0 : IMG_SF_ZSTD,
 					graph, glen);
+	cr_mark("sentry: header and graph written");
 	if (!err)
 		err = img_write_mem(w, &src, &mo, &ms);
+	cr_mark("sentry: memory written");
 	if (!err)
 		err = img_write_end(w);
 	if (err) {

@@ -6,6 +6,7 @@
 #ifndef SBX_CHECKPOINT_H
 #define SBX_CHECKPOINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/types.h"
@@ -32,11 +33,17 @@ struct restore_ctx {
 	int stdio[3];
 	bool strace;
 	unsigned threads;       /* for decompression; the jail hides sysfs */
+	bool lazy;              /* load memory behind the application (lazy.c) */
+	int status_fd;          /* where a lazy restore reports a late error */
 };
 
 int kernel_checkpoint(struct kernel *k, int fd, enum ckpt_comp comp,
 		      struct ckpt_stats *st, char *why, size_t whylen);
 int kernel_restore(int fd, struct restore_ctx *ctx, struct kernel **out,
 		   struct ckpt_stats *st, char *why, size_t whylen);
+
+/* Timing marks on stderr when SBX_CR_TIMES is set (cr_times.c); for profiling. */
+bool cr_times_enabled(void);
+void cr_mark(const char *what);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/ckpt_cpu.h"
+#include "checkpoint/lazy.h"
 #include "img.h"
 #include "kernel.h"
 #include "kernel_codecs.h"
@@ -108,7 +109,9 @@ static int load_graph(struct img_reader *r, struct restore_ctx *ctx, struct kern
 int kernel_restore(int fd, struct restore_ctx *ctx, struct kernel **out,
 		   struct ckpt_stats *st, char *why, size_t whylen)
 {
-	struct img_mem_dst dst = { .base = ctx->mf->base, .fd = ctx->mf->fd,
+	/* pwrite into the memory file rather than memcpy through the Sentry's mapping:
+	 * no page fault per page (see kernel_checkpoint). */
+	struct img_mem_dst dst = { .base = NULL, .fd = ctx->mf->fd,
 				   .size = ctx->mf->size, .zeroed = true };
 	struct img_mem_stats ms = { 0 };
 	struct img_reader *r;
@@ -129,6 +132,7 @@ int kernel_restore(int fd, struct restore_ctx *ctx, struct kernel **out,
 		snprintf(why, whylen, "%s", img_reader_error(r));
 		goto out;
 	}
+	cr_mark("sentry: header read");
 	err = check_cpu(&h, ctx, why, whylen);
 	if (err)
 		goto out;
@@ -142,11 +146,19 @@ int kernel_restore(int fd, struct restore_ctx *ctx, struct kernel **out,
 			break;
 		if (s.type == IMG_SEC_GRAPH && !k) {
 			err = load_graph(r, ctx, &k, &st->objects, why, whylen);
+			cr_mark("sentry: graph loaded");
+		} else if (s.type == IMG_SEC_MEM && !mem && ctx->lazy) {
+			err = lazy_restore_mem(r, fd, ctx->mf, ctx->status_fd, st, why, whylen);
+			ms.raw_bytes = st->mem_bytes;
+			ms.zero_pages = st->zero_pages;
+			mem = true;
+			cr_mark("sentry: memory indexed");
 		} else if (s.type == IMG_SEC_MEM && !mem) {
 			err = img_read_mem(r, &dst, ctx->threads, &ms);
 			if (err)
 				snprintf(why, whylen, "%s", img_reader_error(r));
 			mem = true;
+			cr_mark("sentry: memory loaded");
 		} else {
 			err = img_skip_section(r);
 			if (err)

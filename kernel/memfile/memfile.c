@@ -154,6 +154,8 @@ void memfile_free(struct memfile *mf, u64 off, u64 len)
 
 	if (!len)
 		return;
+	/* A lazy restore must not fill the range after it is freed (and reused). */
+	memfile_await(mf, off, len);
 	fallocate(mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
 	pthread_mutex_lock(&mf->lock);
 	mf->used -= len;

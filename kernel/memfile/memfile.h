@@ -11,6 +11,8 @@
 #include "base/types.h"
 #include "save.h"
 
+struct mf_lazy;
+
 SAVABLE struct mf_extent {
 	u64 off, len;
 };
@@ -29,7 +31,32 @@ SAVABLE struct memfile {
 	u32 nfree;
 	u32 cap SAVE_SKIP;           /* capacity of free; set to nfree on load */
 	pthread_mutex_t lock SAVE_SKIP;
+	/* memory a lazy restore is still loading (checkpoint/lazy.c), or NULL; set once
+	 * before the tasks start */
+	struct mf_lazy *lazy SAVE_SKIP;
 };
+
+/* The gate of a lazy restore (checkpoint/lazy.c). */
+bool mf_lazy_pending(struct mf_lazy *lz, u64 off, u64 len);
+int mf_lazy_await(struct mf_lazy *lz, u64 off, u64 len);
+
+/* Makes sure [off, off+len) holds the restored image's contents before the caller
+ * reads, writes, frees or maps it with access; a no-op unless a lazy restore is
+ * still loading. May block while the range is loaded. */
+static inline int memfile_await(struct memfile *mf, u64 off, u64 len)
+{
+	struct mf_lazy *lz = __atomic_load_n(&mf->lazy, __ATOMIC_ACQUIRE);
+
+	return lz ? mf_lazy_await(lz, off, len) : 0;
+}
+
+/* Whether part of [off, off+len) is still to be loaded by a lazy restore. */
+static inline bool memfile_pending(struct memfile *mf, u64 off, u64 len)
+{
+	struct mf_lazy *lz = __atomic_load_n(&mf->lazy, __ATOMIC_ACQUIRE);
+
+	return lz && mf_lazy_pending(lz, off, len);
+}
 
 /* Takes over the allocator state of @saved (a memfile decoded from an image) into
  * the live @mf, whose file then holds the image's memory at the same offsets. */

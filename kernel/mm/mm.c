@@ -81,8 +81,7 @@ static int mm_attach_as(struct mm *mm)
 	for (u32 i = 0; i < mm->nvmas; i++) {
 		struct vma *v = &mm->vmas[i];
 
-		err = plat_as_map(mm->plat, mm->as, v->start, v->end - v->start,
-				  vma_map_prot(v), v->off);
+		err = mm_gate_map(mm, v);
 		if (err) {
 			plat_as_destroy(mm->plat, mm->as);
 			mm->as = NULL;
@@ -113,6 +112,7 @@ void mm_destroy(struct mm *mm)
 		vma_release_mem(mm, &mm->vmas[i]);
 	if (mm->as)
 		plat_as_destroy(mm->plat, mm->as);
+	free(mm->gates);
 	free(mm->vmas);
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
@@ -154,6 +154,7 @@ static int unmap_range(struct mm *mm, u64 start, u64 end, bool plat)
 	u32 i = vma_index_after(mm, start);
 	int err;
 
+	mm_gate_drop(mm, start, end);
 	if (i < mm->nvmas && mm->vmas[i].start < start && mm->vmas[i].end > start) {
 		err = vma_split(mm, i, start);
 		if (err)
@@ -340,6 +341,9 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
 
 	pthread_mutex_lock(&mm->lock);
+	err = mm_ungate(mm, addr, end);
+	if (err)
+		goto out;
 	/* The whole range must be mapped, as Linux checks before changing anything. */
 	for (u64 a = addr; a < end;) {
 		struct vma *v = vma_find(mm, a);
@@ -403,7 +407,8 @@ int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
 	if (!len)
 		return 0;
 	pthread_mutex_lock(&mm->lock);
-	for (u64 a = addr; a < end;) {
+	err = mm_ungate(mm, addr, end);
+	for (u64 a = addr; !err && a < end;) {
 		struct vma *v = vma_find(mm, a);
 		u64 e;
 
@@ -464,6 +469,10 @@ int mm_fault(struct mm *mm, u64 addr, u64 stack_limit)
 	int err = -EFAULT;
 
 	pthread_mutex_lock(&mm->lock);
+	if (mm_gate_fault(mm, addr)) {
+		err = 0;
+		goto out;
+	}
 	i = vma_index_after(mm, addr);
 	if (i == mm->nvmas)
 		goto out;

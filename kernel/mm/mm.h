@@ -4,7 +4,8 @@
  * mm/mmap.c and gVisor's pkg/sentry/mm.
  *
  * Every VMA is mapped into the platform eagerly with its protections, so the only
- * faults the platform reports are real violations and stack growth. Each VMA owns its
+ * faults the platform reports are real violations, stack growth, copy-on-write and,
+ * after a lazy restore, first touches of memory still loading (mm_gate.c). Each VMA owns its
  * memory-file range alone (copy-on-write sharing arrives with fork).
  *
  * Lock order: mm->lock, then memfile->lock.
@@ -50,6 +51,12 @@ SAVABLE struct vma {
 	struct mf_share *share; /* NULL: the range is this VMA's alone */
 };
 
+/* An address range mapped PROT_NONE until its lazily restored memory is loaded
+ * (mm_gate.c). */
+struct mm_gate {
+	u64 start, end;
+};
+
 SAVABLE struct mm {
 	struct ref ref;         /* tasks using it: threads, CLONE_VM children */
 	/* VMAs sorted by start, non-overlapping; under lock */
@@ -69,6 +76,10 @@ SAVABLE struct mm {
 	struct platform *plat SAVE_SKIP;     /* likewise */
 	struct plat_as *as SAVE_SKIP;        /* recreated on restore, then every VMA mapped */
 	pthread_mutex_t lock SAVE_SKIP;
+	/* ranges gated by a lazy restore, sorted; under lock; never saved (a
+	 * checkpoint loads all memory first, and a restore gates afresh) */
+	struct mm_gate *gates SAVE_SKIP;
+	u32 ngates SAVE_SKIP, gcap SAVE_SKIP;
 };
 
 int mm_after_load(void *o, void *ctx);
@@ -106,6 +117,17 @@ int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice);
 u64 mm_brk(struct mm *mm, u64 addr);
 /* Maps [addr, addr+len) fixed, zero-filled, and fills it from @data (ELF loading). */
 int mm_map_fixed_data(struct mm *mm, u64 addr, u64 len, int prot, u32 flags);
+
+/* Lazy-restore gates (mm_gate.c); mm->lock held. mm_gate_map maps a VMA into the
+ * attached address space, gated if its memory is still loading; mm_ungate loads and
+ * maps with access whatever of [start, end) is gated; mm_gate_drop forgets gates in
+ * an unmapped range; mm_gate_fault ungates around a faulting address if it is gated
+ * (true: retry the access). */
+int mm_gate_map(struct mm *mm, const struct vma *v);
+int mm_ungate(struct mm *mm, u64 start, u64 end);
+void mm_gate_drop(struct mm *mm, u64 start, u64 end);
+bool mm_gate_fault(struct mm *mm, u64 addr);
+
 
 /* Page fault at @addr: 0 if it was handled (stack growth, a copy-on-write copy) and
  * the access should be retried, -EFAULT if the application must get a signal,

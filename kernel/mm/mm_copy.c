@@ -43,6 +43,7 @@ static int copy(struct mm *mm, u64 addr, void *buf, size_t len, enum copy_dir di
 			break;
 		}
 		n = MIN(len, v->end - addr);
+		memfile_await(mm->mf, v->off + (addr - v->start), n);
 		m = memfile_ptr(mm->mf, v->off + (addr - v->start));
 		switch (dir) {
 		case COPY_IN:

@@ -36,6 +36,9 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 	u64 len = v->end - v->start, off;
 	int err;
 
+	err = mm_ungate(mm, v->start, v->end);
+	if (err)
+		return err;
 	if (__atomic_load_n(&s->ref.count, __ATOMIC_ACQUIRE) == 1) {
 		/* The last holder: keep the piece's memory, free the rest of the range. */
 		if (v->off > s->off)
@@ -74,6 +77,10 @@ int mm_fork(struct mm *parent, struct mm **out)
 	if (err)
 		return err;
 	pthread_mutex_lock(&parent->lock);
+	/* Fork remaps the parent's memory read-only: load what it gates first. */
+	err = mm_ungate(parent, 0, parent->max_addr);
+	if (err)
+		goto out;
 	mm->vmas = malloc((parent->nvmas + 1) * sizeof(*mm->vmas));
 	if (!mm->vmas) {
 		err = -ENOMEM;

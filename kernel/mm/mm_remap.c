@@ -134,6 +134,12 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 	ret = -EFAULT;
 	if (!v)
 		goto out;
+	/* Moving or growing remaps the VMA with access: load what it gates first. */
+	err = mm_ungate(mm, v->start, v->end);
+	if (err) {
+		ret = err;
+		goto out;
+	}
 	/* Shrinking unmaps the tail, wherever it ends. */
 	if (!(flags & MREMAP_FIXED) && oldlen >= newlen) {
 		err = newlen < oldlen ? mm_unmap_locked(mm, old + newlen, old + oldlen) : 0;

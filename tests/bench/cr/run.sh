@@ -2,7 +2,9 @@
 # run.sh: checkpoint/restore benchmark (not a test: it prints a table and asserts
 # nothing). A program holding 64, 256 and 1024 MB of mixed memory (td_cr_mem_pattern:
 # half random pages, a quarter zero pages, a quarter text) is checkpointed and restored
-#   - by sbx, once per compression (zstd, lz4, none), a fresh sandbox each time;
+#   - by sbx, once per compression (zstd, lz4, none), a fresh sandbox each time; a
+#     compression written C+lazy restores with `sbx restore --lazy` (memory loaded
+#     behind the running program);
 #   - by runsc (gVisor), from an OCI bundle whose rootfs holds only the static program
 #     (`runsc --network=none create/start`, `checkpoint --image-path`, `restore
 #     --detach`); runsc compresses its state file itself (gVisor's built-in
@@ -28,7 +30,7 @@ top=$(readlink -f "$here/../../..")
 sbx=$top/build/sbx
 prog=$top/build/testdata/cr/td_cr_mem_pattern
 sizes="64 256 1024"
-comps="zstd lz4 none"
+comps="zstd lz4 none none+lazy zstd+lazy"
 use_runsc=1
 while (($#)); do
 	case $1 in
@@ -87,22 +89,24 @@ rows=()
 # row SIZE TOOL COMP CK_MS IMG_BYTES RS_MS RESUMED_MS CHECK
 row() {
 	rows+=("$*")
-	printf '  %s MB %-6s %-8s checkpoint %s ms, image %s bytes, restore %s ms, resumed %s ms, %s\n' \
+	printf '  %s MB %-6s %-9s checkpoint %s ms, image %s bytes, restore %s ms, resumed %s ms, %s\n' \
 		"$@" >&2
 }
 
 # One sbx measurement.
 bench_sbx() {
-	local mb=$1 comp=$2 r id=b$1-$2 d=$tmp/sbx-$1-$2 t0 t1 t2 t3 ck img rs res check
+	local mb=$1 comp=$2 r id=b$1-${2/+/-} d=$tmp/sbx-$1-${2/+/-} t0 t1 t2 t3 ck img rs res check
+	local ckcomp=${2%%+*} rflags=()
+	[[ $comp == *+lazy ]] && rflags=(--lazy)
 	mkdir -p "$d"
-	r=$tmp/root-$mb-$comp
+	r=$tmp/root-$mb-${comp/+/-}
 	mkdir -p "$r" "$r-2"
 	roots+=("$r" "$r-2")
 	"$sbx" --root "$r" run -d --name "$id" -- "$prog" "$mb" </dev/null >"$d/out" 2>"$d/err" ||
 		{ echo "run.sh: sbx run failed: $(cat "$d/err")" >&2; return 1; }
 	wait_for "$d/out" '^ready' 600 || { echo "run.sh: no ready mark from sbx" >&2; return 1; }
 	t0=$(now_ms)
-	if ! timeout 600 "$sbx" --root "$r" checkpoint --compress "$comp" --image "$d/img" "$id" \
+	if ! timeout 600 "$sbx" --root "$r" checkpoint --compress "$ckcomp" --image "$d/img" "$id" \
 		2>"$d/ck.err"; then
 		echo "run.sh: sbx checkpoint failed: $(cat "$d/ck.err")" >&2
 		row "$mb" sbx "$comp" fail - - - -
@@ -113,7 +117,7 @@ bench_sbx() {
 	img=$(stat -c %s "$d/img")
 	sync
 	t0=$(now_ms)
-	if ! timeout 600 "$sbx" --root "$r-2" restore -d --image "$d/img" --name "$id" </dev/null \
+	if ! timeout 600 "$sbx" --root "$r-2" restore -d "${rflags[@]}" --image "$d/img" --name "$id" </dev/null \
 		>"$d/out2" 2>"$d/rs.err"; then
 		echo "run.sh: sbx restore failed: $(cat "$d/rs.err")" >&2
 		row "$mb" sbx "$comp" "$ck" "$img" fail - -
@@ -250,7 +254,7 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "# restore = the detached restore command; resumed = until the program printed after SIGUSR1"
 	echo "# ratios: x CRIU = time / the issue's CRIU 4.1 figure; x runsc = time / runsc's, same size"
 	[[ -n $criu_note ]] && echo "# CRIU: $criu_note"
-	printf '%-6s %-6s %-8s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' size tool comp \
+	printf '%-6s %-6s %-9s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' size tool comp \
 		ckpt_ms image_MB restore_ms resume_ms ck/CRIU rs/CRIU ck/runsc rs/runsc check
 	for mb in $sizes; do
 		rck= rres=
@@ -265,13 +269,13 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 				awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
 			imgmb=-
 			[[ $img =~ ^[0-9]+$ ]] && imgmb=$(awk -v b="$img" 'BEGIN { printf "%.1f", b / 1048576 }')
-			printf '%-6s %-6s %-8s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "$tool" \
+			printf '%-6s %-6s %-9s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "$tool" \
 				"$comp" "$ck" "$imgmb" "$rs" "$res" "$(ratio "$ck" "${criu_ref_ck[$mb]:-}")" \
 				"$(ratio "$res" "${criu_ref_rs[$mb]:-}")" "$(ratio "$ck" "$rck")" \
 				"$(ratio "$res" "$rres")" "$check"
 		done
 		if [[ -n ${criu_ref_ck[$mb]:-} ]]; then
-			printf '%-6s %-6s %-8s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "CRIU" \
+			printf '%-6s %-6s %-9s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "CRIU" \
 				"4.1" "${criu_ref_ck[$mb]}" - - "${criu_ref_rs[$mb]}" 1.00 1.00 \
 				"$(ratio "${criu_ref_ck[$mb]}" "$rck")" "$(ratio "${criu_ref_rs[$mb]}" "$rres")" \
 				"(the issue's figures)"

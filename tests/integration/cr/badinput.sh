@@ -9,7 +9,8 @@
 # usage: badinput.sh SBX TESTDATA_DIR CASE
 #   CASE  ckpt_missing | ckpt_stopped | ckpt_missing_dir | ckpt_full_disk |
 #         restore_missing | restore_missing_dir | restore_corrupt | restore_truncated |
-#         restore_bitflip | restore_version | restore_empty
+#         restore_bitflip | restore_version | restore_empty | restore_lazy_truncated |
+#         restore_lazy_bitflip (the last two with sbx restore --lazy)
 # Exit status 77 (a skip) when the case needs something absent (mounting a tmpfs).
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
@@ -128,15 +129,17 @@ flip() {
 }
 
 # restore_fails LABEL IMAGE: restore of IMAGE fails cleanly and leaves nothing running.
+# RFLAGS: more options for sbx restore.
 n_restore=0
+RFLAGS=()
 restore_fails() {
 	local id=bad-$n_restore st
 	n_restore=$((n_restore + 1))
-	try "$1" restore --image "$2" --name "$id"
+	try "$1" restore "${RFLAGS[@]}" --image "$2" --name "$id"
 	st=$(cr_field "$root" "$id" status)
 	[[ $st == running ]] && cr_fail "$1: a sandbox '$id' is running after the failed restore"
 	# -d as well: the failure must come back to the caller, not only to a monitor.
-	try "$1 (-d)" restore -d --image "$2" --name "$id-d"
+	try "$1 (-d)" restore -d "${RFLAGS[@]}" --image "$2" --name "$id-d"
 	st=$(cr_field "$root" "$id-d" status)
 	[[ $st == running ]] && cr_fail "$1 (-d): a sandbox '$id-d' is running after the failed restore"
 }
@@ -211,6 +214,55 @@ restore_bitflip)
 			cp "$d/good-$comp.sbximg" "$d/flip.sbximg"
 			flip "$d/flip.sbximg" "$off"
 			restore_fails "restore with a bit flipped at $off of $size bytes ($comp)" "$d/flip.sbximg"
+		done
+	done
+	;;
+restore_lazy_truncated)
+	# Lazy restore indexes every chunk header and wants the end section before the
+	# application runs, so a cut anywhere is still refused up front.
+	RFLAGS=(--lazy)
+	for comp in none zstd; do
+		good_image "$d/good-$comp.sbximg" "$comp"
+		cr_sbx "$root" delete img-src >/dev/null 2>&1
+		size=$(stat -c %s "$d/good-$comp.sbximg")
+		for cut in 100 1000 $((size / 3)) $((size / 2)) $((size - 4096)) $((size - 41)) \
+			$((size - 1)); do
+			head -c "$cut" "$d/good-$comp.sbximg" >"$d/cut.sbximg"
+			restore_fails "lazy restore of the image cut at $cut of $size bytes ($comp)" \
+				"$d/cut.sbximg"
+		done
+	done
+	;;
+restore_lazy_bitflip)
+	# A flipped bit in a header is refused up front; one in the pages may only show
+	# once the application runs: then the sandbox must end with sbx's error status
+	# (125) and a reason, never run on with wrong memory.
+	RFLAGS=(--lazy)
+	for comp in none zstd; do
+		good_image "$d/good-$comp.sbximg" "$comp"
+		cr_sbx "$root" delete img-src >/dev/null 2>&1
+		size=$(stat -c %s "$d/good-$comp.sbximg")
+		for off in 20 130 2000 $((size / 3)) $((size / 2)) $((size * 3 / 4)) $((size - 30)); do
+			cp "$d/good-$comp.sbximg" "$d/flip.sbximg"
+			flip "$d/flip.sbximg" "$off"
+			id=lazyflip-$comp-$off
+			cr_sbx "$root" restore -d --lazy --image "$d/flip.sbximg" --name "$id" \
+				</dev/null >"$d/lf.out" 2>"$d/lf.err"
+			rc=$?
+			if ((rc != 0)); then
+				expect_clean_fail "lazy restore with a bit flipped at $off ($comp)" "$rc" \
+					/dev/null "$d/lf.err"
+				continue
+			fi
+			cr_sbx "$root" kill "$id" USR1 >/dev/null 2>&1
+			cr_wait_status "$root" "$id" >/dev/null 2>&1
+			st=$?
+			reason=$(cr_field "$root" "$id" reason)
+			if [[ $st != 125 || $reason != *corrupt* ]]; then
+				cr_fail "lazy restore with a bit flipped at $off ($comp): the sandbox ended with status '$st', reason '$reason'"
+			else
+				echo "  lazy restore with a bit flipped at $off ($comp): ended later: $reason"
+			fi
 		done
 	done
 	;;

@@ -33,13 +33,14 @@
 #   --timeout SECS       per run (default 60)
 #   --run-flags "F..."   extra flags for `sbx run` (e.g. "--memory 64m"); the restore
 #                        gets none: what they set must come back from the image
+#   --restore-flags "F"  more options for sbx restore (e.g. --lazy)
 # Environment: CR_KEEP=1 keeps the temporary directory.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 source "$here/lib.sh"
 
 SBX= NAME= comps="zstd lz4 none" rroot=alternate signal=0 delay=0.2 gap=0 stdin_block=0
-restore_stdin= leave=0 twice=0 sleep_ms= timeout_s=60 run_flags=
+restore_stdin= leave=0 twice=0 sleep_ms= timeout_s=60 run_flags= rflags=()
 while (($#)); do
 	case $1 in
 	--sbx) SBX=$2; shift 2 ;;
@@ -56,6 +57,7 @@ while (($#)); do
 	--sleep-ms) sleep_ms=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--run-flags) run_flags=$2; shift 2 ;;
+	--restore-flags) read -ra rflags <<<"$2"; shift 2 ;;
 	--) shift; break ;;
 	*) echo "case.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -179,11 +181,11 @@ for comp in $comps; do
 			cr_clean_fds
 			cd /
 			if [[ -n $restore_stdin ]]; then
-				eval "$restore_stdin" | exec "$SBX" --root "$r2" restore -d \
+				eval "$restore_stdin" | exec "$SBX" --root "$r2" restore -d "${rflags[@]}" \
 					--image "$img" --name "$rid" >"$d/$c.out" 2>"$d/$c.err"
 			else
-				exec "$SBX" --root "$r2" restore -d --image "$img" --name "$rid" \
-					</dev/null >"$d/$c.out" 2>"$d/$c.err"
+				exec "$SBX" --root "$r2" restore -d "${rflags[@]}" --image "$img" \
+					--name "$rid" </dev/null >"$d/$c.out" 2>"$d/$c.err"
 			fi
 		)
 		rc=$?

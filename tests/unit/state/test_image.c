@@ -1,7 +1,7 @@
 /*
  * The image file: every compression with one and two threads, fd and mapping sources,
- * zero pages elided, page-aligned uncompressed data, streaming through a pipe, and the
- * header's refusals.
+ * zero pages elided, page-aligned uncompressed data, streaming through a pipe, the
+ * header's refusals, and random access for lazy restore (index, load, refusals).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -227,6 +227,120 @@ START_TEST(temporary_file_then_rename)
 }
 END_TEST
 
+/* Walks to the memory section of image fd (at 0) and indexes it: 0 or -errno. */
+static int index_image(int fd, struct img_chunk_ref **v, size_t *n, enum img_comp *comp)
+{
+	struct img_reader *r;
+	struct img_section s;
+	int rc;
+
+	lseek(fd, 0, SEEK_SET);
+	rc = img_reader_new(&r, fd);
+	if (!rc)
+		rc = img_read_header(r, NULL);
+	while (!rc) {
+		rc = img_next_section(r, &s);
+		if (rc || s.type == IMG_SEC_END) {
+			rc = rc ? rc : -ENOENT;
+			break;
+		}
+		if (s.type == IMG_SEC_MEM) {
+			rc = img_mem_index(r, v, n, comp);
+			if (!rc) {
+				rc = img_next_section(r, &s);
+				if (!rc && s.type != IMG_SEC_END)
+					rc = -EINVAL;
+			}
+			break;
+		}
+	}
+	img_reader_destroy(r);
+	return rc;
+}
+
+START_TEST(lazy_index_and_chunk_load)
+{
+	const struct img_mem_opts *o = &variants[_i];
+	struct img_chunk_ref *v = NULL;
+	struct img_range *cr;
+	enum img_comp comp;
+	size_t n, ncr, size = 300 * 4096;
+	int memfd, out, fd = tmpfile_fd(), cut;
+	char why[200];
+	uint8_t a[4096], b[4096];
+	void *buf;
+	off_t len;
+
+	ck_assert_int_eq(tm_memfd(300, 7, &memfd), 0);
+	/* the coarse ranges cover every populated page */
+	ck_assert_int_eq(img_ranges_coarse(memfd, size, 1 << 16, &cr, &ncr), 0);
+	for (off_t d = lseek(memfd, 0, SEEK_DATA); d >= 0 && (size_t)d < size;
+	     d = lseek(memfd, d + 4096, SEEK_DATA)) {
+		bool in = false;
+
+		for (size_t i = 0; i < ncr; i++)
+			in |= (uint64_t)d >= cr[i].off && (uint64_t)d < cr[i].off + cr[i].len;
+		ck_assert_msg(in, "populated page at %lld outside the coarse ranges", (long long)d);
+	}
+	free(cr);
+
+	ck_assert_int_eq(tm_write_image(fd, memfd, 5, 3, o, 0), 0);
+	ck_assert_int_eq(index_image(fd, &v, &n, &comp), 0);
+	ck_assert_int_eq(comp, o->comp);
+	ck_assert_uint_gt(n, 0);
+	out = memfd_create("out", 0);
+	ck_assert_int_eq(ftruncate(out, size), 0);
+	/* any order: last chunk first */
+	for (size_t k = n; k-- > 0;) {
+		buf = malloc(img_chunk_buf_size(&v[k]));
+		ck_assert_msg(img_chunk_load(fd, &v[k], comp, buf, out, why, sizeof(why)) == 0,
+			      "%s", why);
+		free(buf);
+	}
+	for (int p = 0; p < 300; p++) {
+		ck_assert_int_eq(pread(memfd, a, 4096, p * 4096), 4096);
+		ck_assert_int_eq(pread(out, b, 4096, p * 4096), 4096);
+		ck_assert_mem_eq(a, b, 4096);
+	}
+
+	/* a flipped bit in a chunk's stored data: that chunk does not load */
+	{
+		struct img_chunk_ref *c = &v[n / 2];
+		off_t at = c->file_off + c->bm_len + c->pad + c->data_len / 2;
+		uint8_t x;
+
+		ck_assert_int_eq(pread(fd, &x, 1, at), 1);
+		x ^= 1;
+		ck_assert_int_eq(pwrite(fd, &x, 1, at), 1);
+		buf = malloc(img_chunk_buf_size(c));
+		ck_assert_int_eq(img_chunk_load(fd, c, comp, buf, out, why, sizeof(why)), -EBADMSG);
+		ck_assert_ptr_nonnull(strstr(why, "corrupt"));
+		free(buf);
+		x ^= 1;
+		ck_assert_int_eq(pwrite(fd, &x, 1, at), 1);
+	}
+	/* cut anywhere from the first chunk on: the index refuses it */
+	len = lseek(fd, 0, SEEK_END);
+	for (cut = v[0].file_off - 1; cut < len; cut += (len - v[0].file_off) / 7 + 1) {
+		int t = tmpfile_fd();
+		struct img_chunk_ref *w = NULL;
+		size_t m;
+		void *all = malloc(cut);
+
+		ck_assert_int_eq(pread(fd, all, cut, 0), cut);
+		ck_assert_int_eq(write(t, all, cut), cut);
+		ck_assert_msg(index_image(t, &w, &m, &comp) != 0, "cut at %d of %lld indexed",
+			      cut, (long long)len);
+		free(all);
+		close(t);
+	}
+	free(v);
+	close(out);
+	close(memfd);
+	close(fd);
+}
+END_TEST
+
 Suite *image_suite(void)
 {
 	Suite *s = suite_create("image");
@@ -240,6 +354,7 @@ Suite *image_suite(void)
 	tcase_add_test(tc, fd_source_and_destination);
 	tcase_add_test(tc, skip_sections_and_header_fields);
 	tcase_add_test(tc, temporary_file_then_rename);
+	tcase_add_loop_test(tc, lazy_index_and_chunk_load, 0, 6);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,237 @@
+/*
+ * Random access to the memory section, for restoring memory lazily: img_mem_index
+ * walks the chunk headers of the current IMG_SEC_MEM section with pread (checking
+ * each as img_read_mem would, and that an end section follows), so the reader goes
+ * on after the section without reading the pages; img_chunk_load later reads one
+ * chunk, checks it, decompresses it and writes its pages into a file at their
+ * offsets. The file must be seekable, and must not change while chunks are loaded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <lz4.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "img_pool.h"
+
+struct disk_sect_idx {
+	uint32_t magic, type, flags, hdr_csum;
+	uint64_t len, aux, csum;
+} __attribute__((packed));
+
+static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t k = pread(fd, buf, len, off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -ENODATA;
+		buf = (char *)buf + k;
+		len -= k;
+		off += k;
+	}
+	return 0;
+}
+
+static int read_hdr(struct img_reader *r, uint64_t pos, struct disk_sect_idx *h)
+{
+	uint32_t want;
+	int rc = pread_full(r->fd, h, sizeof(*h), pos);
+
+	if (rc == -ENODATA)
+		return img_rfail(r, -ENODATA, "image truncated at byte %llu",
+				 (unsigned long long)pos);
+	if (rc)
+		return img_rfail(r, rc, "read: %s", strerror(-rc));
+	want = h->hdr_csum;
+	h->hdr_csum = 0;
+	if (h->magic != IMG_SECT_MAGIC || (uint32_t)img_sum64(h, sizeof(*h), 0) != want)
+		return img_rfail(r, -EBADMSG, "corrupt section header at byte %llu",
+				 (unsigned long long)pos);
+	return 0;
+}
+
+int img_mem_index(struct img_reader *r, struct img_chunk_ref **out, size_t *nout,
+		  enum img_comp *comp)
+{
+	struct img_chunk_ref *v = NULL;
+	const struct img_range *ext;
+	struct disk_sect_idx h;
+	uint64_t pos, k = 0, nchunks;
+	size_t next, e = 0, n;
+	uint64_t o = 0;
+	off_t end;
+	int rc;
+
+	rc = img_read_mem_table(r, &nchunks);
+	if (rc)
+		return rc;
+	end = lseek(r->fd, 0, SEEK_END);
+	if (end < 0)
+		return img_rfail(r, -ESPIPE, "the image is not a seekable file");
+	/* Every chunk takes at least a section header: a count past that is a lie. */
+	if (nchunks > (uint64_t)end / IMG_SECT_LEN)
+		return img_rfail(r, -EBADMSG, "memory extents do not add up");
+	img_mem_extents(r, &ext, &n, NULL);
+	v = calloc(nchunks + 1, sizeof(*v));
+	if (!v)
+		return img_rfail(r, -ENOMEM, "out of memory");
+	pos = r->pos;
+	for (k = 0; k < nchunks; k++) {
+		struct img_range x = ext[e];
+		uint32_t len = x.len - o < r->chunk_size ? x.len - o : r->chunk_size;
+		size_t bm = (len / IMG_PAGE + 7) / 8, pad;
+
+		rc = read_hdr(r, pos, &h);
+		if (rc)
+			goto fail;
+		pad = r->comp == IMG_COMP_NONE && h.aux ?
+		      (IMG_PAGE - (pos + IMG_SECT_LEN + bm) % IMG_PAGE) % IMG_PAGE : 0;
+		if (h.type != IMG_SEC_CHUNK || h.flags != r->comp) {
+			rc = img_rfail(r, -EBADMSG, "corrupt chunk %llu header",
+				       (unsigned long long)k);
+			goto fail;
+		}
+		if (h.aux > len || h.aux % IMG_PAGE || h.len < bm + pad ||
+		    h.len - bm - pad > img_comp_bound(r->comp, h.aux) ||
+		    (r->comp == IMG_COMP_NONE && h.len - bm - pad != h.aux) ||
+		    pos + IMG_SECT_LEN + h.len > (uint64_t)end) {
+			rc = h.len && pos + IMG_SECT_LEN + h.len > (uint64_t)end ?
+			     img_rfail(r, -ENODATA, "image truncated at byte %llu",
+				       (unsigned long long)end) :
+			     img_rfail(r, -EBADMSG, "chunk %llu has impossible lengths",
+				       (unsigned long long)k);
+			goto fail;
+		}
+		v[k] = (struct img_chunk_ref){ .off = x.off + o, .len = len, .raw_len = h.aux,
+					       .file_off = pos + IMG_SECT_LEN, .bm_len = bm,
+					       .pad = pad, .data_len = h.len - bm - pad,
+					       .csum = h.csum };
+		pos += IMG_SECT_LEN + h.len;
+		o += len;
+		if (o == x.len) {
+			e++;
+			o = 0;
+		}
+	}
+	next = k;
+	if (lseek(r->fd, pos, SEEK_SET) < 0) {
+		rc = img_rfail(r, -errno, "seek: %s", strerror(errno));
+		goto fail;
+	}
+	r->pos = pos;
+	/* The end must be there now, or the image is cut short. */
+	rc = read_hdr(r, pos, &h);
+	if (rc)
+		goto fail;
+	*out = v;
+	*nout = next;
+	if (comp)
+		*comp = r->comp;
+	return 0;
+fail:
+	free(v);
+	return rc;
+}
+
+/* Puts the present pages of chunk c (out, in bitmap order) into dst_fd. */
+static int scatter_pwrite(const struct img_chunk_ref *c, const uint8_t *bm,
+			  const uint8_t *out, int dst_fd)
+{
+	uint32_t npages = c->len / IMG_PAGE, j = 0;
+
+	for (uint32_t i = 0; i < npages;) {
+		uint32_t run = 0;
+		size_t len;
+		const uint8_t *p;
+		uint64_t off;
+
+		if (!(bm[i / 8] & (1u << (i % 8)))) {
+			i++;
+			continue;
+		}
+		while (i + run < npages && (bm[(i + run) / 8] & (1u << ((i + run) % 8))))
+			run++;
+		p = out + (size_t)j * IMG_PAGE;
+		off = c->off + (uint64_t)i * IMG_PAGE;
+		len = (size_t)run * IMG_PAGE;
+		while (len) {
+			ssize_t k = pwrite(dst_fd, p, len, off);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return k < 0 ? -errno : -EIO;
+			p += k;
+			len -= k;
+			off += k;
+		}
+		i += run;
+		j += run;
+	}
+	return 0;
+}
+
+size_t img_chunk_buf_size(const struct img_chunk_ref *c)
+{
+	return c->bm_len + c->pad + c->data_len + (size_t)c->raw_len;
+}
+
+int img_chunk_load(int fd, const struct img_chunk_ref *c, enum img_comp comp, void *buf,
+		   int dst_fd, char *why, size_t whylen)
+{
+	uint8_t *b = buf, *data = b + c->bm_len + c->pad, *raw = data + c->data_len;
+	uint32_t npages = c->len / IMG_PAGE, present = 0;
+	const uint8_t *out = data;
+	int rc;
+
+	rc = pread_full(fd, b, c->bm_len + c->pad + c->data_len, c->file_off);
+	if (rc) {
+		if (rc == -ENODATA)
+			snprintf(why, whylen, "the image was cut short while it was loaded");
+		else
+			snprintf(why, whylen, "reading the image: %s", strerror(-rc));
+		return rc == -ENODATA ? -EBADMSG : rc;
+	}
+	for (size_t i = 0; i < c->pad; i++)
+		if (b[c->bm_len + i])
+			goto corrupt;
+	if (img_sum64(data, c->data_len, img_sum64(b, c->bm_len, 0)) != c->csum)
+		goto corrupt;
+	for (uint32_t i = 0; i < c->bm_len * 8; i++) {
+		bool bit = b[i / 8] & (1u << (i % 8));
+
+		if (bit && i >= npages)
+			goto corrupt;
+		present += bit;
+	}
+	if ((size_t)present * IMG_PAGE != c->raw_len)
+		goto corrupt;
+	if (comp == IMG_COMP_ZSTD) {
+		size_t n = ZSTD_decompress(raw, c->raw_len, data, c->data_len);
+
+		if (ZSTD_isError(n) || n != c->raw_len)
+			goto corrupt;
+		out = raw;
+	} else if (comp == IMG_COMP_LZ4) {
+		int n = LZ4_decompress_safe((const char *)data, (char *)raw, c->data_len,
+					    c->raw_len);
+
+		if (n < 0 || (size_t)n != c->raw_len)
+			goto corrupt;
+		out = raw;
+	}
+	rc = scatter_pwrite(c, b, out, dst_fd);
+	if (rc)
+		snprintf(why, whylen, "writing memory: %s", strerror(-rc));
+	return rc;
+corrupt:
+	snprintf(why, whylen, "corrupt image: the memory chunk at byte %llu does not check",
+		 (unsigned long long)c->file_off);
+	return -EBADMSG;
+}
