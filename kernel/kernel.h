@@ -17,6 +17,7 @@
 #include "time/ktime.h"
 
 struct futex_table;
+struct ktimer_svc;
 struct memfile;
 struct vfs_mntns;
 struct platform;
@@ -42,6 +43,8 @@ SAVABLE struct kernel {
 	u32 ncpu_ids SAVE_SKIP;         /* highest CPU in cpumask + 1 */
 	struct platform *plat SAVE_SKIP;        /* reopened by restore */
 	struct futex_table *futex SAVE_SKIP;    /* waiters are transient (ipc/futex.h) */
+	/* the timer thread (time/ktimer.c), started by the first armed timer */
+	struct ktimer_svc *timers SAVE_SKIP;
 	bool strace SAVE_SKIP;                  /* a run option, not state */
 	pthread_mutex_t lock SAVE_SKIP;
 	pthread_cond_t cond SAVE_SKIP;          /* signalled when init exits */
