@@ -2,7 +2,9 @@
  * The kernel object: root of all Sentry state. One per sandbox.
  *
  * Lock order: kernel->lock, then sighand->lock, then mm->lock, then fdt->lock. A
- * futex bucket's lock is taken with none of them held and takes none.
+ * futex bucket's lock is taken with none of them held and takes none. Timers
+ * (time/ktimer.h) are under kernel->lock, which the timer thread holds while it
+ * sends their signals.
  */
 #ifndef SBX_KERNEL_H
 #define SBX_KERNEL_H
