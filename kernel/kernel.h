@@ -2,7 +2,9 @@
  * The kernel object: root of all Sentry state. One per sandbox.
  *
  * Lock order: kernel->lock, then sighand->lock, then mm->lock, then fdt->lock. A
- * futex bucket's lock is taken with none of them held and takes none.
+ * futex bucket's lock is taken with none of them held and takes none. Timers
+ * (time/ktimer.h) are under kernel->lock, which the timer thread holds while it
+ * sends their signals.
  */
 #ifndef SBX_KERNEL_H
 #define SBX_KERNEL_H
@@ -17,6 +19,7 @@
 #include "time/ktime.h"
 
 struct futex_table;
+struct ktimer_svc;
 struct memfile;
 struct vfs_mntns;
 struct platform;
@@ -47,6 +50,8 @@ SAVABLE struct kernel {
 	u32 ncpu_ids SAVE_SKIP;         /* highest CPU in cpumask + 1 */
 	struct platform *plat SAVE_SKIP;        /* reopened by restore */
 	struct futex_table *futex SAVE_SKIP;    /* waiters are transient (ipc/futex.h) */
+	/* the timer thread (time/ktimer.c), started by the first armed timer */
+	struct ktimer_svc *timers SAVE_SKIP;
 	bool strace SAVE_SKIP;                  /* a run option, not state */
 	pthread_mutex_t lock SAVE_SKIP;
 	pthread_cond_t cond SAVE_SKIP;          /* signalled when init exits */

@@ -69,6 +69,9 @@ struct plat_ops {
 		      uint64_t file_off);
 	int (*as_unmap)(struct plat_as *as, uint64_t addr, uint64_t len);
 	int (*as_protect)(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
+	/* CPU time, user and system ns, that running the address space's contexts has
+	 * cost since it was made, contexts gone included; any thread. */
+	int (*as_cpu_time)(struct plat_as *as, uint64_t *user_ns, uint64_t *sys_ns);
 	int (*ctx_new)(struct platform *p, struct plat_as *as, struct plat_ctx **out);
 	void (*ctx_destroy)(struct plat_ctx *ctx);
 	int (*ctx_switch)(struct plat_ctx *ctx, struct plat_regs *regs,
@@ -117,6 +120,9 @@ static inline int plat_as_unmap(struct platform *p, struct plat_as *as, uint64_t
 static inline int plat_as_protect(struct platform *p, struct plat_as *as, uint64_t addr,
 				  uint64_t len, int prot)
 { return p->ops->as_protect(as, addr, len, prot); }
+static inline int plat_as_cpu_time(struct platform *p, struct plat_as *as,
+				   uint64_t *user_ns, uint64_t *sys_ns)
+{ return p->ops->as_cpu_time(as, user_ns, sys_ns); }
 static inline int plat_ctx_new(struct platform *p, struct plat_as *as,
 			       struct plat_ctx **out)
 { return p->ops->ctx_new(p, as, out); }

@@ -75,6 +75,43 @@ BUILD_BUG_ON(sizeof(struct l_siginfo) != 128);
 #define L_SI_KERNEL 0x80
 #define L_SI_QUEUE (-1)
 #define L_SI_TKILL (-6)
+#define L_SI_TIMER (-2)
+#define L_SIGRTMIN 32   /* the kernel's; glibc keeps 32 and 33 for itself */
+
+/* struct sigevent (timer_create) and its notify kinds. */
+struct l_sigevent {
+	u64 value;
+	s32 signo;
+	s32 notify;
+	s32 tid;        /* SIGEV_THREAD_ID */
+	s32 pad[11];
+};
+BUILD_BUG_ON(sizeof(struct l_sigevent) != 64);
+#define L_SIGEV_SIGNAL 0
+#define L_SIGEV_NONE 1
+#define L_SIGEV_THREAD 2
+#define L_SIGEV_THREAD_ID 4
+
+struct l_itimerval {
+	s64 interval_sec, interval_usec;
+	s64 value_sec, value_usec;
+};
+struct l_itimerspec {
+	s64 interval_sec, interval_nsec;
+	s64 value_sec, value_nsec;
+};
+
+/* struct rusage, struct tms. */
+struct l_rusage {
+	s64 utime_sec, utime_usec;
+	s64 stime_sec, stime_usec;
+	s64 rest[14];   /* maxrss ... nivcsw */
+};
+BUILD_BUG_ON(sizeof(struct l_rusage) != 144);
+struct l_tms {
+	s64 utime, stime, cutime, cstime;
+};
+#define L_USER_HZ 100
 
 /* struct sigcontext for 64-bit frames (arch/x86/include/uapi/asm/sigcontext.h). */
 struct l_sigcontext {

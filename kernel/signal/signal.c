@@ -8,16 +8,19 @@
  * group has one (process-directed: kill); a thread takes from both, its own first,
  * and a fatal signal or exit_group takes the whole group down.
  *
- * Real-time signals are not yet queued more than once per number (processes issue).
+ * Real-time signals queue once per sending, each with its own siginfo
+ * (signal/sigqueue.c); standard signals are pending at most once per number.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "base/log.h"
 #include "kernel.h"
 #include "signal/signal.h"
+#include "signal/sigqueue.h"
 #include "task/task.h"
 #include "task/waitq.h"
 
@@ -134,6 +137,7 @@ int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool ext
 	int sig = info->signo;
 	u64 bit = sigbit(sig);
 	bool wake;
+	int err;
 
 	if (t->exiting)
 		return 0;
@@ -151,9 +155,10 @@ int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool ext
 		pthread_mutex_unlock(&t->sh->lock);
 		return 0;
 	}
-	if (!(t->pending & bit)) {
-		t->pending |= bit;
-		t->pinfo[sig - 1] = *info;
+	err = sigq_add(SIGPEND_TASK(t), info, t->rlim[RLIMIT_SIGPENDING].cur);
+	if (err) {
+		pthread_mutex_unlock(&t->sh->lock);
+		return err;
 	}
 	wake = !(t->sigmask & bit);
 	pthread_mutex_unlock(&t->sh->lock);
@@ -169,6 +174,7 @@ int sig_send_group(struct thread_group *tg, const struct l_siginfo *info, bool e
 	struct task *lead = tg->leader, *o, *target = NULL;
 	int sig = info->signo;
 	u64 bit = sigbit(sig);
+	int err;
 
 	if (tg->zombie || !lead)
 		return 0;
@@ -178,9 +184,10 @@ int sig_send_group(struct thread_group *tg, const struct l_siginfo *info, bool e
 		pthread_mutex_unlock(&lead->sh->lock);
 		return 0;
 	}
-	if (!(tg->pending & bit)) {
-		tg->pending |= bit;
-		tg->pinfo[sig - 1] = *info;
+	err = sigq_add(SIGPEND_TG(tg), info, lead->rlim[RLIMIT_SIGPENDING].cur);
+	if (err) {
+		pthread_mutex_unlock(&lead->sh->lock);
+		return err;
 	}
 	/* The leader if it can take it, else the first thread that can. */
 	tg_for_each_task(o, tg) {
@@ -265,12 +272,10 @@ static int dequeue(struct task *t, struct l_siginfo *info)
 
 	if (own) {
 		sig = next_signal(own);
-		t->pending &= ~sigbit(sig);
-		*info = t->pinfo[sig - 1];
+		sigq_take(t->tg, SIGPEND_TASK(t), sig, info);
 	} else if (shared) {
 		sig = next_signal(shared);
-		t->tg->pending &= ~sigbit(sig);
-		*info = t->tg->pinfo[sig - 1];
+		sigq_take(t->tg, SIGPEND_TG(t->tg), sig, info);
 	} else {
 		return 0;
 	}

@@ -6,6 +6,7 @@
 
 #include "mm/mm.h"
 #include "signal/signal.h"
+#include "signal/sigqueue.h"
 #include "syscalls/handlers.h"
 #include "kernel.h"
 #include "task/task.h"
@@ -41,9 +42,9 @@ SYS(rt_sigaction)
 		    (act.handler == L_SIG_DFL && sig_default_action(sig) == SIG_DEFAULT_IGNORE)) {
 			struct task *o;
 
-			t->tg->pending &= ~sigbit(sig);
+			sigq_flush(t->tg, SIGPEND_TG(t->tg), sigbit(sig));
 			tg_for_each_task(o, t->tg)
-				o->pending &= ~sigbit(sig);
+				sigq_flush(t->tg, SIGPEND_TASK(o), sigbit(sig));
 		}
 	}
 	pthread_mutex_unlock(&t->sh->lock);
@@ -197,6 +198,70 @@ SYS(tgkill)
 	return send_tid(t, a[0], a[1], a[2]);
 }
 
+/* Linux's rule for a siginfo from the application: only a process signalling itself
+ * may claim a kernel origin (si_code >= 0) or tkill's, the caller's tid being what
+ * "itself" compares with. */
+static long get_user_info(struct task *t, u32 self, int sig, u64 uinfo,
+			  struct l_siginfo *info)
+{
+	if (mm_copy_in(t->mm, info, uinfo, sizeof(*info)))
+		return -EFAULT;
+	if ((info->code >= 0 || info->code == L_SI_TKILL) && t->tid != self)
+		return -EPERM;
+	info->signo = sig;
+	return 0;
+}
+
+/* rt_sigqueueinfo: sigqueue(3), to a process. */
+SYS(rt_sigqueueinfo)
+{
+	s32 pid = a[0];
+	int sig = a[1];
+	struct l_siginfo info;
+	struct thread_group *tg;
+	long ret;
+
+	if (a[1] > L_NSIG)
+		return -EINVAL;
+	ret = get_user_info(t, pid, sig, a[2], &info);
+	if (ret)
+		return ret;
+	if (pid <= 0)
+		return -ESRCH;  /* kill_proc_info: no process has such a pid */
+	pthread_mutex_lock(&t->k->lock);
+	tg = kernel_find_tg(t->k, pid);
+	if (!tg || tg->zombie)
+		ret = -ESRCH;
+	else if (sig)
+		ret = sig_send_group(tg, &info, false);
+	pthread_mutex_unlock(&t->k->lock);
+	return ret;
+}
+
+/* rt_tgsigqueueinfo: to one thread of a process. */
+SYS(rt_tgsigqueueinfo)
+{
+	s32 tgid = a[0], tid = a[1];
+	int sig = a[2];
+	struct l_siginfo info;
+	struct task *to;
+	long ret;
+
+	if (tgid <= 0 || tid <= 0 || a[2] > L_NSIG)
+		return -EINVAL;
+	ret = get_user_info(t, tid, sig, a[3], &info);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&t->k->lock);
+	to = kernel_find_task(t->k, tid);
+	if (!to || to->tgid != (u32)tgid)
+		ret = -ESRCH;
+	else if (sig)
+		ret = sig_send(to, &info, false, false);
+	pthread_mutex_unlock(&t->k->lock);
+	return ret;
+}
+
 /* pause: sleep until a signal is delivered (after its handler, EINTR). */
 SYS(pause)
 {
@@ -272,12 +337,10 @@ SYS(rt_sigtimedwait)
 		pthread_mutex_lock(&t->sh->lock);
 		if (t->pending & set) {
 			sig = __builtin_ctzll(t->pending & set) + 1;
-			t->pending &= ~sigbit(sig);
-			info = t->pinfo[sig - 1];
+			sigq_take(t->tg, SIGPEND_TASK(t), sig, &info);
 		} else if (t->tg->pending & set) {
 			sig = __builtin_ctzll(t->tg->pending & set) + 1;
-			t->tg->pending &= ~sigbit(sig);
-			info = t->tg->pinfo[sig - 1];
+			sigq_take(t->tg, SIGPEND_TG(t->tg), sig, &info);
 		}
 		pthread_mutex_unlock(&t->sh->lock);
 		if (sig) {

@@ -17,6 +17,8 @@
 #include "mm/mm.h"
 #include "syscalls/syscalls.h"
 #include "task/task.h"
+#include "signal/sigqueue.h"
+#include "time/ktimer.h"
 #include "vfs/vfs.h"
 
 int task_new(struct kernel *k, struct task **out)
@@ -56,6 +58,7 @@ void task_destroy(struct task *t)
 		fdt_put(t->fdt);
 	if (t->sh)
 		sighand_put(t->sh);
+	sigq_free(&t->sigq);
 	close(t->evfd);
 	free(t->fpstate);
 	free(t);
@@ -238,6 +241,7 @@ void *task_main(void *arg)
 		warn("task %u: cannot create its address space: %s", t->tid, strerror(-err));
 		task_exit(t, SIGKILL);
 	} else {
+		cputime_attach(t);
 		run(t);
 	}
 	/* After task_do_exit @t may be freed (by us, or a reaping parent) at any time. */

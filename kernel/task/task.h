@@ -22,6 +22,8 @@
 #include "task/waitq.h"
 
 struct fdtable;
+struct sigqueue;
+struct tg_timers;
 struct vfs_fs;
 struct kernel;
 struct mm;
@@ -78,6 +80,10 @@ SAVABLE struct thread_group {
 	/* process-directed pending signals; under the sighand lock */
 	u64 pending;
 	struct l_siginfo pinfo[L_NSIG];
+	struct sigqueue *sigq;          /* real-time signals queued behind pinfo[] */
+	/* interval and POSIX timers, CPU-time accounting (time/ktimer.h); NULL until
+	 * first used; under kernel->lock */
+	struct tg_timers *timers;
 	struct thread_group *parent;    /* NULL for init */
 	struct st_list children SAVE_LIST(thread_group, sibling);
 	struct st_list sibling SAVE_SKIP;   /* in parent->children; rebuilt by the list */
@@ -128,6 +134,7 @@ SAVABLE struct task {
 	u64 saved_sigmask;
 	bool restore_sigmask;
 	struct l_siginfo pinfo[L_NSIG]; /* siginfo of each pending signal */
+	struct sigqueue *sigq;          /* real-time signals queued behind pinfo[] */
 	struct l_stack altstack;
 	bool in_syscall;                /* regs.rax holds a result that may be a restart */
 	int stop_pending SAVE_SKIP;     /* within sig_deliver only */

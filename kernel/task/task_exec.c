@@ -19,6 +19,7 @@
 #include "mm/mm.h"
 #include "platform.h"
 #include "task/task.h"
+#include "time/ktimer.h"
 #include "task/waitq.h"
 #include "time/ktime.h"
 #include "vfs/vfs.h"
@@ -214,6 +215,7 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 		mm_put(mm);
 		goto out;
 	}
+	cputime_exec(t, old);
 	mm_put(old);
 	fdt_close_on_exec(t->fdt);
 	reset_signals(t);

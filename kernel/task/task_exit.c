@@ -14,6 +14,7 @@
 #include "kernel.h"
 #include "mm/mm.h"
 #include "task/task.h"
+#include "time/ktimer.h"
 #include "vfs/vfs.h"
 
 /* The siginfo a parent gets for a child's exit (CLD_EXITED, CLD_KILLED, CLD_DUMPED). */
@@ -89,6 +90,8 @@ bool task_do_exit(struct task *t, int *status)
 	}
 	k->ntasks--;
 	pthread_mutex_unlock(&k->lock);
+	if (last)
+		cputime_exit(tg);       /* its CPU time is final; its timers stop */
 
 	/* Resources first, outside the tree lock: closing pipes wakes their readers. */
 	if (t->ctx) {

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 
 #include "kernel.h"
+#include "signal/sigqueue.h"
 #include "task/task.h"
+#include "time/ktimer.h"
 
 #define PID_MAX 4194304         /* /proc/sys/kernel/pid_max on 64-bit */
 
@@ -144,6 +146,8 @@ void tg_release(struct kernel *k, struct thread_group *tg)
 		st_list_del(&t->tglink);
 		task_destroy(t);
 	}
+	sigq_free(&tg->sigq);
+	tg_timers_release(tg);
 	free(tg);
 }
 

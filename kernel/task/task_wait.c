@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "mm/mm.h"
 #include "task/task.h"
+#include "time/ktimer.h"
 
 #define P_PIDFD 3
 
@@ -62,8 +63,11 @@ static int check_child(struct kernel *k, struct thread_group *c, u32 options,
 			r->code = WCOREDUMP(st) ? CLD_DUMPED : CLD_KILLED;
 			r->sistatus = WTERMSIG(st);
 		}
-		if (!(options & WNOWAIT))
+		if (!(options & WNOWAIT)) {
+			if (c->parent)
+				cputime_reap(c->parent, c);
 			tg_release(k, c);
+		}
 		return 1;
 	}
 	if ((c->wait_events & TG_EV_STOPPED) && (options & WUNTRACED)) {

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <time.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -468,7 +469,7 @@ static int kvm_exit_fatal(struct kvm_ctx *ctx, struct plat_event *ev, const char
 	return kvm_dead(ctx, ev);
 }
 
-int kvm_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat_event *ev)
+static int ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat_event *ev)
 {
 	struct kvm_ctx *ctx = to_kvm_ctx(pctx);
 	struct kvm_vcpu *v = ctx->vcpu;
@@ -591,4 +592,23 @@ int kvm_ctx_set_fpstate(struct plat_ctx *pctx, const void *buf, size_t len)
 		err = -errno;
 	free(xs);
 	return err;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The switch, timed on this thread's CPU clock for the address space's account. */
+int kvm_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat_event *ev)
+{
+	struct kvm_ctx *ctx = to_kvm_ctx(pctx);
+	uint64_t t0 = thread_cpu_ns();
+	int r = ctx_switch(pctx, regs, ev);
+
+	__atomic_add_fetch(&ctx->as->cpu_ns, thread_cpu_ns() - t0, __ATOMIC_RELAXED);
+	return r;
 }

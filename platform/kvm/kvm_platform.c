@@ -38,6 +38,7 @@ static const struct plat_ops kvm_ops = {
 	.as_map = kvm_as_map,
 	.as_unmap = kvm_as_unmap,
 	.as_protect = kvm_as_protect,
+	.as_cpu_time = kvm_as_cpu_time,
 	.ctx_new = kvm_ctx_new,
 	.ctx_destroy = kvm_ctx_destroy,
 	.ctx_switch = kvm_ctx_switch,

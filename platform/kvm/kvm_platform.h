@@ -94,6 +94,9 @@ struct kvm_as {
 	uint64_t tlb_gen;		/* bumped by every downgrade (atomic) */
 	bool loaded;			/* some vCPU has run on it: writes go through the guest */
 	int nctx;
+	/* CPU time of the Sentry threads while they ran its contexts (atomic): a
+	 * vCPU's guest time is charged to the thread that runs it */
+	uint64_t cpu_ns;
 };
 
 struct kvm_ctx {
@@ -156,6 +159,7 @@ int kvm_as_map(struct plat_as *as, uint64_t addr, uint64_t len, int prot,
 	       uint64_t file_off);
 int kvm_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
 int kvm_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
+int kvm_as_cpu_time(struct plat_as *as, uint64_t *user_ns, uint64_t *sys_ns);
 int kvm_pt_init(struct kvm_platform *p);
 int kvm_pt_alloc(struct kvm_platform *p, uint64_t *off);
 int kvm_pt_flush_ops(struct kvm_platform *p);

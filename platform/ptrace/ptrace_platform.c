@@ -59,6 +59,7 @@ static const struct plat_ops ptrace_ops = {
 	.as_map = ptrace_as_map,
 	.as_unmap = ptrace_as_unmap,
 	.as_protect = ptrace_as_protect,
+	.as_cpu_time = ptrace_as_cpu_time,
 	.ctx_new = ptrace_ctx_new,
 	.ctx_destroy = ptrace_ctx_destroy,
 	.ctx_switch = ptrace_ctx_switch,

@@ -91,6 +91,7 @@ int ptrace_as_map(struct plat_as *as, uint64_t addr, uint64_t len, int prot,
 		  uint64_t file_off);
 int ptrace_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
 int ptrace_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
+int ptrace_as_cpu_time(struct plat_as *as, uint64_t *user_ns, uint64_t *sys_ns);
 int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret);
 int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_wait(pid_t tid, int *status);

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <errno.h>
+#include <time.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -522,4 +523,26 @@ int ptrace_as_protect(struct plat_as *pas, uint64_t addr, uint64_t len, int prot
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
 	return ptrace_as_call(to_ptrace_as(pas), SYS_mprotect, args);
+}
+
+/* The stub process's CPU clocks: the host keeps them for a whole process, dead
+ * threads included, and lets any process read another's (not one of its threads'). */
+#define PROCESS_CPUCLOCK(pid, which) ((clockid_t)((~(unsigned)(pid)) << 3) | (which))
+#define CPUCLOCK_PROF 0         /* user + system */
+#define CPUCLOCK_VIRT 1         /* user */
+
+int ptrace_as_cpu_time(struct plat_as *pas, uint64_t *user_ns, uint64_t *sys_ns)
+{
+	struct ptrace_as *as = to_ptrace_as(pas);
+	struct timespec prof, virt;
+	uint64_t total, user;
+
+	if (clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_PROF), &prof) ||
+	    clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_VIRT), &virt))
+		return -errno;
+	total = prof.tv_sec * 1000000000ULL + prof.tv_nsec;
+	user = virt.tv_sec * 1000000000ULL + virt.tv_nsec;
+	*user_ns = user < total ? user : total;
+	*sys_ns = total - *user_ns;
+	return 0;
 }
