@@ -49,11 +49,13 @@ static bool sig_ignored(struct task *t, int sig, bool external)
 {
 	u64 h = t->sh->act[sig - 1].handler;
 
+	/* Blocked signals are never ignored: the handler may change before they are
+	 * unblocked (Linux's sig_ignored). */
+	if (t->sigmask & sigbit(sig))
+		return false;
 	if (t->tgid == 1 && h == L_SIG_DFL &&
 	    !(external && (sig == SIGKILL || sig == SIGSTOP)))
 		return true; /* init: only handled signals, or SIGKILL/STOP from outside */
-	if (t->sigmask & sigbit(sig))
-		return false;
 	return h == L_SIG_IGN ||
 	       (h == L_SIG_DFL && sig_default_action(sig) == SIG_DEFAULT_IGNORE);
 }
@@ -306,6 +308,12 @@ void sig_deliver(struct task *t)
 			enum sig_default d = sig_default_action(sig);
 
 			if (d == SIG_DEFAULT_IGNORE)
+				continue;
+			/* init takes no default action but for SIGKILL and SIGSTOP (which
+			 * only reach it from outside) and the faults it raises itself: a
+			 * signal it had blocked gets here (Linux's SIGNAL_UNKILLABLE). */
+			if (t->tgid == 1 && sig != SIGKILL && sig != SIGSTOP &&
+			    !(sigbit(sig) & SYNCHRONOUS_MASK))
 				continue;
 			if (d == SIG_DEFAULT_STOP) {
 				t->stop_pending = sig;
