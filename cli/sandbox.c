@@ -29,48 +29,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gofer.h"
 #include "platform.h"
 #include "sandbox.h"
 #include "syscalls/syscalls.h"
 
 #define JAIL_MOUNTPOINT "/tmp"
 #define JAIL_FALLBACK_MOUNTPOINT "/mnt"
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static int enter_userns(char *why, size_t whylen)
-{
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	int err;
-
-	if (unshare(CLONE_NEWUSER)) {
-		snprintf(why, whylen, "cannot create a user namespace: %s", strerror(errno));
-		return -errno;
-	}
-	snprintf(map, sizeof(map), "0 %u 1", uid);
-	err = write_file("/proc/self/uid_map", map);
-	if (!err)
-		err = write_file("/proc/self/setgroups", "deny");
-	snprintf(map, sizeof(map), "0 %u 1", gid);
-	if (!err)
-		err = write_file("/proc/self/gid_map", map);
-	if (err)
-		snprintf(why, whylen, "cannot map ids in the user namespace: %s",
-			 strerror(-err));
-	return err;
-}
 
 static int pivot_to_empty_root(char *why, size_t whylen)
 {
@@ -102,7 +67,7 @@ int sandbox_new_pidns(char *why, size_t whylen)
 	int err;
 
 	if (geteuid() != 0) {
-		err = enter_userns(why, whylen);
+		err = gofer_enter_userns(why, whylen);
 		if (err)
 			return err;
 	}

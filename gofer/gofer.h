@@ -4,7 +4,8 @@
  * protocol in proto.h. See gofer/README.md for the trust argument.
  *
  * Internal interface between the gofer's files: the node table (server.c), the
- * operations (handlers.c) and the jail (jail.c).
+ * operations (handlers.c) and the jail (jail.c, userns.c; the Sentry's jail in
+ * cli/sandbox.c uses gofer_enter_userns too).
  */
 #ifndef SBX_GOFER_H
 #define SBX_GOFER_H
@@ -55,6 +56,10 @@ void gofer_node_del(struct gofer_server *s, uint32_t h);
  * many it wrote, or -errno. */
 int gofer_dispatch(struct gofer_server *s, const struct gofer_req *req,
 		   struct gofer_wr *out, int *fd);
+
+/* userns.c: unshare a user namespace mapping the caller's uid and gid to 0 (also the
+ * Sentry's jail's first step when unprivileged). 0, or -errno with the reason in @why. */
+int gofer_enter_userns(char *why, size_t whylen);
 
 /* jail.c: mount namespace with @dir pivoted to as "/", read-only when @ro; then
  * Landlock and the seccomp allow-list. Writes a reason to @why on failure. */

@@ -28,41 +28,6 @@
 
 #include "gofer.h"
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static int enter_userns(char *why, size_t whylen)
-{
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	int err;
-
-	if (unshare(CLONE_NEWUSER)) {
-		snprintf(why, whylen, "cannot create a user namespace: %s", strerror(errno));
-		return -errno;
-	}
-	snprintf(map, sizeof(map), "0 %u 1", uid);
-	err = write_file("/proc/self/uid_map", map);
-	if (!err)
-		err = write_file("/proc/self/setgroups", "deny");
-	snprintf(map, sizeof(map), "0 %u 1", gid);
-	if (!err)
-		err = write_file("/proc/self/gid_map", map);
-	if (err)
-		snprintf(why, whylen, "cannot map ids: %s", strerror(-err));
-	return err;
-}
-
 /* A directory to build the new root under: one that does not contain @dir. */
 static const char *scratch_for(const char *dir)
 {
@@ -85,7 +50,7 @@ int gofer_jail_root(const char *dir, bool ro, char *why, size_t whylen)
 	const char *step, *scratch = scratch_for(dir);
 	char newroot[64];
 
-	if (geteuid() != 0 && enter_userns(why, whylen))
+	if (geteuid() != 0 && gofer_enter_userns(why, whylen))
 		return -EPERM;
 	errno = ENOENT;
 	step = "find a scratch directory";

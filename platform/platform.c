@@ -1,7 +1,9 @@
 /*
  * plat_open and plat_seccomp_rules: choosing an implementation by name. Each platform
- * lives in its own folder (ptrace/, kvm/) and registers here.
+ * lives in its own folder (ptrace/, kvm/) and registers here. Also what the
+ * implementations share: the host's FPU state geometry.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <string.h>
 
@@ -53,4 +55,20 @@ int plat_seccomp_rules(const struct platform *p, void *scmp_filter_ctx)
 	if (!impl)
 		return -EINVAL;
 	return impl->seccomp_rules(p, scmp_filter_ctx);
+}
+
+void plat_fpstate_geometry(struct platform *p)
+{
+	unsigned int a, b, c, d, lo, hi;
+
+	__cpuid(1, a, b, c, d);
+	if (!(c & bit_OSXSAVE)) {
+		p->fpstate_size = 512;
+		p->xsave_features = 3;
+		return;
+	}
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	p->xsave_features = (uint64_t)hi << 32 | lo;
+	__cpuid_count(0xd, 0, a, b, c, d);
+	p->fpstate_size = b;
 }

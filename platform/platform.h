@@ -104,6 +104,13 @@ int plat_open(const char *name, int memfd, struct platform **out);
  */
 int plat_preopen(const char *name);
 
+/*
+ * For implementations' open: sets @p's fpstate_size and xsave_features to the host's
+ * (XCR0, and the CPUID.(0xd,0).EBX bytes of xsave area its features take; the 512-byte
+ * fxsave area without OSXSAVE), which both platforms move.
+ */
+void plat_fpstate_geometry(struct platform *p);
+
 /* Host syscalls the platform needs in the Sentry's seccomp allow-list. */
 int plat_seccomp_rules(const struct platform *p, void *scmp_filter_ctx);
 

@@ -49,15 +49,37 @@ static void pipe_copy_in(struct pipe *p, const u8 *src, u32 n)
 	p->size += n;
 }
 
+/*
+ * Sleeps on @p until a wake or a signal: p->lock held on entry and on return. Does
+ * not sleep but returns -EAGAIN for a nonblocking file, and -ERESTARTSYS once a
+ * sleep was interrupted; the caller rechecks the pipe between calls, so data (or
+ * room) that came with the signal is used first, as Linux does. 0 after a sleep.
+ */
+static int pipe_wait(struct pipe *p, struct task *t, const struct vfs_file *f,
+		     bool *interrupted)
+{
+	struct waiter w;
+
+	if (f->flags & O_NONBLOCK)
+		return -EAGAIN;
+	if (*interrupted)
+		return -ERESTARTSYS;
+	waitq_add(&p->wq, &w, t);
+	pthread_mutex_unlock(&p->lock);
+	*interrupted = task_block(t, -1) == -EINTR;
+	pthread_mutex_lock(&p->lock);
+	waitq_del(&w);
+	return 0;
+}
+
 static s64 pipe_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
 {
 	struct pipe *p = P(f);
-	struct waiter w;
+	bool interrupted = false;
 	s64 ret;
 
 	if (pos)
 		return -ESPIPE;
-	bool interrupted = false;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
@@ -70,20 +92,9 @@ static s64 pipe_read(struct task *t, struct vfs_file *f, void *buf, size_t len, 
 			ret = 0;
 			break;
 		}
-		if (f->flags & O_NONBLOCK) {
-			ret = -EAGAIN;
+		ret = pipe_wait(p, t, f, &interrupted);
+		if (ret)
 			break;
-		}
-		/* Data that came with the signal is returned first, as Linux does. */
-		if (interrupted) {
-			ret = -ERESTARTSYS;
-			break;
-		}
-		waitq_add(&p->wq, &w, t);
-		pthread_mutex_unlock(&p->lock);
-		interrupted = task_block(t, -1) == -EINTR;
-		pthread_mutex_lock(&p->lock);
-		waitq_del(&w);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return ret;
@@ -93,7 +104,6 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 		      s64 *pos)
 {
 	struct pipe *p = P(f);
-	struct waiter w;
 	size_t done = 0;
 	bool interrupted = false;
 	s64 ret = 0;
@@ -121,19 +131,9 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 			waitq_wake_all(&p->wq);
 			continue;
 		}
-		if (f->flags & O_NONBLOCK) {
-			ret = -EAGAIN;
+		ret = pipe_wait(p, t, f, &interrupted);
+		if (ret)
 			break;
-		}
-		if (interrupted) {
-			ret = -ERESTARTSYS;
-			break;
-		}
-		waitq_add(&p->wq, &w, t);
-		pthread_mutex_unlock(&p->lock);
-		interrupted = task_block(t, -1) == -EINTR;
-		pthread_mutex_lock(&p->lock);
-		waitq_del(&w);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return done ? (s64)done : ret;

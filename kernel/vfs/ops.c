@@ -260,6 +260,24 @@ int vfs_open(struct task *t, int dirfd, const char *path, u32 flags, u32 mode,
 	return err;
 }
 
+/*
+ * The negative dentry where a new name @last (of @type) goes under @dir, into
+ * *child: -EEXIST for "." or ".." or a name that exists (*child is then set too, for
+ * the caller to put). vfs_lock held.
+ */
+static int lookup_new(struct task *t, const struct vfs_path *dir, const char *last,
+		      enum vfs_last type, struct vfs_dentry **child)
+{
+	int err;
+
+	if (type != VFS_LAST_NORM)
+		return -EEXIST;
+	err = vfs_lookup_locked(t, dir->d, last, child);
+	if (err)
+		return err;
+	return (*child)->inode ? -EEXIST : 0;
+}
+
 int vfs_mknod(struct task *t, int dirfd, const char *path, u32 mode, const char *target)
 {
 	struct vfs_path dir;
@@ -274,17 +292,9 @@ int vfs_mknod(struct task *t, int dirfd, const char *path, u32 mode, const char 
 	if (err)
 		return err;
 	pthread_mutex_lock(&vfs_lock);
-	if (type != VFS_LAST_NORM) {
-		err = -EEXIST;
-		goto out;
-	}
-	err = vfs_lookup_locked(t, dir.d, last, &child);
+	err = lookup_new(t, &dir, last, type, &child);
 	if (err)
 		goto out;
-	if (child->inode) {
-		err = -EEXIST;
-		goto out;
-	}
 	if (slash && !S_ISDIR(mode)) {
 		err = -ENOENT;
 		goto out;
@@ -419,17 +429,9 @@ int vfs_link(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 	if (err)
 		goto out_old;
 	pthread_mutex_lock(&vfs_lock);
-	if (type != VFS_LAST_NORM) {
-		err = -EEXIST;
-		goto out;
-	}
-	err = vfs_lookup_locked(t, dir.d, last, &child);
+	err = lookup_new(t, &dir, last, type, &child);
 	if (err)
 		goto out;
-	if (child->inode) {
-		err = -EEXIST;
-		goto out;
-	}
 	if (slash) {
 		err = -ENOENT;
 		goto out;

@@ -195,23 +195,6 @@ static int kvm_check(struct kvm_platform *kp)
 	return 0;
 }
 
-/* The same geometry the ptrace platform reports: the host's XCR0 and XSAVE size. */
-static void kvm_fpstate_geometry(struct platform *p)
-{
-	unsigned int a, b, c, d, lo, hi;
-
-	__cpuid(1, a, b, c, d);
-	if (!(c & bit_OSXSAVE)) {
-		p->fpstate_size = 512;
-		p->xsave_features = 3;
-		return;
-	}
-	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	p->xsave_features = (uint64_t)hi << 32 | lo;
-	__cpuid_count(0xd, 0, a, b, c, d);
-	p->fpstate_size = b;
-}
-
 int kvm_set_slot(struct kvm_platform *kp, int slot, uint64_t gpa, uint64_t size,
 			void *host)
 {
@@ -371,7 +354,7 @@ int kvm_platform_open(int memfd, struct platform **out)
 	kp->base.ops = &kvm_ops;
 	kp->base.memfd = memfd;
 	kp->base.max_user_addr = 0x7fffff000000;
-	kvm_fpstate_geometry(&kp->base);
+	plat_fpstate_geometry(&kp->base);
 	kp->vm_fd = -1;
 	pthread_mutex_init(&kp->lock, NULL);
 

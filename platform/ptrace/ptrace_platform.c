@@ -11,7 +11,6 @@
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
-#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -183,23 +182,6 @@ static int ptrace_template_start(struct ptrace_platform *pp, int memfd)
 	return 0;
 }
 
-/* The xsave area ptrace moves: CPUID.(0xd,0).EBX bytes for the features in XCR0. */
-static void ptrace_fpstate_geometry(struct platform *p)
-{
-	unsigned int a, b, c, d, lo, hi;
-
-	__cpuid(1, a, b, c, d);
-	if (!(c & bit_OSXSAVE)) {
-		p->fpstate_size = 512;
-		p->xsave_features = 3;
-		return;
-	}
-	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	p->xsave_features = (uint64_t)hi << 32 | lo;
-	__cpuid_count(0xd, 0, a, b, c, d);
-	p->fpstate_size = b;
-}
-
 static void ptrace_platform_destroy(struct platform *p)
 {
 	struct ptrace_platform *pp = to_ptrace_platform(p);
@@ -225,7 +207,7 @@ int ptrace_platform_open(int memfd, struct platform **out)
 	pp->base.ops = &ptrace_ops;
 	pp->base.memfd = memfd;
 	pp->base.max_user_addr = PTRACE_MAX_USER;
-	ptrace_fpstate_geometry(&pp->base);
+	plat_fpstate_geometry(&pp->base);
 	pp->cpuid_faulting = -1;
 	pthread_mutex_init(&pp->template_lock, NULL);
 

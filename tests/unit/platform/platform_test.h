@@ -1,13 +1,18 @@
 /*
- * Shared by the platform test files: a fixture that opens the ptrace platform over a
+ * Shared by the platform test runners (tests/unit/platform for ptrace,
+ * tests/unit/kvm for kvm): a fixture that opens the platform under test over a
  * memory file the test maps too, loads a snippet of machine code at CODE_ADDR, and
- * runs it; and CODE(), which assembles such a snippet into the test's rodata.
+ * runs it; CODE(), which assembles such a snippet into the test's rodata; and the
+ * test cases every platform must pass (test_events.c, test_as.c). Each runner
+ * defines the hooks below and calls env_main() with its own test cases.
  */
 #ifndef SBX_TEST_PLATFORM_H
 #define SBX_TEST_PLATFORM_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "platform.h"
 
@@ -37,6 +42,9 @@ struct env {
 	struct plat_regs regs;
 };
 
+/* The platform under test, as plat_open() names it: set by env_main(). */
+extern const char *env_platform;
+
 void env_open(struct env *e);
 void env_setup(struct env *e, const char *code, const char *code_end);
 void env_teardown(struct env *e);
@@ -44,7 +52,38 @@ void env_init_regs(struct plat_regs *r);
 struct plat_event env_run(struct env *e);
 struct plat_event env_run_expect(struct env *e, enum plat_event_kind kind);
 
+/* For pthread_create: plat_ctx_interrupt() on e's context after delay µs. */
+struct interrupter {
+	struct env *e;
+	useconds_t delay;
+};
+void *env_interrupt_later(void *interrupter);
+
+/*
+ * For pthread_create: a second address space with the code page, made by another
+ * thread, and one context of that thread run in it to its first syscall (getpid
+ * expected). The space is left in ->as for the caller to destroy.
+ */
+struct other {
+	struct env *e;
+	struct plat_as *as;
+	int err;
+};
+void *env_other_thread(void *other);
+
+/*
+ * Runs the suite named @suite on platform @platform: the shared test cases, then
+ * @own (the runner's platform-specific case, or NULL), in Check's fork mode.
+ * Returns the process's exit status.
+ */
+int env_main(const char *platform, const char *suite, TCase *own);
+
+/* Defined by each runner: does CPUID in @e's address space stop with PLAT_EV_CPUID
+ * (true) or run natively (false)? */
+bool env_cpuid_faults(const struct env *e);
+
 TCase *events_tcase(void);
-TCase *stub_tcase(void);
+TCase *as_tcase(void);
+TCase *stub_tcase(void);	/* ptrace only: test_ptrace_stub.c */
 
 #endif

@@ -1,19 +1,18 @@
 /*
- * The platform's unit-test runner and fixture. Tests drive the real ptrace platform:
- * stub processes, injected mmaps, PTRACE_SYSEMU. Exits 77 (CTest skip) where ptrace
- * is unavailable, e.g. under a seccomp profile or Yama that forbids it.
+ * The platform tests' fixture and runner body, shared by the ptrace runner
+ * (test_ptrace.c) and the kvm runner (tests/unit/kvm/test_kvm.c): a memory file the
+ * test maps too, an address space with code, data and a read-only page, one context.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/ptrace.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "platform_test.h"
+
+const char *env_platform;
 
 void env_init_regs(struct plat_regs *r)
 {
@@ -33,7 +32,7 @@ void env_open(struct env *e)
 	ck_assert_int_eq(ftruncate(e->memfd, MEM_SIZE), 0);
 	e->mem = mmap(NULL, MEM_MAPPED, PROT_READ | PROT_WRITE, MAP_SHARED, e->memfd, 0);
 	ck_assert_ptr_ne(e->mem, MAP_FAILED);
-	ck_assert_int_eq(plat_open("ptrace", e->memfd, &e->p), 0);
+	ck_assert_int_eq(plat_open(env_platform, e->memfd, &e->p), 0);
 	ck_assert_uint_eq(e->p->max_user_addr, 0x7fffff000000UL);
 }
 
@@ -75,38 +74,57 @@ struct plat_event env_run_expect(struct env *e, enum plat_event_kind kind)
 {
 	struct plat_event ev = env_run(e);
 
-	ck_assert_msg(ev.kind == kind, "event %d (signo %d code %d addr %#lx, rip %#lx), "
-		      "want %d", ev.kind, ev.signo, ev.code, (unsigned long)ev.addr,
+	ck_assert_msg(ev.kind == kind, "event %d (signo %d code %d addr %#lx trapno %lu, "
+		      "rip %#lx), want %d", ev.kind, ev.signo, ev.code,
+		      (unsigned long)ev.addr, (unsigned long)ev.trapno,
 		      (unsigned long)e->regs.rip, kind);
 	return ev;
 }
 
-static bool ptrace_usable(void)
+void *env_interrupt_later(void *arg)
 {
-	pid_t pid = fork();
-	bool ok;
-	int st;
+	struct interrupter *in = arg;
 
-	if (pid == 0) {
-		pause();
-		_exit(0);
-	}
-	ok = ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0;
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, __WALL);
-	return ok;
+	usleep(in->delay);
+	plat_ctx_interrupt(in->e->p, in->e->ctx);
+	return NULL;
 }
 
-int main(void)
+void *env_other_thread(void *arg)
 {
-	Suite *s = suite_create("platform");
+	struct other *o = arg;
+	struct plat_regs regs;
+	struct plat_event ev;
+	struct plat_ctx *ctx;
+	struct env *e = o->e;
+
+	o->err = plat_as_new(e->p, &o->as);
+	if (o->err)
+		return NULL;
+	o->err = plat_as_map(e->p, o->as, CODE_ADDR, 0x1000, PROT_READ | PROT_EXEC, CODE_OFF);
+	if (!o->err)
+		o->err = plat_ctx_new(e->p, o->as, &ctx);
+	if (o->err)
+		return NULL;
+	env_init_regs(&regs);
+	o->err = plat_ctx_switch(e->p, ctx, &regs, &ev);
+	if (!o->err && (ev.kind != PLAT_EV_SYSCALL || regs.orig_rax != 39))
+		o->err = -EPROTO;
+	plat_ctx_destroy(e->p, ctx);
+	return NULL;
+}
+
+int env_main(const char *platform, const char *suite, TCase *own)
+{
+	Suite *s = suite_create(suite);
 	SRunner *sr;
 	int failed;
 
-	if (!ptrace_usable())
-		return 77;
+	env_platform = platform;
 	suite_add_tcase(s, events_tcase());
-	suite_add_tcase(s, stub_tcase());
+	suite_add_tcase(s, as_tcase());
+	if (own)
+		suite_add_tcase(s, own);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
