@@ -58,7 +58,7 @@ static long tg_ids(struct task *t, s32 pid, bool sid)
 		return -ESRCH;
 	pthread_mutex_lock(&t->k->lock);
 	tg = pid ? kernel_find_tg(t->k, pid) : t->tg;
-	if (tg && !tg->zombie)
+	if (tg)         /* a zombie's too, until it is reaped, as in Linux */
 		ret = sid ? tg->sid : tg->pgid;
 	pthread_mutex_unlock(&t->k->lock);
 	return ret;
