@@ -46,11 +46,14 @@ static bool sig_ignored(struct task *t, int sig, bool external)
 {
 	u64 h = t->sh->act[sig - 1].handler;
 
+	/* Blocked signals are never ignored (Linux's sig_ignored), init's included: a
+	 * pid 1 in sigwaitinfo gets them; sig_deliver drops them if they are unblocked
+	 * while still without a handler. */
+	if (t->sigmask & sigbit(sig))
+		return false;
 	if (t->tgid == 1 && h == L_SIG_DFL &&
 	    !(external && (sig == SIGKILL || sig == SIGSTOP)))
 		return true; /* init: only handled signals, or SIGKILL/STOP from outside */
-	if (t->sigmask & sigbit(sig))
-		return false;
 	return h == L_SIG_IGN ||
 	       (h == L_SIG_DFL && sig_default_action(sig) == SIG_DEFAULT_IGNORE);
 }
@@ -301,6 +304,11 @@ void sig_deliver(struct task *t)
 			enum sig_default d = sig_default_action(sig);
 
 			if (d == SIG_DEFAULT_IGNORE)
+				continue;
+			/* Init takes no default action for a signal that was sent (si_code
+			 * <= 0) rather than forced by a fault: it was queued only because it
+			 * was blocked (Linux's SIGNAL_UNKILLABLE check in get_signal). */
+			if (t->tgid == 1 && info.code <= 0 && sig != SIGKILL && sig != SIGSTOP)
 				continue;
 			if (d == SIG_DEFAULT_STOP) {
 				t->stop_pending = sig;
