@@ -22,7 +22,11 @@
 #define ROBUST_LIST_LIMIT 2048  /* Linux's bound on a robust list walk */
 
 struct futex_key {
-	u64 a, b;               /* (mm, address) private; (0, memory-file offset) shared */
+	/* (mm, address) with FUTEX_PRIVATE_FLAG; (mm | 1, address) without it in private
+	 * memory: Linux keys the two apart (FUT_OFF_MMSHARED), so a private wake never
+	 * reaches a shared waiter on the same word; (0, memory-file offset) without it in
+	 * shared memory. */
+	u64 a, b;
 };
 
 struct futex_waiter {
@@ -79,7 +83,7 @@ static int futex_get_key(struct mm *mm, u64 addr, bool private, struct futex_key
 	else if (!private && (v->flags & VMA_SHARED))
 		*key = (struct futex_key){ 0, v->off + (addr - v->start) };
 	else
-		*key = (struct futex_key){ (u64)(uintptr_t)mm, addr };
+		*key = (struct futex_key){ (u64)(uintptr_t)mm | !private, addr };
 	pthread_mutex_unlock(&mm->lock);
 	return err;
 }
@@ -207,6 +211,7 @@ int futex_wake(struct kernel *k, struct mm *mm, u64 addr, int n, u32 bitset,
 
 	if (!bitset)
 		return -EINVAL;
+	n = MAX(n, 1);          /* Linux wakes one for a count of 0 or less */
 	err = futex_get_key(mm, addr, private, &key);
 	if (err)
 		return err;
@@ -298,6 +303,8 @@ int futex_wake_op(struct kernel *k, struct mm *mm, u64 addr, u64 addr2, int n, i
 
 	if ((op >> 31) & 1)             /* FUTEX_OP_OPARG_SHIFT */
 		arg = 1U << (arg & 31);
+	n = MAX(n, 1);          /* as in futex_wake, each count wakes at least one */
+	n2 = MAX(n2, 1);
 	err = futex_get_key(mm, addr, private, &k1);
 	if (!err)
 		err = futex_get_key(mm, addr2, private, &k2);

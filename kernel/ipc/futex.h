@@ -23,7 +23,8 @@ void futex_table_destroy(struct futex_table *ft);
  * CLOCK_MONOTONIC @deadline (-1: none) or a signal. 0 woken, -EAGAIN the word
  * differed, -ETIMEDOUT, -EINTR, -EFAULT, -EINVAL. */
 int futex_wait(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline, bool private);
-/* Wakes up to @n waiters on @addr with a bit of @bitset; the number woken. */
+/* Wakes up to @n (at least one, as Linux does for 0 or less) waiters on @addr with
+ * a bit of @bitset; the number woken. */
 int futex_wake(struct kernel *k, struct mm *mm, u64 addr, int n, u32 bitset,
 	       bool private);
 /* FUTEX_REQUEUE / CMP_REQUEUE (@cmp: compare the word at @addr with @val first). */

@@ -49,8 +49,9 @@ static bool sig_ignored(struct task *t, int sig, bool external)
 {
 	u64 h = t->sh->act[sig - 1].handler;
 
-	/* Blocked signals are never ignored: the handler may change before they are
-	 * unblocked (Linux's sig_ignored). */
+	/* Blocked signals are never ignored (Linux's sig_ignored), init's included: a
+	 * pid 1 in sigwaitinfo gets them; sig_deliver drops them if they are unblocked
+	 * while still without a handler. */
 	if (t->sigmask & sigbit(sig))
 		return false;
 	if (t->tgid == 1 && h == L_SIG_DFL &&
@@ -309,11 +310,10 @@ void sig_deliver(struct task *t)
 
 			if (d == SIG_DEFAULT_IGNORE)
 				continue;
-			/* init takes no default action but for SIGKILL and SIGSTOP (which
-			 * only reach it from outside) and the faults it raises itself: a
-			 * signal it had blocked gets here (Linux's SIGNAL_UNKILLABLE). */
-			if (t->tgid == 1 && sig != SIGKILL && sig != SIGSTOP &&
-			    !(sigbit(sig) & SYNCHRONOUS_MASK))
+			/* Init takes no default action for a signal that was sent (si_code
+			 * <= 0) rather than forced by a fault: it was queued only because it
+			 * was blocked (Linux's SIGNAL_UNKILLABLE check in get_signal). */
+			if (t->tgid == 1 && info.code <= 0 && sig != SIGKILL && sig != SIGSTOP)
 				continue;
 			if (d == SIG_DEFAULT_STOP) {
 				t->stop_pending = sig;

@@ -31,6 +31,12 @@ SYS(getppid);
 SYS(getrandom);
 SYS(getresgid);
 SYS(getresuid);
+SYS(setgid);
+SYS(setregid);
+SYS(setresgid);
+SYS(setresuid);
+SYS(setreuid);
+SYS(setuid);
 SYS(getrlimit);
 SYS(getsid);
 SYS(gettid);
@@ -168,5 +174,14 @@ SYS(sync);
 SYS(flock);
 SYS(fadvise64);
 long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int fd, u64 off);
+SYS(select);
+SYS(pselect6);
+/* poll over a kernel array of @nfds entries (sys_file.c); @deadline as ktime_mono,
+ * 0 for none left, -1 for none. */
+struct pollfd;
+long sys_poll_fds(struct task *t, struct pollfd *pfd, u64 nfds, s64 deadline);
+/* The sigmask of ppoll, pselect6 and the like for the wait (sys_file.c). */
+int sys_sigmask_swap(struct task *t, u64 umask, u64 size, u64 *old);
+void sys_sigmask_restore(struct task *t, u64 umask, long ret, u64 old);
 
 #endif

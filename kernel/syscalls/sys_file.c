@@ -621,25 +621,18 @@ static void poll_cancel_all(struct poll_state *ps)
 	}
 }
 
-static long do_poll(struct task *t, u64 ufds, u64 nfds, s64 deadline)
+long sys_poll_fds(struct task *t, struct pollfd *pfd, u64 nfds, s64 deadline)
 {
-	struct poll_state ps = { .n = nfds };
+	struct poll_state ps = { .n = nfds, .pfd = pfd };
 	long ret = 0;
 
-	if (nfds > nofile_limit(t))
-		return -EINVAL;
-	ps.pfd = calloc(nfds + 1, sizeof(*ps.pfd));
 	ps.host = calloc(nfds + 2, sizeof(*ps.host));
 	ps.files = calloc(nfds + 1, sizeof(*ps.files));
 	ps.hidx = calloc(nfds + 1, sizeof(*ps.hidx));
 	ps.w = calloc(nfds + 1, sizeof(*ps.w));
 	ps.queued = calloc(nfds + 1, sizeof(*ps.queued));
-	if (!ps.pfd || !ps.host || !ps.files || !ps.hidx || !ps.w || !ps.queued) {
+	if (!ps.host || !ps.files || !ps.hidx || !ps.w || !ps.queued) {
 		ret = -ENOMEM;
-		goto out;
-	}
-	if (mm_copy_in(t->mm, ps.pfd, ufds, nfds * sizeof(*ps.pfd))) {
-		ret = -EFAULT;
 		goto out;
 	}
 	for (u64 i = 0; i < nfds; i++) {
@@ -694,8 +687,6 @@ static long do_poll(struct task *t, u64 ufds, u64 nfds, s64 deadline)
 			deadline = 0;
 	}
 	poll_cancel_all(&ps);
-	if (ret >= 0 && mm_copy_out(t->mm, ufds, ps.pfd, nfds * sizeof(*ps.pfd)))
-		ret = -EFAULT;
 out:
 	if (ps.files)
 		for (u64 i = 0; i < nfds; i++)
@@ -706,7 +697,27 @@ out:
 	free(ps.hidx);
 	free(ps.files);
 	free(ps.host);
-	free(ps.pfd);
+	return ret;
+}
+
+static long do_poll(struct task *t, u64 ufds, u64 nfds, s64 deadline)
+{
+	struct pollfd *pfd;
+	long ret;
+
+	if (nfds > nofile_limit(t))
+		return -EINVAL;
+	pfd = calloc(nfds + 1, sizeof(*pfd));
+	if (!pfd)
+		return -ENOMEM;
+	if (mm_copy_in(t->mm, pfd, ufds, nfds * sizeof(*pfd))) {
+		free(pfd);
+		return -EFAULT;
+	}
+	ret = sys_poll_fds(t, pfd, nfds, deadline);
+	if (ret >= 0 && mm_copy_out(t->mm, ufds, pfd, nfds * sizeof(*pfd)))
+		ret = -EFAULT;
+	free(pfd);
 	return ret;
 }
 
@@ -718,11 +729,47 @@ SYS(poll)
 	return do_poll(t, a[0], a[1], deadline);
 }
 
+/* Installs the sigmask at @umask (of @size bytes) for a wait, its old value in @old;
+ * NULL @umask changes nothing. */
+int sys_sigmask_swap(struct task *t, u64 umask, u64 size, u64 *old)
+{
+	u64 mask;
+
+	if (!umask)
+		return 0;
+	if (size != L_SIGSET_SIZE)
+		return -EINVAL;
+	if (mm_copy_in(t->mm, &mask, umask, sizeof(mask)))
+		return -EFAULT;
+	pthread_mutex_lock(&t->sh->lock);
+	*old = t->sigmask;
+	t->sigmask = mask & ~(sigbit(SIGKILL) | sigbit(SIGSTOP));
+	pthread_mutex_unlock(&t->sh->lock);
+	return 0;
+}
+
+/* Ends what sys_sigmask_swap began, by the wait's result @ret. */
+void sys_sigmask_restore(struct task *t, u64 umask, long ret, u64 old)
+{
+	if (!umask)
+		return;
+	/* Interrupted: the old mask comes back when the handler returns (it is what the
+	 * signal frame saves); otherwise right away. */
+	pthread_mutex_lock(&t->sh->lock);
+	if (ret == -ERESTARTNOHAND) {
+		t->saved_sigmask = old;
+		t->restore_sigmask = true;
+	} else {
+		t->sigmask = old;
+	}
+	pthread_mutex_unlock(&t->sh->lock);
+}
+
 SYS(ppoll)
 {
 	struct l_timespec ts;
 	s64 deadline = -1;
-	u64 mask, old = 0;
+	u64 old = 0;
 	long ret;
 
 	if (a[2]) {
@@ -733,28 +780,10 @@ SYS(ppoll)
 		deadline = ts.tv_sec || ts.tv_nsec ?
 			ktime_mono(&t->k->time) + ts_to_ns(ts.tv_sec, ts.tv_nsec) : 0;
 	}
-	if (a[3]) {
-		if (a[4] != L_SIGSET_SIZE)
-			return -EINVAL;
-		if (mm_copy_in(t->mm, &mask, a[3], sizeof(mask)))
-			return -EFAULT;
-		pthread_mutex_lock(&t->sh->lock);
-		old = t->sigmask;
-		t->sigmask = mask & ~(sigbit(SIGKILL) | sigbit(SIGSTOP));
-		pthread_mutex_unlock(&t->sh->lock);
-	}
+	ret = sys_sigmask_swap(t, a[3], a[4], &old);
+	if (ret)
+		return ret;
 	ret = do_poll(t, a[0], a[1], deadline);
-	if (a[3]) {
-		/* Interrupted: the old mask comes back when the handler returns (it is
-		 * what the signal frame saves); otherwise right away. */
-		pthread_mutex_lock(&t->sh->lock);
-		if (ret == -ERESTARTNOHAND) {
-			t->saved_sigmask = old;
-			t->restore_sigmask = true;
-		} else {
-			t->sigmask = old;
-		}
-		pthread_mutex_unlock(&t->sh->lock);
-	}
+	sys_sigmask_restore(t, a[3], ret, old);
 	return ret;
 }

@@ -179,8 +179,12 @@ long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int f
 		ret = got;
 		goto out;
 	}
-	ret = mm_mmap_anon(t->mm, addr, len, prot, (flags & ~MAP_TYPE) | MAP_PRIVATE |
-			   MAP_ANONYMOUS);
+	/* A copy, but a MAP_SHARED one stays shared with the copies fork makes of it:
+	 * a POSIX semaphore or lock in a /dev/shm file mapped before fork (python's
+	 * multiprocessing) works between parent and children. */
+	ret = mm_mmap_anon(t->mm, addr, len, prot,
+			   (flags & ~MAP_TYPE) | ((flags & MAP_TYPE) == MAP_PRIVATE ?
+						  MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS);
 	if (ret >= 0 && got > 0 && mm_poke(t->mm, ret, buf, got)) {
 		mm_munmap(t->mm, ret, len);
 		ret = -ENOMEM;

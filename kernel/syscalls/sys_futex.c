@@ -78,10 +78,10 @@ SYS(futex)
 								  : (u32)a[5],
 				  clockid, deadline, private);
 	case FUTEX_WAKE:
-		return futex_wake(t->k, t->mm, a[0], (int)a[2] < 0 ? 0 : (int)a[2],
+		return futex_wake(t->k, t->mm, a[0], (int)a[2],
 				  FUTEX_BITSET_MATCH_ANY, private);
 	case FUTEX_WAKE_BITSET:
-		return futex_wake(t->k, t->mm, a[0], (int)a[2] < 0 ? 0 : (int)a[2], a[5],
+		return futex_wake(t->k, t->mm, a[0], (int)a[2], a[5],
 				  private);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:

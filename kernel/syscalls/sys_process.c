@@ -58,7 +58,7 @@ static long tg_ids(struct task *t, s32 pid, bool sid)
 		return -ESRCH;
 	pthread_mutex_lock(&t->k->lock);
 	tg = pid ? kernel_find_tg(t->k, pid) : t->tg;
-	if (tg && !tg->zombie)
+	if (tg)         /* a zombie's too, until it is reaped, as in Linux */
 		ret = sid ? tg->sid : tg->pgid;
 	pthread_mutex_unlock(&t->k->lock);
 	return ret;
@@ -230,6 +230,13 @@ static long put_res_ids(struct task *t, const u64 *a, u32 r, u32 e, u32 s)
 
 SYS(getresuid) { return put_res_ids(t, a, t->uid, t->euid, t->suid); }
 SYS(getresgid) { return put_res_ids(t, a, t->gid, t->egid, t->sgid); }
+
+SYS(setuid) { return task_setid(t, false, a[0]); }
+SYS(setgid) { return task_setid(t, true, a[0]); }
+SYS(setreuid) { return task_setreid(t, false, a[0], a[1]); }
+SYS(setregid) { return task_setreid(t, true, a[0], a[1]); }
+SYS(setresuid) { return task_setresid(t, false, a[0], a[1], a[2]); }
+SYS(setresgid) { return task_setresid(t, true, a[0], a[1], a[2]); }
 
 SYS(getgroups)
 {

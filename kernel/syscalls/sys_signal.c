@@ -140,8 +140,6 @@ SYS(kill)
 		struct thread_group *tg = container_of(p, struct thread_group, tglink);
 		bool hit;
 
-		if (tg->zombie)
-			continue;
 		if (pid > 0)
 			hit = tg->tgid == (u32)pid;
 		else if (pid == 0)
@@ -154,7 +152,9 @@ SYS(kill)
 			continue;
 		if (ret == -ESRCH)
 			ret = 0;
-		if (sig) {
+		/* A zombie is still there to be found (Linux detaches its pid only when
+		 * it is reaped); a signal to it is dropped. */
+		if (sig && !tg->zombie) {
 			struct l_siginfo info = kill_info(t, sig, L_SI_USER);
 
 			ret = sig_send_group(tg, &info, false) ?: ret;

@@ -191,6 +191,12 @@ long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int
 /* A vfork parent waits here (run loop) until its child execs or exits. */
 int task_vfork_wait(struct task *t);
 
+/* task_cred.c: setuid/setgid (@gid picks the group ids), setre*id and setres*id with
+ * Linux's rules; (u32)-1 keeps an id. 0 or -EPERM (-EINVAL for setuid(-1)). */
+long task_setid(struct task *t, bool gid, u32 id);
+long task_setreid(struct task *t, bool gid, u32 r, u32 e);
+long task_setresid(struct task *t, bool gid, u32 r, u32 e, u32 s);
+
 /* task.c */
 int task_new(struct kernel *k, struct task **out);
 void task_destroy(struct task *t);
