@@ -51,6 +51,29 @@ static void usage(void)
 	exit(SBX_EXIT_USAGE);
 }
 
+/*
+ * Without --leave-running the sandbox ends once the image is complete: return when it
+ * has, so that `sbx list` right after says stopped (checkpointed), never running. The
+ * image is already safe; a sandbox slow to go (10 s) only gets a warning.
+ */
+static void wait_stopped(const char *id)
+{
+	const struct timespec step = { 0, 5 * 1000 * 1000 };
+
+	for (int i = 0; i < 2000; i++) {
+		struct sbx_meta m;
+
+		if (statedir_read_meta(id, &m))
+			return;
+		statedir_refresh(&m);
+		if (!strcmp(m.status, "stopped"))
+			return;
+		nanosleep(&step, NULL);
+	}
+	fprintf(stderr, "sbx: checkpoint: the image is complete, but sandbox '%s' has not "
+		"stopped yet\n", id);
+}
+
 int cmd_checkpoint(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -136,6 +159,8 @@ int cmd_checkpoint(int argc, char **argv)
 	cr_mark("cli: committed");
 	if (err)
 		die("checkpoint: cannot write %s: %s", path, strerror(-err));
+	if (!(req.flags & CTL_LEAVE_RUNNING))
+		wait_stopped(id);
 	if (tty)
 		fprintf(stderr, "sbx: checkpointed %s to %s: %.1f MB, sandbox stopped for "
 			"%.1f ms\n", id, path, rep.bytes / 1e6, rep.usec / 1e3);

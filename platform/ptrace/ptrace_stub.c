@@ -528,21 +528,29 @@ int ptrace_as_protect(struct plat_as *pas, uint64_t addr, uint64_t len, int prot
 /* The stub process's CPU clocks: the host keeps them for a whole process, dead
  * threads included, and lets any process read another's (not one of its threads'). */
 #define PROCESS_CPUCLOCK(pid, which) ((clockid_t)((~(unsigned)(pid)) << 3) | (which))
-#define CPUCLOCK_PROF 0         /* user + system */
-#define CPUCLOCK_VIRT 1         /* user */
+#define CPUCLOCK_PROF 0         /* user + system, sampled at the tick */
+#define CPUCLOCK_VIRT 1         /* user, sampled at the tick */
+#define CPUCLOCK_SCHED 2        /* exact runtime */
 
 int ptrace_as_cpu_time(struct plat_as *pas, uint64_t *user_ns, uint64_t *sys_ns)
 {
 	struct ptrace_as *as = to_ptrace_as(pas);
-	struct timespec prof, virt;
-	uint64_t total, user;
+	struct timespec sched, prof, virt;
+	uint64_t total, p, v;
 
-	if (clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_PROF), &prof) ||
+	/*
+	 * SCHED is the exact runtime; PROF and VIRT are sampled at the tick, so a stub
+	 * that ran less than one reads 0 there (and a process-CPU-clock deadline of 1 ns
+	 * would never come). The total is SCHED's, split in the ticks' proportion.
+	 */
+	if (clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_SCHED), &sched) ||
+	    clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_PROF), &prof) ||
 	    clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_VIRT), &virt))
 		return -errno;
-	total = prof.tv_sec * 1000000000ULL + prof.tv_nsec;
-	user = virt.tv_sec * 1000000000ULL + virt.tv_nsec;
-	*user_ns = user < total ? user : total;
+	total = sched.tv_sec * 1000000000ULL + sched.tv_nsec;
+	p = prof.tv_sec * 1000000000ULL + prof.tv_nsec;
+	v = virt.tv_sec * 1000000000ULL + virt.tv_nsec;
+	*user_ns = p ? (uint64_t)((unsigned __int128)total * (v < p ? v : p) / p) : total;
 	*sys_ns = total - *user_ns;
 	return 0;
 }
