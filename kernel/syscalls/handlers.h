@@ -57,6 +57,7 @@ SYS(ppoll);
 SYS(pipe);
 SYS(pipe2);
 SYS(pread64);
+SYS(prctl);
 SYS(prlimit64);
 SYS(pwrite64);
 SYS(read);

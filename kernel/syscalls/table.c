@@ -70,6 +70,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(getgroups, "dp", "no supplementary groups"),
 	F(set_tid_address, "p"), F(set_robust_list, "pu"),
 	P(arch_prctl, "xx", "ARCH_SET_CPUID 0 is refused: cpuid always traps"),
+	P(prctl, "dxxxx", "only PR_SET/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, NO_NEW_PRIVS, "
+	  "DUMPABLE; others EINVAL"),
 	F(prlimit64, "ddpp"), F(getrlimit, "dp"), F(setrlimit, "dp"),
 	F(uname, "p"), F(sched_yield, ""), F(sched_getaffinity, "dup"),
 	F(getcwd, "pu"),

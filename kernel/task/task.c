@@ -42,6 +42,7 @@ int task_new(struct kernel *k, struct task **out)
 	}
 	st_list_init(&t->tglink);
 	t->altstack.ss_flags = L_SS_DISABLE;
+	t->dumpable = 1;
 	*out = t;
 	return 0;
 }

@@ -118,6 +118,9 @@ SAVABLE struct task {
 	u32 uid, euid, suid, gid, egid, sgid;
 	u32 umask;
 	char comm[16];
+	u32 pdeathsig;                  /* PR_SET_PDEATHSIG: sent when the parent goes */
+	bool no_new_privs;              /* PR_SET_NO_NEW_PRIVS (nothing here grants any) */
+	u8 dumpable;                    /* PR_SET_DUMPABLE, 1 by default */
 	struct plat_regs regs;          /* application registers while in the Sentry */
 	/* xsave area, valid when fp_valid; fetched only for signal frames and saves */
 	u8 *fpstate SAVE_LEN(fpstate_len);

@@ -75,6 +75,8 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 	c->gid = t->gid; c->egid = t->egid; c->sgid = t->sgid;
 	c->umask = t->umask;
 	memcpy(c->comm, t->comm, sizeof(c->comm));
+	c->no_new_privs = t->no_new_privs;      /* pdeathsig is not inherited */
+	c->dumpable = t->dumpable;
 	memcpy(c->rlim, t->rlim, sizeof(c->rlim));
 	c->regs = t->regs;
 	c->regs.rax = 0;

@@ -73,6 +73,29 @@ static void exit_mm_release(struct task *t)
 	t->clear_child_tid = 0;
 }
 
+/* PR_SET_PDEATHSIG: each child thread that asked hears of its parent's end (here
+ * the whole parent process's: threads are not parents of their own). k->lock held. */
+static void send_pdeathsigs(struct thread_group *tg)
+{
+	struct st_list *p;
+
+	st_list_for_each(p, &tg->children) {
+		struct thread_group *c = container_of(p, struct thread_group, sibling);
+		struct task *o;
+
+		if (c->zombie)
+			continue;
+		tg_for_each_task(o, c) {
+			struct l_siginfo info = { .signo = o->pdeathsig, .code = L_SI_USER };
+
+			if (o->exiting || !o->pdeathsig)
+				continue;
+			info.kill.pid = tg->tgid;
+			sig_send(o, &info, false, false);
+		}
+	}
+}
+
 bool task_do_exit(struct task *t, int *status)
 {
 	struct kernel *k = t->k;
@@ -137,6 +160,7 @@ bool task_do_exit(struct task *t, int *status)
 	}
 	tg->zombie = true;
 	tg->exit_status = tg->group_exit ? tg->group_exit_status : t->exit_status;
+	send_pdeathsigs(tg);
 	tg_reparent_children(k, tg);
 	parent = tg->parent;
 	if (parent && !parent->zombie) {
