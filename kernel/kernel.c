@@ -222,23 +222,17 @@ int kernel_start_task(struct kernel *k, struct task *t)
 	return err;
 }
 
+static int start_one(struct task *t, void *arg)
+{
+	return kernel_start_task(t->k, t);
+}
+
 int kernel_start_tasks(struct kernel *k)
 {
-	struct st_list *p;
-	int err = 0;
+	int err;
 
 	pthread_mutex_lock(&k->lock);
-	st_list_for_each(p, &k->tgs) {
-		struct thread_group *tg = container_of(p, struct thread_group, tglink);
-
-		struct task *t;
-
-		if (tg->zombie)
-			continue;
-		tg_for_each_task(t, tg)
-			if (!t->exiting)
-				err = err ?: kernel_start_task(k, t);
-	}
+	err = kernel_each_live_task(k, start_one, NULL);
 	pthread_mutex_unlock(&k->lock);
 	return err;
 }

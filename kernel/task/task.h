@@ -165,6 +165,9 @@ u32 kernel_alloc_tid(struct kernel *k);
 struct thread_group *kernel_find_tg(struct kernel *k, u32 tgid);
 /* A live task by tid, in any group. */
 struct task *kernel_find_task(struct kernel *k, u32 tid);
+/* Calls @fn on every live task (not exiting, in a group that is not a zombie) until
+ * it returns nonzero, which is returned; 0 after all. */
+int kernel_each_live_task(struct kernel *k, int (*fn)(struct task *t, void *arg), void *arg);
 #define tg_for_each_task(pos, tg) \
 	for (struct st_list *pos##_l = (tg)->tasks.next; \
 	     pos##_l != &(tg)->tasks && \

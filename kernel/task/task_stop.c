@@ -27,25 +27,18 @@ void task_park(struct task *t)
 	pthread_mutex_unlock(&k->lock);
 }
 
+static int interrupt_stop(struct task *t, void *arg)
+{
+	task_interrupt(t, TIF_STOP);
+	return 0;
+}
+
 void kernel_stop_world(struct kernel *k)
 {
 	pthread_mutex_lock(&k->lock);
 	k->stopping = true;
-	if (!k->done) {
-		struct st_list *p;
-
-		st_list_for_each(p, &k->tgs) {
-			struct thread_group *tg = container_of(p, struct thread_group, tglink);
-
-			struct task *t;
-
-			if (tg->zombie)
-				continue;
-			tg_for_each_task(t, tg)
-				if (!t->exiting)
-					task_interrupt(t, TIF_STOP);
-		}
-	}
+	if (!k->done)
+		kernel_each_live_task(k, interrupt_stop, NULL);
 	while (k->nparked < k->nrunning)
 		pthread_cond_wait(&k->cond, &k->lock);
 	pthread_mutex_unlock(&k->lock);

@@ -57,21 +57,49 @@ struct thread_group *kernel_find_tg(struct kernel *k, u32 tgid)
 	return NULL;
 }
 
-struct task *kernel_find_task(struct kernel *k, u32 tid)
+int kernel_each_live_task(struct kernel *k, int (*fn)(struct task *t, void *arg), void *arg)
 {
 	struct st_list *p;
 
 	st_list_for_each(p, &k->tgs) {
 		struct thread_group *tg = container_of(p, struct thread_group, tglink);
 		struct task *t;
+		int r;
 
 		if (tg->zombie)
 			continue;
-		tg_for_each_task(t, tg)
-			if (t->tid == tid && !t->exiting)
-				return t;
+		tg_for_each_task(t, tg) {
+			if (t->exiting)
+				continue;
+			r = fn(t, arg);
+			if (r)
+				return r;
+		}
 	}
-	return NULL;
+	return 0;
+}
+
+struct find_arg {
+	u32 tid;
+	struct task *found;
+};
+
+static int find_one(struct task *t, void *arg)
+{
+	struct find_arg *f = arg;
+
+	if (t->tid != f->tid)
+		return 0;
+	f->found = t;
+	return 1;
+}
+
+struct task *kernel_find_task(struct kernel *k, u32 tid)
+{
+	struct find_arg f = { tid, NULL };
+
+	kernel_each_live_task(k, find_one, &f);
+	return f.found;
 }
 
 int tg_new(struct kernel *k, struct task *leader, struct thread_group *parent,

@@ -33,8 +33,7 @@ int main(void)
 	printf("name %s\n", name);
 	P(prctl(PR_GET_NAME, (void *)8, 0, 0, 0));
 
-	P(prctl(PR_GET_PDEATHSIG, &v, 0, 0, 0));
-	printf("pdeathsig %d\n", v);
+	/* The initial value is the launcher's (unshare --kill-child sets SIGKILL). */
 	P(prctl(PR_SET_PDEATHSIG, 99, 0, 0, 0));
 	P(prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0));
 	P(prctl(PR_GET_PDEATHSIG, &v, 0, 0, 0));
