@@ -22,26 +22,10 @@ struct disk_sect_idx {
 	uint64_t len, aux, csum;
 } __attribute__((packed));
 
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t k = pread(fd, buf, len, off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -ENODATA;
-		buf = (char *)buf + k;
-		len -= k;
-		off += k;
-	}
-	return 0;
-}
-
 static int read_hdr(struct img_reader *r, uint64_t pos, struct disk_sect_idx *h)
 {
 	uint32_t want;
-	int rc = pread_full(r->fd, h, sizeof(*h), pos);
+	int rc = img_pread_full(r->fd, h, sizeof(*h), pos);
 
 	if (rc == -ENODATA)
 		return img_rfail(r, -ENODATA, "image truncated at byte %llu",
@@ -190,7 +174,7 @@ int img_chunk_load(int fd, const struct img_chunk_ref *c, enum img_comp comp, vo
 	const uint8_t *out = data;
 	int rc;
 
-	rc = pread_full(fd, b, c->bm_len + c->pad + c->data_len, c->file_off);
+	rc = img_pread_full(fd, b, c->bm_len + c->pad + c->data_len, c->file_off);
 	if (rc) {
 		if (rc == -ENODATA)
 			snprintf(why, whylen, "the image was cut short while it was loaded");

@@ -93,7 +93,7 @@ static bool page_is_zero(const uint8_t *p)
 	return !acc;
 }
 
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+int img_pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
 	while (len) {
 		ssize_t k = pread(fd, buf, len, off);
@@ -149,7 +149,7 @@ static int work_write(struct pool *p, struct wctx *w, struct slot *s)
 		src = (const uint8_t *)p->src->base + c.off;
 		gather = s->stage;
 	} else {
-		rc = pread_all(p->src->fd, s->stage, c.len, c.off);
+		rc = img_pread_full(p->src->fd, s->stage, c.len, c.off);
 		if (rc)
 			return pool_fail(p, rc, "reading memory at %#llx: %s",
 					 (unsigned long long)c.off, strerror(-rc));

@@ -67,4 +67,7 @@ int wctx_init(struct pool *p, struct wctx *w);
 void wctx_fini(struct pool *p, struct wctx *w);
 unsigned img_online_cpus(void);
 
+/* pread of exactly @len bytes at @off (EINTR retried): 0, -errno, or -ENODATA at EOF. */
+int img_pread_full(int fd, void *buf, size_t len, uint64_t off);
+
 #endif
