@@ -78,11 +78,15 @@ int main(int argc, char **argv)
 			return 1;
 		pid = fork();
 		if (pid == 0) {
+			close(ab[1]);   /* or its own write end keeps the read from ending */
+			close(ba[0]);
 			while (read(ab[0], &c, 1) == 1)
 				if (write(ba[1], &c, 1) != 1)
 					_exit(1);
 			_exit(0);
 		}
+		close(ab[0]);
+		close(ba[1]);
 		t0 = now_us();
 		for (long i = 0; i < n; i++)
 			if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
