@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "rm_tree.h"
+
 static char top[64];
 
 static void die(const char *what)
@@ -84,27 +86,6 @@ static void show_names(const char *label, struct names *nm)
 		cr_say(" %s", nm->v[i]);
 	}
 	cr_say("\n%s: %d repeated\n", label, dups);
-}
-
-static void rm_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char p[512];
-
-	if (d) {
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-			if (e->d_type == DT_DIR)
-				rm_tree(p);
-			else
-				unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(path);
 }
 
 static void show_flags(const char *label, int fd)

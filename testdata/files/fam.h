@@ -18,6 +18,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "rm_tree.h"
+
 static char fam_top[64];
 
 static inline const char *fam_ename(int e)
@@ -41,27 +43,6 @@ static inline long fam_show(const char *label, long r)
 /* P(fmt, ...): a line of its own. */
 #define P(...) printf(__VA_ARGS__)
 
-static inline void fam_rm(const char *path)
-{
-	char p[PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir(path);
-
-	if (d) {
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-			if (e->d_type == DT_DIR)
-				fam_rm(p);
-			else
-				unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
 static inline void fam_enter(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -76,7 +57,7 @@ static inline void fam_enter(void)
 static inline void fam_leave(void)
 {
 	if (chdir("/") == 0)
-		fam_rm(fam_top);
+		rm_tree(fam_top);
 }
 
 /* Writes @s to a new file @path with @mode. */

@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 
 	close(fd);
 	close(dfd);
-	fam_rm(shm);
+	rm_tree(shm);
 	fam_leave();
 	return 0;
 }

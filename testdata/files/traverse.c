@@ -29,6 +29,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "rm_tree.h"
+
 static int leaks;
 
 static const char *ename(int e)
@@ -308,27 +310,6 @@ static void long_names(void)
 	path[0] = '/';
 	printf("path of %zu bytes\n", n + 1);
 	try_rc("open PATH_MAX", open(path, O_RDONLY));
-}
-
-static void rm_tree(const char *path)
-{
-	char p[PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir(path);
-
-	if (d) {
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-			if (e->d_type == DT_DIR)
-				rm_tree(p);
-			else
-				unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(path);
 }
 
 int main(int argc, char **argv)
