@@ -1,6 +1,7 @@
 /*
  * The Sentry's side of the control socket: its main thread serves pause, resume,
- * kill, status and checkpoint requests until init exits. Every field of a request is
+ * kill, status and checkpoint requests until init exits; a created sandbox serves
+ * status, kill and restore until it is restored into. Every field of a request is
  * checked before use: the socket is reachable by whoever can reach the state
  * directory, which the CLI creates 0700.
  */
@@ -19,15 +20,23 @@
 
 struct ctl_conn {
 	int fd;
-	int passed_fd;          /* a descriptor sent with the request, or -1 */
+	int passed[CTL_MAX_FDS];        /* descriptors sent with the request */
+	int npassed;
 	struct ctl_req req;
 };
+
+static void close_passed(struct ctl_conn *c)
+{
+	for (int i = 0; i < c->npassed; i++)
+		close(c->passed[i]);
+	c->npassed = 0;
+}
 
 static int ctl_recv(int listen_fd, struct ctl_conn *c)
 {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
 	} cm;
 	struct iovec iov = { &c->req, sizeof(c->req) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
@@ -35,15 +44,28 @@ static int ctl_recv(int listen_fd, struct ctl_conn *c)
 	struct cmsghdr *h;
 	ssize_t n;
 
-	c->passed_fd = -1;
+	c->npassed = 0;
 	c->fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (c->fd < 0)
 		return -errno;
 	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
-	for (h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h))
-		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
-		    h->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&c->passed_fd, CMSG_DATA(h), sizeof(int));
+	for (h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+		size_t k;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS ||
+		    h->cmsg_len < CMSG_LEN(0))
+			continue;
+		k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+			if (c->npassed < CTL_MAX_FDS)
+				c->passed[c->npassed++] = fd;
+			else
+				close(fd);
+		}
+	}
 	if (n != sizeof(c->req) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 	    c->req.magic != CTL_MAGIC)
 		return -EPROTO;
@@ -65,7 +87,7 @@ static bool ctl_checkpoint(struct kernel *k, struct ctl_conn *c, struct ctl_repl
 	struct ckpt_stats st = { 0 };
 	int comp = c->req.arg;
 
-	if (c->passed_fd < 0 || comp < CKPT_COMP_ZSTD || comp > CKPT_COMP_NONE ||
+	if (c->npassed != 1 || comp < CKPT_COMP_ZSTD || comp > CKPT_COMP_NONE ||
 	    (c->req.flags & ~CTL_LEAVE_RUNNING)) {
 		rep->err = -EINVAL;
 		snprintf(rep->msg, sizeof(rep->msg), "malformed checkpoint request");
@@ -75,7 +97,7 @@ static bool ctl_checkpoint(struct kernel *k, struct ctl_conn *c, struct ctl_repl
 	if (!paused)
 		kernel_stop_world(k);
 	cr_mark("sentry: world stopped");
-	rep->err = kernel_checkpoint(k, c->passed_fd, comp, &st, rep->msg, sizeof(rep->msg));
+	rep->err = kernel_checkpoint(k, c->passed[0], comp, &st, rep->msg, sizeof(rep->msg));
 	cr_mark("sentry: image written");
 	rep->bytes = st.image_bytes;
 	rep->usec = st.usec;
@@ -113,8 +135,7 @@ void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len)
 				ctl_reply(&c, &rep);
 				close(c.fd);
 			}
-			if (c.passed_fd >= 0)
-				close(c.passed_fd);
+			close_passed(&c);
 			continue;
 		}
 		switch (c.req.op) {
@@ -142,7 +163,7 @@ void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len)
 			if (ctl_checkpoint(k, &c, &rep, paused)) {
 				ctl_reply(&c, &rep);
 				close(c.fd);
-				close(c.passed_fd);
+				close_passed(&c);
 				snprintf(status, len, "checkpointed");
 				return;
 			}
@@ -154,7 +175,73 @@ void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len)
 		rep.state = paused ? CTL_PAUSED : CTL_RUNNING;
 		ctl_reply(&c, &rep);
 		close(c.fd);
-		if (c.passed_fd >= 0)
-			close(c.passed_fd);
+		close_passed(&c);
 	}
+}
+
+int ctl_await_restore(int listen_fd, struct ctl_restore *r, char *status, size_t len)
+{
+	for (;;) {
+		struct ctl_reply rep = { .state = CTL_CREATED };
+		struct ctl_conn c;
+		int err = ctl_recv(listen_fd, &c);
+
+		if (err) {
+			if (c.fd >= 0) {
+				rep.err = err;
+				snprintf(rep.msg, sizeof(rep.msg), "malformed request");
+				ctl_reply(&c, &rep);
+				close(c.fd);
+			}
+			close_passed(&c);
+			continue;
+		}
+		switch (c.req.op) {
+		case CTL_STATUS:
+			break;
+		case CTL_KILL:
+			/* Nothing runs: any valid signal ends the sandbox as it would have
+			 * ended its init, by that signal. */
+			if (c.req.arg <= 0 || c.req.arg >= 65) {
+				rep.err = -EINVAL;
+				break;
+			}
+			ctl_reply(&c, &rep);
+			close(c.fd);
+			close_passed(&c);
+			snprintf(status, len, "exit %d", c.req.arg & 0x7f);
+			return -1;
+		case CTL_RESTORE:
+			if (c.npassed != 4 || (c.req.flags & ~CTL_LAZY)) {
+				rep.err = -EINVAL;
+				snprintf(rep.msg, sizeof(rep.msg), "malformed restore request");
+				break;
+			}
+			*r = (struct ctl_restore){ .conn = c.fd, .flags = c.req.flags,
+						   .image = c.passed[0],
+						   .stdio = { c.passed[1], c.passed[2],
+							      c.passed[3] } };
+			return 0;
+		default:
+			rep.err = -EINVAL;
+			snprintf(rep.msg, sizeof(rep.msg), "the sandbox is created, not "
+				 "restored yet: nothing runs in it");
+		}
+		ctl_reply(&c, &rep);
+		close(c.fd);
+		close_passed(&c);
+	}
+}
+
+void ctl_restore_done(struct ctl_restore *r, int err, const char *msg)
+{
+	struct ctl_reply rep = { .err = err, .state = err ? CTL_CREATED : CTL_RUNNING };
+	struct ctl_conn c = { .fd = r->conn };
+
+	snprintf(rep.msg, sizeof(rep.msg), "%s", msg ? msg : "");
+	ctl_reply(&c, &rep);
+	close(r->conn);
+	close(r->image);
+	for (int i = 0; i < 3; i++)
+		close(r->stdio[i]);
 }

@@ -9,6 +9,7 @@ struct cmd {
 };
 
 int cmd_run(int argc, char **argv);
+int cmd_create(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
 int cmd_list(int argc, char **argv);

@@ -3,7 +3,9 @@
  * file and the platform while still single-threaded, loads the program handed over
  * as a descriptor into pid 1, runs it, and reports its exit status on the status fd.
  * Terminal signals that reach the Sentry are passed to the sandbox's init as signals
- * from outside, under init's rules.
+ * from outside, under init's rules. With --restore it loads the image handed over
+ * instead; with --warm (sbx create) it boots, locks down and waits on the control
+ * socket for the image and stdio of a later `sbx restore --into`.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -148,6 +150,7 @@ int cmd_boot(int argc, char **argv)
 		{ "volume", required_argument, NULL, 'V' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "pids-limit", required_argument, NULL, 'P' },
+		{ "warm", no_argument, NULL, 'w' },
 		{ 0 },
 	};
 	const char *platform = "ptrace";
@@ -158,6 +161,8 @@ int cmd_boot(int argc, char **argv)
 	pthread_t fwd;
 	sigset_t set;
 	bool strace = false, debug_filter = false, restore = false, lazy = false;
+	bool warm = false, locked = false;
+	struct ctl_restore wr = { .conn = -1 };
 	const char *escape = NULL;
 	unsigned long long memory = 0;
 	unsigned pids_limit = 0;
@@ -193,6 +198,9 @@ int cmd_boot(int argc, char **argv)
 		case 'L':
 			lazy = true;
 			break;
+		case 'w':
+			warm = true;
+			break;
 		case 'V': {
 			char host[4096];
 			bool ro;
@@ -211,7 +219,7 @@ int cmd_boot(int argc, char **argv)
 			return SBX_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !warm) {
 		report("error boot: no program");
 		return SBX_EXIT_USAGE;
 	}
@@ -267,14 +275,39 @@ int cmd_boot(int argc, char **argv)
 	}
 	cr_mark("sentry: memory file and platform");
 	signal(SIGPIPE, SIG_IGN);
-	if (restore) {
+	if (warm) {
+		/*
+		 * A created sandbox: lock down now, so that the image a restore brings is
+		 * parsed under the filter, then wait for that restore. Everything above is
+		 * what it saves a restore (sbx create is a warm pool's spare).
+		 */
+		err = sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
+		if (err) {
+			report("error %s", why);
+			return SBX_EXIT_ERROR;
+		}
+		locked = true;
+		report("waiting");
+		if (ctl_await_restore(BOOT_CONTROL_FD, &wr, line, sizeof(line))) {
+			report("%s", line);
+			_exit(0);
+		}
+		cr_mark("sentry: restore request");
+	}
+	if (restore || warm) {
+		int img = warm ? wr.image : BOOT_EXEC_FD;
 		struct restore_ctx rc = { .plat = plat, .mf = mf, .stdio = { 0, 1, 2 },
 					  .strace = strace, .threads = host_ncpus(),
-					  .lazy = lazy, .status_fd = status_fd };
+					  .lazy = warm ? (wr.flags & CTL_LAZY) != 0 : lazy,
+					  .status_fd = status_fd };
 		struct ckpt_stats st = { 0 };
 
-		err = kernel_restore(BOOT_EXEC_FD, &rc, &k, &st, why, sizeof(why));
+		if (warm)
+			memcpy(rc.stdio, wr.stdio, sizeof(rc.stdio));
+		err = kernel_restore(img, &rc, &k, &st, why, sizeof(why));
 		if (err) {
+			if (warm)
+				ctl_restore_done(&wr, err, why);
 			report("error cannot restore: %s", why);
 			return SBX_EXIT_ERROR;
 		}
@@ -305,7 +338,7 @@ int cmd_boot(int argc, char **argv)
 	cr_mark("sentry: kernel ready");
 	close(BOOT_EXEC_FD);
 	lazy_start(mf);
-	err = sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
+	err = locked ? 0 : sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
 	if (err) {
 		report("error %s", why);
 		return SBX_EXIT_ERROR;
@@ -323,10 +356,14 @@ int cmd_boot(int argc, char **argv)
 	if (!err)
 		err = -pthread_create(&fwd, NULL, forward_signals, k);
 	if (err) {
+		if (warm)
+			ctl_restore_done(&wr, err, "cannot start the restored tasks");
 		report("error cannot start the first task: %s", strerror(-err));
 		return SBX_EXIT_ERROR;
 	}
 	report("started");
+	if (warm)
+		ctl_restore_done(&wr, 0, NULL);
 	cr_mark("sentry: started");
 	ctl_serve(k, BOOT_CONTROL_FD, line, sizeof(line));
 	report("%s", line);

@@ -1,6 +1,8 @@
 /*
  * sbx restore --image FILE [--name ID] [-d] [--lazy] [--platform=ptrace]: start a fresh
- * Sentry from a checkpoint image. With --lazy the application runs as soon as the
+ * Sentry from a checkpoint image. With --into ID instead of a new Sentry, the image
+ * goes into the created sandbox ID (sbx create), whose Sentry has booted already:
+ * what a warm pool does to start a function fast. With --lazy the application runs as soon as the
  * kernel objects are back and memory is loaded behind it (kernel/checkpoint/lazy.c);
  * damage in the image's pages found after that ends the sandbox with an error. Every host-fd file comes back bound to this command's
  * stdin, stdout or stderr, according to which of the three it came from. In the
@@ -17,15 +19,100 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
+#include <time.h>
+
 #include "checkpoint/checkpoint.h"
 #include "cli.h"
+#include "control.h"
 #include "launch.h"
+#include "statedir.h"
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: sbx restore --image FILE [--name ID] [-d] [--lazy] "
-		"[--platform=ptrace] [--strace]\n");
+		"[--platform=ptrace] [--strace]\n"
+		"       sbx restore --image FILE --into ID [-d] [--lazy]\n");
 	exit(SBX_EXIT_USAGE);
+}
+
+static volatile sig_atomic_t pending_sig;
+
+static void note_signal(int sig)
+{
+	pending_sig = sig;
+}
+
+/* Passes a terminal signal that reached this command on to the sandbox's init. */
+static void forward_pending(const char *id)
+{
+	struct ctl_req req = { .magic = CTL_MAGIC, .op = CTL_KILL };
+	struct ctl_reply rep;
+	int sig = pending_sig;
+
+	if (!sig)
+		return;
+	pending_sig = 0;
+	req.arg = sig;
+	ctl_call(id, &req, -1, &rep);
+}
+
+/*
+ * --into ID: hands the image and this command's stdio to the created sandbox ID,
+ * which restores and answers once the application runs. Detached, returns then; in
+ * the foreground, waits for the sandbox as sbx run does (terminal signals are passed
+ * to its init) and removes it at the end.
+ */
+static int restore_into(const char *id, const char *image, int img, bool lazy, bool detach)
+{
+	struct ctl_req req = { .magic = CTL_MAGIC, .op = CTL_RESTORE,
+			       .flags = lazy ? CTL_LAZY : 0 };
+	const int fds[4] = { img, 0, 1, 2 };
+	struct ctl_reply rep;
+	struct sbx_meta m;
+	int err;
+
+	err = statedir_read_meta(id, &m);
+	if (err)
+		die("restore: no sandbox '%s' (sbx create --name %s)", id, id);
+	statedir_refresh(&m);
+	if (strcmp(m.status, "created") || m.pid <= 0)
+		die("restore: sandbox '%s' is %s, not created and waiting (sbx create)", id,
+		    m.status);
+	if (!detach) {
+		signal(SIGINT, note_signal);
+		signal(SIGTERM, note_signal);
+		signal(SIGHUP, note_signal);
+		signal(SIGQUIT, note_signal);
+	}
+	err = ctl_call_fds(id, &req, fds, 4, &rep);
+	close(img);
+	if (err)
+		die("restore: sandbox '%s' is not waiting (%s)", id, strerror(-err));
+	if (rep.err)
+		die("restore: %s", rep.msg[0] ? rep.msg : strerror(-rep.err));
+	cr_mark("cli: restored into");
+	/* The monitor records "running" on the Sentry's word; then say what runs. */
+	for (int i = 0; i < 2000; i++) {
+		if (statedir_read_meta(id, &m) || strcmp(m.status, "created"))
+			break;
+		nanosleep(&(struct timespec){ 0, 500 * 1000 }, NULL);
+	}
+	if (!strcmp(m.status, "running")) {
+		snprintf(m.command, sizeof(m.command), "(restored from %s)", image);
+		statedir_write_meta(&m);
+	}
+	cr_mark("cli: recorded running");
+	if (detach)
+		return 0;
+	if (statedir_wait_stopped(id, &m, 5, forward_pending))
+		die("restore: sandbox '%s' went away", id);
+	statedir_remove(id);
+	if (m.exit_status < 0) {
+		fprintf(stderr, "sbx: %s\n", m.reason);
+		return SBX_EXIT_ERROR;
+	}
+	return m.exit_status;
 }
 
 int cmd_restore(int argc, char **argv)
@@ -38,11 +125,13 @@ int cmd_restore(int argc, char **argv)
 		{ "strace", no_argument, NULL, 's' },
 		{ "rootfs", required_argument, NULL, 'R' },
 		{ "lazy", no_argument, NULL, 'L' },
+		{ "into", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct launch l = { .platform = "ptrace", .restore = true };
-	const char *image = NULL;
+	const char *image = NULL, *into = NULL;
+	bool other = false;     /* an option that only a new Sentry takes */
 	char command[600];
 	int c;
 
@@ -54,18 +143,25 @@ int cmd_restore(int argc, char **argv)
 			break;
 		case 'n':
 			l.id = optarg;
+			other = true;
+			break;
+		case 'I':
+			into = optarg;
 			break;
 		case 'd':
 			l.detach = true;
 			break;
 		case 'p':
 			l.platform = optarg;
+			other = true;
 			break;
 		case 's':
 			l.strace = true;
+			other = true;
 			break;
 		case 'R':
 			l.rootfs = optarg;
+			other = true;
 			break;
 		case 'L':
 			l.lazy = true;
@@ -80,12 +176,17 @@ int cmd_restore(int argc, char **argv)
 	}
 	if (!image || optind != argc)
 		usage();
+	if (into && other)
+		die("restore: --into uses the created sandbox's own name, platform and "
+		    "root (give them to sbx create)");
 	if (strcmp(l.platform, "ptrace") && strcmp(l.platform, "kvm"))
 		die("restore: unknown platform '%s' (ptrace or kvm)", l.platform);
 	cr_mark("cli: restore start");
 	l.input_fd = open(image, O_RDONLY | O_CLOEXEC);
 	if (l.input_fd < 0)
 		die("restore: %s: %s", image, strerror(errno));
+	if (into)
+		return restore_into(into, image, l.input_fd, l.lazy, l.detach);
 	snprintf(command, sizeof(command), "(restored from %s)", image);
 	l.command = command;
 	return launch(&l);

@@ -1,9 +1,11 @@
 /*
- * sbx run: start a sandbox running PROGRAM, found on the PATH inside the sandbox
+ * sbx run and sbx create. sbx run: start a sandbox running PROGRAM, found on the PATH inside the sandbox
  * (the root is the host's "/" or --rootfs DIR, read-only through a gofer, with an
  * in-memory overlay on top; --volume adds directories). In the foreground, exits
  * with the application's exit status, 128+N if signal N killed it, or 125 if sbx
- * itself failed; with -d, returns once the sandbox runs.
+ * itself failed; with -d, returns once the sandbox runs. sbx create takes the same
+ * options but no program: the sandbox boots (gofer, namespaces, memory file,
+ * platform, filter), is listed as "created", and waits for `sbx restore --into`.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,11 +24,16 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static void usage(void)
+static void usage(bool create)
 {
-	fprintf(stderr, "usage: sbx run [-d] [--name ID] [--platform=ptrace] [--strace] "
-		"[--debug-filter] [--memory SIZE] [--pids-limit N] [--rootfs DIR] "
-		"[--volume HOST:SANDBOX[:ro]]... [--] PROGRAM [ARGS...]\n");
+	if (create)
+		fprintf(stderr, "usage: sbx create [--name ID] [--platform=ptrace] [--strace] "
+			"[--debug-filter] [--memory SIZE] [--pids-limit N] [--rootfs DIR] "
+			"[--volume HOST:SANDBOX[:ro]]...\n");
+	else
+		fprintf(stderr, "usage: sbx run [-d] [--name ID] [--platform=ptrace] [--strace] "
+			"[--debug-filter] [--memory SIZE] [--pids-limit N] [--rootfs DIR] "
+			"[--volume HOST:SANDBOX[:ro]]... [--] PROGRAM [ARGS...]\n");
 	exit(SBX_EXIT_USAGE);
 }
 
@@ -75,7 +82,7 @@ bad:
 	    "suffix)", arg);
 }
 
-int cmd_run(int argc, char **argv)
+static int run_or_create(int argc, char **argv, bool create)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'p' },
@@ -130,13 +137,23 @@ int cmd_run(int argc, char **argv)
 			l.escape = optarg;
 			break;
 		case 'h':
-			usage();
+			usage(create);
 			break;
 		default:
-			fprintf(stderr, "sbx: run: unknown option '%s' (try 'sbx run --help')\n",
-				argv[optind - 1]);
+			fprintf(stderr, "sbx: %s: unknown option '%s' (try 'sbx %s --help')\n",
+				argv[0], argv[optind - 1], argv[0]);
 			exit(SBX_EXIT_USAGE);
 		}
+	}
+	if (create) {
+		if (optind != argc)
+			die("create: a created sandbox runs no program until sbx restore --into");
+		if (strcmp(l.platform, "ptrace") && strcmp(l.platform, "kvm"))
+			die("create: unknown platform '%s' (ptrace or kvm)", l.platform);
+		l.input_fd = -1;
+		l.warm = l.detach = true;
+		l.command = "(created: waiting for sbx restore --into)";
+		return launch(&l);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "sbx: run: no program given (try 'sbx run --help')\n");
@@ -148,4 +165,14 @@ int cmd_run(int argc, char **argv)
 	l.input_fd = -1;
 	l.argv = argv + optind;
 	return launch(&l);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return run_or_create(argc, argv, false);
+}
+
+int cmd_create(int argc, char **argv)
+{
+	return run_or_create(argc, argv, true);
 }

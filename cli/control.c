@@ -53,18 +53,13 @@ out:
 	return err;
 }
 
-int ctl_call(const char *id, const struct ctl_req *req, int fd, struct ctl_reply *rep)
-{
-	return ctl_call_timed(id, req, fd, rep, NULL, -1, 0);
-}
-
-int ctl_call_timed(const char *id, const struct ctl_req *req, int fd,
-		   struct ctl_reply *rep, void (*tick)(int arg, double t0), int arg, double t0)
+static int call(const char *id, const struct ctl_req *req, const int *fds, int nfds,
+		struct ctl_reply *rep, void (*tick)(int arg, double t0), int arg, double t0)
 {
 	struct sockaddr_un sa;
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
 	} cm;
 	struct iovec iov = { (void *)req, sizeof(*req) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -83,14 +78,18 @@ int ctl_call_timed(const char *id, const struct ctl_req *req, int fd,
 		err = -errno;
 		goto out;
 	}
-	if (fd >= 0) {
+	if (nfds > CTL_MAX_FDS) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (nfds > 0) {
 		memset(&cm, 0, sizeof(cm));
 		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof(cm.buf);
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		cm.h.cmsg_level = SOL_SOCKET;
 		cm.h.cmsg_type = SCM_RIGHTS;
-		cm.h.cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(&cm.h), &fd, sizeof(int));
+		cm.h.cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(&cm.h), fds, nfds * sizeof(int));
 	}
 	if (sendmsg(s, &msg, MSG_NOSIGNAL) != sizeof(*req)) {
 		err = -errno;
@@ -118,4 +117,21 @@ out:
 out_dir:
 	close(dirfd);
 	return err;
+}
+
+int ctl_call(const char *id, const struct ctl_req *req, int fd, struct ctl_reply *rep)
+{
+	return call(id, req, &fd, fd >= 0, rep, NULL, -1, 0);
+}
+
+int ctl_call_fds(const char *id, const struct ctl_req *req, const int *fds, int nfds,
+		 struct ctl_reply *rep)
+{
+	return call(id, req, fds, nfds, rep, NULL, -1, 0);
+}
+
+int ctl_call_timed(const char *id, const struct ctl_req *req, int fd,
+		   struct ctl_reply *rep, void (*tick)(int arg, double t0), int arg, double t0)
+{
+	return call(id, req, &fd, fd >= 0, rep, tick, arg, t0);
 }

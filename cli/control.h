@@ -2,8 +2,12 @@
  * The control socket between sbx commands and a running Sentry: a SOCK_SEQPACKET
  * unix socket at ROOT/<id>/control.sock, created by the CLI (the Sentry may not create
  * sockets) and inherited by the Sentry. One request and one reply per connection,
- * both fixed-size structs that the receiver validates field by field; a descriptor
- * (the checkpoint image) travels with SCM_RIGHTS.
+ * both fixed-size structs that the receiver validates field by field; descriptors
+ * travel with SCM_RIGHTS (a checkpoint's image; a restore's image and stdio).
+ *
+ * A sandbox made by sbx create has a Sentry that has booted (namespaces, gofer,
+ * memory file, platform, seccomp filter) but runs nothing: it serves only status,
+ * kill and restore until a restore gives it a kernel (a warm pool's spare sandbox).
  */
 #ifndef SBX_CLI_CONTROL_H
 #define SBX_CLI_CONTROL_H
@@ -19,9 +23,13 @@ enum ctl_op {
 	CTL_RESUME,
 	CTL_KILL,               /* arg: signal number */
 	CTL_CHECKPOINT,         /* arg: compression; flags; fd: the image */
+	CTL_RESTORE,            /* created sandboxes only; flags; fds: image, stdin,
+				 * stdout, stderr */
 };
 
-#define CTL_LEAVE_RUNNING 0x1
+#define CTL_LEAVE_RUNNING 0x1   /* checkpoint */
+#define CTL_LAZY 0x2            /* restore: memory loads behind the application */
+#define CTL_MAX_FDS 4
 
 struct ctl_req {
 	uint32_t magic;
@@ -30,7 +38,7 @@ struct ctl_req {
 	uint32_t flags;
 };
 
-enum ctl_state { CTL_RUNNING = 1, CTL_PAUSED };
+enum ctl_state { CTL_RUNNING = 1, CTL_PAUSED, CTL_CREATED };
 
 struct ctl_reply {
 	int32_t err;            /* 0 or -errno */
@@ -46,6 +54,9 @@ int ctl_call(const char *id, const struct ctl_req *req, int fd, struct ctl_reply
 /* The same, calling @tick(@arg, @t0) every 200 ms while the reply is awaited. */
 int ctl_call_timed(const char *id, const struct ctl_req *req, int fd,
 		   struct ctl_reply *rep, void (*tick)(int arg, double t0), int arg, double t0);
+/* The same with @nfds (at most CTL_MAX_FDS) descriptors. */
+int ctl_call_fds(const char *id, const struct ctl_req *req, const int *fds, int nfds,
+		 struct ctl_reply *rep);
 /* Creates, binds and listens on ROOT/<id>/control.sock; returns the fd. */
 int ctl_listen(const char *id);
 
@@ -53,5 +64,19 @@ int ctl_listen(const char *id);
  * exits or the sandbox is checkpointed. Returns the status line to report. */
 struct kernel;
 void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len);
+
+/* A restore request accepted by a created sandbox: its connection, still to be
+ * answered, and the descriptors that came with it. */
+struct ctl_restore {
+	int conn;
+	uint32_t flags;         /* CTL_LAZY */
+	int image, stdio[3];
+};
+
+/* Serves a created sandbox until a well-formed restore request comes (0, in @r) or
+ * a kill ends it (-1, with the status line to report in @status). */
+int ctl_await_restore(int listen_fd, struct ctl_restore *r, char *status, size_t len);
+/* Answers the restore request (@err 0 or -errno with @msg) and closes what it holds. */
+void ctl_restore_done(struct ctl_restore *r, int err, const char *msg);
 
 #endif

@@ -4,7 +4,9 @@
  * "checkpointed", "error MESSAGE") and records them in the state directory. In the
  * foreground the CLI is the monitor and removes the state directory at the end; with
  * -d a monitor process of its own keeps it for sbx list/wait/delete, and the CLI
- * returns once the Sentry runs, printing the sandbox's id if it made one up.
+ * returns once the Sentry runs, printing the sandbox's id if it made one up. A
+ * created sandbox (sbx create) is always detached; its Sentry first reports
+ * "waiting", and "started" once a restore has been made into it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -99,6 +101,8 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 	}
 	if (l->lazy)
 		args[n++] = "--lazy";
+	if (l->warm)
+		args[n++] = "--warm";
 	if (l->escape) {
 		args[n++] = "--selftest-escape";
 		args[n++] = (char *)l->escape;
@@ -110,7 +114,7 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 	args[n++] = "--";
 	for (int i = 0; l->argv && l->argv[i] && n < 62; i++)
 		args[n++] = l->argv[i];
-	if (!l->argv)
+	if (!l->argv && !l->warm)
 		args[n++] = (char *)l->command;
 	args[n] = NULL;
 	execv("/proc/self/exe", args);
@@ -205,6 +209,14 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 	cr_mark("monitor: sentry forked");
 	read_line(pipefd[0], first, sizeof(first));
 	cr_mark("monitor: first status line");
+	if (!strcmp(first, "waiting")) {
+		/* Created: ready as it is (status "created"); a restore starts it. */
+		if (ready >= 0 && write(ready, "r", 1) < 0) {
+			/* the CLI is gone */
+		}
+		ready = -1;
+		read_line(pipefd[0], first, sizeof(first));
+	}
 	if (!strcmp(first, "started")) {
 		snprintf(m->status, sizeof(m->status), "running");
 		statedir_write_meta(m);
@@ -271,7 +283,7 @@ int launch(const struct launch *l)
 		die("cannot create the control socket: %s", strerror(-ctl_fd));
 	}
 
-	if (!l->detach) {
+	if (!l->detach && !l->warm) {
 		signal(SIGINT, SIG_IGN);   /* the terminal sends these to the Sentry too */
 		signal(SIGQUIT, SIG_IGN);
 		signal(SIGTERM, forward);

@@ -17,6 +17,7 @@ struct launch {
 	int input_fd;                   /* the program, or the image with --restore */
 	bool restore;
 	bool lazy;                      /* restore --lazy: memory loads behind the application */
+	bool warm;                      /* sbx create: boot, then wait for a restore */
 	char *const *argv;              /* the program's argv (run), for the metadata too */
 	const char *command;            /* for the metadata when argv is NULL */
 	const char *rootfs;             /* --rootfs: the directory served as "/" */

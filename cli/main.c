@@ -7,6 +7,7 @@
 
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "run a program in a new sandbox" },
+	{ "create", cmd_create, "start an empty sandbox that waits for sbx restore --into" },
 	{ "list", cmd_list, "list sandboxes" },
 	{ "kill", cmd_kill, "send a signal to a sandbox's init" },
 	{ "pause", cmd_pause, "stop every task of a sandbox" },

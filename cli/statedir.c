@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "statedir.h"
@@ -177,6 +178,26 @@ int statedir_remove(const char *id)
 	}
 	closedir(d);
 	return rmdir(dir) ? -errno : 0;
+}
+
+int statedir_wait_stopped(const char *id, struct sbx_meta *m, int poll_ms,
+			  void (*tick)(const char *id))
+{
+	for (;;) {
+		int err;
+
+		if (tick)
+			tick(id);
+		err = statedir_read_meta(id, m);
+
+		if (err)
+			return err;
+		statedir_refresh(m);
+		/* The monitor writes the outcome right after the Sentry ends. */
+		if (!strcmp(m->status, "stopped") && (m->exit_status >= 0 || m->reason[0]))
+			return 0;
+		nanosleep(&(struct timespec){ 0, poll_ms * 1000L * 1000L }, NULL);
+	}
 }
 
 /* Is @pid still the Sentry of this sandbox (not a recycled pid)? */

@@ -38,6 +38,11 @@ int statedir_set_stopped(const char *id, int exit_status, const char *reason);
 int statedir_remove(const char *id);
 /* Refreshes m->status from the host: a Sentry that died is stopped, never running. */
 void statedir_refresh(struct sbx_meta *m);
+/* Waits until sandbox @id has stopped and its outcome is recorded, polling every
+ * @poll_ms (calling @tick, if given, each time); 0 with its final metadata in @m, or
+ * -errno if it has no state. */
+int statedir_wait_stopped(const char *id, struct sbx_meta *m, int poll_ms,
+			  void (*tick)(const char *id));
 /* Calls @fn for each sandbox under ROOT, sorted by id. */
 int statedir_each(void (*fn)(struct sbx_meta *m, void *arg), void *arg);
 

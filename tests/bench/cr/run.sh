@@ -4,7 +4,8 @@
 # half random pages, a quarter zero pages, a quarter text) is checkpointed and restored
 #   - by sbx, once per compression (zstd, lz4, none), a fresh sandbox each time; a
 #     compression written C+lazy restores with `sbx restore --lazy` (memory loaded
-#     behind the running program);
+#     behind the running program), C+lazy+warm into a sandbox made beforehand with
+#     `sbx create` (`sbx restore --into`, a warm pool's spare; not timed);
 #   - by runsc (gVisor), from an OCI bundle whose rootfs holds only the static program
 #     (`runsc --network=none create/start`, `checkpoint --image-path`, `restore
 #     --detach`); runsc compresses its state file itself (gVisor's built-in
@@ -30,7 +31,7 @@ top=$(readlink -f "$here/../../..")
 sbx=$top/build/sbx
 prog=$top/build/testdata/cr/td_cr_mem_pattern
 sizes="64 256 1024"
-comps="zstd lz4 none none+lazy zstd+lazy"
+comps="zstd lz4 none none+lazy zstd+lazy none+lazy+warm zstd+lazy+warm"
 use_runsc=1
 while (($#)); do
 	case $1 in
@@ -95,11 +96,11 @@ row() {
 
 # One sbx measurement.
 bench_sbx() {
-	local mb=$1 comp=$2 r id=b$1-${2/+/-} d=$tmp/sbx-$1-${2/+/-} t0 t1 t2 t3 ck img rs res check
-	local ckcomp=${2%%+*} rflags=()
-	[[ $comp == *+lazy ]] && rflags=(--lazy)
+	local mb=$1 comp=$2 r id=b$1-${2//+/-} d=$tmp/sbx-$1-${2//+/-} t0 t1 t2 t3 ck img rs res check
+	local ckcomp=${2%%+*} rflags=() target
+	[[ $comp == *+lazy* ]] && rflags=(--lazy)
 	mkdir -p "$d"
-	r=$tmp/root-$mb-${comp/+/-}
+	r=$tmp/root-$mb-${comp//+/-}
 	mkdir -p "$r" "$r-2"
 	roots+=("$r" "$r-2")
 	"$sbx" --root "$r" run -d --name "$id" -- "$prog" "$mb" </dev/null >"$d/out" 2>"$d/err" ||
@@ -115,9 +116,16 @@ bench_sbx() {
 	t1=$(now_ms)
 	ck=$((t1 - t0))
 	img=$(stat -c %s "$d/img")
+	target=(--name "$id")
+	if [[ $comp == *+warm ]]; then
+		# A warm pool's spare, made before the clock starts.
+		"$sbx" --root "$r-2" create --name "$id" </dev/null >/dev/null 2>"$d/create.err" ||
+			{ echo "run.sh: sbx create failed: $(cat "$d/create.err")" >&2; return 1; }
+		target=(--into "$id")
+	fi
 	sync
 	t0=$(now_ms)
-	if ! timeout 600 "$sbx" --root "$r-2" restore -d "${rflags[@]}" --image "$d/img" --name "$id" </dev/null \
+	if ! timeout 600 "$sbx" --root "$r-2" restore -d "${rflags[@]}" --image "$d/img" "${target[@]}" </dev/null \
 		>"$d/out2" 2>"$d/rs.err"; then
 		echo "run.sh: sbx restore failed: $(cat "$d/rs.err")" >&2
 		row "$mb" sbx "$comp" "$ck" "$img" fail - -
@@ -254,7 +262,7 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "# restore = the detached restore command; resumed = until the program printed after SIGUSR1"
 	echo "# ratios: x CRIU = time / the issue's CRIU 4.1 figure; x runsc = time / runsc's, same size"
 	[[ -n $criu_note ]] && echo "# CRIU: $criu_note"
-	printf '%-6s %-6s %-9s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' size tool comp \
+	printf '%-6s %-6s %-14s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' size tool comp \
 		ckpt_ms image_MB restore_ms resume_ms ck/CRIU rs/CRIU ck/runsc rs/runsc check
 	for mb in $sizes; do
 		rck= rres=
@@ -269,13 +277,13 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 				awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
 			imgmb=-
 			[[ $img =~ ^[0-9]+$ ]] && imgmb=$(awk -v b="$img" 'BEGIN { printf "%.1f", b / 1048576 }')
-			printf '%-6s %-6s %-9s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "$tool" \
+			printf '%-6s %-6s %-14s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "$tool" \
 				"$comp" "$ck" "$imgmb" "$rs" "$res" "$(ratio "$ck" "${criu_ref_ck[$mb]:-}")" \
 				"$(ratio "$res" "${criu_ref_rs[$mb]:-}")" "$(ratio "$ck" "$rck")" \
 				"$(ratio "$res" "$rres")" "$check"
 		done
 		if [[ -n ${criu_ref_ck[$mb]:-} ]]; then
-			printf '%-6s %-6s %-9s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "CRIU" \
+			printf '%-6s %-6s %-14s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "CRIU" \
 				"4.1" "${criu_ref_ck[$mb]}" - - "${criu_ref_rs[$mb]}" 1.00 1.00 \
 				"$(ratio "${criu_ref_ck[$mb]}" "$rck")" "$(ratio "${criu_ref_rs[$mb]}" "$rres")" \
 				"(the issue's figures)"

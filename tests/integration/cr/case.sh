@@ -34,13 +34,15 @@
 #   --run-flags "F..."   extra flags for `sbx run` (e.g. "--memory 64m"); the restore
 #                        gets none: what they set must come back from the image
 #   --restore-flags "F"  more options for sbx restore (e.g. --lazy)
+#   --warm               restore into a sandbox made beforehand with `sbx create`
+#                        (`sbx restore --into ID`: a warm pool's spare) instead of a new one
 # Environment: CR_KEEP=1 keeps the temporary directory.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 source "$here/lib.sh"
 
 SBX= NAME= comps="zstd lz4 none" rroot=alternate signal=0 delay=0.2 gap=0 stdin_block=0
-restore_stdin= leave=0 twice=0 sleep_ms= timeout_s=60 run_flags= rflags=()
+restore_stdin= leave=0 twice=0 sleep_ms= timeout_s=60 run_flags= rflags=() warm=0
 while (($#)); do
 	case $1 in
 	--sbx) SBX=$2; shift 2 ;;
@@ -58,6 +60,7 @@ while (($#)); do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--run-flags) run_flags=$2; shift 2 ;;
 	--restore-flags) read -ra rflags <<<"$2"; shift 2 ;;
+	--warm) warm=1; shift ;;
 	--) shift; break ;;
 	*) echo "case.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -177,15 +180,24 @@ for comp in $comps; do
 	((twice)) && copies=(a b)
 	for c in "${copies[@]}"; do
 		rid=$id-$c
+		target=(--name "$rid")
+		if ((warm)); then
+			target=(--into "$rid")
+			(cr_clean_fds; cd /; exec "$SBX" --root "$r2" create --name "$rid" \
+				</dev/null >"$d/$c.create.out" 2>"$d/$c.create.err") ||
+				{ cr_fail "$label: sbx create $rid failed"; cr_show "create stderr" "$d/$c.create.err"; }
+			st=$(cr_field "$r2" "$rid" status)
+			[[ $st == created ]] || cr_fail "$label: a created sandbox is '$st', not 'created'"
+		fi
 		(
 			cr_clean_fds
 			cd /
 			if [[ -n $restore_stdin ]]; then
 				eval "$restore_stdin" | exec "$SBX" --root "$r2" restore -d "${rflags[@]}" \
-					--image "$img" --name "$rid" >"$d/$c.out" 2>"$d/$c.err"
+					--image "$img" "${target[@]}" >"$d/$c.out" 2>"$d/$c.err"
 			else
 				exec "$SBX" --root "$r2" restore -d "${rflags[@]}" --image "$img" \
-					--name "$rid" </dev/null >"$d/$c.out" 2>"$d/$c.err"
+					"${target[@]}" </dev/null >"$d/$c.out" 2>"$d/$c.err"
 			fi
 		)
 		rc=$?
