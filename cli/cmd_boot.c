@@ -275,18 +275,18 @@ int cmd_boot(int argc, char **argv)
 	}
 	cr_mark("sentry: memory file and platform");
 	signal(SIGPIPE, SIG_IGN);
-	if (warm) {
-		/*
-		 * A created sandbox: lock down now, so that the image a restore brings is
-		 * parsed under the filter, then wait for that restore. Everything above is
-		 * what it saves a restore (sbx create is a warm pool's spare).
-		 */
+	if (restore || warm) {
+		/* Lock down first: an image is untrusted input, parsed under the filter. */
 		err = sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
 		if (err) {
 			report("error %s", why);
 			return SBX_EXIT_ERROR;
 		}
 		locked = true;
+	}
+	if (warm) {
+		/* A created sandbox waits for its restore. Everything above is what it
+		 * saves a restore (sbx create is a warm pool's spare). */
 		report("waiting");
 		if (ctl_await_restore(BOOT_CONTROL_FD, &wr, line, sizeof(line))) {
 			report("%s", line);
