@@ -23,11 +23,14 @@ static int move_vma(struct mm *mm, u32 i, u64 old, u64 len, u64 to)
 	struct vma nv = mm->vmas[i];
 	int err;
 
-	nv.off += old - nv.start;
+	if (nv.pages)
+		nv.pgoff += (old - nv.start) / PAGE_SIZE;
+	else
+		nv.off += old - nv.start;
 	nv.start = to;
 	nv.end = to + len;
 	if (mm->as) {
-		err = plat_as_map(mm->plat, mm->as, to, len, vma_map_prot(&nv), nv.off);
+		err = vma_plat_map(mm, &nv, to, to + len, vma_map_prot(&nv));
 		if (err)
 			return err;
 	}
@@ -57,6 +60,14 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 	u64 len = v->end - v->start, off;
 	int err;
 
+	if (v->pages) {
+		/* More of the file: whatever of it is present is mapped now. */
+		v->end += extra;
+		err = vma_map_pages(mm, v, v->end - extra, v->end, v->prot);
+		if (err)
+			v->end -= extra;
+		return err;
+	}
 	if (!v->share && !memfile_extend(mm->mf, v->off, len, len + extra)) {
 		if (mm->as) {
 			err = plat_as_map(mm->plat, mm->as, v->end, extra, v->prot,
