@@ -577,6 +577,7 @@ static void ovl_release(struct vfs_inode *ino)
 
 const struct vfs_inode_ops ovl_inode_ops = {
 	.type = "ovl",
+	.exact_blocks = true,
 	.lookup = ovl_lookup,
 	.open = ovl_open,
 	.readlink = ovl_readlink,
