@@ -250,12 +250,20 @@ out_free:
 	return err;
 }
 
-/* Chooses where a new mapping of @len goes, as Linux's get_unmapped_area and
- * mmap_region: a fixed address has what is there unmapped (from the platform too
- * when @plat); a hint is taken if free. Returns the address or -errno. */
-static s64 place(struct mm *mm, u64 addr, u64 len, int flags, bool plat)
+/* Chooses where a new mapping of *@lenp (rounded up to pages here) goes, as Linux's
+ * get_unmapped_area and mmap_region: a fixed address has what is there unmapped
+ * (from the platform too when @plat); a hint is taken if free. Returns the address
+ * or -errno. */
+static s64 place(struct mm *mm, u64 addr, u64 *lenp, int flags, bool plat)
 {
+	u64 len = *lenp;
 	int err;
+
+	if (!len)
+		return -EINVAL;
+	if (len > mm->max_addr)
+		return -ENOMEM;
+	len = *lenp = PAGE_ALIGN(len);
 
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr + len > mm->max_addr || addr + len < addr)
@@ -281,18 +289,13 @@ s64 mm_mmap_anon(struct mm *mm, u64 addr, u64 len, int prot, int flags)
 	s64 ret;
 	int err;
 
-	if (!len)
-		return -EINVAL;
-	if (len > mm->max_addr)
-		return -ENOMEM;
-	len = PAGE_ALIGN(len);
 	if (flags & MAP_GROWSDOWN)
 		vflags |= VMA_GROWSDOWN;
 	if ((flags & MAP_TYPE) != MAP_PRIVATE)
 		vflags |= VMA_SHARED;
 
 	pthread_mutex_lock(&mm->lock);
-	ret = place(mm, addr, len, flags, false);
+	ret = place(mm, addr, &len, flags, false);
 	if (ret >= 0) {
 		err = map_new(mm, ret, len, prot, vflags);
 		if (err)
@@ -310,14 +313,9 @@ s64 mm_mmap_pages(struct mm *mm, u64 addr, u64 len, int prot, int flags,
 	s64 ret;
 	int err;
 
-	if (!len)
-		return -EINVAL;
-	if (len > mm->max_addr)
-		return -ENOMEM;
-	len = PAGE_ALIGN(len);
 	pthread_mutex_lock(&mm->lock);
 	/* The pages map only where present: what was mapped over goes first. */
-	ret = place(mm, addr, len, flags, true);
+	ret = place(mm, addr, &len, flags, true);
 	if (ret < 0)
 		goto out;
 	v.start = ret;
