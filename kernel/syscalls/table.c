@@ -40,7 +40,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(brk, "x"),
 	P(mmap, "xuxxfx", "MAP_PRIVATE file mappings and MAP_SHARED ones of host or lower files are copies"),
 	F(munmap, "xu"), F(mprotect, "xux"),
-	P(mremap, "xuuxx", "MREMAP_DONTUNMAP is refused"),
+	P(mremap, "xuuxx", "MREMAP_DONTUNMAP is refused; old_len 0 only for shared file mappings"),
 	F(madvise, "xud"), F(msync, "xux"),
 	F(rt_sigaction, "dppu"), F(rt_sigprocmask, "dppu"), F(sigaltstack, "pp"),
 	F(rt_sigreturn, ""), F(pause, ""), F(rt_sigsuspend, "pu"), F(rt_sigpending, "pu"),

@@ -196,6 +196,22 @@ static void msync_and_madvise(int fd)
 		strcpy(n + PG, "moved");
 		pread(fd, buf, 5, PG);
 		printf("mremap: %s / %.5s\n", n, buf);
+		/* old_len 0: a second mapping of the same pages. */
+		{
+			char *d = mremap(n, 0, 2 * PG, MREMAP_MAYMOVE);
+			char *pm = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+					-1, 0);
+
+			if (d == MAP_FAILED)
+				die("mremap dup");
+			strcpy(d + 10, "dup");
+			printf("mremap dup: %s / %s\n", d, n + 10);
+			printf("mremap private dup: %s\n",
+			       err((long)mremap(pm, 0, PG, MREMAP_MAYMOVE)));
+			printf("mremap dup without MAYMOVE: %s\n", err((long)mremap(n, 0, PG, 0)));
+			munmap(d, 2 * PG);
+			munmap(pm, PG);
+		}
 		munmap(n, 2 * PG);
 	}
 	munmap(m + PG, PG);
