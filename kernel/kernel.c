@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "checkpoint/checkpoint.h"
 #include "fs/host/hostfd.h"
+#include "fs/ovl/ovl.h"
 #include "ipc/futex.h"
 #include "kernel.h"
 #include "loader/loader.h"
@@ -57,6 +58,7 @@ static int kernel_init_host(struct kernel *k, struct platform *plat, struct memf
 
 	k->plat = plat;
 	k->mf = mf;
+	ovl_set_memfile(mf);
 	kernel_init_cpus(k);
 	err = futex_table_new(&k->futex);
 	if (err)

@@ -80,7 +80,14 @@ static int futex_get_key(struct mm *mm, u64 addr, bool private, struct futex_key
 	v = vma_find(mm, addr);
 	if (!v)
 		err = -EFAULT;
-	else if (!private && (v->flags & VMA_SHARED))
+	else if (!private && v->pages) {
+		/* A file's page: the memory-file offset every mapping of it shares. */
+		u64 off;
+
+		err = vma_file_page(mm, v, addr, &off) ? -EFAULT : 0;
+		if (!err)
+			*key = (struct futex_key){ 0, off + (addr & ~PAGE_MASK) };
+	} else if (!private && (v->flags & VMA_SHARED))
 		*key = (struct futex_key){ 0, v->off + (addr - v->start) };
 	else
 		*key = (struct futex_key){ (u64)(uintptr_t)mm | !private, addr };

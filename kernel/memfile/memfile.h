@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "base/ref.h"
 #include "base/types.h"
 #include "save.h"
 
@@ -81,5 +82,71 @@ void memfile_free(struct memfile *mf, u64 off, u64 len);
 int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen);
 
 static inline void *memfile_ptr(struct memfile *mf, u64 off) { return mf->base + off; }
+
+/*
+ * The pages of an in-memory file (overlay upper files, tmpfs, memfd), kept in the
+ * memory file as gVisor's tmpfs keeps them: a sparse map from file page to memory-file
+ * offset, filled as pages are written or faulted and emptied by truncate and hole
+ * punching (mf_pages.c). Refcounted: the inode holds it, and so does every VMA piece
+ * that maps it MAP_SHARED, so a mapping outlives the file's last name and descriptor
+ * as on Linux. The last put frees every page.
+ *
+ * A released page that some VMA maps is kept ("held") rather than freed: another
+ * address space may still have it mapped, and only a thread running in that address
+ * space may unmap it there. Its host page is punched (it reads as zeros and costs no
+ * host memory), and it comes back zeroed if the file grows over it again, so every
+ * mapping keeps seeing the same page. Held pages are freed when the last mapping goes.
+ *
+ * Lock order: mm->lock, then an mf_pages' lock, then memfile->lock.
+ */
+SAVABLE struct mf_run {
+	u64 pgoff;              /* first file page */
+	u64 npages;
+	u64 off;                /* memory-file offset of pgoff */
+	bool held;              /* released while mapped: a hole that keeps its range */
+};
+
+SAVABLE struct mf_pages {
+	struct ref ref;         /* the file's owner and each VMA piece mapping it */
+	/* the file's size in bytes, kept here by the file for faults past its end */
+	u64 size;
+	u64 npresent;           /* pages present (not held): st_blocks */
+	u32 maps;               /* VMA pieces mapping it (any mm) */
+	u32 writers;            /* of those, shared pieces that may write (seals) */
+	/* runs sorted by pgoff, not overlapping; all fields under lock */
+	struct mf_run *runs SAVE_COUNT(nruns);
+	u32 nruns;
+	u32 cap SAVE_SKIP;                      /* set to nruns on load */
+	struct memfile *mf SAVE_SKIP;           /* the kernel's; set again on load */
+	pthread_mutex_t lock SAVE_SKIP;
+};
+
+int mf_pages_after_load(void *o, void *ctx);
+
+int mf_pages_new(struct memfile *mf, struct mf_pages **out);
+static inline void mf_pages_get(struct mf_pages *p) { ref_get(&p->ref); }
+void mf_pages_put(struct mf_pages *p);
+/* Makes pages [pgoff, pgoff+n) present, new ones zero-filled. Returns how many pages
+ * from pgoff are present (fewer than @n when the sandbox's memory ran out part way),
+ * or -ENOSPC if not even the first one could be. Lock held by the caller. */
+s64 mf_pages_alloc_locked(struct mf_pages *p, u64 pgoff, u64 n);
+/* Releases the pages of [pgoff, pgoff+n) (truncate, punching a hole). */
+void mf_pages_release(struct mf_pages *p, u64 pgoff, u64 n);
+/* A VMA piece starts (map: takes a reference) or stops (unmap: drops it) mapping the
+ * pages; @writer: a shared piece that may write. The last unmap frees held pages. */
+void mf_pages_map(struct mf_pages *p, bool writer);
+void mf_pages_unmap(struct mf_pages *p, bool writer);
+/* Calls @fn for each present run in [pgoff, pgoff+n), clipped to it, in order; stops at
+ * the first non-zero return and returns it. Lock held by the caller. */
+int mf_pages_walk_locked(struct mf_pages *p, u64 pgoff, u64 n,
+			 int (*fn)(void *arg, u64 pgoff, u64 npages, u64 off), void *arg);
+/* The memory-file offset of present page @pgoff, or 0. Lock held. */
+u64 mf_pages_find_locked(struct mf_pages *p, u64 pgoff);
+/* The first page at or after @pgoff that is present (@data) or a hole (!@data). */
+u64 mf_pages_seek(struct mf_pages *p, u64 pgoff, bool data);
+/* Copies between the file at byte @pos and @buf; holes read as zeros. Writing needs
+ * the pages present (mf_pages_alloc_locked). Lock held. */
+void mf_pages_read_locked(struct mf_pages *p, void *buf, u64 len, u64 pos);
+void mf_pages_write_locked(struct mf_pages *p, const void *buf, u64 len, u64 pos);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "checkpoint/checkpoint.h"
 #include "memfile/memfile.h"
 
 int memfile_adopt(struct memfile *mf, struct memfile *saved)
@@ -25,5 +26,25 @@ int memfile_adopt(struct memfile *mf, struct memfile *saved)
 	pthread_mutex_unlock(&mf->lock);
 	saved->free = NULL;
 	free(saved);
+	return 0;
+}
+
+int mf_pages_after_load(void *o, void *ctx_)
+{
+	struct restore_ctx *ctx = ctx_;
+	struct mf_pages *p = o;
+
+	p->mf = ctx->mf;
+	p->cap = p->nruns;
+	pthread_mutex_init(&p->lock, NULL);
+	for (u32 i = 0; i < p->nruns; i++) {
+		struct mf_run *r = &p->runs[i];
+
+		if (!r->npages || r->off & ~PAGE_MASK || r->npages > ctx->mf->size / PAGE_SIZE ||
+		    r->off + r->npages * PAGE_SIZE > ctx->mf->size ||
+		    r->pgoff + r->npages < r->pgoff ||
+		    (i && r->pgoff < p->runs[i - 1].pgoff + p->runs[i - 1].npages))
+			return -EINVAL;
+	}
 	return 0;
 }

@@ -100,6 +100,8 @@ int mm_ctx_new(struct mm *mm, struct plat_ctx **out)
 		err = mm_attach_as(mm);
 	if (!err)
 		err = plat_ctx_new(mm->plat, mm->as, out);
+	if (!err)
+		mm_set_self(mm);
 	pthread_mutex_unlock(&mm->lock);
 	return err;
 }
@@ -108,6 +110,7 @@ void mm_destroy(struct mm *mm)
 {
 	if (!mm)
 		return;
+	mm_clear_self(mm);
 	for (u32 i = 0; i < mm->nvmas; i++)
 		vma_release_mem(mm, &mm->vmas[i]);
 	if (mm->as)
@@ -134,8 +137,12 @@ u32 *mm_word_ptr(struct mm *mm, u64 addr, bool write)
 	pthread_mutex_lock(&mm->lock);
 	v = vma_find(mm, addr);
 	if (v && (v->prot & PROT_READ) && (!write || (v->prot & PROT_WRITE)) &&
-	    (!write || !vma_is_cow(v) || !vma_break_cow(mm, v)))
-		p = memfile_ptr(mm->mf, v->off + (addr - v->start));
+	    (!write || !vma_is_cow(v) || !vma_break_cow(mm, v))) {
+		u64 off = v->off + (addr - v->start);
+
+		if (!v->pages || !vma_file_page(mm, v, addr, &off))
+			p = memfile_ptr(mm->mf, v->pages ? off + (addr & ~PAGE_MASK) : off);
+	}
 	pthread_mutex_unlock(&mm->lock);
 	return p;
 }
@@ -243,51 +250,90 @@ out_free:
 	return err;
 }
 
-s64 mm_mmap_anon(struct mm *mm, u64 addr, u64 len, int prot, int flags)
+/* Chooses where a new mapping of *@lenp (rounded up to pages here) goes, as Linux's
+ * get_unmapped_area and mmap_region: a fixed address has what is there unmapped
+ * (from the platform too when @plat); a hint is taken if free. Returns the address
+ * or -errno. */
+static s64 place(struct mm *mm, u64 addr, u64 *lenp, int flags, bool plat)
 {
-	u32 vflags = 0;
-	s64 ret;
+	u64 len = *lenp;
 	int err;
 
 	if (!len)
 		return -EINVAL;
 	if (len > mm->max_addr)
 		return -ENOMEM;
-	len = PAGE_ALIGN(len);
+	len = *lenp = PAGE_ALIGN(len);
+
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr + len > mm->max_addr || addr + len < addr)
+			return -ENOMEM;
+		if (!(flags & MAP_FIXED) && !vma_range_free(mm, addr, addr + len))
+			return -EEXIST;
+		/* Checked before the old mappings go, as Linux's mmap_region does. */
+		if (!mm_may_expand(mm, addr, len))
+			return -ENOMEM;
+		err = unmap_range(mm, addr, addr + len, plat);
+		return err ? err : (s64)addr;
+	}
+	addr = PAGE_ALIGN(addr);
+	if (!addr || addr + len > mm->max_addr || addr + len < addr ||
+	    !vma_range_free(mm, addr, addr + len))
+		addr = mm_find_free(mm, len);
+	return addr ? (s64)addr : -ENOMEM;
+}
+
+s64 mm_mmap_anon(struct mm *mm, u64 addr, u64 len, int prot, int flags)
+{
+	u32 vflags = 0;
+	s64 ret;
+	int err;
+
 	if (flags & MAP_GROWSDOWN)
 		vflags |= VMA_GROWSDOWN;
 	if ((flags & MAP_TYPE) != MAP_PRIVATE)
 		vflags |= VMA_SHARED;
 
 	pthread_mutex_lock(&mm->lock);
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		ret = -ENOMEM;
-		if (addr + len > mm->max_addr || addr + len < addr)
-			goto out;
-		if (!(flags & MAP_FIXED) && !vma_range_free(mm, addr, addr + len)) {
-			ret = -EEXIST;
-			goto out;
-		}
-		/* Checked before the old mappings go, as Linux's mmap_region does. */
-		if (!mm_may_expand(mm, addr, len))
-			goto out;
-		err = unmap_range(mm, addr, addr + len, false);
-		if (err) {
+	ret = place(mm, addr, &len, flags, false);
+	if (ret >= 0) {
+		err = map_new(mm, ret, len, prot, vflags);
+		if (err)
 			ret = err;
-			goto out;
-		}
-	} else {
-		addr = PAGE_ALIGN(addr);
-		if (!addr || addr + len > mm->max_addr || addr + len < addr ||
-		    !vma_range_free(mm, addr, addr + len))
-			addr = mm_find_free(mm, len);
-		if (!addr) {
-			ret = -ENOMEM;
-			goto out;
-		}
 	}
-	err = map_new(mm, addr, len, prot, vflags);
-	ret = err ? err : (s64)addr;
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+s64 mm_mmap_pages(struct mm *mm, u64 addr, u64 len, int prot, int flags,
+		  struct mf_pages *pages, u64 pgoff, bool maywrite)
+{
+	struct vma v = { .prot = prot, .pages = pages, .pgoff = pgoff,
+			 .flags = VMA_SHARED | (maywrite ? VMA_MAYWRITE : 0) };
+	s64 ret;
+	int err;
+
+	pthread_mutex_lock(&mm->lock);
+	/* The pages map only where present: what was mapped over goes first. */
+	ret = place(mm, addr, &len, flags, true);
+	if (ret < 0)
+		goto out;
+	v.start = ret;
+	v.end = ret + len;
+	err = -ENOMEM;
+	if (mm_may_expand(mm, v.start, len))
+		err = vma_map_pages(mm, &v, v.start, v.end, prot);
+	if (!err) {
+		mf_pages_map(pages, maywrite);
+		err = vma_insert(mm, &v);
+		if (err)
+			mf_pages_unmap(pages, maywrite);
+	}
+	if (err) {
+		if (mm->as)
+			plat_as_unmap(mm->plat, mm->as, v.start, len);
+		ret = err;
+	}
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return ret;
@@ -344,12 +390,17 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 	err = mm_ungate(mm, addr, end);
 	if (err)
 		goto out;
-	/* The whole range must be mapped, as Linux checks before changing anything. */
+	/* The whole range must be mapped, as Linux checks before changing anything,
+	 * and a shared file mapping may become writable only if it may write. */
 	for (u64 a = addr; a < end;) {
 		struct vma *v = vma_find(mm, a);
 
 		if (!v) {
 			err = -ENOMEM;
+			goto out;
+		}
+		if (v->pages && (prot & PROT_WRITE) && !(v->flags & VMA_MAYWRITE)) {
+			err = -EACCES;
 			goto out;
 		}
 		a = v->end;
@@ -371,7 +422,14 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 			v = &mm->vmas[i];
 		}
 		v->prot = prot;
-		if (mm->as) {
+		if (mm->as && v->pages) {
+			/* Holes are not mapped: remap what is present. */
+			err = plat_as_unmap(mm->plat, mm->as, v->start, v->end - v->start);
+			if (!err)
+				err = vma_map_pages(mm, v, v->start, v->end, prot);
+			if (err)
+				goto out;
+		} else if (mm->as) {
 			err = plat_as_protect(mm->plat, mm->as, v->start, v->end - v->start,
 					      vma_map_prot(v));
 			if (err)
@@ -381,6 +439,26 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return err;
+}
+
+/* MADV_REMOVE: punches [a, e) of a shared mapping's memory (shmem_fallocate's
+ * PUNCH_HOLE); the pages read back as zeros. A file's size stays. */
+static int madvise_remove(struct mm *mm, struct vma *v, u64 a, u64 e)
+{
+	if (!(v->flags & VMA_SHARED) || !(v->prot & PROT_WRITE))
+		return v->flags & VMA_SHARED ? -EACCES : -EINVAL;
+	if (v->pages) {
+		u64 pg = v->pgoff + (a - v->start) / PAGE_SIZE;
+
+		mf_pages_release(v->pages, pg, (e - a) / PAGE_SIZE);
+		if (mm->as)
+			plat_as_unmap(mm->plat, mm->as, a, e - a);
+		return 0;
+	}
+	memfile_await(mm->mf, v->off + (a - v->start), e - a);
+	fallocate(mm->mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		  v->off + (a - v->start), e - a);
+	return 0;
 }
 
 int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
@@ -399,7 +477,7 @@ int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
 	case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
 	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
 	case MADV_FREE: case MADV_DONTNEED: case MADV_COLD: case MADV_PAGEOUT:
-	case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+	case MADV_WIPEONFORK: case MADV_KEEPONFORK: case MADV_REMOVE:
 		break;
 	default:
 		return -EINVAL;
@@ -417,6 +495,13 @@ int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
 			break;
 		}
 		e = MIN(v->end, end);
+		if (advice == MADV_REMOVE) {
+			err = madvise_remove(mm, v, a, e);
+			if (err)
+				break;
+			a = e;
+			continue;
+		}
 		/* Private anonymous memory reads back as zeros after DONTNEED; MADV_FREE
 		 * may do the same at any time, so doing it now is allowed. */
 		if ((advice == MADV_DONTNEED || advice == MADV_FREE) &&
@@ -429,6 +514,43 @@ int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
 				  v->off + (a - v->start), e - a);
 		}
 		a = e;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+/* msync: the memory is the file's own pages, so there is nothing to write back or
+ * invalidate; what remains is Linux's argument checks, and ENOMEM for a range that
+ * is not all mapped (it checks every VMA first, and so does this). No mlock here, so
+ * MS_INVALIDATE never finds locked pages (EBUSY). */
+int mm_msync(struct mm *mm, u64 addr, u64 len, int flags)
+{
+	u64 end;
+	int err = 0;
+
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	end = addr + len;
+	if (end < addr)
+		return -ENOMEM;
+	if (end == addr)
+		return 0;
+	pthread_mutex_lock(&mm->lock);
+	for (u64 a = addr; a < end;) {
+		u32 i = vma_index_after(mm, a);
+
+		if (i == mm->nvmas || mm->vmas[i].start >= end) {
+			err = -ENOMEM;
+			break;
+		}
+		if (mm->vmas[i].start > a)
+			err = -ENOMEM;
+		a = mm->vmas[i].end;
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return err;
@@ -477,6 +599,10 @@ int mm_fault(struct mm *mm, u64 addr, u64 stack_limit)
 	if (i == mm->nvmas)
 		goto out;
 	v = &mm->vmas[i];
+	if (v->start <= addr && v->pages) {
+		err = vma_file_fault(mm, v, addr);
+		goto out;
+	}
 	/* A write to copy-on-write memory: the only fault on a VMA that allows the
 	 * access (ptrace does not tell reads from writes; a retry that faults again
 	 * finds the VMA no longer copy-on-write and is a real fault). */

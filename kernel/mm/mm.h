@@ -20,6 +20,7 @@
 #include "save.h"
 
 struct memfile;
+struct mf_pages;
 struct platform;
 struct plat_as;
 struct plat_ctx;
@@ -28,6 +29,7 @@ struct plat_ctx;
 #define VMA_SHARED 0x2
 #define VMA_STACK 0x4           /* the initial stack, for /proc/self/maps */
 #define VMA_HEAP 0x8            /* the brk area */
+#define VMA_MAYWRITE 0x10       /* a shared file mapping that may be made writable */
 
 #define PROT_WRITE_BIT 0x2      /* PROT_WRITE, without <sys/mman.h> here */
 
@@ -49,6 +51,10 @@ SAVABLE struct vma {
 	u32 prot;               /* PROT_READ | PROT_WRITE | PROT_EXEC */
 	u32 flags;              /* VMA_* */
 	struct mf_share *share; /* NULL: the range is this VMA's alone */
+	/* A MAP_SHARED mapping of an in-memory file: its pages (referenced by each piece,
+	 * mf_pages_map), and the file page at start; off is unused. NULL otherwise */
+	struct mf_pages *pages;
+	u64 pgoff;
 };
 
 /* An address range mapped PROT_NONE until its lazily restored memory is loaded
@@ -110,6 +116,11 @@ bool vma_range_free(struct mm *mm, u64 start, u64 end);
 
 /* Address-space operations (mm.c). Return 0, a mapped address, or -errno. */
 s64 mm_mmap_anon(struct mm *mm, u64 addr, u64 len, int prot, int flags);
+/* Maps the pages of an in-memory file MAP_SHARED from file page @pgoff; @maywrite:
+ * mprotect may add PROT_WRITE (the file is open for writing and not write-sealed). */
+s64 mm_mmap_pages(struct mm *mm, u64 addr, u64 len, int prot, int flags,
+		  struct mf_pages *pages, u64 pgoff, bool maywrite);
+int mm_msync(struct mm *mm, u64 addr, u64 len, int flags);
 int mm_munmap(struct mm *mm, u64 addr, u64 len);
 int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot);
 s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 newaddr);
@@ -129,11 +140,27 @@ void mm_gate_drop(struct mm *mm, u64 start, u64 end);
 bool mm_gate_fault(struct mm *mm, u64 addr);
 
 
-/* Page fault at @addr: 0 if it was handled (stack growth, a copy-on-write copy) and
- * the access should be retried, -EFAULT if the application must get a signal,
- * -ENOMEM if a copy-on-write copy found the sandbox at its memory limit (the caller
- * runs the OOM killer). */
+/* Page fault at @addr: 0 if it was handled (stack growth, a copy-on-write copy, a
+ * file page mapped) and the access should be retried, -EFAULT if the application
+ * must get a signal, -EIO if that signal is SIGBUS (a file mapping past the file's
+ * end, or no memory for its page), -ENOMEM if a copy-on-write copy found the sandbox
+ * at its memory limit (the caller runs the OOM killer). */
 int mm_fault(struct mm *mm, u64 addr, u64 stack_limit);
+
+/* Shared file mappings (mm_file.c); mm->lock held for the vma_ ones. */
+/* Maps what is present of @v's pages in [start, end) into the platform with @prot. */
+int vma_map_pages(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot);
+/* Maps [start, end) of any VMA into the platform with @prot. */
+int vma_plat_map(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot);
+/* The memory-file offset of the page at @addr of file VMA @v, made present if it was
+ * a hole: -EFAULT past the file's end, -ENOMEM without memory. */
+int vma_file_page(struct mm *mm, struct vma *v, u64 addr, u64 *off);
+/* A fault at @addr in file VMA @v (see mm_fault). */
+int vma_file_fault(struct mm *mm, struct vma *v, u64 addr);
+/* Unmaps file pages [pgoff, pgoff+n) of @p from the calling thread's address space
+ * (the file shrank or was punched): later touches fault again and see the file as
+ * it is. Other address spaces keep the pages mapped (see struct mf_pages). */
+void mm_unmap_pages_self(struct mf_pages *p, u64 pgoff, u64 n);
 
 /* Copy-on-write (mm_cow.c); mm->lock held for the vma_ ones. */
 static inline bool vma_is_cow(const struct vma *v)

@@ -43,8 +43,20 @@ static int copy(struct mm *mm, u64 addr, void *buf, size_t len, enum copy_dir di
 			break;
 		}
 		n = MIN(len, v->end - addr);
-		memfile_await(mm->mf, v->off + (addr - v->start), n);
-		m = memfile_ptr(mm->mf, v->off + (addr - v->start));
+		if (v->pages) {
+			/* A file's pages: one at a time, made present as a fault would. */
+			u64 off;
+
+			if (vma_file_page(mm, v, addr, &off)) {
+				err = -EFAULT;
+				break;
+			}
+			n = MIN(n, PAGE_SIZE - (addr & ~PAGE_MASK));
+			m = (u8 *)memfile_ptr(mm->mf, off) + (addr & ~PAGE_MASK);
+		} else {
+			memfile_await(mm->mf, v->off + (addr - v->start), n);
+			m = memfile_ptr(mm->mf, v->off + (addr - v->start));
+		}
 		switch (dir) {
 		case COPY_IN:
 			memcpy(p, m, n);

@@ -24,7 +24,9 @@ static void share_put(struct mm *mm, struct mf_share *s)
 
 void vma_release_mem(struct mm *mm, struct vma *v)
 {
-	if (v->share)
+	if (v->pages)
+		mf_pages_unmap(v->pages, v->flags & VMA_MAYWRITE);
+	else if (v->share)
 		share_put(mm, v->share);
 	else
 		memfile_free(mm->mf, v->off, v->end - v->start);
@@ -90,6 +92,12 @@ int mm_fork(struct mm *parent, struct mm **out)
 		struct vma *v = &parent->vmas[i];
 		bool was_writable = vma_map_prot(v) & PROT_WRITE;
 
+		if (v->pages) {
+			/* The file's pages, shared as they are (never copy-on-write). */
+			mf_pages_map(v->pages, v->flags & VMA_MAYWRITE);
+			mm->vmas[mm->nvmas++] = *v;
+			continue;
+		}
 		if (!v->share) {
 			struct mf_share *s = malloc(sizeof(*s));
 

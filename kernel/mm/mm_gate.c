@@ -44,6 +44,8 @@ int mm_gate_map(struct mm *mm, const struct vma *v)
 	u64 len = v->end - v->start;
 	int err;
 
+	if (v->pages)   /* loaded page by page as they are mapped; never gated */
+		return vma_map_pages(mm, v, v->start, v->end, vma_map_prot(v));
 	if (!memfile_pending(mm->mf, v->off, len))
 		return plat_as_map(mm->plat, mm->as, v->start, len, vma_map_prot(v), v->off);
 	err = plat_as_map(mm->plat, mm->as, v->start, len, PROT_NONE, v->off);
@@ -104,6 +106,10 @@ static int ungate_piece(struct mm *mm, u64 start, u64 end)
 			break;
 		s = MAX(a, v->start);
 		e = MIN(end, v->end);
+		if (v->pages) {
+			a = e;
+			continue;
+		}
 		off = v->off + (s - v->start);
 		memfile_await(mm->mf, off, e - s);
 		err = plat_as_map(mm->plat, mm->as, s, e - s, vma_map_prot(v), off);

@@ -12,4 +12,8 @@ bool mm_may_expand(struct mm *mm, u64 start, u64 len);
 /* A free range of @len below mm->mmap_base, top-down; 0 if none. */
 u64 mm_find_free(struct mm *mm, u64 len);
 
+/* The calling thread runs in @mm from now (mm_ctx_new); @mm is going (mm_destroy). */
+void mm_set_self(struct mm *mm);
+void mm_clear_self(struct mm *mm);
+
 #endif

@@ -23,11 +23,14 @@ static int move_vma(struct mm *mm, u32 i, u64 old, u64 len, u64 to)
 	struct vma nv = mm->vmas[i];
 	int err;
 
-	nv.off += old - nv.start;
+	if (nv.pages)
+		nv.pgoff += (old - nv.start) / PAGE_SIZE;
+	else
+		nv.off += old - nv.start;
 	nv.start = to;
 	nv.end = to + len;
 	if (mm->as) {
-		err = plat_as_map(mm->plat, mm->as, to, len, vma_map_prot(&nv), nv.off);
+		err = vma_plat_map(mm, &nv, to, to + len, vma_map_prot(&nv));
 		if (err)
 			return err;
 	}
@@ -57,6 +60,14 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 	u64 len = v->end - v->start, off;
 	int err;
 
+	if (v->pages) {
+		/* More of the file: whatever of it is present is mapped now. */
+		v->end += extra;
+		err = vma_map_pages(mm, v, v->end - extra, v->end, v->prot);
+		if (err)
+			v->end -= extra;
+		return err;
+	}
 	if (!v->share && !memfile_extend(mm->mf, v->off, len, len + extra)) {
 		if (mm->as) {
 			err = plat_as_map(mm->plat, mm->as, v->end, extra, v->prot,
@@ -99,6 +110,43 @@ static int grow_or_move_back(struct mm *mm, u64 old, u64 len, u64 to, u64 extra)
 		warn("mremap: a mapping could not be moved back to %#llx",
 		     (unsigned long long)old);
 	return err;
+}
+
+/* mremap with old_len 0 of a shared file mapping: a second mapping of the same file
+ * pages from the page at @old (Linux keeps this for the DOS emulator). */
+static s64 dup_pages(struct mm *mm, const struct vma *v, u64 old, u64 newlen, int flags,
+		     u64 newaddr)
+{
+	struct vma nv = *v;
+	int err;
+
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	nv.pgoff = v->pgoff + (old - v->start) / PAGE_SIZE;
+	nv.flags &= ~VMA_GROWSDOWN;
+	if (!mm_may_expand(mm, mm->max_addr, newlen))
+		return -ENOMEM;
+	if (flags & MREMAP_FIXED) {
+		err = mm_unmap_locked(mm, newaddr, newaddr + newlen);
+		if (err)
+			return err;
+	} else {
+		newaddr = mm_find_free(mm, newlen);
+		if (!newaddr)
+			return -ENOMEM;
+	}
+	nv.start = newaddr;
+	nv.end = newaddr + newlen;
+	err = vma_map_pages(mm, &nv, nv.start, nv.end, vma_map_prot(&nv));
+	if (!err) {
+		mf_pages_map(nv.pages, nv.flags & VMA_MAYWRITE);
+		err = vma_insert(mm, &nv);
+		if (err)
+			mf_pages_unmap(nv.pages, nv.flags & VMA_MAYWRITE);
+	}
+	if (err && mm->as)
+		plat_as_unmap(mm->plat, mm->as, nv.start, newlen);
+	return err ? err : (s64)newaddr;
 }
 
 s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 newaddr)
@@ -152,8 +200,13 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 	if (newlen > mm->max_addr)
 		goto out;
 	ret = -EINVAL;
-	if (!oldlen)
-		goto out; /* duplicating a private mapping is refused, as Linux does */
+	if (!oldlen) {
+		/* Duplicating a private mapping is refused, as Linux does; a shared
+		 * anonymous one is not offered. */
+		if (v->pages)
+			ret = dup_pages(mm, v, old, newlen, flags, newaddr);
+		goto out;
+	}
 	i = v - mm->vmas;
 	/* RLIMIT_AS, before anything moves (Linux's vma_to_resize); nothing is
 	 * mapped at max_addr, so this counts the growth alone. */

@@ -22,7 +22,8 @@ int mm_after_load(void *o, void *ctx_)
 	for (u32 i = 0; i < mm->nvmas; i++)
 		if (mm->vmas[i].start >= mm->vmas[i].end || mm->vmas[i].end > mm->max_addr ||
 		    (i && mm->vmas[i].start < mm->vmas[i - 1].end) ||
-		    mm->vmas[i].off + (mm->vmas[i].end - mm->vmas[i].start) > ctx->mf->size)
+		    mm->vmas[i].off + (mm->vmas[i].end - mm->vmas[i].start) > ctx->mf->size ||
+		    (mm->vmas[i].pages && !(mm->vmas[i].flags & VMA_SHARED)))
 			return -EINVAL;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "memfile/memfile.h"
 #include "mm/mm.h"
 
 u32 vma_index_after(struct mm *mm, u64 addr)
@@ -61,7 +62,8 @@ static int vma_reserve(struct mm *mm, u32 n)
 static bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->off + (a->end - a->start) == b->off &&
-	       a->prot == b->prot && a->flags == b->flags && !a->share && !b->share;
+	       a->prot == b->prot && a->flags == b->flags && !a->share && !b->share &&
+	       !a->pages && !b->pages;
 }
 
 int vma_insert(struct mm *mm, const struct vma *v)
@@ -111,6 +113,10 @@ int vma_split(struct mm *mm, u32 i, u64 addr)
 	v[1].off = v->off + (addr - v->start);
 	if (v->share)
 		ref_get(&v->share->ref); /* each piece holds the share */
+	if (v->pages) {
+		v[1].pgoff = v->pgoff + (addr - v->start) / PAGE_SIZE;
+		mf_pages_map(v->pages, v->flags & VMA_MAYWRITE);
+	}
 	v->end = addr;
 	/* Only the lowest piece of a growing stack grows. */
 	v[1].flags &= ~VMA_GROWSDOWN;

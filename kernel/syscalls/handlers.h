@@ -46,6 +46,7 @@ SYS(ioctl);
 SYS(kill);
 SYS(lseek);
 SYS(madvise);
+SYS(msync);
 SYS(mmap);
 SYS(mprotect);
 SYS(mremap);
@@ -175,6 +176,9 @@ SYS(sync);
 SYS(flock);
 SYS(fadvise64);
 long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int fd, u64 off);
+/* fcntl F_ADD_SEALS / F_GET_SEALS on @f (sys_fs_fd.c). */
+struct vfs_file;
+long sys_fcntl_seals(struct vfs_file *f, int cmd, u64 arg);
 SYS(select);
 SYS(pselect6);
 /* poll over a kernel array of @nfds entries (sys_file.c); @deadline as ktime_mono,

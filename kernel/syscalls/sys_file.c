@@ -449,6 +449,10 @@ SYS(fcntl)
 	case F_GETFL:
 		ret = f->flags;
 		break;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		ret = sys_fcntl_seals(f, cmd, a[2]);
+		break;
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
 		ret = file_is_pipe(f) ? pipe_fcntl(f, cmd, a[2]) : -EBADF;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "fs/ovl/ovl.h"
+#include "memfile/memfile.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
@@ -146,6 +147,44 @@ SYS(fadvise64)
 	return 0;
 }
 
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
+
+/* A shared mapping of an overlay file's pages, or -ENOTSUPP for a lower file that
+ * is not copied up (mapped as a copy, read-only). Seals as Linux's memfd_file_seals:
+ * a write seal refuses a writable shared mapping, and a read-only one made under it
+ * can never be made writable. */
+static long mmap_shared_ovl(struct task *t, struct vfs_file *f, u64 addr, u64 len, int prot,
+			    int flags, u64 off)
+{
+	struct ovl_inode *oi = OVL_I(f->inode);
+	struct mf_pages *p;
+	bool maywrite = (f->flags & O_ACCMODE) == O_RDWR;
+
+	pthread_mutex_lock(&vfs_lock);
+	if (!oi->upper && oi->lower_path) {
+		pthread_mutex_unlock(&vfs_lock);
+		return -ENOTSUPP;
+	}
+	if (oi->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+		if (prot & PROT_WRITE) {
+			pthread_mutex_unlock(&vfs_lock);
+			return -EPERM;
+		}
+		maywrite = false;
+	}
+	p = ovl_pages(oi);
+	if (p)
+		mf_pages_get(p);
+	pthread_mutex_unlock(&vfs_lock);
+	if (!p)
+		return -ENOMEM;
+	addr = mm_mmap_pages(t->mm, addr, len, prot, flags, p, off / PAGE_SIZE, maywrite);
+	mf_pages_put(p);
+	return addr;
+}
+
 long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int fd, u64 off)
 {
 	struct vfs_file *f = fdt_get(t->fdt, fd);
@@ -169,6 +208,11 @@ long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int f
 	ret = -EOVERFLOW;
 	if (off + PAGE_ALIGN(len) < off)
 		goto out;
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && f->ops == &ovl_file_ops) {
+		ret = mmap_shared_ovl(t, f, addr, len, prot, flags, off);
+		if (ret != -ENOTSUPP)
+			goto out;
+	}
 	len = PAGE_ALIGN(len);
 	buf = malloc(len);
 	ret = -ENOMEM;
@@ -222,13 +266,27 @@ SYS(memfd_create)
 		return n == -ENAMETOOLONG ? -EINVAL : n;
 	if (n > MFD_NAME_MAX)
 		return -EINVAL;
-	err = ovl_memfd_new(t, name, flags & L_MFD_NOEXEC_SEAL, &f);
+	err = ovl_memfd_new(t, name, flags, &f);
 	if (err)
 		return err;
 	err = fdt_alloc(t->fdt, f, 0, flags & L_MFD_CLOEXEC ? FD_CLOEXEC : 0,
 			t->rlim[RLIMIT_NOFILE].cur);
 	vfs_file_put(f);
 	return err;
+}
+
+long sys_fcntl_seals(struct vfs_file *f, int cmd, u64 arg)
+{
+	u32 seals;
+
+	if (cmd == F_ADD_SEALS)
+		return ovl_add_seals(f, arg);
+	if (!ovl_has_seals(f->inode))
+		return -EINVAL;
+	pthread_mutex_lock(&vfs_lock);
+	seals = OVL_I(f->inode)->seals;
+	pthread_mutex_unlock(&vfs_lock);
+	return seals;
 }
 
 /* Extended attributes: none are stored. Reads find none (ENODATA, an empty list);

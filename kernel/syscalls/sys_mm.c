@@ -92,3 +92,8 @@ SYS(madvise)
 {
 	return mm_madvise(t->mm, a[0], a[1], a[2]);
 }
+
+SYS(msync)
+{
+	return mm_msync(t->mm, a[0], a[1], a[2]);
+}

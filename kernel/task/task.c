@@ -144,6 +144,10 @@ static void handle_fault(struct task *t, const struct plat_event *ev)
 			kernel_oom(t); /* the copy did not fit the sandbox's memory limit */
 			return;
 		}
+		if (err == -EIO) {      /* a file mapping past the file's end */
+			sig_force_fault(t, SIGBUS, BUS_ADRERR, ev->addr);
+			return;
+		}
 	}
 	sig_force_fault(t, ev->signo, ev->code, ev->addr);
 }

@@ -15,6 +15,9 @@ struct vfs_dirent;
  * children, which are its upper layer); every op runs under vfs_lock unless said. */
 struct vfs_inode_ops {
 	const char *type;
+	/* A regular file's blocks are counted exactly (0 for one all holes); without
+	 * this, 0 blocks means "not counted" and stat derives them from the size. */
+	bool exact_blocks;
 	/* Finds @name in directory @dir: a new inode reference, or -ENOENT. */
 	int (*lookup)(struct vfs_dentry *dir, const char *name, struct vfs_inode **out);
 	/* Opens the inode for @t. Called without vfs_lock. */

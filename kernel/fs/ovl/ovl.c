@@ -18,6 +18,8 @@
 
 #include "fs/gofer/goferc.h"
 #include "fs/ovl/ovl.h"
+#include "memfile/memfile.h"
+#include "mm/mm.h"
 #include "task/task.h"
 
 #define UPPER_INO_BASE (1ULL << 32)
@@ -153,38 +155,115 @@ int ovl_lower_fd(struct ovl_inode *oi)
 	return oi->lower_fd;
 }
 
-/* Overlay and tmpfs file data lives in one Sentry buffer per file, grown (and zeroed)
- * eagerly: a file may not exceed this, or a truncate to terabytes would try to fill
- * them (EFBIG, as a filesystem's s_maxbytes gives). */
-#define OVL_MAX_FILE_SIZE (512ULL << 20)
+/* Upper file data lives in the memory file (struct mf_pages), so it counts against the
+ * sandbox's memory limit as tmpfs counts against a memory cgroup, and a file is as
+ * large as that limit lets its written pages be; holes cost nothing. */
+static struct memfile *ovl_mf;
+
+void ovl_set_memfile(struct memfile *mf)
+{
+	ovl_mf = mf;
+}
+
+struct mf_pages *ovl_pages(struct ovl_inode *oi)
+{
+	if (!oi->pages && mf_pages_new(ovl_mf, &oi->pages))
+		return NULL;
+	return oi->pages;
+}
+
+void ovl_set_size(struct ovl_inode *oi, u64 size)
+{
+	oi->base.size = size;
+	if (oi->pages) {
+		pthread_mutex_lock(&oi->pages->lock);
+		oi->pages->size = size;
+		oi->base.blocks = oi->pages->npresent * (PAGE_SIZE / 512);
+		pthread_mutex_unlock(&oi->pages->lock);
+	}
+}
+
+/* Zeroes [off, end) within one page, where that page is present. */
+static void zero_in_page(struct mf_pages *p, u64 off, u64 end)
+{
+	u64 m;
+
+	if (off >= end)
+		return;
+	pthread_mutex_lock(&p->lock);
+	m = mf_pages_find_locked(p, off / PAGE_SIZE);
+	if (m) {
+		memfile_await(p->mf, m, PAGE_SIZE);
+		memset((u8 *)memfile_ptr(p->mf, m) + off % PAGE_SIZE, 0, end - off);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void ovl_punch(struct ovl_inode *oi, u64 off, u64 len)
+{
+	struct mf_pages *p = oi->pages;
+	u64 end = len > ~0ULL - off ? ~0ULL : off + len, a = PAGE_ALIGN(off);
+	u64 e = ALIGN_DOWN(end, PAGE_SIZE);
+
+	if (!p || off >= end)
+		return;
+	if (a > e) {            /* within one page */
+		zero_in_page(p, off, end);
+		return;
+	}
+	zero_in_page(p, off, a);
+	if (end != ~0ULL)
+		zero_in_page(p, e, end);
+	if (e > a) {
+		mf_pages_release(p, a / PAGE_SIZE, (e - a) / PAGE_SIZE);
+		mm_unmap_pages_self(p, a / PAGE_SIZE, (e - a) / PAGE_SIZE);
+	}
+	ovl_set_size(oi, oi->base.size);
+}
 
 int ovl_resize(struct ovl_inode *oi, u64 size)
 {
-	if (size > OVL_MAX_FILE_SIZE)
-		return -EFBIG;
-	if (size > oi->data_len) {
-		u64 cap = MAX(size, MIN(oi->data_len * 2, oi->data_len + (64 << 20)));
-		u8 *n;
+	u64 old = oi->base.size;
 
-		cap = MAX(cap, 4096);
-		n = realloc(oi->data, cap);
-		if (!n)
-			return -ENOSPC;
-		memset(n + oi->data_len, 0, cap - oi->data_len);
-		oi->data = n;
-		oi->data_len = cap;
+	if (size != old && !ovl_pages(oi))
+		return -ENOMEM;
+	if (size < old)
+		ovl_punch(oi, size, ~0ULL);
+	ovl_set_size(oi, size);
+	return 0;
+}
+
+/* Reads a lower file into its new pages, run by run. */
+struct fill_ctx {
+	int fd;
+	struct memfile *mf;
+	u64 size;
+};
+
+static int fill_run(void *arg, u64 pgoff, u64 npages, u64 off)
+{
+	struct fill_ctx *c = arg;
+	u64 pos = pgoff * PAGE_SIZE, len = MIN(npages * PAGE_SIZE, c->size - pos), done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(c->fd, (u8 *)memfile_ptr(c->mf, off) + done, len - done,
+				  pos + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 1;  /* shorter than it was: the rest stays zero */
+		done += n;
 	}
-	if (size < oi->base.size)
-		memset(oi->data + size, 0, oi->base.size - size);
-	oi->base.size = size;
-	oi->base.blocks = (size + 511) / 512;
 	return 0;
 }
 
 int ovl_copy_up(struct ovl_inode *oi)
 {
-	u64 size = oi->base.size, done = 0;
-	int fd, err;
+	u64 size = oi->base.size, npages = PAGE_ALIGN(size) / PAGE_SIZE;
+	struct fill_ctx c = { .size = size };
+	struct mf_pages *p;
+	s64 got;
 
 	if (oi->upper || !S_ISREG(oi->base.mode))
 		return 0;
@@ -192,25 +271,24 @@ int ovl_copy_up(struct ovl_inode *oi)
 		oi->upper = true;
 		return 0;
 	}
-	fd = ovl_lower_fd(oi);
-	if (fd < 0)
-		return fd;
-	oi->base.size = 0;
-	err = ovl_resize(oi, size);
-	if (err) {
-		oi->base.size = size;
-		return err;
-	}
-	while (done < size) {
-		ssize_t n = pread(fd, oi->data + done, size - done, done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;  /* shorter than it was: the rest stays zero */
-		done += n;
+	c.fd = ovl_lower_fd(oi);
+	if (c.fd < 0)
+		return c.fd;
+	p = ovl_pages(oi);
+	if (!p)
+		return -ENOMEM;
+	c.mf = p->mf;
+	pthread_mutex_lock(&p->lock);
+	got = npages ? mf_pages_alloc_locked(p, 0, npages) : 0;
+	if (got >= 0 && (u64)got == npages)
+		mf_pages_walk_locked(p, 0, npages, fill_run, &c);
+	pthread_mutex_unlock(&p->lock);
+	if (got < 0 || (u64)got < npages) {
+		mf_pages_release(p, 0, npages);
+		return -ENOSPC;
 	}
 	oi->upper = true;
+	ovl_set_size(oi, size);
 	return 0;
 }
 
@@ -254,6 +332,9 @@ static int ovl_create(struct vfs_dentry *dir, const char *name, u32 mode, u32 ui
 	if ((d->base.mode & S_ISGID) && S_ISDIR(mode))
 		oi->base.mode |= S_ISGID;
 	oi->upper = true;
+	/* tmpfs files have seals, and start sealed against sealing (shmem_get_inode). */
+	if (d->fs->gofer == OVL_NO_GOFER)
+		oi->seals = F_SEAL_SEAL;
 	if (S_ISLNK(mode)) {
 		oi->target = strdup(target);
 		if (!oi->target) {
@@ -349,6 +430,9 @@ static int ovl_setattr(struct vfs_inode *ino, const struct vfs_setattr *sa)
 	if (sa->mask & VFS_SET_SIZE) {
 		if (!S_ISREG(ino->mode))
 			return S_ISDIR(ino->mode) ? -EISDIR : -EINVAL;
+		if (((oi->seals & F_SEAL_SHRINK) && sa->size < ino->size) ||
+		    ((oi->seals & F_SEAL_GROW) && sa->size > ino->size))
+			return -EPERM;
 		err = ovl_copy_up(oi);
 		if (!err)
 			err = ovl_resize(oi, sa->size);
@@ -482,7 +566,7 @@ static void ovl_release(struct vfs_inode *ino)
 	if (oi->lower_fd >= 0)
 		close(oi->lower_fd);
 	free(oi->lower_path);
-	free(oi->data);
+	mf_pages_put(oi->pages);
 	free(oi->target);
 	if (ref_put(&oi->fs->ref)) {
 		free(oi->fs->name);
@@ -493,6 +577,7 @@ static void ovl_release(struct vfs_inode *ino)
 
 const struct vfs_inode_ops ovl_inode_ops = {
 	.type = "ovl",
+	.exact_blocks = true,
 	.lookup = ovl_lookup,
 	.open = ovl_open,
 	.readlink = ovl_readlink,

@@ -26,6 +26,10 @@ extern const struct vfs_file_ops ovl_dir_ops;
 
 #define OVL_NO_GOFER 0xffffffffu
 
+struct memfile;
+/* The memory file that holds upper file data; set by the kernel at boot and restore. */
+void ovl_set_memfile(struct memfile *mf);
+
 SAVABLE struct ovl_fs {
 	struct ref ref;
 	u32 gofer;              /* connection index of the lower tree, or OVL_NO_GOFER */
@@ -42,9 +46,11 @@ SAVABLE struct ovl_inode {
 	int lower_fd SAVE_SKIP;         /* read-only host descriptor, -1 until needed */
 	u64 lower_size;                 /* as walked: restore checks the file is unchanged */
 	s64 lower_mtime_sec, lower_mtime_nsec;
-	bool upper;                     /* regular file: its data is data[] */
-	u8 *data SAVE_LEN(data_len);    /* file contents when upper */
-	u64 data_len;                   /* bytes allocated at data (>= base.size) */
+	bool upper;                     /* regular file: its data is in pages */
+	/* file contents when upper, in the memory file; NULL until the first page.
+	 * Its size mirrors base.size (both set together, under vfs_lock) */
+	struct mf_pages *pages;
+	u32 seals;                      /* F_SEAL_*; tmpfs and memfd files only */
 	char *target SAVE_STR;          /* symlink target, once known */
 };
 
@@ -77,10 +83,22 @@ int ovl_copy_up(struct ovl_inode *oi);
 int ovl_lower_fd(struct ovl_inode *oi);
 /* Resizes upper data to @size (zero-filling). vfs_lock held. */
 int ovl_resize(struct ovl_inode *oi, u64 size);
+/* The pages of an upper regular file, made on first use; NULL when out of memory.
+ * vfs_lock held. */
+struct mf_pages *ovl_pages(struct ovl_inode *oi);
+/* Releases the pages of [off, off+len) (to the end with len ~0), zeroing the partial
+ * pages at its edges, and unmaps them from the caller's address space. vfs_lock held. */
+void ovl_punch(struct ovl_inode *oi, u64 off, u64 len);
+/* Sets an upper file's size (and its pages' copy of it) and recounts its blocks.
+ * vfs_lock held. */
+void ovl_set_size(struct ovl_inode *oi, u64 size);
+/* Whether the filesystem has seals (tmpfs, memfd), and F_ADD_SEALS / F_GET_SEALS. */
+bool ovl_has_seals(struct vfs_inode *ino);
+int ovl_add_seals(struct vfs_file *f, u32 seals);
 
 /* ovl_memfd.c: a new memfd named @name (at most 249 bytes), open O_RDWR; mode 0777
- * (0666 with @noexec). */
-int ovl_memfd_new(struct task *t, const char *name, bool noexec, struct vfs_file **out);
+ * (0666 with MFD_NOEXEC_SEAL); @flags are memfd_create's. */
+int ovl_memfd_new(struct task *t, const char *name, u32 flags, struct vfs_file **out);
 
 /* ovl_file.c */
 int ovl_open(struct task *t, const struct vfs_path *p, u32 flags, struct vfs_file **out);

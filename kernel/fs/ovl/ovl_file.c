@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fs/ovl/ovl.h"
+#include "memfile/memfile.h"
 #include "task/task.h"
 
 #define MAX_LFS_FILESIZE 0x7fffffffffffffffLL
@@ -48,8 +49,13 @@ static s64 read_at(struct ovl_inode *oi, void *buf, size_t len, s64 off)
 			n = 0;
 		else
 			n = MIN(len, oi->base.size - off);
-		if (n > 0)
-			memcpy(buf, oi->data + off, n);
+		if (n > 0 && oi->pages) {
+			pthread_mutex_lock(&oi->pages->lock);
+			mf_pages_read_locked(oi->pages, buf, n, off);
+			pthread_mutex_unlock(&oi->pages->lock);
+		} else if (n > 0) {
+			memset(buf, 0, n);
+		}
 		pthread_mutex_unlock(&vfs_lock);
 		return n;
 	}
@@ -77,6 +83,9 @@ static s64 ovl_write(struct task *t, struct vfs_file *f, const void *buf, size_t
 {
 	struct ovl_inode *oi = OVL_I(f->inode);
 	s64 off = pos_begin(f, pos), n;
+	struct mf_pages *p;
+	u64 first;
+	s64 got;
 	int err;
 
 	pthread_mutex_lock(&vfs_lock);
@@ -91,15 +100,29 @@ static s64 ovl_write(struct task *t, struct vfs_file *f, const void *buf, size_t
 		n = -EFBIG;
 		goto out;
 	}
-	if (off + len > oi->base.size) {
-		err = ovl_resize(oi, off + len);
-		if (err) {
-			n = err;
-			goto out;
-		}
+	n = -EPERM;
+	if ((oi->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) ||
+	    ((oi->seals & F_SEAL_GROW) && off + len > oi->base.size))
+		goto out;
+	n = 0;
+	if (!len)
+		goto out;
+	p = ovl_pages(oi);
+	n = -ENOSPC;
+	if (!p)
+		goto out;
+	/* Pages first; when memory runs out part way, the write is short (tmpfs). */
+	first = off / PAGE_SIZE;
+	pthread_mutex_lock(&p->lock);
+	got = mf_pages_alloc_locked(p, first, (off + len - 1) / PAGE_SIZE - first + 1);
+	if (got > 0) {
+		n = MIN((s64)len, (s64)((first + got) * PAGE_SIZE) - off);
+		mf_pages_write_locked(p, buf, n, off);
 	}
-	memcpy(oi->data + off, buf, len);
-	n = len;
+	pthread_mutex_unlock(&p->lock);
+	if (n < 0)
+		goto out;
+	ovl_set_size(oi, MAX(oi->base.size, (u64)(off + n)));
 	vfs_inode_touch(&oi->base, VFS_SET_MTIME | VFS_SET_CTIME);
 	/* Writes by someone else clear set-user-id, as Linux's file_remove_privs. */
 	if (oi->base.mode & S_ISUID && t->euid != 0)
@@ -110,6 +133,22 @@ out:
 	pthread_mutex_unlock(&vfs_lock);
 	pos_end(f, pos, n);
 	return n;
+}
+
+/* SEEK_DATA / SEEK_HOLE at @off < @size: in memory, holes are pages never written
+ * (or punched); a lower file is all data. */
+static s64 seek_data(struct ovl_inode *oi, s64 off, s64 size, bool data)
+{
+	u64 pg;
+
+	if (!oi->upper && oi->lower_path)
+		return data ? off : size;
+	if (!oi->pages)
+		return data ? -ENXIO : off;
+	pg = mf_pages_seek(oi->pages, off / PAGE_SIZE, data);
+	if (pg >= (u64)size / PAGE_SIZE + 1 || (s64)(pg * PAGE_SIZE) >= size)
+		return data ? -ENXIO : size;
+	return MAX(off, (s64)(pg * PAGE_SIZE));
 }
 
 static s64 ovl_lseek(struct vfs_file *f, s64 off, int whence)
@@ -132,10 +171,9 @@ static s64 ovl_lseek(struct vfs_file *f, s64 off, int whence)
 		ret = size + off;
 		break;
 	case SEEK_DATA:
-		ret = off >= 0 && off < size ? off : -ENXIO;
-		break;
 	case SEEK_HOLE:
-		ret = off >= 0 && off < size ? size : -ENXIO;
+		ret = off >= 0 && off < size ? seek_data(OVL_I(ino), off, size,
+							  whence == SEEK_DATA) : -ENXIO;
 		break;
 	default:
 		ret = -EINVAL;
@@ -151,6 +189,9 @@ static s64 ovl_lseek(struct vfs_file *f, s64 off, int whence)
 static int ovl_fstat(struct vfs_file *f, struct stat *st)
 {
 	pthread_mutex_lock(&vfs_lock);
+	/* MADV_REMOVE releases pages behind the inode's back: recount. */
+	if (OVL_I(f->inode)->pages)
+		ovl_set_size(OVL_I(f->inode), f->inode->size);
 	vfs_inode_stat(f->inode, st);
 	pthread_mutex_unlock(&vfs_lock);
 	return 0;
@@ -167,24 +208,49 @@ static int ovl_truncate(struct vfs_file *f, u64 size)
 	return err;
 }
 
-/* Memory has no blocks to allocate: fallocate extends the size unless KEEP_SIZE, and
- * a punched or zeroed range reads as zeros (holes are not tracked: SEEK_HOLE finds
- * none). */
+/* fallocate as tmpfs's: allocation makes pages (ENOSPC when the sandbox's memory
+ * runs out, undoing nothing already there), punching and zeroing release them. */
 static int ovl_fallocate(struct vfs_file *f, int mode, u64 off, u64 len)
 {
 	struct ovl_inode *oi = OVL_I(f->inode);
 	u64 end = off + len;
+	struct mf_pages *p;
 	int err;
 
 	pthread_mutex_lock(&vfs_lock);
 	err = ovl_copy_up(oi);
+	if (err)
+		goto out;
+	err = -EPERM;
+	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
+	    (oi->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+		goto out;
+	/* shmem_fallocate: no allocation past the end, even one keeping the size. */
+	if (!(mode & FALLOC_FL_PUNCH_HOLE) && end > oi->base.size && (oi->seals & F_SEAL_GROW))
+		goto out;
+	err = -ENOSPC;
+	p = ovl_pages(oi);
+	if (!p)
+		goto out;
+	err = 0;
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+		/* Whole pages in the range go, those past the end too (KEEP_SIZE). */
+		ovl_punch(oi, off, len);
+		vfs_inode_touch(&oi->base, VFS_SET_MTIME | VFS_SET_CTIME);
+	} else {
+		u64 first = off / PAGE_SIZE, n = (end - 1) / PAGE_SIZE - first + 1;
+		s64 got;
+
+		pthread_mutex_lock(&p->lock);
+		got = mf_pages_alloc_locked(p, first, n);
+		pthread_mutex_unlock(&p->lock);
+		if (got < 0 || (u64)got < n)
+			err = -ENOSPC;
+	}
 	if (!err && !(mode & FALLOC_FL_KEEP_SIZE) && end > oi->base.size)
 		err = ovl_resize(oi, end);
-	if (!err && (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
-	    off < oi->base.size) {
-		memset(oi->data + off, 0, MIN(end, oi->base.size) - off);
-		vfs_inode_touch(&oi->base, VFS_SET_MTIME | VFS_SET_CTIME);
-	}
+	ovl_set_size(oi, oi->base.size);
+out:
 	pthread_mutex_unlock(&vfs_lock);
 	return err;
 }

@@ -1,0 +1,151 @@
+/*
+ * Shared mappings of in-memory files: a VMA that maps an mf_pages (the file's own
+ * pages in the memory file) rather than a range of its own, so every process that
+ * maps the file, fork's children included, and read()/write() all touch the same
+ * pages. The platform maps the pages present when the mapping is made; a touch of
+ * a hole faults here, which makes the page (inside the file) or raises SIGBUS (past
+ * its end), as Linux's shmem_fault. After Linux's mm/shmem.c and mm/memory.c
+ * (do_shared_fault) and gVisor's mm/pma.go.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "memfile/memfile.h"
+#include "mm/mm_internal.h"
+#include "platform.h"
+
+/* The address space the calling thread runs (mm_ctx_new), for mm_unmap_pages_self:
+ * only a thread running in an address space may change its platform mappings. */
+static __thread struct mm *self_mm;
+/* The last file page this thread faulted in: a second fault on it finds it mapped,
+ * so it was a real violation (ptrace does not say whether a fault was a write). */
+static __thread u64 last_fault;
+
+void mm_set_self(struct mm *mm)
+{
+	self_mm = mm;
+	last_fault = 0;
+}
+
+void mm_clear_self(struct mm *mm)
+{
+	if (self_mm == mm)
+		self_mm = NULL;
+}
+
+struct map_ctx {
+	struct mm *mm;
+	const struct vma *v;
+	int prot;
+};
+
+static int map_run(void *arg, u64 pgoff, u64 npages, u64 off)
+{
+	struct map_ctx *c = arg;
+	u64 addr = c->v->start + (pgoff - c->v->pgoff) * PAGE_SIZE;
+
+	/* A lazy restore's pages must be in before the application can touch them. */
+	memfile_await(c->mm->mf, off, npages * PAGE_SIZE);
+	return plat_as_map(c->mm->plat, c->mm->as, addr, npages * PAGE_SIZE, c->prot, off);
+}
+
+int vma_map_pages(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot)
+{
+	struct map_ctx c = { mm, v, prot };
+	int err;
+
+	if (!mm->as || start >= end)
+		return 0;
+	pthread_mutex_lock(&v->pages->lock);
+	err = mf_pages_walk_locked(v->pages, v->pgoff + (start - v->start) / PAGE_SIZE,
+				   (end - start) / PAGE_SIZE, map_run, &c);
+	pthread_mutex_unlock(&v->pages->lock);
+	return err;
+}
+
+int vma_plat_map(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot)
+{
+	if (!mm->as)
+		return 0;
+	if (v->pages)
+		return vma_map_pages(mm, v, start, end, prot);
+	return plat_as_map(mm->plat, mm->as, start, end - start, prot,
+			   v->off + (start - v->start));
+}
+
+/* The page of @addr, made present unless past the file's end. p->lock held. */
+static int page_of(struct vma *v, u64 addr, u64 *off)
+{
+	struct mf_pages *p = v->pages;
+	u64 pg = v->pgoff + (addr - v->start) / PAGE_SIZE;
+
+	if (pg >= PAGE_ALIGN(p->size) / PAGE_SIZE)
+		return -EFAULT;
+	*off = mf_pages_find_locked(p, pg);
+	if (*off)
+		return 0;
+	if (mf_pages_alloc_locked(p, pg, 1) < 0)
+		return -ENOMEM;
+	*off = mf_pages_find_locked(p, pg);
+	return 0;
+}
+
+int vma_file_page(struct mm *mm, struct vma *v, u64 addr, u64 *off)
+{
+	int err;
+
+	pthread_mutex_lock(&v->pages->lock);
+	err = page_of(v, addr, off);
+	pthread_mutex_unlock(&v->pages->lock);
+	if (!err)
+		memfile_await(mm->mf, *off, PAGE_SIZE);
+	return err;
+}
+
+int vma_file_fault(struct mm *mm, struct vma *v, u64 addr)
+{
+	u64 page = ALIGN_DOWN(addr, PAGE_SIZE), off;
+	bool had;
+	int err;
+
+	if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return -EFAULT;
+	pthread_mutex_lock(&v->pages->lock);
+	had = mf_pages_find_locked(v->pages, v->pgoff + (page - v->start) / PAGE_SIZE);
+	err = page_of(v, addr, &off);
+	pthread_mutex_unlock(&v->pages->lock);
+	if (err)
+		return -EIO;    /* past the end, or tmpfs out of memory: SIGBUS */
+	if (had && last_fault == page + 1) {
+		last_fault = 0;
+		return -EFAULT;
+	}
+	last_fault = page + 1;
+	memfile_await(mm->mf, off, PAGE_SIZE);
+	if (!mm->as)
+		return 0;
+	return plat_as_map(mm->plat, mm->as, page, PAGE_SIZE, v->prot, off) ? -EFAULT : 0;
+}
+
+void mm_unmap_pages_self(struct mf_pages *p, u64 pgoff, u64 n)
+{
+	struct mm *mm = self_mm;
+	u64 end = pgoff + n < pgoff ? ~0ULL : pgoff + n;
+
+	if (!mm)
+		return;
+	pthread_mutex_lock(&mm->lock);
+	for (u32 i = 0; mm->as && i < mm->nvmas; i++) {
+		struct vma *v = &mm->vmas[i];
+		u64 vend = v->pgoff + (v->end - v->start) / PAGE_SIZE, a, e;
+
+		if (v->pages != p || v->pgoff >= end || vend <= pgoff)
+			continue;
+		a = v->start + (MAX(pgoff, v->pgoff) - v->pgoff) * PAGE_SIZE;
+		e = v->start + (MIN(end, vend) - v->pgoff) * PAGE_SIZE;
+		plat_as_unmap(mm->plat, mm->as, a, e - a);
+	}
+	last_fault = 0;
+	pthread_mutex_unlock(&mm->lock);
+}
