@@ -159,13 +159,19 @@ out:
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(recvmsg),
 	SCMP_SYS(sendmsg), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(newfstatat),
-	SCMP_SYS(fstat), SCMP_SYS(fstatfs), SCMP_SYS(getdents64), SCMP_SYS(mkdirat),
-	SCMP_SYS(mknodat), SCMP_SYS(symlinkat), SCMP_SYS(linkat), SCMP_SYS(unlinkat),
-	SCMP_SYS(renameat2), SCMP_SYS(readlinkat), SCMP_SYS(fchownat),
-	SCMP_SYS(utimensat), SCMP_SYS(fchmod), SCMP_SYS(ftruncate), SCMP_SYS(fcntl),
+	SCMP_SYS(fstat), SCMP_SYS(fstatfs), SCMP_SYS(getdents64), SCMP_SYS(readlinkat),
+	SCMP_SYS(fcntl), SCMP_SYS(fsync),
 	SCMP_SYS(lseek), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(brk), SCMP_SYS(exit_group), SCMP_SYS(exit), SCMP_SYS(rt_sigreturn),
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex), SCMP_SYS(getpid),
+};
+
+/* Only a gofer serving read-write may change the tree (a read-only one refuses
+ * before it would call them, and its mount is read-only as well). */
+static const int allowed_rw[] = {
+	SCMP_SYS(mkdirat), SCMP_SYS(mknodat), SCMP_SYS(symlinkat), SCMP_SYS(linkat),
+	SCMP_SYS(unlinkat), SCMP_SYS(renameat2), SCMP_SYS(fchownat), SCMP_SYS(utimensat),
+	SCMP_SYS(fchmod), SCMP_SYS(ftruncate),
 };
 
 int gofer_jail_lockdown(bool ro, char *why, size_t whylen)
@@ -195,6 +201,8 @@ int gofer_jail_lockdown(bool ro, char *why, size_t whylen)
 	err = 0;
 	for (size_t i = 0; i < ARRAY_LEN(allowed) && !err; i++)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+	for (size_t i = 0; i < ARRAY_LEN(allowed_rw) && !err && !ro; i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_rw[i], 0);
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);

@@ -304,3 +304,11 @@ void goferc_close(struct gofer_conn *c, u32 h)
 	if (!call(c, &r, NULL, "uu", (u64)GOFER_CLOSE, (u64)h))
 		done(c, 0);
 }
+
+int goferc_fsync(struct gofer_conn *c, u32 h)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, NULL, "uu", (u64)GOFER_FSYNC, (u64)h);
+
+	return err ? err : done(c, 0);
+}

@@ -51,5 +51,7 @@ int goferc_setattr(struct gofer_conn *c, u32 h, u32 mask, u32 mode, u32 uid, u32
 		   u64 size, s64 as, s64 ans, s64 ms, s64 mns, struct gofer_stat *st);
 int goferc_statfs(struct gofer_conn *c, u32 h, u64 out[10]);
 void goferc_close(struct gofer_conn *c, u32 h);
+/* Writes node @h's data to disk (fsync on the host). */
+int goferc_fsync(struct gofer_conn *c, u32 h);
 
 #endif
