@@ -170,7 +170,9 @@ static const int allowed[] = {
  * before it would call them, and its mount is read-only as well). */
 static const int allowed_rw[] = {
 	SCMP_SYS(mkdirat), SCMP_SYS(mknodat), SCMP_SYS(symlinkat), SCMP_SYS(linkat),
-	SCMP_SYS(unlinkat), SCMP_SYS(renameat2), SCMP_SYS(fchownat), SCMP_SYS(utimensat),
+	SCMP_SYS(unlinkat), SCMP_SYS(renameat2), SCMP_SYS(fchownat),
+	SCMP_SYS(renameat),     /* what glibc's renameat2 calls without flags */
+	SCMP_SYS(utimensat),
 	SCMP_SYS(fchmod), SCMP_SYS(ftruncate),
 };
 
