@@ -294,6 +294,8 @@ static int goferfs_unlink(struct vfs_dentry *dir, struct vfs_dentry *victim)
 		gi->path = NULL;
 	}
 	free(path);
+	if (!gi->path && !gi->nopen)
+		goferfs_close_fds(gi);
 	refresh(d);
 	return 0;
 }
@@ -357,6 +359,8 @@ static int goferfs_rename(struct vfs_dentry *odir, struct vfs_dentry *old,
 		if (!ti->base.nlink) {
 			free(ti->path);
 			ti->path = NULL;
+			if (!ti->nopen)
+				goferfs_close_fds(ti);
 		}
 	}
 	set_path(old, nd, newname);
@@ -481,10 +485,7 @@ static void goferfs_release(struct vfs_inode *ino)
 {
 	struct goferfs_inode *gi = GOFERFS_I(ino);
 
-	if (gi->fd_ro >= 0)
-		close(gi->fd_ro);
-	if (gi->fd_rw >= 0)
-		close(gi->fd_rw);
+	goferfs_close_fds(gi);
 	/* A directory's handle may be the parent the gofer reopens its children by:
 	 * it stays, as the directory stays in the dentry cache. */
 	if (gi->h && gi->h != GOFER_ROOT_HANDLE && !S_ISDIR(gi->base.mode))

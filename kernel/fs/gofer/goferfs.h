@@ -48,8 +48,8 @@ SAVABLE struct goferfs_inode {
 	char *target SAVE_STR;  /* symlink target, once read */
 	u32 nopen;              /* open files on it; under vfs_lock */
 	u32 h SAVE_SKIP;        /* gofer handle, 0 if none; walked again by restore */
-	int fd_ro SAVE_SKIP;    /* host descriptors while open, -1 if none; reopened */
-	int fd_rw SAVE_SKIP;    /* lazily after a restore */
+	int fd_ro SAVE_SKIP;    /* host descriptors, -1 if none: kept while the file */
+	int fd_rw SAVE_SKIP;    /* has a name; reopened lazily after a restore */
 };
 
 SAVABLE struct goferfs_file {
@@ -76,5 +76,7 @@ struct gofer_conn *goferfs_conn(struct goferfs_inode *gi);
 /* goferfs_file.c */
 int goferfs_open(struct task *t, const struct vfs_path *p, u32 flags,
 		 struct vfs_file **out);
+/* Closes the inode's host descriptors. vfs_lock held. */
+void goferfs_close_fds(struct goferfs_inode *gi);
 
 #endif

@@ -240,11 +240,19 @@ static s64 goferfs_map_read(struct vfs_file *f, void *buf, size_t len, s64 off)
 	return done;
 }
 
-/* The last open file of an inode closes its host descriptors. vfs_lock held. */
+/* An inode's host descriptors outlive its open files while it has a name (the next
+ * open needs no gofer round trip); the last close of an unlinked file drops them.
+ * vfs_lock held. */
 static void put_open(struct goferfs_inode *gi)
 {
 	if (gi->nopen && --gi->nopen)
 		return;
+	if (!gi->path)
+		goferfs_close_fds(gi);
+}
+
+void goferfs_close_fds(struct goferfs_inode *gi)
+{
 	if (gi->fd_ro >= 0)
 		close(gi->fd_ro);
 	if (gi->fd_rw >= 0)
