@@ -10,6 +10,7 @@
  *                                         mount): EXDEV */
 #include "fam.h"
 
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/time.h>
@@ -79,6 +80,20 @@ static void rw(const char *d)
 	T(lseek(fd, 0, SEEK_CUR));
 	close(fd);
 	show_file(at(d, "out/result.txt"));
+	/* Mappings of a volume file: private, and shared read-only (a writable shared
+	 * one is refused in sbx: it would be a copy, see goferfs_file.c). */
+	fd = F(open(at(d, "out/result.txt"), O_RDONLY));
+	for (int shared = 0; shared < 2; shared++) {
+		char *m = mmap(NULL, 4096, PROT_READ, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+
+		if (m == MAP_FAILED)
+			P("mmap %d: %s\n", shared, fam_ename(errno));
+		else
+			P("mmap %d: [%.8s]\n", shared, m);
+		if (m != MAP_FAILED)
+			munmap(m, 4096);
+	}
+	close(fd);
 	/* A write-only file is read back through another descriptor. */
 	fd = F(open(at(d, "log"), O_CREAT | O_RDWR | O_TRUNC, 0600));
 	fd2 = F(open(at(d, "log"), O_RDONLY));
