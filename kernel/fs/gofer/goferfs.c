@@ -52,22 +52,7 @@ static int inode_new(struct goferfs_fs *fs, const struct gofer_stat *st, u32 h,
 
 void goferfs_set_attr(struct goferfs_inode *gi, const struct gofer_stat *st)
 {
-	struct vfs_inode *i = &gi->base;
-
-	i->ino = st->ino;
-	i->mode = st->mode;
-	i->nlink = st->nlink;
-	i->uid = st->uid;
-	i->gid = st->gid;
-	i->rdev = st->rdev;
-	i->size = st->size;
-	i->blocks = st->blocks;
-	i->atime_sec = st->atime_sec;
-	i->atime_nsec = st->atime_nsec;
-	i->mtime_sec = st->mtime_sec;
-	i->mtime_nsec = st->mtime_nsec;
-	i->ctime_sec = st->ctime_sec;
-	i->ctime_nsec = st->ctime_nsec;
+	goferc_stat_to_inode(st, &gi->base);
 }
 
 /* Re-reads the attributes of @gi from the host (after a change to it). */
@@ -422,22 +407,7 @@ static int add_ent(void *arg, const char *name, size_t len, u8 type, u64 ino)
 {
 	struct listing *l = arg;
 
-	if (l->n == l->cap) {
-		u32 cap = l->cap ? l->cap * 2 : 32;
-		struct vfs_dirent *e = realloc(l->ents, cap * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		l->ents = e;
-		l->cap = cap;
-	}
-	l->ents[l->n].name = strndup(name, len);
-	if (!l->ents[l->n].name)
-		return -ENOMEM;
-	l->ents[l->n].type = type;
-	l->ents[l->n].ino = ino;
-	l->n++;
-	return 0;
+	return vfs_dirent_add(&l->ents, &l->n, &l->cap, name, len, type, ino);
 }
 
 static int goferfs_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dirent **out,
@@ -451,9 +421,7 @@ static int goferfs_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_di
 	if (!err)
 		err = goferc_readdir(goferfs_conn(d), h, add_ent, &l);
 	if (err) {
-		for (u32 i = 0; i < l.n; i++)
-			free(l.ents[i].name);
-		free(l.ents);
+		vfs_dirents_free(l.ents, l.n);
 		return err;
 	}
 	*out = l.ents;
@@ -463,22 +431,7 @@ static int goferfs_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_di
 
 static int goferfs_statfs(struct vfs_inode *ino, struct statfs *sf)
 {
-	struct goferfs_inode *gi = GOFERFS_I(ino);
-	u64 v[10];
-	int err = goferc_statfs(goferfs_conn(gi), GOFER_ROOT_HANDLE, v);
-
-	if (err)
-		return err;
-	sf->f_type = v[0];
-	sf->f_bsize = v[1];
-	sf->f_blocks = v[2];
-	sf->f_bfree = v[3];
-	sf->f_bavail = v[4];
-	sf->f_files = v[5];
-	sf->f_ffree = v[6];
-	sf->f_namelen = v[7];
-	sf->f_frsize = v[8];
-	return 0;
+	return goferc_statfs(goferfs_conn(GOFERFS_I(ino)), GOFER_ROOT_HANDLE, sf);
 }
 
 static void goferfs_release(struct vfs_inode *ino)

@@ -76,6 +76,9 @@ struct gofer_conn *goferfs_conn(struct goferfs_inode *gi);
 /* goferfs_file.c */
 int goferfs_open(struct task *t, const struct vfs_path *p, u32 flags,
 		 struct vfs_file **out);
+/* Takes the host's size, blocks and times from @fd (after a change through it, and
+ * at a checkpoint). vfs_lock held. */
+void goferfs_sync_attr(struct goferfs_inode *gi, int fd);
 /* Closes the inode's host descriptors. vfs_lock held. */
 void goferfs_close_fds(struct goferfs_inode *gi);
 

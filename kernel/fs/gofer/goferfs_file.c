@@ -58,8 +58,7 @@ static int data_fd(struct goferfs_inode *gi, bool write)
 	return fd;
 }
 
-/* The host's size and times after a change through @fd. vfs_lock held. */
-static void sync_attr(struct goferfs_inode *gi, int fd)
+void goferfs_sync_attr(struct goferfs_inode *gi, int fd)
 {
 	struct stat st;
 
@@ -67,49 +66,27 @@ static void sync_attr(struct goferfs_inode *gi, int fd)
 		return;
 	gi->base.size = st.st_size;
 	gi->base.blocks = st.st_blocks;
-	gi->base.mode = st.st_mode;
 	gi->base.mtime_sec = st.st_mtim.tv_sec;
 	gi->base.mtime_nsec = st.st_mtim.tv_nsec;
 	gi->base.ctime_sec = st.st_ctim.tv_sec;
 	gi->base.ctime_nsec = st.st_ctim.tv_nsec;
 }
 
-static s64 pos_begin(struct vfs_file *f, s64 *pos)
-{
-	if (pos)
-		return *pos;
-	pthread_mutex_lock(&f->pos_lock);
-	return f->pos;
-}
-
-static void pos_end(struct vfs_file *f, s64 *pos, s64 n)
-{
-	if (pos)
-		return;
-	if (n > 0)
-		f->pos += n;
-	pthread_mutex_unlock(&f->pos_lock);
-}
-
-static s64 read_at(struct goferfs_inode *gi, void *buf, size_t len, s64 off)
-{
-	int fd = data_fd(gi, false);
-	s64 n;
-
-	if (fd < 0)
-		return fd;
-	do
-		n = pread(fd, buf, len, off);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
 static s64 goferfs_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
 {
-	s64 off = pos_begin(f, pos), n;
+	s64 off = vfs_file_pos_begin(f, pos), n;
+	int fd = data_fd(GOFERFS_I(f->inode), false);
 
-	n = read_at(GOFERFS_I(f->inode), buf, len, off);
-	pos_end(f, pos, n);
+	if (fd < 0) {
+		n = fd;
+	} else {
+		do
+			n = pread(fd, buf, len, off);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			n = -errno;
+	}
+	vfs_file_pos_end(f, pos, n);
 	return n;
 }
 
@@ -117,7 +94,7 @@ static s64 goferfs_write(struct task *t, struct vfs_file *f, const void *buf, si
 			 s64 *pos)
 {
 	struct goferfs_inode *gi = GOFERFS_I(f->inode);
-	s64 off = pos_begin(f, pos), n;
+	s64 off = vfs_file_pos_begin(f, pos), n;
 	bool append = f->flags & O_APPEND;
 	int fd = data_fd(gi, true);
 
@@ -145,12 +122,12 @@ static s64 goferfs_write(struct task *t, struct vfs_file *f, const void *buf, si
 	if (!append)
 		pthread_mutex_lock(&vfs_lock);
 	if (n > 0)
-		sync_attr(gi, fd);
+		goferfs_sync_attr(gi, fd);
 	if (n > 0 && !pos && append)
 		f->pos = off;
 	pthread_mutex_unlock(&vfs_lock);
 out:
-	pos_end(f, pos, n);
+	vfs_file_pos_end(f, pos, n);
 	return n;
 }
 
@@ -158,59 +135,26 @@ static s64 goferfs_lseek(struct vfs_file *f, s64 off, int whence)
 {
 	struct goferfs_inode *gi = GOFERFS_I(f->inode);
 	s64 size, ret;
+	int fd;
 
+	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+		pthread_mutex_lock(&vfs_lock);
+		size = gi->base.size;
+		pthread_mutex_unlock(&vfs_lock);
+		return vfs_file_seek(f, off, whence, size);
+	}
+	/* The host knows the holes: ask its descriptor (its own offset is unused). */
+	fd = data_fd(gi, false);
+	if (fd < 0)
+		return fd;
 	pthread_mutex_lock(&f->pos_lock);
-	pthread_mutex_lock(&vfs_lock);
-	size = gi->base.size;
-	pthread_mutex_unlock(&vfs_lock);
-	switch (whence) {
-	case SEEK_SET:
-		ret = off;
-		break;
-	case SEEK_CUR:
-		ret = f->pos + off;
-		break;
-	case SEEK_END:
-		ret = size + off;
-		break;
-	case SEEK_DATA:
-	case SEEK_HOLE: {
-		/* The host knows the holes: ask its descriptor (its own offset is unused). */
-		int fd = data_fd(gi, false);
-
-		ret = fd < 0 ? fd : lseek(fd, off, whence);
-		if (ret < 0 && fd >= 0)
-			ret = -errno;
-		break;
-	}
-	default:
-		ret = -EINVAL;
-	}
-	if (ret < 0 && ret != -ENXIO && ret != -ESTALE)
-		ret = -EINVAL;
-	if (ret >= 0)
+	ret = lseek(fd, off, whence);
+	if (ret < 0)
+		ret = errno == ENXIO ? -ENXIO : -EINVAL;
+	else
 		f->pos = ret;
 	pthread_mutex_unlock(&f->pos_lock);
 	return ret;
-}
-
-static int goferfs_fstat(struct vfs_file *f, struct stat *st)
-{
-	pthread_mutex_lock(&vfs_lock);
-	vfs_inode_stat(f->inode, st);
-	pthread_mutex_unlock(&vfs_lock);
-	return 0;
-}
-
-static int goferfs_truncate(struct vfs_file *f, u64 size)
-{
-	struct vfs_setattr sa = { .mask = VFS_SET_SIZE, .size = size };
-	int err;
-
-	pthread_mutex_lock(&vfs_lock);
-	err = f->inode->ops->setattr(f->inode, &sa);
-	pthread_mutex_unlock(&vfs_lock);
-	return err;
 }
 
 static int goferfs_fsync(struct vfs_file *f)
@@ -222,22 +166,6 @@ static int goferfs_fsync(struct vfs_file *f)
 	h = gi->h;
 	pthread_mutex_unlock(&vfs_lock);
 	return h ? goferc_fsync(goferfs_conn(gi), h) : -ESTALE;
-}
-
-static s64 goferfs_map_read(struct vfs_file *f, void *buf, size_t len, s64 off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		s64 n = read_at(GOFERFS_I(f->inode), (u8 *)buf + done, len - done, off + done);
-
-		if (n < 0)
-			return done ? (s64)done : n;
-		if (!n)
-			break;
-		done += n;
-	}
-	return done;
 }
 
 /* An inode's host descriptors outlive its open files while it has a name (the next
@@ -273,10 +201,10 @@ const struct vfs_file_ops goferfs_file_ops = {
 	.read = goferfs_read,
 	.write = goferfs_write,
 	.lseek = goferfs_lseek,
-	.fstat = goferfs_fstat,
-	.truncate = goferfs_truncate,
+	.fstat = vfs_file_fstat_inode,
+	.truncate = vfs_file_truncate_inode,
 	.fsync = goferfs_fsync,
-	.map_read = goferfs_map_read,
+	.map_read = vfs_file_map_read_full,
 	.release = goferfs_file_release,
 };
 

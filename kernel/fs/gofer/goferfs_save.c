@@ -23,16 +23,9 @@ int goferfs_inode_before_save(void *o, void *ctx)
 {
 	struct goferfs_inode *gi = o;
 	int fd = gi->fd_rw >= 0 ? gi->fd_rw : gi->fd_ro;
-	struct stat st;
 
-	if (fd >= 0 && !fstat(fd, &st)) {
-		gi->base.size = st.st_size;
-		gi->base.blocks = st.st_blocks;
-		gi->base.mtime_sec = st.st_mtim.tv_sec;
-		gi->base.mtime_nsec = st.st_mtim.tv_nsec;
-		gi->base.ctime_sec = st.st_ctim.tv_sec;
-		gi->base.ctime_nsec = st.st_ctim.tv_nsec;
-	}
+	if (fd >= 0)
+		goferfs_sync_attr(gi, fd);
 	return 0;
 }
 
