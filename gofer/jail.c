@@ -5,7 +5,8 @@
  * and /dev of a host "/" are not there) and pivoted to as "/", read-only when
  * serving read-only; only the file capabilities kept; no new privileges; Landlock
  * allowing access beneath "/" only (read-only rights when serving read-only) where
- * the kernel has it; and a seccomp allow-list of the file syscalls the handlers use.
+ * the kernel has it; and a seccomp allow-list of the file syscalls the handlers use,
+ * without those that change the tree when serving read-only.
  */
 #define _GNU_SOURCE
 #include <errno.h>
