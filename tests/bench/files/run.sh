@@ -9,7 +9,7 @@
 # No assertions: a measurement, never a test.
 # usage: run.sh BUILD_DIR
 # Environment: REPS (3), STARTS (10); N_OPEN (2000), N_STAT (5000) iterations inside
-#   a sandbox (native runs 10x as many); RUNSC (runsc).
+#   a sandbox (native runs 10x as many); RUNSC (runsc); PYTHON (/usr/bin/python3).
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/../lib.sh"
 
@@ -19,7 +19,8 @@ reps=${REPS:-3} starts=${STARTS:-10}
 runsc=${RUNSC:-runsc}
 bench=$build/tests/bench/files/bench_files
 sbx=$build/sbx
-python=$(command -v python3)
+# Debian's python3 (the issue's program), not whatever shim PATH finds first.
+python=${PYTHON:-/usr/bin/python3}
 for f in "$bench" "$sbx" "$python"; do
 	[[ -x $f ]] || { echo "run.sh: $f not built or not found" >&2; exit 1; }
 done
