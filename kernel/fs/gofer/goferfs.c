@@ -220,10 +220,7 @@ static int goferfs_create(struct vfs_dentry *dir, const char *name, u32 mode, u3
 	 * it is closed with the last file, or by the release if none comes. */
 	gi->fd_rw = fd;
 	/* A set-group-id directory gives its group (the host did it already). */
-	if (!(d->base.mode & S_ISGID) && !S_ISLNK(mode))
-		chown_new(gi, uid, gid);
-	else if (!S_ISLNK(mode))
-		chown_new(gi, uid, gi->base.gid);
+	chown_new(gi, uid, (d->base.mode & S_ISGID) ? gi->base.gid : gid);
 	refresh(d);
 	*out = &gi->base;
 	return 0;
