@@ -1,8 +1,10 @@
 /*
- * sbx restore --image FILE [--name ID] [-d] [--lazy] [--platform=ptrace]: start a fresh
- * Sentry from a checkpoint image. With --into ID instead of a new Sentry, the image
- * goes into the created sandbox ID (sbx create), whose Sentry has booted already:
- * what a warm pool does to start a function fast. With --lazy the application runs as soon as the
+ * sbx restore --image FILE [--name ID] [-d] [--lazy] [--platform=ptrace] [--volume
+ * HOST:SANDBOX[:ro]]...: start a fresh Sentry from a checkpoint image. Volumes are
+ * given again, in the order sbx run had them (files on them are reopened by path).
+ * With --into ID instead of a new Sentry, the image goes into the created sandbox ID
+ * (sbx create, which takes the volumes), whose Sentry has booted already: what a warm
+ * pool does to start a function fast. With --lazy the application runs as soon as the
  * kernel objects are back and memory is loaded behind it (kernel/checkpoint/lazy.c);
  * damage in the image's pages found after that ends the sandbox with an error. Every host-fd file comes back bound to this command's
  * stdin, stdout or stderr, according to which of the three it came from. In the
@@ -31,7 +33,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: sbx restore --image FILE [--name ID] [-d] [--lazy] "
-		"[--platform=ptrace] [--strace]\n"
+		"[--platform=ptrace] [--strace] [--volume HOST:SANDBOX[:ro]]...\n"
 		"       sbx restore --image FILE --into ID [-d] [--lazy]\n");
 	exit(SBX_EXIT_USAGE);
 }
@@ -126,6 +128,7 @@ int cmd_restore(int argc, char **argv)
 		{ "rootfs", required_argument, NULL, 'R' },
 		{ "lazy", no_argument, NULL, 'L' },
 		{ "into", required_argument, NULL, 'I' },
+		{ "volume", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -165,6 +168,14 @@ int cmd_restore(int argc, char **argv)
 			break;
 		case 'L':
 			l.lazy = true;
+			break;
+		case 'V':
+			/* The checkpointed sandbox's volumes, in the same order: each is served
+			 * by a new gofer at the index the image's files remember. */
+			if (l.nvolumes == (int)(sizeof(l.volumes) / sizeof(l.volumes[0])))
+				die("restore: at most %d volumes", (int)(sizeof(l.volumes) / sizeof(l.volumes[0])));
+			l.volumes[l.nvolumes++] = optarg;
+			other = true;
 			break;
 		case 'h':
 			usage();

@@ -1,7 +1,7 @@
 /*
  * The gofer: the only sbx process that opens host files. It serves one directory
  * (its root, pivoted to) over a SOCK_SEQPACKET socket to one Sentry, speaking the
- * protocol in proto.h. See gofer/README.md for the trust argument.
+ * protocol in proto.h. See cli/README.md ("The gofer") for the trust argument.
  *
  * Internal interface between the gofer's files: the node table (server.c), the
  * operations (handlers.c) and the jail (jail.c, userns.c; the Sentry's jail in

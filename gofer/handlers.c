@@ -303,6 +303,63 @@ static int op_unlink(struct gofer_server *s, const struct gofer_req *req,
 	return unlinkat(d->fd, req->arg[1].s, req->arg[2].u) ? -errno : 0;
 }
 
+/* True if node @n was walked as @name from directory @dir (the same directory, by
+ * any of its handles). */
+static bool named(struct gofer_server *s, struct gofer_node *n, const struct stat *dir,
+		  const char *name)
+{
+	struct gofer_node *p;
+	struct stat st;
+
+	if (!n->name || strcmp(n->name, name))
+		return false;
+	p = gofer_node_get(s, n->parent);
+	return p && !node_stat(p->fd, &st) && st.st_dev == dir->st_dev &&
+	       st.st_ino == dir->st_ino;
+}
+
+/*
+ * After a rename, the nodes walked by the old name are reached by the new one, so
+ * that reopen() finds them; a replaced target's nodes are reached by no name (an
+ * open of them is ESTALE, as of an unlinked file); RENAME_EXCHANGE swaps the two.
+ */
+static void rename_nodes(struct gofer_server *s, uint32_t oh, const char *oname,
+			 uint32_t nh, const char *nname, uint64_t flags)
+{
+	struct stat od, nd;
+
+	if (node_stat(s->nodes[oh].fd, &od) || node_stat(s->nodes[nh].fd, &nd))
+		return;
+	if (od.st_dev == nd.st_dev && od.st_ino == nd.st_ino && !strcmp(oname, nname))
+		return;
+	for (uint32_t i = GOFER_ROOT_HANDLE + 1; i < s->nnodes; i++) {
+		struct gofer_node *n = &s->nodes[i];
+		bool was_old, was_new;
+		char *copy;
+
+		if (n->fd < 0)
+			continue;
+		was_old = named(s, n, &od, oname);
+		was_new = named(s, n, &nd, nname);
+		if (!was_old && !was_new)
+			continue;
+		if (was_new && !(flags & RENAME_EXCHANGE)) {
+			free(n->name);
+			n->name = NULL;
+			continue;
+		}
+		copy = strdup(was_old ? nname : oname);
+		if (!copy) {
+			free(n->name);
+			n->name = NULL;         /* ESTALE rather than the wrong file */
+			continue;
+		}
+		free(n->name);
+		n->name = copy;
+		n->parent = was_old ? nh : oh;
+	}
+}
+
 static int op_rename(struct gofer_server *s, const struct gofer_req *req,
 		     struct gofer_wr *out, int *fd)
 {
@@ -320,6 +377,8 @@ static int op_rename(struct gofer_server *s, const struct gofer_req *req,
 		return err;
 	if (renameat2(d->fd, req->arg[1].s, nd->fd, req->arg[3].s, req->arg[4].u))
 		return -errno;
+	rename_nodes(s, req->arg[0].u, req->arg[1].s, req->arg[2].u, req->arg[3].s,
+		     req->arg[4].u);
 	return 0;
 }
 
@@ -493,6 +552,19 @@ static int op_close(struct gofer_server *s, const struct gofer_req *req,
 	return 0;
 }
 
+static int op_fsync(struct gofer_server *s, const struct gofer_req *req,
+		    struct gofer_wr *out, int *fd)
+{
+	int ofd = reopen(s, req->arg[0].u, O_RDONLY), err = 0;
+
+	if (ofd < 0)
+		return ofd;
+	if (fsync(ofd))
+		err = -errno;
+	close(ofd);
+	return err;
+}
+
 typedef int (*gofer_op_fn)(struct gofer_server *s, const struct gofer_req *req,
 			   struct gofer_wr *out, int *fd);
 
@@ -502,7 +574,7 @@ static const gofer_op_fn ops[GOFER_OP_MAX] = {
 	[GOFER_SYMLINK] = op_symlink, [GOFER_LINK] = op_link, [GOFER_UNLINK] = op_unlink,
 	[GOFER_RENAME] = op_rename, [GOFER_READLINK] = op_readlink,
 	[GOFER_READDIR] = op_readdir, [GOFER_SETATTR] = op_setattr,
-	[GOFER_STATFS] = op_statfs, [GOFER_CLOSE] = op_close,
+	[GOFER_STATFS] = op_statfs, [GOFER_CLOSE] = op_close, [GOFER_FSYNC] = op_fsync,
 };
 
 int gofer_dispatch(struct gofer_server *s, const struct gofer_req *req,

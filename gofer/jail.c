@@ -5,7 +5,8 @@
  * and /dev of a host "/" are not there) and pivoted to as "/", read-only when
  * serving read-only; only the file capabilities kept; no new privileges; Landlock
  * allowing access beneath "/" only (read-only rights when serving read-only) where
- * the kernel has it; and a seccomp allow-list of the file syscalls the handlers use.
+ * the kernel has it; and a seccomp allow-list of the file syscalls the handlers use,
+ * without those that change the tree when serving read-only.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -159,13 +160,21 @@ out:
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(recvmsg),
 	SCMP_SYS(sendmsg), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(newfstatat),
-	SCMP_SYS(fstat), SCMP_SYS(fstatfs), SCMP_SYS(getdents64), SCMP_SYS(mkdirat),
-	SCMP_SYS(mknodat), SCMP_SYS(symlinkat), SCMP_SYS(linkat), SCMP_SYS(unlinkat),
-	SCMP_SYS(renameat2), SCMP_SYS(readlinkat), SCMP_SYS(fchownat),
-	SCMP_SYS(utimensat), SCMP_SYS(fchmod), SCMP_SYS(ftruncate), SCMP_SYS(fcntl),
+	SCMP_SYS(fstat), SCMP_SYS(fstatfs), SCMP_SYS(getdents64), SCMP_SYS(readlinkat),
+	SCMP_SYS(fcntl), SCMP_SYS(fsync),
 	SCMP_SYS(lseek), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(brk), SCMP_SYS(exit_group), SCMP_SYS(exit), SCMP_SYS(rt_sigreturn),
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex), SCMP_SYS(getpid),
+};
+
+/* Only a gofer serving read-write may change the tree (a read-only one refuses
+ * before it would call them, and its mount is read-only as well). */
+static const int allowed_rw[] = {
+	SCMP_SYS(mkdirat), SCMP_SYS(mknodat), SCMP_SYS(symlinkat), SCMP_SYS(linkat),
+	SCMP_SYS(unlinkat), SCMP_SYS(renameat2), SCMP_SYS(fchownat),
+	SCMP_SYS(renameat),     /* what glibc's renameat2 calls without flags */
+	SCMP_SYS(utimensat),
+	SCMP_SYS(fchmod), SCMP_SYS(ftruncate),
 };
 
 int gofer_jail_lockdown(bool ro, char *why, size_t whylen)
@@ -195,6 +204,8 @@ int gofer_jail_lockdown(bool ro, char *why, size_t whylen)
 	err = 0;
 	for (size_t i = 0; i < ARRAY_LEN(allowed) && !err; i++)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+	for (size_t i = 0; i < ARRAY_LEN(allowed_rw) && !err && !ro; i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_rw[i], 0);
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);

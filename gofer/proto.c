@@ -315,6 +315,7 @@ static const char *const signatures[GOFER_OP_MAX] = {
 	[GOFER_SETATTR] = "huuuuuuuuu",
 	[GOFER_STATFS] = "h",
 	[GOFER_CLOSE] = "h",
+	[GOFER_FSYNC] = "h",
 };
 
 const char *gofer_op_signature(uint32_t op)

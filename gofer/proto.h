@@ -32,6 +32,7 @@
  *   STATFS    h                            [type bsize blocks bfree bavail files
  *                                           ffree namelen frsize flags]
  *   CLOSE     h                            -
+ *   FSYNC     h                            -                 (the file's data to disk)
  *
  * stat is the array [mode ino dev nlink uid gid size blocks blksize rdev atime_s
  * atime_ns mtime_s mtime_ns ctime_s ctime_ns].
@@ -59,6 +60,7 @@ enum gofer_op {
 	GOFER_SETATTR,
 	GOFER_STATFS,
 	GOFER_CLOSE,
+	GOFER_FSYNC,
 	GOFER_OP_MAX,
 };
 

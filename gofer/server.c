@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gofer.h"
@@ -215,6 +216,8 @@ int gofer_main(int argc, char **argv)
 		snprintf(why, sizeof(why), "cannot open the served root: %s", strerror(errno));
 		goto fail;
 	}
+	/* Modes come from the Sentry with the application's umask applied already. */
+	umask(0);
 	err = gofer_jail_lockdown(ro, why, sizeof(why));
 	if (err)
 		goto fail;

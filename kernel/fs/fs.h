@@ -1,8 +1,9 @@
 /*
  * Building the sandbox's filesystem tree at boot: the root (an overlay over the
- * gofer's tree, connection 0), then /proc, /dev, /dev/shm and /tmp, and volumes
- * served read-write by gofers of their own (connections 1..n), each mounted at its
- * path. Mount points missing from the root are made in its upper layer.
+ * gofer's tree, connection 0), then /proc, /dev and /dev/shm, and volumes served by
+ * gofers of their own (connections 1..n), each a gofer filesystem written through to
+ * the host (read-only mounts for :ro) mounted at its path. Mount points missing from
+ * the root are made in its upper layer.
  */
 #ifndef SBX_FS_H
 #define SBX_FS_H

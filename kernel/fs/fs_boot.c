@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "fs/fs.h"
+#include "fs/gofer/goferfs.h"
 #include "fs/ovl/ovl.h"
 #include "fs/synth/synth.h"
 #include "kernel.h"
@@ -124,7 +125,7 @@ int fs_boot(struct kernel *k, const struct fs_volume *vols, int nvols, char *why
 	 * (a tmpfs there hid them: "sbx run /tmp/prog" failed). */
 	for (int i = 0; i < nvols && !err; i++) {
 		what = vols[i].path;
-		err = ovl_new(vols[i].gofer, "volume", 0755, &d);
+		err = goferfs_new(vols[i].gofer, vols[i].path, &d);
 		if (!err)
 			err = mount_at(ns, vols[i].path, d, "9p", vols[i].path,
 				       vols[i].ro ? VFS_MNT_RDONLY : 0);

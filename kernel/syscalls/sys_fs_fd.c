@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "fs/gofer/goferfs.h"
 #include "fs/ovl/ovl.h"
 #include "memfile/memfile.h"
 #include "mm/mm.h"
@@ -201,6 +202,12 @@ long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int f
 		goto out;
 	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) &&
 	    (f->flags & O_ACCMODE) != O_RDWR)
+		goto out;
+	/* A volume file's writable shared mapping would be a copy whose writes never
+	 * reach the host: refused, as by a filesystem without shared mappings. */
+	ret = -ENODEV;
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) &&
+	    f->ops == &goferfs_file_ops)
 		goto out;
 	ret = -ENODEV;
 	if (!f->ops->map_read)

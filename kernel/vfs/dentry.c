@@ -96,6 +96,34 @@ u8 vfs_dtype(u32 mode)
 	return DT_UNKNOWN;
 }
 
+int vfs_dirent_add(struct vfs_dirent **ents, u32 *n, u32 *cap, const char *name,
+		   size_t len, u8 type, u64 ino)
+{
+	if (*n == *cap) {
+		u32 c = *cap ? *cap * 2 : 32;
+		struct vfs_dirent *e = realloc(*ents, c * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		*ents = e;
+		*cap = c;
+	}
+	(*ents)[*n].name = strndup(name, len);
+	if (!(*ents)[*n].name)
+		return -ENOMEM;
+	(*ents)[*n].type = type;
+	(*ents)[*n].ino = ino;
+	(*n)++;
+	return 0;
+}
+
+void vfs_dirents_free(struct vfs_dirent *ents, u32 n)
+{
+	for (u32 i = 0; i < n; i++)
+		free(ents[i].name);
+	free(ents);
+}
+
 /* Linux's generic_permission() for a task whose fsuid is its euid. Root passes
  * read and write checks always, and execute when some x bit is set or for dirs. */
 int vfs_permission(struct task *t, struct vfs_inode *ino, int mask)

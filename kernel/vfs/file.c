@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vfs/vfs.h"
 
@@ -15,6 +16,74 @@ void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags
 	f->path = (struct vfs_path){ NULL, NULL };
 	f->inode = NULL;
 	pthread_mutex_init(&f->pos_lock, NULL);
+}
+
+s64 vfs_file_pos_begin(struct vfs_file *f, s64 *pos)
+{
+	if (pos)
+		return *pos;
+	pthread_mutex_lock(&f->pos_lock);
+	return f->pos;
+}
+
+void vfs_file_pos_end(struct vfs_file *f, s64 *pos, s64 n)
+{
+	if (pos)
+		return;
+	if (n > 0)
+		f->pos += n;
+	pthread_mutex_unlock(&f->pos_lock);
+}
+
+int vfs_file_fstat_inode(struct vfs_file *f, struct stat *st)
+{
+	pthread_mutex_lock(&vfs_lock);
+	vfs_inode_stat(f->inode, st);
+	pthread_mutex_unlock(&vfs_lock);
+	return 0;
+}
+
+int vfs_file_truncate_inode(struct vfs_file *f, u64 size)
+{
+	struct vfs_setattr sa = { .mask = VFS_SET_SIZE, .size = size };
+	int err;
+
+	pthread_mutex_lock(&vfs_lock);
+	err = f->inode->ops->setattr(f->inode, &sa);
+	pthread_mutex_unlock(&vfs_lock);
+	return err;
+}
+
+s64 vfs_file_seek(struct vfs_file *f, s64 off, int whence, s64 size)
+{
+	s64 ret;
+
+	pthread_mutex_lock(&f->pos_lock);
+	ret = whence == SEEK_SET ? off : whence == SEEK_CUR ? f->pos + off :
+	      whence == SEEK_END ? size + off : -1;
+	if (ret < 0)
+		ret = -EINVAL;
+	else
+		f->pos = ret;
+	pthread_mutex_unlock(&f->pos_lock);
+	return ret;
+}
+
+s64 vfs_file_map_read_full(struct vfs_file *f, void *buf, size_t len, s64 off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		s64 pos = off + done;
+		s64 n = f->ops->read(NULL, f, (u8 *)buf + done, len - done, &pos);
+
+		if (n < 0)
+			return done ? (s64)done : n;
+		if (!n)
+			break;
+		done += n;
+	}
+	return done;
 }
 
 void vfs_file_put(struct vfs_file *f)

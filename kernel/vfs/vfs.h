@@ -87,6 +87,19 @@ int vfs_file_after_load(void *o, void *ctx);
 int fdtable_after_load(void *o, void *ctx);
 
 void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags);
+/* For read/write ops: the offset to use, @pos if given (pread), else f->pos with
+ * pos_lock taken; vfs_file_pos_end advances f->pos by @n (if > 0) and unlocks. */
+s64 vfs_file_pos_begin(struct vfs_file *f, s64 *pos);
+void vfs_file_pos_end(struct vfs_file *f, s64 *pos, s64 n);
+/* fstat from the inode's attributes; truncate through the inode's setattr: the ops
+ * of a file whose inode holds both. */
+int vfs_file_fstat_inode(struct vfs_file *f, struct stat *st);
+int vfs_file_truncate_inode(struct vfs_file *f, u64 size);
+/* lseek's SEEK_SET, SEEK_CUR and SEEK_END for a file of @size bytes: sets and
+ * returns the new offset, or -EINVAL (a negative result, another whence). */
+s64 vfs_file_seek(struct vfs_file *f, s64 off, int whence, s64 size);
+/* A map_read op over the file's read op: reads at @off until @len or the end. */
+s64 vfs_file_map_read_full(struct vfs_file *f, void *buf, size_t len, s64 off);
 static inline void vfs_file_get(struct vfs_file *f) { ref_get(&f->ref); }
 void vfs_file_put(struct vfs_file *f);
 

@@ -145,6 +145,11 @@ void vfs_inode_touch(struct vfs_inode *ino, u32 mask);
 /* MAY_READ 4, MAY_WRITE 2, MAY_EXEC 1 against @t's credentials: 0 or -EACCES. */
 int vfs_permission(struct task *t, struct vfs_inode *ino, int mask);
 u8 vfs_dtype(u32 mode);
+/* Appends an entry (a copy of @name) to the array *ents of *n entries and *cap
+ * slots, growing it; 0 or -ENOMEM. vfs_dirents_free frees such an array. */
+int vfs_dirent_add(struct vfs_dirent **ents, u32 *n, u32 *cap, const char *name,
+		   size_t len, u8 type, u64 ino);
+void vfs_dirents_free(struct vfs_dirent *ents, u32 n);
 
 /* dentry.c: vfs_lock held. */
 int vfs_dentry_new(struct vfs_dentry *parent, const char *name, struct vfs_inode *ino,

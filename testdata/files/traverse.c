@@ -13,7 +13,8 @@
  * link_abs_host -> <host path of the secret>, link_rel_out -> ../secret, link_rel_deep
  * -> a/b/c/../../../../../secret, a/b/link_up -> ../.., chain1 -> chain2 -> chain3 ->
  * a/file, loop1 <-> loop2, self -> self, dirlink -> a/b, l00..l39 -> ... -> a/file (40
- * links) and m00..m40 (41), proc/, w/ (scratch). */
+ * links) and m00..m40 (41), proc/, w/ (scratch), and vol/, where WORK/vol is mounted
+ * (a --volume in the sandbox, a bind mount natively; see volume()). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -108,14 +109,68 @@ static void try_rc(const char *label, int rc)
 
 static void enter_native_root(const char *dir)
 {
-	char proc[PATH_MAX];
+	char proc[PATH_MAX], vol[PATH_MAX], volsrc[PATH_MAX];
+	struct stat st;
 
 	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	snprintf(vol, sizeof(vol), "%s/vol", dir);
+	snprintf(volsrc, sizeof(volsrc), "%s/../vol", dir);
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("proc", proc, "proc", 0, NULL) || chroot(dir) || chdir("/")) {
+	    mount("proc", proc, "proc", 0, NULL)) {
 		perror("native setup");
 		exit(2);
 	}
+	/* The sandbox's --volume WORK/vol:/vol, natively: a bind mount of its own. */
+	if (!stat(volsrc, &st) && mount(volsrc, vol, NULL, MS_BIND, NULL)) {
+		perror("native volume");
+		exit(2);
+	}
+	if (chroot(dir) || chdir("/")) {
+		perror("native chroot");
+		exit(2);
+	}
+}
+
+/* A read-write volume at /vol (WORK/vol on the host, beside the root; WORK/secret
+ * and WORK/vol_secret are outside both): its links out, ".." past its root (which
+ * is the mount's parent, "/"), and names moved across its edge (EXDEV). */
+static void volume(void)
+{
+	int v = open("/vol", O_RDONLY | O_DIRECTORY);
+
+	try_open("/vol/inside", O_RDONLY);
+	try_open("/vol/link_up_out", O_RDONLY);
+	try_open("/vol/link_rel_secret", O_RDONLY);
+	try_open("/vol/link_abs_out", O_RDONLY);
+	try_open("/vol/link_host", O_RDONLY);
+	try_open("/vol/link_root_file", O_RDONLY);
+	try_open("/vol/../vol_secret", O_RDONLY);
+	try_open("/vol/../../vol_secret", O_RDONLY);
+	try_open("/vol/../a/file", O_RDONLY);
+	try_openat("openat vol ../vol_secret", v, "../vol_secret", O_RDONLY);
+	try_openat("openat vol ../../../secret", v, "../../../secret", O_RDONLY);
+	try_openat2("beneath vol ../vol_secret", v, "../vol_secret", RESOLVE_BENEATH);
+	try_openat2("beneath vol link_up_out", v, "link_up_out", RESOLVE_BENEATH);
+	try_openat2("in_root vol link_abs_out", v, "link_abs_out", RESOLVE_IN_ROOT);
+	try_openat2("in_root vol ../inside", v, "../inside", RESOLVE_IN_ROOT);
+	try_openat2("no_xdev vol from / ", AT_FDCWD, "/vol/inside", RESOLVE_NO_XDEV);
+	/* Made by the application: a link to the host's path of the secret. */
+	try_rc("symlink in vol to host path", symlink("../../../../../../../secret",
+						      "/vol/made_link"));
+	try_open("/vol/made_link", O_RDONLY);
+	try_rc("unlink made_link", unlink("/vol/made_link"));
+	try_rc("create /vol/new", close(open("/vol/new", O_CREAT | O_WRONLY, 0644)));
+	try_rc("rename /vol/new -> /w/new", rename("/vol/new", "/w/new"));
+	try_rc("rename /a/file -> /vol/file", rename("/a/file", "/vol/file"));
+	try_rc("link /vol/new -> /w/l", link("/vol/new", "/w/l"));
+	try_rc("link /a/file -> /vol/l", link("/a/file", "/vol/l"));
+	try_rc("rename /vol/new -> /vol/../w/new", rename("/vol/new", "/vol/../w/new"));
+	try_rc("rename /vol/sub -> /w/sub", rename("/vol/sub", "/w/sub"));
+	try_rc("renameat vol new -> ../w/n", renameat(v, "new", v, "../w/n"));
+	try_rc("rename /vol -> /w/vol", rename("/vol", "/w/vol"));
+	try_rc("rmdir /vol", rmdir("/vol"));
+	try_rc("unlink /vol/new", unlink("/vol/new"));
+	close(v);
 }
 
 static void dotdot(void)
@@ -338,6 +393,10 @@ int main(int argc, char **argv)
 	trailing();
 	printf("== long names\n");
 	long_names();
+	if (!stat("/vol/inside", &st)) {
+		printf("== volume\n");
+		volume();
+	}
 	rm_tree("/w");
 	printf("leaks: %d\n", leaks);
 	return leaks ? 1 : 0;

@@ -9,9 +9,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "fs/gofer/goferc.h"
+#include "vfs/vfs.h"
 
 static struct gofer_conn *conns[GOFERC_MAX];
 
@@ -281,10 +283,11 @@ int goferc_setattr(struct gofer_conn *c, u32 h, u32 mask, u32 mode, u32 uid, u32
 	return err ? err : done(c, gofer_get_stat(&r, st));
 }
 
-int goferc_statfs(struct gofer_conn *c, u32 h, u64 out[10])
+int goferc_statfs(struct gofer_conn *c, u32 h, struct statfs *sf)
 {
 	struct gofer_rd r;
 	uint32_t n;
+	u64 v[10];
 	int err = call(c, &r, NULL, "uu", (u64)GOFER_STATFS, (u64)h);
 
 	if (err)
@@ -292,9 +295,36 @@ int goferc_statfs(struct gofer_conn *c, u32 h, u64 out[10])
 	if (gofer_get_array(&r, &n) || n != 10)
 		return done(c, 1);
 	for (int i = 0; i < 10; i++)
-		if (gofer_get_uint(&r, (uint64_t *)&out[i]))
+		if (gofer_get_uint(&r, (uint64_t *)&v[i]))
 			return done(c, 1);
+	sf->f_type = v[0];
+	sf->f_bsize = v[1];
+	sf->f_blocks = v[2];
+	sf->f_bfree = v[3];
+	sf->f_bavail = v[4];
+	sf->f_files = v[5];
+	sf->f_ffree = v[6];
+	sf->f_namelen = v[7];
+	sf->f_frsize = v[8];
 	return done(c, 0);
+}
+
+void goferc_stat_to_inode(const struct gofer_stat *st, struct vfs_inode *i)
+{
+	i->ino = st->ino;
+	i->mode = st->mode;
+	i->nlink = st->nlink;
+	i->uid = st->uid;
+	i->gid = st->gid;
+	i->rdev = st->rdev;
+	i->size = st->size;
+	i->blocks = st->blocks;
+	i->atime_sec = st->atime_sec;
+	i->atime_nsec = st->atime_nsec;
+	i->mtime_sec = st->mtime_sec;
+	i->mtime_nsec = st->mtime_nsec;
+	i->ctime_sec = st->ctime_sec;
+	i->ctime_nsec = st->ctime_nsec;
 }
 
 void goferc_close(struct gofer_conn *c, u32 h)
@@ -303,4 +333,12 @@ void goferc_close(struct gofer_conn *c, u32 h)
 
 	if (!call(c, &r, NULL, "uu", (u64)GOFER_CLOSE, (u64)h))
 		done(c, 0);
+}
+
+int goferc_fsync(struct gofer_conn *c, u32 h)
+{
+	struct gofer_rd r;
+	int err = call(c, &r, NULL, "uu", (u64)GOFER_FSYNC, (u64)h);
+
+	return err ? err : done(c, 0);
 }

@@ -49,7 +49,14 @@ int goferc_readdir(struct gofer_conn *c, u32 h,
 		   void *arg);
 int goferc_setattr(struct gofer_conn *c, u32 h, u32 mask, u32 mode, u32 uid, u32 gid,
 		   u64 size, s64 as, s64 ans, s64 ms, s64 mns, struct gofer_stat *st);
-int goferc_statfs(struct gofer_conn *c, u32 h, u64 out[10]);
+/* The host filesystem's statfs (f_type included) for node @h. */
+struct statfs;
+int goferc_statfs(struct gofer_conn *c, u32 h, struct statfs *sf);
+/* Copies a gofer stat into an inode's attributes (all but dev). */
+struct vfs_inode;
+void goferc_stat_to_inode(const struct gofer_stat *st, struct vfs_inode *ino);
 void goferc_close(struct gofer_conn *c, u32 h);
+/* Writes node @h's data to disk (fsync on the host). */
+int goferc_fsync(struct gofer_conn *c, u32 h);
 
 #endif

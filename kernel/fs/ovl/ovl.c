@@ -48,22 +48,7 @@ static int inode_new(struct ovl_fs *fs, u32 mode, struct ovl_inode **out)
 
 static void set_from_lower(struct ovl_inode *oi, const struct gofer_stat *st)
 {
-	struct vfs_inode *i = &oi->base;
-
-	i->ino = st->ino;
-	i->mode = st->mode;
-	i->nlink = st->nlink;
-	i->uid = st->uid;
-	i->gid = st->gid;
-	i->rdev = st->rdev;
-	i->size = st->size;
-	i->blocks = st->blocks;
-	i->atime_sec = st->atime_sec;
-	i->atime_nsec = st->atime_nsec;
-	i->mtime_sec = st->mtime_sec;
-	i->mtime_nsec = st->mtime_nsec;
-	i->ctime_sec = st->ctime_sec;
-	i->ctime_nsec = st->ctime_nsec;
+	goferc_stat_to_inode(st, &oi->base);
 	oi->lower_size = st->size;
 	oi->lower_mtime_sec = st->mtime_sec;
 	oi->lower_mtime_nsec = st->mtime_nsec;
@@ -473,22 +458,7 @@ struct listing {
 
 static int add_ent(struct listing *l, const char *name, size_t len, u8 type, u64 ino)
 {
-	if (l->n == l->cap) {
-		u32 cap = l->cap ? l->cap * 2 : 32;
-		struct vfs_dirent *e = realloc(l->ents, cap * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		l->ents = e;
-		l->cap = cap;
-	}
-	l->ents[l->n].name = strndup(name, len);
-	if (!l->ents[l->n].name)
-		return -ENOMEM;
-	l->ents[l->n].type = type;
-	l->ents[l->n].ino = ino;
-	l->n++;
-	return 0;
+	return vfs_dirent_add(&l->ents, &l->n, &l->cap, name, len, type, ino);
 }
 
 /* A lower entry shows unless the cache has the name (an upper entry or whiteout). */
@@ -527,16 +497,13 @@ static int ovl_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dirent
 	*n = l.n;
 	return 0;
 fail:
-	for (u32 i = 0; i < l.n; i++)
-		free(l.ents[i].name);
-	free(l.ents);
+	vfs_dirents_free(l.ents, l.n);
 	return err;
 }
 
 static int ovl_statfs(struct vfs_inode *ino, struct statfs *sf)
 {
 	struct ovl_inode *oi = OVL_I(ino);
-	u64 v[10];
 
 	sf->f_bsize = sf->f_frsize = 4096;
 	sf->f_namelen = NAME_MAX;
@@ -546,16 +513,8 @@ static int ovl_statfs(struct vfs_inode *ino, struct statfs *sf)
 		sf->f_files = sf->f_ffree = 1 << 20;
 		return 0;
 	}
-	if (goferc_statfs(goferc_get(oi->fs->gofer), GOFER_ROOT_HANDLE, v))
-		return 0;
-	sf->f_type = 0x794c7630;                /* OVERLAYFS_SUPER_MAGIC */
-	sf->f_blocks = v[2];
-	sf->f_bfree = v[3];
-	sf->f_bavail = v[4];
-	sf->f_files = v[5];
-	sf->f_ffree = v[6];
-	sf->f_bsize = v[1];
-	sf->f_frsize = v[8];
+	if (!goferc_statfs(goferc_get(oi->fs->gofer), GOFER_ROOT_HANDLE, sf))
+		sf->f_type = 0x794c7630;        /* OVERLAYFS_SUPER_MAGIC */
 	return 0;
 }
 

@@ -327,25 +327,12 @@ static s64 sf_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s6
 
 static s64 sf_lseek(struct vfs_file *f, s64 off, int whence)
 {
-	struct synth_file *sf = container_of(f, struct synth_file, base);
-	s64 ret;
-
-	pthread_mutex_lock(&f->pos_lock);
-	ret = whence == SEEK_SET ? off : whence == SEEK_CUR ? f->pos + off :
-	      whence == SEEK_END ? (s64)sf->len + off : -1;
-	if (ret < 0)
-		ret = -EINVAL;
-	else
-		f->pos = ret;
-	pthread_mutex_unlock(&f->pos_lock);
-	return ret;
+	return vfs_file_seek(f, off, whence, container_of(f, struct synth_file, base)->len);
 }
 
 static int sf_fstat(struct vfs_file *f, struct stat *st)
 {
-	pthread_mutex_lock(&vfs_lock);
-	vfs_inode_stat(f->inode, st);
-	pthread_mutex_unlock(&vfs_lock);
+	vfs_file_fstat_inode(f, st);
 	st->st_size = 0;
 	st->st_blocks = 0;
 	return 0;
@@ -445,16 +432,8 @@ static s64 dir_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s
 
 static s64 dir_lseek(struct vfs_file *f, s64 off, int whence)
 {
-	s64 ret;
-
-	pthread_mutex_lock(&f->pos_lock);
-	ret = whence == SEEK_SET ? off : whence == SEEK_CUR ? f->pos + off : -1;
-	if (ret < 0)
-		ret = -EINVAL;
-	else
-		f->pos = ret;
-	pthread_mutex_unlock(&f->pos_lock);
-	return ret;
+	/* A directory has no end to seek from. */
+	return whence == SEEK_END ? -EINVAL : vfs_file_seek(f, off, whence, 0);
 }
 
 const struct vfs_file_ops synth_dir_ops = {

@@ -37,8 +37,26 @@ for p in l:40 m:41; do
 	done
 	ln -s a/file "$root/$(printf '%s%02d' "$c" $((n - 1)))"
 done
-SBX_RUN_FLAGS="--rootfs $root" "$here/../core/compare.sh" --sbx "$sbx" \
+# A read-write volume mounted at /vol: links out of it and names moved across its
+# edge (testdata/files/traverse.c, volume()). WORK/vol_secret is outside both.
+vol=$work/vol
+mkdir -p "$root/vol" "$vol/sub"
+echo "SECRET-OUTSIDE vol" >"$work/vol_secret"
+echo "inside the volume" >"$vol/inside"
+ln -s ../vol_secret "$vol/link_up_out"
+ln -s ../../vol_secret "$vol/link_rel_secret"
+ln -s /../vol_secret "$vol/link_abs_out"
+ln -s "$work/vol_secret" "$vol/link_host"
+ln -s /a/file "$vol/link_root_file"
+before=$(cd "$vol" && find . -printf '%p %y %s %l\n' | sort)
+SBX_RUN_FLAGS="--rootfs $root --volume $vol:/vol" "$here/../core/compare.sh" --sbx "$sbx" \
 	--name files/traverse --timeout 60 -- "$prog" "$root"
 # Neither run may have changed the root: the native one removed its scratch files,
 # the sandbox's went to its overlay.
 [[ ! -e $root/w ]] || { echo "FAIL files/traverse: $root/w was left behind" >&2; exit 1; }
+after=$(cd "$vol" && find . -printf '%p %y %s %l\n' | sort)
+[[ $before == "$after" ]] || {
+	echo "FAIL files/traverse: the volume was left changed:" >&2
+	diff <(echo "$before") <(echo "$after") >&2
+	exit 1
+}
