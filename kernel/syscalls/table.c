@@ -29,6 +29,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(close, "f"),
 	P(pipe, "p", "O_DIRECT packet mode is not offered"),
 	P(pipe2, "px", "O_DIRECT packet mode is not offered"), F(dup, "f"), F(dup2, "ff"), F(dup3, "ffx"),
+	F(sendfile, "ffpu"), F(splice, "fpfpux"), F(tee, "ffux"), F(copy_file_range, "fpfpux"),
+	P(vmsplice, "fpux", "pages are copied, never gifted; room is counted in bytes, not slots"),
 	P(fcntl, "fdx", "no record locks or leases, F_*SIG, F_*PIPE_SZ, seals yet"),
 	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO"),
 	F(fstat, "fp"),

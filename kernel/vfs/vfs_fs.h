@@ -10,6 +10,7 @@
 
 struct vfs_setattr;
 struct vfs_dirent;
+struct pipe;
 
 /* Inode operations. dir ops get the directory's dentry (the overlay reads its
  * children, which are its upper layer); every op runs under vfs_lock unless said. */
@@ -57,6 +58,13 @@ SAVABLE struct vfs_inode {
 	u64 size, blocks;
 	s64 atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
 	bool nocache;           /* lookups in this directory are never cached (procfs) */
+	/* Stands for an open file (vfs_anon_path: a /proc/self/fd/N jump to a pipe or
+	 * host fd): files opened through it keep no reference to it. */
+	bool anon;
+	/* O_TMPFILE without O_EXCL: may get a name although nlink is 0 (I_LINKABLE) */
+	bool linkable;
+	/* A FIFO's pipe while some end is open (Linux's i_pipe); under pipe_fifo_lock */
+	struct pipe *pipe;
 };
 
 struct vfs_dirent {
