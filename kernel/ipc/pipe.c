@@ -271,6 +271,7 @@ const struct vfs_file_ops pipe_ops = {
 	.poll = pipe_poll,
 	.poll_cancel = pipe_poll_cancel,
 	.release = pipe_release,
+	.reopen = pipe_reopen,
 };
 
 bool file_is_pipe(const struct vfs_file *f)
@@ -345,9 +346,12 @@ int pipe_create(u32 flags, u32 uid, u32 gid, struct vfs_file **rd, struct vfs_fi
 
 /*
  * Linux's fifo_open() on pipe @p, on which the caller counted nothing yet; called
- * with pipe_fifo_lock held (it keeps @p alive), which this drops.
+ * with pipe_fifo_lock held (it keeps @p alive), which this drops. An anonymous pipe
+ * (@anon: reached through /proc/self/fd) never waits for a partner nor gives ENXIO,
+ * as Linux's is_pipe case.
  */
-static int open_end(struct task *t, struct pipe *p, u32 flags, struct vfs_file **out)
+static int open_end(struct task *t, struct pipe *p, u32 flags, bool anon,
+		    struct vfs_file **out)
 {
 	u32 acc = flags & O_ACCMODE;
 	bool rd = acc != O_WRONLY, wr = acc != O_RDONLY, interrupted = false;
@@ -356,7 +360,7 @@ static int open_end(struct task *t, struct pipe *p, u32 flags, struct vfs_file *
 	int err = 0;
 
 	pthread_mutex_lock(&p->lock);
-	if (acc == O_WRONLY && (flags & O_NONBLOCK) && !p->readers) {
+	if (!anon && acc == O_WRONLY && (flags & O_NONBLOCK) && !p->readers) {
 		bool unused = !p->readers && !p->writers;
 
 		pthread_mutex_unlock(&p->lock);
@@ -373,7 +377,9 @@ static int open_end(struct task *t, struct pipe *p, u32 flags, struct vfs_file *
 	p->w_counter += wr;
 	waitq_wake_all(&p->wq);
 	pthread_mutex_unlock(&pipe_fifo_lock);
-	if (acc == O_RDONLY && !(flags & O_NONBLOCK) && !p->writers)
+	if (anon)
+		partner = NULL;
+	else if (acc == O_RDONLY && !(flags & O_NONBLOCK) && !p->writers)
 		partner = &p->w_counter;
 	else if (acc == O_WRONLY && !p->readers)
 		partner = &p->r_counter;
@@ -416,7 +422,7 @@ int pipe_fifo_open(struct task *t, struct vfs_inode *ino, u32 flags, struct vfs_
 		p->fifo = ino;
 		ino->pipe = p;
 	}
-	err = open_end(t, p, flags, out);
+	err = open_end(t, p, flags, false, out);
 	if (!err) {
 		(*out)->inode = ino;
 		vfs_inode_get(ino);
@@ -430,7 +436,7 @@ int pipe_reopen(struct task *t, struct vfs_file *f, u32 flags, struct vfs_file *
 		return -EINVAL;
 	/* f's own end keeps the pipe alive meanwhile. */
 	pthread_mutex_lock(&pipe_fifo_lock);
-	return open_end(t, P(f), flags, out);
+	return open_end(t, P(f), flags, true, out);
 }
 
 s64 pipe_wait_data(struct task *t, struct vfs_file *f, u32 flags)
