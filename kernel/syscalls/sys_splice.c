@@ -111,8 +111,10 @@ static s64 fpos_write(struct task *t, struct fpos *fp, const void *buf, size_t l
 	return fp->f->ops->write(t, fp->f, buf, len, fp->stream ? NULL : &pos);
 }
 
-/* File to file: until @len bytes, end of input or a short write. */
-static s64 file_to_file(struct task *t, struct fpos *in, struct fpos *out, u64 len)
+/* File to file: until @len bytes, end of input or a short write; with @once after
+ * the first read (a stream gives what it has). */
+static s64 file_to_file(struct task *t, struct fpos *in, struct fpos *out, u64 len,
+			bool once)
 {
 	u8 *tmp = malloc(MIN(len, CHUNK) + 1);
 	s64 done = 0;
@@ -136,7 +138,7 @@ static s64 file_to_file(struct task *t, struct fpos *in, struct fpos *out, u64 l
 		fpos_advance(in, m);
 		fpos_advance(out, m);
 		done += m;
-		if (m < n)
+		if (m < n || once)
 			break;
 	}
 	free(tmp);
@@ -236,7 +238,7 @@ static s64 do_sendfile(struct task *t, struct vfs_file *in, struct vfs_file *out
 	if (!can_splice_read(in))
 		return -EINVAL;
 	fpos_start(&op, out, NULL);
-	return count ? file_to_file(t, &ip, &op, count) : 0;
+	return count ? file_to_file(t, &ip, &op, count, false) : 0;
 }
 
 SYS(sendfile)
@@ -268,11 +270,14 @@ static s64 do_splice(struct task *t, struct vfs_file *in, u64 uoff_in, struct vf
 		     u64 uoff_out, u64 len, u64 flags)
 {
 	bool ipipe = file_is_pipe(in), opipe = file_is_pipe(out);
+	/* A host pipe (stdin in a shell pipeline) is a pipe to the application too;
+	 * it is read as a stream, once. */
+	bool hpipe = !ipipe && S_ISFIFO(file_mode(in));
 	s64 oi, oo, *pi, *po;
-	struct fpos fp;
+	struct fpos fp, op;
 	s64 ret;
 
-	if ((ipipe && uoff_in) || (opipe && uoff_out))
+	if (((ipipe || hpipe) && uoff_in) || (opipe && uoff_out))
 		return -ESPIPE;
 	if (off_in(t, uoff_in, &oi, &pi) || off_in(t, uoff_out, &oo, &po))
 		return -EFAULT;
@@ -294,10 +299,20 @@ static s64 do_splice(struct task *t, struct vfs_file *in, u64 uoff_in, struct vf
 		ret = pipe_to_file(t, in, &fp, len, pipe_flags(in, out, flags));
 		return off_out(t, uoff_out, &fp, ret);
 	}
+	if (hpipe && !opipe) {
+		if (out->flags & O_APPEND)
+			return -EINVAL;
+		if (po && *po < 0)
+			return -EINVAL;
+		fpos_start(&fp, in, NULL);
+		fpos_start(&op, out, po);
+		ret = file_to_file(t, &fp, &op, len, true);
+		return off_out(t, uoff_out, &op, ret);
+	}
 	if (opipe) {
 		if (pi && *pi < 0)
 			return -EINVAL;
-		if (!can_splice_read(in))
+		if (!can_splice_read(in) && !hpipe)
 			return -EINVAL;
 		fpos_start(&fp, in, pi);
 		ret = file_to_pipe(t, &fp, out, len, pipe_flags(in, out, flags));
@@ -503,7 +518,7 @@ static s64 do_copy_file_range(struct task *t, struct vfs_file *in, s64 *pi,
 		return 0;
 	if (!same_fs(in, out))
 		return -EXDEV;
-	return file_to_file(t, ip, op, MIN(len, MAX_RW_COUNT));
+	return file_to_file(t, ip, op, MIN(len, MAX_RW_COUNT), false);
 }
 
 SYS(copy_file_range)

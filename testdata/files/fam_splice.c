@@ -8,6 +8,7 @@
 #include <sys/sendfile.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 static unsigned long long fnv(const void *p, size_t n)
 {
@@ -49,7 +50,8 @@ int main(int argc, char **argv)
 {
 	static char big[200000];
 	loff_t off, off2;
-	int src, dst, ro, wo, ap, d, p[2], q[2], r[2], shm, bigf;
+	int src, dst, ro, wo, ap, d, p[2], q[2], r[2], shm, bigf, status;
+	pid_t pid;
 	char buf[64] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	struct iovec iov[2] = { { buf, 10 }, { buf + 20, 6 } };
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -269,6 +271,28 @@ int main(int argc, char **argv)
 	T(splice(p[0], NULL, dst, NULL, 10, 0));
 	setitimer(ITIMER_REAL, &(struct itimerval){ .it_value = { 0, 50000 } }, NULL);
 	T(tee(p[0], q[1], 10, 0));
+	/* Blocked on a full pipe. */
+	T(fcntl(q[1], F_SETFL, O_NONBLOCK));
+	while (write(q[1], big, sizeof(big)) > 0)
+		;
+	T(fcntl(q[1], F_SETFL, 0));
+	setitimer(ITIMER_REAL, &(struct itimerval){ .it_value = { 0, 50000 } }, NULL);
+	off = 0;
+	T(splice(src, &off, q[1], NULL, 10, 0));
+	drain("q", q[0]);
+
+	P("== with SA_RESTART it restarts, and takes what comes\n");
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	pid = fork();
+	if (pid == 0) {
+		usleep(150 * 1000);
+		_exit(write(p[1], "late", 4) == 4 ? 0 : 1);
+	}
+	setitimer(ITIMER_REAL, &(struct itimerval){ .it_value = { 0, 50000 } }, NULL);
+	T(splice(p[0], NULL, dst, NULL, 10, 0));
+	waitpid(pid, &status, 0);
+	P("child %d\n", WEXITSTATUS(status));
 
 	fam_leave();
 	return 0;
