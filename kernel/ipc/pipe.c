@@ -439,16 +439,22 @@ int pipe_reopen(struct task *t, struct vfs_file *f, u32 flags, struct vfs_file *
 	return open_end(t, P(f), flags, true, out);
 }
 
-s64 pipe_wait_data(struct task *t, struct vfs_file *f, u32 flags)
+/* Waits until @p has data (or no writer) or, with @room, room (or no reader):
+ * the amount, or an error; p->lock not held. */
+static s64 wait_for(struct task *t, struct pipe *p, u32 flags, bool room)
 {
-	struct pipe *p = P(f);
 	bool interrupted = false;
 	s64 ret;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		ret = p->size;
-		if (ret || !p->writers)
+		if (room && !p->readers) {
+			pthread_mutex_unlock(&p->lock);
+			send_sigpipe(t);
+			return -EPIPE;
+		}
+		ret = room ? p->cap - p->size : p->size;
+		if (ret || (!room && !p->writers))
 			break;
 		ret = pipe_wait(p, t, flags & PIPE_IO_NONBLOCK, &interrupted);
 		if (ret)
@@ -456,6 +462,11 @@ s64 pipe_wait_data(struct task *t, struct vfs_file *f, u32 flags)
 	}
 	pthread_mutex_unlock(&p->lock);
 	return ret;
+}
+
+s64 pipe_wait_data(struct task *t, struct vfs_file *f, u32 flags)
+{
+	return wait_for(t, P(f), flags, false);
 }
 
 /* Copies @n bytes from @skip bytes into the data, consuming nothing. */
@@ -494,26 +505,7 @@ void pipe_consume(struct vfs_file *f, u32 n)
 
 s64 pipe_wait_room(struct task *t, struct vfs_file *f, u32 flags)
 {
-	struct pipe *p = P(f);
-	bool interrupted = false;
-	s64 ret;
-
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		if (!p->readers) {
-			pthread_mutex_unlock(&p->lock);
-			send_sigpipe(t);
-			return -EPIPE;
-		}
-		ret = p->cap - p->size;
-		if (ret)
-			break;
-		ret = pipe_wait(p, t, flags & PIPE_IO_NONBLOCK, &interrupted);
-		if (ret)
-			break;
-	}
-	pthread_mutex_unlock(&p->lock);
-	return ret;
+	return wait_for(t, P(f), flags, true);
 }
 
 u32 pipe_fill(struct vfs_file *f, const void *buf, u32 len)

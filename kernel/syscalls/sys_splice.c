@@ -145,49 +145,35 @@ static s64 file_to_file(struct task *t, struct fpos *in, struct fpos *out, u64 l
 	return done;
 }
 
-/* File to pipe: one fill of the room the pipe has (Linux's splice_file_to_pipe). A
- * writer racing into the same pipe may leave less room than was read; the excess
- * is not consumed from a positioned file, only from a stream. */
-static s64 file_to_pipe(struct task *t, struct fpos *in, struct vfs_file *out, u64 len,
-			u32 pfl)
+/*
+ * One batch between pipe end @pipe and a non-pipe file (Linux's
+ * splice_file_to_pipe, @into_pipe, and splice_from_pipe): waits for room in the
+ * pipe or data in it, then moves what there is up to @len. Only what the file took
+ * leaves the pipe. Into the pipe, a writer racing into it may leave less room than
+ * was read: the excess stays in a positioned file, a stream loses it.
+ */
+static s64 pipe_batch(struct task *t, struct vfs_file *pipe, struct fpos *fp, u64 len,
+		      u32 pfl, bool into_pipe)
 {
-	s64 room = pipe_wait_room(t, out, pfl), n;
+	s64 n = into_pipe ? pipe_wait_room(t, pipe, pfl) : pipe_wait_data(t, pipe, pfl);
 	u8 *tmp;
 
-	if (room <= 0)
-		return room;
-	len = MIN(len, (u64)room);
+	if (n <= 0)
+		return n;
+	len = MIN(len, (u64)n);
 	tmp = malloc(len + 1);
 	if (!tmp)
 		return -ENOMEM;
-	n = fpos_read(t, in, tmp, len);
-	if (n > 0) {
-		n = pipe_fill(out, tmp, n);
-		fpos_advance(in, n);
+	if (into_pipe) {
+		n = fpos_read(t, fp, tmp, len);
+		if (n > 0)
+			n = pipe_fill(pipe, tmp, n);
+	} else {
+		n = fpos_write(t, fp, tmp, pipe_peek(pipe, tmp, len));
+		if (n > 0)
+			pipe_consume(pipe, n);
 	}
-	free(tmp);
-	return n;
-}
-
-/* Pipe to file: what the pipe holds, up to @len; only what was written leaves the
- * pipe. */
-static s64 pipe_to_file(struct task *t, struct vfs_file *in, struct fpos *out, u64 len,
-			u32 pfl)
-{
-	s64 have = pipe_wait_data(t, in, pfl), n;
-	u8 *tmp;
-
-	if (have <= 0)
-		return have;
-	len = MIN(len, (u64)have);
-	tmp = malloc(len + 1);
-	if (!tmp)
-		return -ENOMEM;
-	n = fpos_write(t, out, tmp, pipe_peek(in, tmp, len));
-	if (n > 0) {
-		pipe_consume(in, n);
-		fpos_advance(out, n);
-	}
+	fpos_advance(fp, n);
 	free(tmp);
 	return n;
 }
@@ -231,7 +217,7 @@ static s64 do_sendfile(struct task *t, struct vfs_file *in, struct vfs_file *out
 	if (file_is_pipe(out)) {
 		if (!can_splice_read(in))
 			return -EINVAL;
-		return file_to_pipe(t, &ip, out, count, pipe_flags(out, out, 0));
+		return pipe_batch(t, out, &ip, count, pipe_flags(out, out, 0), true);
 	}
 	if (out->flags & O_APPEND)
 		return -EINVAL;
@@ -296,7 +282,7 @@ static s64 do_splice(struct task *t, struct vfs_file *in, u64 uoff_in, struct vf
 		if (po && *po < 0)
 			return -EINVAL;
 		fpos_start(&fp, out, po);
-		ret = pipe_to_file(t, in, &fp, len, pipe_flags(in, out, flags));
+		ret = pipe_batch(t, in, &fp, len, pipe_flags(in, out, flags), false);
 		return off_out(t, uoff_out, &fp, ret);
 	}
 	if (hpipe && !opipe) {
@@ -315,7 +301,7 @@ static s64 do_splice(struct task *t, struct vfs_file *in, u64 uoff_in, struct vf
 		if (!can_splice_read(in) && !hpipe)
 			return -EINVAL;
 		fpos_start(&fp, in, pi);
-		ret = file_to_pipe(t, &fp, out, len, pipe_flags(in, out, flags));
+		ret = pipe_batch(t, out, &fp, len, pipe_flags(in, out, flags), true);
 		return off_out(t, uoff_in, &fp, ret);
 	}
 	return -EINVAL;

@@ -106,7 +106,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(removexattr, "ss", "no xattrs are stored"),
 	P(lremovexattr, "ss", "no xattrs are stored"),
 	P(fremovexattr, "fs", "no xattrs are stored"),
-	P(open, "sox", "O_TMPFILE is EOPNOTSUPP"),
+	F(open, "sox"),
 	F(openat, "fsox"),
 	P(openat2, "fspu", "RESOLVE_CACHED never gives EAGAIN for a lookup"),
 	F(creat, "sx"),

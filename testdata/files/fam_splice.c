@@ -10,22 +10,12 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
-static unsigned long long fnv(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	unsigned long long h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static void contents(const char *label, int fd)
 {
 	static char buf[300000];
 	ssize_t n = pread(fd, buf, sizeof(buf), 0);
 
-	P("%-30s %zd bytes, hash %016llx\n", label, n, fnv(buf, n > 0 ? n : 0));
+	P("%-30s %zd bytes, hash %016llx\n", label, n, fam_fnv(buf, n > 0 ? n : 0));
 }
 
 /* Drains what a pipe holds (without blocking) and shows it. */
@@ -39,7 +29,7 @@ static void drain(const char *label, int rd)
 	while ((n = read(rd, buf + total, sizeof(buf) - total)) > 0)
 		total += n;
 	fcntl(rd, F_SETFL, fl);
-	P("%-30s %zd bytes, hash %016llx\n", label, total, fnv(buf, total));
+	P("%-30s %zd bytes, hash %016llx\n", label, total, fam_fnv(buf, total));
 }
 
 static void on_alarm(int sig)
