@@ -355,59 +355,43 @@ SYS(tee)
 	return ret;
 }
 
-/* vmsplice into a pipe: what fits once there is room (Linux's vmsplice_to_pipe). */
-static s64 vmsplice_to_pipe(struct task *t, struct vfs_file *f, const struct iovec *iov,
-			    u64 cnt, u64 total, u32 pfl)
+/*
+ * vmsplice into a pipe (@into_pipe: what fits once there is room, Linux's
+ * vmsplice_to_pipe) or out of it (a read into the vector, vmsplice_to_user; only
+ * what was copied out leaves the pipe).
+ */
+static s64 vmsplice_batch(struct task *t, struct vfs_file *f, const struct iovec *iov,
+			  u64 cnt, u64 total, u32 pfl, bool into_pipe)
 {
-	s64 room = pipe_wait_room(t, f, pfl);
-	u64 want, got = 0;
-	u8 *tmp;
-	s64 ret;
-
-	if (room <= 0)
-		return room;
-	want = MIN(total, (u64)room);
-	tmp = malloc(want + 1);
-	if (!tmp)
-		return -ENOMEM;
-	for (u64 i = 0; i < cnt && got < want; i++) {
-		u64 n = MIN(iov[i].iov_len, want - got);
-
-		if (n && mm_copy_in(t->mm, tmp + got, (u64)iov[i].iov_base, n))
-			break;
-		got += n;
-	}
-	ret = got ? (s64)pipe_fill(f, tmp, got) : -EFAULT;
-	free(tmp);
-	return ret;
-}
-
-/* vmsplice out of a pipe: a read into the vector; what was copied out is consumed. */
-static s64 vmsplice_to_user(struct task *t, struct vfs_file *f, const struct iovec *iov,
-			    u64 cnt, u64 total, u32 pfl)
-{
-	s64 have = pipe_wait_data(t, f, pfl);
-	u64 n, put = 0;
+	s64 n = into_pipe ? pipe_wait_room(t, f, pfl) : pipe_wait_data(t, f, pfl);
+	u64 len, done = 0;
 	u8 *tmp;
 
-	if (have <= 0)
-		return have;
-	tmp = malloc(MIN(total, (u64)have) + 1);
+	if (n <= 0)
+		return n;
+	len = MIN(total, (u64)n);
+	tmp = malloc(len + 1);
 	if (!tmp)
 		return -ENOMEM;
-	n = pipe_peek(f, tmp, MIN(total, (u64)have));
-	for (u64 i = 0; i < cnt && put < n; i++) {
-		u64 k = MIN(iov[i].iov_len, n - put);
+	if (!into_pipe)
+		len = pipe_peek(f, tmp, len);
+	for (u64 i = 0; i < cnt && done < len; i++) {
+		u64 k = MIN(iov[i].iov_len, len - done);
+		u64 at = (u64)iov[i].iov_base;
 
-		if (k && mm_copy_out(t->mm, (u64)iov[i].iov_base, tmp + put, k))
+		if (k && (into_pipe ? mm_copy_in(t->mm, tmp + done, at, k) :
+				      mm_copy_out(t->mm, at, tmp + done, k)))
 			break;
-		put += k;
+		done += k;
 	}
+	if (!done)
+		n = -EFAULT;
+	else if (into_pipe)
+		n = pipe_fill(f, tmp, done);
+	else
+		pipe_consume(f, n = done);
 	free(tmp);
-	if (!put)
-		return -EFAULT;
-	pipe_consume(f, put);
-	return put;
+	return n;
 }
 
 SYS(vmsplice)
@@ -452,8 +436,7 @@ SYS(vmsplice)
 	ret = -EBADF;
 	if (!file_is_pipe(f))
 		goto out;
-	ret = writable(f) ? vmsplice_to_pipe(t, f, iov, cnt, total, pfl) :
-			    vmsplice_to_user(t, f, iov, cnt, total, pfl);
+	ret = vmsplice_batch(t, f, iov, cnt, total, pfl, writable(f));
 out:
 	free(iov);
 	vfs_file_put(f);
