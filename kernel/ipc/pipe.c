@@ -1,8 +1,12 @@
 /*
- * Pipes (see pipe.h). Reads return what is there (blocking while the pipe is empty
- * and has writers); writes of at most PIPE_BUF bytes are atomic; a write with no
- * readers gets EPIPE and SIGPIPE. Blocked callers return -ERESTARTSYS on a signal,
- * or the bytes already moved.
+ * Pipes and FIFOs (see pipe.h). Reads return what is there (blocking while the pipe
+ * is empty and has writers); writes of at most PIPE_BUF bytes are atomic; a write
+ * with no readers gets EPIPE and SIGPIPE. Blocked callers return -ERESTARTSYS on a
+ * signal, or the bytes already moved. A FIFO inode has a pipe while some end of it
+ * is open, as in Linux's fs/pipe.c (fifo_open); the splice family moves data in and
+ * out of a pipe here, as a copy through the Sentry (no page stealing).
+ *
+ * Lock order: pipe_fifo_lock, then a pipe's lock; two pipes' locks by address.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,9 +27,18 @@ static struct pipe *P(struct vfs_file *f)
 	return container_of(f, struct pipe_file, base)->pipe;
 }
 
+/* Guards every FIFO inode's ->pipe and every pipe's ->fifo; taken before p->lock. */
+static pthread_mutex_t pipe_fifo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* An O_RDWR end (a FIFO opened for both) counts as a reader and a writer. */
 static bool is_reader(struct vfs_file *f)
 {
-	return (f->flags & O_ACCMODE) == O_RDONLY;
+	return (f->flags & O_ACCMODE) != O_WRONLY;
+}
+
+static bool is_writer(struct vfs_file *f)
+{
+	return (f->flags & O_ACCMODE) != O_RDONLY;
 }
 
 static u32 pipe_copy_out(struct pipe *p, u8 *dst, u32 n)
@@ -49,18 +62,24 @@ static void pipe_copy_in(struct pipe *p, const u8 *src, u32 n)
 	p->size += n;
 }
 
+static void send_sigpipe(struct task *t)
+{
+	struct l_siginfo info = { .signo = SIGPIPE, .code = L_SI_USER };
+
+	sig_send(t, &info, false, false);
+}
+
 /*
  * Sleeps on @p until a wake or a signal: p->lock held on entry and on return. Does
  * not sleep but returns -EAGAIN for a nonblocking file, and -ERESTARTSYS once a
  * sleep was interrupted; the caller rechecks the pipe between calls, so data (or
  * room) that came with the signal is used first, as Linux does. 0 after a sleep.
  */
-static int pipe_wait(struct pipe *p, struct task *t, const struct vfs_file *f,
-		     bool *interrupted)
+static int pipe_wait(struct pipe *p, struct task *t, bool nonblock, bool *interrupted)
 {
 	struct waiter w;
 
-	if (f->flags & O_NONBLOCK)
+	if (nonblock)
 		return -EAGAIN;
 	if (*interrupted)
 		return -ERESTARTSYS;
@@ -92,7 +111,7 @@ static s64 pipe_read(struct task *t, struct vfs_file *f, void *buf, size_t len, 
 			ret = 0;
 			break;
 		}
-		ret = pipe_wait(p, t, f, &interrupted);
+		ret = pipe_wait(p, t, f->flags & O_NONBLOCK, &interrupted);
 		if (ret)
 			break;
 	}
@@ -116,10 +135,8 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 		size_t want = len - done;
 
 		if (!p->readers) {
-			struct l_siginfo info = { .signo = SIGPIPE, .code = L_SI_USER };
-
 			pthread_mutex_unlock(&p->lock);
-			sig_send(t, &info, false, false);
+			send_sigpipe(t);
 			return done ? (s64)done : -EPIPE;
 		}
 		/* Small writes go in whole or not at all. */
@@ -131,7 +148,7 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 			waitq_wake_all(&p->wq);
 			continue;
 		}
-		ret = pipe_wait(p, t, f, &interrupted);
+		ret = pipe_wait(p, t, f->flags & O_NONBLOCK, &interrupted);
 		if (ret)
 			break;
 	}
@@ -148,9 +165,11 @@ static short pipe_poll(struct vfs_file *f, short events, struct waiter *w)
 	if (is_reader(f)) {
 		if (p->size)
 			re |= POLLIN | POLLRDNORM;
-		if (!p->writers)
+		/* A FIFO reader that has seen no writer yet is not hung up. */
+		if (!p->writers && p->w_counter != container_of(f, struct pipe_file, base)->w_seen)
 			re |= POLLHUP;
-	} else {
+	}
+	if (is_writer(f)) {
 		if (p->cap - p->size >= L_PIPE_BUF)
 			re |= POLLOUT | POLLWRNORM;
 		if (!p->readers)
@@ -187,34 +206,59 @@ static int pipe_ioctl(struct task *t, struct vfs_file *f, u64 cmd, u64 arg)
 
 static int pipe_fstat(struct vfs_file *f, struct stat *st)
 {
+	struct pipe *p = P(f);
+
+	/* A FIFO shows its inode; an anonymous pipe its pipefs one. */
+	if (p->fifo) {
+		pthread_mutex_lock(&vfs_lock);
+		vfs_inode_stat(p->fifo, st);
+		pthread_mutex_unlock(&vfs_lock);
+		st->st_size = 0;
+		return 0;
+	}
 	memset(st, 0, sizeof(*st));
 	st->st_mode = S_IFIFO | 0600;
 	st->st_nlink = 1;
-	st->st_ino = P(f)->ino;
+	st->st_ino = p->ino;
+	st->st_uid = p->uid;
+	st->st_gid = p->gid;
 	st->st_dev = 0xc; /* pipefs */
 	st->st_blksize = 4096;
 	return 0;
 }
 
-static void pipe_release(struct vfs_file *f)
+static void pipe_free(struct pipe *p)
 {
-	struct pipe_file *pf = container_of(f, struct pipe_file, base);
-	struct pipe *p = pf->pipe;
+	pthread_mutex_destroy(&p->lock);
+	free(p->buf);
+	free(p);
+}
+
+/* Drops a reader and/or a writer of @p; frees it with the last one, detaching it
+ * from its FIFO inode, whose data goes with it as in Linux. */
+static void pipe_drop(struct pipe *p, bool reader, bool writer)
+{
 	bool last;
 
+	pthread_mutex_lock(&pipe_fifo_lock);
 	pthread_mutex_lock(&p->lock);
-	if (is_reader(f))
-		p->readers--;
-	else
-		p->writers--;
+	p->readers -= reader;
+	p->writers -= writer;
 	last = !p->readers && !p->writers;
 	waitq_wake_all(&p->wq);
 	pthread_mutex_unlock(&p->lock);
-	if (last) {
-		pthread_mutex_destroy(&p->lock);
-		free(p->buf);
-		free(p);
-	}
+	if (last && p->fifo)
+		p->fifo->pipe = NULL;
+	pthread_mutex_unlock(&pipe_fifo_lock);
+	if (last)
+		pipe_free(p);
+}
+
+static void pipe_release(struct vfs_file *f)
+{
+	struct pipe_file *pf = container_of(f, struct pipe_file, base);
+
+	pipe_drop(pf->pipe, is_reader(f), is_writer(f));
 	free(pf);
 }
 
@@ -227,6 +271,7 @@ const struct vfs_file_ops pipe_ops = {
 	.poll = pipe_poll,
 	.poll_cancel = pipe_poll_cancel,
 	.release = pipe_release,
+	.reopen = pipe_reopen,
 };
 
 bool file_is_pipe(const struct vfs_file *f)
@@ -257,27 +302,38 @@ static int end_new(struct pipe *p, u32 flags, struct vfs_file **out)
 	return 0;
 }
 
-int pipe_create(u32 flags, struct vfs_file **rd, struct vfs_file **wr)
+static struct pipe *pipe_alloc(u32 uid, u32 gid)
 {
 	static u64 next_ino = 1;
 	struct pipe *p = calloc(1, sizeof(*p));
 
 	if (!p)
-		return -ENOMEM;
+		return NULL;
 	p->cap = PIPE_DEF_SIZE;
 	p->buf = malloc(p->cap);
 	if (!p->buf) {
 		free(p);
-		return -ENOMEM;
+		return NULL;
 	}
 	p->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
+	p->uid = uid;
+	p->gid = gid;
 	pthread_mutex_init(&p->lock, NULL);
 	waitq_init(&p->wq);
+	return p;
+}
+
+int pipe_create(u32 flags, u32 uid, u32 gid, struct vfs_file **rd, struct vfs_file **wr)
+{
+	struct pipe *p = pipe_alloc(uid, gid);
+
+	if (!p)
+		return -ENOMEM;
 	p->readers = p->writers = 1;
+	p->r_counter = p->w_counter = 1;
 	flags &= O_NONBLOCK;
 	if (end_new(p, O_RDONLY | flags, rd)) {
-		free(p->buf);
-		free(p);
+		pipe_free(p);
 		return -ENOMEM;
 	}
 	if (end_new(p, O_WRONLY | flags, wr)) {
@@ -286,6 +342,228 @@ int pipe_create(u32 flags, struct vfs_file **rd, struct vfs_file **wr)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * Linux's fifo_open() on pipe @p, on which the caller counted nothing yet; called
+ * with pipe_fifo_lock held (it keeps @p alive), which this drops. An anonymous pipe
+ * (@anon: reached through /proc/self/fd) never waits for a partner nor gives ENXIO,
+ * as Linux's is_pipe case.
+ */
+static int open_end(struct task *t, struct pipe *p, u32 flags, bool anon,
+		    struct vfs_file **out)
+{
+	u32 acc = flags & O_ACCMODE;
+	bool rd = acc != O_WRONLY, wr = acc != O_RDONLY, interrupted = false;
+	struct vfs_file *f;
+	u32 *partner = NULL, seen = 0;
+	int err = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (!anon && acc == O_WRONLY && (flags & O_NONBLOCK) && !p->readers) {
+		bool unused = !p->readers && !p->writers;
+
+		pthread_mutex_unlock(&p->lock);
+		if (unused && p->fifo)
+			p->fifo->pipe = NULL;
+		pthread_mutex_unlock(&pipe_fifo_lock);
+		if (unused)
+			pipe_free(p);
+		return -ENXIO;
+	}
+	p->readers += rd;
+	p->writers += wr;
+	p->r_counter += rd;
+	p->w_counter += wr;
+	waitq_wake_all(&p->wq);
+	pthread_mutex_unlock(&pipe_fifo_lock);
+	if (anon)
+		partner = NULL;
+	else if (acc == O_RDONLY && !(flags & O_NONBLOCK) && !p->writers)
+		partner = &p->w_counter;
+	else if (acc == O_WRONLY && !p->readers)
+		partner = &p->r_counter;
+	if (partner)
+		seen = *partner;
+	while (partner && *partner == seen) {
+		err = pipe_wait(p, t, false, &interrupted);
+		if (err)
+			break;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!err)
+		err = end_new(p, flags & (O_ACCMODE | O_NONBLOCK | L_O_LARGEFILE), &f);
+	if (err) {
+		pipe_drop(p, rd, wr);
+		return err;
+	}
+	pthread_mutex_lock(&p->lock);
+	container_of(f, struct pipe_file, base)->w_seen = p->w_counter - wr;
+	pthread_mutex_unlock(&p->lock);
+	*out = f;
+	return 0;
+}
+
+int pipe_fifo_open(struct task *t, struct vfs_inode *ino, u32 flags, struct vfs_file **out)
+{
+	struct pipe *p;
+	int err;
+
+	if ((flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	pthread_mutex_lock(&pipe_fifo_lock);
+	p = ino->pipe;
+	if (!p) {
+		p = pipe_alloc(ino->uid, ino->gid);
+		if (!p) {
+			pthread_mutex_unlock(&pipe_fifo_lock);
+			return -ENOMEM;
+		}
+		p->fifo = ino;
+		ino->pipe = p;
+	}
+	err = open_end(t, p, flags, false, out);
+	if (!err) {
+		(*out)->inode = ino;
+		vfs_inode_get(ino);
+	}
+	return err;
+}
+
+int pipe_reopen(struct task *t, struct vfs_file *f, u32 flags, struct vfs_file **out)
+{
+	if ((flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	/* f's own end keeps the pipe alive meanwhile. */
+	pthread_mutex_lock(&pipe_fifo_lock);
+	return open_end(t, P(f), flags, true, out);
+}
+
+/* Waits until @p has data (or no writer) or, with @room, room (or no reader):
+ * the amount, or an error; p->lock not held. */
+static s64 wait_for(struct task *t, struct pipe *p, u32 flags, bool room)
+{
+	bool interrupted = false;
+	s64 ret;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		if (room && !p->readers) {
+			pthread_mutex_unlock(&p->lock);
+			send_sigpipe(t);
+			return -EPIPE;
+		}
+		ret = room ? p->cap - p->size : p->size;
+		if (ret || (!room && !p->writers))
+			break;
+		ret = pipe_wait(p, t, flags & PIPE_IO_NONBLOCK, &interrupted);
+		if (ret)
+			break;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
+s64 pipe_wait_data(struct task *t, struct vfs_file *f, u32 flags)
+{
+	return wait_for(t, P(f), flags, false);
+}
+
+/* Copies @n bytes from @skip bytes into the data, consuming nothing. */
+static void ring_peek(struct pipe *p, u32 skip, u8 *dst, u32 n)
+{
+	u32 start = (p->off + skip) % p->cap;
+	u32 first = MIN(n, p->cap - start);
+
+	memcpy(dst, p->buf + start, first);
+	memcpy(dst + first, p->buf, n - first);
+}
+
+u32 pipe_peek(struct vfs_file *f, void *buf, u32 len)
+{
+	struct pipe *p = P(f);
+	u32 n;
+
+	pthread_mutex_lock(&p->lock);
+	n = MIN(len, p->size);
+	ring_peek(p, 0, buf, n);
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+void pipe_consume(struct vfs_file *f, u32 n)
+{
+	struct pipe *p = P(f);
+
+	pthread_mutex_lock(&p->lock);
+	n = MIN(n, p->size);
+	p->off = (p->off + n) % p->cap;
+	p->size -= n;
+	waitq_wake_all(&p->wq);
+	pthread_mutex_unlock(&p->lock);
+}
+
+s64 pipe_wait_room(struct task *t, struct vfs_file *f, u32 flags)
+{
+	return wait_for(t, P(f), flags, true);
+}
+
+u32 pipe_fill(struct vfs_file *f, const void *buf, u32 len)
+{
+	struct pipe *p = P(f);
+	u32 n;
+
+	pthread_mutex_lock(&p->lock);
+	n = MIN(len, p->cap - p->size);
+	pipe_copy_in(p, buf, n);
+	if (n)
+		waitq_wake_all(&p->wq);
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+s64 pipe_transfer(struct task *t, struct vfs_file *in, struct vfs_file *out, size_t len,
+		  u32 flags, bool copy)
+{
+	struct pipe *a = P(in), *b = P(out);
+	struct pipe *first = a < b ? a : b, *second = a < b ? b : a;
+	u8 *tmp;
+	s64 ret;
+	u32 n;
+
+	tmp = malloc(MIN(len, PIPE_MAX_SIZE) + 1);
+	if (!tmp)
+		return -ENOMEM;
+	for (;;) {
+		/* Linux's ipipe_prep, then opipe_prep; then both locked to move. */
+		ret = pipe_wait_data(t, in, flags);
+		if (ret <= 0)
+			break;
+		ret = pipe_wait_room(t, out, flags);
+		if (ret < 0)
+			break;
+		pthread_mutex_lock(&first->lock);
+		pthread_mutex_lock(&second->lock);
+		n = MIN(MIN(len, a->size), b->cap - b->size);
+		if (n) {
+			ring_peek(a, 0, tmp, n);
+			pipe_copy_in(b, tmp, n);
+			if (!copy) {
+				a->off = (a->off + n) % a->cap;
+				a->size -= n;
+			}
+			waitq_wake_all(&a->wq);
+			waitq_wake_all(&b->wq);
+		}
+		pthread_mutex_unlock(&second->lock);
+		pthread_mutex_unlock(&first->lock);
+		if (n) {
+			ret = n;
+			break;
+		}
+	}
+	free(tmp);
+	return ret;
 }
 
 long pipe_fcntl(struct vfs_file *f, int cmd, u64 arg)

@@ -19,6 +19,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 
+#include "ipc/pipe.h"
 #include "task/task.h"
 #include "vfs/vfs.h"
 
@@ -97,11 +98,21 @@ int vfs_open_path(struct task *t, const struct vfs_path *p, u32 flags, struct vf
 		*out = f;
 		return 0;
 	}
-	if (!ino->ops->open)
+	/* A FIFO is a pipe whatever filesystem holds it (Linux's init_special_inode);
+	 * one in the lower tree is never opened on the host. */
+	if (S_ISFIFO(ino->mode) && !ino->anon)
+		err = pipe_fifo_open(t, ino, flags, &f);
+	else if (!ino->ops->open)
 		return -ENXIO;
-	err = ino->ops->open(t, p, flags, &f);
+	else
+		err = ino->ops->open(t, p, flags, &f);
 	if (err)
 		return err;
+	if (ino->anon) {
+		/* Reached through a magic link: the file has no place of its own. */
+		*out = f;
+		return 0;
+	}
 	if (!f->path.d) {
 		pthread_mutex_lock(&vfs_lock);
 		f->path = *p;
@@ -212,6 +223,56 @@ out:
 	return err;
 }
 
+/*
+ * O_TMPFILE: an unnamed regular file in the directory @path names (Linux's
+ * do_tmpfile). Its dentry is "#<ino>" under that directory but not in the tree, so
+ * it reads as deleted; linkat can name it unless O_EXCL said it never may.
+ */
+static int open_tmpfile(struct task *t, int dirfd, const char *path, u32 flags, u32 mode,
+			u32 rl, struct vfs_file **out)
+{
+	struct vfs_path dir, p;
+	struct vfs_inode *ino;
+	struct vfs_dentry *d;
+	char name[32];
+	u32 acc = flags & O_ACCMODE;
+	int err;
+
+	if ((flags & O_CREAT) || (acc != O_WRONLY && acc != O_RDWR))
+		return -EINVAL;
+	err = vfs_resolve(t, dirfd, path, VFS_FOLLOW | VFS_DIRECTORY | rl, &dir);
+	if (err)
+		return err;
+	pthread_mutex_lock(&vfs_lock);
+	err = mnt_ro(&dir) ? -EROFS : vfs_permission(t, dir.d->inode, MAY_WRITE | MAY_EXEC);
+	if (!err && !dir.d->inode->ops->tmpfile)
+		err = -EOPNOTSUPP;
+	if (err)
+		goto out;
+	err = dir.d->inode->ops->tmpfile(dir.d, S_IFREG | (mode & 07777 & ~t->umask), t->euid,
+					 t->egid, &ino);
+	if (err)
+		goto out;
+	ino->linkable = !(flags & O_EXCL);
+	snprintf(name, sizeof(name), "#%llu", (unsigned long long)ino->ino);
+	err = vfs_dentry_new(dir.d, name, ino, &d);
+	vfs_inode_put(ino);
+	if (err)
+		goto out;
+	p = (struct vfs_path){ dir.mnt, d };
+	ref_get(&dir.mnt->ref);
+	pthread_mutex_unlock(&vfs_lock);
+	err = vfs_open_path(t, &p, flags & ~(O_EXCL | O_TRUNC), out);
+	if (!err)
+		(*out)->flags |= 020000000 | O_DIRECTORY;  /* F_GETFL shows O_TMPFILE */
+	pthread_mutex_lock(&vfs_lock);
+	vfs_path_put(&p);
+out:
+	vfs_path_put(&dir);
+	pthread_mutex_unlock(&vfs_lock);
+	return err;
+}
+
 int vfs_open(struct task *t, int dirfd, const char *path, u32 flags, u32 mode,
 	     u64 resolve, struct vfs_file **out)
 {
@@ -224,8 +285,12 @@ int vfs_open(struct task *t, int dirfd, const char *path, u32 flags, u32 mode,
 		 (resolve & RESOLVE_BENEATH ? VFS_BENEATH : 0) |
 		 (resolve & RESOLVE_IN_ROOT ? VFS_IN_ROOT : 0);
 
-	if ((flags & O_TMPFILE) == O_TMPFILE)
-		return -EOPNOTSUPP;
+	/* The kernel's __O_TMPFILE bit alone (glibc's __O_TMPFILE has O_DIRECTORY). */
+	if (flags & 020000000) {
+		if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE)
+			return -EINVAL;
+		return open_tmpfile(t, dirfd, path, flags, mode, rl, out);
+	}
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	if ((flags & O_CREAT) && !(flags & O_PATH))
@@ -447,13 +512,20 @@ int vfs_link(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 		err = -EPERM;
 		goto out;
 	}
+	/* A file with no name left stays nameless, but for O_TMPFILE's (I_LINKABLE). */
+	if (!old.d->inode->nlink && !old.d->inode->linkable) {
+		err = -ENOENT;
+		goto out;
+	}
 	if (!dir.d->inode->ops->link) {
 		err = -EPERM;
 		goto out;
 	}
 	err = dir.d->inode->ops->link(dir.d, last, old.d->inode);
-	if (!err)
+	if (!err) {
+		old.d->inode->linkable = false;
 		err = install(dir.d, child, last, old.d->inode);
+	}
 out:
 	if (child)
 		vfs_dentry_put(child);

@@ -64,6 +64,10 @@ struct vfs_file_ops {
 	/* Bytes of the file at @off for a private mapping; NULL: ENODEV. Returns what
 	 * was read; the rest of @len is the caller's to zero. */
 	s64 (*map_read)(struct vfs_file *f, void *buf, size_t len, s64 off);
+	/* Opening /proc/<pid>/fd/N of this file when it has no path (a pipe, a host fd):
+	 * a new open file on the same object with @flags, as Linux's open of a pipefs
+	 * or anon inode does; NULL: ENXIO. */
+	int (*reopen)(struct task *t, struct vfs_file *f, u32 flags, struct vfs_file **out);
 };
 
 /* A place in the tree: a dentry and the mount it was reached through. Both are

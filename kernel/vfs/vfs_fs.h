@@ -10,6 +10,7 @@
 
 struct vfs_setattr;
 struct vfs_dirent;
+struct pipe;
 
 /* Inode operations. dir ops get the directory's dentry (the overlay reads its
  * children, which are its upper layer); every op runs under vfs_lock unless said. */
@@ -35,6 +36,10 @@ struct vfs_inode_ops {
 	 * named @name in @dir. */
 	int (*create)(struct vfs_dentry *dir, const char *name, u32 mode, u32 uid, u32 gid,
 		      const char *target, struct vfs_inode **out);
+	/* O_TMPFILE: a regular file in @dir's filesystem with no name (nlink 0); NULL:
+	 * the filesystem has none (EOPNOTSUPP). */
+	int (*tmpfile)(struct vfs_dentry *dir, u32 mode, u32 uid, u32 gid,
+		       struct vfs_inode **out);
 	/* Adds a name for @ino (link); removes one (unlink/rmdir: the dentry stays the
 	 * caller's to unhash). */
 	int (*link)(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino);
@@ -60,6 +65,13 @@ SAVABLE struct vfs_inode {
 	u64 size, blocks;
 	s64 atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
 	bool nocache;           /* lookups in this directory are never cached (procfs) */
+	/* Stands for an open file (vfs_anon_path: a /proc/self/fd/N jump to a pipe or
+	 * host fd): files opened through it keep no reference to it. */
+	bool anon;
+	/* O_TMPFILE without O_EXCL: may get a name although nlink is 0 (I_LINKABLE) */
+	bool linkable;
+	/* A FIFO's pipe while some end is open (Linux's i_pipe); under pipe_fifo_lock */
+	struct pipe *pipe;
 };
 
 struct vfs_dirent {
@@ -128,6 +140,14 @@ SAVABLE struct vfs_fs {
 	struct vfs_path exe;            /* the program exec'd last: /proc/self/exe */
 };
 
+extern const struct vfs_inode_ops vfs_anon_inode_ops;
+
+/* anon.c: an inode standing for an open file that has no path (see vfs_anon_path). */
+SAVABLE struct vfs_anon_inode {
+	struct vfs_inode base SAVE_BASE(&vfs_anon_inode_ops);
+	struct vfs_file *file SAVE_POLY;        /* referenced */
+};
+
 extern pthread_mutex_t vfs_lock;
 /* The task a path walk runs for (set by vfs_resolve), for ops without a task. */
 extern __thread struct task *vfs_task;
@@ -174,6 +194,13 @@ static inline void vfs_path_get(const struct vfs_path *p)
 		vfs_dentry_get(p->d);
 }
 void vfs_path_put(struct vfs_path *p);
+
+/* anon.c: where /proc/<pid>/fd/N leads for a file @f without a path (a pipe, a
+ * host fd): a new nameless dentry on an anonymous mount whose inode stands for @f
+ * (stat shows @f's fstat; opening it calls @f's reopen). */
+int vfs_anon_path(struct vfs_file *f, struct vfs_path *out);
+/* The file an anonymous inode stands for, or NULL for any other inode. */
+struct vfs_file *vfs_anon_file(struct vfs_inode *ino);
 
 /* mount.c */
 int vfs_mntns_new(struct vfs_dentry *root, const char *fstype, const char *source,

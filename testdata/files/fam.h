@@ -60,6 +60,17 @@ static inline void fam_leave(void)
 		rm_tree(fam_top);
 }
 
+/* FNV-1a of @n bytes: file contents in one comparable word. */
+static inline unsigned long long fam_fnv(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	unsigned long long h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
 /* Writes @s to a new file @path with @mode. */
 static inline void fam_file(const char *path, const char *s, mode_t mode)
 {

@@ -6,16 +6,6 @@
 
 #include <sys/uio.h>
 
-static unsigned long long fnv(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	unsigned long long h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static void contents(const char *label, int fd)
 {
 	char buf[20000];
@@ -25,7 +15,7 @@ static void contents(const char *label, int fd)
 	for (ssize_t i = 0; i < n; i++)
 		nz += buf[i] != 0;
 	P("%-30s %zd bytes, %zu non-zero, hash %016llx\n", label, n, nz,
-	  fnv(buf, n > 0 ? n : 0));
+	  fam_fnv(buf, n > 0 ? n : 0));
 }
 
 int main(int argc, char **argv)

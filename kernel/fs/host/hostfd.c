@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -39,11 +40,32 @@ static int wait_ready(struct task *t, struct vfs_file *f, short events)
 	return n;
 }
 
+/* I/O of a file with an offset of its own: at base.pos, which it moves. */
+static s64 own_pos_io(struct vfs_file *f, void *buf, size_t len, bool write)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&f->pos_lock);
+	if (write && (f->flags & O_APPEND)) {
+		struct stat st;
+
+		if (!fstat(HF(f)->fd, &st))
+			f->pos = st.st_size;
+	}
+	n = write ? pwrite(HF(f)->fd, buf, len, f->pos) : pread(HF(f)->fd, buf, len, f->pos);
+	if (n > 0)
+		f->pos += n;
+	pthread_mutex_unlock(&f->pos_lock);
+	return n < 0 ? -errno : n;
+}
+
 static s64 hostfd_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
 {
 	ssize_t n;
 	int err;
 
+	if (!pos && HF(f)->own_pos)
+		return own_pos_io(f, buf, len, false);
 	if (pos) {
 		n = pread(HF(f)->fd, buf, len, *pos);
 		return n < 0 ? -errno : n;
@@ -61,7 +83,13 @@ static s64 hostfd_write(struct task *t, struct vfs_file *f, const void *buf, siz
 	ssize_t n;
 	int err;
 
-	if (pos) {
+	if (!pos && HF(f)->own_pos) {
+		n = own_pos_io(f, (void *)buf, len, true);
+		if (n >= 0)
+			return n;
+		errno = -n;
+		n = -1;
+	} else if (pos) {
 		n = pwrite(HF(f)->fd, buf, len, *pos);
 	} else {
 		err = wait_ready(t, f, POLLOUT);
@@ -79,9 +107,26 @@ static s64 hostfd_write(struct task *t, struct vfs_file *f, const void *buf, siz
 
 static s64 hostfd_lseek(struct vfs_file *f, s64 off, int whence)
 {
-	off_t r = lseek(HF(f)->fd, off, whence);
+	struct stat st;
+	off_t r;
 
-	return r < 0 ? -errno : r;
+	if (!HF(f)->own_pos) {
+		r = lseek(HF(f)->fd, off, whence);
+		return r < 0 ? -errno : r;
+	}
+	if (fstat(HF(f)->fd, &st))
+		return -errno;
+	pthread_mutex_lock(&f->pos_lock);
+	r = whence == SEEK_SET ? off : whence == SEEK_CUR ? f->pos + off :
+	    whence == SEEK_END ? st.st_size + off :
+	    whence == SEEK_DATA ? (off < st.st_size ? off : -ENXIO) :
+	    whence == SEEK_HOLE ? (off < st.st_size ? st.st_size : -ENXIO) : -EINVAL;
+	if (r < 0 && r != -ENXIO)
+		r = -EINVAL;
+	if (r >= 0)
+		f->pos = r;
+	pthread_mutex_unlock(&f->pos_lock);
+	return r;
 }
 
 static int hostfd_fstat(struct vfs_file *f, struct stat *st)
@@ -149,6 +194,44 @@ static void hostfd_release(struct vfs_file *f)
 	free(HF(f));
 }
 
+/*
+ * Opening /proc/self/fd/N of a host fd: a new file over a dup of the host
+ * descriptor, remembering the same starting-command stream, so a restore rebinds it
+ * too. Pipes and terminals are one object whatever the description, as in Linux; a
+ * regular file gets an offset of its own from 0 (own_pos), as a new open would,
+ * while its host status flags stay the shared description's. An access mode the
+ * host descriptor was not opened for cannot be had (the file is not reopened by
+ * path on the host): EACCES.
+ */
+static int hostfd_reopen(struct task *t, struct vfs_file *f, u32 flags, struct vfs_file **out)
+{
+	u32 have = f->flags & O_ACCMODE, want = flags & O_ACCMODE;
+	struct hostfd_file *hf;
+	struct stat st;
+	int fd;
+
+	if (want == O_ACCMODE)
+		return -EINVAL;
+	if ((want != O_WRONLY && have == O_WRONLY) || (want != O_RDONLY && have == O_RDONLY))
+		return -EACCES;
+	fd = fcntl(HF(f)->fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	hf = calloc(1, sizeof(*hf));
+	if (!hf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	vfs_file_init(&hf->base, &hostfd_ops, want | (flags & (O_APPEND | O_NONBLOCK)) |
+		      L_O_LARGEFILE);
+	hf->fd = fd;
+	hf->which = HF(f)->which;
+	hf->tty = HF(f)->tty;
+	hf->own_pos = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	*out = &hf->base;
+	return 0;
+}
+
 const struct vfs_file_ops hostfd_ops = {
 	.type = "hostfd",
 	.read = hostfd_read,
@@ -158,6 +241,7 @@ const struct vfs_file_ops hostfd_ops = {
 	.fstat = hostfd_fstat,
 	.poll_fd = hostfd_poll_fd,
 	.release = hostfd_release,
+	.reopen = hostfd_reopen,
 };
 
 int hostfd_new(int fd, int which, struct vfs_file **out)

@@ -17,6 +17,10 @@ SAVABLE struct hostfd_file {
 	struct vfs_file base SAVE_BASE(&hostfd_ops);
 	int which;              /* 0 stdin, 1 stdout, 2 stderr of the starting command */
 	bool tty;               /* the host fd was a terminal */
+	/* Reopened (/proc/self/fd/N) over a regular host file: I/O is at base.pos, an
+	 * offset of its own as a new open of the file would have, not at the offset
+	 * of the host description it shares with the starting command's. */
+	bool own_pos;
 	int fd SAVE_SKIP;       /* host descriptor; rebound by restore from @which */
 };
 

@@ -336,6 +336,17 @@ static int ovl_create(struct vfs_dentry *dir, const char *name, u32 mode, u32 ui
 	return 0;
 }
 
+/* O_TMPFILE: an upper file like any other, with no name yet. */
+static int ovl_tmpfile(struct vfs_dentry *dir, u32 mode, u32 uid, u32 gid,
+		       struct vfs_inode **out)
+{
+	int err = ovl_create(dir, NULL, mode, uid, gid, NULL, out);
+
+	if (!err)
+		(*out)->nlink = 0;
+	return err;
+}
+
 static int ovl_link(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino)
 {
 	struct ovl_inode *oi = OVL_I(ino);
@@ -542,6 +553,7 @@ const struct vfs_inode_ops ovl_inode_ops = {
 	.readlink = ovl_readlink,
 	.setattr = ovl_setattr,
 	.create = ovl_create,
+	.tmpfile = ovl_tmpfile,
 	.link = ovl_link,
 	.unlink = ovl_unlink,
 	.rename = ovl_rename,

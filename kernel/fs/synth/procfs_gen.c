@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/random.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -306,6 +308,24 @@ static int put_str(char *buf, size_t len, const char *s)
 	return n;
 }
 
+/* What Linux's d_dname gives a file without a path: "pipe:[ino]", "socket:[ino]",
+ * "anon_inode:[type]"; a host fd shows as what it is on the host where that is a
+ * pipe, a socket or /dev/null (its host path is not known here). */
+static int anon_name(struct vfs_file *f, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (!f->ops->fstat || f->ops->fstat(f, &st))
+		memset(&st, 0, sizeof(st));
+	if (S_ISFIFO(st.st_mode))
+		return snprintf(buf, len, "pipe:[%llu]", (unsigned long long)st.st_ino);
+	if (S_ISSOCK(st.st_mode))
+		return snprintf(buf, len, "socket:[%llu]", (unsigned long long)st.st_ino);
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		return snprintf(buf, len, "/dev/null");
+	return snprintf(buf, len, "anon_inode:[%s]", f->ops->type);
+}
+
 /* The place a magic link leads to, referenced; -ENOENT if it has none. */
 int procfs_get_link(struct task *t, struct synth_inode *si, struct vfs_path *out)
 {
@@ -326,18 +346,23 @@ int procfs_get_link(struct task *t, struct synth_inode *si, struct vfs_path *out
 	case L_ROOT:
 		*out = pt->fs->root;
 		break;
-	case L_FD:
+	case L_FD: {
+		int err = 0;
+
+		/* Linux's proc_fd_link: the open file's own place, an anonymous one for a
+		 * file that has none, so that open() reaches the file itself. */
 		f = fdt_get(pt->fdt, si->fd);
 		if (!f)
 			return -ENOENT;
-		if (!f->path.d) {
-			vfs_file_put(f);
-			return -ENOENT;
+		if (f->path.d) {
+			*out = f->path;
+			vfs_path_get(out);
+		} else {
+			err = vfs_anon_path(f, out);
 		}
-		*out = f->path;
-		vfs_path_get(out);
 		vfs_file_put(f);
-		return 0;
+		return err;
+	}
 	default:
 		return -ENOENT;
 	}
@@ -363,19 +388,13 @@ int procfs_readlink(struct task *t, struct synth_inode *si, char *buf, size_t le
 		snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d", si->id - L_STDIN);
 		return put_str(buf, len, tmp);
 	}
-	if (procfs_get_link(t, si, &p)) {
-		struct task *pt = si->pid ? procfs_task(t, si->pid) : t;
-		struct vfs_file *f = si->id == L_FD && pt ? fdt_get(pt->fdt, si->fd) : NULL;
-
-		if (!f)
-			return -ENOENT;
-		snprintf(tmp, sizeof(tmp), "%s:[%llu]",
-			 !strcmp(f->ops->type, "hostfd") ? "pipe" : f->ops->type,
-			 (unsigned long long)(uintptr_t)f >> 4);
-		vfs_file_put(f);
-		return put_str(buf, len, tmp);
-	}
-	n = vfs_path_name(&t->fs->root, &p, tmp, sizeof(tmp));
+	n = procfs_get_link(t, si, &p);
+	if (n)
+		return n;
+	if (vfs_anon_file(p.d->inode))
+		n = anon_name(vfs_anon_file(p.d->inode), tmp, sizeof(tmp));
+	else
+		n = vfs_path_name(&t->fs->root, &p, tmp, sizeof(tmp));
 	vfs_path_put(&p);
 	return n < 0 ? n : put_str(buf, len, tmp);
 }

@@ -148,13 +148,20 @@ static int synth_lookup(struct vfs_dentry *dir, const char *name, struct vfs_ino
 	if (si->kind == SK_FD_DIR && parse_num(name, &n)) {
 		struct task *pt = procfs_task(t, si->pid);
 		struct vfs_file *f = pt ? fdt_get(pt->fdt, n) : NULL;
+
+		u32 acc, mode;
 		int err;
 
 		if (!f)
 			return -ENOENT;
+		/* An fd link's mode shows the file's access, as Linux's
+		 * tid_fd_update_inode: r-x read, -wx write. */
+		acc = f->flags & O_ACCMODE;
+		mode = (f->flags & O_PATH) ? 0 : (acc != O_WRONLY ? 0500 : 0) |
+					     (acc != O_RDONLY ? 0300 : 0);
 		vfs_file_put(f);
 		err = synth_inode_new(si->id ? SK_FILE : SK_LINK, si->id ? G_FDINFO : L_FD,
-				      si->id ? S_IFREG | 0444 : S_IFLNK | 0700, si->pid, n,
+				      si->id ? S_IFREG | 0444 : S_IFLNK | mode, si->pid, n,
 				      true, out);
 		return err;
 	}
