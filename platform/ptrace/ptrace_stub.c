@@ -41,7 +41,6 @@ _Static_assert(__builtin_offsetof(struct plat_regs, orig_rax) ==
 	       __builtin_offsetof(struct user_regs_struct, gs), "plat_regs layout");
 
 extern const char stub_image_start[], stub_syscall[], stub_park[];
-extern const char stub_sigset_none[], stub_sigset_all[];
 
 static uint64_t stub_addr(const char *sym)
 {
@@ -246,14 +245,16 @@ static int ptrace_clone_template(struct ptrace_platform *pp, pid_t *child)
 	return err;
 }
 
-/* Sets stopped thread @t's signal mask to the quad at @set in the stub page. */
-static int ptrace_set_sigmask(struct ptrace_thread *t, const char *set)
+/*
+ * Sets stopped thread @t's signal mask to @mask with PTRACE_SETSIGMASK: no round trip
+ * through the thread, unlike an injected rt_sigprocmask. The kernel keeps SIGKILL and
+ * SIGSTOP out of it, as sigprocmask would.
+ */
+static int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask)
 {
-	const long args[6] = { SIG_SETMASK, (long)stub_addr(set), 0, sizeof(uint64_t) };
-	long ret;
-	int err = ptrace_inject(t, SYS_rt_sigprocmask, args, &ret);
-
-	return err ? err : (int)ret;
+	if (t->dead)
+		return -ESRCH;
+	return ptrace_request(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(mask), &mask);
 }
 
 /* CPUID faulting, tried once per platform: it is a host property. */
@@ -310,7 +311,7 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 		goto out_free;
 	s->regs_loaded = true;
 	ptrace_as_set_cpuid_faulting(as);
-	err = ptrace_set_sigmask(s, stub_sigset_all);
+	err = ptrace_set_sigmask(s, ~0ULL);
 	if (err)
 		goto out_free;
 	if (s->dead) {
@@ -445,7 +446,7 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
 	t->tracer = gettid();
 	/* The spawner blocks everything; a context's thread must take the interrupt. */
 	if (!err)
-		err = ptrace_set_sigmask(t, stub_sigset_none);
+		err = ptrace_set_sigmask(t, 0);
 	if (!err)
 		err = ptrace_request(PTRACE_GETREGS, child, NULL, &t->regs);
 	if (err) {

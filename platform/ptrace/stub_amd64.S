@@ -23,7 +23,7 @@
 
 	.text
 	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_park
-	.globl	stub_entry, stub_sigset_none, stub_sigset_all
+	.globl	stub_entry
 
 	.balign	16
 stub_image_start:
@@ -79,10 +79,6 @@ stub_die:
 	ud2
 
 	.balign	8
-stub_sigset_none:			/* masks for rt_sigprocmask injections */
-	.quad	0
-stub_sigset_all:
-	.quad	-1
 stub_fprog:				/* struct sock_fprog */
 	.short	(stub_filter_end - stub_filter) / 8
 	.short	0, 0, 0
