@@ -209,6 +209,8 @@ int ptrace_platform_open(int memfd, struct platform **out)
 	pp->base.max_user_addr = PTRACE_MAX_USER;
 	plat_fpstate_geometry(&pp->base);
 	pp->cpuid_faulting = -1;
+	if (sched_getaffinity(0, sizeof(pp->cpus), &pp->cpus))
+		CPU_ZERO(&pp->cpus);
 	pthread_mutex_init(&pp->template_lock, NULL);
 
 	err = ptrace_template_start(pp, memfd);
@@ -266,4 +268,21 @@ int ptrace_pin_to_cpu(pid_t tid, int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(tid, sizeof(set), &set) ? -errno : 0;
+}
+
+/*
+ * Lets stub thread @tid run anywhere the Sentry may but on the calling thread's CPU:
+ * for a stub about to be killed, whose teardown (unmapping everything, milliseconds on
+ * a PVM guest) would otherwise preempt the caller on the CPU they share. Best effort;
+ * nothing on a single CPU.
+ */
+void ptrace_move_off_cpu(const struct ptrace_platform *pp, pid_t tid)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set = pp->cpus;
+
+	if (cpu < 0 || !CPU_ISSET(cpu, &set) || CPU_COUNT(&set) < 2)
+		return;
+	CPU_CLR(cpu, &set);
+	sched_setaffinity(tid, sizeof(set), &set);
 }

@@ -13,6 +13,7 @@
 #define SBX_PTRACE_PLATFORM_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -27,6 +28,7 @@ struct ptrace_platform {
 	pid_t template_pid;		/* the template stub, 0 once gone (template_lock) */
 	pthread_mutex_t template_lock;	/* held while a thread traces the template */
 	int cpuid_faulting;		/* 1 yes, 0 no, -1 not tried yet (atomic) */
+	cpu_set_t cpus;			/* CPUs the Sentry may use, from plat_open; immutable */
 };
 
 /*
@@ -105,6 +107,7 @@ void ptrace_ctx_interrupt(struct plat_ctx *ctx);
 int ptrace_ctx_get_fpstate(struct plat_ctx *ctx, void *buf, size_t len);
 int ptrace_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len);
 int ptrace_pin_to_cpu(pid_t tid, int cpu);
+void ptrace_move_off_cpu(const struct ptrace_platform *pp, pid_t tid);
 
 /* For tests and benchmarks: the stub's host pid, and whether cpuid faults there. */
 pid_t ptrace_as_pid(const struct plat_as *as);

@@ -336,16 +336,20 @@ out_free:
  * only thread that may still be traced is the spawner, by its creator if it never
  * made a context: that one we reap. Otherwise SIGKILL is all: the stub's parent, the
  * template, reaps it (it ignores SIGCHLD). Its teardown (unmapping everything) takes
- * milliseconds on a PVM guest; nobody needs to wait for it.
+ * milliseconds on a PVM guest; nobody needs to wait for it, so it is moved to another
+ * CPU first, where it does not preempt the caller (0.6 ms of every fork+exit here).
  */
 void ptrace_as_destroy(struct plat_as *pas)
 {
 	struct ptrace_as *as = to_ptrace_as(pas);
+	bool reap = as->spawner.tracer == gettid() && !as->spawner.dead;
 	struct ptrace_thread *t;
 	int st;
 
+	if (!reap)
+		ptrace_move_off_cpu(as->p, as->pid);
 	kill(as->pid, SIGKILL);
-	if (as->spawner.tracer == gettid() && !as->spawner.dead)
+	if (reap)
 		while (ptrace_wait(as->pid, &st) == 0)
 			;
 	while ((t = as->threads)) {
