@@ -72,23 +72,28 @@ bool mm_may_expand(struct mm *mm, u64 start, u64 len)
 	return total / PAGE_SIZE + len / PAGE_SIZE <= limit;
 }
 
+/* A new platform address space with every VMA mapped, in one batch: on ptrace that
+ * is one round trip through the stub instead of one per VMA. */
 static int mm_attach_as(struct mm *mm)
 {
-	int err = plat_as_new(mm->plat, &mm->as);
+	struct plat_as_op *ops = malloc((mm->nvmas + 1) * sizeof(*ops));
+	int err = ops ? 0 : -ENOMEM;
 
-	if (err)
-		return err;
-	for (u32 i = 0; i < mm->nvmas; i++) {
-		struct vma *v = &mm->vmas[i];
-
-		err = mm_gate_map(mm, v);
+	for (u32 i = 0; i < mm->nvmas && !err; i++)
+		err = mm_gate_map(mm, &mm->vmas[i], &ops[i]);
+	if (!err)
+		err = plat_as_new(mm->plat, &mm->as);
+	if (!err) {
+		err = plat_as_apply(mm->plat, mm->as, ops, mm->nvmas);
 		if (err) {
 			plat_as_destroy(mm->plat, mm->as);
 			mm->as = NULL;
-			return err;
 		}
 	}
-	return 0;
+	if (err)
+		mm->ngates = 0;	/* gates belong to an attached address space */
+	free(ops);
+	return err;
 }
 
 int mm_ctx_new(struct mm *mm, struct plat_ctx **out)

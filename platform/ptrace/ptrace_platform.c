@@ -37,7 +37,8 @@ _Static_assert(STUB_NR_MMAP == SYS_mmap && STUB_NR_MPROTECT == SYS_mprotect &&
 	       STUB_NR_EXIT_GROUP == SYS_exit_group, "stub syscall numbers");
 _Static_assert(STUB_SIGSTOP == SIGSTOP && STUB_PROT_RW == (PROT_READ | PROT_WRITE) &&
 	       STUB_PROT_RX == (PROT_READ | PROT_EXEC) &&
-	       STUB_MAP_PRIV_ANON_FIXED == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
+	       STUB_MAP_PRIV_ANON_FIXED == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) &&
+	       STUB_MAP_SHARED_FIXED == (MAP_SHARED | MAP_FIXED),
 	       "stub uapi values");
 _Static_assert(STUB_SECCOMP_SET_FILTER == SECCOMP_SET_MODE_FILTER &&
 	       STUB_AUDIT_ARCH_X86_64 == AUDIT_ARCH_X86_64 &&
@@ -58,6 +59,7 @@ static const struct plat_ops ptrace_ops = {
 	.as_map = ptrace_as_map,
 	.as_unmap = ptrace_as_unmap,
 	.as_protect = ptrace_as_protect,
+	.as_apply = ptrace_as_apply,
 	.as_cpu_time = ptrace_as_cpu_time,
 	.ctx_new = ptrace_ctx_new,
 	.ctx_destroy = ptrace_ctx_destroy,
@@ -157,7 +159,7 @@ static int ptrace_template_start(struct ptrace_platform *pp, int memfd)
 	pid_t parent = getpid(), pid;
 	int st;
 
-	if (stub_image_end - stub_image_start > STUB_PAGE_SIZE)
+	if (stub_image_end - stub_image_start > STUB_TABLE_OFF)
 		return -E2BIG;
 	pid = fork();
 	if (pid < 0)

@@ -4,8 +4,9 @@
  * ptrace_stub.c: stub cloning, syscall injection and the address-space ops;
  * ptrace_ctx.c: contexts and the switch). platform/README.md tells the whole story.
  *
- * Locking: p->template_lock serialises the use of the template stub (as_new), and
- * as->lock an address space's thread list and its spawner. Every other field of a
+ * Locking: p->template_lock serialises the use of the template stub (as_new),
+ * as->lock an address space's thread list and its spawner, and as->table_lock the
+ * stub page's table of address-space operations (as_apply). Every other field of a
  * thread record is used only by that thread's tracer, which the interface's
  * threading rules make the only caller; ctx_interrupt reads immutable ids.
  */
@@ -58,6 +59,7 @@ struct ptrace_as {
 	pid_t pid;			/* the stub process; immutable */
 	bool cpuid_faulting;		/* ARCH_SET_CPUID took in this stub; immutable */
 	pthread_mutex_t lock;
+	pthread_mutex_t table_lock;	/* held while a thread uses the stub page's table */
 	struct ptrace_thread spawner;	/* the stub's first thread (lock) */
 	struct ptrace_thread *threads;	/* one per context (lock) */
 };
@@ -93,6 +95,7 @@ int ptrace_as_map(struct plat_as *as, uint64_t addr, uint64_t len, int prot,
 		  uint64_t file_off);
 int ptrace_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
 int ptrace_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
+int ptrace_as_apply(struct plat_as *as, const struct plat_as_op *ops, size_t n);
 int ptrace_as_cpu_time(struct plat_as *as, uint64_t *user_ns, uint64_t *sys_ns);
 int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret);
 int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);

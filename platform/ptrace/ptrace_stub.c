@@ -41,6 +41,7 @@ _Static_assert(__builtin_offsetof(struct plat_regs, orig_rax) ==
 	       __builtin_offsetof(struct user_regs_struct, gs), "plat_regs layout");
 
 extern const char stub_image_start[], stub_syscall[], stub_park[];
+extern const char stub_apply[], stub_apply_done[];
 
 static uint64_t stub_addr(const char *sym)
 {
@@ -98,19 +99,19 @@ static bool ptrace_is_fault_signal(int sig)
 }
 
 /*
- * Runs the syscall in @r (number in rax, arguments in rdi, rsi, rdx, r10, r8, r9) at
- * stub_syscall in stopped tracee @tid; on success @r holds the registers after it,
- * result in rax. An interrupt signal met on the way is suppressed and noted in
- * *interrupted; a fork/clone event's new pid goes to *child.
+ * Runs stopped tracee @tid from stub routine @entry with registers @r until the int3
+ * at @brk; on success @r holds the registers there. An interrupt signal met on the
+ * way is suppressed and noted in *interrupted; a fork/clone event's new pid goes to
+ * *child.
  */
-static int ptrace_run_syscall(pid_t tid, struct user_regs_struct *r, bool *interrupted,
-			      pid_t *child)
+static int ptrace_run_stub(pid_t tid, struct user_regs_struct *r, const char *entry,
+			   const char *brk, bool *interrupted, pid_t *child)
 {
-	uint64_t done = stub_addr(stub_syscall) + 3;
+	uint64_t done = stub_addr(brk) + 1;
 	unsigned long msg;
 	int st, err;
 
-	r->rip = stub_addr(stub_syscall);
+	r->rip = stub_addr(entry);
 	r->orig_rax = -1;
 	r->cs = X86_USER_CS;
 	r->ss = X86_USER_DS;
@@ -150,6 +151,17 @@ static int ptrace_run_syscall(pid_t tid, struct user_regs_struct *r, bool *inter
 			return -EFAULT;
 		}
 	}
+}
+
+/*
+ * Runs the syscall in @r (number in rax, arguments in rdi, rsi, rdx, r10, r8, r9) at
+ * stub_syscall in stopped tracee @tid; on success @r holds the registers after it,
+ * result in rax. As ptrace_run_stub otherwise.
+ */
+static int ptrace_run_syscall(pid_t tid, struct user_regs_struct *r, bool *interrupted,
+			      pid_t *child)
+{
+	return ptrace_run_stub(tid, r, stub_syscall, stub_syscall + 2, interrupted, child);
 }
 
 /* ptrace_inject, also giving the pid a fork or clone made (0 for none). */
@@ -287,6 +299,7 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 		return -ENOMEM;
 	as->p = pp;
 	pthread_mutex_init(&as->lock, NULL);
+	pthread_mutex_init(&as->table_lock, NULL);
 	/* The child inherits the template's affinity: spare the wake-ups a CPU apart. */
 	cpu = sched_getcpu();
 
@@ -326,6 +339,7 @@ out_free:
 		kill(pid, SIGKILL);
 		ptrace_reap(pid);
 	}
+	pthread_mutex_destroy(&as->table_lock);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 	return err;
@@ -356,6 +370,7 @@ void ptrace_as_destroy(struct plat_as *pas)
 		as->threads = t->next;
 		free(t);
 	}
+	pthread_mutex_destroy(&as->table_lock);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
@@ -528,6 +543,119 @@ int ptrace_as_protect(struct plat_as *pas, uint64_t addr, uint64_t len, int prot
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
 	return ptrace_as_call(to_ptrace_as(pas), SYS_mprotect, args);
+}
+
+#define STUB_TABLE_ENTRIES	((STUB_PAGE_SIZE - STUB_TABLE_OFF) / STUB_ENTRY_SIZE)
+
+/* Checks @o as the plat_as_map/unmap/protect it stands for would; 0 or -EINVAL. */
+static int ptrace_check_op(const struct plat_as_op *o)
+{
+	int err = ptrace_check_range(o->addr, o->len);
+
+	if (err)
+		return err;
+	switch (o->kind) {
+	case PLAT_AS_MAP:
+		if (o->file_off & (STUB_PAGE_SIZE - 1))
+			return -EINVAL;
+		/* fall through */
+	case PLAT_AS_PROTECT:
+		return o->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) ? -EINVAL : 0;
+	case PLAT_AS_UNMAP:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Writes entries @ops[0..n) into the stub page's table and runs stub_apply over them
+ * in stopped thread @t; n <= STUB_TABLE_ENTRIES, every op checked. PTRACE_POKEDATA
+ * writes through the page's read-only protection (a private copy for this stub, made
+ * on the first write), where neither the application nor another address space
+ * can change the table between the write and its use.
+ */
+static int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops,
+			      size_t n)
+{
+	static const uint64_t kinds[] = {
+		[PLAT_AS_MAP] = STUB_OP_MAP,
+		[PLAT_AS_UNMAP] = STUB_OP_UNMAP,
+		[PLAT_AS_PROTECT] = STUB_OP_PROTECT,
+	};
+	const uint64_t table = STUB_ADDR + STUB_TABLE_OFF;
+	struct user_regs_struct r;
+	int err = 0;
+
+	if (t->dead)
+		return -ESRCH;
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct plat_as_op *o = &ops[i];
+		uint64_t e[3] = {
+			o->addr | kinds[o->kind] | (uint64_t)o->prot << STUB_PROT_SHIFT,
+			o->len, o->kind == PLAT_AS_MAP ? o->file_off : 0,
+		};
+
+		for (int w = 0; w < 3 && !err; w++)
+			err = ptrace_request(PTRACE_POKEDATA, t->tid,
+					     (void *)(table + i * STUB_ENTRY_SIZE + w * 8),
+					     (void *)e[w]);
+	}
+	if (err)
+		goto out;
+	memcpy(&r, &t->regs, sizeof(r));
+	r.rbx = table;
+	r.rbp = table + n * STUB_ENTRY_SIZE;
+	t->regs_loaded = false;
+	err = ptrace_run_stub(t->tid, &r, stub_apply, stub_apply_done, &t->interrupt_pending,
+			      NULL);
+	if (!err && r.rax)
+		err = (long)r.rax < 0 && (long)r.rax > -4096 ? (int)r.rax : -EIO;
+out:
+	if (err == -ESRCH)
+		t->dead = true;
+	return err;
+}
+
+int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
+{
+	struct ptrace_as *as = to_ptrace_as(pas);
+	struct ptrace_thread *t;
+	size_t done = 0, k;
+	int err = 0;
+
+	if (n == 0)
+		return 0;
+	if (n == 1) {
+		switch (ops->kind) {
+		case PLAT_AS_MAP:
+			return ptrace_as_map(pas, ops->addr, ops->len, ops->prot, ops->file_off);
+		case PLAT_AS_UNMAP:
+			return ptrace_as_unmap(pas, ops->addr, ops->len);
+		default:
+			return ptrace_as_protect(pas, ops->addr, ops->len, ops->prot);
+		}
+	}
+	t = ptrace_as_thread(as);
+	if (!t)
+		return -EPERM;
+	pthread_mutex_lock(&as->table_lock);
+	while (done < n && !err) {
+		/* A chunk of valid operations; an invalid one ends the batch after it. */
+		for (k = 0; done + k < n && k < STUB_TABLE_ENTRIES; k++) {
+			err = ptrace_check_op(&ops[done + k]);
+			if (err)
+				break;
+		}
+		if (k) {
+			int e = ptrace_apply_table(t, ops + done, k);
+
+			if (e)
+				err = e;
+		}
+		done += k;
+	}
+	pthread_mutex_unlock(&as->table_lock);
+	return err;
 }
 
 /* The stub process's CPU clocks: the host keeps them for a whole process, dead
