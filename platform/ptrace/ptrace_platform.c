@@ -189,11 +189,13 @@ static void ptrace_platform_destroy(struct platform *p)
 	struct ptrace_platform *pp = to_ptrace_platform(p);
 	int st;
 
+	ptrace_pool_destroy(pp);
 	if (pp->template_pid > 0) {
 		kill(pp->template_pid, SIGKILL);
 		while (waitpid(pp->template_pid, &st, __WALL) < 0 && errno == EINTR)
 			;
 	}
+	pthread_mutex_destroy(&pp->pool_lock);
 	pthread_mutex_destroy(&pp->template_lock);
 	free(pp);
 }
@@ -214,6 +216,7 @@ int ptrace_platform_open(int memfd, struct platform **out)
 	if (sched_getaffinity(0, sizeof(pp->cpus), &pp->cpus))
 		CPU_ZERO(&pp->cpus);
 	pthread_mutex_init(&pp->template_lock, NULL);
+	pthread_mutex_init(&pp->pool_lock, NULL);
 
 	err = ptrace_template_start(pp, memfd);
 	if (err)
@@ -222,6 +225,7 @@ int ptrace_platform_open(int memfd, struct platform **out)
 	return 0;
 
 out_free:
+	pthread_mutex_destroy(&pp->pool_lock);
 	pthread_mutex_destroy(&pp->template_lock);
 	free(pp);
 	return err;

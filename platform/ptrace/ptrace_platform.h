@@ -2,6 +2,7 @@
  * Private to the ptrace platform: the platform, address-space and thread records, and
  * the helpers its files share (ptrace_platform.c: open and the template stub;
  * ptrace_stub.c: stub cloning, syscall injection and the address-space ops;
+ * ptrace_pool.c: stubs made ahead of time;
  * ptrace_ctx.c: contexts and the switch). platform/README.md tells the whole story.
  *
  * Locking: p->template_lock serialises the use of the template stub (as_new),
@@ -30,6 +31,8 @@ struct ptrace_platform {
 	pthread_mutex_t template_lock;	/* held while a thread traces the template */
 	int cpuid_faulting;		/* 1 yes, 0 no, -1 not tried yet (atomic) */
 	cpu_set_t cpus;			/* CPUs the Sentry may use, from plat_open; immutable */
+	struct ptrace_pool *pool;	/* pre-made stubs (ptrace_pool.c), NULL until used */
+	pthread_mutex_t pool_lock;	/* makes the pool once */
 };
 
 /*
@@ -46,6 +49,8 @@ struct ptrace_thread {
 	bool regs_loaded;		/* the tracee's own registers equal @regs (tracer) */
 	bool interrupt_pending;		/* interrupt swallowed by an injection (tracer) */
 	bool dead;			/* reaped or unusable (tracer) */
+	bool reserved;			/* a pooled stub's first thread, its context not made
+					 * yet: for its tracer's ctx_new (tracer) */
 };
 
 /*
@@ -97,10 +102,18 @@ int ptrace_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
 int ptrace_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
 int ptrace_as_apply(struct plat_as *as, const struct plat_as_op *ops, size_t n);
 int ptrace_as_cpu_time(struct plat_as *as, uint64_t *user_ns, uint64_t *sys_ns);
+int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out);
 int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret);
+int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask);
+int ptrace_thread_take(struct ptrace_thread *t);
+void ptrace_thread_release(struct ptrace_thread *t);
 int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_wait(pid_t tid, int *status);
 int ptrace_reap(pid_t tid);
+
+/* ptrace_pool.c */
+int ptrace_pool_take(struct ptrace_platform *pp, struct ptrace_as **out);
+void ptrace_pool_destroy(struct ptrace_platform *pp);
 
 /* ptrace_ctx.c */
 int ptrace_ctx_new(struct platform *p, struct plat_as *as, struct plat_ctx **out);

@@ -262,7 +262,7 @@ static int ptrace_clone_template(struct ptrace_platform *pp, pid_t *child)
  * through the thread, unlike an injected rt_sigprocmask. The kernel keeps SIGKILL and
  * SIGSTOP out of it, as sigprocmask would.
  */
-static int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask)
+int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask)
 {
 	if (t->dead)
 		return -ESRCH;
@@ -286,9 +286,13 @@ static void ptrace_as_set_cpuid_faulting(struct ptrace_as *as)
 	__atomic_store_n(&as->p->cpuid_faulting, 1, __ATOMIC_RELAXED);
 }
 
-int ptrace_as_new(struct platform *p, struct plat_as **out)
+/*
+ * Clones a new stub from the template, traced by the calling thread and stopped, its
+ * first thread (the spawner) blocking every signal. The stub starts on the calling
+ * thread's CPU.
+ */
+int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 {
-	struct ptrace_platform *pp = to_ptrace_platform(p);
 	struct ptrace_thread *s;
 	struct ptrace_as *as;
 	int cpu, st, err;
@@ -331,7 +335,7 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 		err = -ESRCH;
 		goto out_free;
 	}
-	*out = (struct plat_as *)as;
+	*out = as;
 	return 0;
 
 out_free:
@@ -343,6 +347,22 @@ out_free:
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 	return err;
+}
+
+/* A stub from the pool (ptrace_pool.c) if one is ready, else one made on the spot. */
+int ptrace_as_new(struct platform *p, struct plat_as **out)
+{
+	struct ptrace_platform *pp = to_ptrace_platform(p);
+	struct ptrace_as *as;
+	int err;
+
+	err = ptrace_pool_take(pp, &as);
+	if (err == -EAGAIN)
+		err = ptrace_as_make(pp, &as);
+	if (err)
+		return err;
+	*out = (struct plat_as *)as;
+	return 0;
 }
 
 /*
@@ -367,6 +387,11 @@ void ptrace_as_destroy(struct plat_as *pas)
 		while (ptrace_wait(as->pid, &st) == 0)
 			;
 	while ((t = as->threads)) {
+		/* A pooled stub's first thread, reserved by a caller that never made a
+		 * context of it: its tracer reaps it like the spawner. */
+		if (t->reserved && t->tracer == gettid() && !t->dead)
+			while (ptrace_wait(t->tid, &st) == 0)
+				;
 		as->threads = t->next;
 		free(t);
 	}
@@ -389,8 +414,8 @@ static struct ptrace_thread *ptrace_as_thread(struct ptrace_as *as)
 	return t;
 }
 
-/* Takes the parked spawner for the calling thread: seize, interrupt, wait. */
-static int ptrace_spawner_take(struct ptrace_thread *s)
+/* Takes parked stub thread @s for the calling thread: seize, interrupt, wait. */
+int ptrace_thread_take(struct ptrace_thread *s)
 {
 	const long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE;
 	int st, err;
@@ -416,11 +441,12 @@ static int ptrace_spawner_take(struct ptrace_thread *s)
 }
 
 /*
- * Parks the spawner in stub_park and lets it go. It blocks every signal but SIGTRAP,
- * which each injection's int3 unblocks (as the kernel does for any forced signal):
- * only a host process allowed to signal the stub could send it one.
+ * Parks stub thread @s (the spawner, or a pooled stub's first thread) in stub_park and
+ * lets it go. It blocks every signal but SIGTRAP, which each injection's int3
+ * unblocks (as the kernel does for any forced signal): only a host process allowed to
+ * signal the stub could send it one.
  */
-static void ptrace_spawner_release(struct ptrace_thread *s)
+void ptrace_thread_release(struct ptrace_thread *s)
 {
 	s->regs.rip = stub_addr(stub_park);
 	s->regs.orig_rax = -1;
@@ -449,7 +475,7 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
 	if (!t)
 		return -ENOMEM;
 	pthread_mutex_lock(&as->lock);
-	err = ptrace_spawner_take(s);
+	err = ptrace_thread_take(s);
 	if (!err)
 		err = ptrace_inject_child(s, SYS_clone, args, &ret, &child);
 	if (!err && ret < 0)
@@ -457,7 +483,7 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
 	if (!err && (child <= 0 || child != ret))
 		err = -EIO;
 	if (!s->dead)
-		ptrace_spawner_release(s);
+		ptrace_thread_release(s);
 	if (!err)
 		err = ptrace_wait(child, &st);
 	t->tid = child;
