@@ -1,7 +1,8 @@
 /*
  * plat_open and plat_seccomp_rules: choosing an implementation by name. Each platform
  * lives in its own folder (ptrace/, kvm/) and registers here. Also what the
- * implementations share: the host's FPU state geometry.
+ * implementations share: the host's FPU state geometry, and plat_as_apply done one call
+ * at a time for a platform without a batched form.
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -55,6 +56,32 @@ int plat_seccomp_rules(const struct platform *p, void *scmp_filter_ctx)
 	if (!impl)
 		return -EINVAL;
 	return impl->seccomp_rules(p, scmp_filter_ctx);
+}
+
+/* plat_as_apply for a platform without a batched form: one call per operation. */
+int plat_as_apply_each(struct platform *p, struct plat_as *as,
+		       const struct plat_as_op *ops, size_t n)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct plat_as_op *o = &ops[i];
+
+		switch (o->kind) {
+		case PLAT_AS_MAP:
+			err = p->ops->as_map(as, o->addr, o->len, o->prot, o->file_off);
+			break;
+		case PLAT_AS_UNMAP:
+			err = p->ops->as_unmap(as, o->addr, o->len);
+			break;
+		case PLAT_AS_PROTECT:
+			err = p->ops->as_protect(as, o->addr, o->len, o->prot);
+			break;
+		default:
+			err = -EINVAL;
+		}
+	}
+	return err;
 }
 
 void plat_fpstate_geometry(struct platform *p)

@@ -61,6 +61,20 @@ struct plat_event {
 
 /* Memory protections for plat_as_map/protect: PROT_READ|PROT_WRITE|PROT_EXEC. */
 
+/* One step of plat_as_apply: the plat_as_map, _unmap or _protect call it stands for. */
+enum plat_as_op_kind {
+	PLAT_AS_MAP = 1,
+	PLAT_AS_UNMAP,
+	PLAT_AS_PROTECT,
+};
+
+struct plat_as_op {
+	enum plat_as_op_kind kind;
+	int prot;		/* MAP, PROTECT */
+	uint64_t addr, len;
+	uint64_t file_off;	/* MAP */
+};
+
 struct plat_ops {
 	const char *name;
 	int (*as_new)(struct platform *p, struct plat_as **out);
@@ -69,6 +83,11 @@ struct plat_ops {
 		      uint64_t file_off);
 	int (*as_unmap)(struct plat_as *as, uint64_t addr, uint64_t len);
 	int (*as_protect)(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
+	/* @n operations in order, as the calls they stand for would do them, at a cost
+	 * closer to one call's (ptrace: one round trip through the stub). Stops at the
+	 * first that fails and returns its error; those before it are done. NULL: one
+	 * call each (plat_as_apply_each). */
+	int (*as_apply)(struct plat_as *as, const struct plat_as_op *ops, size_t n);
 	/* CPU time, user and system ns, that running the address space's contexts has
 	 * cost since it was made, contexts gone included; any thread. */
 	int (*as_cpu_time)(struct plat_as *as, uint64_t *user_ns, uint64_t *sys_ns);
@@ -127,6 +146,15 @@ static inline int plat_as_unmap(struct platform *p, struct plat_as *as, uint64_t
 static inline int plat_as_protect(struct platform *p, struct plat_as *as, uint64_t addr,
 				  uint64_t len, int prot)
 { return p->ops->as_protect(as, addr, len, prot); }
+int plat_as_apply_each(struct platform *p, struct plat_as *as,
+		       const struct plat_as_op *ops, size_t n);
+static inline int plat_as_apply(struct platform *p, struct plat_as *as,
+				const struct plat_as_op *ops, size_t n)
+{
+	if (p->ops->as_apply)
+		return p->ops->as_apply(as, ops, n);
+	return plat_as_apply_each(p, as, ops, n);
+}
 static inline int plat_as_cpu_time(struct platform *p, struct plat_as *as,
 				   uint64_t *user_ns, uint64_t *sys_ns)
 { return p->ops->as_cpu_time(as, user_ns, sys_ns); }

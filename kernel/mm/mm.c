@@ -72,23 +72,37 @@ bool mm_may_expand(struct mm *mm, u64 start, u64 len)
 	return total / PAGE_SIZE + len / PAGE_SIZE <= limit;
 }
 
+/* A new platform address space with every VMA mapped, in one batch: on ptrace that
+ * is one round trip through the stub instead of one per VMA. */
 static int mm_attach_as(struct mm *mm)
 {
-	int err = plat_as_new(mm->plat, &mm->as);
+	struct plat_as_op *ops = malloc((mm->nvmas + 1) * sizeof(*ops));
+	int err = ops ? 0 : -ENOMEM;
+	u32 n = 0;
 
-	if (err)
-		return err;
-	for (u32 i = 0; i < mm->nvmas; i++) {
+	/* A file's pages are mapped run by run once the space exists (they load page by
+	 * page as they are mapped and are never gated); the rest in one batch. */
+	for (u32 i = 0; i < mm->nvmas && !err; i++)
+		if (!mm->vmas[i].pages)
+			err = mm_gate_map(mm, &mm->vmas[i], &ops[n++]);
+	if (!err)
+		err = plat_as_new(mm->plat, &mm->as);
+	if (!err)
+		err = plat_as_apply(mm->plat, mm->as, ops, n);
+	for (u32 i = 0; i < mm->nvmas && !err; i++) {
 		struct vma *v = &mm->vmas[i];
 
-		err = mm_gate_map(mm, v);
-		if (err) {
-			plat_as_destroy(mm->plat, mm->as);
-			mm->as = NULL;
-			return err;
-		}
+		if (v->pages)
+			err = vma_map_pages(mm, v, v->start, v->end, vma_map_prot(v));
 	}
-	return 0;
+	if (err && mm->as) {
+		plat_as_destroy(mm->plat, mm->as);
+		mm->as = NULL;
+	}
+	if (err)
+		mm->ngates = 0;	/* gates belong to an attached address space */
+	free(ops);
+	return err;
 }
 
 int mm_ctx_new(struct mm *mm, struct plat_ctx **out)

@@ -129,12 +129,15 @@ u64 mm_brk(struct mm *mm, u64 addr);
 /* Maps [addr, addr+len) fixed, zero-filled, and fills it from @data (ELF loading). */
 int mm_map_fixed_data(struct mm *mm, u64 addr, u64 len, int prot, u32 flags);
 
-/* Lazy-restore gates (mm_gate.c); mm->lock held. mm_gate_map maps a VMA into the
- * attached address space, gated if its memory is still loading; mm_ungate loads and
+/* Lazy-restore gates (mm_gate.c); mm->lock held. mm_gate_map makes @op the mapping
+ * of a VMA (not one of a file's pages: those map run by run) into the address
+ * space being attached, gated (and the gate recorded) if
+ * its memory is still loading; mm_ungate loads and
  * maps with access whatever of [start, end) is gated; mm_gate_drop forgets gates in
  * an unmapped range; mm_gate_fault ungates around a faulting address if it is gated
  * (true: retry the access). */
-int mm_gate_map(struct mm *mm, const struct vma *v);
+struct plat_as_op;
+int mm_gate_map(struct mm *mm, const struct vma *v, struct plat_as_op *op);
 int mm_ungate(struct mm *mm, u64 start, u64 end);
 void mm_gate_drop(struct mm *mm, u64 start, u64 end);
 bool mm_gate_fault(struct mm *mm, u64 addr);

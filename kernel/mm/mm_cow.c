@@ -72,7 +72,9 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 
 int mm_fork(struct mm *parent, struct mm **out)
 {
+	struct plat_as_op *prot = NULL;
 	struct mm *mm;
+	size_t nprot = 0;
 	int err;
 
 	err = mm_new(parent->mf, parent->plat, &mm);
@@ -84,7 +86,8 @@ int mm_fork(struct mm *parent, struct mm **out)
 	if (err)
 		goto out;
 	mm->vmas = malloc((parent->nvmas + 1) * sizeof(*mm->vmas));
-	if (!mm->vmas) {
+	prot = malloc((parent->nvmas + 1) * sizeof(*prot));
+	if (!mm->vmas || !prot) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -112,12 +115,17 @@ int mm_fork(struct mm *parent, struct mm **out)
 		}
 		ref_get(&v->share->ref);
 		mm->vmas[mm->nvmas++] = *v;
-		if (was_writable && vma_is_cow(v) && parent->as) {
-			err = plat_as_protect(parent->plat, parent->as, v->start,
-					      v->end - v->start, vma_map_prot(v));
-			if (err)
-				goto out;
-		}
+		if (was_writable && vma_is_cow(v) && parent->as)
+			prot[nprot++] = (struct plat_as_op){
+				.kind = PLAT_AS_PROTECT, .prot = vma_map_prot(v),
+				.addr = v->start, .len = v->end - v->start,
+			};
+	}
+	/* One batch: on ptrace, one round trip through the parent's stub. */
+	if (nprot) {
+		err = plat_as_apply(parent->plat, parent->as, prot, nprot);
+		if (err)
+			goto out;
 	}
 	mm->cap = parent->nvmas + 1;
 	mm->brk_start = parent->brk_start;
@@ -134,6 +142,7 @@ int mm_fork(struct mm *parent, struct mm **out)
 	mm = NULL;
 out:
 	pthread_mutex_unlock(&parent->lock);
+	free(prot);
 	if (mm)
 		mm_destroy(mm);
 	return err;

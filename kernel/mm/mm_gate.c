@@ -39,17 +39,18 @@ static int gate_add(struct mm *mm, u64 start, u64 end)
 	return 0;
 }
 
-int mm_gate_map(struct mm *mm, const struct vma *v)
+int mm_gate_map(struct mm *mm, const struct vma *v, struct plat_as_op *op)
 {
 	u64 len = v->end - v->start;
-	int err;
 
-	if (v->pages)   /* loaded page by page as they are mapped; never gated */
-		return vma_map_pages(mm, v, v->start, v->end, vma_map_prot(v));
+	*op = (struct plat_as_op){
+		.kind = PLAT_AS_MAP, .prot = vma_map_prot(v),
+		.addr = v->start, .len = len, .file_off = v->off,
+	};
 	if (!memfile_pending(mm->mf, v->off, len))
-		return plat_as_map(mm->plat, mm->as, v->start, len, vma_map_prot(v), v->off);
-	err = plat_as_map(mm->plat, mm->as, v->start, len, PROT_NONE, v->off);
-	return err ? err : gate_add(mm, v->start, v->end);
+		return 0;
+	op->prot = PROT_NONE;
+	return gate_add(mm, v->start, v->end);
 }
 
 /* Removes [start, end) from the gates (called in address order per gate). */

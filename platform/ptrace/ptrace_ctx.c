@@ -39,8 +39,9 @@
 #define X86_TRAP_PF	14
 
 /*
- * A context is a stub thread of its own, cloned by the spawner and traced by the
- * calling thread; one per Sentry thread and address space.
+ * A context is a stub thread of its own, cloned by the spawner (or, for the creator
+ * of a pooled stub, that stub's first thread) and traced by the calling thread; one
+ * per Sentry thread and address space.
  */
 int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **out)
 {
@@ -55,12 +56,19 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 		if (t->tracer == me)
 			break;
 	pthread_mutex_unlock(&as->lock);
-	if (t)
+	if (t && !t->reserved)
 		return -EBUSY;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
-	err = ptrace_spawn_thread(as, &t);
+	if (t) {
+		/* A pooled stub's first thread, taken by our as_new: made already. */
+		err = ptrace_set_sigmask(t, 0);
+		if (!err)
+			t->reserved = false;
+	} else {
+		err = ptrace_spawn_thread(as, &t);
+	}
 	if (err) {
 		free(ctx);
 		return err;

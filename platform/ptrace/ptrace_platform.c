@@ -37,7 +37,8 @@ _Static_assert(STUB_NR_MMAP == SYS_mmap && STUB_NR_MPROTECT == SYS_mprotect &&
 	       STUB_NR_EXIT_GROUP == SYS_exit_group, "stub syscall numbers");
 _Static_assert(STUB_SIGSTOP == SIGSTOP && STUB_PROT_RW == (PROT_READ | PROT_WRITE) &&
 	       STUB_PROT_RX == (PROT_READ | PROT_EXEC) &&
-	       STUB_MAP_PRIV_ANON_FIXED == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
+	       STUB_MAP_PRIV_ANON_FIXED == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED) &&
+	       STUB_MAP_SHARED_FIXED == (MAP_SHARED | MAP_FIXED),
 	       "stub uapi values");
 _Static_assert(STUB_SECCOMP_SET_FILTER == SECCOMP_SET_MODE_FILTER &&
 	       STUB_AUDIT_ARCH_X86_64 == AUDIT_ARCH_X86_64 &&
@@ -58,6 +59,7 @@ static const struct plat_ops ptrace_ops = {
 	.as_map = ptrace_as_map,
 	.as_unmap = ptrace_as_unmap,
 	.as_protect = ptrace_as_protect,
+	.as_apply = ptrace_as_apply,
 	.as_cpu_time = ptrace_as_cpu_time,
 	.ctx_new = ptrace_ctx_new,
 	.ctx_destroy = ptrace_ctx_destroy,
@@ -157,7 +159,7 @@ static int ptrace_template_start(struct ptrace_platform *pp, int memfd)
 	pid_t parent = getpid(), pid;
 	int st;
 
-	if (stub_image_end - stub_image_start > STUB_PAGE_SIZE)
+	if (stub_image_end - stub_image_start > STUB_TABLE_OFF)
 		return -E2BIG;
 	pid = fork();
 	if (pid < 0)
@@ -187,11 +189,13 @@ static void ptrace_platform_destroy(struct platform *p)
 	struct ptrace_platform *pp = to_ptrace_platform(p);
 	int st;
 
+	ptrace_pool_destroy(pp);
 	if (pp->template_pid > 0) {
 		kill(pp->template_pid, SIGKILL);
 		while (waitpid(pp->template_pid, &st, __WALL) < 0 && errno == EINTR)
 			;
 	}
+	pthread_mutex_destroy(&pp->pool_lock);
 	pthread_mutex_destroy(&pp->template_lock);
 	free(pp);
 }
@@ -209,7 +213,10 @@ int ptrace_platform_open(int memfd, struct platform **out)
 	pp->base.max_user_addr = PTRACE_MAX_USER;
 	plat_fpstate_geometry(&pp->base);
 	pp->cpuid_faulting = -1;
+	if (sched_getaffinity(0, sizeof(pp->cpus), &pp->cpus))
+		CPU_ZERO(&pp->cpus);
 	pthread_mutex_init(&pp->template_lock, NULL);
+	pthread_mutex_init(&pp->pool_lock, NULL);
 
 	err = ptrace_template_start(pp, memfd);
 	if (err)
@@ -218,6 +225,7 @@ int ptrace_platform_open(int memfd, struct platform **out)
 	return 0;
 
 out_free:
+	pthread_mutex_destroy(&pp->pool_lock);
 	pthread_mutex_destroy(&pp->template_lock);
 	free(pp);
 	return err;
@@ -266,4 +274,21 @@ int ptrace_pin_to_cpu(pid_t tid, int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(tid, sizeof(set), &set) ? -errno : 0;
+}
+
+/*
+ * Lets stub thread @tid run anywhere the Sentry may but on the calling thread's CPU:
+ * for a stub about to be killed, whose teardown (unmapping everything, milliseconds on
+ * a PVM guest) would otherwise preempt the caller on the CPU they share. Best effort;
+ * nothing on a single CPU.
+ */
+void ptrace_move_off_cpu(const struct ptrace_platform *pp, pid_t tid)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set = pp->cpus;
+
+	if (cpu < 0 || !CPU_ISSET(cpu, &set) || CPU_COUNT(&set) < 2)
+		return;
+	CPU_CLR(cpu, &set);
+	sched_setaffinity(tid, sizeof(set), &set);
 }

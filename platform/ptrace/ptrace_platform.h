@@ -2,10 +2,12 @@
  * Private to the ptrace platform: the platform, address-space and thread records, and
  * the helpers its files share (ptrace_platform.c: open and the template stub;
  * ptrace_stub.c: stub cloning, syscall injection and the address-space ops;
+ * ptrace_pool.c: stubs made ahead of time;
  * ptrace_ctx.c: contexts and the switch). platform/README.md tells the whole story.
  *
- * Locking: p->template_lock serialises the use of the template stub (as_new), and
- * as->lock an address space's thread list and its spawner. Every other field of a
+ * Locking: p->template_lock serialises the use of the template stub (as_new),
+ * as->lock an address space's thread list and its spawner, and as->table_lock the
+ * stub page's table of address-space operations (as_apply). Every other field of a
  * thread record is used only by that thread's tracer, which the interface's
  * threading rules make the only caller; ctx_interrupt reads immutable ids.
  */
@@ -13,6 +15,7 @@
 #define SBX_PTRACE_PLATFORM_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -27,6 +30,9 @@ struct ptrace_platform {
 	pid_t template_pid;		/* the template stub, 0 once gone (template_lock) */
 	pthread_mutex_t template_lock;	/* held while a thread traces the template */
 	int cpuid_faulting;		/* 1 yes, 0 no, -1 not tried yet (atomic) */
+	cpu_set_t cpus;			/* CPUs the Sentry may use, from plat_open; immutable */
+	struct ptrace_pool *pool;	/* pre-made stubs (ptrace_pool.c), NULL until used */
+	pthread_mutex_t pool_lock;	/* makes the pool once */
 };
 
 /*
@@ -43,6 +49,8 @@ struct ptrace_thread {
 	bool regs_loaded;		/* the tracee's own registers equal @regs (tracer) */
 	bool interrupt_pending;		/* interrupt swallowed by an injection (tracer) */
 	bool dead;			/* reaped or unusable (tracer) */
+	bool reserved;			/* a pooled stub's first thread, its context not made
+					 * yet: for its tracer's ctx_new (tracer) */
 };
 
 /*
@@ -56,6 +64,7 @@ struct ptrace_as {
 	pid_t pid;			/* the stub process; immutable */
 	bool cpuid_faulting;		/* ARCH_SET_CPUID took in this stub; immutable */
 	pthread_mutex_t lock;
+	pthread_mutex_t table_lock;	/* held while a thread uses the stub page's table */
 	struct ptrace_thread spawner;	/* the stub's first thread (lock) */
 	struct ptrace_thread *threads;	/* one per context (lock) */
 };
@@ -91,11 +100,20 @@ int ptrace_as_map(struct plat_as *as, uint64_t addr, uint64_t len, int prot,
 		  uint64_t file_off);
 int ptrace_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
 int ptrace_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
+int ptrace_as_apply(struct plat_as *as, const struct plat_as_op *ops, size_t n);
 int ptrace_as_cpu_time(struct plat_as *as, uint64_t *user_ns, uint64_t *sys_ns);
+int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out);
 int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret);
+int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask);
+int ptrace_thread_take(struct ptrace_thread *t);
+void ptrace_thread_release(struct ptrace_thread *t);
 int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_wait(pid_t tid, int *status);
 int ptrace_reap(pid_t tid);
+
+/* ptrace_pool.c */
+int ptrace_pool_take(struct ptrace_platform *pp, struct ptrace_as **out);
+void ptrace_pool_destroy(struct ptrace_platform *pp);
 
 /* ptrace_ctx.c */
 int ptrace_ctx_new(struct platform *p, struct plat_as *as, struct plat_ctx **out);
@@ -105,6 +123,7 @@ void ptrace_ctx_interrupt(struct plat_ctx *ctx);
 int ptrace_ctx_get_fpstate(struct plat_ctx *ctx, void *buf, size_t len);
 int ptrace_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len);
 int ptrace_pin_to_cpu(pid_t tid, int cpu);
+void ptrace_move_off_cpu(const struct ptrace_platform *pp, pid_t tid);
 
 /* For tests and benchmarks: the stub's host pid, and whether cpuid faults there. */
 pid_t ptrace_as_pid(const struct plat_as *as);

@@ -41,7 +41,7 @@ _Static_assert(__builtin_offsetof(struct plat_regs, orig_rax) ==
 	       __builtin_offsetof(struct user_regs_struct, gs), "plat_regs layout");
 
 extern const char stub_image_start[], stub_syscall[], stub_park[];
-extern const char stub_sigset_none[], stub_sigset_all[];
+extern const char stub_apply[], stub_apply_done[];
 
 static uint64_t stub_addr(const char *sym)
 {
@@ -99,19 +99,19 @@ static bool ptrace_is_fault_signal(int sig)
 }
 
 /*
- * Runs the syscall in @r (number in rax, arguments in rdi, rsi, rdx, r10, r8, r9) at
- * stub_syscall in stopped tracee @tid; on success @r holds the registers after it,
- * result in rax. An interrupt signal met on the way is suppressed and noted in
- * *interrupted; a fork/clone event's new pid goes to *child.
+ * Runs stopped tracee @tid from stub routine @entry with registers @r until the int3
+ * at @brk; on success @r holds the registers there. An interrupt signal met on the
+ * way is suppressed and noted in *interrupted; a fork/clone event's new pid goes to
+ * *child.
  */
-static int ptrace_run_syscall(pid_t tid, struct user_regs_struct *r, bool *interrupted,
-			      pid_t *child)
+static int ptrace_run_stub(pid_t tid, struct user_regs_struct *r, const char *entry,
+			   const char *brk, bool *interrupted, pid_t *child)
 {
-	uint64_t done = stub_addr(stub_syscall) + 3;
+	uint64_t done = stub_addr(brk) + 1;
 	unsigned long msg;
 	int st, err;
 
-	r->rip = stub_addr(stub_syscall);
+	r->rip = stub_addr(entry);
 	r->orig_rax = -1;
 	r->cs = X86_USER_CS;
 	r->ss = X86_USER_DS;
@@ -151,6 +151,17 @@ static int ptrace_run_syscall(pid_t tid, struct user_regs_struct *r, bool *inter
 			return -EFAULT;
 		}
 	}
+}
+
+/*
+ * Runs the syscall in @r (number in rax, arguments in rdi, rsi, rdx, r10, r8, r9) at
+ * stub_syscall in stopped tracee @tid; on success @r holds the registers after it,
+ * result in rax. As ptrace_run_stub otherwise.
+ */
+static int ptrace_run_syscall(pid_t tid, struct user_regs_struct *r, bool *interrupted,
+			      pid_t *child)
+{
+	return ptrace_run_stub(tid, r, stub_syscall, stub_syscall + 2, interrupted, child);
 }
 
 /* ptrace_inject, also giving the pid a fork or clone made (0 for none). */
@@ -246,14 +257,16 @@ static int ptrace_clone_template(struct ptrace_platform *pp, pid_t *child)
 	return err;
 }
 
-/* Sets stopped thread @t's signal mask to the quad at @set in the stub page. */
-static int ptrace_set_sigmask(struct ptrace_thread *t, const char *set)
+/*
+ * Sets stopped thread @t's signal mask to @mask with PTRACE_SETSIGMASK: no round trip
+ * through the thread, unlike an injected rt_sigprocmask. The kernel keeps SIGKILL and
+ * SIGSTOP out of it, as sigprocmask would.
+ */
+int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask)
 {
-	const long args[6] = { SIG_SETMASK, (long)stub_addr(set), 0, sizeof(uint64_t) };
-	long ret;
-	int err = ptrace_inject(t, SYS_rt_sigprocmask, args, &ret);
-
-	return err ? err : (int)ret;
+	if (t->dead)
+		return -ESRCH;
+	return ptrace_request(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(mask), &mask);
 }
 
 /* CPUID faulting, tried once per platform: it is a host property. */
@@ -273,9 +286,13 @@ static void ptrace_as_set_cpuid_faulting(struct ptrace_as *as)
 	__atomic_store_n(&as->p->cpuid_faulting, 1, __ATOMIC_RELAXED);
 }
 
-int ptrace_as_new(struct platform *p, struct plat_as **out)
+/*
+ * Clones a new stub from the template, traced by the calling thread and stopped, its
+ * first thread (the spawner) blocking every signal. The stub starts on the calling
+ * thread's CPU.
+ */
+int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 {
-	struct ptrace_platform *pp = to_ptrace_platform(p);
 	struct ptrace_thread *s;
 	struct ptrace_as *as;
 	int cpu, st, err;
@@ -286,6 +303,7 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 		return -ENOMEM;
 	as->p = pp;
 	pthread_mutex_init(&as->lock, NULL);
+	pthread_mutex_init(&as->table_lock, NULL);
 	/* The child inherits the template's affinity: spare the wake-ups a CPU apart. */
 	cpu = sched_getcpu();
 
@@ -310,14 +328,14 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 		goto out_free;
 	s->regs_loaded = true;
 	ptrace_as_set_cpuid_faulting(as);
-	err = ptrace_set_sigmask(s, stub_sigset_all);
+	err = ptrace_set_sigmask(s, ~0ULL);
 	if (err)
 		goto out_free;
 	if (s->dead) {
 		err = -ESRCH;
 		goto out_free;
 	}
-	*out = (struct plat_as *)as;
+	*out = as;
 	return 0;
 
 out_free:
@@ -325,9 +343,26 @@ out_free:
 		kill(pid, SIGKILL);
 		ptrace_reap(pid);
 	}
+	pthread_mutex_destroy(&as->table_lock);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 	return err;
+}
+
+/* A stub from the pool (ptrace_pool.c) if one is ready, else one made on the spot. */
+int ptrace_as_new(struct platform *p, struct plat_as **out)
+{
+	struct ptrace_platform *pp = to_ptrace_platform(p);
+	struct ptrace_as *as;
+	int err;
+
+	err = ptrace_pool_take(pp, &as);
+	if (err == -EAGAIN)
+		err = ptrace_as_make(pp, &as);
+	if (err)
+		return err;
+	*out = (struct plat_as *)as;
+	return 0;
 }
 
 /*
@@ -335,22 +370,32 @@ out_free:
  * only thread that may still be traced is the spawner, by its creator if it never
  * made a context: that one we reap. Otherwise SIGKILL is all: the stub's parent, the
  * template, reaps it (it ignores SIGCHLD). Its teardown (unmapping everything) takes
- * milliseconds on a PVM guest; nobody needs to wait for it.
+ * milliseconds on a PVM guest; nobody needs to wait for it, so it is moved to another
+ * CPU first, where it does not preempt the caller (0.6 ms of every fork+exit here).
  */
 void ptrace_as_destroy(struct plat_as *pas)
 {
 	struct ptrace_as *as = to_ptrace_as(pas);
+	bool reap = as->spawner.tracer == gettid() && !as->spawner.dead;
 	struct ptrace_thread *t;
 	int st;
 
+	if (!reap)
+		ptrace_move_off_cpu(as->p, as->pid);
 	kill(as->pid, SIGKILL);
-	if (as->spawner.tracer == gettid() && !as->spawner.dead)
+	if (reap)
 		while (ptrace_wait(as->pid, &st) == 0)
 			;
 	while ((t = as->threads)) {
+		/* A pooled stub's first thread, reserved by a caller that never made a
+		 * context of it: its tracer reaps it like the spawner. */
+		if (t->reserved && t->tracer == gettid() && !t->dead)
+			while (ptrace_wait(t->tid, &st) == 0)
+				;
 		as->threads = t->next;
 		free(t);
 	}
+	pthread_mutex_destroy(&as->table_lock);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
@@ -369,8 +414,8 @@ static struct ptrace_thread *ptrace_as_thread(struct ptrace_as *as)
 	return t;
 }
 
-/* Takes the parked spawner for the calling thread: seize, interrupt, wait. */
-static int ptrace_spawner_take(struct ptrace_thread *s)
+/* Takes parked stub thread @s for the calling thread: seize, interrupt, wait. */
+int ptrace_thread_take(struct ptrace_thread *s)
 {
 	const long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE;
 	int st, err;
@@ -396,11 +441,12 @@ static int ptrace_spawner_take(struct ptrace_thread *s)
 }
 
 /*
- * Parks the spawner in stub_park and lets it go. It blocks every signal but SIGTRAP,
- * which each injection's int3 unblocks (as the kernel does for any forced signal):
- * only a host process allowed to signal the stub could send it one.
+ * Parks stub thread @s (the spawner, or a pooled stub's first thread) in stub_park and
+ * lets it go. It blocks every signal but SIGTRAP, which each injection's int3
+ * unblocks (as the kernel does for any forced signal): only a host process allowed to
+ * signal the stub could send it one.
  */
-static void ptrace_spawner_release(struct ptrace_thread *s)
+void ptrace_thread_release(struct ptrace_thread *s)
 {
 	s->regs.rip = stub_addr(stub_park);
 	s->regs.orig_rax = -1;
@@ -429,7 +475,7 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
 	if (!t)
 		return -ENOMEM;
 	pthread_mutex_lock(&as->lock);
-	err = ptrace_spawner_take(s);
+	err = ptrace_thread_take(s);
 	if (!err)
 		err = ptrace_inject_child(s, SYS_clone, args, &ret, &child);
 	if (!err && ret < 0)
@@ -437,7 +483,7 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
 	if (!err && (child <= 0 || child != ret))
 		err = -EIO;
 	if (!s->dead)
-		ptrace_spawner_release(s);
+		ptrace_thread_release(s);
 	if (!err)
 		err = ptrace_wait(child, &st);
 	t->tid = child;
@@ -445,7 +491,7 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
 	t->tracer = gettid();
 	/* The spawner blocks everything; a context's thread must take the interrupt. */
 	if (!err)
-		err = ptrace_set_sigmask(t, stub_sigset_none);
+		err = ptrace_set_sigmask(t, 0);
 	if (!err)
 		err = ptrace_request(PTRACE_GETREGS, child, NULL, &t->regs);
 	if (err) {
@@ -523,6 +569,119 @@ int ptrace_as_protect(struct plat_as *pas, uint64_t addr, uint64_t len, int prot
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
 	return ptrace_as_call(to_ptrace_as(pas), SYS_mprotect, args);
+}
+
+#define STUB_TABLE_ENTRIES	((STUB_PAGE_SIZE - STUB_TABLE_OFF) / STUB_ENTRY_SIZE)
+
+/* Checks @o as the plat_as_map/unmap/protect it stands for would; 0 or -EINVAL. */
+static int ptrace_check_op(const struct plat_as_op *o)
+{
+	int err = ptrace_check_range(o->addr, o->len);
+
+	if (err)
+		return err;
+	switch (o->kind) {
+	case PLAT_AS_MAP:
+		if (o->file_off & (STUB_PAGE_SIZE - 1))
+			return -EINVAL;
+		/* fall through */
+	case PLAT_AS_PROTECT:
+		return o->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) ? -EINVAL : 0;
+	case PLAT_AS_UNMAP:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Writes entries @ops[0..n) into the stub page's table and runs stub_apply over them
+ * in stopped thread @t; n <= STUB_TABLE_ENTRIES, every op checked. PTRACE_POKEDATA
+ * writes through the page's read-only protection (a private copy for this stub, made
+ * on the first write), where neither the application nor another address space
+ * can change the table between the write and its use.
+ */
+static int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops,
+			      size_t n)
+{
+	static const uint64_t kinds[] = {
+		[PLAT_AS_MAP] = STUB_OP_MAP,
+		[PLAT_AS_UNMAP] = STUB_OP_UNMAP,
+		[PLAT_AS_PROTECT] = STUB_OP_PROTECT,
+	};
+	const uint64_t table = STUB_ADDR + STUB_TABLE_OFF;
+	struct user_regs_struct r;
+	int err = 0;
+
+	if (t->dead)
+		return -ESRCH;
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct plat_as_op *o = &ops[i];
+		uint64_t e[3] = {
+			o->addr | kinds[o->kind] | (uint64_t)o->prot << STUB_PROT_SHIFT,
+			o->len, o->kind == PLAT_AS_MAP ? o->file_off : 0,
+		};
+
+		for (int w = 0; w < 3 && !err; w++)
+			err = ptrace_request(PTRACE_POKEDATA, t->tid,
+					     (void *)(table + i * STUB_ENTRY_SIZE + w * 8),
+					     (void *)e[w]);
+	}
+	if (err)
+		goto out;
+	memcpy(&r, &t->regs, sizeof(r));
+	r.rbx = table;
+	r.rbp = table + n * STUB_ENTRY_SIZE;
+	t->regs_loaded = false;
+	err = ptrace_run_stub(t->tid, &r, stub_apply, stub_apply_done, &t->interrupt_pending,
+			      NULL);
+	if (!err && r.rax)
+		err = (long)r.rax < 0 && (long)r.rax > -4096 ? (int)r.rax : -EIO;
+out:
+	if (err == -ESRCH)
+		t->dead = true;
+	return err;
+}
+
+int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
+{
+	struct ptrace_as *as = to_ptrace_as(pas);
+	struct ptrace_thread *t;
+	size_t done = 0, k;
+	int err = 0;
+
+	if (n == 0)
+		return 0;
+	if (n == 1) {
+		switch (ops->kind) {
+		case PLAT_AS_MAP:
+			return ptrace_as_map(pas, ops->addr, ops->len, ops->prot, ops->file_off);
+		case PLAT_AS_UNMAP:
+			return ptrace_as_unmap(pas, ops->addr, ops->len);
+		default:
+			return ptrace_as_protect(pas, ops->addr, ops->len, ops->prot);
+		}
+	}
+	t = ptrace_as_thread(as);
+	if (!t)
+		return -EPERM;
+	pthread_mutex_lock(&as->table_lock);
+	while (done < n && !err) {
+		/* A chunk of valid operations; an invalid one ends the batch after it. */
+		for (k = 0; done + k < n && k < STUB_TABLE_ENTRIES; k++) {
+			err = ptrace_check_op(&ops[done + k]);
+			if (err)
+				break;
+		}
+		if (k) {
+			int e = ptrace_apply_table(t, ops + done, k);
+
+			if (e)
+				err = e;
+		}
+		done += k;
+	}
+	pthread_mutex_unlock(&as->table_lock);
+	return err;
 }
 
 /* The stub process's CPU clocks: the host keeps them for a whole process, dead

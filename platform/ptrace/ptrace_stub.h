@@ -17,6 +17,20 @@
 #define STUB_TASK_TOP		0x7ffffffff000
 #define STUB_MEMFD		3
 
+/*
+ * The table stub_apply works through (ptrace_as_apply): entries of three quads from
+ * STUB_TABLE_OFF in the stub page to its end. Quad 0 is the page-aligned address with
+ * the operation in bits 0-1 and its protection in bits 2-4; quad 1 the length; quad 2
+ * the memory-file offset of a map.
+ */
+#define STUB_TABLE_OFF		0x400
+#define STUB_ENTRY_SIZE		24
+#define STUB_OP_MAP		1
+#define STUB_OP_UNMAP		2
+#define STUB_OP_PROTECT		3
+#define STUB_OP_MASK		3
+#define STUB_PROT_SHIFT		2
+
 /* Exit statuses of a template stub that failed to set itself up. */
 #define STUB_EXIT_MMAP		101
 #define STUB_EXIT_MPROTECT	102
@@ -36,6 +50,7 @@
 #define STUB_PROT_RW		3
 #define STUB_PROT_RX		5
 #define STUB_MAP_PRIV_ANON_FIXED 0x32
+#define STUB_MAP_SHARED_FIXED	0x11
 #define STUB_SECCOMP_SET_FILTER	1
 #define STUB_AUDIT_ARCH_X86_64	0xc000003e
 #define STUB_SECCOMP_RET_ALLOW	0x7fff0000

@@ -8,7 +8,10 @@
  * stub_setup installs the stub's seccomp filter, unmaps everything but the stub page,
  * and falls into stub_loop, where the template stops itself with SIGSTOP forever.
  * stub_syscall is where the Sentry points rip to inject a syscall: the trailing int3
- * hands control back with the result in rax. stub_park is where an address space's
+ * hands control back with the result in rax; stub_apply does the same for a table of
+ * mmap/munmap/mprotect calls the Sentry wrote into the stub page with
+ * PTRACE_POKEDATA (the page is read-only to the application, which may run in other
+ * threads meanwhile), so a new address space is mapped in one round trip. stub_park is where an address space's
  * first thread waits, untraced, between the threads it is asked to clone: pause()
  * stops nothing else, unlike the template's SIGSTOP, which would stop the group. It
  * blocks every signal, so that one sent to the stub process from outside goes to a
@@ -23,7 +26,8 @@
 
 	.text
 	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_park
-	.globl	stub_entry, stub_sigset_none, stub_sigset_all
+	.globl	stub_apply, stub_apply_done
+	.globl	stub_entry
 
 	.balign	16
 stub_image_start:
@@ -45,6 +49,48 @@ stub_park:
 	mov	$STUB_NR_PAUSE, %eax
 	syscall
 	jmp	stub_park
+
+/*
+ * Works through the table entries [rbx, rbp) (see ptrace_stub.h): mmap of the memory
+ * file, munmap or mprotect each. Stops at the int3 with rax = 0 once all are done, or
+ * with the error and rbx at the entry that failed.
+ */
+stub_apply:
+	cmp	%rbp, %rbx
+	jae	3f
+	mov	(%rbx), %rdi
+	mov	%edi, %edx
+	shr	$STUB_PROT_SHIFT, %edx
+	and	$7, %edx			/* prot */
+	mov	%edi, %eax
+	and	$STUB_OP_MASK, %eax
+	and	$-STUB_PAGE_SIZE, %rdi		/* addr */
+	mov	8(%rbx), %rsi			/* len */
+	cmp	$STUB_OP_MAP, %eax
+	je	1f
+	cmp	$STUB_OP_UNMAP, %eax
+	mov	$STUB_NR_MPROTECT, %eax
+	jne	2f
+	mov	$STUB_NR_MUNMAP, %eax
+	jmp	2f
+1:	mov	$STUB_MAP_SHARED_FIXED, %r10d
+	mov	$STUB_MEMFD, %r8d
+	mov	16(%rbx), %r9			/* file offset */
+	mov	$STUB_NR_MMAP, %eax
+	syscall
+	cmp	%rdi, %rax			/* mmap gives the address back */
+	jne	4f
+	xor	%eax, %eax
+	jmp	4f
+2:	syscall
+4:	test	%rax, %rax
+	jnz	3f
+	add	$STUB_ENTRY_SIZE, %rbx
+	jmp	stub_apply
+3:
+stub_apply_done:
+	int3
+	ud2
 
 stub_setup:
 	mov	$STUB_NR_SECCOMP, %eax
@@ -79,10 +125,6 @@ stub_die:
 	ud2
 
 	.balign	8
-stub_sigset_none:			/* masks for rt_sigprocmask injections */
-	.quad	0
-stub_sigset_all:
-	.quad	-1
 stub_fprog:				/* struct sock_fprog */
 	.short	(stub_filter_end - stub_filter) / 8
 	.short	0, 0, 0

@@ -7,7 +7,9 @@
 # No assertions: a measurement, never a test.
 # usage: run.sh BUILD_DIR
 # Environment: REPS (3); N_FORK (300), N_EXEC (100), N_PIPE (5000), N_THREAD (300)
-#   iterations inside a sandbox (native runs 10x as many); RUNSC (runsc).
+#   iterations inside a sandbox (native runs 10x as many); RUNSC (runsc); BASE_SBX, an
+#   older sbx binary to measure in the same run, right after each sbx figure (columns
+#   base_us and sbx/base), for before/after comparisons on a loaded machine.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/../lib.sh"
 
@@ -39,7 +41,11 @@ us_per_op() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
-printf '%-8s %12s %12s %12s %10s %10s\n' op native_us sbx_us runsc_us sbx/native sbx/runsc
+base=${BASE_SBX:-}
+[[ -z $base || -x $base ]] || { echo "run.sh: BASE_SBX $base is not executable" >&2; exit 1; }
+printf '%-8s %12s %12s %12s %10s %10s' op native_us sbx_us runsc_us sbx/native sbx/runsc
+[[ -n $base ]] && printf ' %12s %10s' base_us sbx/base
+printf '\n'
 for spec in "fork ${N_FORK:-300}" "exec ${N_EXEC:-100}" "pipe ${N_PIPE:-5000}" \
 	    "thread ${N_THREAD:-300}"; do
 	read -r mode n <<<"$spec"
@@ -47,7 +53,11 @@ for spec in "fork ${N_FORK:-300}" "exec ${N_EXEC:-100}" "pipe ${N_PIPE:-5000}" \
 	sb=$(us_per_op "$mode" "$n" "$sbx" run --)
 	rs=-
 	((${#runsc_cmd[@]})) && rs=$(us_per_op "$mode" "$n" "${runsc_cmd[@]}")
-	printf '%-8s %12s %12s %12s %10s %10s\n' "$mode" "$nat" "$sb" "$rs" \
+	bs=-
+	[[ -n $base ]] && bs=$(us_per_op "$mode" "$n" "$base" run --)
+	printf '%-8s %12s %12s %12s %10s %10s' "$mode" "$nat" "$sb" "$rs" \
 		"$(ratio "$sb" "$nat")" "$(ratio "$sb" "$rs")"
+	[[ -n $base ]] && printf ' %12s %10s' "$bs" "$(ratio "$sb" "$bs")"
+	printf '\n'
 done
 echo "# $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); REPS=$reps"

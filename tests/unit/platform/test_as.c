@@ -1,8 +1,8 @@
 /*
  * Address spaces, the same on every platform: protect/unmap/remap seen by running
- * code, range checks, spaces destroyed and made again (no stale translation
- * survives), FPU state, a second space run by another thread, seccomp rules, open
- * errors.
+ * code, range checks, batches of them (plat_as_apply), spaces destroyed and made
+ * again (no stale translation survives), FPU state, a second space run by another
+ * thread, seccomp rules, open errors.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -146,6 +146,65 @@ START_TEST(test_map_checks)
 }
 END_TEST
 
+#define AS_MAP(a, l, p, o)	{ .kind = PLAT_AS_MAP, .prot = (p), .addr = (a), .len = (l), \
+				  .file_off = (o) }
+
+/* plat_as_apply: before any context, then by a context's thread in batches longer
+ * than ptrace's table, and a batch cut short by a bad operation. */
+START_TEST(test_apply)
+{
+	const struct plat_as_op first[] = {
+		AS_MAP(CODE_ADDR, 0x1000, PROT_READ | PROT_EXEC, CODE_OFF),
+		AS_MAP(DATA_ADDR, 0x1000, PROT_READ | PROT_WRITE, DATA_OFF),
+		AS_MAP(0x800000, 0x1000, PROT_READ, 0x4000),
+	};
+	const struct plat_as_op bad[] = {
+		{ .kind = PLAT_AS_PROTECT, .prot = PROT_NONE, .addr = 0x800000, .len = 0x1000 },
+		AS_MAP(0x800001, 0x1000, PROT_READ, 0x5000),
+		AS_MAP(0x800000, 0x1000, PROT_READ, 0x5000),
+	};
+	const struct plat_as_op again[] = {
+		{ .kind = PLAT_AS_UNMAP, .addr = 0x800000, .len = 0x1000 },
+		AS_MAP(0x800000, 0x1000, PROT_READ, 0x4000),
+	};
+	struct plat_as_op many[301];
+	struct plat_event ev;
+	struct env e;
+
+	env_open(&e);
+	memcpy(e.mem + CODE_OFF, code_load_far, code_load_far_end - code_load_far);
+	*(uint64_t *)(e.mem + 0x4000) = 0xaaaa;
+	*(uint64_t *)(e.mem + 0x5000) = 0xbbbb;
+	ck_assert_int_eq(plat_as_new(e.p, &e.as), 0);
+	ck_assert_int_eq(plat_as_apply(e.p, e.as, first, 3), 0);
+	ck_assert_int_eq(plat_ctx_new(e.p, e.as, &e.ctx), 0);
+	env_init_regs(&e.regs);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(e.regs.rdi, 0xaaaa);
+
+	for (int i = 0; i < 300; i++)
+		many[i] = (struct plat_as_op)AS_MAP(0x10000000 + i * 0x1000UL, 0x1000,
+						    PROT_READ, 0x6000);
+	many[300] = (struct plat_as_op)AS_MAP(0x800000, 0x1000, PROT_READ, 0x5000);
+	ck_assert_int_eq(plat_as_apply(e.p, e.as, many, 301), 0);
+	env_init_regs(&e.regs);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(e.regs.rdi, 0xbbbb);
+
+	ck_assert_errno(plat_as_apply(e.p, e.as, bad, 3), EINVAL);
+	env_init_regs(&e.regs);
+	ev = env_run_expect(&e, PLAT_EV_FAULT);
+	ck_assert_int_eq(ev.code, SEGV_ACCERR);
+	ck_assert_uint_eq(ev.addr, 0x800000);
+
+	ck_assert_int_eq(plat_as_apply(e.p, e.as, again, 2), 0);
+	env_init_regs(&e.regs);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(e.regs.rdi, 0xaaaa);
+	env_teardown(&e);
+}
+END_TEST
+
 START_TEST(test_fpstate_roundtrip)
 {
 	static const uint8_t pattern[16] = "sbx-xmm0-pattern";
@@ -225,6 +284,7 @@ TCase *as_tcase(void)
 	tcase_add_test(tc, test_tables_reused);
 	tcase_add_test(tc, test_many_tables);
 	tcase_add_test(tc, test_map_checks);
+	tcase_add_test(tc, test_apply);
 	tcase_add_test(tc, test_fpstate_roundtrip);
 	tcase_add_test(tc, test_as_from_other_thread);
 	tcase_add_test(tc, test_seccomp_rules);

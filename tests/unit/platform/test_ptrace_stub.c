@@ -2,7 +2,8 @@
  * What only the ptrace platform has: stub processes. What a stub holds (one
  * descriptor, no Sentry memory, its seccomp filter), the stub page's range kept out of
  * reach, stub threads per Sentry thread (address spaces made and used from other
- * threads), teardown reaping the stub, a killed stub, signals from outside.
+ * threads), teardown reaping the stub, stubs made ahead by the pool, a killed stub,
+ * signals from outside.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -238,6 +239,29 @@ START_TEST(test_ctx_in_foreign_as)
 }
 END_TEST
 
+/* Threads of host process @pid, from /proc; -1 if it is gone. */
+static int task_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/*
+ * Destroyed stubs go, whether made on the spot or taken from the pool. A pooled
+ * stub's spawner is not traced by its taker, so the template reaps it a moment
+ * after the kill: the test waits for that (bounded by the case's timeout).
+ */
 START_TEST(test_as_destroy_reaps)
 {
 	struct plat_as *as;
@@ -251,9 +275,48 @@ START_TEST(test_as_destroy_reaps)
 		pid = ptrace_as_pid(as);
 		ck_assert_int_eq(kill(pid, 0), 0);
 		plat_as_destroy(e.p, as);
-		ck_assert_int_eq(kill(pid, 0), -1);
+		while (kill(pid, 0) == 0)
+			usleep(1000);
 		ck_assert_int_eq(errno, ESRCH);
 	}
+	env_teardown(&e);
+}
+END_TEST
+
+/*
+ * The pool: a stub it made comes with its first thread (two host threads before any
+ * context), every stub is a new process, and the first thread becomes the context
+ * that runs code. Waits for the pool to fill (bounded by the case's timeout).
+ */
+START_TEST(test_pool_stub)
+{
+	struct plat_as *as;
+	struct env e;
+	pid_t pids[64];
+	int n = 0;
+
+	env_open(&e);
+	memcpy(e.mem + CODE_OFF, code_getpid, code_getpid_end - code_getpid);
+	for (;;) {
+		ck_assert_int_lt(n, 64);
+		ck_assert_int_eq(plat_as_new(e.p, &as), 0);
+		pids[n] = ptrace_as_pid(as);
+		for (int i = 0; i < n; i++)
+			ck_assert_int_ne(pids[i], pids[n]);
+		n++;
+		if (task_count(ptrace_as_pid(as)) == 2)
+			break;
+		plat_as_destroy(e.p, as);
+		usleep(20000);
+	}
+	e.as = as;
+	ck_assert_int_eq(plat_as_map(e.p, as, CODE_ADDR, 0x1000, PROT_READ | PROT_EXEC,
+				     CODE_OFF), 0);
+	ck_assert_int_eq(plat_ctx_new(e.p, as, &e.ctx), 0);
+	ck_assert_int_eq(task_count(ptrace_as_pid(as)), 2);
+	env_init_regs(&e.regs);
+	ck_assert_uint_eq(env_run_expect(&e, PLAT_EV_SYSCALL).kind, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(e.regs.orig_rax, 39);
 	env_teardown(&e);
 }
 END_TEST
@@ -324,6 +387,7 @@ TCase *stub_tcase(void)
 	tcase_add_test(tc, test_contexts_share_as);
 	tcase_add_test(tc, test_ctx_in_foreign_as);
 	tcase_add_test(tc, test_as_destroy_reaps);
+	tcase_add_test(tc, test_pool_stub);
 	tcase_add_test(tc, test_as_destroy_after_ctx);
 	tcase_add_test(tc, test_stub_killed);
 	tcase_add_test(tc, test_foreign_signal_ignored);
