@@ -1,11 +1,13 @@
 /* Process-level syscalls of the sandbox core: exit, ids, set_tid_address,
- * set_robust_list, arch_prctl, resource limits, uname, scheduling queries, getcwd,
- * sysinfo, umask. */
+ * set_robust_list, arch_prctl, resource limits, uname, getcwd, sysinfo, umask. */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
+#include <limits.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
@@ -240,9 +242,50 @@ SYS(setresgid) { return task_setresid(t, true, a[0], a[1], a[2]); }
 
 SYS(getgroups)
 {
-	if ((s32)a[0] < 0)
+	s32 n = a[0];
+
+	if (n < 0)
 		return -EINVAL;
-	return 0;
+	if (!n)
+		return t->ngroups;
+	if ((u32)n < t->ngroups)
+		return -EINVAL;
+	if (mm_copy_out(t->mm, a[1], t->groups, t->ngroups * sizeof(u32)))
+		return -EFAULT;
+	return t->ngroups;
+}
+
+SYS(setgroups)
+{
+	u32 n = a[0], *list;
+	long ret;
+
+	if (!task_capable(t, CAP_SETGID))
+		return -EPERM;
+	if (n > NGROUPS_MAX)
+		return -EINVAL;
+	list = malloc(MAX(n, 1) * sizeof(u32));
+	if (!list)
+		return -ENOMEM;
+	ret = mm_copy_in(t->mm, list, a[1], n * sizeof(u32)) ? -EFAULT
+							      : task_setgroups(t, n, list);
+	free(list);
+	return ret;
+}
+
+SYS(capget) { return task_capget(t, a[0], a[1]); }
+SYS(capset) { return task_capset(t, a[0], a[1]); }
+
+/* personality(2): 0xffffffff queries; anything else is recorded, as Linux does
+ * without checking the domain. The Sentry's loader does not randomise, so
+ * ADDR_NO_RANDOMIZE and the other flags change nothing it does. */
+SYS(personality)
+{
+	u32 old = t->personality;
+
+	if ((u32)a[0] != 0xffffffff)
+		t->personality = a[0];
+	return old;
 }
 
 SYS(set_tid_address)
@@ -357,26 +400,6 @@ SYS(uname)
 	strcpy(u.machine, "x86_64");
 	strcpy(u.domainname, "(none)");
 	return mm_copy_out(t->mm, a[0], &u, sizeof(u)) ? -EFAULT : 0;
-}
-
-SYS(sched_yield)
-{
-	sched_yield();
-	return 0;
-}
-
-/* The CPUs the Sentry may run on; the mask is nr_cpu_ids bits in whole longs. */
-SYS(sched_getaffinity)
-{
-	u64 need = ALIGN_UP((u64)(t->k->ncpu_ids + 7) / 8, 8);
-
-	if (a[0] && a[0] != t->tgid)
-		return -ESRCH;
-	if (a[1] < need || a[1] & 7)
-		return -EINVAL;
-	if (mm_copy_out(t->mm, a[2], t->k->cpumask, need))
-		return -EFAULT;
-	return need;
 }
 
 SYS(sysinfo)

@@ -116,6 +116,22 @@ SAVABLE struct task {
 	u32 vfork_wait;                 /* in the parent: the child's tid, or 0 */
 	bool vfork_released;            /* in the child: exec'd or exited */
 	u32 uid, euid, suid, gid, egid, sgid;
+	/* supplementary groups, sorted as Linux keeps them (task_cred.c) */
+	u32 *groups SAVE_LEN(ngroups);
+	u32 ngroups;
+	/* capability sets, one bit per CAP_* (task_cred.c); the task's own thread
+	 * changes them, others only read them */
+	u64 cap_eff, cap_prm, cap_inh, cap_bnd, cap_amb;
+	bool keep_caps;                 /* PR_SET_KEEPCAPS; cleared by execve */
+	/* personality(2): PER_LINUX plus flags such as ADDR_NO_RANDOMIZE */
+	u32 personality;
+	/* scheduling attributes (task_sched.c), recorded and reported: the host
+	 * schedules the Sentry's threads, the Sentry does not schedule by these */
+	s32 nice;                       /* -20..19 */
+	u32 policy;                     /* SCHED_OTHER, FIFO, RR, BATCH, IDLE */
+	u32 rt_priority;                /* 1..99 for FIFO and RR, else 0 */
+	bool reset_on_fork;             /* SCHED_RESET_ON_FORK */
+	u64 affinity[16];               /* sched_setaffinity mask, within k->cpumask */
 	u32 umask;
 	char comm[16];
 	u32 pdeathsig;                  /* PR_SET_PDEATHSIG: sent when the parent goes */
@@ -202,6 +218,41 @@ int task_vfork_wait(struct task *t);
 long task_setid(struct task *t, bool gid, u32 id);
 long task_setreid(struct task *t, bool gid, u32 r, u32 e);
 long task_setresid(struct task *t, bool gid, u32 r, u32 e, u32 s);
+
+/* task_cred.c: capabilities and groups (after Linux's kernel/capability.c,
+ * security/commoncap.c and kernel/groups.c). */
+#define TASK_CAP_LAST 40                /* CAP_CHECKPOINT_RESTORE */
+#define TASK_CAP_ALL ((1ULL << (TASK_CAP_LAST + 1)) - 1)
+bool task_capable(const struct task *t, int cap);
+/* The credentials of a new process's first task: @uid's ids, and for uid 0 the
+ * container default capability set. */
+void task_cred_init(struct task *t, u32 uid, u32 gid);
+/* fork/clone: the child takes a copy of the parent's credentials. */
+int task_cred_copy(struct task *t, struct task *c);
+void task_cred_release(struct task *t);
+/* execve: the capability sets a program without file capabilities gets. */
+void task_cred_exec(struct task *t);
+long task_setgroups(struct task *t, u32 n, const u32 *list);
+long task_capget(struct task *t, u64 uhdr, u64 udata);
+long task_capset(struct task *t, u64 uhdr, u64 udata);
+long task_prctl_caps(struct task *t, int op, u64 a2, u64 a3, u64 a4, u64 a5);
+/* Linux's check_same_owner / kill_ok_by_cred: @t acting on @p by ids alone. */
+bool task_same_owner(const struct task *t, const struct task *p);
+
+/* task_sched.c: nice, policies, affinity and personality, recorded per task. */
+void task_sched_init(struct task *t);
+void task_sched_fork(struct task *t, struct task *c);
+long task_getpriority(struct task *t, int which, int who);
+long task_setpriority(struct task *t, int which, int who, int nice);
+/* The rest with kernel->lock held: a task by tid (0: @t), or NULL. */
+struct task *task_sched_target(struct task *t, s32 pid);
+/* sched_setscheduler/setparam/setattr on @p by @t: policy -1 keeps the policy,
+ * @set_nice also sets the nice value. 0, -EINVAL or -EPERM. */
+long task_sched_set(struct task *t, struct task *p, s32 policy, bool reset, u32 prio,
+		    bool set_nice, int nice);
+/* Masks of 16 u64 words (1024 CPUs). */
+long task_set_affinity(struct task *t, struct task *p, const u64 *mask);
+void task_get_affinity(struct task *p, u64 *mask);
 
 /* task.c */
 int task_new(struct kernel *k, struct task **out);

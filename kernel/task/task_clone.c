@@ -71,8 +71,10 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 {
 	int err;
 
-	c->uid = t->uid; c->euid = t->euid; c->suid = t->suid;
-	c->gid = t->gid; c->egid = t->egid; c->sgid = t->sgid;
+	err = task_cred_copy(t, c);
+	if (err)
+		return err;
+	task_sched_fork(t, c);
 	c->umask = t->umask;
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	c->no_new_privs = t->no_new_privs;      /* pdeathsig is not inherited */
