@@ -12,11 +12,13 @@
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
+#include "task/pidfd.h"
 #include "task/task.h"
 
 SYS(exit_group)
@@ -215,12 +217,32 @@ SYS(wait4)
 	return ret;
 }
 
+#define P_PIDFD_L 3
+
 SYS(waitid)
 {
-	if (a[0] > 3)
+	u64 which = a[0], options = a[3] & 0xffffffff;
+	bool nonblock = false;
+	s64 pid = (s32)a[1];
+
+	if (which > P_PIDFD_L)
 		return -EINVAL;
-	return task_wait(t, a[1], 0, (a[3] & 0xffffffff) | (a[0] << 32), a[2], true);
+	if (which == P_PIDFD_L) {
+		if (pid < 0)
+			return -EINVAL;
+		pid = pidfd_wait_pid(t, pid, &nonblock);
+		if (pid < 0)
+			return pid;
+		which = P_PID;
+	}
+	/* A nonblocking pidfd's child that has not changed: EAGAIN, as Linux. */
+	if (nonblock && !(options & WNOHANG))
+		options |= WNOHANG | TASK_WAIT_EAGAIN;
+	return task_wait(t, pid, 0, options | (which << 32), a[2], true);
 }
+
+SYS(pidfd_open) { return pidfd_open(t, a[0], a[1]); }
+SYS(pidfd_getfd) { return pidfd_getfd(t, a[0], a[1], a[2]); }
 
 static long put_res_ids(struct task *t, const u64 *a, u32 r, u32 e, u32 s)
 {

@@ -47,12 +47,18 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(rt_sigtimedwait, "pppu"),
 	F(kill, "dd"), F(tkill, "dd"), F(tgkill, "ddd"),
 	F(rt_sigqueueinfo, "ddp"), F(rt_tgsigqueueinfo, "dddp"),
+	P(pidfd_open, "dx", "no PIDFD_THREAD (EINVAL); no fdinfo"),
+	F(pidfd_send_signal, "fdpx"),
+	P(pidfd_getfd, "ffx", "the ptrace check is the credential part: same ids, "
+	  "dumpable, or CAP_SYS_PTRACE"),
 	F(fork, ""),
 	F(execve, "spp"),
 	P(execveat, "dsppx", "only absolute paths or AT_FDCWD"),
 	F(vfork, ""),
-	P(clone, "xxppx", "no CLONE_PIDFD or CLONE_INTO_CGROUP; namespaces: EPERM"),
-	P(clone3, "pu", "no CLONE_PIDFD, set_tid or CLONE_INTO_CGROUP; namespaces: EPERM"),
+	P(clone, "xxppx", "no CLONE_INTO_CGROUP; CLONE_PIDFD not with CLONE_THREAD; "
+	  "namespaces: EPERM"),
+	P(clone3, "pu", "no set_tid or CLONE_INTO_CGROUP; CLONE_PIDFD not with CLONE_THREAD; "
+	  "namespaces: EPERM"),
 	P(wait4, "dpxp", "rusage is reported as zeros"),
 	F(waitid, "ddpxp"),
 	F(setpgid, "dd"), F(setsid, ""),

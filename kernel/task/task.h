@@ -98,6 +98,9 @@ SAVABLE struct thread_group {
 	bool subreaper;                 /* PR_SET_CHILD_SUBREAPER */
 	s64 start_ns;                   /* sandbox monotonic time it was made */
 	struct waitq child_wq SAVE_SKIP;    /* its waiters in wait4; re-block on restore */
+	/* pidfd pollers waiting for it to exit; under kernel->lock; they poll again
+	 * after a restore */
+	struct waitq exit_wq SAVE_SKIP;
 };
 
 #define TG_EV_STOPPED 0x1
@@ -208,6 +211,9 @@ long task_clone(struct task *t, const struct clone_args_k *ca);
 bool task_do_exit(struct task *t, int *status);
 /* exit_group, or a fatal signal: every thread of the group exits with @status. */
 void task_group_exit(struct task *t, int status);
+/* waitid: @options has the idtype in bits 32-47; TASK_WAIT_EAGAIN turns "nothing
+ * to report" into -EAGAIN (a nonblocking pidfd). */
+#define TASK_WAIT_EAGAIN (1ULL << 48)
 long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, bool waitid);
 long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int flags);
 /* A vfork parent waits here (run loop) until its child execs or exits. */

@@ -132,8 +132,13 @@ bool task_do_exit(struct task *t, int *status)
 		mm_put(mm);
 	}
 	if (t->fdt) {
-		fdt_put(t->fdt);
+		struct fdtable *fdt = t->fdt;
+
+		/* Unpublished under the lock: pidfd_getfd reads other tasks' tables. */
+		pthread_mutex_lock(&k->lock);
 		t->fdt = NULL;
+		pthread_mutex_unlock(&k->lock);
+		fdt_put(fdt);
 	}
 	if (t->fs) {
 		vfs_fs_put(t->fs);
@@ -159,6 +164,7 @@ bool task_do_exit(struct task *t, int *status)
 		return false;
 	}
 	tg->zombie = true;
+	waitq_wake_all(&tg->exit_wq);
 	tg->exit_status = tg->group_exit ? tg->group_exit_status : t->exit_status;
 	send_pdeathsigs(tg);
 	tg_reparent_children(k, tg);
