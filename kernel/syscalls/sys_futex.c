@@ -1,10 +1,11 @@
 /*
  * futex(2): WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET, with
- * FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME, over the table in ipc/futex.c. The
- * priority-inheritance operations (LOCK_PI, UNLOCK_PI, TRYLOCK_PI, WAIT_REQUEUE_PI,
- * CMP_REQUEUE_PI, LOCK_PI2) are not offered: ENOSYS, as on a kernel built without
- * them. A wait with a timeout that a signal interrupts restarts through a restart
- * block holding its absolute deadline, as Linux's futex_wait_restart does.
+ * FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME, over the table in ipc/futex.c, and
+ * the PI operations LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI and
+ * CMP_REQUEUE_PI with the word protocol but no priority inheritance (the Sentry does
+ * not schedule by priority; ipc/futex.c). A wait with a timeout that a signal
+ * interrupts restarts through a restart block holding its absolute deadline, as
+ * Linux's futex_wait_restart does; LOCK_PI restarts with its absolute timeout.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,6 +49,24 @@ long futex_restart(struct task *t, const struct restart_block *rb)
 			  rb->private);
 }
 
+/* An absolute timeout of @clockid at @uts (0: none) as a host CLOCK_MONOTONIC
+ * deadline, or -1. */
+static int pi_deadline(struct task *t, u64 uts, int clockid, s64 *out)
+{
+	struct l_timespec ts;
+
+	*out = -1;
+	if (!uts)
+		return 0;
+	if (mm_copy_in(t->mm, &ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	*out = MAX(ktime_to_host_mono(&t->k->time, clockid, ts_to_ns(ts.tv_sec, ts.tv_nsec)),
+		   0);
+	return 0;
+}
+
 SYS(futex)
 {
 	int cmd = a[1] & FUTEX_CMD_MASK;
@@ -56,6 +75,7 @@ SYS(futex)
 	int clockid = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
 	struct l_timespec ts;
 	s64 deadline = -1, now;
+	int err;
 
 	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET &&
 	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
@@ -77,6 +97,26 @@ SYS(futex)
 		return wait_until(t, a[0], a[2], cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY
 								  : (u32)a[5],
 				  clockid, deadline, private);
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+	case FUTEX_TRYLOCK_PI:
+		if (cmd != FUTEX_TRYLOCK_PI && (err = pi_deadline(t, a[3],
+				cmd == FUTEX_LOCK_PI || realtime ? CLOCK_REALTIME
+								 : CLOCK_MONOTONIC,
+				&deadline)))
+			return err;
+		err = futex_lock_pi(t, a[0], deadline, private, cmd == FUTEX_TRYLOCK_PI);
+		return err == -EINTR ? -ERESTARTNOINTR : err;
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(t, a[0], private);
+	case FUTEX_WAIT_REQUEUE_PI:
+		err = pi_deadline(t, a[3], clockid, &deadline);
+		if (err)
+			return err;
+		return futex_wait_requeue_pi(t, a[0], a[2], deadline, private, a[4]);
+	case FUTEX_CMP_REQUEUE_PI:
+		return futex_cmp_requeue_pi(t, a[0], a[4], (int)a[2], (int)a[3], a[5],
+					    private);
 	case FUTEX_WAKE:
 		return futex_wake(t->k, t->mm, a[0], (int)a[2],
 				  FUTEX_BITSET_MATCH_ANY, private);

@@ -112,7 +112,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(timer_delete, "d"),
 	P(getrusage, "dp", "only ru_utime and ru_stime; RUSAGE_THREAD reports the process"),
 	F(times, "p"),
-	P(futex, "pxdpp", "no priority-inheritance operations (LOCK_PI, UNLOCK_PI, ...)"),
+	P(futex, "pxdpp", "PI operations keep the word protocol but do not boost priority; "
+	  "PI waiters are served first come, first served"),
 	/* files */
 	P(getxattr, "sspu", "no xattrs are stored"),
 	P(lgetxattr, "sspu", "no xattrs are stored"),
