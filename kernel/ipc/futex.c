@@ -172,6 +172,14 @@ static void waiter_leave(struct futex_table *ft, struct futex_waiter *w)
 
 int futex_wait(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline, bool private)
 {
+	struct futex_moved m;
+
+	return futex_wait_moved(t, addr, val, bitset, deadline, private, &m);
+}
+
+int futex_wait_moved(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline,
+		     bool private, struct futex_moved *moved)
+{
 	struct futex_table *ft = t->k->futex;
 	struct futex_waiter w = { .bitset = bitset, .t = t, .addr = addr };
 	struct futex_bucket *b;
@@ -208,7 +216,20 @@ int futex_wait(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline, bool
 	}
 	waiter_leave(ft, &w);
 	/* Woken while giving up: the wake-up counts (the waker already counted it). */
-	return __atomic_load_n(&w.woken, __ATOMIC_ACQUIRE) ? 0 : err;
+	if (__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE))
+		return 0;
+	moved->addr = 0;
+	if (w.addr != addr) {
+		/* Read after leaving the queue: a waker that changes the word from now
+		 * on finds it changed for a wait restarted with this value. */
+		u32 *w2 = mm_word_ptr(t->mm, w.addr, false);
+
+		if (w2) {
+			moved->addr = w.addr;
+			moved->val = __atomic_load_n(w2, __ATOMIC_SEQ_CST);
+		}
+	}
+	return err;
 }
 
 int futex_wake(struct kernel *k, struct mm *mm, u64 addr, int n, u32 bitset,
@@ -585,7 +606,7 @@ int futex_unlock_pi(struct task *t, u64 addr, bool private)
 }
 
 int futex_wait_requeue_pi(struct task *t, u64 addr, u32 val, s64 deadline, bool private,
-			  u64 addr2)
+			  u64 addr2, u64 *moved)
 {
 	struct futex_table *ft = t->k->futex;
 	struct futex_waiter w = { .bitset = FUTEX_BITSET_MATCH_ANY, .t = t, .addr = addr,
@@ -602,6 +623,7 @@ int futex_wait_requeue_pi(struct task *t, u64 addr, u32 val, s64 deadline, bool 
 	word = mm_word_ptr(t->mm, addr, false);
 	if (!word)
 		return -EFAULT;
+	*moved = 0;
 	b = bucket_of(ft, &w.key);
 	pthread_mutex_lock(&b->lock);
 	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
@@ -626,9 +648,10 @@ int futex_wait_requeue_pi(struct task *t, u64 addr, u32 val, s64 deadline, bool 
 		return w.pi ? futex_lock_pi(t, w.addr, deadline, private, false) : -EAGAIN;
 	if (err == -ETIMEDOUT)
 		return err;
-	/* A signal: before the requeue the call restarts; after it Linux returns
-	 * EWOULDBLOCK rather than restart on a word whose value moved on. */
-	return w.pi ? -EAGAIN : -ERESTARTNOINTR;
+	/* Interrupted: before the requeue the call restarts; after it the caller
+	 * decides (*moved: the PI word it waits on now). */
+	*moved = w.pi ? w.addr : 0;
+	return w.pi ? -EINTR : -ERESTARTNOINTR;
 }
 
 /* The first FUTEX_WAIT_REQUEUE_PI waiter of @key in @b, or NULL. */

@@ -25,6 +25,14 @@ void futex_table_destroy(struct futex_table *ft);
  * CLOCK_MONOTONIC @deadline (-1: none) or a signal. 0 woken, -EAGAIN the word
  * differed, -ETIMEDOUT, -EINTR, -EFAULT, -EINVAL. */
 int futex_wait(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline, bool private);
+/* futex_wait, telling where a requeue had moved the waiter when it gives up:
+ * moved->addr (0 if not moved) and that word's value once it had left. */
+struct futex_moved {
+	u64 addr;
+	u32 val;
+};
+int futex_wait_moved(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline,
+		     bool private, struct futex_moved *moved);
 /* Wakes up to @n (at least one, as Linux does for 0 or less) waiters on @addr with
  * a bit of @bitset; the number woken. */
 int futex_wake(struct kernel *k, struct mm *mm, u64 addr, int n, u32 bitset,
@@ -42,9 +50,10 @@ int futex_lock_pi(struct task *t, u64 addr, s64 deadline, bool private, bool try
 /* FUTEX_UNLOCK_PI: hands the lock to the first waiter, or clears the word. */
 int futex_unlock_pi(struct task *t, u64 addr, bool private);
 /* FUTEX_WAIT_REQUEUE_PI: waits on @addr (holding @val) to be moved to the PI futex
- * at @addr2 by CMP_REQUEUE_PI, and returns 0 owning it. */
+ * at @addr2 by CMP_REQUEUE_PI, and returns 0 owning it; -EINTR with *moved set
+ * when interrupted after the move. */
 int futex_wait_requeue_pi(struct task *t, u64 addr, u32 val, s64 deadline, bool private,
-			  u64 addr2);
+			  u64 addr2, u64 *moved);
 /* FUTEX_CMP_REQUEUE_PI: the first waiter takes @addr2 if it is free (@nwake must
  * be 1); up to @nmove more wait on it as PI waiters. Woken plus moved. */
 int futex_cmp_requeue_pi(struct task *t, u64 addr, u64 addr2, int nwake, int nmove,

@@ -23,35 +23,14 @@
 #define FUTEX_LOCK_PI2 13
 #endif
 
-/* Waits until sandbox time @deadline of @clockid (-1: none); interrupted, leaves a
- * restart block when there is a deadline. */
-static long wait_until(struct task *t, u64 uaddr, u32 val, u32 bitset, int clockid,
-		       s64 deadline, bool private)
+/* A signal, not a stop for a checkpoint, ended the wait. */
+static bool signalled(struct task *t)
 {
-	s64 host = deadline < 0 ? -1 :
-		   MAX(ktime_to_host_mono(&t->k->time, clockid, deadline), 0);
-	int r = futex_wait(t, uaddr, val, bitset, host, private);
-
-	if (r != -EINTR)
-		return r;
-	if (deadline < 0)
-		return -ERESTARTSYS;
-	t->restart = (struct restart_block){
-		.kind = RESTART_FUTEX, .clockid = clockid, .deadline = deadline,
-		.uaddr = uaddr, .val = val, .bitset = bitset, .private = private,
-	};
-	return -ERESTART_RESTARTBLOCK;
+	return (task_pending(t) & ~t->sigmask) != 0;
 }
 
-long futex_restart(struct task *t, const struct restart_block *rb)
-{
-	return wait_until(t, rb->uaddr, rb->val, rb->bitset, rb->clockid, rb->deadline,
-			  rb->private);
-}
-
-/* An absolute timeout of @clockid at @uts (0: none) as a host CLOCK_MONOTONIC
- * deadline, or -1. */
-static int pi_deadline(struct task *t, u64 uts, int clockid, s64 *out)
+/* An absolute timeout at @uts (0: none) in sandbox ns of its clock, or -1. */
+static int abs_timeout(struct task *t, u64 uts, s64 *out)
 {
 	struct l_timespec ts;
 
@@ -62,9 +41,90 @@ static int pi_deadline(struct task *t, u64 uts, int clockid, s64 *out)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
 		return -EINVAL;
-	*out = MAX(ktime_to_host_mono(&t->k->time, clockid, ts_to_ns(ts.tv_sec, ts.tv_nsec)),
-		   0);
+	*out = ts_to_ns(ts.tv_sec, ts.tv_nsec);
 	return 0;
+}
+
+static s64 host_deadline(struct task *t, int clockid, s64 deadline)
+{
+	return deadline < 0 ? -1 :
+	       MAX(ktime_to_host_mono(&t->k->time, clockid, deadline), 0);
+}
+
+/* Waits until sandbox time @deadline of @clockid (-1: none); interrupted, leaves a
+ * restart block when there is a deadline. */
+static long wait_until(struct task *t, u64 uaddr, u32 val, u32 bitset, int clockid,
+		       s64 deadline, bool private)
+{
+	struct futex_moved m;
+	int r = futex_wait_moved(t, uaddr, val, bitset, host_deadline(t, clockid, deadline),
+				 private, &m);
+
+	if (r != -EINTR)
+		return r;
+	/* Requeued, and stopped for a checkpoint rather than signalled: it waits on
+	 * the word it was moved to when it goes on (a signal restarts the call on
+	 * its own word, as Linux). */
+	if (m.addr && !signalled(t)) {
+		uaddr = m.addr;
+		val = m.val;
+		bitset = FUTEX_BITSET_MATCH_ANY;
+	} else if (deadline < 0) {
+		return -ERESTARTSYS;
+	}
+	t->restart = (struct restart_block){
+		.kind = RESTART_FUTEX, .clockid = clockid, .deadline = deadline,
+		.uaddr = uaddr, .val = val, .bitset = bitset, .private = private,
+	};
+	return -ERESTART_RESTARTBLOCK;
+}
+
+/* LOCK_PI's wait after a requeue moved a WAIT_REQUEUE_PI waiter to @uaddr. */
+static long lock_pi_until(struct task *t, u64 uaddr, int clockid, s64 deadline,
+			  bool private)
+{
+	int r = futex_lock_pi(t, uaddr, host_deadline(t, clockid, deadline), private,
+			      false);
+
+	if (r != -EINTR)
+		return r;
+	t->restart = (struct restart_block){
+		.kind = RESTART_FUTEX_LOCK_PI, .clockid = clockid, .deadline = deadline,
+		.uaddr = uaddr, .private = private,
+	};
+	return -ERESTART_RESTARTBLOCK;
+}
+
+long futex_restart(struct task *t, const struct restart_block *rb)
+{
+	if (rb->kind == RESTART_FUTEX_LOCK_PI)
+		return lock_pi_until(t, rb->uaddr, rb->clockid, rb->deadline, rb->private);
+	return wait_until(t, rb->uaddr, rb->val, rb->bitset, rb->clockid, rb->deadline,
+			  rb->private);
+}
+
+/* FUTEX_WAIT_REQUEUE_PI. Interrupted after the requeue, Linux returns EWOULDBLOCK
+ * to a signalled waiter; one stopped for a checkpoint goes on as LOCK_PI on the PI
+ * word after the restore. */
+static long wait_requeue_pi(struct task *t, const u64 *a, int clockid, bool private)
+{
+	s64 deadline;
+	u64 moved;
+	int r = abs_timeout(t, a[3], &deadline);
+
+	if (r)
+		return r;
+	r = futex_wait_requeue_pi(t, a[0], a[2], host_deadline(t, clockid, deadline),
+				  private, a[4], &moved);
+	if (r != -EINTR)
+		return r;
+	if (signalled(t))
+		return -EAGAIN;
+	t->restart = (struct restart_block){
+		.kind = RESTART_FUTEX_LOCK_PI, .clockid = clockid, .deadline = deadline,
+		.uaddr = moved, .private = private,
+	};
+	return -ERESTART_RESTARTBLOCK;
 }
 
 SYS(futex)
@@ -100,20 +160,18 @@ SYS(futex)
 	case FUTEX_LOCK_PI:
 	case FUTEX_LOCK_PI2:
 	case FUTEX_TRYLOCK_PI:
-		if (cmd != FUTEX_TRYLOCK_PI && (err = pi_deadline(t, a[3],
-				cmd == FUTEX_LOCK_PI || realtime ? CLOCK_REALTIME
-								 : CLOCK_MONOTONIC,
-				&deadline)))
+		if (cmd != FUTEX_TRYLOCK_PI && (err = abs_timeout(t, a[3], &deadline)))
 			return err;
-		err = futex_lock_pi(t, a[0], deadline, private, cmd == FUTEX_TRYLOCK_PI);
+		/* LOCK_PI's timeout is CLOCK_REALTIME; LOCK_PI2 takes the flag's clock */
+		if (cmd == FUTEX_LOCK_PI)
+			clockid = CLOCK_REALTIME;
+		err = futex_lock_pi(t, a[0], host_deadline(t, clockid, deadline), private,
+				    cmd == FUTEX_TRYLOCK_PI);
 		return err == -EINTR ? -ERESTARTNOINTR : err;
 	case FUTEX_UNLOCK_PI:
 		return futex_unlock_pi(t, a[0], private);
 	case FUTEX_WAIT_REQUEUE_PI:
-		err = pi_deadline(t, a[3], clockid, &deadline);
-		if (err)
-			return err;
-		return futex_wait_requeue_pi(t, a[0], a[2], deadline, private, a[4]);
+		return wait_requeue_pi(t, a, clockid, private);
 	case FUTEX_CMP_REQUEUE_PI:
 		return futex_cmp_requeue_pi(t, a[0], a[4], (int)a[2], (int)a[3], a[5],
 					    private);

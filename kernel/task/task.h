@@ -30,7 +30,7 @@ struct mm;
 
 /* A syscall interrupted with ERESTART_RESTARTBLOCK: what restart_syscall continues.
  * Data, never a function pointer, so it survives checkpoint and restore. */
-enum restart_kind { RESTART_NONE, RESTART_NANOSLEEP, RESTART_FUTEX };
+enum restart_kind { RESTART_NONE, RESTART_NANOSLEEP, RESTART_FUTEX, RESTART_FUTEX_LOCK_PI };
 
 SAVABLE struct restart_block {
 	u32 kind;               /* enum restart_kind */
