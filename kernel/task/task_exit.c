@@ -154,7 +154,10 @@ bool task_do_exit(struct task *t, int *status)
 	leader = t == tg->leader;
 	if (!leader)
 		st_list_del(&t->tglink);
-	if (!last) {
+	/* The group becomes a zombie once every thread is gone and the leader's
+	 * thread is done with the leader (a reaper frees it): whichever of the last
+	 * thread and the leader comes here second does it. */
+	if (tg->nlive || tg->zombie || !tg->leader->exited) {
 		/* Others live on. A vfork parent waiting on this thread hears of it. */
 		if (tg->parent)
 			waitq_wake_all(&tg->parent->child_wq);
@@ -165,7 +168,8 @@ bool task_do_exit(struct task *t, int *status)
 	}
 	tg->zombie = true;
 	waitq_wake_all(&tg->exit_wq);
-	tg->exit_status = tg->group_exit ? tg->group_exit_status : t->exit_status;
+	/* as Linux: the leader's status unless the whole group was told to exit */
+	tg->exit_status = tg->group_exit ? tg->group_exit_status : tg->leader->exit_status;
 	send_pdeathsigs(tg);
 	tg_reparent_children(k, tg);
 	parent = tg->parent;
