@@ -170,6 +170,43 @@ static void waiter_leave(struct futex_table *ft, struct futex_waiter *w)
 	}
 }
 
+/* Queues @w on its bucket if @word holds @val: 0, or -EAGAIN. */
+static int queue_if_equal(struct futex_table *ft, struct futex_waiter *w, u32 *word,
+			  u32 val)
+{
+	struct futex_bucket *b = bucket_of(ft, &w->key);
+
+	pthread_mutex_lock(&b->lock);
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
+		pthread_mutex_unlock(&b->lock);
+		return -EAGAIN;
+	}
+	st_list_add_tail(&w->link, &b->waiters);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+/* Blocks queued @w until woken, host @deadline or an interrupt. Returns its woken
+ * value (a waker took it off the queue), or -EINTR / -ETIMEDOUT once it took itself
+ * off: woken while giving up still counts as woken (the waker counted it). */
+static int block_queued(struct task *t, struct futex_waiter *w, s64 deadline)
+{
+	int err, woken;
+
+	do {
+		err = task_block(t, deadline);
+		woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
+		if (!woken && err != -EINTR && deadline >= 0 &&
+		    ktime_host_mono_now() >= deadline)
+			err = -ETIMEDOUT;
+	} while (!woken && err != -EINTR && err != -ETIMEDOUT);
+	if (woken)
+		return woken;
+	waiter_leave(t->k->futex, w);
+	woken = __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
+	return woken ? woken : err;
+}
+
 int futex_wait(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline, bool private)
 {
 	struct futex_moved m;
@@ -180,9 +217,7 @@ int futex_wait(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline, bool
 int futex_wait_moved(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline,
 		     bool private, struct futex_moved *moved)
 {
-	struct futex_table *ft = t->k->futex;
 	struct futex_waiter w = { .bitset = bitset, .t = t, .addr = addr };
-	struct futex_bucket *b;
 	u32 *word;
 	int err;
 
@@ -194,29 +229,11 @@ int futex_wait_moved(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline
 	word = mm_word_ptr(t->mm, addr, false);
 	if (!word)
 		return -EFAULT;
-	b = bucket_of(ft, &w.key);
-	pthread_mutex_lock(&b->lock);
-	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
-		pthread_mutex_unlock(&b->lock);
-		return -EAGAIN;
-	}
-	st_list_add_tail(&w.link, &b->waiters);
-	pthread_mutex_unlock(&b->lock);
-
-	for (;;) {
-		err = task_block(t, deadline);
-		if (__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE))
-			return 0;
-		if (err == -EINTR)
-			break;
-		if (deadline >= 0 && ktime_host_mono_now() >= deadline) {
-			err = -ETIMEDOUT;
-			break;
-		}
-	}
-	waiter_leave(ft, &w);
-	/* Woken while giving up: the wake-up counts (the waker already counted it). */
-	if (__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE))
+	err = queue_if_equal(t->k->futex, &w, word, val);
+	if (err)
+		return err;
+	err = block_queued(t, &w, deadline);
+	if (err > 0)
 		return 0;
 	moved->addr = 0;
 	if (w.addr != addr) {
@@ -537,22 +554,12 @@ int futex_lock_pi(struct task *t, u64 addr, s64 deadline, bool private, bool try
 		st_list_add_tail(&w.link, &b->waiters);
 		pthread_mutex_unlock(&b->lock);
 
-		do {
-			err = task_block(t, deadline);
-			woken = __atomic_load_n(&w.woken, __ATOMIC_ACQUIRE);
-			if (!woken && err != -EINTR && deadline >= 0 &&
-			    ktime_host_mono_now() >= deadline)
-				err = -ETIMEDOUT;
-		} while (!woken && err != -EINTR && err != -ETIMEDOUT);
-		if (!woken) {
-			waiter_leave(ft, &w);
-			woken = __atomic_load_n(&w.woken, __ATOMIC_ACQUIRE);
-		}
-		/* b may have changed: a requeue moved the waiter to its PI futex. */
+		woken = block_queued(t, &w, deadline);
 		if (woken == WOKEN_OWNER)
 			return 0;
-		if (!woken)
-			return err;
+		if (woken < 0)
+			return woken;
+		/* Told to try again, perhaps on another word: a requeue moved it. */
 		word = w.addr == addr ? word : mm_word_ptr(t->mm, w.addr, true);
 		addr = w.addr;
 		if (!word)
@@ -611,7 +618,6 @@ int futex_wait_requeue_pi(struct task *t, u64 addr, u32 val, s64 deadline, bool 
 	struct futex_table *ft = t->k->futex;
 	struct futex_waiter w = { .bitset = FUTEX_BITSET_MATCH_ANY, .t = t, .addr = addr,
 				  .requeue_pi = true };
-	struct futex_bucket *b;
 	u32 *word;
 	int err, woken;
 
@@ -624,27 +630,14 @@ int futex_wait_requeue_pi(struct task *t, u64 addr, u32 val, s64 deadline, bool 
 	if (!word)
 		return -EFAULT;
 	*moved = 0;
-	b = bucket_of(ft, &w.key);
-	pthread_mutex_lock(&b->lock);
-	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
-		pthread_mutex_unlock(&b->lock);
-		return -EAGAIN;
-	}
-	st_list_add_tail(&w.link, &b->waiters);
-	pthread_mutex_unlock(&b->lock);
-	do {
-		err = task_block(t, deadline);
-		woken = __atomic_load_n(&w.woken, __ATOMIC_ACQUIRE);
-		if (!woken && err != -EINTR && deadline >= 0 && ktime_host_mono_now() >= deadline)
-			err = -ETIMEDOUT;
-	} while (!woken && err != -EINTR && err != -ETIMEDOUT);
-	if (!woken) {
-		waiter_leave(ft, &w);
-		woken = __atomic_load_n(&w.woken, __ATOMIC_ACQUIRE);
-	}
+	err = queue_if_equal(ft, &w, word, val);
+	if (err)
+		return err;
+	woken = block_queued(t, &w, deadline);
+	err = woken < 0 ? woken : 0;
 	if (woken == WOKEN_OWNER)
 		return 0;
-	if (woken)      /* requeued, then told to take the word: go on as LOCK_PI */
+	if (woken > 0)  /* requeued, then told to take the word: go on as LOCK_PI */
 		return w.pi ? futex_lock_pi(t, w.addr, deadline, private, false) : -EAGAIN;
 	if (err == -ETIMEDOUT)
 		return err;

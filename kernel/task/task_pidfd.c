@@ -115,19 +115,24 @@ int pidfd_new(struct thread_group *tg, u32 flags, struct vfs_file **out)
 	return 0;
 }
 
+/* Installs @f (consumed) close-on-exec at the lowest free fd of @t's table. */
+static int install(struct task *t, struct vfs_file *f)
+{
+	int fd = fdt_alloc(t->fdt, f, 0, FD_CLOEXEC, t->rlim[RLIMIT_NOFILE].cur);
+
+	vfs_file_put(f);
+	return fd;
+}
+
 int pidfd_install(struct task *t, struct thread_group *tg, u32 flags)
 {
 	struct vfs_file *f;
-	int fd;
+	int err;
 
 	pthread_mutex_lock(&t->k->lock);
-	fd = pidfd_new(tg, flags, &f);
+	err = pidfd_new(tg, flags, &f);
 	pthread_mutex_unlock(&t->k->lock);
-	if (fd)
-		return fd;
-	fd = fdt_alloc(t->fdt, f, 0, FD_CLOEXEC, t->rlim[RLIMIT_NOFILE].cur);
-	vfs_file_put(f);
-	return fd;
+	return err ? err : install(t, f);
 }
 
 long pidfd_open(struct task *t, s32 pid, u32 flags)
@@ -147,11 +152,7 @@ long pidfd_open(struct task *t, s32 pid, u32 flags)
 	else    /* a thread's tid names no process: ENOENT */
 		ret = kernel_find_task(t->k, pid) ? -ENOENT : -ESRCH;
 	pthread_mutex_unlock(&t->k->lock);
-	if (ret)
-		return ret;
-	ret = fdt_alloc(t->fdt, f, 0, FD_CLOEXEC, t->rlim[RLIMIT_NOFILE].cur);
-	vfs_file_put(f);
-	return ret;
+	return ret ? ret : install(t, f);
 }
 
 /* The pidfd at @fd (a reference), -EBADF for none or another kind of file. */
@@ -311,11 +312,7 @@ long pidfd_getfd(struct task *t, int fd, int target, u32 flags)
 		return ret;
 	tf = target >= 0 ? fdt_get(fdt, target) : NULL;
 	fdt_put(fdt);
-	if (!tf)
-		return -EBADF;
-	ret = fdt_alloc(t->fdt, tf, 0, FD_CLOEXEC, t->rlim[RLIMIT_NOFILE].cur);
-	vfs_file_put(tf);
-	return ret;
+	return tf ? install(t, tf) : -EBADF;
 }
 
 long pidfd_wait_pid(struct task *t, int fd, bool *nonblock)
