@@ -96,6 +96,17 @@ static void send_pdeathsigs(struct thread_group *tg)
 	}
 }
 
+/* Has every task of @tg finished task_do_exit? k->lock held. */
+static bool tg_all_exited(struct thread_group *tg)
+{
+	struct task *o;
+
+	tg_for_each_task(o, tg)
+		if (!o->exited)
+			return false;
+	return true;
+}
+
 bool task_do_exit(struct task *t, int *status)
 {
 	struct kernel *k = t->k;
@@ -154,10 +165,10 @@ bool task_do_exit(struct task *t, int *status)
 	leader = t == tg->leader;
 	if (!leader)
 		st_list_del(&t->tglink);
-	/* The group becomes a zombie once every thread is gone and the leader's
-	 * thread is done with the leader (a reaper frees it): whichever of the last
-	 * thread and the leader comes here second does it. */
-	if (tg->nlive || tg->zombie || !tg->leader->exited) {
+	/* The group becomes a zombie once every thread's own thread is done with it
+	 * (a reaper frees what is left): not the last to stop living but the last to
+	 * get here does it. */
+	if (tg->nlive || tg->zombie || !tg_all_exited(tg)) {
 		/* Others live on. A vfork parent waiting on this thread hears of it. */
 		if (tg->parent)
 			waitq_wake_all(&tg->parent->child_wq);
