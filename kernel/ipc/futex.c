@@ -170,6 +170,18 @@ static void waiter_leave(struct futex_table *ft, struct futex_waiter *w)
 	}
 }
 
+/* The key of the word at @addr and the word itself (@write: to be written). */
+static int word_of(struct task *t, u64 addr, bool private, bool write,
+		   struct futex_key *key, u32 **word)
+{
+	int err = futex_get_key(t->mm, addr, private, key);
+
+	if (err)
+		return err;
+	*word = mm_word_ptr(t->mm, addr, write);
+	return *word ? 0 : -EFAULT;
+}
+
 /* Queues @w on its bucket if @word holds @val: 0, or -EAGAIN. */
 static int queue_if_equal(struct futex_table *ft, struct futex_waiter *w, u32 *word,
 			  u32 val)
@@ -223,12 +235,9 @@ int futex_wait_moved(struct task *t, u64 addr, u32 val, u32 bitset, s64 deadline
 
 	if (!bitset)
 		return -EINVAL;
-	err = futex_get_key(t->mm, addr, private, &w.key);
+	err = word_of(t, addr, private, false, &w.key, &word);
 	if (err)
 		return err;
-	word = mm_word_ptr(t->mm, addr, false);
-	if (!word)
-		return -EFAULT;
 	err = queue_if_equal(t->k->futex, &w, word, val);
 	if (err)
 		return err;
@@ -535,12 +544,9 @@ int futex_lock_pi(struct task *t, u64 addr, s64 deadline, bool private, bool try
 	u32 *word;
 	int err, woken;
 
-	err = futex_get_key(t->mm, addr, private, &w.key);
+	err = word_of(t, addr, private, true, &w.key, &word);
 	if (err)
 		return err;
-	word = mm_word_ptr(t->mm, addr, true);
-	if (!word)
-		return -EFAULT;
 	b = bucket_of(ft, &w.key);
 	for (;;) {
 		err = pi_try(t, b, &w.key, word);
@@ -576,12 +582,9 @@ int futex_unlock_pi(struct task *t, u64 addr, bool private)
 	u32 *word, v;
 	int err;
 
-	err = futex_get_key(t->mm, addr, private, &key);
+	err = word_of(t, addr, private, true, &key, &word);
 	if (err)
 		return err;
-	word = mm_word_ptr(t->mm, addr, true);
-	if (!word)
-		return -EFAULT;
 	b = bucket_of(t->k->futex, &key);
 	pthread_mutex_lock(&b->lock);
 	v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
@@ -623,12 +626,9 @@ int futex_wait_requeue_pi(struct task *t, u64 addr, u32 val, s64 deadline, bool 
 
 	if (addr == addr2)
 		return -EINVAL;
-	err = futex_get_key(t->mm, addr, private, &w.key);
+	err = word_of(t, addr, private, false, &w.key, &word);
 	if (err)
 		return err;
-	word = mm_word_ptr(t->mm, addr, false);
-	if (!word)
-		return -EFAULT;
 	*moved = 0;
 	err = queue_if_equal(ft, &w, word, val);
 	if (err)
