@@ -167,8 +167,8 @@ int kernel_create_init(struct kernel *k, int exec_fd, const char *execfn,
 	if (err)
 		goto fail;
 	t->tid = kernel_alloc_tid(k);
-	t->uid = t->euid = t->suid = k->uid;
-	t->gid = t->egid = t->sgid = k->gid;
+	task_cred_init(t, k->uid, k->gid);
+	task_sched_init(t);
 	t->umask = 022;
 	default_rlimits(t->rlim);
 	t->sh = sighand_new();

@@ -69,6 +69,9 @@ SYS(prctl)
 		return 0;
 	case PR_GET_DUMPABLE:
 		return t->dumpable;
+	case PR_GET_KEEPCAPS: case PR_SET_KEEPCAPS: case PR_CAPBSET_READ:
+	case PR_CAPBSET_DROP: case PR_CAP_AMBIENT:
+		return task_prctl_caps(t, a[0], a[1], a[2], a[3], a[4]);
 	default:
 		ret = -EINVAL;
 	}

@@ -1,20 +1,24 @@
 /* Process-level syscalls of the sandbox core: exit, ids, set_tid_address,
- * set_robust_list, arch_prctl, resource limits, uname, scheduling queries, getcwd,
- * sysinfo, umask. */
+ * set_robust_list, arch_prctl, resource limits, uname, getcwd, sysinfo, umask. */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
+#include <limits.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
+#include "task/pidfd.h"
 #include "task/task.h"
 
 SYS(exit_group)
@@ -213,12 +217,32 @@ SYS(wait4)
 	return ret;
 }
 
+#define P_PIDFD_L 3
+
 SYS(waitid)
 {
-	if (a[0] > 3)
+	u64 which = a[0], options = a[3] & 0xffffffff;
+	bool nonblock = false;
+	s64 pid = (s32)a[1];
+
+	if (which > P_PIDFD_L)
 		return -EINVAL;
-	return task_wait(t, a[1], 0, (a[3] & 0xffffffff) | (a[0] << 32), a[2], true);
+	if (which == P_PIDFD_L) {
+		if (pid < 0)
+			return -EINVAL;
+		pid = pidfd_wait_pid(t, pid, &nonblock);
+		if (pid < 0)
+			return pid;
+		which = P_PID;
+	}
+	/* A nonblocking pidfd's child that has not changed: EAGAIN, as Linux. */
+	if (nonblock && !(options & WNOHANG))
+		options |= WNOHANG | TASK_WAIT_EAGAIN;
+	return task_wait(t, pid, 0, options | (which << 32), a[2], true);
 }
+
+SYS(pidfd_open) { return pidfd_open(t, a[0], a[1]); }
+SYS(pidfd_getfd) { return pidfd_getfd(t, a[0], a[1], a[2]); }
 
 static long put_res_ids(struct task *t, const u64 *a, u32 r, u32 e, u32 s)
 {
@@ -240,9 +264,50 @@ SYS(setresgid) { return task_setresid(t, true, a[0], a[1], a[2]); }
 
 SYS(getgroups)
 {
-	if ((s32)a[0] < 0)
+	s32 n = a[0];
+
+	if (n < 0)
 		return -EINVAL;
-	return 0;
+	if (!n)
+		return t->ngroups;
+	if ((u32)n < t->ngroups)
+		return -EINVAL;
+	if (mm_copy_out(t->mm, a[1], t->groups, t->ngroups * sizeof(u32)))
+		return -EFAULT;
+	return t->ngroups;
+}
+
+SYS(setgroups)
+{
+	u32 n = a[0], *list;
+	long ret;
+
+	if (!task_capable(t, CAP_SETGID))
+		return -EPERM;
+	if (n > NGROUPS_MAX)
+		return -EINVAL;
+	list = malloc(MAX(n, 1) * sizeof(u32));
+	if (!list)
+		return -ENOMEM;
+	ret = mm_copy_in(t->mm, list, a[1], n * sizeof(u32)) ? -EFAULT
+							      : task_setgroups(t, n, list);
+	free(list);
+	return ret;
+}
+
+SYS(capget) { return task_capget(t, a[0], a[1]); }
+SYS(capset) { return task_capset(t, a[0], a[1]); }
+
+/* personality(2): 0xffffffff queries; anything else is recorded, as Linux does
+ * without checking the domain. The Sentry's loader does not randomise, so
+ * ADDR_NO_RANDOMIZE and the other flags change nothing it does. */
+SYS(personality)
+{
+	u32 old = t->personality;
+
+	if ((u32)a[0] != 0xffffffff)
+		t->personality = a[0];
+	return old;
 }
 
 SYS(set_tid_address)
@@ -357,26 +422,6 @@ SYS(uname)
 	strcpy(u.machine, "x86_64");
 	strcpy(u.domainname, "(none)");
 	return mm_copy_out(t->mm, a[0], &u, sizeof(u)) ? -EFAULT : 0;
-}
-
-SYS(sched_yield)
-{
-	sched_yield();
-	return 0;
-}
-
-/* The CPUs the Sentry may run on; the mask is nr_cpu_ids bits in whole longs. */
-SYS(sched_getaffinity)
-{
-	u64 need = ALIGN_UP((u64)(t->k->ncpu_ids + 7) / 8, 8);
-
-	if (a[0] && a[0] != t->tgid)
-		return -ESRCH;
-	if (a[1] < need || a[1] & 7)
-		return -EINVAL;
-	if (mm_copy_out(t->mm, a[2], t->k->cpumask, need))
-		return -EFAULT;
-	return need;
 }
 
 SYS(sysinfo)

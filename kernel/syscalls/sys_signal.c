@@ -9,6 +9,7 @@
 #include "signal/sigqueue.h"
 #include "syscalls/handlers.h"
 #include "kernel.h"
+#include "task/pidfd.h"
 #include "task/task.h"
 #include "time/ktime.h"
 
@@ -360,3 +361,5 @@ SYS(rt_sigtimedwait)
 		}
 	}
 }
+
+SYS(pidfd_send_signal) { return pidfd_send_signal(t, a[0], a[1], a[2], a[3]); }

@@ -215,6 +215,7 @@ SYS(restart_syscall)
 	case RESTART_NANOSLEEP:
 		return sleep_until(t, rb.clockid, rb.deadline, rb.rmtp);
 	case RESTART_FUTEX:
+	case RESTART_FUTEX_LOCK_PI:
 		return futex_restart(t, &rb);
 	default:
 		return -EINTR;

@@ -60,6 +60,7 @@ void task_destroy(struct task *t)
 	if (t->sh)
 		sighand_put(t->sh);
 	sigq_free(&t->sigq);
+	task_cred_release(t);
 	close(t->evfd);
 	free(t->fpstate);
 	free(t);

@@ -30,7 +30,7 @@ struct mm;
 
 /* A syscall interrupted with ERESTART_RESTARTBLOCK: what restart_syscall continues.
  * Data, never a function pointer, so it survives checkpoint and restore. */
-enum restart_kind { RESTART_NONE, RESTART_NANOSLEEP, RESTART_FUTEX };
+enum restart_kind { RESTART_NONE, RESTART_NANOSLEEP, RESTART_FUTEX, RESTART_FUTEX_LOCK_PI };
 
 SAVABLE struct restart_block {
 	u32 kind;               /* enum restart_kind */
@@ -98,6 +98,9 @@ SAVABLE struct thread_group {
 	bool subreaper;                 /* PR_SET_CHILD_SUBREAPER */
 	s64 start_ns;                   /* sandbox monotonic time it was made */
 	struct waitq child_wq SAVE_SKIP;    /* its waiters in wait4; re-block on restore */
+	/* pidfd pollers waiting for it to exit; under kernel->lock; they poll again
+	 * after a restore */
+	struct waitq exit_wq SAVE_SKIP;
 };
 
 #define TG_EV_STOPPED 0x1
@@ -116,6 +119,22 @@ SAVABLE struct task {
 	u32 vfork_wait;                 /* in the parent: the child's tid, or 0 */
 	bool vfork_released;            /* in the child: exec'd or exited */
 	u32 uid, euid, suid, gid, egid, sgid;
+	/* supplementary groups, sorted as Linux keeps them (task_cred.c) */
+	u32 *groups SAVE_LEN(ngroups);
+	u32 ngroups;
+	/* capability sets, one bit per CAP_* (task_cred.c); the task's own thread
+	 * changes them, others only read them */
+	u64 cap_eff, cap_prm, cap_inh, cap_bnd, cap_amb;
+	bool keep_caps;                 /* PR_SET_KEEPCAPS; cleared by execve */
+	/* personality(2): PER_LINUX plus flags such as ADDR_NO_RANDOMIZE */
+	u32 personality;
+	/* scheduling attributes (task_sched.c), recorded and reported: the host
+	 * schedules the Sentry's threads, the Sentry does not schedule by these */
+	s32 nice;                       /* -20..19 */
+	u32 policy;                     /* SCHED_OTHER, FIFO, RR, BATCH, IDLE */
+	u32 rt_priority;                /* 1..99 for FIFO and RR, else 0 */
+	bool reset_on_fork;             /* SCHED_RESET_ON_FORK */
+	u64 affinity[16];               /* sched_setaffinity mask, within k->cpumask */
 	u32 umask;
 	char comm[16];
 	u32 pdeathsig;                  /* PR_SET_PDEATHSIG: sent when the parent goes */
@@ -192,6 +211,9 @@ long task_clone(struct task *t, const struct clone_args_k *ca);
 bool task_do_exit(struct task *t, int *status);
 /* exit_group, or a fatal signal: every thread of the group exits with @status. */
 void task_group_exit(struct task *t, int status);
+/* waitid: @options has the idtype in bits 32-47; TASK_WAIT_EAGAIN turns "nothing
+ * to report" into -EAGAIN (a nonblocking pidfd). */
+#define TASK_WAIT_EAGAIN (1ULL << 48)
 long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, bool waitid);
 long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int flags);
 /* A vfork parent waits here (run loop) until its child execs or exits. */
@@ -202,6 +224,41 @@ int task_vfork_wait(struct task *t);
 long task_setid(struct task *t, bool gid, u32 id);
 long task_setreid(struct task *t, bool gid, u32 r, u32 e);
 long task_setresid(struct task *t, bool gid, u32 r, u32 e, u32 s);
+
+/* task_cred.c: capabilities and groups (after Linux's kernel/capability.c,
+ * security/commoncap.c and kernel/groups.c). */
+#define TASK_CAP_LAST 40                /* CAP_CHECKPOINT_RESTORE */
+#define TASK_CAP_ALL ((1ULL << (TASK_CAP_LAST + 1)) - 1)
+bool task_capable(const struct task *t, int cap);
+/* The credentials of a new process's first task: @uid's ids, and for uid 0 the
+ * container default capability set. */
+void task_cred_init(struct task *t, u32 uid, u32 gid);
+/* fork/clone: the child takes a copy of the parent's credentials. */
+int task_cred_copy(struct task *t, struct task *c);
+void task_cred_release(struct task *t);
+/* execve: the capability sets a program without file capabilities gets. */
+void task_cred_exec(struct task *t);
+long task_setgroups(struct task *t, u32 n, const u32 *list);
+long task_capget(struct task *t, u64 uhdr, u64 udata);
+long task_capset(struct task *t, u64 uhdr, u64 udata);
+long task_prctl_caps(struct task *t, int op, u64 a2, u64 a3, u64 a4, u64 a5);
+/* Linux's check_same_owner / kill_ok_by_cred: @t acting on @p by ids alone. */
+bool task_same_owner(const struct task *t, const struct task *p);
+
+/* task_sched.c: nice, policies, affinity and personality, recorded per task. */
+void task_sched_init(struct task *t);
+void task_sched_fork(struct task *t, struct task *c);
+long task_getpriority(struct task *t, int which, int who);
+long task_setpriority(struct task *t, int which, int who, int nice);
+/* The rest with kernel->lock held: a task by tid (0: @t), or NULL. */
+struct task *task_sched_target(struct task *t, s32 pid);
+/* sched_setscheduler/setparam/setattr on @p by @t: policy -1 keeps the policy,
+ * @set_nice also sets the nice value. 0, -EINVAL or -EPERM. */
+long task_sched_set(struct task *t, struct task *p, s32 policy, bool reset, u32 prio,
+		    bool set_nice, int nice);
+/* Masks of 16 u64 words (1024 CPUs). */
+long task_set_affinity(struct task *t, struct task *p, const u64 *mask);
+void task_get_affinity(struct task *p, u64 *mask);
 
 /* task.c */
 int task_new(struct kernel *k, struct task **out);

@@ -16,6 +16,7 @@
 
 #include "kernel.h"
 #include "mm/mm.h"
+#include "task/pidfd.h"
 #include "task/task.h"
 #include "vfs/vfs.h"
 
@@ -46,7 +47,9 @@ static int check_flags(u64 f)
 		return -EINVAL;
 	if (f & CLONE_NS_FLAGS)
 		return -EPERM; /* no namespaces inside the sandbox (as without CAP_SYS_ADMIN) */
-	if (f & (CLONE_PIDFD | CLONE_INTO_CGROUP))
+	if ((f & CLONE_PIDFD) && (f & CLONE_THREAD))
+		return -EINVAL;         /* no thread pidfds (PIDFD_THREAD) */
+	if (f & CLONE_INTO_CGROUP)
 		return -ENOSYS;
 	return 0;
 }
@@ -71,8 +74,10 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 {
 	int err;
 
-	c->uid = t->uid; c->euid = t->euid; c->suid = t->suid;
-	c->gid = t->gid; c->egid = t->egid; c->sgid = t->sgid;
+	err = task_cred_copy(t, c);
+	if (err)
+		return err;
+	task_sched_fork(t, c);
 	c->umask = t->umask;
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	c->no_new_privs = t->no_new_privs;      /* pdeathsig is not inherited */
@@ -128,17 +133,33 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 	return c->sh ? 0 : -ENOMEM;
 }
 
+/* CLONE_PIDFD: a pidfd for the child, its number written where the caller said. */
+static int clone_pidfd(struct task *t, struct thread_group *tg, u64 uaddr, int *fd)
+{
+	int n = pidfd_install(t, tg, 0);
+
+	if (n < 0)
+		return n;
+	*fd = n;
+	return mm_copy_out(t->mm, uaddr, &n, sizeof(n)) ? -EFAULT : 0;
+}
+
 long task_clone(struct task *t, const struct clone_args_k *ca)
 {
 	struct kernel *k = t->k;
 	struct thread_group *parent, *tg;
 	struct task *c;
+	int pidfd = -1;
 	long err;
 	u32 tid;
 
 	err = check_flags(ca->flags);
 	if (err)
 		return err;
+	/* Legacy clone writes both through one pointer. */
+	if ((ca->flags & CLONE_PIDFD) && (ca->flags & CLONE_PARENT_SETTID) &&
+	    ca->pidfd == ca->parent_tid)
+		return -EINVAL;
 	if (ca->exit_signal > L_NSIG)
 		return -EINVAL;
 	err = task_new(k, &c);
@@ -191,8 +212,12 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 	}
 	if (ca->flags & CLONE_VFORK)
 		t->vfork_wait = tid;
-	err = kernel_start_task(k, c);
+	err = ca->flags & CLONE_PIDFD ? clone_pidfd(t, tg, ca->pidfd, &pidfd) : 0;
+	if (!err)
+		err = kernel_start_task(k, c);
 	if (err) {
+		if (pidfd >= 0)
+			fdt_close(t->fdt, pidfd);
 		pthread_mutex_lock(&k->lock);
 		k->ntasks--;
 		c->exiting = true;

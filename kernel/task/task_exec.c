@@ -222,6 +222,7 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	t->clear_child_tid = 0;
 	t->robust_list = t->robust_len = 0;
 	t->fp_valid = false;
+	task_cred_exec(t);
 	pthread_mutex_lock(&t->k->lock);
 	t->vfork_released = true;
 	if (t->tg->parent)

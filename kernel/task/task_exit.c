@@ -96,6 +96,17 @@ static void send_pdeathsigs(struct thread_group *tg)
 	}
 }
 
+/* Has every task of @tg finished task_do_exit? k->lock held. */
+static bool tg_all_exited(struct thread_group *tg)
+{
+	struct task *o;
+
+	tg_for_each_task(o, tg)
+		if (!o->exited)
+			return false;
+	return true;
+}
+
 bool task_do_exit(struct task *t, int *status)
 {
 	struct kernel *k = t->k;
@@ -132,8 +143,13 @@ bool task_do_exit(struct task *t, int *status)
 		mm_put(mm);
 	}
 	if (t->fdt) {
-		fdt_put(t->fdt);
+		struct fdtable *fdt = t->fdt;
+
+		/* Unpublished under the lock: pidfd_getfd reads other tasks' tables. */
+		pthread_mutex_lock(&k->lock);
 		t->fdt = NULL;
+		pthread_mutex_unlock(&k->lock);
+		fdt_put(fdt);
 	}
 	if (t->fs) {
 		vfs_fs_put(t->fs);
@@ -149,7 +165,10 @@ bool task_do_exit(struct task *t, int *status)
 	leader = t == tg->leader;
 	if (!leader)
 		st_list_del(&t->tglink);
-	if (!last) {
+	/* The group becomes a zombie once every thread's own thread is done with it
+	 * (a reaper frees what is left): not the last to stop living but the last to
+	 * get here does it. */
+	if (tg->nlive || tg->zombie || !tg_all_exited(tg)) {
 		/* Others live on. A vfork parent waiting on this thread hears of it. */
 		if (tg->parent)
 			waitq_wake_all(&tg->parent->child_wq);
@@ -159,7 +178,9 @@ bool task_do_exit(struct task *t, int *status)
 		return false;
 	}
 	tg->zombie = true;
-	tg->exit_status = tg->group_exit ? tg->group_exit_status : t->exit_status;
+	waitq_wake_all(&tg->exit_wq);
+	/* as Linux: the leader's status unless the whole group was told to exit */
+	tg->exit_status = tg->group_exit ? tg->group_exit_status : tg->leader->exit_status;
 	send_pdeathsigs(tg);
 	tg_reparent_children(k, tg);
 	parent = tg->parent;

@@ -119,6 +119,7 @@ int tg_new(struct kernel *k, struct task *leader, struct thread_group *parent,
 	st_list_init(&tg->tasks);
 	waitq_init(&tg->child_wq);
 	waitq_init(&tg->thread_wq);
+	waitq_init(&tg->exit_wq);
 	st_list_add_tail(&leader->tglink, &tg->tasks);
 	tg->nlive = 1;
 	if (parent) {
@@ -168,6 +169,14 @@ void tg_release(struct kernel *k, struct thread_group *tg)
 	st_list_del(&tg->sibling);
 	st_list_del(&tg->tglink);
 	tg_reparent_children(k, tg);
+	/* pidfd pollers hear it is gone and are let go: their cancel finds nothing */
+	while (!st_list_empty(&tg->exit_wq.head)) {
+		struct waiter *w = container_of(tg->exit_wq.head.next, struct waiter, link);
+
+		waitq_del(w);
+		st_list_init(&w->link);
+		task_wake(w->t);
+	}
 	while (!st_list_empty(&tg->tasks)) {
 		struct task *t = container_of(tg->tasks.next, struct task, tglink);
 
@@ -185,5 +194,6 @@ int thread_group_after_load(void *o, void *ctx)
 
 	waitq_init(&tg->child_wq);
 	waitq_init(&tg->thread_wq);
+	waitq_init(&tg->exit_wq);
 	return 0;
 }

@@ -93,7 +93,8 @@ long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, boo
 {
 	struct kernel *k = t->k;
 	struct wait_result r = { 0 };
-	u32 idtype = waitid ? (u32)(options >> 32) : 0;
+	u32 idtype = waitid ? (u32)(options >> 32) & 0xffff : 0;
+	bool eagain = options & TASK_WAIT_EAGAIN;
 	struct waiter w;
 	long ret;
 
@@ -171,5 +172,5 @@ long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, boo
 		if (mm_copy_out(t->mm, uinfo, &info, sizeof(info)))
 			return -EFAULT;
 	}
-	return 0;
+	return ret == 0 && eagain ? -EAGAIN : 0;
 }

@@ -114,15 +114,16 @@ static void gen_status(FILE *f, struct task *pt)
 		"FDSize:\t64\nGroups:\t\nVmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmRSS:\t%8llu kB\n"
 		"Threads:\t1\nSigQ:\t0/63304\nSigPnd:\t%016llx\nShdPnd:\t0000000000000000\n"
 		"SigBlk:\t%016llx\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n"
-		"CapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\n"
-		"CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n"
+		"CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
+		"CapBnd:\t%016llx\nCapAmb:\t%016llx\nNoNewPrivs:\t0\n"
 		"Seccomp:\t0\nCpus_allowed_list:\t0-%u\n",
 		pt->comm, pt->umask, pt->tgid, pt->tid, ppid, pt->uid, pt->euid, pt->suid,
 		pt->euid, pt->gid, pt->egid, pt->sgid, pt->egid, (unsigned long long)vm,
 		(unsigned long long)vm, (unsigned long long)vm,
 		(unsigned long long)pt->pending, (unsigned long long)pt->sigmask,
-		pt->euid ? "0000000000000000" : "000001ffffffffff",
-		pt->euid ? "0000000000000000" : "000001ffffffffff", kernel_ncpus(pt->k) - 1);
+		(unsigned long long)pt->cap_inh, (unsigned long long)pt->cap_prm,
+		(unsigned long long)pt->cap_eff, (unsigned long long)pt->cap_bnd,
+		(unsigned long long)pt->cap_amb, kernel_ncpus(pt->k) - 1);
 }
 
 static void gen_stat(FILE *f, struct task *pt)
