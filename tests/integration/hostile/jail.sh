@@ -157,7 +157,9 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 		done
 		;;
 	stub_creds)
-		for p in "$T" "$U"; do
+		# Every stub: the application's and those waiting in the platform's pool.
+		stubs=($(hs_children "$T"))
+		for p in "$T" "${stubs[@]}"; do
 			echo "process $p: Seccomp $(hs_status_field "$p" Seccomp)," \
 				"NoNewPrivs $(hs_status_field "$p" NoNewPrivs)," \
 				"CapEff $(hs_status_field "$p" CapEff)," \
@@ -168,25 +170,28 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 			[[ $(hs_status_field "$p" CapEff) == 0000000000000000 ]] || fail "process $p: CapEff is not 0"
 			[[ $(hs_status_field "$p" CapPrm) == 0000000000000000 ]] || fail "process $p: CapPrm is not 0"
 		done
-		# The stub's first thread (its spawner) waits untraced in stub_park with
-		# every signal blocked; every other thread runs a task and is traced by a
-		# Sentry thread.
+		# A stub thread either runs a task, traced by a Sentry thread, or waits
+		# untraced in stub_park with every signal blocked: the spawner of each stub,
+		# and a pooled stub's first thread.
 		n=0
-		for task in /proc/"$U"/task/*; do
-			tid=${task##*/}
-			tracer=$(awk '$1 == "TracerPid:" {print $2}' "$task"/status)
-			echo "stub thread $tid: TracerPid $tracer"
-			if [[ $tid == "$U" ]]; then
-				blocked=$(awk '$1 == "SigBlk:" {print $2}' "$task"/status)
-				# All but SIGKILL and SIGSTOP (unblockable) and SIGTRAP (each
-				# injection's int3 unblocks it, as any forced signal).
-				((((0x$blocked | 0x40110)) == -1)) ||
-					fail "the stub's spawner does not block every signal ($blocked)"
-				continue
-			fi
-			[[ $tracer != 0 && -d /proc/$S/task/$tracer ]] ||
-				fail "stub thread $tid's tracer ($tracer) is not a Sentry thread"
-			n=$((n + 1))
+		for p in "${stubs[@]}"; do
+			for task in /proc/"$p"/task/*; do
+				tid=${task##*/}
+				tracer=$(awk '$1 == "TracerPid:" {print $2}' "$task"/status)
+				echo "stub $p thread $tid: TracerPid $tracer"
+				if [[ $tracer == 0 ]]; then
+					blocked=$(awk '$1 == "SigBlk:" {print $2}' "$task"/status)
+					# All but SIGKILL and SIGSTOP (unblockable) and SIGTRAP (each
+					# injection's int3 unblocks it, as any forced signal).
+					((((0x$blocked | 0x40110)) == -1)) ||
+						fail "untraced stub thread $tid does not block every signal ($blocked)"
+					continue
+				fi
+				[[ -d /proc/$S/task/$tracer ]] ||
+					fail "stub thread $tid's tracer ($tracer) is not a Sentry thread"
+				[[ $tid != "$p" ]] || fail "the spawner of stub $p is traced ($tracer)"
+				n=$((n + 1))
+			done
 		done
 		((n >= 1)) || fail "no stub thread runs the application"
 		;;

@@ -15,8 +15,20 @@ hs_children() {
 	echo $out
 }
 
-# hs_find_chain RUNPID [SECS]: sets SENTRY, TEMPLATE and STUB (host pids) once the whole
-# chain exists; returns 1 if it did not appear within SECS (default 10) seconds.
+# hs_traced_stub PID SENTRY: true if a thread of process PID is traced by a thread of
+# SENTRY.
+hs_traced_stub() {
+	local task tracer
+	for task in /proc/"$1"/task/*; do
+		tracer=$(awk '$1 == "TracerPid:" {print $2}' "$task"/status 2>/dev/null)
+		[[ -n $tracer && $tracer != 0 && -d /proc/$2/task/$tracer ]] && return 0
+	done
+	return 1
+}
+
+# hs_find_chain RUNPID [SECS]: sets SENTRY, TEMPLATE and STUB (host pids: STUB runs the
+# application) once the whole chain exists; returns 1 if it did not appear within SECS
+# (default 10) seconds.
 hs_find_chain() {
 	local run=$1 deadline=$((SECONDS + ${2:-10})) kids k
 	SENTRY= TEMPLATE= STUB=
@@ -32,8 +44,12 @@ hs_find_chain() {
 			TEMPLATE=${kids[0]:-}
 		fi
 		if [[ -n $TEMPLATE ]]; then
-			kids=($(hs_children "$TEMPLATE"))
-			STUB=${kids[0]:-}
+			# The application's stub: the one with a thread a Sentry thread traces
+			# (the others wait in the platform's pool, untraced).
+			STUB=
+			for k in $(hs_children "$TEMPLATE"); do
+				hs_traced_stub "$k" "$SENTRY" && STUB=$k && break
+			done
 		fi
 		[[ -n $STUB ]] && return 0
 		kill -0 "$run" 2>/dev/null || return 1
