@@ -79,6 +79,24 @@ static void ctl_reply(struct ctl_conn *c, const struct ctl_reply *rep)
 	}
 }
 
+/* Accepts the next request; a malformed one is answered and dropped here (false). */
+static bool ctl_next(int listen_fd, struct ctl_conn *c)
+{
+	struct ctl_reply rep = { 0 };
+	int err = ctl_recv(listen_fd, c);
+
+	if (!err)
+		return true;
+	if (c->fd >= 0) {
+		rep.err = err;
+		snprintf(rep.msg, sizeof(rep.msg), "malformed request");
+		ctl_reply(c, &rep);
+		close(c->fd);
+	}
+	close_passed(c);
+	return false;
+}
+
 /* Saves the sandbox into the image descriptor that came with the request. Returns
  * true when the sandbox is to end now (saved, without --leave-running). */
 static bool ctl_checkpoint(struct kernel *k, struct ctl_conn *c, struct ctl_reply *rep,
@@ -117,7 +135,6 @@ void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len)
 				       { .fd = listen_fd, .events = POLLIN } };
 		struct ctl_reply rep = { 0 };
 		struct ctl_conn c;
-		int err;
 
 		if (poll(p, listen_fd >= 0 ? 2 : 1, -1) < 0)
 			continue;
@@ -125,19 +142,8 @@ void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len)
 			snprintf(status, len, "exit %d", kernel_wait(k));
 			return;
 		}
-		if (!p[1].revents)
+		if (!p[1].revents || !ctl_next(listen_fd, &c))
 			continue;
-		err = ctl_recv(listen_fd, &c);
-		if (err) {
-			if (c.fd >= 0) {
-				rep.err = err;
-				snprintf(rep.msg, sizeof(rep.msg), "malformed request");
-				ctl_reply(&c, &rep);
-				close(c.fd);
-			}
-			close_passed(&c);
-			continue;
-		}
 		switch (c.req.op) {
 		case CTL_STATUS:
 			break;
@@ -184,18 +190,9 @@ int ctl_await_restore(int listen_fd, struct ctl_restore *r, char *status, size_t
 	for (;;) {
 		struct ctl_reply rep = { .state = CTL_CREATED };
 		struct ctl_conn c;
-		int err = ctl_recv(listen_fd, &c);
 
-		if (err) {
-			if (c.fd >= 0) {
-				rep.err = err;
-				snprintf(rep.msg, sizeof(rep.msg), "malformed request");
-				ctl_reply(&c, &rep);
-				close(c.fd);
-			}
-			close_passed(&c);
+		if (!ctl_next(listen_fd, &c))
 			continue;
-		}
 		switch (c.req.op) {
 		case CTL_STATUS:
 			break;

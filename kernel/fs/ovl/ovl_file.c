@@ -197,17 +197,6 @@ static int ovl_fstat(struct vfs_file *f, struct stat *st)
 	return 0;
 }
 
-static int ovl_truncate(struct vfs_file *f, u64 size)
-{
-	struct vfs_setattr sa = { .mask = VFS_SET_SIZE, .size = size };
-	int err;
-
-	pthread_mutex_lock(&vfs_lock);
-	err = f->inode->ops->setattr(f->inode, &sa);
-	pthread_mutex_unlock(&vfs_lock);
-	return err;
-}
-
 /* fallocate as tmpfs's: allocation makes pages (ENOSPC when the sandbox's memory
  * runs out, undoing nothing already there), punching and zeroing release them. */
 static int ovl_fallocate(struct vfs_file *f, int mode, u64 off, u64 len)
@@ -287,7 +276,7 @@ const struct vfs_file_ops ovl_file_ops = {
 	.write = ovl_write,
 	.lseek = ovl_lseek,
 	.fstat = ovl_fstat,
-	.truncate = ovl_truncate,
+	.truncate = vfs_file_truncate_inode,
 	.fallocate = ovl_fallocate,
 	.fsync = ovl_fsync,
 	.map_read = ovl_map_read,
