@@ -30,6 +30,7 @@ void vfs_inode_init(struct vfs_inode *ino, const struct vfs_inode_ops *ops, u32 
 	ref_init(&ino->ref);
 	ino->ops = ops;
 	ino->mode = mode;
+	st_list_init(&ino->locks);
 	ino->nlink = S_ISDIR(mode) ? 2 : 1;
 	ino->atime_sec = ino->mtime_sec = ino->ctime_sec = now.tv_sec;
 	ino->atime_nsec = ino->mtime_nsec = ino->ctime_nsec = now.tv_nsec;
