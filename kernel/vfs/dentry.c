@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "task/task.h"
+#include "vfs/locks.h"
 #include "vfs/vfs.h"
 
 pthread_mutex_t vfs_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
@@ -38,8 +39,10 @@ void vfs_inode_init(struct vfs_inode *ino, const struct vfs_inode_ops *ops, u32 
 
 void vfs_inode_put(struct vfs_inode *ino)
 {
-	if (ino && ref_put(&ino->ref))
+	if (ino && ref_put(&ino->ref)) {
+		vfs_locks_release_inode(ino);
 		ino->ops->release(ino);
+	}
 }
 
 void vfs_inode_touch(struct vfs_inode *ino, u32 mask)

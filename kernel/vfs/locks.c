@@ -448,6 +448,16 @@ void vfs_locks_close_posix(struct vfs_file *f, u32 pid)
 		drop_locks(f->inode, &owner);
 }
 
+void vfs_locks_release_inode(struct vfs_inode *ino)
+{
+	struct vfs_lock *l, *tmp;
+
+	pthread_mutex_lock(&vfs_locks_mu);
+	for_each_lock(l, tmp, ino_locks(ino))
+		lock_free(l);
+	pthread_mutex_unlock(&vfs_locks_mu);
+}
+
 void vfs_locks_fdt_close_posix(struct fdtable *fdt, u32 lo, u32 hi, bool cloexec, u32 pid)
 {
 	u32 i;

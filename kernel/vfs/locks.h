@@ -22,6 +22,9 @@ void vfs_locks_release_file(struct vfs_file *f);
 /* Process @pid closed a file on @f's inode (or exits with it open): its POSIX locks
  * on that inode go. */
 void vfs_locks_close_posix(struct vfs_file *f, u32 pid);
+/* The inode's last reference went: POSIX locks left behind by a process whose fd
+ * table another process shares (CLONE_FILES) go with it. */
+void vfs_locks_release_inode(struct vfs_inode *ino);
 /* Process @pid closes fds @lo..@hi of @fdt (only the FD_CLOEXEC ones if @cloexec:
  * an exec), or all as it exits: its POSIX locks on their inodes go. Takes fdt->lock,
  * so fdt->lock comes before the locks' mutex. */

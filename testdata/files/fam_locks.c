@@ -266,9 +266,14 @@ static void deadlock(void)
 	close(go[0]); close(go[1]);
 }
 
+static int restart_go = -1;
+
 static void on_alarm(int sig)
 {
 	(void)sig;
+	/* with SA_RESTART: let the holder go, the restarted wait then gets the lock */
+	if (restart_go >= 0 && write(restart_go, "x", 1) != 1)
+		_exit(3);
 }
 
 /* A wait for a lock ends with EINTR when a handler without SA_RESTART runs. */
@@ -301,6 +306,27 @@ static void interrupted(void)
 	wait_child(pid, "holder");
 	T(lk(a, F_SETLKW, F_WRLCK, SEEK_SET, 0, 1));
 	T(flock(a, LOCK_SH));
+	lk(a, F_SETLK, F_UNLCK, SEEK_SET, 0, 0);
+	flock(a, LOCK_UN);
+
+	/* SA_RESTART: the handler runs (and frees the lock), the wait goes on */
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	restart_go = go[1];
+	pid = fork();
+	if (pid == 0) {
+		int b = open("i", O_RDWR);
+
+		lk(b, F_SETLK, F_WRLCK, SEEK_SET, 0, 0);
+		sync_write(done[1]);
+		sync_read(go[0]);
+		_exit(0);
+	}
+	sync_read(done[0]);
+	alarm(1);
+	T(lk(a, F_SETLKW, F_WRLCK, SEEK_SET, 0, 1));
+	wait_child(pid, "holder let go by the handler");
+	restart_go = -1;
 	close(a);
 	close(go[0]); close(go[1]); close(done[0]); close(done[1]);
 }
