@@ -24,6 +24,7 @@
 #include "task/task.h"
 #include "task/waitq.h"
 #include "time/ktime.h"
+#include "vfs/locks.h"
 #include "vfs/vfs.h"
 
 #define MAX_RW_COUNT (INT_MAX & PAGE_MASK)   /* Linux caps one read/write at this */
@@ -364,6 +365,8 @@ SYS(lseek)
 
 SYS(close)
 {
+	/* Closing any fd on an inode drops the process's POSIX locks there. */
+	vfs_locks_fdt_close_posix(t->fdt, a[0], a[0], false, t->tgid);
 	return fdt_close(t->fdt, a[0]);
 }
 
@@ -393,6 +396,8 @@ static long do_dup3(struct task *t, u64 oldfd, u64 newfd, u64 flags)
 	f = fdt_get(t->fdt, oldfd);
 	if (!f)
 		return -EBADF;
+	/* newfd's file, if any, is closed: as close(), POSIX locks go */
+	vfs_locks_fdt_close_posix(t->fdt, newfd, newfd, false, t->tgid);
 	ret = fdt_install(t->fdt, newfd, f, flags & O_CLOEXEC ? FD_CLOEXEC : 0,
 			  nofile_limit(t));
 	vfs_file_put(f);
@@ -467,28 +472,13 @@ SYS(fcntl)
 	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
 		struct flock fl;
 
-		/* Advisory locks: one process per sandbox so far, so every lock is
-		 * granted and F_GETLK finds none in the way. */
 		ret = -EFAULT;
 		if (mm_copy_in(t->mm, &fl, a[2], sizeof(fl)))
 			break;
-		ret = -EINVAL;
-		if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
-			break;
-		if ((cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW) && fl.l_pid)
-			break;
-		ret = -EBADF;
-		if ((cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLK ||
-		     cmd == F_OFD_SETLKW) &&
-		    ((fl.l_type == F_RDLCK && (f->flags & O_ACCMODE) == O_WRONLY) ||
-		     (fl.l_type == F_WRLCK && (f->flags & O_ACCMODE) == O_RDONLY)))
-			break;
-		ret = 0;
-		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-			fl.l_type = F_UNLCK;
-			if (mm_copy_out(t->mm, a[2], &fl, sizeof(fl)))
-				ret = -EFAULT;
-		}
+		ret = vfs_fcntl_lock(t, f, cmd, &fl);
+		if (!ret && (cmd == F_GETLK || cmd == F_OFD_GETLK) &&
+		    mm_copy_out(t->mm, a[2], &fl, sizeof(fl)))
+			ret = -EFAULT;
 		break;
 	}
 	default:

@@ -20,6 +20,7 @@
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
+#include "vfs/locks.h"
 #include "vfs/vfs.h"
 
 #define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
@@ -104,6 +105,8 @@ SYS(close_range)
 
 	if (a[2] & ~(u64)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) || lo > hi)
 		return -EINVAL;
+	if (!(a[2] & CLOSE_RANGE_CLOEXEC))
+		vfs_locks_fdt_close_posix(t->fdt, lo, hi, false, t->tgid);
 	fdt_close_range(t->fdt, lo, hi, a[2] & CLOSE_RANGE_CLOEXEC);
 	return 0;
 }

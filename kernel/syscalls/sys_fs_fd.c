@@ -22,6 +22,7 @@
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
+#include "vfs/locks.h"
 #include "vfs/vfs.h"
 
 SYS(getdents64)
@@ -127,13 +128,13 @@ SYS(sync) { return 0; }
 SYS(flock)
 {
 	struct vfs_file *f = fdt_get(t->fdt, a[0]);
-	u32 op = a[1] & ~LOCK_NB;
+	long ret;
 
 	if (!f)
 		return -EBADF;
+	ret = f->flags & O_PATH ? -EBADF : vfs_flock(t, f, a[1]);
 	vfs_file_put(f);
-	/* One process per sandbox so far: every lock is granted. */
-	return op == LOCK_SH || op == LOCK_EX || op == LOCK_UN ? 0 : -EINVAL;
+	return ret;
 }
 
 SYS(fadvise64)

@@ -22,6 +22,7 @@
 #include "time/ktimer.h"
 #include "task/waitq.h"
 #include "time/ktime.h"
+#include "vfs/locks.h"
 #include "vfs/vfs.h"
 
 #define ARG_MAX_BYTES (2 * 1024 * 1024)   /* a quarter of the 8 MiB stack limit */
@@ -217,6 +218,7 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	}
 	cputime_exec(t, old);
 	mm_put(old);
+	vfs_locks_fdt_close_posix(t->fdt, 0, UINT32_MAX, true, t->tgid);
 	fdt_close_on_exec(t->fdt);
 	reset_signals(t);
 	t->clear_child_tid = 0;

@@ -15,6 +15,7 @@
 #include "mm/mm.h"
 #include "task/task.h"
 #include "time/ktimer.h"
+#include "vfs/locks.h"
 #include "vfs/vfs.h"
 
 /* The siginfo a parent gets for a child's exit (CLD_EXITED, CLD_KILLED, CLD_DUMPED). */
@@ -145,6 +146,9 @@ bool task_do_exit(struct task *t, int *status)
 	if (t->fdt) {
 		struct fdtable *fdt = t->fdt;
 
+		/* The process's POSIX locks go with it (all its fds close). */
+		if (last)
+			vfs_locks_fdt_close_posix(fdt, 0, UINT32_MAX, false, tg->tgid);
 		/* Unpublished under the lock: pidfd_getfd reads other tasks' tables. */
 		pthread_mutex_lock(&k->lock);
 		t->fdt = NULL;

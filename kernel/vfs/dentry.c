@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "task/task.h"
+#include "vfs/locks.h"
 #include "vfs/vfs.h"
 
 pthread_mutex_t vfs_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
@@ -30,6 +31,7 @@ void vfs_inode_init(struct vfs_inode *ino, const struct vfs_inode_ops *ops, u32 
 	ref_init(&ino->ref);
 	ino->ops = ops;
 	ino->mode = mode;
+	st_list_init(&ino->locks);
 	ino->nlink = S_ISDIR(mode) ? 2 : 1;
 	ino->atime_sec = ino->mtime_sec = ino->ctime_sec = now.tv_sec;
 	ino->atime_nsec = ino->mtime_nsec = ino->ctime_nsec = now.tv_nsec;
@@ -37,8 +39,10 @@ void vfs_inode_init(struct vfs_inode *ino, const struct vfs_inode_ops *ops, u32 
 
 void vfs_inode_put(struct vfs_inode *ino)
 {
-	if (ino && ref_put(&ino->ref))
+	if (ino && ref_put(&ino->ref)) {
+		vfs_locks_release_inode(ino);
 		ino->ops->release(ino);
+	}
 }
 
 void vfs_inode_touch(struct vfs_inode *ino, u32 mask)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfs/locks.h"
 #include "vfs/vfs.h"
 
 void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags)
@@ -92,6 +93,7 @@ void vfs_file_put(struct vfs_file *f)
 		struct vfs_path p = f->path;
 		struct vfs_inode *ino = f->inode;
 
+		vfs_locks_release_file(f);
 		pthread_mutex_destroy(&f->pos_lock);
 		f->ops->release(f);
 		if (p.d || ino) {

@@ -55,6 +55,25 @@ struct vfs_inode_ops {
 	void (*release)(struct vfs_inode *ino);
 };
 
+/*
+ * One advisory lock held on an inode (locks.c): a flock lock or an OFD lock, owned
+ * by an open file description, or a POSIX record lock, owned by a process. No
+ * reference is held on the owner: its locks go when the description is released or
+ * the process closes a file on the inode or exits.
+ */
+SAVABLE struct vfs_lock {
+	struct st_list link SAVE_SKIP;  /* in inode->locks; rebuilt by the list */
+	u8 kind;                /* VFS_LOCK_* */
+	u8 type;                /* F_RDLCK or F_WRLCK */
+	s64 start, end;         /* bytes, both included; end S64_MAX: to EOF and beyond */
+	struct vfs_file *file SAVE_POLY;   /* the owner of a flock or OFD lock */
+	u32 pid;                /* the owner of a POSIX lock: its tgid */
+};
+
+#define VFS_LOCK_FLOCK 1
+#define VFS_LOCK_POSIX 2
+#define VFS_LOCK_OFD 3
+
 SAVABLE struct vfs_inode {
 	struct ref ref;
 	const struct vfs_inode_ops *ops SAVE_POLY_KEY;
@@ -72,6 +91,8 @@ SAVABLE struct vfs_inode {
 	bool linkable;
 	/* A FIFO's pipe while some end is open (Linux's i_pipe); under pipe_fifo_lock */
 	struct pipe *pipe;
+	/* advisory locks held on it (struct vfs_lock); under vfs_locks_mu */
+	struct st_list locks SAVE_LIST(struct vfs_lock, link);
 };
 
 struct vfs_dirent {
