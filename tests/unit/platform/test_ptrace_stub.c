@@ -295,6 +295,7 @@ START_TEST(test_pool_stub)
 	pid_t pids[64];
 	int n = 0;
 
+	setenv("SBX_STUB_POOL", "1", 1);        /* off by default (ptrace_pool.c) */
 	env_open(&e);
 	memcpy(e.mem + CODE_OFF, code_getpid, code_getpid_end - code_getpid);
 	for (;;) {
