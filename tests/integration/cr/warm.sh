@@ -2,7 +2,7 @@
 # warm.sh: the CLI around created sandboxes (`sbx create`, `sbx restore --into`).
 #   - a created sandbox is listed "created" with a live Sentry; sbx kill ends it as a
 #     signal would (128+N from sbx wait), sbx delete leaves no process behind;
-#   - a foreground `sbx restore --into` of a busybox loop gives the same output and
+#   - a foreground `sbx restore --into` of a busybox script gives the same output and
 #     exit status as a foreground plain `sbx restore` of the same image, and removes
 #     the sandbox at the end as a foreground run does;
 #   - bad requests fail with one line and a non-zero status and harm nothing: a
@@ -56,7 +56,9 @@ cr_wait_gone "$pid" 10 || cr_fail "the Sentry of deleted w2 ($pid) still runs"
 [[ -z $(cr_field "$root" w2 status) ]] || cr_fail "w2 is still listed after delete"
 
 # 2. Foreground restore --into against a plain foreground restore of one image.
-bb_loop=$'echo ready\ni=0\nwhile [ $i -lt 300000 ]\ndo i=$((i+1))\ndone\necho $i\nexit 7'
+# Checkpointed in its sleep (a loop alone ends before the checkpoint on an idle machine),
+# then it counts and exits 7.
+bb_loop=$'echo ready\nsleep 4\ni=0\nwhile [ $i -lt 100000 ]\ndo i=$((i+1))\ndone\necho $i\nexit 7'
 (cr_clean_fds; cd /; exec "$SBX" --root "$root" run -d --name orig -- /bin/busybox sh -c \
 	"$bb_loop" </dev/null >"$d/orig.out" 2>"$d/orig.err") || { cr_fail "sbx run failed"; exit 1; }
 cr_wait_mark "$d/orig.out" 60 || { cr_fail "no ready mark"; exit 1; }
