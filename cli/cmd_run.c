@@ -38,7 +38,7 @@ static void usage(bool create)
 }
 
 /* --pids-limit N: the sandbox's task limit (threads count), 1 to SBX_MAX_TASKS. */
-static unsigned parse_pids_limit(const char *arg)
+static unsigned parse_pids_limit(const char *cmd, const char *arg)
 {
 	char *end;
 	unsigned long v;
@@ -46,7 +46,7 @@ static unsigned parse_pids_limit(const char *arg)
 	errno = 0;
 	v = strtoul(arg, &end, 10);
 	if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > SBX_MAX_TASKS)
-		die("run: --pids-limit '%s' is not a number from 1 to %d", arg, SBX_MAX_TASKS);
+		die("%s: --pids-limit '%s' is not a number from 1 to %d", cmd, arg, SBX_MAX_TASKS);
 	return v;
 }
 
@@ -55,7 +55,7 @@ static unsigned parse_pids_limit(const char *arg)
 #define MEMORY_MIN (16ULL << 20)        /* SBX_MIN_MEM_LIMIT */
 
 /* --memory SIZE: bytes, or a number with a k, m or g suffix (powers of 1024). */
-static unsigned long long parse_memory(const char *arg)
+static unsigned long long parse_memory(const char *cmd, const char *arg)
 {
 	unsigned long long n, shift = 0;
 	char *end;
@@ -75,11 +75,11 @@ static unsigned long long parse_memory(const char *arg)
 		goto bad;
 	n <<= shift;
 	if (n < MEMORY_MIN)
-		die("run: --memory %s is below the smallest limit, 16m", arg);
+		die("%s: --memory %s is below the smallest limit, 16m", cmd, arg);
 	return n;
 bad:
-	die("run: --memory '%s' is not a size up to 1024g (bytes, or with a k, m or g "
-	    "suffix)", arg);
+	die("%s: --memory '%s' is not a size up to 1024g (bytes, or with a k, m or g "
+	    "suffix)", cmd, arg);
 }
 
 static int run_or_create(int argc, char **argv, bool create)
@@ -124,14 +124,14 @@ static int run_or_create(int argc, char **argv, bool create)
 			break;
 		case 'V':
 			if (l.nvolumes == (int)ARRAY_LEN(l.volumes))
-				die("run: at most %d volumes", (int)ARRAY_LEN(l.volumes));
+				die("%s: at most %d volumes", argv[0], (int)ARRAY_LEN(l.volumes));
 			l.volumes[l.nvolumes++] = optarg;
 			break;
 		case 'm':
-			l.memory = parse_memory(optarg);
+			l.memory = parse_memory(argv[0], optarg);
 			break;
 		case 'P':
-			l.pids_limit = parse_pids_limit(optarg);
+			l.pids_limit = parse_pids_limit(argv[0], optarg);
 			break;
 		case 'e': /* tests only: see cmd_boot.c */
 			l.escape = optarg;
