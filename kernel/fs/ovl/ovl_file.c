@@ -249,22 +249,6 @@ static int ovl_fsync(struct vfs_file *f)
 	return 0;
 }
 
-static s64 ovl_map_read(struct vfs_file *f, void *buf, size_t len, s64 off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		s64 n = read_at(OVL_I(f->inode), (u8 *)buf + done, len - done, off + done);
-
-		if (n < 0)
-			return done ? (s64)done : n;
-		if (!n)
-			break;
-		done += n;
-	}
-	return done;
-}
-
 static void ovl_file_release(struct vfs_file *f)
 {
 	free(container_of(f, struct ovl_file, base));
@@ -279,7 +263,7 @@ const struct vfs_file_ops ovl_file_ops = {
 	.truncate = vfs_file_truncate_inode,
 	.fallocate = ovl_fallocate,
 	.fsync = ovl_fsync,
-	.map_read = ovl_map_read,
+	.map_read = vfs_file_map_read_full,
 	.release = ovl_file_release,
 };
 
