@@ -12,6 +12,7 @@
  * (signal/sigqueue.c); standard signals are pending at most once per number.
  */
 #define _GNU_SOURCE
+#include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -170,6 +171,13 @@ int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool ext
 	else
 		task_wake(t); /* a blocked signal still ends rt_sigtimedwait's wait */
 	return 0;
+}
+
+bool sig_may_kill(const struct task *t, const struct task *p, int sig)
+{
+	return t->euid == p->suid || t->euid == p->uid || t->uid == p->suid ||
+	       t->uid == p->uid || task_capable(t, CAP_KILL) ||
+	       (sig == SIGCONT && t->tg->sid == p->tg->sid);
 }
 
 int sig_send_group(struct thread_group *tg, const struct l_siginfo *info, bool external)

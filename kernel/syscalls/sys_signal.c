@@ -119,16 +119,42 @@ static struct l_siginfo kill_info(struct task *t, int sig, int code)
 	return info;
 }
 
+/* Whether @t may signal process @tg with @sig: the check is made against its leader,
+ * kept (with its credentials) until the group is reaped. */
+static bool may_kill_tg(struct task *t, struct thread_group *tg, int sig)
+{
+	return !tg->leader || sig_may_kill(t, tg->leader, sig);
+}
+
+/* Sends @sig to @tg from kill() after the permission check: 0 or -errno. A zombie
+ * is still there to be found (Linux detaches its pid only when it is reaped); a
+ * signal to it is dropped. */
+static long kill_one(struct task *t, struct thread_group *tg, int sig)
+{
+	struct l_siginfo info;
+
+	if (!may_kill_tg(t, tg, sig))
+		return -EPERM;
+	if (!sig || tg->zombie)
+		return 0;
+	info = kill_info(t, sig, L_SI_USER);
+	return sig_send_group(tg, &info, false);
+}
+
 /* kill(): a process (>0), the caller's group (0), every process but init and the
- * caller (-1), or a group (<-1). Every task has the same credentials, so permission
- * is always granted. */
+ * caller (-1), or a group (<-1). As Linux's kill_something_info: a group send
+ * succeeds if one member took the signal (else the last error); -1 skips the
+ * processes the caller may not signal and fails only with ESRCH when there are none
+ * at all. */
 SYS(kill)
 {
 	struct kernel *k = t->k;
 	s32 pid = a[0];
 	int sig = a[1];
 	struct st_list *p;
-	long ret = -ESRCH;
+	long ret = -ESRCH, all = 0, err;
+	bool ok = false;
+	int count = 0;
 
 	if (a[1] > L_NSIG)
 		return -EINVAL;
@@ -151,52 +177,56 @@ SYS(kill)
 			hit = tg->pgid == (u32)-pid;
 		if (!hit)
 			continue;
-		if (ret == -ESRCH)
-			ret = 0;
-		/* A zombie is still there to be found (Linux detaches its pid only when
-		 * it is reaped); a signal to it is dropped. */
-		if (sig && !tg->zombie) {
-			struct l_siginfo info = kill_info(t, sig, L_SI_USER);
-
-			ret = sig_send_group(tg, &info, false) ?: ret;
+		err = kill_one(t, tg, sig);
+		count++;
+		if (pid != -1) {
+			ok |= !err;
+			ret = err;
+		} else if (err != -EPERM) {
+			all = err;
 		}
 	}
 	pthread_mutex_unlock(&k->lock);
-	return ret;
+	if (pid == -1)
+		return count ? all : -ESRCH;
+	return ok ? 0 : ret;
 }
 
-static long send_tid(struct task *t, u32 tgid, u32 tid, int sig)
+static long send_tid(struct task *t, u32 tgid, u32 tid, const struct l_siginfo *info)
 {
 	struct task *to;
 	long ret;
 
 	pthread_mutex_lock(&t->k->lock);
 	to = kernel_find_task(t->k, tid);
-	if (!to || (tgid && to->tgid != tgid)) {
+	if (!to || (tgid && to->tgid != tgid))
 		ret = -ESRCH;
-	} else if (sig) {
-		struct l_siginfo info = kill_info(t, sig, L_SI_TKILL);
-
-		ret = sig_send(to, &info, false, false);
-	} else {
+	else if (!sig_may_kill(t, to, info->signo))
+		ret = -EPERM;
+	else if (info->signo)
+		ret = sig_send(to, info, false, false);
+	else
 		ret = 0;
-	}
 	pthread_mutex_unlock(&t->k->lock);
 	return ret;
 }
 
 SYS(tkill)
 {
+	struct l_siginfo info = kill_info(t, a[1], L_SI_TKILL);
+
 	if ((s32)a[0] <= 0 || a[1] > L_NSIG)
 		return -EINVAL;
-	return send_tid(t, 0, a[0], a[1]);
+	return send_tid(t, 0, a[0], &info);
 }
 
 SYS(tgkill)
 {
+	struct l_siginfo info = kill_info(t, a[2], L_SI_TKILL);
+
 	if ((s32)a[0] <= 0 || (s32)a[1] <= 0 || a[2] > L_NSIG)
 		return -EINVAL;
-	return send_tid(t, a[0], a[1], a[2]);
+	return send_tid(t, a[0], a[1], &info);
 }
 
 /* Linux's rule for a siginfo from the application: only a process signalling itself
@@ -231,9 +261,11 @@ SYS(rt_sigqueueinfo)
 		return -ESRCH;  /* kill_proc_info: no process has such a pid */
 	pthread_mutex_lock(&t->k->lock);
 	tg = kernel_find_tg(t->k, pid);
-	if (!tg || tg->zombie)
+	if (!tg)
 		ret = -ESRCH;
-	else if (sig)
+	else if (!may_kill_tg(t, tg, sig))
+		ret = -EPERM;
+	else if (sig && !tg->zombie)
 		ret = sig_send_group(tg, &info, false);
 	pthread_mutex_unlock(&t->k->lock);
 	return ret;
@@ -257,6 +289,8 @@ SYS(rt_tgsigqueueinfo)
 	to = kernel_find_task(t->k, tid);
 	if (!to || to->tgid != (u32)tgid)
 		ret = -ESRCH;
+	else if (!sig_may_kill(t, to, sig))
+		ret = -EPERM;
 	else if (sig)
 		ret = sig_send(to, &info, false, false);
 	pthread_mutex_unlock(&t->k->lock);

@@ -287,6 +287,9 @@ int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool ext
 /* Sends @info to process @tg: any of its threads that does not block it takes it.
  * kernel->lock held. */
 int sig_send_group(struct thread_group *tg, const struct l_siginfo *info, bool external);
+/* Whether @t may send @sig to @p from the application (Linux's check_kill_permission:
+ * kill_ok_by_cred, or SIGCONT within the session). @p's group must be unreaped. */
+bool sig_may_kill(const struct task *t, const struct task *p, int sig);
 /* Pending signals @t could take: its own and its group's. */
 static inline u64 task_pending(const struct task *t)
 {

@@ -170,14 +170,6 @@ static int get_pidfd(struct task *t, int fd, struct vfs_file **out)
 	return 0;
 }
 
-/* check_kill_permission: kill_ok_by_cred, or SIGCONT within the session. */
-static bool may_signal(const struct task *t, const struct task *p, int sig)
-{
-	return t->euid == p->suid || t->euid == p->uid || t->uid == p->suid ||
-	       t->uid == p->uid || task_capable(t, CAP_KILL) ||
-	       (sig == SIGCONT && t->tg->sid == p->tg->sid);
-}
-
 /* A live task of @tg for its credentials, tables and signals; NULL for a zombie. */
 static struct task *tg_live_task(struct thread_group *tg)
 {
@@ -204,7 +196,7 @@ static long send_pgrp(struct task *t, u32 pgid, const struct l_siginfo *info)
 
 		if (tg->pgid != pgid || tg->zombie || !(to = tg_live_task(tg)))
 			continue;
-		if (!may_signal(t, to, info->signo)) {
+		if (!sig_may_kill(t, to, info->signo)) {
 			ret = -EPERM;
 			continue;
 		}
@@ -260,7 +252,7 @@ long pidfd_send_signal(struct task *t, int fd, int sig, u64 uinfo, u32 flags)
 		ret = send_pgrp(t, tg->pgid, &info);
 	} else if (!(to = tg_live_task(tg))) {
 		ret = 0;        /* a zombie is there to be found; the signal is dropped */
-	} else if (!may_signal(t, to, sig)) {
+	} else if (!sig_may_kill(t, to, sig)) {
 		ret = -EPERM;
 	} else if (sig && (flags & PIDFD_SIGNAL_THREAD)) {
 		ret = tg->leader->exited ? 0 : sig_send(tg->leader, &info, false, false);
