@@ -19,31 +19,44 @@
 #define BINPRM_BUF_SIZE 256
 #define MAX_SCRIPT_DEPTH 4
 
-/* Opens @path for execution: a regular file with an x bit the task may use. */
+/* Opens the file at @p (borrowed) for execution: a regular file with an x bit the
+ * task may use, on a mount that allows it. */
+static int open_exec_at(struct task *t, const struct vfs_path *p, struct vfs_file **out)
+{
+	struct vfs_inode *ino = p->d->inode;
+
+	if (S_ISLNK(ino->mode))
+		return -ELOOP;          /* execveat's AT_SYMLINK_NOFOLLOW */
+	if (S_ISDIR(ino->mode) || !S_ISREG(ino->mode) ||
+	    (p->mnt->flags & VFS_MNT_NOEXEC))
+		return -EACCES;
+	if (vfs_permission(t, ino, 1) || vfs_permission(t, ino, 4))
+		return -EACCES;
+	return vfs_open_path(t, p, O_RDONLY | O_LARGEFILE, out);
+}
+
+static void path_put(struct vfs_path *p)
+{
+	pthread_mutex_lock(&vfs_lock);
+	vfs_path_put(p);
+	pthread_mutex_unlock(&vfs_lock);
+}
+
+/* Opens @path for execution; *where gets its place (referenced) on success. */
 static int open_exec(struct task *t, const char *path, struct vfs_file **out,
 		     struct vfs_path *where)
 {
 	struct vfs_path p;
-	struct vfs_inode *ino;
 	int err = vfs_resolve(t, AT_FDCWD, path, VFS_FOLLOW, &p);
 
 	if (err)
 		return err;
-	ino = p.d->inode;
-	if (S_ISDIR(ino->mode) || !S_ISREG(ino->mode) ||
-	    (p.mnt->flags & VFS_MNT_NOEXEC))
-		err = -EACCES;
-	else if (vfs_permission(t, ino, 1) || vfs_permission(t, ino, 4))
-		err = -EACCES;
-	if (!err)
-		err = vfs_open_path(t, &p, O_RDONLY | O_LARGEFILE, out);
+	err = open_exec_at(t, &p, out);
 	if (!err) {
 		*where = p;
 		return 0;
 	}
-	pthread_mutex_lock(&vfs_lock);
-	vfs_path_put(&p);
-	pthread_mutex_unlock(&vfs_lock);
+	path_put(&p);
 	return err;
 }
 
@@ -88,33 +101,62 @@ static int parse_shebang(char *buf, size_t n, char **interp, char **arg)
 int loader_exec_path(struct task *t, const char *path, char *const argv[],
 		     char *const envp[], char *why, size_t whylen)
 {
-	char *cur = strdup(path), **args = NULL, **owned = NULL;
+	struct vfs_path p;
+	int err = vfs_resolve(t, AT_FDCWD, path, VFS_FOLLOW, &p);
+
+	if (err) {
+		snprintf(why, whylen, "%s", strerror(-err));
+		return err;
+	}
+	return loader_exec_at(t, &p, path, false, argv, envp, why, whylen);
+}
+
+int loader_exec_at(struct task *t, struct vfs_path *start, const char *name, bool cloexec,
+		   char *const argv[], char *const envp[], char *why, size_t whylen)
+{
+	char *cur = strdup(name), **args = NULL, **owned = NULL;
 	char *const *av = argv;
 	struct vfs_path where = { 0 };
 	int nown = 0, err = 0;
 
-	if (!cur)
+	if (!cur) {
+		path_put(start);
 		return -ENOMEM;
+	}
 	for (int depth = 0;; depth++) {
 		char buf[BINPRM_BUF_SIZE + 1], *interp = NULL, *arg = NULL;
 		struct vfs_file *f;
 		s64 n;
 		int argc = 0, k = 0, sh;
 
-		err = open_exec(t, cur, &f, &where);
+		if (depth == 0) {
+			err = open_exec_at(t, start, &f);
+			if (err)
+				path_put(start);
+			else
+				where = *start;
+		} else {
+			err = open_exec(t, cur, &f, &where);
+		}
 		if (err) {
 			snprintf(why, whylen, "%s", strerror(-err));
 			break;
 		}
 		n = f->ops->map_read ? f->ops->map_read(f, buf, BINPRM_BUF_SIZE, 0) : -ENOEXEC;
 		sh = n < 0 ? (int)n : parse_shebang(buf, n, &interp, &arg);
+		if (sh > 0 && depth == 0 && cloexec) {
+			/* The script would be read by its interpreter through a descriptor
+			 * that exec closes (Linux's BINPRM_FLAGS_PATH_INACCESSIBLE). */
+			sh = -ENOENT;
+			snprintf(why, whylen, "script through a close-on-exec descriptor");
+		} else if (sh < 0) {
+			snprintf(why, whylen, "bad interpreter line");
+		}
 		if (sh <= 0) {
-			if (!sh) {
-				err = loader_exec_file(t, f, path, av, envp, why, whylen);
-			} else {
+			if (!sh)
+				err = loader_exec_file(t, f, name, av, envp, why, whylen);
+			else
 				err = sh;
-				snprintf(why, whylen, "bad interpreter line");
-			}
 			vfs_file_put(f);
 			break;
 		}
@@ -155,6 +197,10 @@ int loader_exec_path(struct task *t, const char *path, char *const argv[],
 	}
 	if (!err) {
 		pthread_mutex_lock(&vfs_lock);
+		/* Found through a descriptor: the task is named after the file, not
+		 * "N" of /dev/fd/N (Linux's comm_from_dentry). */
+		if (!strncmp(name, "/dev/fd/", 8) && where.d && where.d->name)
+			snprintf(t->comm, sizeof(t->comm), "%s", where.d->name);
 		vfs_path_put(&t->fs->exe);
 		t->fs->exe = where;
 		pthread_mutex_unlock(&vfs_lock);

@@ -2,6 +2,7 @@
 #ifndef SBX_LOADER_H
 #define SBX_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct task;
@@ -24,6 +25,16 @@ int loader_exec(struct task *t, int fd, const char *execfn, char *const argv[],
  */
 int loader_exec_path(struct task *t, const char *path, char *const argv[],
 		     char *const envp[], char *why, size_t whylen);
+/*
+ * execveat's loading: as loader_exec_path, for the program at @start (a referenced
+ * path, consumed), named @name: the path given, or /dev/fd/N[/path] when it was
+ * found through a descriptor (what a script's interpreter is given and AT_EXECFN).
+ * @cloexec: that descriptor is close-on-exec, so a script cannot be run through it
+ * (ENOENT).
+ */
+struct vfs_path;
+int loader_exec_at(struct task *t, struct vfs_path *start, const char *name, bool cloexec,
+		   char *const argv[], char *const envp[], char *why, size_t whylen);
 /* Loads the ELF opened as sandbox file @f (no "#!" handling). */
 struct vfs_file;
 int loader_exec_file(struct task *t, struct vfs_file *f, const char *execfn,

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -169,13 +170,48 @@ static void reset_signals(struct task *t)
 	pthread_mutex_unlock(&t->sh->lock);
 }
 
+/*
+ * execveat's lookup: the program @path names from @dirfd (AT_EMPTY_PATH: the file
+ * @dirfd is open on, O_PATH included; AT_SYMLINK_NOFOLLOW: ELOOP for a symlink),
+ * and the name the program runs under: @path itself when absolute or from the cwd,
+ * else /dev/fd/N or /dev/fd/N/path, as Linux's alloc_bprm. *cloexec: found
+ * through a close-on-exec descriptor.
+ */
+static long exec_lookup(struct task *t, int dirfd, const char *path, int flags,
+			struct vfs_path *p, char *name, size_t namelen, bool *cloexec)
+{
+	u32 lflags = flags & AT_SYMLINK_NOFOLLOW ? 0 : VFS_FOLLOW;
+	long err;
+
+	if (flags & AT_EMPTY_PATH)
+		lflags |= VFS_EMPTY_PATH;
+	err = vfs_resolve(t, dirfd, path, lflags, p);
+	if (err)
+		return err;
+	*cloexec = false;
+	if (path[0] == '/' || dirfd == AT_FDCWD) {
+		snprintf(name, namelen, "%s", path);
+	} else {
+		int fdflags = fdt_get_flags(t->fdt, dirfd);
+
+		*cloexec = fdflags > 0 && (fdflags & FD_CLOEXEC);
+		if (path[0])
+			snprintf(name, namelen, "/dev/fd/%d/%s", dirfd, path);
+		else
+			snprintf(name, namelen, "/dev/fd/%d", dirfd);
+	}
+	return 0;
+}
+
 static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp,
 		      int flags)
 {
-	char path[PATH_MAX], why[256];
+	char path[PATH_MAX], name[PATH_MAX + 32], why[256];
 	char **argv = NULL, **envp = NULL;
 	struct mm *old = t->mm, *mm = NULL;
 	struct plat_regs saved = t->regs;
+	struct vfs_path p = { 0 };
+	bool cloexec;
 	size_t total = 0;
 	s64 len;
 	long err;
@@ -185,25 +221,28 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	len = mm_strncpy_in(t->mm, path, upath, sizeof(path));
 	if (len < 0)
 		return len;
-	if (dirfd != AT_FDCWD && path[0] != '/')
-		return -ENOSYS; /* execveat relative to a directory fd: not offered yet */
-	if (!len)
-		return -ENOENT;
+	/* Linux opens the program before it counts the arguments. */
+	err = exec_lookup(t, dirfd, path, flags, &p, name, sizeof(name), &cloexec);
+	if (err)
+		return err;
 	err = copy_strv(t, uargv, &argv, &total);
 	if (!err)
 		err = copy_strv(t, uenvp, &envp, &total);
-	if (err)
+	if (!err)
+		err = mm_new(t->k->mf, t->k->plat, &mm);
+	if (err) {
+		pthread_mutex_lock(&vfs_lock);
+		vfs_path_put(&p);
+		pthread_mutex_unlock(&vfs_lock);
 		goto out;
-	err = mm_new(t->k->mf, t->k->plat, &mm);
-	if (err)
-		goto out;
+	}
 	mm_set_as_limit(mm, t->rlim[RLIMIT_AS].cur);
 	/* t->mm changes under k->lock: the OOM killer reads other tasks' mm. */
 	pthread_mutex_lock(&t->k->lock);
 	t->mm = mm;
 	pthread_mutex_unlock(&t->k->lock);
 	memset(&t->regs, 0, sizeof(t->regs));
-	err = loader_exec_path(t, path, argv, envp, why, sizeof(why));
+	err = loader_exec_at(t, &p, name, cloexec, argv, envp, why, sizeof(why));
 	if (!err)
 		err = de_thread(t);
 	if (!err)
