@@ -538,6 +538,7 @@ static void ovl_release(struct vfs_inode *ino)
 	free(oi->lower_path);
 	mf_pages_put(oi->pages);
 	free(oi->target);
+	free(oi->xattrs);
 	if (ref_put(&oi->fs->ref)) {
 		free(oi->fs->name);
 		free(oi->fs);
@@ -561,3 +562,8 @@ const struct vfs_inode_ops ovl_inode_ops = {
 	.statfs = ovl_statfs,
 	.release = ovl_release,
 };
+
+bool ovl_is_inode(const struct vfs_inode *ino)
+{
+	return ino->ops == &ovl_inode_ops;
+}

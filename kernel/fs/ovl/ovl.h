@@ -52,6 +52,10 @@ SAVABLE struct ovl_inode {
 	struct mf_pages *pages;
 	u32 seals;                      /* F_SEAL_*; tmpfs and memfd files only */
 	char *target SAVE_STR;          /* symlink target, once known */
+	/* extended attributes, packed records sorted by name (ovl_xattr.c); NULL
+	 * when none */
+	u8 *xattrs SAVE_LEN(xattr_len);
+	u32 xattr_len;
 };
 
 SAVABLE struct ovl_file {
@@ -99,6 +103,19 @@ int ovl_add_seals(struct vfs_file *f, u32 seals);
 /* ovl_memfd.c: a new memfd named @name (at most 249 bytes), open O_RDWR; mode 0777
  * (0666 with MFD_NOEXEC_SEAL); @flags are memfd_create's. */
 int ovl_memfd_new(struct task *t, const char *name, u32 flags, struct vfs_file **out);
+
+/* ovl_xattr.c: the inode's extended attributes; the caller has checked the name and
+ * permissions. vfs_lock held. get: the value's length (copied when @size is not 0),
+ * -ENODATA, -ERANGE; set: XATTR_CREATE (-EEXIST) / XATTR_REPLACE (-ENODATA); list:
+ * NUL-terminated names, the length needed when @size is 0, trusted.* only with
+ * @trusted. */
+int ovl_xattr_get(struct ovl_inode *oi, const char *name, void *buf, size_t size);
+int ovl_xattr_set(struct ovl_inode *oi, const char *name, const void *value, size_t size,
+		  int flags);
+int ovl_xattr_remove(struct ovl_inode *oi, const char *name);
+s64 ovl_xattr_list(struct ovl_inode *oi, bool trusted, char *buf, size_t size);
+/* Whether @ino is an overlay, tmpfs or memfd inode (xattrs are stored). */
+bool ovl_is_inode(const struct vfs_inode *ino);
 
 /* ovl_file.c */
 int ovl_open(struct task *t, const struct vfs_path *p, u32 flags, struct vfs_file **out);

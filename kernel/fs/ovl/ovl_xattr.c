@@ -1,0 +1,169 @@
+/*
+ * Extended attributes of overlay, tmpfs and memfd inodes, kept in memory as Linux's
+ * tmpfs keeps them (mm/shmem.c over fs/xattr.c's simple_xattr): a set of name/value
+ * pairs per inode, listed in name order. The syscall layer has checked the name's
+ * namespace and the caller's permission; this file only stores.
+ *
+ * The set is one packed buffer, so the inode's codec saves it as bytes: records of
+ * a name length (u8), the name (no NUL), a value length (u32, host order: images
+ * are refused across architectures) and the value, sorted by name. Attributes are
+ * few and small, so every operation walks the buffer.
+ *
+ * A lower inode starts with none: the host file's own attributes are not read
+ * through the gofer. What the application sets is the inode's, as its mode is, so
+ * no data copy-up is needed. Everything is under vfs_lock.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+
+#include "fs/ovl/ovl.h"
+
+struct rec {
+	const char *name;
+	u32 name_len, value_len;
+	const u8 *value;
+	u32 off, len;           /* of the whole record in the buffer */
+};
+
+/* Decodes the record at @off; false at the end (or on a torn buffer). */
+static bool rec_at(const struct ovl_inode *oi, u32 off, struct rec *r)
+{
+	const u8 *b = oi->xattrs;
+
+	if (off + 1 > oi->xattr_len)
+		return false;
+	r->name_len = b[off];
+	if (off + 1 + r->name_len + 4 > oi->xattr_len)
+		return false;
+	r->name = (const char *)b + off + 1;
+	memcpy(&r->value_len, b + off + 1 + r->name_len, 4);
+	if (off + 5 + r->name_len + r->value_len > oi->xattr_len)
+		return false;
+	r->value = b + off + 5 + r->name_len;
+	r->off = off;
+	r->len = 5 + r->name_len + r->value_len;
+	return true;
+}
+
+/* Compares record @r's name with @name (strcmp order). */
+static int rec_cmp(const struct rec *r, const char *name, size_t len)
+{
+	int c = memcmp(r->name, name, MIN(r->name_len, len));
+
+	return c ? c : (int)r->name_len - (int)len;
+}
+
+/* Finds @name: true with *r set, or false with r->off where it would go. */
+static bool find(const struct ovl_inode *oi, const char *name, struct rec *r)
+{
+	size_t len = strlen(name);
+	u32 off = 0;
+
+	while (rec_at(oi, off, r)) {
+		int c = rec_cmp(r, name, len);
+
+		if (!c)
+			return true;
+		if (c > 0)
+			break;
+		off += r->len;
+	}
+	r->off = off;
+	return false;
+}
+
+int ovl_xattr_get(struct ovl_inode *oi, const char *name, void *buf, size_t size)
+{
+	struct rec r;
+
+	if (!find(oi, name, &r))
+		return -ENODATA;
+	if (size && size < r.value_len)
+		return -ERANGE;
+	if (size)
+		memcpy(buf, r.value, r.value_len);
+	return r.value_len;
+}
+
+/* Replaces bytes [off, off+old) of the buffer by @add bytes from @src. */
+static int splice_buf(struct ovl_inode *oi, u32 off, u32 old, const u8 *src, u32 add)
+{
+	u32 len = oi->xattr_len - old + add;
+	u8 *b = oi->xattrs;
+
+	if (add > old) {
+		b = realloc(b, len);
+		if (!b)
+			return -ENOMEM;
+		oi->xattrs = b;
+	}
+	memmove(b + off + add, b + off + old, oi->xattr_len - off - old);
+	if (add)
+		memcpy(b + off, src, add);
+	oi->xattr_len = len;
+	if (!len) {
+		free(oi->xattrs);
+		oi->xattrs = NULL;
+	}
+	return 0;
+}
+
+int ovl_xattr_set(struct ovl_inode *oi, const char *name, const void *value, size_t size,
+		  int flags)
+{
+	size_t name_len = strlen(name);
+	u32 vlen = size;
+	struct rec r;
+	bool have = find(oi, name, &r);
+	u8 *rec;
+	int err;
+
+	if (have && (flags & XATTR_CREATE))
+		return -EEXIST;
+	if (!have && (flags & XATTR_REPLACE))
+		return -ENODATA;
+	if (name_len > XATTR_NAME_MAX || size > XATTR_SIZE_MAX)
+		return -ERANGE;         /* the syscall layer has refused these already */
+	rec = malloc(5 + name_len + size);
+	if (!rec)
+		return -ENOMEM;
+	rec[0] = name_len;
+	memcpy(rec + 1, name, name_len);
+	memcpy(rec + 1 + name_len, &vlen, 4);
+	memcpy(rec + 5 + name_len, value, size);
+	err = splice_buf(oi, r.off, have ? r.len : 0, rec, 5 + name_len + size);
+	free(rec);
+	return err;
+}
+
+int ovl_xattr_remove(struct ovl_inode *oi, const char *name)
+{
+	struct rec r;
+
+	if (!find(oi, name, &r))
+		return -ENODATA;
+	return splice_buf(oi, r.off, r.len, NULL, 0);
+}
+
+s64 ovl_xattr_list(struct ovl_inode *oi, bool trusted, char *buf, size_t size)
+{
+	size_t need = 0;
+	struct rec r;
+
+	for (u32 off = 0; rec_at(oi, off, &r); off += r.len) {
+		if (!trusted && r.name_len >= 8 && !memcmp(r.name, "trusted.", 8))
+			continue;       /* hidden without CAP_SYS_ADMIN, as Linux */
+		if (size) {
+			if (need + r.name_len + 1 > size)
+				return -ERANGE;
+			memcpy(buf + need, r.name, r.name_len);
+			buf[need + r.name_len] = 0;
+		}
+		need += r.name_len + 1;
+	}
+	return need;
+}
