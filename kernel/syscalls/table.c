@@ -18,6 +18,8 @@ static const char *const names[SYSCALL_MAX] = {
 };
 
 #define F(n, args) [__NR_##n] = { sys_##n, SYS_FULL, NULL, args }
+#define XATTR_NOTE "kept on overlay, tmpfs and memfd inodes (a lower file shows none of " \
+	"its host attributes); other filesystems: EOPNOTSUPP; no system.* (POSIX ACLs)"
 #define P(n, args, why) [__NR_##n] = { sys_##n, SYS_PARTIAL, why, args }
 #define U(n, why) [__NR_##n] = { NULL, SYS_UNSUPPORTED, why, NULL }
 
@@ -55,7 +57,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	  "dumpable, or CAP_SYS_PTRACE"),
 	F(fork, ""),
 	F(execve, "spp"),
-	P(execveat, "dsppx", "only absolute paths or AT_FDCWD"),
+	F(execveat, "dsppx"),
 	F(vfork, ""),
 	P(clone, "xxppx", "no CLONE_INTO_CGROUP; CLONE_PIDFD not with CLONE_THREAD; "
 	  "namespaces: EPERM"),
@@ -117,18 +119,18 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(futex, "pxdpp", "PI operations keep the word protocol but do not boost priority; "
 	  "PI waiters are served first come, first served"),
 	/* files */
-	P(getxattr, "sspu", "no xattrs are stored"),
-	P(lgetxattr, "sspu", "no xattrs are stored"),
-	P(fgetxattr, "fspu", "no xattrs are stored"),
-	P(listxattr, "spu", "no xattrs are stored"),
-	P(llistxattr, "spu", "no xattrs are stored"),
-	P(flistxattr, "fpu", "no xattrs are stored"),
-	P(setxattr, "sspux", "no xattrs are stored"),
-	P(lsetxattr, "sspux", "no xattrs are stored"),
-	P(fsetxattr, "fspux", "no xattrs are stored"),
-	P(removexattr, "ss", "no xattrs are stored"),
-	P(lremovexattr, "ss", "no xattrs are stored"),
-	P(fremovexattr, "fs", "no xattrs are stored"),
+	P(getxattr, "sspu", XATTR_NOTE),
+	P(lgetxattr, "sspu", XATTR_NOTE),
+	P(fgetxattr, "fspu", XATTR_NOTE),
+	P(listxattr, "spu", XATTR_NOTE),
+	P(llistxattr, "spu", XATTR_NOTE),
+	P(flistxattr, "fpu", XATTR_NOTE),
+	P(setxattr, "sspux", XATTR_NOTE),
+	P(lsetxattr, "sspux", XATTR_NOTE),
+	P(fsetxattr, "fspux", XATTR_NOTE),
+	P(removexattr, "ss", XATTR_NOTE),
+	P(lremovexattr, "ss", XATTR_NOTE),
+	P(fremovexattr, "fs", XATTR_NOTE),
 	F(open, "sox"),
 	F(openat, "fsox"),
 	P(openat2, "fspu", "RESOLVE_CACHED never gives EAGAIN for a lookup"),
