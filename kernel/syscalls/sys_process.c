@@ -205,16 +205,7 @@ SYS(clone3)
 
 SYS(wait4)
 {
-	long ret = task_wait(t, a[0], a[1], a[2], 0, false);
-
-	/* Resource usage of the child is not accounted yet: report zeros. */
-	if (ret > 0 && a[3]) {
-		struct rusage ru = { 0 };
-
-		if (mm_copy_out(t->mm, a[3], &ru, sizeof(ru)))
-			return -EFAULT;
-	}
-	return ret;
+	return task_wait(t, a[0], a[1], a[2], 0, a[3], false);
 }
 
 #define P_PIDFD_L 3
@@ -238,7 +229,7 @@ SYS(waitid)
 	/* A nonblocking pidfd's child that has not changed: EAGAIN, as Linux. */
 	if (nonblock && !(options & WNOHANG))
 		options |= WNOHANG | TASK_WAIT_EAGAIN;
-	return task_wait(t, pid, 0, options | (which << 32), a[2], true);
+	return task_wait(t, pid, 0, options | (which << 32), a[2], a[4], true);
 }
 
 SYS(pidfd_open) { return pidfd_open(t, a[0], a[1]); }

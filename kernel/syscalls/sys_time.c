@@ -14,11 +14,13 @@
 
 
 /* CPU-time clocks: this process's or thread's, or another's named by a clock id
- * (Linux's encoding: ~pid << 3 | per-thread 4 | PROF 0, VIRT 1, SCHED 2). A thread's
- * clock reads its process's time (time/ktimer.h says why). */
+ * (Linux's encoding: ~pid << 3 | per-thread 4 | PROF 0, VIRT 1, SCHED 2; a thread's
+ * clock only for a thread of the caller's process). A thread's time is its share
+ * of its process's (time/ktimer.h). */
 static int cpu_clock(struct task *t, int clockid, s64 *ns)
 {
 	struct thread_group *tg = t->tg;
+	struct task *thr = NULL;
 	bool user_only = false;
 	u64 user, sys;
 	int err = 0;
@@ -29,10 +31,9 @@ static int cpu_clock(struct task *t, int clockid, s64 *ns)
 
 		if ((clockid & 3) == 3) {
 			err = -EINVAL;
-		} else if (pid && (clockid & 4)) {
-			struct task *o = kernel_find_task(t->k, pid);
-
-			if (!o || o->tg != t->tg)
+		} else if (clockid & 4) {
+			thr = pid ? kernel_find_task(t->k, pid) : t;
+			if (!thr || thr->tg != t->tg)
 				err = -EINVAL;
 		} else if (pid) {
 			tg = kernel_find_tg(t->k, pid);
@@ -40,11 +41,16 @@ static int cpu_clock(struct task *t, int clockid, s64 *ns)
 				err = -EINVAL;
 		}
 		user_only = (clockid & 3) == 1;
-	} else if (clockid != CLOCK_PROCESS_CPUTIME_ID && clockid != CLOCK_THREAD_CPUTIME_ID) {
+	} else if (clockid == CLOCK_THREAD_CPUTIME_ID) {
+		thr = t;
+	} else if (clockid != CLOCK_PROCESS_CPUTIME_ID) {
 		err = -EINVAL;
 	}
 	if (!err) {
-		cputime_group(tg, &user, &sys);
+		if (thr)
+			cputime_task(thr, &user, &sys);
+		else
+			cputime_group(tg, &user, &sys);
 		*ns = user_only ? user : user + sys;
 	}
 	pthread_mutex_unlock(&t->k->lock);

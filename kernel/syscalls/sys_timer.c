@@ -373,8 +373,10 @@ SYS(getrusage)
 	pthread_mutex_lock(&t->k->lock);
 	switch (who) {
 	case RUSAGE_SELF:
-	case RUSAGE_THREAD:     /* the process's time: see time/ktimer.h */
 		cputime_group(t->tg, &u, &s);
+		break;
+	case RUSAGE_THREAD:
+		cputime_task(t, &u, &s);
 		break;
 	case RUSAGE_CHILDREN:
 		cputime_children(t->tg, &u, &s);

@@ -63,8 +63,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	  "namespaces: EPERM"),
 	P(clone3, "pu", "no set_tid or CLONE_INTO_CGROUP; CLONE_PIDFD not with CLONE_THREAD; "
 	  "namespaces: EPERM"),
-	P(wait4, "dpxp", "rusage is reported as zeros"),
-	F(waitid, "ddpxp"),
+	P(wait4, "dpxp", "rusage holds only ru_utime and ru_stime"),
+	P(waitid, "ddpxp", "rusage holds only ru_utime and ru_stime"),
 	F(setpgid, "dd"), F(setsid, ""),
 	F(exit, "d"),
 	F(exit_group, "d"),
@@ -102,7 +102,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(setpriority, "ddd", "nice is recorded, not obeyed"),
 	F(getcwd, "pu"),
 	F(sysinfo, "p"), F(umask, "x"),
-	P(clock_gettime, "dp", "a thread's CPU clock reads its process's time"),
+	P(clock_gettime, "dp", "a thread's CPU clock is its share of its process's time, "
+	  "apportioned by the time each thread spent in the application"),
 	F(clock_getres, "dp"), F(gettimeofday, "pp"), F(time, "p"),
 	F(nanosleep, "pp"),
 	P(clock_nanosleep, "dxpp", "the process CPU clock only ends by a signal or an elapsed deadline"),
@@ -114,7 +115,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	  "its process's time; no other process's CPU clocks"),
 	F(timer_settime, "dxpp"), F(timer_gettime, "dp"), F(timer_getoverrun, "d"),
 	F(timer_delete, "d"),
-	P(getrusage, "dp", "only ru_utime and ru_stime; RUSAGE_THREAD reports the process"),
+	P(getrusage, "dp", "only ru_utime and ru_stime; RUSAGE_THREAD's is the thread's share "
+	  "of its process's time (as its CPU clock)"),
 	F(times, "p"),
 	P(futex, "pxdpp", "PI operations keep the word protocol but do not boost priority; "
 	  "PI waiters are served first come, first served"),

@@ -204,7 +204,9 @@ static void run(struct task *t)
 		}
 		if (t->vfork_wait && task_vfork_wait(t))
 			continue;
+		cputime_enter(t);
 		err = plat_ctx_switch(plat, t->ctx, &t->regs, &ev);
+		cputime_leave(t);
 		t->fp_valid = false;
 		if (err) {
 			warn("task %u: platform switch failed: %s", t->tid, strerror(-err));

@@ -97,6 +97,9 @@ SAVABLE struct thread_group {
 	bool stopped;                   /* job-control stopped */
 	bool subreaper;                 /* PR_SET_CHILD_SUBREAPER */
 	s64 start_ns;                   /* sandbox monotonic time it was made */
+	/* time its gone threads spent in the application (time/cputime.c); under
+	 * kernel->lock */
+	u64 app_ns_gone;
 	struct waitq child_wq SAVE_SKIP;    /* its waiters in wait4; re-block on restore */
 	/* pidfd pollers waiting for it to exit; under kernel->lock; they poll again
 	 * after a restore */
@@ -166,6 +169,13 @@ SAVABLE struct task {
 	bool exiting;                   /* its run loop ends (or has ended) */
 	bool exited;                    /* task_do_exit is done with it; under k->lock */
 	int exit_status;                /* wait status once exiting */
+	/* CPU accounting (time/cputime.c): time spent switched into the application,
+	 * written by the task's own thread only; since when it is in now (host
+	 * monotonic ns, 0: in the Sentry), atomic; and the thread CPU time last
+	 * reported, under kernel->lock, so that it never goes back */
+	u64 app_ns;
+	s64 app_since SAVE_SKIP;                /* parked tasks are out: 0 */
+	u64 cpu_seen_user, cpu_seen_sys;
 	struct plat_ctx *ctx SAVE_SKIP;         /* recreated on the task's thread */
 	pthread_t thread SAVE_SKIP;
 	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
@@ -214,7 +224,8 @@ void task_group_exit(struct task *t, int status);
 /* waitid: @options has the idtype in bits 32-47; TASK_WAIT_EAGAIN turns "nothing
  * to report" into -EAGAIN (a nonblocking pidfd). */
 #define TASK_WAIT_EAGAIN (1ULL << 48)
-long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, bool waitid);
+long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, u64 urusage,
+	       bool waitid);
 long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int flags);
 /* A vfork parent waits here (run loop) until its child execs or exits. */
 int task_vfork_wait(struct task *t);

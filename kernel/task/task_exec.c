@@ -147,6 +147,7 @@ static int de_thread(struct task *t)
 	}
 	if (t != tg->leader) {
 		o = tg->leader;
+		cputime_task_gone(o);
 		st_list_del(&o->tglink);
 		task_destroy(o);
 		st_list_del(&t->tglink);

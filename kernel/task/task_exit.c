@@ -167,8 +167,10 @@ bool task_do_exit(struct task *t, int *status)
 	/* Decided now: an exec in another thread may free a leader's remains as soon
 	 * as the lock is dropped. */
 	leader = t == tg->leader;
-	if (!leader)
+	if (!leader) {
+		cputime_task_gone(t);
 		st_list_del(&t->tglink);
+	}
 	/* The group becomes a zombie once every thread's own thread is done with it
 	 * (a reaper frees what is left): not the last to stop living but the last to
 	 * get here does it. */

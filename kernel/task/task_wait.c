@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "mm/mm.h"
 #include "task/task.h"
+#include "time/ktime.h"
 #include "time/ktimer.h"
 
 #define P_PIDFD 3
@@ -43,7 +44,19 @@ struct wait_result {
 	u32 pid, uid;
 	int status;             /* wait4 status word */
 	int code, sistatus;    /* waitid */
+	u64 user, sys;          /* the child's CPU time and its reaped children's */
 };
+
+/* The rusage times Linux reports of a waited-for child (getrusage RUSAGE_BOTH). */
+static void child_times(struct thread_group *c, struct wait_result *r)
+{
+	u64 cu, cs;
+
+	cputime_group(c, &r->user, &r->sys);
+	cputime_children(c, &cu, &cs);
+	r->user += cu;
+	r->sys += cs;
+}
 
 /* Looks at one child; returns 1 if it has something to report (filled in), 0 if
  * not. k->lock held; may release @c. */
@@ -55,6 +68,7 @@ static int check_child(struct kernel *k, struct thread_group *c, u32 options,
 	if (c->zombie && (options & WEXITED)) {
 		int st = c->exit_status;
 
+		child_times(c, r);
 		r->status = st;
 		if (WIFEXITED(st)) {
 			r->code = CLD_EXITED;
@@ -71,6 +85,7 @@ static int check_child(struct kernel *k, struct thread_group *c, u32 options,
 		return 1;
 	}
 	if ((c->wait_events & TG_EV_STOPPED) && (options & WUNTRACED)) {
+		child_times(c, r);
 		r->status = (c->stop_signal << 8) | 0x7f;
 		r->code = CLD_STOPPED;
 		r->sistatus = c->stop_signal;
@@ -79,6 +94,7 @@ static int check_child(struct kernel *k, struct thread_group *c, u32 options,
 		return 1;
 	}
 	if ((c->wait_events & TG_EV_CONTINUED) && (options & WCONTINUED)) {
+		child_times(c, r);
 		r->status = 0xffff;
 		r->code = CLD_CONTINUED;
 		r->sistatus = SIGCONT;
@@ -89,7 +105,20 @@ static int check_child(struct kernel *k, struct thread_group *c, u32 options,
 	return 0;
 }
 
-long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, bool waitid)
+/* Writes the child's times as a struct rusage at @uru (the rest zero). */
+static int put_rusage(struct task *t, u64 uru, const struct wait_result *r)
+{
+	struct l_rusage ru = { 0 };
+
+	ru.utime_sec = r->user / NSEC_PER_SEC;
+	ru.utime_usec = r->user % NSEC_PER_SEC / 1000;
+	ru.stime_sec = r->sys / NSEC_PER_SEC;
+	ru.stime_usec = r->sys % NSEC_PER_SEC / 1000;
+	return mm_copy_out(t->mm, uru, &ru, sizeof(ru)) ? -EFAULT : 0;
+}
+
+long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, u64 urusage,
+	       bool waitid)
 {
 	struct kernel *k = t->k;
 	struct wait_result r = { 0 };
@@ -154,6 +183,8 @@ long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, boo
 	pthread_mutex_unlock(&k->lock);
 	if (ret <= 0 && !(waitid && ret == 0))
 		return ret;
+	if (ret > 0 && urusage && put_rusage(t, urusage, &r))
+		return -EFAULT;
 	if (!waitid) {
 		if (ustatus && mm_copy_out(t->mm, ustatus, &r.status, sizeof(r.status)))
 			return -EFAULT;

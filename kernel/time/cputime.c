@@ -3,6 +3,8 @@
  * the address space a group runs in, counted from when the group started to run in
  * it, plus what it used before (an earlier exec, before a restore). A vfork child
  * counts the shared address space while its parent waits, so the two do not mix.
+ * A thread's time is its share of its group's, by the time each task spent
+ * switched into the application.
  */
 #include <pthread.h>
 
@@ -10,6 +12,7 @@
 #include "mm/mm.h"
 #include "platform.h"
 #include "task/task.h"
+#include "time/ktime.h"
 #include "time/ktimer.h"
 
 static void as_time(struct mm *mm, u64 *user, u64 *sys)
@@ -135,4 +138,55 @@ void cputime_reap(struct thread_group *parent, struct thread_group *child)
 	cputime_children(child, &cu, &cs);
 	pt->child_user += u + cu;
 	pt->child_sys += s + cs;
+}
+
+void cputime_enter(struct task *t)
+{
+	__atomic_store_n(&t->app_since, ktime_host_mono_now(), __ATOMIC_RELAXED);
+}
+
+void cputime_leave(struct task *t)
+{
+	s64 since = t->app_since, now = ktime_host_mono_now();
+
+	/* app_ns is read by other threads (their clock reads), without tearing */
+	if (since && now > since)
+		__atomic_store_n(&t->app_ns, t->app_ns + (now - since), __ATOMIC_RELAXED);
+	__atomic_store_n(&t->app_since, 0, __ATOMIC_RELAXED);
+}
+
+/* Task @t's application time up to now, the current switch included. */
+static u64 app_now(struct task *t, s64 now)
+{
+	u64 ns = __atomic_load_n(&t->app_ns, __ATOMIC_RELAXED);
+	s64 since = __atomic_load_n(&t->app_since, __ATOMIC_RELAXED);
+
+	return ns + (since && now > since ? (u64)(now - since) : 0);
+}
+
+void cputime_task_gone(struct task *t)
+{
+	t->tg->app_ns_gone += app_now(t, ktime_host_mono_now());
+}
+
+void cputime_task(struct task *t, u64 *user, u64 *sys)
+{
+	struct thread_group *tg = t->tg;
+	s64 now = ktime_host_mono_now();
+	u64 gu, gs, mine = 0, all = tg->app_ns_gone;
+	struct task *o;
+
+	cputime_group(tg, &gu, &gs);
+	tg_for_each_task(o, tg) {
+		u64 ns = app_now(o, now);
+
+		all += ns;
+		if (o == t)
+			mine = ns;
+	}
+	*user = all ? (u64)((unsigned __int128)gu * mine / all) : 0;
+	*sys = all ? (u64)((unsigned __int128)gs * mine / all) : 0;
+	/* Shares move as other threads run: a thread's clock still never goes back. */
+	*user = t->cpu_seen_user = MAX(*user, t->cpu_seen_user);
+	*sys = t->cpu_seen_sys = MAX(*sys, t->cpu_seen_sys);
 }

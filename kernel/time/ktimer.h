@@ -109,5 +109,14 @@ void cputime_reap(struct thread_group *parent, struct thread_group *child);
 void cputime_group(struct thread_group *tg, u64 *user, u64 *sys);
 /* Its reaped children's. k->lock held. */
 void cputime_children(struct thread_group *tg, u64 *user, u64 *sys);
+/* Task @t's own user and system time (its share of its group's), never less than
+ * what it reported before. k->lock held. */
+void cputime_task(struct task *t, u64 *user, u64 *sys);
+/* Around each switch into the application, on the task's thread. */
+void cputime_enter(struct task *t);
+void cputime_leave(struct task *t);
+/* Task @t leaves its group's task list (exit, exec's old leader): its application
+ * time stays counted in the group's. k->lock held. */
+void cputime_task_gone(struct task *t);
 
 #endif
