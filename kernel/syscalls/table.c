@@ -51,7 +51,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(rt_sigtimedwait, "pppu"),
 	F(kill, "dd"), F(tkill, "dd"), F(tgkill, "ddd"),
 	F(rt_sigqueueinfo, "ddp"), F(rt_tgsigqueueinfo, "dddp"),
-	P(pidfd_open, "dx", "no PIDFD_THREAD (EINVAL); no fdinfo"),
+	P(pidfd_open, "dx", "no fdinfo"),
 	F(pidfd_send_signal, "fdpx"),
 	P(pidfd_getfd, "ffx", "the ptrace check is the credential part: same ids, "
 	  "dumpable, or CAP_SYS_PTRACE"),
@@ -59,10 +59,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(execve, "spp"),
 	F(execveat, "dsppx"),
 	F(vfork, ""),
-	P(clone, "xxppx", "no CLONE_INTO_CGROUP; CLONE_PIDFD not with CLONE_THREAD; "
-	  "namespaces: EPERM"),
-	P(clone3, "pu", "no set_tid or CLONE_INTO_CGROUP; CLONE_PIDFD not with CLONE_THREAD; "
-	  "namespaces: EPERM"),
+	P(clone, "xxppx", "no CLONE_INTO_CGROUP; namespaces: EPERM"),
+	P(clone3, "pu", "no set_tid or CLONE_INTO_CGROUP; namespaces: EPERM"),
 	P(wait4, "dpxp", "rusage holds only ru_utime and ru_stime"),
 	P(waitid, "ddpxp", "rusage holds only ru_utime and ru_stime"),
 	F(setpgid, "dd"), F(setsid, ""),

@@ -47,8 +47,6 @@ static int check_flags(u64 f)
 		return -EINVAL;
 	if (f & CLONE_NS_FLAGS)
 		return -EPERM; /* no namespaces inside the sandbox (as without CAP_SYS_ADMIN) */
-	if ((f & CLONE_PIDFD) && (f & CLONE_THREAD))
-		return -EINVAL;         /* no thread pidfds (PIDFD_THREAD) */
 	if (f & CLONE_INTO_CGROUP)
 		return -ENOSYS;
 	return 0;
@@ -133,10 +131,12 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 	return c->sh ? 0 : -ENOMEM;
 }
 
-/* CLONE_PIDFD: a pidfd for the child, its number written where the caller said. */
-static int clone_pidfd(struct task *t, struct thread_group *tg, u64 uaddr, int *fd)
+/* CLONE_PIDFD: a pidfd for the child (a thread pidfd for a CLONE_THREAD child, as
+ * Linux 6.9), its number written where the caller said. */
+static int clone_pidfd(struct task *t, struct thread_group *tg, struct task *thread,
+		       u64 uaddr, int *fd)
 {
-	int n = pidfd_install(t, tg, 0);
+	int n = pidfd_install(t, tg, thread, thread ? PIDFD_THREAD : 0);
 
 	if (n < 0)
 		return n;
@@ -212,7 +212,8 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 	}
 	if (ca->flags & CLONE_VFORK)
 		t->vfork_wait = tid;
-	err = ca->flags & CLONE_PIDFD ? clone_pidfd(t, tg, ca->pidfd, &pidfd) : 0;
+	err = ca->flags & CLONE_PIDFD ? clone_pidfd(t, tg, ca->flags & CLONE_THREAD ? c : NULL,
+						     ca->pidfd, &pidfd) : 0;
 	if (!err)
 		err = kernel_start_task(k, c);
 	if (err) {

@@ -164,6 +164,7 @@ bool task_do_exit(struct task *t, int *status)
 	t->vfork_released = true;
 	t->exited = true;
 	waitq_wake_all(&tg->thread_wq);
+	waitq_wake_all(&tg->exit_wq);   /* PIDFD_THREAD pollers of this thread */
 	/* Decided now: an exec in another thread may free a leader's remains as soon
 	 * as the lock is dropped. */
 	leader = t == tg->leader;

@@ -4,8 +4,9 @@
  * has exited, and hung up once it is reaped), pidfd_send_signal, pidfd_getfd and the
  * pid behind waitid(P_PIDFD). See pidfd.h for what the file holds.
  *
- * Not offered: PIDFD_THREAD (a pidfd for one thread; EINVAL, as from a kernel before
- * 6.9) and /proc fdinfo. pidfd_getfd's ptrace-mode check is simplified to Linux's
+ * PIDFD_THREAD (Linux 6.9): a pidfd for one thread, readable once that thread has
+ * exited (hung up once it is gone), whose signals go to that thread unless a
+ * PIDFD_SIGNAL_* flag says otherwise. Not offered: /proc fdinfo. pidfd_getfd's ptrace-mode check is simplified to Linux's
  * credential part: the caller's real ids match the target's, or the caller holds
  * CAP_SYS_PTRACE (outside the container set), and the target is dumpable.
  */
@@ -47,11 +48,26 @@ struct thread_group *pidfd_tg(struct vfs_file *f)
 	return tg && tg->start_ns == pf->start_ns ? tg : NULL;
 }
 
-/* pidfd_poll: POLLIN once the whole group has exited, POLLHUP too once reaped. */
+/* The thread a PIDFD_THREAD pidfd names, exited or not, while it is in its group's
+ * task list (an exited leader stays until the group is reaped); NULL once gone.
+ * kernel->lock held. */
+static struct task *pidfd_thread(struct vfs_file *f, struct thread_group *tg)
+{
+	struct task *o;
+
+	tg_for_each_task(o, tg)
+		if (o->tid == PF(f)->tid)
+			return o;
+	return NULL;
+}
+
+/* pidfd_poll: POLLIN once the whole group (a thread pidfd: the thread) has exited,
+ * POLLHUP too once reaped (the thread gone). */
 static short pidfd_poll(struct vfs_file *f, short events, struct waiter *w)
 {
 	struct kernel *k = PF(f)->k;
 	struct thread_group *tg;
+	struct task *thr;
 	short re = 0;
 
 	pthread_mutex_lock(&k->lock);
@@ -59,6 +75,10 @@ static short pidfd_poll(struct vfs_file *f, short events, struct waiter *w)
 	if (!tg)
 		re = POLLIN | POLLRDNORM | POLLHUP;
 	else if (tg->zombie)
+		re = POLLIN | POLLRDNORM;
+	else if (PF(f)->tid && !(thr = pidfd_thread(f, tg)))
+		re = POLLIN | POLLRDNORM | POLLHUP;
+	else if (PF(f)->tid && thr->exited)
 		re = POLLIN | POLLRDNORM;
 	re &= events | POLLERR | POLLHUP;
 	if (!re && w)
@@ -101,16 +121,19 @@ const struct vfs_file_ops pidfd_ops = {
 	.release = pidfd_release,
 };
 
-int pidfd_new(struct thread_group *tg, u32 flags, struct vfs_file **out)
+int pidfd_new(struct thread_group *tg, struct task *thread, u32 flags,
+	      struct vfs_file **out)
 {
 	struct pidfd_file *pf = calloc(1, sizeof(*pf));
 
 	if (!pf)
 		return -ENOMEM;
-	vfs_file_init(&pf->base, &pidfd_ops, O_RDWR | (flags & O_NONBLOCK));
+	vfs_file_init(&pf->base, &pidfd_ops,
+		      O_RDWR | (flags & (O_NONBLOCK | (thread ? PIDFD_THREAD : 0))));
 	pf->k = tg->k;
 	pf->tgid = tg->tgid;
 	pf->start_ns = tg->start_ns;
+	pf->tid = thread ? thread->tid : 0;
 	*out = &pf->base;
 	return 0;
 }
@@ -124,13 +147,13 @@ static int install(struct task *t, struct vfs_file *f)
 	return fd;
 }
 
-int pidfd_install(struct task *t, struct thread_group *tg, u32 flags)
+int pidfd_install(struct task *t, struct thread_group *tg, struct task *thread, u32 flags)
 {
 	struct vfs_file *f;
 	int err;
 
 	pthread_mutex_lock(&t->k->lock);
-	err = pidfd_new(tg, flags, &f);
+	err = pidfd_new(tg, thread, flags, &f);
 	pthread_mutex_unlock(&t->k->lock);
 	return err ? err : install(t, f);
 }
@@ -139,18 +162,24 @@ long pidfd_open(struct task *t, s32 pid, u32 flags)
 {
 	struct thread_group *tg;
 	struct vfs_file *f = NULL;
+	struct task *thr;
 	long ret;
 
-	if (flags & ~O_NONBLOCK)
-		return -EINVAL;         /* PIDFD_THREAD included: not offered */
+	if (flags & ~(O_NONBLOCK | PIDFD_THREAD))
+		return -EINVAL;
 	if (pid <= 0)
 		return -EINVAL;
 	pthread_mutex_lock(&t->k->lock);
-	tg = kernel_find_tg(t->k, pid);
-	if (tg)
-		ret = pidfd_new(tg, flags, &f);
-	else    /* a thread's tid names no process: ENOENT */
-		ret = kernel_find_task(t->k, pid) ? -ENOENT : -ESRCH;
+	if (flags & PIDFD_THREAD) {
+		thr = kernel_find_task(t->k, pid);
+		ret = thr ? pidfd_new(thr->tg, thr, flags, &f) : -ESRCH;
+	} else {
+		tg = kernel_find_tg(t->k, pid);
+		if (tg)
+			ret = pidfd_new(tg, NULL, flags, &f);
+		else    /* a thread's tid names no process: ENOENT */
+			ret = kernel_find_task(t->k, pid) ? -ENOENT : -ESRCH;
+	}
 	pthread_mutex_unlock(&t->k->lock);
 	return ret ? ret : install(t, f);
 }
@@ -211,7 +240,7 @@ long pidfd_send_signal(struct task *t, int fd, int sig, u64 uinfo, u32 flags)
 	struct thread_group *tg;
 	struct l_siginfo info;
 	struct vfs_file *f;
-	struct task *to;
+	struct task *to, *thr;
 	long ret;
 
 	if (flags & ~(PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP |
@@ -229,9 +258,11 @@ long pidfd_send_signal(struct task *t, int fd, int sig, u64 uinfo, u32 flags)
 			ret = -EINVAL;
 			goto out;
 		}
-		/* Only a process signalling itself (its leader thread, process-wide)
-		 * may claim a kernel origin or tkill's. */
-		if ((t->tid != PF(f)->tgid || (flags & PIDFD_SIGNAL_PROCESS_GROUP)) &&
+		/* Only a process signalling itself (its leader thread, process-wide,
+		 * or the thread a thread pidfd names) may claim a kernel origin or
+		 * tkill's. */
+		if ((t->tid != (PF(f)->tid ? PF(f)->tid : PF(f)->tgid) ||
+		     (flags & PIDFD_SIGNAL_PROCESS_GROUP)) &&
 		    (info.code >= 0 || info.code == L_SI_TKILL)) {
 			ret = -EPERM;
 			goto out;
@@ -239,6 +270,8 @@ long pidfd_send_signal(struct task *t, int fd, int sig, u64 uinfo, u32 flags)
 	} else {
 		info = (struct l_siginfo){ .signo = sig };
 		info.code = flags & PIDFD_SIGNAL_THREAD ? L_SI_TKILL : L_SI_USER;
+		if (!flags && PF(f)->tid)
+			info.code = L_SI_TKILL; /* a thread pidfd's own scope */
 		info.kill.pid = t->tgid;
 		info.kill.uid = t->uid;
 	}
@@ -254,8 +287,14 @@ long pidfd_send_signal(struct task *t, int fd, int sig, u64 uinfo, u32 flags)
 		ret = 0;        /* a zombie is there to be found; the signal is dropped */
 	} else if (!sig_may_kill(t, to, sig)) {
 		ret = -EPERM;
-	} else if (sig && (flags & PIDFD_SIGNAL_THREAD)) {
-		ret = tg->leader->exited ? 0 : sig_send(tg->leader, &info, false, false);
+	} else if ((flags & PIDFD_SIGNAL_THREAD) || (!flags && PF(f)->tid)) {
+		/* To one thread: the leader, or the thread a thread pidfd names
+		 * (ESRCH once it is gone, as Linux). */
+		thr = PF(f)->tid ? pidfd_thread(f, tg) : tg->leader;
+		if (!thr)
+			ret = -ESRCH;
+		else if (sig && !thr->exited)
+			ret = sig_send(thr, &info, false, false);
 	} else if (sig) {
 		ret = sig_send_group(tg, &info, false);
 	}
