@@ -191,11 +191,35 @@ static long do_getxattr(struct task *t, u64 upath, s64 fd, bool follow, u64 unam
 	return ret;
 }
 
+/* Sets (or with @remove, removes) attribute @name of the target: the write side's
+ * checks, then the change, which counts as one to the inode's ctime. */
+static long change(struct task *t, u64 upath, s64 fd, bool follow, const char *name,
+		   const void *val, u64 size, u64 flags, bool remove)
+{
+	struct xtarget x;
+	long ret = target_get(t, upath, fd, follow, &x);
+
+	if (ret)
+		return ret;
+	ret = x.rdonly ? -EROFS : may_access(t, x.ino, name, true);
+	if (!ret) {
+		pthread_mutex_lock(&vfs_lock);
+		if (remove)
+			ret = ovl_xattr_remove(OVL_I(x.ino), name);
+		else
+			ret = ovl_xattr_set(OVL_I(x.ino), name, val, size, flags);
+		if (!ret)
+			vfs_inode_touch(x.ino, VFS_SET_CTIME);
+		pthread_mutex_unlock(&vfs_lock);
+	}
+	target_put(&x);
+	return ret;
+}
+
 static long do_setxattr(struct task *t, u64 upath, s64 fd, bool follow, u64 uname,
 			u64 uvalue, u64 size, u64 flags)
 {
 	char name[XATTR_NAME_MAX + 1];
-	struct xtarget x;
 	void *val = NULL;
 	long ret;
 
@@ -215,24 +239,8 @@ static long do_setxattr(struct task *t, u64 upath, s64 fd, bool follow, u64 unam
 			return -EFAULT;
 		}
 	}
-	ret = target_get(t, upath, fd, follow, &x);
-	if (ret) {
-		free(val);
-		return ret;
-	}
-	if (x.rdonly)
-		ret = -EROFS;
-	else
-		ret = may_access(t, x.ino, name, true);
-	if (!ret) {
-		pthread_mutex_lock(&vfs_lock);
-		ret = ovl_xattr_set(OVL_I(x.ino), name, val, size, flags);
-		if (!ret)
-			vfs_inode_touch(x.ino, VFS_SET_CTIME);
-		pthread_mutex_unlock(&vfs_lock);
-	}
+	ret = change(t, upath, fd, follow, name, val, size, flags, false);
 	free(val);
-	target_put(&x);
 	return ret;
 }
 
@@ -270,28 +278,9 @@ static long do_listxattr(struct task *t, u64 upath, s64 fd, bool follow, u64 uli
 static long do_removexattr(struct task *t, u64 upath, s64 fd, bool follow, u64 uname)
 {
 	char name[XATTR_NAME_MAX + 1];
-	struct xtarget x;
-	long ret;
+	long ret = name_in(t, uname, name);
 
-	ret = name_in(t, uname, name);
-	if (ret)
-		return ret;
-	ret = target_get(t, upath, fd, follow, &x);
-	if (ret)
-		return ret;
-	if (x.rdonly)
-		ret = -EROFS;
-	else
-		ret = may_access(t, x.ino, name, true);
-	if (!ret) {
-		pthread_mutex_lock(&vfs_lock);
-		ret = ovl_xattr_remove(OVL_I(x.ino), name);
-		if (!ret)
-			vfs_inode_touch(x.ino, VFS_SET_CTIME);
-		pthread_mutex_unlock(&vfs_lock);
-	}
-	target_put(&x);
-	return ret;
+	return ret ? ret : change(t, upath, fd, follow, name, NULL, 0, 0, true);
 }
 
 SYS(getxattr) { return do_getxattr(t, a[0], BY_PATH, true, a[1], a[2], a[3]); }
