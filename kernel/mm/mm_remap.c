@@ -23,9 +23,9 @@ static int move_vma(struct mm *mm, u32 i, u64 old, u64 len, u64 to)
 	struct vma nv = mm->vmas[i];
 	int err;
 
-	if (nv.pages)
+	if (nv.pages || nv.origin)
 		nv.pgoff += (old - nv.start) / PAGE_SIZE;
-	else
+	if (!nv.pages)
 		nv.off += old - nv.start;
 	nv.start = to;
 	nv.end = to + len;
@@ -63,7 +63,7 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 	if (v->pages) {
 		/* More of the file: whatever of it is present is mapped now. */
 		v->end += extra;
-		err = vma_map_pages(mm, v, v->end - extra, v->end, v->prot);
+		err = vma_map_pages(mm, v, v->end - extra, v->end, vma_map_prot(v));
 		if (err)
 			v->end -= extra;
 		return err;
@@ -203,7 +203,7 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 	if (!oldlen) {
 		/* Duplicating a private mapping is refused, as Linux does; a shared
 		 * anonymous one is not offered. */
-		if (v->pages)
+		if (v->pages && (v->flags & VMA_SHARED))
 			ret = dup_pages(mm, v, old, newlen, flags, newaddr);
 		goto out;
 	}
