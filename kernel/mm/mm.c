@@ -73,28 +73,37 @@ bool mm_may_expand(struct mm *mm, u64 start, u64 len)
 }
 
 /* A new platform address space with every VMA mapped, in one batch: on ptrace that
- * is one round trip through the stub instead of one per VMA. */
+ * is one round trip through the stub instead of one per VMA (or per run of a file's
+ * pages, which are never gated: they are awaited as they are added). */
 static int mm_attach_as(struct mm *mm)
 {
-	struct plat_as_op *ops = malloc((mm->nvmas + 1) * sizeof(*ops));
+	size_t n = 0, cap = mm->nvmas + 1;
+	struct plat_as_op *ops = malloc(cap * sizeof(*ops));
 	int err = ops ? 0 : -ENOMEM;
-	u32 n = 0;
 
-	/* A file's pages are mapped run by run once the space exists (they load page by
-	 * page as they are mapped and are never gated); the rest in one batch. */
-	for (u32 i = 0; i < mm->nvmas && !err; i++)
-		if (!mm->vmas[i].pages)
-			err = mm_gate_map(mm, &mm->vmas[i], &ops[n++]);
+	for (u32 i = 0; i < mm->nvmas && !err; i++) {
+		struct vma *v = &mm->vmas[i];
+
+		if (v->pages) {
+			err = vma_pages_ops(mm, v, &ops, &n, &cap);
+			continue;
+		}
+		if (n == cap) {
+			struct plat_as_op *o = realloc(ops, (cap * 2) * sizeof(*ops));
+
+			if (!o) {
+				err = -ENOMEM;
+				break;
+			}
+			ops = o;
+			cap *= 2;
+		}
+		err = mm_gate_map(mm, v, &ops[n++]);
+	}
 	if (!err)
 		err = plat_as_new(mm->plat, &mm->as);
 	if (!err)
 		err = plat_as_apply(mm->plat, mm->as, ops, n);
-	for (u32 i = 0; i < mm->nvmas && !err; i++) {
-		struct vma *v = &mm->vmas[i];
-
-		if (v->pages)
-			err = vma_map_pages(mm, v, v->start, v->end, vma_map_prot(v));
-	}
 	if (err && mm->as) {
 		plat_as_destroy(mm->plat, mm->as);
 		mm->as = NULL;

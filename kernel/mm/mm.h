@@ -161,6 +161,11 @@ int mm_fault(struct mm *mm, u64 addr, u64 stack_limit);
 /* Shared file mappings (mm_file.c); mm->lock held for the vma_ ones. */
 /* Maps what is present of @v's pages in [start, end) into the platform with @prot. */
 int vma_map_pages(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot);
+/* Appends a map op per present run of file VMA @v's pages to *@ops (@n used of
+ * @cap, grown as needed), with @v's protections: a new address space is mapped in
+ * one batch. */
+int vma_pages_ops(struct mm *mm, const struct vma *v, struct plat_as_op **ops, size_t *n,
+		  size_t *cap);
 /* Maps [start, end) of any VMA into the platform with @prot. */
 int vma_plat_map(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot);
 /* The memory-file offset of the page at @addr of file VMA @v, made present if it was

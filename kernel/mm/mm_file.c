@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "memfile/memfile.h"
@@ -62,6 +63,48 @@ int vma_map_pages(struct mm *mm, const struct vma *v, u64 start, u64 end, int pr
 	pthread_mutex_lock(&v->pages->lock);
 	err = mf_pages_walk_locked(v->pages, v->pgoff + (start - v->start) / PAGE_SIZE,
 				   (end - start) / PAGE_SIZE, map_run, &c);
+	pthread_mutex_unlock(&v->pages->lock);
+	return err;
+}
+
+struct ops_ctx {
+	struct mm *mm;
+	const struct vma *v;
+	struct plat_as_op **ops;
+	size_t *n, *cap;
+};
+
+static int add_run(void *arg, u64 pgoff, u64 npages, u64 off)
+{
+	struct ops_ctx *c = arg;
+
+	if (*c->n == *c->cap) {
+		size_t cap = *c->cap * 2 + 16;
+		struct plat_as_op *ops = realloc(*c->ops, cap * sizeof(*ops));
+
+		if (!ops)
+			return -ENOMEM;
+		*c->ops = ops;
+		*c->cap = cap;
+	}
+	memfile_await(c->mm->mf, off, npages * PAGE_SIZE);
+	(*c->ops)[(*c->n)++] = (struct plat_as_op){
+		.kind = PLAT_AS_MAP, .prot = vma_map_prot(c->v), .file_off = off,
+		.addr = c->v->start + (pgoff - c->v->pgoff) * PAGE_SIZE,
+		.len = npages * PAGE_SIZE,
+	};
+	return 0;
+}
+
+int vma_pages_ops(struct mm *mm, const struct vma *v, struct plat_as_op **ops, size_t *n,
+		  size_t *cap)
+{
+	struct ops_ctx c = { mm, v, ops, n, cap };
+	int err;
+
+	pthread_mutex_lock(&v->pages->lock);
+	err = mf_pages_walk_locked(v->pages, v->pgoff, (v->end - v->start) / PAGE_SIZE,
+				   add_run, &c);
 	pthread_mutex_unlock(&v->pages->lock);
 	return err;
 }
