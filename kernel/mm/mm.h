@@ -5,10 +5,13 @@
  *
  * Every VMA is mapped into the platform eagerly with its protections, so the only
  * faults the platform reports are real violations, stack growth, copy-on-write and,
- * after a lazy restore, first touches of memory still loading (mm_gate.c). Each VMA owns its
- * memory-file range alone (copy-on-write sharing arrives with fork).
+ * after a lazy restore, first touches of memory still loading (mm_gate.c). A VMA owns
+ * its memory-file range alone, or shares it copy-on-write after fork (mf_share), or
+ * maps a file's pages (mf_pages: an in-memory file's, or a read-only file's page
+ * cache), shared or, for MAP_PRIVATE, copy-on-write: the first write gives the piece
+ * a copy of its own (mm_cow.c), so a library's text is never copied.
  *
- * Lock order: mm->lock, then memfile->lock.
+ * Lock order: mm->lock, then an mf_pages' lock, then memfile->lock.
  */
 #ifndef SBX_MM_H
 #define SBX_MM_H

@@ -4,7 +4,8 @@
  * sandbox is one (over the host's "/" or --rootfs), /tmp and /dev/shm are tmpfs.
  *
  * An inode is lower (walked through the gofer: a handle, a path in the lower tree,
- * attributes from the walk, data read through a host descriptor the gofer donated)
+ * attributes from the walk, data read through a host descriptor the gofer donated,
+ * and mapped from a page cache in the memory file that every mapping of it shares)
  * until its data is written: then the data is copied up into memory. Attributes are
  * the inode's own from the start, so chmod and friends need no copy. Directories
  * hold no children themselves: the dentry cache is the upper layer's directory
