@@ -20,6 +20,7 @@
 #include "abi/linux.h"
 #include "kernel.h"
 #include "loader/loader.h"
+#include "memfile/memfile.h"
 #include "mm/mm.h"
 #include "task/task.h"
 #include "vfs/vfs.h"
@@ -102,33 +103,71 @@ static int check_header(const Elf64_Ehdr *eh, char *why, size_t whylen)
 	return 0;
 }
 
-/* Maps one PT_LOAD segment and fills it from the file. */
-static int load_segment(struct task *t, struct ld_src *fd, const Elf64_Phdr *ph, u64 bias,
-			u64 fsize)
+/* Maps [addr, addr+len) fixed and zero-filled, and fills [vaddr, vaddr+n) of it with
+ * the file's bytes at @off. */
+static int load_copy(struct task *t, struct ld_src *src, u64 addr, u64 len, int prot,
+		     u64 vaddr, u64 n, u64 off)
 {
-	u64 vaddr = ph->p_vaddr + bias;
-	u64 start = ALIGN_DOWN(vaddr, PAGE_SIZE);
-	u64 end = PAGE_ALIGN(vaddr + ph->p_memsz);
 	u8 *buf;
 	int err;
+
+	err = mm_map_fixed_data(t->mm, addr, len, prot, 0);
+	if (err || !n)
+		return err;
+	buf = malloc(n);
+	if (!buf)
+		return -ENOMEM;
+	err = read_full(src, buf, n, off);
+	if (!err)
+		err = mm_poke(t->mm, vaddr, buf, n);
+	free(buf);
+	return err;
+}
+
+/*
+ * Maps one PT_LOAD segment. A sandbox file with pages (map_pages) is mapped as
+ * Linux's elf_map does, privately from the file, so text is the page cache's and
+ * never copied and data is copied on its first write; but where bss follows, the
+ * page holding the end of the file's bytes is a zeroed copy here (Linux maps it
+ * from the file and zeroes its tail, a write that would copy the whole data piece
+ * at exec), and bss is anonymous zeros. Other sources are copied in.
+ */
+static int load_segment(struct task *t, struct ld_src *src, const Elf64_Phdr *ph, u64 bias,
+			u64 fsize)
+{
+	u64 vaddr = ph->p_vaddr + bias, fend = vaddr + ph->p_filesz;
+	u64 start = ALIGN_DOWN(vaddr, PAGE_SIZE);
+	u64 end = PAGE_ALIGN(vaddr + ph->p_memsz), mapped, from;
+	int prot = elf_prot(ph->p_flags);
+	struct mf_pages *p;
+	s64 ret;
 
 	if (ph->p_filesz > ph->p_memsz || ph->p_offset + ph->p_filesz > fsize ||
 	    ph->p_offset + ph->p_filesz < ph->p_offset || end > t->mm->max_addr ||
 	    end <= start || (ph->p_vaddr & (PAGE_SIZE - 1)) != (ph->p_offset & (PAGE_SIZE - 1)))
 		return -ENOEXEC;
-	err = mm_map_fixed_data(t->mm, start, end - start, elf_prot(ph->p_flags), 0);
-	if (err)
-		return err;
-	if (!ph->p_filesz)
+	if (!src->f || !src->f->ops->map_pages)
+		return load_copy(t, src, start, end - start, prot, vaddr, ph->p_filesz,
+				 ph->p_offset);
+	mapped = ph->p_memsz > ph->p_filesz ? ALIGN_DOWN(fend, PAGE_SIZE) : PAGE_ALIGN(fend);
+	if (mapped > start) {
+		u64 off = ALIGN_DOWN(ph->p_offset, PAGE_SIZE);
+
+		ret = src->f->ops->map_pages(src->f, off, mapped - start, &p);
+		if (ret)
+			return ret;
+		ret = mm_mmap_pages(t->mm, start, mapped - start, prot, MAP_PRIVATE | MAP_FIXED,
+				    p, off / PAGE_SIZE, false);
+		mf_pages_put(p);
+		if (ret < 0)
+			return ret;
+	}
+	if (end <= mapped)
 		return 0;
-	buf = malloc(ph->p_filesz);
-	if (!buf)
-		return -ENOMEM;
-	err = read_full(fd, buf, ph->p_filesz, ph->p_offset);
-	if (!err)
-		err = mm_poke(t->mm, vaddr, buf, ph->p_filesz);
-	free(buf);
-	return err;
+	start = MAX(start, mapped);
+	from = MAX(vaddr, start);
+	return load_copy(t, src, start, end - start, prot, from, fend > from ? fend - from : 0,
+			 ph->p_offset + (from - vaddr));
 }
 
 struct stack_builder {

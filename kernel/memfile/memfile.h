@@ -119,11 +119,27 @@ SAVABLE struct mf_pages {
 	u32 cap SAVE_SKIP;                      /* set to nruns on load */
 	struct memfile *mf SAVE_SKIP;           /* the kernel's; set again on load */
 	pthread_mutex_t lock SAVE_SKIP;
+	/* A read-only file's page cache (a lower file of the overlay): pages are read
+	 * from src_fd as they are needed, never zero-filled, and never released.
+	 * src_fd is the cache's own host descriptor of the file (closed by the last
+	 * put); -1 after a restore until the file is mapped again, and until then a
+	 * page not in the cache cannot be had (a fault on it is a SIGBUS, as an I/O
+	 * error is on Linux) */
+	bool cache;
+	int src_fd SAVE_SKIP;
 };
 
 int mf_pages_after_load(void *o, void *ctx);
 
 int mf_pages_new(struct memfile *mf, struct mf_pages **out);
+/* A page cache of a read-only file of @size bytes read through @fd (consumed). */
+int mf_pages_new_cache(struct memfile *mf, int fd, u64 size, struct mf_pages **out);
+/* Gives a cache that lost its descriptor in a restore a new one (consumed). */
+void mf_pages_set_src(struct mf_pages *p, int fd);
+/* Reads the pages of [pgoff, pgoff+n) of a cache that are not in it yet from its
+ * file (pages past the file's end are left out). -ENOMEM when the sandbox's memory
+ * ran out, -EIO when the file cannot be read; pages read so far stay. Lock held. */
+int mf_pages_fill_locked(struct mf_pages *p, u64 pgoff, u64 n);
 static inline void mf_pages_get(struct mf_pages *p) { ref_get(&p->ref); }
 void mf_pages_put(struct mf_pages *p);
 /* Makes pages [pgoff, pgoff+n) present, new ones zero-filled. Returns how many pages

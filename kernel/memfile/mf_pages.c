@@ -6,12 +6,18 @@
  * and free (or hold) their pages. After Linux's mm/shmem.c (the page cache as the
  * file's only copy) and gVisor's fsimpl/tmpfs regularFile (a file-offset to
  * memory-file range map).
+ *
+ * The same map is the page cache of a read-only file (a lower file of the overlay):
+ * then its pages are read from the file when first mapped (mf_pages_fill_locked), as
+ * gVisor's gofer client caches file pages in its memory file and Linux's page cache
+ * does, and every mapping of the file in every process shares them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "memfile/memfile.h"
@@ -24,9 +30,36 @@ int mf_pages_new(struct memfile *mf, struct mf_pages **out)
 		return -ENOMEM;
 	ref_init(&p->ref);
 	p->mf = mf;
+	p->src_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	*out = p;
 	return 0;
+}
+
+int mf_pages_new_cache(struct memfile *mf, int fd, u64 size, struct mf_pages **out)
+{
+	int err = mf_pages_new(mf, out);
+
+	if (err) {
+		close(fd);
+		return err;
+	}
+	(*out)->cache = true;
+	(*out)->src_fd = fd;
+	(*out)->size = size;
+	return 0;
+}
+
+void mf_pages_set_src(struct mf_pages *p, int fd)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->src_fd < 0) {
+		p->src_fd = fd;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (fd >= 0)
+		close(fd);
 }
 
 void mf_pages_put(struct mf_pages *p)
@@ -35,6 +68,8 @@ void mf_pages_put(struct mf_pages *p)
 		return;
 	for (u32 i = 0; i < p->nruns; i++)
 		memfile_free(p->mf, p->runs[i].off, p->runs[i].npages * PAGE_SIZE);
+	if (p->src_fd >= 0)
+		close(p->src_fd);
 	free(p->runs);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -173,14 +208,75 @@ s64 mf_pages_alloc_locked(struct mf_pages *p, u64 pgoff, u64 n)
 	return pg > pgoff ? (s64)(pg - pgoff) : -ENOSPC;
 }
 
-void mf_pages_release(struct mf_pages *p, u64 pgoff, u64 n)
+static void release_locked(struct mf_pages *p, u64 pgoff, u64 n);
+
+/* Reads file pages [pg, pg+n), just made present, from the cache's file. */
+static int read_run(void *arg, u64 pg, u64 n, u64 off)
+{
+	struct mf_pages *p = arg;
+	u64 pos = pg * PAGE_SIZE, len = MIN(n * PAGE_SIZE, p->size - pos), done = 0;
+
+	while (done < len) {
+		ssize_t got = pread(p->src_fd, (u8 *)memfile_ptr(p->mf, off) + done,
+				    len - done, pos + done);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -EIO;
+		if (!got)
+			break;  /* shorter than it was: the rest reads as zeros */
+		done += got;
+	}
+	return 0;
+}
+
+int mf_pages_fill_locked(struct mf_pages *p, u64 pgoff, u64 n)
+{
+	u64 end = MIN(pgoff + n, PAGE_ALIGN(p->size) / PAGE_SIZE), pg = pgoff;
+
+	BUG_ON(!p->cache);
+	while (pg < end) {
+		u32 i = run_after(p, pg);
+		u64 hole_end = end;
+		s64 got;
+		int err;
+
+		if (i < p->nruns && p->runs[i].pgoff <= pg) {
+			if (!p->runs[i].held) {
+				pg = p->runs[i].pgoff + p->runs[i].npages;
+				continue;
+			}
+			hole_end = MIN(end, p->runs[i].pgoff + p->runs[i].npages);
+		} else if (i < p->nruns) {
+			hole_end = MIN(end, p->runs[i].pgoff);
+		}
+		if (p->src_fd < 0)
+			return -EIO;
+		got = mf_pages_alloc_locked(p, pg, hole_end - pg);
+		if (got < 0)
+			return -ENOMEM;
+		err = mf_pages_walk_locked(p, pg, got, read_run, p);
+		if (err) {
+			/* Not cached: the next access tries the file again. */
+			release_locked(p, pg, got);
+			return err;
+		}
+		pg += got;
+		if (pg < hole_end)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* mf_pages_release with the lock held. */
+static void release_locked(struct mf_pages *p, u64 pgoff, u64 n)
 {
 	u64 end = pgoff + n;
 	u32 i;
 
 	if (!n)
 		return;
-	pthread_mutex_lock(&p->lock);
 	if (reserve(p, 2)) {
 		/* Cannot split: zero the pages instead, which reads the same. */
 		for (i = run_after(p, pgoff); i < p->nruns && p->runs[i].pgoff < end; i++) {
@@ -189,7 +285,7 @@ void mf_pages_release(struct mf_pages *p, u64 pgoff, u64 n)
 
 			punch(p, r->off + (a - r->pgoff) * PAGE_SIZE, (e - a) * PAGE_SIZE);
 		}
-		goto out;
+		return;
 	}
 	split_at(p, pgoff);
 	split_at(p, end);
@@ -209,7 +305,12 @@ void mf_pages_release(struct mf_pages *p, u64 pgoff, u64 n)
 		memfile_free(p->mf, r->off, r->npages * PAGE_SIZE);
 		remove_at(p, i);
 	}
-out:
+}
+
+void mf_pages_release(struct mf_pages *p, u64 pgoff, u64 n)
+{
+	pthread_mutex_lock(&p->lock);
+	release_locked(p, pgoff, n);
 	pthread_mutex_unlock(&p->lock);
 }
 

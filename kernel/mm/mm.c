@@ -73,28 +73,37 @@ bool mm_may_expand(struct mm *mm, u64 start, u64 len)
 }
 
 /* A new platform address space with every VMA mapped, in one batch: on ptrace that
- * is one round trip through the stub instead of one per VMA. */
+ * is one round trip through the stub instead of one per VMA (or per run of a file's
+ * pages, which are never gated: they are awaited as they are added). */
 static int mm_attach_as(struct mm *mm)
 {
-	struct plat_as_op *ops = malloc((mm->nvmas + 1) * sizeof(*ops));
+	size_t n = 0, cap = mm->nvmas + 1;
+	struct plat_as_op *ops = malloc(cap * sizeof(*ops));
 	int err = ops ? 0 : -ENOMEM;
-	u32 n = 0;
 
-	/* A file's pages are mapped run by run once the space exists (they load page by
-	 * page as they are mapped and are never gated); the rest in one batch. */
-	for (u32 i = 0; i < mm->nvmas && !err; i++)
-		if (!mm->vmas[i].pages)
-			err = mm_gate_map(mm, &mm->vmas[i], &ops[n++]);
+	for (u32 i = 0; i < mm->nvmas && !err; i++) {
+		struct vma *v = &mm->vmas[i];
+
+		if (v->pages) {
+			err = vma_pages_ops(mm, v, &ops, &n, &cap);
+			continue;
+		}
+		if (n == cap) {
+			struct plat_as_op *o = realloc(ops, (cap * 2) * sizeof(*ops));
+
+			if (!o) {
+				err = -ENOMEM;
+				break;
+			}
+			ops = o;
+			cap *= 2;
+		}
+		err = mm_gate_map(mm, v, &ops[n++]);
+	}
 	if (!err)
 		err = plat_as_new(mm->plat, &mm->as);
 	if (!err)
 		err = plat_as_apply(mm->plat, mm->as, ops, n);
-	for (u32 i = 0; i < mm->nvmas && !err; i++) {
-		struct vma *v = &mm->vmas[i];
-
-		if (v->pages)
-			err = vma_map_pages(mm, v, v->start, v->end, vma_map_prot(v));
-	}
 	if (err && mm->as) {
 		plat_as_destroy(mm->plat, mm->as);
 		mm->as = NULL;
@@ -150,8 +159,12 @@ u32 *mm_word_ptr(struct mm *mm, u64 addr, bool write)
 		return NULL;
 	pthread_mutex_lock(&mm->lock);
 	v = vma_find(mm, addr);
-	if (v && (v->prot & PROT_READ) && (!write || (v->prot & PROT_WRITE)) &&
-	    (!write || !vma_is_cow(v) || !vma_break_cow(mm, v))) {
+	if (!v || !(v->prot & PROT_READ) || (write && !(v->prot & PROT_WRITE)))
+		v = NULL;
+	/* Breaking copy-on-write may split the VMA: find it again. */
+	else if (write && vma_is_cow(v))
+		v = vma_break_cow(mm, v) ? NULL : vma_find(mm, addr);
+	if (v) {
 		u64 off = v->off + (addr - v->start);
 
 		if (!v->pages || !vma_file_page(mm, v, addr, &off))
@@ -322,10 +335,13 @@ s64 mm_mmap_anon(struct mm *mm, u64 addr, u64 len, int prot, int flags)
 s64 mm_mmap_pages(struct mm *mm, u64 addr, u64 len, int prot, int flags,
 		  struct mf_pages *pages, u64 pgoff, bool maywrite)
 {
-	struct vma v = { .prot = prot, .pages = pages, .pgoff = pgoff,
-			 .flags = VMA_SHARED | (maywrite ? VMA_MAYWRITE : 0) };
+	struct vma v = { .prot = prot, .pages = pages, .pgoff = pgoff };
 	s64 ret;
 	int err;
+
+	if ((flags & MAP_TYPE) != MAP_PRIVATE)
+		v.flags = VMA_SHARED | (maywrite ? VMA_MAYWRITE : 0);
+	maywrite = v.flags & VMA_MAYWRITE;
 
 	pthread_mutex_lock(&mm->lock);
 	/* The pages map only where present: what was mapped over goes first. */
@@ -336,7 +352,7 @@ s64 mm_mmap_pages(struct mm *mm, u64 addr, u64 len, int prot, int flags,
 	v.end = ret + len;
 	err = -ENOMEM;
 	if (mm_may_expand(mm, v.start, len))
-		err = vma_map_pages(mm, &v, v.start, v.end, prot);
+		err = vma_map_pages(mm, &v, v.start, v.end, vma_map_prot(&v));
 	if (!err) {
 		mf_pages_map(pages, maywrite);
 		err = vma_insert(mm, &v);
@@ -413,7 +429,8 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 			err = -ENOMEM;
 			goto out;
 		}
-		if (v->pages && (prot & PROT_WRITE) && !(v->flags & VMA_MAYWRITE)) {
+		if (v->pages && (v->flags & VMA_SHARED) && (prot & PROT_WRITE) &&
+		    !(v->flags & VMA_MAYWRITE)) {
 			err = -EACCES;
 			goto out;
 		}
@@ -440,7 +457,7 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 			/* Holes are not mapped: remap what is present. */
 			err = plat_as_unmap(mm->plat, mm->as, v->start, v->end - v->start);
 			if (!err)
-				err = vma_map_pages(mm, v, v->start, v->end, prot);
+				err = vma_map_pages(mm, v, v->start, v->end, vma_map_prot(v));
 			if (err)
 				goto out;
 		} else if (mm->as) {
@@ -473,6 +490,41 @@ static int madvise_remove(struct mm *mm, struct vma *v, u64 a, u64 e)
 	fallocate(mm->mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		  v->off + (a - v->start), e - a);
 	return 0;
+}
+
+/* MADV_DONTNEED on [a, e) of vmas[i], a private file mapping: Linux's zap drops the
+ * private copies, and the range maps the file's pages again. */
+static int dontneed_file(struct mm *mm, u32 i, u64 a, u64 e)
+{
+	struct vma *v = &mm->vmas[i];
+	struct mf_pages *p;
+	int err;
+
+	if (!v->origin)
+		return 0;       /* nothing written: it maps the file already */
+	if (a > v->start) {
+		err = vma_split(mm, i, a);
+		if (err)
+			return err;
+		i++;
+	}
+	if (e < mm->vmas[i].end) {
+		err = vma_split(mm, i, e);
+		if (err)
+			return err;
+	}
+	v = &mm->vmas[i];
+	p = v->origin;
+	mf_pages_map(p, false);
+	vma_release_mem(mm, v);         /* the copy, and the origin's reference */
+	v->origin = NULL;
+	v->share = NULL;
+	v->off = 0;
+	v->pages = p;
+	if (!mm->as)
+		return 0;
+	err = plat_as_unmap(mm->plat, mm->as, a, e - a);
+	return err ? err : vma_map_pages(mm, v, a, e, vma_map_prot(v));
 }
 
 int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
@@ -516,6 +568,16 @@ int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
 			a = e;
 			continue;
 		}
+		/* A private file mapping reads back the file after DONTNEED; MADV_FREE
+		 * is for anonymous memory only. */
+		if ((advice == MADV_DONTNEED || advice == MADV_FREE) &&
+		    !(v->flags & VMA_SHARED) && (v->pages || v->origin)) {
+			err = advice == MADV_FREE ? -EINVAL : dontneed_file(mm, v - mm->vmas, a, e);
+			if (err)
+				break;
+			a = e;
+			continue;
+		}
 		/* Private anonymous memory reads back as zeros after DONTNEED; MADV_FREE
 		 * may do the same at any time, so doing it now is allowed. */
 		if ((advice == MADV_DONTNEED || advice == MADV_FREE) &&
@@ -524,6 +586,7 @@ int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice)
 				err = -ENOMEM;
 				break;
 			}
+			v = vma_find(mm, a);
 			fallocate(mm->mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				  v->off + (a - v->start), e - a);
 		}

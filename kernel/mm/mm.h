@@ -5,10 +5,13 @@
  *
  * Every VMA is mapped into the platform eagerly with its protections, so the only
  * faults the platform reports are real violations, stack growth, copy-on-write and,
- * after a lazy restore, first touches of memory still loading (mm_gate.c). Each VMA owns its
- * memory-file range alone (copy-on-write sharing arrives with fork).
+ * after a lazy restore, first touches of memory still loading (mm_gate.c). A VMA owns
+ * its memory-file range alone, or shares it copy-on-write after fork (mf_share), or
+ * maps a file's pages (mf_pages: an in-memory file's, or a read-only file's page
+ * cache), shared or, for MAP_PRIVATE, copy-on-write: the first write gives the piece
+ * a copy of its own (mm_cow.c), so a library's text is never copied.
  *
- * Lock order: mm->lock, then memfile->lock.
+ * Lock order: mm->lock, then an mf_pages' lock, then memfile->lock.
  */
 #ifndef SBX_MM_H
 #define SBX_MM_H
@@ -51,10 +54,17 @@ SAVABLE struct vma {
 	u32 prot;               /* PROT_READ | PROT_WRITE | PROT_EXEC */
 	u32 flags;              /* VMA_* */
 	struct mf_share *share; /* NULL: the range is this VMA's alone */
-	/* A MAP_SHARED mapping of an in-memory file: its pages (referenced by each piece,
-	 * mf_pages_map), and the file page at start; off is unused. NULL otherwise */
+	/* A mapping of a file's pages (an in-memory file's own, or a read-only file's
+	 * page cache; referenced by each piece, mf_pages_map), and the file page at
+	 * start; off is unused. MAP_SHARED, or MAP_PRIVATE until its first write, which
+	 * copies the piece (vma_break_cow). NULL otherwise */
 	struct mf_pages *pages;
 	u64 pgoff;
+	/* A private file mapping whose piece was copied at a write: the file's pages it
+	 * was copied from (a reference), with pgoff still the file page at start, so
+	 * MADV_DONTNEED can bring the file's contents back as Linux does. NULL
+	 * otherwise */
+	struct mf_pages *origin;
 };
 
 /* An address range mapped PROT_NONE until its lazily restored memory is loaded
@@ -116,8 +126,9 @@ bool vma_range_free(struct mm *mm, u64 start, u64 end);
 
 /* Address-space operations (mm.c). Return 0, a mapped address, or -errno. */
 s64 mm_mmap_anon(struct mm *mm, u64 addr, u64 len, int prot, int flags);
-/* Maps the pages of an in-memory file MAP_SHARED from file page @pgoff; @maywrite:
- * mprotect may add PROT_WRITE (the file is open for writing and not write-sealed). */
+/* Maps a file's pages (vfs_file_ops.map_pages) from file page @pgoff, MAP_SHARED or
+ * MAP_PRIVATE as @flags say; @maywrite: a shared mapping that mprotect may make
+ * writable (the file is open for writing and not write-sealed). */
 s64 mm_mmap_pages(struct mm *mm, u64 addr, u64 len, int prot, int flags,
 		  struct mf_pages *pages, u64 pgoff, bool maywrite);
 int mm_msync(struct mm *mm, u64 addr, u64 len, int flags);
@@ -153,6 +164,11 @@ int mm_fault(struct mm *mm, u64 addr, u64 stack_limit);
 /* Shared file mappings (mm_file.c); mm->lock held for the vma_ ones. */
 /* Maps what is present of @v's pages in [start, end) into the platform with @prot. */
 int vma_map_pages(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot);
+/* Appends a map op per present run of file VMA @v's pages to *@ops (@n used of
+ * @cap, grown as needed), with @v's protections: a new address space is mapped in
+ * one batch. */
+int vma_pages_ops(struct mm *mm, const struct vma *v, struct plat_as_op **ops, size_t *n,
+		  size_t *cap);
 /* Maps [start, end) of any VMA into the platform with @prot. */
 int vma_plat_map(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot);
 /* The memory-file offset of the page at @addr of file VMA @v, made present if it was
@@ -168,7 +184,7 @@ void mm_unmap_pages_self(struct mf_pages *p, u64 pgoff, u64 n);
 /* Copy-on-write (mm_cow.c); mm->lock held for the vma_ ones. */
 static inline bool vma_is_cow(const struct vma *v)
 {
-	return v->share && !(v->flags & VMA_SHARED);
+	return (v->share || v->pages) && !(v->flags & VMA_SHARED);
 }
 /* The protections the platform maps a VMA with: no write while copy-on-write. */
 static inline int vma_map_prot(const struct vma *v)
@@ -177,7 +193,10 @@ static inline int vma_map_prot(const struct vma *v)
 }
 /* Gives up the VMA's memory: frees its range, or drops its share. */
 void vma_release_mem(struct mm *mm, struct vma *v);
-/* Makes a copy-on-write VMA's memory its own, remapping it writable. */
+/* Makes a copy-on-write VMA's memory its own, remapping it writable. A private file
+ * mapping is copied up to the file's end, split off the pages past it (which stay
+ * the file's, so they still raise SIGBUS): callers find the VMA again. -EIO when the
+ * piece is wholly past the end or its pages cannot be read. */
 int vma_break_cow(struct mm *mm, struct vma *v);
 /* A copy-on-write copy of @parent for a forked child. Called on the parent's
  * thread: the parent's writable private memory is mapped read-only from now on. */

@@ -38,9 +38,12 @@ static int copy(struct mm *mm, u64 addr, void *buf, size_t len, enum copy_dir di
 			err = -EFAULT;
 			break;
 		}
-		if (dir != COPY_IN && vma_is_cow(v) && vma_break_cow(mm, v)) {
-			err = -EFAULT;
-			break;
+		if (dir != COPY_IN && vma_is_cow(v)) {
+			if (vma_break_cow(mm, v)) {
+				err = -EFAULT;
+				break;
+			}
+			v = vma_find(mm, addr);         /* it may have been split */
 		}
 		n = MIN(len, v->end - addr);
 		if (v->pages) {

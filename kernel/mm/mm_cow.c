@@ -3,7 +3,8 @@
  * VMA's memory-file range between parent and child and maps private ones read-only
  * in both; the first write in either copies that VMA's piece (or, when no other piece
  * of the share is left, takes the range over without copying, which is the common
- * fork-then-exec case for the parent).
+ * fork-then-exec case for the parent). Private file mappings are copy-on-write
+ * too: they map the file's pages read-only until the first write copies the piece.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,6 +31,59 @@ void vma_release_mem(struct mm *mm, struct vma *v)
 		share_put(mm, v->share);
 	else
 		memfile_free(mm->mf, v->off, v->end - v->start);
+	if (v->origin)
+		mf_pages_put(v->origin);
+}
+
+/*
+ * The first write to a private file mapping: the piece (up to the file's end) gets
+ * memory of its own holding the file's contents, and keeps the file as its origin.
+ * Per piece rather than per page, as fork's copy-on-write is: a VMA stays one
+ * memory-file range, and the pieces written in practice are small (a library's data
+ * segment, split off by ld.so's mprotect of RELRO) while text is never written.
+ */
+static int break_file_cow(struct mm *mm, struct vma *v)
+{
+	struct mf_pages *p = v->pages;
+	u32 i = v - mm->vmas;
+	u64 eof, end, len, off;
+	int err;
+
+	pthread_mutex_lock(&p->lock);
+	eof = PAGE_ALIGN(p->size) / PAGE_SIZE;
+	pthread_mutex_unlock(&p->lock);
+	if (v->pgoff >= eof)
+		return -EIO;
+	end = eof - v->pgoff < (v->end - v->start) / PAGE_SIZE ?
+	      v->start + (eof - v->pgoff) * PAGE_SIZE : v->end;
+	if (end < v->end) {
+		err = vma_split(mm, i, end);
+		if (err)
+			return err;
+		v = &mm->vmas[i];
+	}
+	len = v->end - v->start;
+	err = memfile_alloc(mm->mf, len, &off);
+	if (err)
+		return err;
+	pthread_mutex_lock(&p->lock);
+	if (p->cache)
+		err = mf_pages_fill_locked(p, v->pgoff, len / PAGE_SIZE);
+	if (!err)
+		mf_pages_read_locked(p, memfile_ptr(mm->mf, off), len, v->pgoff * PAGE_SIZE);
+	pthread_mutex_unlock(&p->lock);
+	if (!err && mm->as)
+		err = plat_as_map(mm->plat, mm->as, v->start, len, v->prot, off);
+	if (err) {
+		memfile_free(mm->mf, off, len);
+		return err == -ENOMEM ? err : -EIO;
+	}
+	mf_pages_get(p);
+	mf_pages_unmap(p, false);
+	v->origin = p;
+	v->pages = NULL;
+	v->off = off;
+	return 0;
 }
 
 int vma_break_cow(struct mm *mm, struct vma *v)
@@ -38,6 +92,8 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 	u64 len = v->end - v->start, off;
 	int err;
 
+	if (v->pages)
+		return break_file_cow(mm, v);
 	err = mm_ungate(mm, v->start, v->end);
 	if (err)
 		return err;
@@ -114,6 +170,8 @@ int mm_fork(struct mm *parent, struct mm **out)
 			v->share = s;
 		}
 		ref_get(&v->share->ref);
+		if (v->origin)
+			mf_pages_get(v->origin);
 		mm->vmas[mm->nvmas++] = *v;
 		if (was_writable && vma_is_cow(v) && parent->as)
 			prot[nprot++] = (struct plat_as_op){

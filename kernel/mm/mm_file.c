@@ -1,14 +1,17 @@
 /*
- * Shared mappings of in-memory files: a VMA that maps an mf_pages (the file's own
- * pages in the memory file) rather than a range of its own, so every process that
- * maps the file, fork's children included, and read()/write() all touch the same
- * pages. The platform maps the pages present when the mapping is made; a touch of
- * a hole faults here, which makes the page (inside the file) or raises SIGBUS (past
- * its end), as Linux's shmem_fault. After Linux's mm/shmem.c and mm/memory.c
+ * File mappings: a VMA that maps an mf_pages (an in-memory file's own pages in the
+ * memory file, or a read-only file's page cache there) rather than a range of its
+ * own, so every process that maps the file, fork's children included, and
+ * read()/write() all touch the same pages. A private mapping maps them read-only
+ * until its first write copies its piece (mm_cow.c). The platform maps the pages
+ * present when the mapping is made; a touch of a hole faults here, which makes the
+ * page (inside the file: zeroed, or read from the cached file) or raises SIGBUS
+ * (past its end), as Linux's shmem_fault and filemap_fault. After Linux's mm/shmem.c and mm/memory.c
  * (do_shared_fault) and gVisor's mm/pma.go.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "memfile/memfile.h"
@@ -64,6 +67,48 @@ int vma_map_pages(struct mm *mm, const struct vma *v, u64 start, u64 end, int pr
 	return err;
 }
 
+struct ops_ctx {
+	struct mm *mm;
+	const struct vma *v;
+	struct plat_as_op **ops;
+	size_t *n, *cap;
+};
+
+static int add_run(void *arg, u64 pgoff, u64 npages, u64 off)
+{
+	struct ops_ctx *c = arg;
+
+	if (*c->n == *c->cap) {
+		size_t cap = *c->cap * 2 + 16;
+		struct plat_as_op *ops = realloc(*c->ops, cap * sizeof(*ops));
+
+		if (!ops)
+			return -ENOMEM;
+		*c->ops = ops;
+		*c->cap = cap;
+	}
+	memfile_await(c->mm->mf, off, npages * PAGE_SIZE);
+	(*c->ops)[(*c->n)++] = (struct plat_as_op){
+		.kind = PLAT_AS_MAP, .prot = vma_map_prot(c->v), .file_off = off,
+		.addr = c->v->start + (pgoff - c->v->pgoff) * PAGE_SIZE,
+		.len = npages * PAGE_SIZE,
+	};
+	return 0;
+}
+
+int vma_pages_ops(struct mm *mm, const struct vma *v, struct plat_as_op **ops, size_t *n,
+		  size_t *cap)
+{
+	struct ops_ctx c = { mm, v, ops, n, cap };
+	int err;
+
+	pthread_mutex_lock(&v->pages->lock);
+	err = mf_pages_walk_locked(v->pages, v->pgoff, (v->end - v->start) / PAGE_SIZE,
+				   add_run, &c);
+	pthread_mutex_unlock(&v->pages->lock);
+	return err;
+}
+
 int vma_plat_map(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot)
 {
 	if (!mm->as)
@@ -74,7 +119,11 @@ int vma_plat_map(struct mm *mm, const struct vma *v, u64 start, u64 end, int pro
 			   v->off + (start - v->start));
 }
 
-/* The page of @addr, made present unless past the file's end. p->lock held. */
+/* Pages a fault reads ahead into a page cache: the aligned 64 KiB around it. */
+#define FAULT_AHEAD 16
+
+/* The page of @addr, made present unless past the file's end: a zero page of an
+ * in-memory file, read from the file into a cache. p->lock held. */
 static int page_of(struct vma *v, u64 addr, u64 *off)
 {
 	struct mf_pages *p = v->pages;
@@ -85,8 +134,14 @@ static int page_of(struct vma *v, u64 addr, u64 *off)
 	*off = mf_pages_find_locked(p, pg);
 	if (*off)
 		return 0;
-	if (mf_pages_alloc_locked(p, pg, 1) < 0)
+	if (p->cache) {
+		int err = mf_pages_fill_locked(p, ALIGN_DOWN(pg, FAULT_AHEAD), FAULT_AHEAD);
+
+		if (err && !mf_pages_find_locked(p, pg))
+			return err;
+	} else if (mf_pages_alloc_locked(p, pg, 1) < 0) {
 		return -ENOMEM;
+	}
 	*off = mf_pages_find_locked(p, pg);
 	return 0;
 }
@@ -116,7 +171,14 @@ int vma_file_fault(struct mm *mm, struct vma *v, u64 addr)
 	err = page_of(v, addr, &off);
 	pthread_mutex_unlock(&v->pages->lock);
 	if (err)
-		return -EIO;    /* past the end, or tmpfs out of memory: SIGBUS */
+		return -EIO;    /* past the end, out of memory, unreadable: SIGBUS */
+	if (had && vma_is_cow(v) && (v->prot & PROT_WRITE)) {
+		/* A private page that is there and allows the access but a write: this
+		 * is the first write (a page mapped in every process as soon as it is
+		 * cached, so not a read of a page this one has not mapped yet). */
+		err = vma_break_cow(mm, v);
+		return !err || err == -ENOMEM || err == -EIO ? err : -EFAULT;
+	}
 	if (had && last_fault == page + 1) {
 		last_fault = 0;
 		return -EFAULT;
@@ -125,7 +187,8 @@ int vma_file_fault(struct mm *mm, struct vma *v, u64 addr)
 	memfile_await(mm->mf, off, PAGE_SIZE);
 	if (!mm->as)
 		return 0;
-	return plat_as_map(mm->plat, mm->as, page, PAGE_SIZE, v->prot, off) ? -EFAULT : 0;
+	return plat_as_map(mm->plat, mm->as, page, PAGE_SIZE, vma_map_prot(v), off) ?
+	       -EFAULT : 0;
 }
 
 void mm_unmap_pages_self(struct mf_pages *p, u64 pgoff, u64 n)

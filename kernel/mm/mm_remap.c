@@ -23,9 +23,9 @@ static int move_vma(struct mm *mm, u32 i, u64 old, u64 len, u64 to)
 	struct vma nv = mm->vmas[i];
 	int err;
 
-	if (nv.pages)
+	if (nv.pages || nv.origin)
 		nv.pgoff += (old - nv.start) / PAGE_SIZE;
-	else
+	if (!nv.pages)
 		nv.off += old - nv.start;
 	nv.start = to;
 	nv.end = to + len;
@@ -51,6 +51,24 @@ static int move_vma(struct mm *mm, u32 i, u64 old, u64 len, u64 to)
 	return vma_insert(mm, &nv);
 }
 
+/* Fills the growth [len, len+extra) of @v, a private file mapping's copy, at
+ * memory-file offset @off with the file's bytes (zeros past its end). */
+static void fill_from_origin(struct mm *mm, struct vma *v, u64 len, u64 extra, u64 off)
+{
+	struct mf_pages *p = v->origin;
+	u64 pos = v->pgoff * PAGE_SIZE + len, eof;
+
+	pthread_mutex_lock(&p->lock);
+	eof = PAGE_ALIGN(p->size);
+	if (pos < eof) {
+		extra = MIN(extra, eof - pos);
+		if (p->cache)
+			mf_pages_fill_locked(p, pos / PAGE_SIZE, extra / PAGE_SIZE);
+		mf_pages_read_locked(p, memfile_ptr(mm->mf, off), extra, pos);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
 /* Grows vmas[i] upward by @extra bytes, which must be free. Its memory stays one
  * contiguous memory-file range (so the VMA stays one VMA, as Linux's would): extended
  * in place when the file space after it is free, else copied to a new range. */
@@ -63,12 +81,14 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 	if (v->pages) {
 		/* More of the file: whatever of it is present is mapped now. */
 		v->end += extra;
-		err = vma_map_pages(mm, v, v->end - extra, v->end, v->prot);
+		err = vma_map_pages(mm, v, v->end - extra, v->end, vma_map_prot(v));
 		if (err)
 			v->end -= extra;
 		return err;
 	}
 	if (!v->share && !memfile_extend(mm->mf, v->off, len, len + extra)) {
+		if (v->origin)
+			fill_from_origin(mm, v, len, extra, v->off + len);
 		if (mm->as) {
 			err = plat_as_map(mm->plat, mm->as, v->end, extra, v->prot,
 					  v->off + len);
@@ -84,6 +104,8 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 	if (err)
 		return err;
 	memcpy(memfile_ptr(mm->mf, off), memfile_ptr(mm->mf, v->off), len);
+	if (v->origin)
+		fill_from_origin(mm, v, len, extra, off + len);
 	if (mm->as) {
 		/* A copy: the new range is this VMA's own, so mapped writable as allowed. */
 		err = plat_as_map(mm->plat, mm->as, v->start, len + extra, v->prot, off);
@@ -203,7 +225,7 @@ s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 new
 	if (!oldlen) {
 		/* Duplicating a private mapping is refused, as Linux does; a shared
 		 * anonymous one is not offered. */
-		if (v->pages)
+		if (v->pages && (v->flags & VMA_SHARED))
 			ret = dup_pages(mm, v, old, newlen, flags, newaddr);
 		goto out;
 	}

@@ -23,7 +23,7 @@ int mm_after_load(void *o, void *ctx_)
 		if (mm->vmas[i].start >= mm->vmas[i].end || mm->vmas[i].end > mm->max_addr ||
 		    (i && mm->vmas[i].start < mm->vmas[i - 1].end) ||
 		    mm->vmas[i].off + (mm->vmas[i].end - mm->vmas[i].start) > ctx->mf->size ||
-		    (mm->vmas[i].pages && !(mm->vmas[i].flags & VMA_SHARED)))
+		    (mm->vmas[i].pages && mm->vmas[i].origin))
 			return -EINVAL;
 	return 0;
 }

@@ -63,7 +63,7 @@ static bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->off + (a->end - a->start) == b->off &&
 	       a->prot == b->prot && a->flags == b->flags && !a->share && !b->share &&
-	       !a->pages && !b->pages;
+	       !a->pages && !b->pages && !a->origin && !b->origin;
 }
 
 int vma_insert(struct mm *mm, const struct vma *v)
@@ -113,10 +113,12 @@ int vma_split(struct mm *mm, u32 i, u64 addr)
 	v[1].off = v->off + (addr - v->start);
 	if (v->share)
 		ref_get(&v->share->ref); /* each piece holds the share */
-	if (v->pages) {
+	if (v->pages || v->origin)
 		v[1].pgoff = v->pgoff + (addr - v->start) / PAGE_SIZE;
+	if (v->pages)
 		mf_pages_map(v->pages, v->flags & VMA_MAYWRITE);
-	}
+	if (v->origin)
+		mf_pages_get(v->origin);
 	v->end = addr;
 	/* Only the lowest piece of a growing stack grows. */
 	v[1].flags &= ~VMA_GROWSDOWN;

@@ -1,8 +1,9 @@
 /*
  * File-descriptor syscalls of the files issue: getdents64, ftruncate, fallocate,
- * the sync family, flock, fadvise64, and file mappings for mmap (MAP_PRIVATE and
- * MAP_SHARED alike are filled with a copy of the file when mapped: not coherent
- * with later writes through read/write).
+ * the sync family, flock, fadvise64, and file mappings for mmap: overlay and tmpfs
+ * files map their pages (a lower file its page cache), shared or copy-on-write;
+ * other files (volumes, /proc) are filled with a copy of the file when mapped, not
+ * coherent with later writes through read/write.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -149,42 +150,38 @@ SYS(fadvise64)
 	return 0;
 }
 
-#ifndef ENOTSUPP
-#define ENOTSUPP 524
-#endif
-
-/* A shared mapping of an overlay file's pages, or -ENOTSUPP for a lower file that
- * is not copied up (mapped as a copy, read-only). Seals as Linux's memfd_file_seals:
- * a write seal refuses a writable shared mapping, and a read-only one made under it
- * can never be made writable. */
-static long mmap_shared_ovl(struct task *t, struct vfs_file *f, u64 addr, u64 len, int prot,
-			    int flags, u64 off)
+/* A mapping of a file's pages (vfs_file_ops.map_pages): an overlay file's own, or
+ * the page cache of a lower one, which is open read-only (opening it for writing
+ * copies it up), so a shared mapping of it can never be made writable. Seals as
+ * Linux's memfd_file_seals: a write seal refuses a writable shared mapping, and a
+ * read-only one made under it can never be made writable; private mappings are not
+ * writes to the file. */
+static long mmap_pages(struct task *t, struct vfs_file *f, u64 addr, u64 len, int prot,
+		       int flags, u64 off)
 {
-	struct ovl_inode *oi = OVL_I(f->inode);
+	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+	bool maywrite = shared && (f->flags & O_ACCMODE) == O_RDWR;
 	struct mf_pages *p;
-	bool maywrite = (f->flags & O_ACCMODE) == O_RDWR;
+	s64 ret;
 
-	pthread_mutex_lock(&vfs_lock);
-	if (!oi->upper && oi->lower_path) {
+	if (shared && f->ops == &ovl_file_ops) {
+		u32 seals;
+
+		pthread_mutex_lock(&vfs_lock);
+		seals = OVL_I(f->inode)->seals;
 		pthread_mutex_unlock(&vfs_lock);
-		return -ENOTSUPP;
-	}
-	if (oi->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
-		if (prot & PROT_WRITE) {
-			pthread_mutex_unlock(&vfs_lock);
-			return -EPERM;
+		if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+			if (prot & PROT_WRITE)
+				return -EPERM;
+			maywrite = false;
 		}
-		maywrite = false;
 	}
-	p = ovl_pages(oi);
-	if (p)
-		mf_pages_get(p);
-	pthread_mutex_unlock(&vfs_lock);
-	if (!p)
-		return -ENOMEM;
-	addr = mm_mmap_pages(t->mm, addr, len, prot, flags, p, off / PAGE_SIZE, maywrite);
+	ret = f->ops->map_pages(f, off, len, &p);
+	if (ret)
+		return ret;
+	ret = mm_mmap_pages(t->mm, addr, len, prot, flags, p, off / PAGE_SIZE, maywrite);
 	mf_pages_put(p);
-	return addr;
+	return ret;
 }
 
 long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int fd, u64 off)
@@ -216,10 +213,9 @@ long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int f
 	ret = -EOVERFLOW;
 	if (off + PAGE_ALIGN(len) < off)
 		goto out;
-	if ((flags & MAP_TYPE) != MAP_PRIVATE && f->ops == &ovl_file_ops) {
-		ret = mmap_shared_ovl(t, f, addr, len, prot, flags, off);
-		if (ret != -ENOTSUPP)
-			goto out;
+	if (f->ops->map_pages && f->inode && S_ISREG(f->inode->mode)) {
+		ret = mmap_pages(t, f, addr, len, prot, flags, off);
+		goto out;
 	}
 	len = PAGE_ALIGN(len);
 	buf = malloc(len);

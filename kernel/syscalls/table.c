@@ -42,7 +42,9 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(select, "dpppp", "over poll: no POLLPRI-only exceptional conditions"),
 	P(pselect6, "dpppp", "over poll: no POLLPRI-only exceptional conditions"),
 	F(brk, "x"),
-	P(mmap, "xuxxfx", "MAP_PRIVATE file mappings and MAP_SHARED ones of host or lower files are copies"),
+	P(mmap, "xuxxfx", "MAP_PRIVATE file mappings copy a whole VMA piece at its first write, "
+	  "so its unwritten pages miss later writes to the file; volume and /proc files "
+	  "are mapped as copies"),
 	F(munmap, "xu"), F(mprotect, "xux"),
 	P(mremap, "xuuxx", "MREMAP_DONTUNMAP is refused; old_len 0 only for shared file mappings"),
 	F(madvise, "xud"), F(msync, "xux"),

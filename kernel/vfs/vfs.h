@@ -32,6 +32,7 @@ struct statfs;
 struct vfs_inode;
 struct vfs_dentry;
 struct vfs_mount;
+struct mf_pages;
 
 /* A NULL op means Linux's default for a file that lacks it. Ops return >= 0 or -errno;
  * buffers are Sentry memory (the syscall layer does copy-in/out). */
@@ -64,6 +65,10 @@ struct vfs_file_ops {
 	/* Bytes of the file at @off for a private mapping; NULL: ENODEV. Returns what
 	 * was read; the rest of @len is the caller's to zero. */
 	s64 (*map_read)(struct vfs_file *f, void *buf, size_t len, s64 off);
+	/* The file's pages for a mapping of [off, off+len), referenced: an in-memory
+	 * file's own, or a read-only file's page cache (struct mf_pages). NULL: the
+	 * file is mapped as a copy (map_read). */
+	int (*map_pages)(struct vfs_file *f, u64 off, u64 len, struct mf_pages **out);
 	/* Opening /proc/<pid>/fd/N of this file when it has no path (a pipe, a host fd):
 	 * a new open file on the same object with @flags, as Linux's open of a pipefs
 	 * or anon inode does; NULL: ENXIO. */

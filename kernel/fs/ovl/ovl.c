@@ -274,6 +274,66 @@ int ovl_copy_up(struct ovl_inode *oi)
 	}
 	oi->upper = true;
 	ovl_set_size(oi, size);
+	/* New mappings map the upper pages; the old ones keep the cache. */
+	mf_pages_put(oi->cache);
+	oi->cache = NULL;
+	return 0;
+}
+
+int ovl_map_pages(struct vfs_file *f, u64 off, u64 len, struct mf_pages **out)
+{
+	struct ovl_inode *oi = OVL_I(f->inode);
+	struct mf_pages *p;
+	int fd, err;
+
+again:
+	pthread_mutex_lock(&vfs_lock);
+	if (oi->upper || !oi->lower_path) {
+		p = ovl_pages(oi);
+		if (p)
+			mf_pages_get(p);
+		pthread_mutex_unlock(&vfs_lock);
+		*out = p;
+		return p ? 0 : -ENOMEM;
+	}
+	p = oi->cache;
+	if (p)
+		mf_pages_get(p);
+	pthread_mutex_unlock(&vfs_lock);
+	if (!p || p->src_fd < 0) {
+		/* The cache reads through a descriptor of its own: it outlives the
+		 * inode while mappings hold it. */
+		fd = ovl_lower_fd(oi);
+		if (fd >= 0)
+			fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			mf_pages_put(p);
+			return fd == -1 ? -errno : fd;
+		}
+		if (p) {
+			mf_pages_set_src(p, fd);        /* restored without one */
+		} else {
+			err = mf_pages_new_cache(ovl_mf, fd, oi->lower_size, &p);
+			if (err)
+				return err;
+			pthread_mutex_lock(&vfs_lock);
+			if (oi->upper || oi->cache) {
+				pthread_mutex_unlock(&vfs_lock);
+				mf_pages_put(p);
+				goto again;     /* copied up or cached meanwhile */
+			}
+			oi->cache = p;
+			mf_pages_get(p);
+			pthread_mutex_unlock(&vfs_lock);
+		}
+	}
+	/* Read the whole range now: one pass over the file and one platform mapping
+	 * per run, instead of a fault per chunk. A failure is left to the faults,
+	 * which try again and raise SIGBUS, as an I/O error does on Linux. */
+	pthread_mutex_lock(&p->lock);
+	mf_pages_fill_locked(p, off / PAGE_SIZE, PAGE_ALIGN(len) / PAGE_SIZE);
+	pthread_mutex_unlock(&p->lock);
+	*out = p;
 	return 0;
 }
 
@@ -537,6 +597,7 @@ static void ovl_release(struct vfs_inode *ino)
 		close(oi->lower_fd);
 	free(oi->lower_path);
 	mf_pages_put(oi->pages);
+	mf_pages_put(oi->cache);
 	free(oi->target);
 	free(oi->xattrs);
 	if (ref_put(&oi->fs->ref)) {

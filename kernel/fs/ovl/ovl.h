@@ -4,7 +4,8 @@
  * sandbox is one (over the host's "/" or --rootfs), /tmp and /dev/shm are tmpfs.
  *
  * An inode is lower (walked through the gofer: a handle, a path in the lower tree,
- * attributes from the walk, data read through a host descriptor the gofer donated)
+ * attributes from the walk, data read through a host descriptor the gofer donated,
+ * and mapped from a page cache in the memory file that every mapping of it shares)
  * until its data is written: then the data is copied up into memory. Attributes are
  * the inode's own from the start, so chmod and friends need no copy. Directories
  * hold no children themselves: the dentry cache is the upper layer's directory
@@ -50,6 +51,11 @@ SAVABLE struct ovl_inode {
 	/* file contents when upper, in the memory file; NULL until the first page.
 	 * Its size mirrors base.size (both set together, under vfs_lock) */
 	struct mf_pages *pages;
+	/* A lower regular file's page cache (an mf_pages with cache set), shared by
+	 * every mapping of the file; made on its first mmap, dropped at copy-up (the
+	 * mappings made before keep it, so they keep the old contents, as on Linux's
+	 * overlayfs) and with the inode. NULL otherwise */
+	struct mf_pages *cache;
 	u32 seals;                      /* F_SEAL_*; tmpfs and memfd files only */
 	char *target SAVE_STR;          /* symlink target, once known */
 	/* extended attributes, packed records sorted by name (ovl_xattr.c); NULL
@@ -96,6 +102,10 @@ void ovl_punch(struct ovl_inode *oi, u64 off, u64 len);
 /* Sets an upper file's size (and its pages' copy of it) and recounts its blocks.
  * vfs_lock held. */
 void ovl_set_size(struct ovl_inode *oi, u64 size);
+/* The pages a mapping of [off, off+len) of regular file @f maps, referenced: an
+ * upper file's own, or a lower file's page cache with what the range covers of the
+ * file read in (vfs_file_ops.map_pages). */
+int ovl_map_pages(struct vfs_file *f, u64 off, u64 len, struct mf_pages **out);
 /* Whether the filesystem has seals (tmpfs, memfd), and F_ADD_SEALS / F_GET_SEALS. */
 bool ovl_has_seals(struct vfs_inode *ino);
 int ovl_add_seals(struct vfs_file *f, u32 seals);

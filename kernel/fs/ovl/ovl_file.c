@@ -264,6 +264,7 @@ const struct vfs_file_ops ovl_file_ops = {
 	.fallocate = ovl_fallocate,
 	.fsync = ovl_fsync,
 	.map_read = vfs_file_map_read_full,
+	.map_pages = ovl_map_pages,
 	.release = ovl_file_release,
 };
 
