@@ -53,7 +53,8 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 			return plat_as_protect(mm->plat, mm->as, v->start, len, v->prot);
 		return 0;
 	}
-	err = memfile_alloc(mm->mf, len, &off);
+	/* Every byte is copied over: memory from the dirty pool will do. */
+	err = memfile_alloc_copy(mm->mf, len, &off);
 	if (err)
 		return err;
 	memcpy(memfile_ptr(mm->mf, off), memfile_ptr(mm->mf, v->off), len);
