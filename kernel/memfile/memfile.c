@@ -1,7 +1,20 @@
 /*
  * Memory file and its range allocator. The allocator keeps free extents in an array
  * sorted by offset and allocates first-fit; frees coalesce with neighbours. Pages of a
- * freed range are punched out of the memfd so the host reclaims them.
+ * freed range are punched out of the memfd so the host reclaims them, except while
+ * the dirty pool has room (below).
+ *
+ * The dirty pool: punching a range costs more than the copy it usually precedes on
+ * these PVM guests (the hole punch zaps the Sentry's own mapping of the pages and
+ * flushes every CPU's TLB, and the next use of the offsets faults fresh zeroed pages
+ * back in, one trap per page). A fork's copy-on-write copies are the common case:
+ * the child exits, its share of the memory is freed, and the next fork copies as
+ * much again. So up to dirty_max bytes of freed ranges are kept as they are, pages
+ * populated and mapped, in a second extent list, and memfile_alloc_copy hands them
+ * to callers that overwrite every byte before anything reads it. memfile_alloc
+ * (memory that must read as zeros) never takes from it. The pool is not the
+ * sandbox's memory (used does not count it), so it is capped by the limit too, and
+ * emptied (punched) before a checkpoint, whose image holds populated pages only.
  *
  * The allocator is also the sandbox's memory accounting: every page of application
  * memory (anonymous and private mappings, brk, stacks, file mappings, which are
@@ -20,6 +33,10 @@
 
 #include "base/log.h"
 #include "memfile/memfile.h"
+
+/* The most freed bytes kept unpunched in the dirty pool: several forks' worth of
+ * copy-on-write copies of a large process, little beside the sandbox's memory. */
+#define DIRTY_MAX (8ULL << 20)
 
 int memfile_new(u64 size, struct memfile **out)
 {
@@ -54,6 +71,7 @@ int memfile_new(u64 size, struct memfile **out)
 	/* Offset 0 is never handed out, so 0 can mean "no range". */
 	mf->free[0] = (struct mf_extent){ PAGE_SIZE, size - PAGE_SIZE };
 	mf->nfree = 1;
+	mf->dirty_max = DIRTY_MAX;
 	pthread_mutex_init(&mf->lock, NULL);
 	*out = mf;
 	return 0;
@@ -74,15 +92,23 @@ void memfile_destroy(struct memfile *mf)
 	munmap(mf->base, mf->size);
 	close(mf->fd);
 	free(mf->free);
+	free(mf->dirty);
 	pthread_mutex_destroy(&mf->lock);
 	free(mf);
 }
 
 void memfile_set_limit(struct memfile *mf, u64 limit)
 {
+	bool over;
+
 	pthread_mutex_lock(&mf->lock);
 	mf->limit = limit;
+	/* Host memory held beside a small sandbox's stays a small part of it. */
+	mf->dirty_max = limit ? MIN(DIRTY_MAX, ALIGN_DOWN(limit / 8, PAGE_SIZE)) : DIRTY_MAX;
+	over = mf->dirty_bytes > mf->dirty_max;
 	pthread_mutex_unlock(&mf->lock);
+	if (over)
+		memfile_flush(mf);
 }
 
 u64 memfile_used(struct memfile *mf)
@@ -101,45 +127,15 @@ static bool over_limit(struct memfile *mf, u64 len)
 	return mf->limit && (len > mf->limit || mf->used > mf->limit - len);
 }
 
-int memfile_alloc(struct memfile *mf, u64 len, u64 *off)
+/* Index of the first extent of v[0..n) with offset > off. */
+static u32 first_after(const struct mf_extent *v, u32 n, u64 off)
 {
-	int ret = -ENOMEM;
-
-	if (!len || len & ~PAGE_MASK)
-		return -EINVAL;
-	pthread_mutex_lock(&mf->lock);
-	if (over_limit(mf, len))
-		goto out;
-	for (u32 i = 0; i < mf->nfree; i++) {
-		struct mf_extent *e = &mf->free[i];
-
-		if (e->len < len)
-			continue;
-		*off = e->off;
-		e->off += len;
-		e->len -= len;
-		if (!e->len) {
-			memmove(e, e + 1, (mf->nfree - i - 1) * sizeof(*e));
-			mf->nfree--;
-		}
-		mf->used += len;
-		ret = 0;
-		break;
-	}
-out:
-	pthread_mutex_unlock(&mf->lock);
-	return ret;
-}
-
-/* Index of the first free extent with offset > off. */
-static u32 first_after(struct memfile *mf, u64 off)
-{
-	u32 lo = 0, hi = mf->nfree;
+	u32 lo = 0, hi = n;
 
 	while (lo < hi) {
 		u32 mid = (lo + hi) / 2;
 
-		if (mf->free[mid].off <= off)
+		if (v[mid].off <= off)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -147,50 +143,161 @@ static u32 first_after(struct memfile *mf, u64 off)
 	return lo;
 }
 
-void memfile_free(struct memfile *mf, u64 off, u64 len)
+/* Takes @len bytes from the front of v[i], dropping it when that empties it. */
+static u64 take_front(struct mf_extent *v, u32 *n, u32 i, u64 len)
 {
-	struct mf_extent *prev, *next;
+	u64 off = v[i].off;
+
+	v[i].off += len;
+	v[i].len -= len;
+	if (!v[i].len) {
+		memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
+		(*n)--;
+	}
+	return off;
+}
+
+/* The first extent of v[0..n) at least @len long, or n. */
+static u32 first_fit(const struct mf_extent *v, u32 n, u64 len)
+{
 	u32 i;
 
-	if (!len)
-		return;
-	/* A lazy restore must not fill the range after it is freed (and reused). */
-	memfile_await(mf, off, len);
-	fallocate(mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
-	pthread_mutex_lock(&mf->lock);
-	mf->used -= len;
-	i = first_after(mf, off);
-	prev = i > 0 ? &mf->free[i - 1] : NULL;
-	next = i < mf->nfree ? &mf->free[i] : NULL;
+	for (i = 0; i < n && v[i].len < len; i++)
+		;
+	return i;
+}
+
+/* Adds [off, off+len) to the sorted list *v, coalescing with its neighbours; false
+ * when there is no memory for one more extent. */
+static bool ext_add(struct mf_extent **v, u32 *n, u32 *cap, u64 off, u64 len)
+{
+	u32 i = first_after(*v, *n, off);
+	struct mf_extent *prev = i > 0 ? &(*v)[i - 1] : NULL;
+	struct mf_extent *next = i < *n ? &(*v)[i] : NULL;
+
 	BUG_ON(prev && prev->off + prev->len > off);
 	BUG_ON(next && off + len > next->off);
 	if (prev && prev->off + prev->len == off) {
 		prev->len += len;
 		if (next && prev->off + prev->len == next->off) {
 			prev->len += next->len;
-			memmove(next, next + 1, (mf->nfree - i - 1) * sizeof(*next));
-			mf->nfree--;
+			memmove(next, next + 1, (*n - i - 1) * sizeof(*next));
+			(*n)--;
 		}
-	} else if (next && off + len == next->off) {
+		return true;
+	}
+	if (next && off + len == next->off) {
 		next->off = off;
 		next->len += len;
-	} else {
-		if (mf->nfree == mf->cap) {
-			struct mf_extent *n = realloc(mf->free, 2 * mf->cap * sizeof(*n));
+		return true;
+	}
+	if (*n == *cap) {
+		u32 ncap = *cap ? 2 * *cap : 16;
+		struct mf_extent *nv = realloc(*v, ncap * sizeof(*nv));
 
-			/* Out of memory for bookkeeping: leak the range rather than lose
-			 * track of what is allocated. */
-			if (!n)
-				goto out;
-			mf->free = n;
-			mf->cap *= 2;
+		if (!nv)
+			return false;
+		*v = nv;
+		*cap = ncap;
+	}
+	memmove(&(*v)[i + 1], &(*v)[i], (*n - i) * sizeof(**v));
+	(*v)[i] = (struct mf_extent){ off, len };
+	(*n)++;
+	return true;
+}
+
+static int alloc(struct memfile *mf, u64 len, u64 *off, bool dirty_ok)
+{
+	int ret = -ENOMEM;
+	u32 i;
+
+	if (!len || len & ~PAGE_MASK)
+		return -EINVAL;
+	pthread_mutex_lock(&mf->lock);
+	if (over_limit(mf, len))
+		goto out;
+	if (dirty_ok) {
+		i = first_fit(mf->dirty, mf->ndirty, len);
+		if (i < mf->ndirty) {
+			*off = take_front(mf->dirty, &mf->ndirty, i, len);
+			mf->dirty_bytes -= len;
+			mf->used += len;
+			ret = 0;
+			goto out;
 		}
-		memmove(&mf->free[i + 1], &mf->free[i], (mf->nfree - i) * sizeof(*mf->free));
-		mf->free[i] = (struct mf_extent){ off, len };
-		mf->nfree++;
+	}
+	i = first_fit(mf->free, mf->nfree, len);
+	if (i < mf->nfree) {
+		*off = take_front(mf->free, &mf->nfree, i, len);
+		mf->used += len;
+		ret = 0;
 	}
 out:
 	pthread_mutex_unlock(&mf->lock);
+	return ret;
+}
+
+int memfile_alloc(struct memfile *mf, u64 len, u64 *off)
+{
+	return alloc(mf, len, off, false);
+}
+
+int memfile_alloc_copy(struct memfile *mf, u64 len, u64 *off)
+{
+	return alloc(mf, len, off, true);
+}
+
+/* Punches [off, off+len) and returns it to the free list. */
+static void punch_free(struct memfile *mf, u64 off, u64 len)
+{
+	fallocate(mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
+	pthread_mutex_lock(&mf->lock);
+	/* Out of memory for bookkeeping: leak the range rather than lose track of
+	 * what is allocated. */
+	ext_add(&mf->free, &mf->nfree, &mf->cap, off, len);
+	pthread_mutex_unlock(&mf->lock);
+}
+
+void memfile_free(struct memfile *mf, u64 off, u64 len)
+{
+	if (!len)
+		return;
+	/* A lazy restore must not fill the range after it is freed (and reused). */
+	memfile_await(mf, off, len);
+	pthread_mutex_lock(&mf->lock);
+	mf->used -= len;
+	if (mf->dirty_bytes + len <= mf->dirty_max &&
+	    ext_add(&mf->dirty, &mf->ndirty, &mf->dcap, off, len)) {
+		mf->dirty_bytes += len;
+		pthread_mutex_unlock(&mf->lock);
+		return;
+	}
+	pthread_mutex_unlock(&mf->lock);
+	punch_free(mf, off, len);
+}
+
+void memfile_flush(struct memfile *mf)
+{
+	struct mf_extent *v;
+	u32 n;
+
+	pthread_mutex_lock(&mf->lock);
+	v = mf->dirty;
+	n = mf->ndirty;
+	mf->dirty = NULL;
+	mf->ndirty = mf->dcap = 0;
+	mf->dirty_bytes = 0;
+	pthread_mutex_unlock(&mf->lock);
+	for (u32 i = 0; i < n; i++)
+		punch_free(mf, v[i].off, v[i].len);
+	free(v);
+}
+
+int memfile_before_save(void *o, void *ctx)
+{
+	(void)ctx;
+	memfile_flush(o);
+	return 0;
 }
 
 int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen)
@@ -202,16 +309,9 @@ int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen)
 	if (newlen <= len)
 		return 0;
 	pthread_mutex_lock(&mf->lock);
-	i = first_after(mf, end - 1);
+	i = first_after(mf->free, mf->nfree, end - 1);
 	if (!over_limit(mf, need) && i < mf->nfree && mf->free[i].off == end && mf->free[i].len >= need) {
-		struct mf_extent *e = &mf->free[i];
-
-		e->off += need;
-		e->len -= need;
-		if (!e->len) {
-			memmove(e, e + 1, (mf->nfree - i - 1) * sizeof(*e));
-			mf->nfree--;
-		}
+		take_front(mf->free, &mf->nfree, i, need);
 		mf->used += need;
 		ret = 0;
 	}

@@ -1,7 +1,8 @@
 /*
  * The memory file: one memfd that holds every page of application memory, kept
  * mapped whole in the Sentry so that copy-in/copy-out is a memcpy. A range allocator
- * hands out file ranges to VMAs; freed ranges have their pages punched out.
+ * hands out file ranges to VMAs; freed ranges have their pages punched out, or are
+ * kept for copies in a small dirty pool (memfile.c).
  */
 #ifndef SBX_MEMFILE_H
 #define SBX_MEMFILE_H
@@ -31,6 +32,14 @@ SAVABLE struct memfile {
 	struct mf_extent *free SAVE_COUNT(nfree);
 	u32 nfree;
 	u32 cap SAVE_SKIP;           /* capacity of free; set to nfree on load */
+	/* the dirty pool (memfile.c): freed extents not punched, their old contents
+	 * still there, sorted by offset, never adjacent, disjoint from free; under
+	 * lock. Emptied into free before a save (memfile_before_save), so empty after
+	 * a load */
+	struct mf_extent *dirty SAVE_SKIP;
+	u32 ndirty SAVE_SKIP, dcap SAVE_SKIP;
+	u64 dirty_bytes SAVE_SKIP;   /* their total length; under lock */
+	u64 dirty_max SAVE_SKIP;     /* the most dirty_bytes may be; under lock */
 	pthread_mutex_t lock SAVE_SKIP;
 	/* memory a lazy restore is still loading (checkpoint/lazy.c), or NULL; set once
 	 * before the tasks start */
@@ -75,8 +84,17 @@ u64 memfile_used(struct memfile *mf);
 /* Allocates @len bytes (page multiple) at a page-aligned offset in *off; -ENOMEM when
  * no range is free or the allocation would take used past the limit. */
 int memfile_alloc(struct memfile *mf, u64 len, u64 *off);
-/* Returns [off, off+len) to the allocator and releases its pages. */
+/* Like memfile_alloc, but the range may hold what some freed range held (from the
+ * dirty pool): for a caller that overwrites every byte before the range is read or
+ * mapped, such as a copy-on-write copy. Never hand it out unfilled. */
+int memfile_alloc_copy(struct memfile *mf, u64 len, u64 *off);
+/* Returns [off, off+len) to the allocator: into the dirty pool while it has room,
+ * else its pages are released (punched). */
 void memfile_free(struct memfile *mf, u64 off, u64 len);
+/* Empties the dirty pool: punches its ranges and makes them free. */
+void memfile_flush(struct memfile *mf);
+/* Before a save: the image holds no freed memory (the pool is flushed). */
+int memfile_before_save(void *o, void *ctx);
 /* Grows the allocation [off, off+len) in place to @newlen if the space after it is
  * free; -ENOMEM otherwise. */
 int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen);

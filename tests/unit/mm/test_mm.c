@@ -45,13 +45,68 @@ START_TEST(memfile_alloc_free_coalesce)
 	ck_assert_uint_eq(b, a + 4 * PAGE_SIZE);
 	memfile_free(mf, b, 4 * PAGE_SIZE);
 	memfile_free(mf, a, 4 * PAGE_SIZE);
-	/* a and b coalesced: an 8-page request fits exactly there. */
+	/* a and b coalesced in the dirty pool: an 8-page copy fits exactly there. */
+	ck_assert_uint_eq(mf->ndirty, 1);
+	ck_assert_uint_eq(mf->dirty_bytes, 8 * PAGE_SIZE);
+	ck_assert_int_eq(memfile_alloc_copy(mf, 8 * PAGE_SIZE, &d), 0);
+	ck_assert_uint_eq(d, a);
+	ck_assert_uint_eq(mf->ndirty, 0);
+	memfile_free(mf, d, 8 * PAGE_SIZE);
+	memfile_free(mf, c, 4 * PAGE_SIZE);
+	ck_assert_uint_eq(mf->used, 0);
+	/* Flushed, the pool's ranges coalesce with the free space around them. */
+	memfile_flush(mf);
+	ck_assert_uint_eq(mf->ndirty, 0);
+	ck_assert_uint_eq(mf->dirty_bytes, 0);
+	ck_assert_uint_eq(mf->nfree, 1);
 	ck_assert_int_eq(memfile_alloc(mf, 8 * PAGE_SIZE, &d), 0);
 	ck_assert_uint_eq(d, a);
 	memfile_free(mf, d, 8 * PAGE_SIZE);
-	memfile_free(mf, c, 4 * PAGE_SIZE);
-	ck_assert_uint_eq(mf->nfree, 1);
-	ck_assert_uint_eq(mf->used, 0);
+}
+END_TEST
+
+/* Freed memory goes to the dirty pool with its contents, and only copies get it;
+ * anonymous allocations read zeros; past the cap a free punches at once. */
+START_TEST(memfile_dirty_pool_only_for_copies)
+{
+	u64 a, b, c;
+	u8 *p;
+
+	ck_assert_int_eq(memfile_alloc(mf, 2 * PAGE_SIZE, &a), 0);
+	p = memfile_ptr(mf, a);
+	memset(p, 0xab, 2 * PAGE_SIZE);
+	memfile_free(mf, a, 2 * PAGE_SIZE);
+	ck_assert_int_eq(p[0], 0xab);
+	ck_assert_int_eq(memfile_alloc(mf, PAGE_SIZE, &b), 0);
+	ck_assert_uint_ne(b, a);
+	ck_assert_uint_ne(b, a + PAGE_SIZE);
+	ck_assert_int_eq(((u8 *)memfile_ptr(mf, b))[0], 0);
+	ck_assert_int_eq(memfile_alloc_copy(mf, PAGE_SIZE, &c), 0);
+	ck_assert_uint_eq(c, a);
+	memfile_free(mf, b, PAGE_SIZE);
+	memfile_free(mf, c, PAGE_SIZE);
+	memfile_flush(mf);
+	ck_assert_int_eq(p[0], 0);
+	ck_assert_int_eq(p[2 * PAGE_SIZE - 1], 0);
+
+	/* A limit of 64 pages caps the pool at 8. */
+	memfile_set_limit(mf, 64 * PAGE_SIZE);
+	ck_assert_int_eq(memfile_alloc(mf, 16 * PAGE_SIZE, &a), 0);
+	p = memfile_ptr(mf, a);
+	memset(p, 0xcd, 16 * PAGE_SIZE);
+	memfile_free(mf, a, 16 * PAGE_SIZE);
+	ck_assert_uint_eq(mf->dirty_bytes, 0);
+	ck_assert_int_eq(p[0], 0);
+	ck_assert_int_eq(memfile_alloc(mf, 8 * PAGE_SIZE, &b), 0);
+	memfile_free(mf, b, 8 * PAGE_SIZE);
+	ck_assert_uint_eq(mf->dirty_bytes, 8 * PAGE_SIZE);
+	/* The pool is not the sandbox's memory: the whole limit is still there. */
+	ck_assert_int_eq(memfile_alloc(mf, 64 * PAGE_SIZE, &c), 0);
+	memfile_free(mf, c, 64 * PAGE_SIZE);
+	/* A lower limit shrinks the pool at once. */
+	memfile_set_limit(mf, 16 * PAGE_SIZE);
+	ck_assert_uint_eq(mf->dirty_bytes, 0);
+	memfile_set_limit(mf, 0);
 }
 END_TEST
 
@@ -78,6 +133,7 @@ START_TEST(memfile_extend_and_zero_after_free)
 	p = memfile_ptr(mf, b);
 	memset(p, 0xab, PAGE_SIZE);
 	memfile_free(mf, b, PAGE_SIZE);
+	memfile_flush(mf);
 	ck_assert_int_eq(p[0], 0);
 	ck_assert_int_eq(p[PAGE_SIZE - 1], 0);
 	memfile_free(mf, a, 3 * PAGE_SIZE);
@@ -273,6 +329,7 @@ static Suite *mm_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, memfile_alloc_free_coalesce);
+	tcase_add_test(tc, memfile_dirty_pool_only_for_copies);
 	tcase_add_test(tc, memfile_bad_and_exhausted);
 	tcase_add_test(tc, memfile_extend_and_zero_after_free);
 	tcase_add_test(tc, vma_mmap_hint_fixed_noreplace);
