@@ -17,6 +17,7 @@
 #include <zstd.h>
 
 #include "img_int.h"
+#include "img_pool.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the image is little-endian");
 
@@ -204,10 +205,18 @@ int img_write_section(struct img_writer *w, uint32_t type, uint32_t flags,
 	if (type != IMG_SEC_GRAPH && type < IMG_SEC_USER)
 		return img_wfail(w, -EINVAL, "section type %u is not the caller's", type);
 	if (flags & IMG_SF_ZSTD) {
+		/* Not ZSTD_compress: its fresh context would fault its tables in page by
+		 * page, which costs more than compressing (img_buf_alloc). */
+		ZSTD_CCtx *zc = img_zstd_cctx_new();
+
 		z = malloc(ZSTD_compressBound(len));
-		if (!z)
+		if (!z || !zc) {
+			free(z);
+			ZSTD_freeCCtx(zc);
 			return img_wfail(w, -ENOMEM, "out of memory");
-		zlen = ZSTD_compress(z, ZSTD_compressBound(len), buf, len, 3);
+		}
+		zlen = ZSTD_compressCCtx(zc, z, ZSTD_compressBound(len), buf, len, 3);
+		ZSTD_freeCCtx(zc);
 		if (ZSTD_isError(zlen)) {
 			free(z);
 			return img_wfail(w, -EIO, "zstd: %s", ZSTD_getErrorName(zlen));
