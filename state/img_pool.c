@@ -19,27 +19,28 @@
 #include "img_pool.h"
 
 /*
- * Buffers. On these VMs a page fault costs 15-60 us, so a buffer filled page by page
- * on first use costs more than the work done in it (a fresh 1 MiB is ~5-15 ms). Small
- * buffers are populated by mmap (about 2 us a page); big ones are made of 2 MiB huge
- * pages, one fault each, when transparent huge pages can be had for the asking.
+ * Buffers. On these VMs the first touch of a fresh 4 KiB page costs 15-60 us, even
+ * when mmap populated it (the hypervisor's shadow page tables fill lazily): a fresh
+ * 12 MiB took 55-70 ms to memset, more than the work done in it. Big buffers are
+ * made of 2 MiB huge pages, one fault each (~1 ms for 14 MiB), when transparent huge
+ * pages can be had for the asking; small ones are populated by mmap as before.
  */
 #define IMG_HUGE (2ul << 20)
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23          /* Linux 5.14 */
 #endif
 
-static size_t buf_map_len(size_t len)
+static size_t buf_map_len(size_t len, size_t huge_from)
 {
-	return len < IMG_HUGE / 2 ? len : (len + IMG_HUGE - 1) & ~(IMG_HUGE - 1);
+	return len < huge_from ? len : (len + IMG_HUGE - 1) & ~(IMG_HUGE - 1);
 }
 
-void *img_buf_alloc(size_t len)
+static void *buf_alloc(size_t len, size_t huge_from)
 {
-	size_t map = buf_map_len(len);
+	size_t map = buf_map_len(len, huge_from);
 	uint8_t *p, *a;
 
-	if (len < IMG_HUGE / 2) {
+	if (len < huge_from) {
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		return p == MAP_FAILED ? NULL : p;
@@ -62,19 +63,27 @@ void *img_buf_alloc(size_t len)
 	return a;
 }
 
+void *img_buf_alloc(size_t len)
+{
+	return buf_alloc(len, IMG_HUGE / 2);
+}
+
 void img_buf_free(void *p, size_t len)
 {
 	if (p)
-		munmap(p, buf_map_len(len));
+		munmap(p, buf_map_len(len, IMG_HUGE / 2));
 }
 
-/* zstd's workspaces come from img_buf_alloc too: a fresh context otherwise faults in
- * its tables on the first frame it compresses. The size is kept in front. */
+/* zstd's workspaces come from buf_alloc too: a fresh context otherwise faults in its
+ * tables on the first frame it compresses. Even a compression context's 0.6 MiB is
+ * worth a huge page: populated small pages still cost a fault each on this VM's
+ * first touch. The size is kept in front. */
 #define ZMEM_HDR 64
+#define ZMEM_HUGE (256u << 10)
 
 static void *zmem_alloc(void *opaque, size_t size)
 {
-	uint8_t *p = img_buf_alloc(size + ZMEM_HDR);
+	uint8_t *p = buf_alloc(size + ZMEM_HDR, ZMEM_HUGE);
 
 	(void)opaque;
 	if (!p)
@@ -91,7 +100,7 @@ static void zmem_free(void *opaque, void *addr)
 	if (!addr)
 		return;
 	memcpy(&size, (uint8_t *)addr - ZMEM_HDR, sizeof(size));
-	img_buf_free((uint8_t *)addr - ZMEM_HDR, size + ZMEM_HDR);
+	munmap((uint8_t *)addr - ZMEM_HDR, buf_map_len(size + ZMEM_HDR, ZMEM_HUGE));
 }
 
 static const ZSTD_customMem zmem = { zmem_alloc, zmem_free, NULL };
