@@ -135,13 +135,19 @@ int img_write_iov(struct img_writer *w, const struct iovec *iov, int n)
 /* Every 8 MiB written, starts the writeback of what was written since, so that it
  * overlaps compression and the caller's final fsync has little left to wait for.
  * Only a hint: a file that cannot (a pipe) is left alone. */
-void img_kick_writeback(struct img_writer *w)
+static void kick(struct img_writer *w)
 {
-	if (w->no_kick || w->pos - w->kicked < (8u << 20))
+	if (w->no_kick || w->pos == w->kicked)
 		return;
 	if (sync_file_range(w->fd, w->kicked, w->pos - w->kicked, SYNC_FILE_RANGE_WRITE))
 		w->no_kick = true;
 	w->kicked = w->pos;
+}
+
+void img_kick_writeback(struct img_writer *w)
+{
+	if (w->pos - w->kicked >= (8u << 20))
+		kick(w);
 }
 
 int img_write_all(struct img_writer *w, const void *buf, size_t len)
@@ -234,6 +240,9 @@ int img_write_end(struct img_writer *w)
 	int rc = img_write_sect_hdr(w, IMG_SEC_END, 0, 0, w->nsections, 0);
 
 	w->ended = true;
+	/* The last few MiB too, so that the caller's fsync only waits for the device. */
+	if (!rc)
+		kick(w);
 	return rc;
 }
 
