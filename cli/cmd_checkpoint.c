@@ -91,6 +91,7 @@ int cmd_checkpoint(int argc, char **argv)
 	double t0 = now_s();
 	int c, fd, err;
 
+	cr_mark("cli: checkpoint command");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -161,6 +162,7 @@ int cmd_checkpoint(int argc, char **argv)
 		die("checkpoint: cannot write %s: %s", path, strerror(-err));
 	if (!(req.flags & CTL_LEAVE_RUNNING))
 		wait_stopped(id);
+	cr_mark("cli: done");
 	if (tty)
 		fprintf(stderr, "sbx: checkpointed %s to %s: %.1f MB, sandbox stopped for "
 			"%.1f ms\n", id, path, rep.bytes / 1e6, rep.usec / 1e3);

@@ -180,7 +180,8 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 		   bool quiet)
 {
 	char line[512], first[512];
-	int pipefd[2], ws;
+	int pipefd[2], ws, rc = 0;
+	bool early;
 	char why[256];
 
 	if (sandbox_new_pidns(why, sizeof(why))) {
@@ -227,10 +228,19 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 	} else {
 		snprintf(line, sizeof(line), "%s", first);
 	}
+	/*
+	 * A checkpointed sandbox has ended once its image is complete: its tasks never
+	 * run again. Record that now rather than after the Sentry's exit, in which the
+	 * host frees the sandbox's memory (about 0.1 s for 256 MB here), so that
+	 * `sbx checkpoint`, which waits for the record, does not wait for that too.
+	 */
+	early = !strcmp(line, "checkpointed");
+	if (early)
+		rc = finish(m->id, line, 0, quiet);
 	while (waitpid(sentry_pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	close(pipefd[0]);
-	ws = finish(m->id, line, ws, quiet);
+	ws = early ? rc : finish(m->id, line, ws, quiet);
 	if (ready >= 0 && strcmp(first, "started") && write(ready, "f", 1) < 0) {
 		/* nothing to tell */
 	}

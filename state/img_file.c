@@ -17,6 +17,7 @@
 #include <zstd.h>
 
 #include "img_int.h"
+#include "img_pool.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the image is little-endian");
 
@@ -134,13 +135,19 @@ int img_write_iov(struct img_writer *w, const struct iovec *iov, int n)
 /* Every 8 MiB written, starts the writeback of what was written since, so that it
  * overlaps compression and the caller's final fsync has little left to wait for.
  * Only a hint: a file that cannot (a pipe) is left alone. */
-void img_kick_writeback(struct img_writer *w)
+static void kick(struct img_writer *w)
 {
-	if (w->no_kick || w->pos - w->kicked < (8u << 20))
+	if (w->no_kick || w->pos == w->kicked)
 		return;
 	if (sync_file_range(w->fd, w->kicked, w->pos - w->kicked, SYNC_FILE_RANGE_WRITE))
 		w->no_kick = true;
 	w->kicked = w->pos;
+}
+
+void img_kick_writeback(struct img_writer *w)
+{
+	if (w->pos - w->kicked >= (8u << 20))
+		kick(w);
 }
 
 int img_write_all(struct img_writer *w, const void *buf, size_t len)
@@ -204,10 +211,18 @@ int img_write_section(struct img_writer *w, uint32_t type, uint32_t flags,
 	if (type != IMG_SEC_GRAPH && type < IMG_SEC_USER)
 		return img_wfail(w, -EINVAL, "section type %u is not the caller's", type);
 	if (flags & IMG_SF_ZSTD) {
+		/* Not ZSTD_compress: its fresh context would fault its tables in page by
+		 * page, which costs more than compressing (img_buf_alloc). */
+		ZSTD_CCtx *zc = img_zstd_cctx_new();
+
 		z = malloc(ZSTD_compressBound(len));
-		if (!z)
+		if (!z || !zc) {
+			free(z);
+			ZSTD_freeCCtx(zc);
 			return img_wfail(w, -ENOMEM, "out of memory");
-		zlen = ZSTD_compress(z, ZSTD_compressBound(len), buf, len, 3);
+		}
+		zlen = ZSTD_compressCCtx(zc, z, ZSTD_compressBound(len), buf, len, 3);
+		ZSTD_freeCCtx(zc);
 		if (ZSTD_isError(zlen)) {
 			free(z);
 			return img_wfail(w, -EIO, "zstd: %s", ZSTD_getErrorName(zlen));
@@ -225,6 +240,9 @@ int img_write_end(struct img_writer *w)
 	int rc = img_write_sect_hdr(w, IMG_SEC_END, 0, 0, w->nsections, 0);
 
 	w->ended = true;
+	/* The last few MiB too, so that the caller's fsync only waits for the device. */
+	if (!rc)
+		kick(w);
 	return rc;
 }
 

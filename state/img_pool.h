@@ -41,6 +41,8 @@ struct pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct slot *slots;
+	uint8_t *arena;                 /* every slot's buf and stage */
+	size_t arena_len;
 	unsigned nslots, nthreads;
 	pthread_t *tids;
 	uint64_t next;                  /* writer: next chunk to claim */
@@ -66,6 +68,9 @@ int pool_work(struct pool *p, struct wctx *w, struct slot *s);
 int wctx_init(struct pool *p, struct wctx *w);
 void wctx_fini(struct pool *p, struct wctx *w);
 unsigned img_online_cpus(void);
+/* A ZSTD_CCtx whose workspace comes from img_buf_alloc (no fault per page on its
+ * first use); free with ZSTD_freeCCtx. */
+void *img_zstd_cctx_new(void);
 
 /* pread of exactly @len bytes at @off (EINTR retried): 0, -errno, or -ENODATA at EOF. */
 int img_pread_full(int fd, void *buf, size_t len, uint64_t off);
