@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "checkpoint/checkpoint.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/syscalls.h"
@@ -247,6 +248,11 @@ void *task_main(void *arg)
 		warn("task %u: cannot create its address space: %s", t->tid, strerror(-err));
 		task_exit(t, SIGKILL);
 	} else {
+		static bool ran;
+
+		/* For SBX_CR_TIMES: when a restore (or a boot) has its application back. */
+		if (!__atomic_exchange_n(&ran, true, __ATOMIC_RELAXED))
+			cr_mark("sentry: first task runs");
 		cputime_attach(t);
 		run(t);
 	}
