@@ -368,8 +368,6 @@ int cmd_boot(int argc, char **argv)
 	if (warm)
 		ctl_restore_done(&wr, 0, NULL);
 	cr_mark("sentry: started");
-	/* Only now: until here the loader would take CPU time from the restore. */
-	lazy_start(mf);
 	ctl_serve(k, BOOT_CONTROL_FD, line, sizeof(line));
 	report("%s", line);
 	_exit(0);

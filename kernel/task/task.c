@@ -14,6 +14,7 @@
 
 #include "base/log.h"
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/lazy.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/syscalls.h"
@@ -250,9 +251,12 @@ void *task_main(void *arg)
 	} else {
 		static bool ran;
 
-		/* For SBX_CR_TIMES: when a restore (or a boot) has its application back. */
-		if (!__atomic_exchange_n(&ran, true, __ATOMIC_RELAXED))
+		/* A restore has its application back: say so (SBX_CR_TIMES), and only
+		 * now let a lazy restore's loader take CPU time. */
+		if (!__atomic_exchange_n(&ran, true, __ATOMIC_RELAXED)) {
 			cr_mark("sentry: first task runs");
+			lazy_start(k->mf);
+		}
 		cputime_attach(t);
 		run(t);
 	}
