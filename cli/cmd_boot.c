@@ -286,7 +286,11 @@ int cmd_boot(int argc, char **argv)
 	}
 	if (warm) {
 		/* A created sandbox waits for its restore. Everything above is what it
-		 * saves a restore (sbx create is a warm pool's spare). */
+		 * saves a restore (sbx create is a warm pool's spare), and so is the stub
+		 * of the first address space, made now. Best effort: without it, the
+		 * restore makes its own. */
+		plat_as_premake(plat);
+		cr_mark("sentry: stub made ahead");
 		report("waiting");
 		if (ctl_await_restore(BOOT_CONTROL_FD, &wr, line, sizeof(line))) {
 			report("%s", line);
@@ -337,7 +341,6 @@ int cmd_boot(int argc, char **argv)
 	}
 	cr_mark("sentry: kernel ready");
 	close(BOOT_EXEC_FD);
-	lazy_start(mf);
 	err = locked ? 0 : sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
 	if (err) {
 		report("error %s", why);

@@ -21,7 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <time.h>
 
 #include "checkpoint/checkpoint.h"
@@ -60,6 +62,30 @@ static void forward_pending(const char *id)
 }
 
 /*
+ * Waits until the monitor has recorded that sandbox @id left "created" (it does so on
+ * the Sentry's word, which comes with the restore's answer), at most about a second:
+ * woken by the rename of the metadata (@in watches the state directory), not by
+ * polling.
+ */
+static void await_recorded(const char *id, int in, struct sbx_meta *m)
+{
+	for (int i = 0; i < 100; i++) {
+		struct pollfd p = { .fd = in, .events = POLLIN };
+		char buf[1024];
+
+		if (statedir_read_meta(id, m) || strcmp(m->status, "created"))
+			return;
+		if (in < 0) {
+			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+			continue;
+		}
+		if (poll(&p, 1, 10) > 0 && read(in, buf, sizeof(buf)) < 0) {
+			/* drained or not, the metadata is read again */
+		}
+	}
+}
+
+/*
  * --into ID: hands the image and this command's stdio to the created sandbox ID,
  * which restores and answers once the application runs. Detached, returns then; in
  * the foreground, waits for the sandbox as sbx run does (terminal signals are passed
@@ -72,7 +98,8 @@ static int restore_into(const char *id, const char *image, int img, bool lazy, b
 	const int fds[4] = { img, 0, 1, 2 };
 	struct ctl_reply rep;
 	struct sbx_meta m;
-	int err;
+	char dir[512];
+	int err, in;
 
 	err = statedir_read_meta(id, &m);
 	if (err)
@@ -81,6 +108,19 @@ static int restore_into(const char *id, const char *image, int img, bool lazy, b
 	if (strcmp(m.status, "created") || m.pid <= 0)
 		die("restore: sandbox '%s' is %s, not created and waiting (sbx create)", id,
 		    m.status);
+	/* What runs, recorded before the request: the monitor keeps it when it records
+	 * "running" (nobody else writes a created sandbox's metadata). */
+	snprintf(m.command, sizeof(m.command), "(restored from %s)", image);
+	for (char *p = m.command; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	statedir_write_meta(&m);
+	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in >= 0 && (statedir_path(id, dir, sizeof(dir)) ||
+			inotify_add_watch(in, dir, IN_MOVED_TO) < 0)) {
+		close(in);
+		in = -1;
+	}
 	if (!detach) {
 		signal(SIGINT, note_signal);
 		signal(SIGTERM, note_signal);
@@ -94,16 +134,9 @@ static int restore_into(const char *id, const char *image, int img, bool lazy, b
 	if (rep.err)
 		die("restore: %s", rep.msg[0] ? rep.msg : strerror(-rep.err));
 	cr_mark("cli: restored into");
-	/* The monitor records "running" on the Sentry's word; then say what runs. */
-	for (int i = 0; i < 2000; i++) {
-		if (statedir_read_meta(id, &m) || strcmp(m.status, "created"))
-			break;
-		nanosleep(&(struct timespec){ 0, 500 * 1000 }, NULL);
-	}
-	if (!strcmp(m.status, "running")) {
-		snprintf(m.command, sizeof(m.command), "(restored from %s)", image);
-		statedir_write_meta(&m);
-	}
+	await_recorded(id, in, &m);
+	if (in >= 0)
+		close(in);
 	cr_mark("cli: recorded running");
 	if (detach)
 		return 0;

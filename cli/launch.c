@@ -211,12 +211,17 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 	read_line(pipefd[0], first, sizeof(first));
 	cr_mark("monitor: first status line");
 	if (!strcmp(first, "waiting")) {
+		struct sbx_meta cur;
+
 		/* Created: ready as it is (status "created"); a restore starts it. */
 		if (ready >= 0 && write(ready, "r", 1) < 0) {
 			/* the CLI is gone */
 		}
 		ready = -1;
 		read_line(pipefd[0], first, sizeof(first));
+		/* sbx restore --into recorded what it restores before asking. */
+		if (!statedir_read_meta(m->id, &cur))
+			snprintf(m->command, sizeof(m->command), "%s", cur.command);
 	}
 	if (!strcmp(first, "started")) {
 		snprintf(m->status, sizeof(m->status), "running");

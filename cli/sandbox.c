@@ -232,7 +232,8 @@ int sandbox_lockdown(const struct platform *plat, bool debug_filter, int status_
 		return -ENOMEM;
 	}
 	err = build_filter(ctx, plat);
-	/* Every thread, not only this one: a lazy restore's loader already runs. */
+	/* Every thread, not only this one: a restore's timers may have started the
+	 * timer thread already. */
 	if (!err)
 		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!err)

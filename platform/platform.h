@@ -99,6 +99,10 @@ struct plat_ops {
 	int (*ctx_get_fpstate)(struct plat_ctx *ctx, void *buf, size_t len);
 	int (*ctx_set_fpstate)(struct plat_ctx *ctx, const void *buf, size_t len);
 	void (*destroy)(struct platform *p);
+	/* Makes ahead, on the calling thread, what the next as_new needs, so that call
+	 * is short: for a Sentry that knows an address space is coming and has time
+	 * now (a created sandbox waiting for its restore). NULL: nothing to make. */
+	int (*as_premake)(struct platform *p);
 };
 
 /* Fields every platform shares; implementations embed this first. */
@@ -175,5 +179,7 @@ static inline int plat_ctx_set_fpstate(struct platform *p, struct plat_ctx *ctx,
 				       const void *buf, size_t len)
 { return p->ops->ctx_set_fpstate(ctx, buf, len); }
 static inline void plat_destroy(struct platform *p) { p->ops->destroy(p); }
+static inline int plat_as_premake(struct platform *p)
+{ return p->ops->as_premake ? p->ops->as_premake(p) : 0; }
 
 #endif

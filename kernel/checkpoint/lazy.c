@@ -23,6 +23,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,7 @@ struct mf_lazy {
 	void *buf;
 	size_t buf_len;
 	pthread_t bg;
+	cpu_set_t cpus;                 /* where the Sentry may run; for the loader */
 	u32 demand;                     /* threads waiting for a range; under mu */
 };
 
@@ -165,7 +168,13 @@ static void *background(void *arg)
 	struct mf_lazy *lz = arg;
 	size_t cap = 0;
 	void *buf = NULL;
+	sigset_t all;
 
+	/* Started by a task thread: not on its CPU only, and not for its signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (CPU_COUNT(&lz->cpus))
+		sched_setaffinity(0, sizeof(lz->cpus), &lz->cpus);
 
 	for (size_t k = 0; k < lz->n; k++) {
 		if (__atomic_load_n(&lz->state[k], __ATOMIC_ACQUIRE) == LZ_DONE)
@@ -229,6 +238,8 @@ int lazy_restore_mem(struct img_reader *r, int img_fd, struct memfile *mf, int s
 	}
 	lz->mem_fd = mf->fd;
 	lz->status_fd = status_fd;
+	if (sched_getaffinity(0, sizeof(lz->cpus), &lz->cpus))
+		CPU_ZERO(&lz->cpus);
 	lz->left = lz->n;
 	lz->done = !lz->n;
 	pthread_mutex_init(&lz->mu, NULL);

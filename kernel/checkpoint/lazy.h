@@ -15,9 +15,10 @@ struct ckpt_stats;
 int lazy_restore_mem(struct img_reader *r, int img_fd, struct memfile *mf, int status_fd,
 		     struct ckpt_stats *st, char *why, size_t whylen);
 
-/* Starts the background loading of a lazy restore, if there is one, before the
- * application runs. The Sentry's seccomp filter must then be loaded for every
- * thread (TSYNC), this one included. */
+/* Starts the background loading of a lazy restore, if there is one: called once, by
+ * the first task to run, so that it takes no CPU time from the restore. Until then,
+ * and without it, the tasks load what they touch (and a checkpoint the rest). The
+ * loader runs on any of the Sentry's CPUs, whatever the caller is pinned to. */
 void lazy_start(struct memfile *mf);
 
 #endif

@@ -15,6 +15,7 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/ckpt_cpu.h"
 #include "checkpoint/lazy.h"
+#include "fs/gofer/goferc.h"
 #include "img.h"
 #include "kernel.h"
 #include "kernel_codecs.h"
@@ -89,6 +90,7 @@ static int load_graph(struct img_reader *r, struct restore_ctx *ctx, struct kern
 		return err;
 	}
 	err = st_dec_run(d);
+	goferc_walk_done();
 	if (!err)
 		err = st_dec_root(d, "kernel", &st_type_kernel, (void **)out);
 	if (!err)

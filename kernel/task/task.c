@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/lazy.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/syscalls.h"
@@ -249,6 +251,14 @@ void *task_main(void *arg)
 		warn("task %u: cannot create its address space: %s", t->tid, strerror(-err));
 		task_exit(t, SIGKILL);
 	} else {
+		static bool ran;
+
+		/* A restore has its application back: say so (SBX_CR_TIMES), and only
+		 * now let a lazy restore's loader take CPU time. */
+		if (!__atomic_exchange_n(&ran, true, __ATOMIC_RELAXED)) {
+			cr_mark("sentry: first task runs");
+			lazy_start(k->mf);
+		}
 		cputime_attach(t);
 		run(t);
 	}

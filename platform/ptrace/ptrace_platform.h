@@ -32,6 +32,8 @@ struct ptrace_platform {
 	int cpuid_faulting;		/* 1 yes, 0 no, -1 not tried yet (atomic) */
 	cpu_set_t cpus;			/* CPUs the Sentry may use, from plat_open; immutable */
 	struct ptrace_pool *pool;	/* pre-made stubs (ptrace_pool.c), NULL until used */
+	struct ptrace_as *spare;	/* one made by as_premake, for the next as_new
+					 * (atomic) */
 	pthread_mutex_t pool_lock;	/* makes the pool once */
 };
 
@@ -113,6 +115,7 @@ int ptrace_reap(pid_t tid);
 
 /* ptrace_pool.c */
 int ptrace_pool_take(struct ptrace_platform *pp, struct ptrace_as **out);
+int ptrace_as_premake(struct platform *p);
 void ptrace_pool_destroy(struct ptrace_platform *pp);
 
 /* ptrace_ctx.c */

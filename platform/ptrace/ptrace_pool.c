@@ -19,6 +19,11 @@
  * migrates its two threads to the caller's CPU, and the refill drives the template,
  * pinned beside the caller, while the caller runs).
  *
+ * Apart from the pool, plat_as_premake makes one such stub on the calling thread and
+ * keeps it as the spare for the next as_new, whatever SBX_STUB_POOL says: a created
+ * sandbox (sbx create) does so while it waits, so that its restore's first address
+ * space costs a take, not a clone. The spare is never refilled.
+ *
  * The pool thread is started by the first as_new, from a Sentry thread: it inherits
  * the Sentry's seccomp filter and signal mask. Locks: pool->lock for the ready list;
  * making a stub takes template_lock (ptrace_as_make), never under pool->lock.
@@ -153,13 +158,6 @@ out:
 	return pool;
 }
 
-/*
- * A ready stub for the calling thread: its first thread taken (traced by the caller,
- * stopped, reserved for the caller's ctx_new, through which the caller maps the
- * address space meanwhile), it and the spawner moved to the caller's CPU. -EAGAIN
- * when none is ready: the caller makes one itself. Asks the pool for another either
- * way.
- */
 static bool ptrace_pool_enabled(void)
 {
 	static int on = -1;
@@ -172,26 +170,9 @@ static bool ptrace_pool_enabled(void)
 	return on;
 }
 
-int ptrace_pool_take(struct ptrace_platform *pp, struct ptrace_as **out)
+/* Hands ready stub @as over to the calling thread, on CPU @cpu. */
+static int ptrace_pool_hand_over(struct ptrace_as *as, int cpu, struct ptrace_as **out)
 {
-	struct ptrace_pool *pool = ptrace_pool_enabled() ? ptrace_pool_get(pp) : NULL;
-	struct ptrace_as *as = NULL;
-	int cpu = sched_getcpu();
-
-	if (!pool)
-		return -EAGAIN;
-	pthread_mutex_lock(&pool->lock);
-	if (pool->nready) {
-		as = pool->ready[0];
-		pool->nready--;
-		memmove(&pool->ready[0], &pool->ready[1], pool->nready * sizeof(as));
-	}
-	pool->avoid_cpu = cpu;
-	pthread_cond_signal(&pool->cond);
-	pthread_mutex_unlock(&pool->lock);
-	if (!as)
-		return -EAGAIN;
-
 	/* Moved while asleep: the interrupt below wakes them here, next to us. */
 	if (cpu >= 0) {
 		ptrace_pin_to_cpu(as->threads->tid, cpu);
@@ -205,11 +186,68 @@ int ptrace_pool_take(struct ptrace_platform *pp, struct ptrace_as **out)
 	return 0;
 }
 
-/* Stops the pool thread and kills the stubs it holds. Before the template goes. */
+/*
+ * A ready stub for the calling thread: its first thread taken (traced by the caller,
+ * stopped, reserved for the caller's ctx_new, through which the caller maps the
+ * address space meanwhile), it and the spawner moved to the caller's CPU. -EAGAIN
+ * when none is ready: the caller makes one itself. The spare first; asks the
+ * pool, if there is one, for another either way.
+ */
+int ptrace_pool_take(struct ptrace_platform *pp, struct ptrace_as **out)
+{
+	struct ptrace_pool *pool;
+	struct ptrace_as *as = NULL;
+	int cpu = sched_getcpu();
+
+	if (__atomic_load_n(&pp->spare, __ATOMIC_ACQUIRE))
+		as = __atomic_exchange_n(&pp->spare, NULL, __ATOMIC_ACQ_REL);
+	if (as)
+		return ptrace_pool_hand_over(as, cpu, out);
+	pool = ptrace_pool_enabled() ? ptrace_pool_get(pp) : NULL;
+	if (!pool)
+		return -EAGAIN;
+	pthread_mutex_lock(&pool->lock);
+	if (pool->nready) {
+		as = pool->ready[0];
+		pool->nready--;
+		memmove(&pool->ready[0], &pool->ready[1], pool->nready * sizeof(as));
+	}
+	pool->avoid_cpu = cpu;
+	pthread_cond_signal(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	if (!as)
+		return -EAGAIN;
+	return ptrace_pool_hand_over(as, cpu, out);
+}
+
+/* plat_as_premake: the spare, made on the calling thread unless there is one. */
+int ptrace_as_premake(struct platform *p)
+{
+	struct ptrace_platform *pp = to_ptrace_platform(p);
+	struct ptrace_as *as;
+	int err;
+
+	if (__atomic_load_n(&pp->spare, __ATOMIC_ACQUIRE))
+		return 0;
+	err = ptrace_pool_make(pp, &as);
+	if (err)
+		return err;
+	as = __atomic_exchange_n(&pp->spare, as, __ATOMIC_ACQ_REL);
+	if (as)         /* another thread's spare came first */
+		ptrace_as_destroy((struct plat_as *)as);
+	return 0;
+}
+
+/* Stops the pool thread and kills the stubs it holds, and the spare. Before the
+ * template goes. */
 void ptrace_pool_destroy(struct ptrace_platform *pp)
 {
 	struct ptrace_pool *pool = pp->pool;
 
+	if (pp->spare) {
+		ptrace_as_destroy((struct plat_as *)pp->spare);
+		pp->spare = NULL;
+	}
 	if (!pool)
 		return;
 	pthread_mutex_lock(&pool->lock);

@@ -14,11 +14,19 @@
 #include "proto.h"
 
 #define GOFERC_MAX 16
+#define GOFERC_WALK_DEPTH 64
 
 struct gofer_conn {
 	int sock;
 	pthread_mutex_t lock;
 	u8 buf[GOFER_MSG_MAX];  /* request, then reply; under lock */
+	/* The last path goferc_walk_path walked and the handle of each of its first
+	 * nwalked components' prefixes (ending at walked_end[i]); used by the
+	 * after-load hooks only, which run on one thread, until goferc_walk_done. */
+	char *walked;
+	u32 walked_h[GOFERC_WALK_DEPTH];
+	u32 walked_end[GOFERC_WALK_DEPTH];
+	u32 nwalked;
 };
 
 /* Registers host socket @sock (consumed) as connection @idx. */
@@ -27,8 +35,13 @@ struct gofer_conn *goferc_get(u32 idx);
 
 int goferc_walk(struct gofer_conn *c, u32 dir, const char *name, u32 *h,
 		struct gofer_stat *st);
-/* Walks a relative path of components joined by '/' from the root (restore). */
+/* Walks a relative path of components joined by '/' from the root (restore). Until
+ * goferc_walk_done, a walk starts from the deepest directory the previous one walked
+ * above its path, borrowing that handle: for after-load hooks, which run on one
+ * thread and close no handle. */
 int goferc_walk_path(struct gofer_conn *c, const char *path, u32 *h, struct gofer_stat *st);
+/* Ends that reuse on every connection: the handles walked belong to their inodes. */
+void goferc_walk_done(void);
 int goferc_stat(struct gofer_conn *c, u32 h, struct gofer_stat *st);
 /* Opens node @h: a host descriptor in *fd. */
 int goferc_open(struct gofer_conn *c, u32 h, u32 flags, int *fd);

@@ -16,6 +16,9 @@
 #   checkpoint  the checkpoint command, from start to exit (the sandbox ends)
 #   image       bytes of the image (runsc: of the image directory)
 #   restore     the restore command in detached mode, from start to exit
+#   sentry      sbx only, from SBX_CR_TIMES marks: from the Sentry's start (a cold
+#               restore) or from the restore request reaching it (+warm) until the
+#               first task runs; what a platform talking to the control socket pays
 #   resumed     from the restore's start until the program printed "resumed": right
 #               after the restore returns, SIGUSR1 is sent and the program answers first
 #               thing (so this is "until the program runs again")
@@ -75,7 +78,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# stamp VAR: the time in ms into VAR, without a fork (a `date` would add its own
+# start, several ms on this kind of VM, to every interval).
+if [[ -n ${EPOCHREALTIME:-} ]]; then
+	stamp() { local us=${EPOCHREALTIME/[.,]/}; printf -v "$1" '%d' $((us / 1000)); }
+else
+	stamp() { printf -v "$1" '%d' $(($(date +%s%N) / 1000000)); }
+fi
+
+# sentry_ms FILE FROM: ms from the Sentry's mark FROM to its "first task runs" in FILE.
+sentry_ms() {
+	awk -v from="$2" '/^sbx-times: / && index($0, from) && !a { a = $2 }
+		/^sbx-times: .*sentry: first task runs/ && a && !b { b = $2 }
+		END { if (a && b) printf "%.1f\n", b - a; else print "-" }' "$1" 2>/dev/null || echo -
+}
 
 # wait_for FILE PATTERN SECS: 0 once a line of FILE matches PATTERN.
 wait_for() {
@@ -87,16 +103,17 @@ wait_for() {
 }
 
 rows=()
-# row SIZE TOOL COMP CK_MS IMG_BYTES RS_MS RESUMED_MS CHECK
+# row SIZE TOOL COMP CK_MS IMG_BYTES RS_MS SENTRY_MS RESUMED_MS CHECK
 row() {
 	rows+=("$*")
-	printf '  %s MB %-6s %-9s checkpoint %s ms, image %s bytes, restore %s ms, resumed %s ms, %s\n' \
+	printf '  %s MB %-6s %-9s checkpoint %s ms, image %s bytes, restore %s ms (sentry %s), resumed %s ms, %s\n' \
 		"$@" >&2
 }
 
 # One sbx measurement.
 bench_sbx() {
 	local mb=$1 comp=$2 r id=b$1-${2//+/-} d=$tmp/sbx-$1-${2//+/-} t0 t1 t2 t3 ck img rs res check
+	local sn marks from="sentry: boot"
 	local ckcomp=${2%%+*} rflags=() target
 	[[ $comp == *+lazy* ]] && rflags=(--lazy)
 	mkdir -p "$d"
@@ -106,35 +123,40 @@ bench_sbx() {
 	"$sbx" --root "$r" run -d --name "$id" -- "$prog" "$mb" </dev/null >"$d/out" 2>"$d/err" ||
 		{ echo "run.sh: sbx run failed: $(cat "$d/err")" >&2; return 1; }
 	wait_for "$d/out" '^ready' 600 || { echo "run.sh: no ready mark from sbx" >&2; return 1; }
-	t0=$(now_ms)
+	stamp t0
 	if ! timeout 600 "$sbx" --root "$r" checkpoint --compress "$ckcomp" --image "$d/img" "$id" \
 		2>"$d/ck.err"; then
 		echo "run.sh: sbx checkpoint failed: $(cat "$d/ck.err")" >&2
-		row "$mb" sbx "$comp" fail - - - -
+		row "$mb" sbx "$comp" fail - - - - -
 		return 1
 	fi
-	t1=$(now_ms)
+	stamp t1
 	ck=$((t1 - t0))
 	img=$(stat -c %s "$d/img")
 	target=(--name "$id")
+	marks=$d/rs.err
 	if [[ $comp == *+warm ]]; then
-		# A warm pool's spare, made before the clock starts.
-		"$sbx" --root "$r-2" create --name "$id" </dev/null >/dev/null 2>"$d/create.err" ||
+		# A warm pool's spare, made before the clock starts. Its Sentry writes its
+		# timing marks where create's stderr goes.
+		SBX_CR_TIMES=1 "$sbx" --root "$r-2" create --name "$id" </dev/null >/dev/null \
+			2>"$d/create.err" ||
 			{ echo "run.sh: sbx create failed: $(cat "$d/create.err")" >&2; return 1; }
 		target=(--into "$id")
+		marks=$d/create.err
+		from="sentry: restore request"
 	fi
 	sync
-	t0=$(now_ms)
-	if ! timeout 600 "$sbx" --root "$r-2" restore -d "${rflags[@]}" --image "$d/img" "${target[@]}" </dev/null \
-		>"$d/out2" 2>"$d/rs.err"; then
-		echo "run.sh: sbx restore failed: $(cat "$d/rs.err")" >&2
-		row "$mb" sbx "$comp" "$ck" "$img" fail - -
+	stamp t0
+	if ! SBX_CR_TIMES=1 timeout 600 "$sbx" --root "$r-2" restore -d "${rflags[@]}" --image "$d/img" \
+		"${target[@]}" </dev/null >"$d/out2" 2>"$d/rs.err"; then
+		echo "run.sh: sbx restore failed: $(grep -v '^sbx-times: ' "$d/rs.err")" >&2
+		row "$mb" sbx "$comp" "$ck" "$img" fail - - -
 		return 1
 	fi
-	t1=$(now_ms)
+	stamp t1
 	"$sbx" --root "$r-2" kill "$id" USR1
 	if wait_for "$d/out2" '^resumed' 600; then
-		t2=$(now_ms)
+		stamp t2
 		res=$((t2 - t0))
 	else
 		res=fail
@@ -142,9 +164,10 @@ bench_sbx() {
 	rs=$((t1 - t0))
 	timeout 600 "$sbx" --root "$r-2" wait "$id" >/dev/null 2>&1
 	sleep 0.2
+	sn=$(sentry_ms "$marks" "$from")
 	check=$(tail -n1 "$d/out2" | tr -d '\0')
 	[[ $check == ok ]] || check="FAIL($check)"
-	row "$mb" sbx "$comp" "$ck" "$img" "$rs" "$res" "$check"
+	row "$mb" sbx "$comp" "$ck" "$img" "$rs" "$sn" "$res" "$check"
 	"$sbx" --root "$r" delete "$id" >/dev/null 2>&1
 	"$sbx" --root "$r-2" delete "$id" >/dev/null 2>&1
 	rm -f "$d/img"
@@ -172,27 +195,27 @@ EOF
 		timeout 120 "${rs_cmd[@]}" start "$id" 2>>"$b/err" ||
 		{ echo "run.sh: runsc create/start failed: $(tail -n3 "$b/err")" >&2; return 1; }
 	wait_for "$b/out" 'ready' 600 || { echo "run.sh: no ready mark from runsc" >&2; return 1; }
-	t0=$(now_ms)
+	stamp t0
 	if ! timeout 600 "${rs_cmd[@]}" checkpoint --image-path "$b/img" "$id" 2>"$b/ck.err"; then
 		echo "run.sh: runsc checkpoint failed: $(tail -n3 "$b/ck.err")" >&2
-		row "$mb" runsc - fail - - - -
+		row "$mb" runsc - fail - - - - -
 		return 1
 	fi
-	t1=$(now_ms)
+	stamp t1
 	ck=$((t1 - t0))
 	img=$(du -sb "$b/img" | cut -f1)
 	sync
-	t0=$(now_ms)
+	stamp t0
 	if ! timeout 600 "${rs_cmd[@]}" restore --detach --image-path "$b/img" --bundle "$b" "$id-r" \
 		</dev/null >"$b/out2" 2>"$b/rs.err"; then
 		echo "run.sh: runsc restore failed: $(tail -n3 "$b/rs.err")" >&2
-		row "$mb" runsc - "$ck" "$img" fail - -
+		row "$mb" runsc - "$ck" "$img" fail - - -
 		return 1
 	fi
-	t1=$(now_ms)
+	stamp t1
 	"${rs_cmd[@]}" kill "$id-r" USR1
 	if wait_for "$b/out2" 'resumed' 600; then
-		t2=$(now_ms)
+		stamp t2
 		res=$((t2 - t0))
 	else
 		res=fail
@@ -202,7 +225,7 @@ EOF
 	wait_for "$b/out2" '^ok\|FAIL' 600
 	check=$(tr -d '\0' <"$b/out2" | tail -n1)
 	[[ $check == ok ]] || check="FAIL($check)"
-	row "$mb" runsc built-in "$ck" "$img" "$rs" "$res" "$check"
+	row "$mb" runsc built-in "$ck" "$img" "$rs" - "$res" "$check"
 	"${rs_cmd[@]}" delete -force "$id" "$id-r" >/dev/null 2>&1
 	rm -rf "$b/img"
 }
@@ -221,23 +244,23 @@ bench_criu() {
 	setsid "$prog" "$mb" </dev/null >"$d/out" 2>"$d/err" &
 	pid=$!
 	wait_for "$d/out" '^ready' 600 || return 1
-	t0=$(now_ms)
+	stamp t0
 	criu dump -t "$pid" -D "$d/img" --shell-job >"$d/dump.log" 2>&1 ||
 		{ echo "run.sh: criu dump failed: $(tail -n2 "$d/dump.log")" >&2; kill -KILL "$pid"; return 1; }
-	t1=$(now_ms)
+	stamp t1
 	ck=$((t1 - t0))
 	img=$(du -sb "$d/img" | cut -f1)
-	t0=$(now_ms)
+	stamp t0
 	criu restore -D "$d/img" --shell-job -d >"$d/restore.log" 2>&1 ||
 		{ echo "run.sh: criu restore failed: $(tail -n2 "$d/restore.log")" >&2; return 1; }
-	t1=$(now_ms)
+	stamp t1
 	kill -USR1 "$pid"
-	wait_for "$d/out" '^resumed' 600 && t2=$(now_ms) && res=$((t2 - t0)) || res=fail
+	wait_for "$d/out" '^resumed' 600 && stamp t2 && res=$((t2 - t0)) || res=fail
 	rs=$((t1 - t0))
 	wait_for "$d/out" '^ok\|FAIL' 600
 	check=$(tail -n1 "$d/out")
 	[[ $check == ok ]] || check="FAIL($check)"
-	row "$mb" criu - "$ck" "$img" "$rs" "$res" "$check"
+	row "$mb" criu - "$ck" "$img" "$rs" - "$res" "$check"
 	kill -KILL "$pid" 2>/dev/null
 }
 
@@ -260,31 +283,32 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "# program: td_cr_mem_pattern SIZE (half random, a quarter zero, a quarter text pages)"
 	echo "# load average before: $load0, after: $load1 (a shared machine makes times noisy)"
 	echo "# restore = the detached restore command; resumed = until the program printed after SIGUSR1"
+	echo "# sentry = the Sentry's side (SBX_CR_TIMES): its start (cold) or the request (+warm) until the first task runs"
 	echo "# ratios: x CRIU = time / the issue's CRIU 4.1 figure; x runsc = time / runsc's, same size"
 	[[ -n $criu_note ]] && echo "# CRIU: $criu_note"
-	printf '%-6s %-6s %-14s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' size tool comp \
-		ckpt_ms image_MB restore_ms resume_ms ck/CRIU rs/CRIU ck/runsc rs/runsc check
+	printf '%-6s %-6s %-14s %10s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' size tool comp \
+		ckpt_ms image_MB restore_ms sentry_ms resume_ms ck/CRIU rs/CRIU ck/runsc rs/runsc check
 	for mb in $sizes; do
 		rck= rres=
 		for r in "${rows[@]}"; do
-			read -r s tool comp ck img rs res check <<<"$r"
+			read -r s tool comp ck img rs sn res check <<<"$r"
 			[[ $s == "$mb" && $tool == runsc ]] && rck=$ck rres=$res
 		done
 		for r in "${rows[@]}"; do
-			read -r s tool comp ck img rs res check <<<"$r"
+			read -r s tool comp ck img rs sn res check <<<"$r"
 			[[ $s == "$mb" ]] || continue
 			ratio() { [[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] && ((${2} > 0)) &&
 				awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
 			imgmb=-
 			[[ $img =~ ^[0-9]+$ ]] && imgmb=$(awk -v b="$img" 'BEGIN { printf "%.1f", b / 1048576 }')
-			printf '%-6s %-6s %-14s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "$tool" \
-				"$comp" "$ck" "$imgmb" "$rs" "$res" "$(ratio "$ck" "${criu_ref_ck[$mb]:-}")" \
+			printf '%-6s %-6s %-14s %10s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "$tool" \
+				"$comp" "$ck" "$imgmb" "$rs" "$sn" "$res" "$(ratio "$ck" "${criu_ref_ck[$mb]:-}")" \
 				"$(ratio "$res" "${criu_ref_rs[$mb]:-}")" "$(ratio "$ck" "$rck")" \
 				"$(ratio "$res" "$rres")" "$check"
 		done
 		if [[ -n ${criu_ref_ck[$mb]:-} ]]; then
-			printf '%-6s %-6s %-14s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "CRIU" \
-				"4.1" "${criu_ref_ck[$mb]}" - - "${criu_ref_rs[$mb]}" 1.00 1.00 \
+			printf '%-6s %-6s %-14s %10s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "CRIU" \
+				"4.1" "${criu_ref_ck[$mb]}" - - - "${criu_ref_rs[$mb]}" 1.00 1.00 \
 				"$(ratio "${criu_ref_ck[$mb]}" "$rck")" "$(ratio "${criu_ref_rs[$mb]}" "$rres")" \
 				"(the issue's figures)"
 		fi
