@@ -15,6 +15,10 @@ int memfile_adopt(struct memfile *mf, struct memfile *saved)
 		if (saved->free[i].off + saved->free[i].len > saved->size ||
 		    saved->free[i].off + saved->free[i].len < saved->free[i].off)
 			return -EINVAL;
+	/* Whatever the live file freed so far goes first: its dirty ranges mean
+	 * nothing to the saved allocator, and the image's memory, loaded after the
+	 * graph, assumes a file of zeros. */
+	memfile_flush(mf);
 	pthread_mutex_lock(&mf->lock);
 	free(mf->free);
 	mf->free = saved->free;
