@@ -153,7 +153,7 @@ static int load_segment(struct task *t, struct ld_src *src, const Elf64_Phdr *ph
 	if (mapped > start) {
 		u64 off = ALIGN_DOWN(ph->p_offset, PAGE_SIZE);
 
-		ret = src->f->ops->map_pages(src->f, off, mapped - start, &p);
+		ret = vfs_file_map_pages(t, src->f, off, mapped - start, &p);
 		if (ret)
 			return ret;
 		ret = mm_mmap_pages(t->mm, start, mapped - start, prot, MAP_PRIVATE | MAP_FIXED,

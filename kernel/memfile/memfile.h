@@ -145,6 +145,9 @@ SAVABLE struct mf_pages {
 	 * error is on Linux) */
 	bool cache;
 	int src_fd SAVE_SKIP;
+	/* the path of the file as the last mmap of it saw it, for /proc/PID/maps
+	 * (Linux prints its vm_file's path); NULL until mapped. Under lock */
+	char *name SAVE_STR;
 };
 
 int mf_pages_after_load(void *o, void *ctx);
@@ -152,6 +155,10 @@ int mf_pages_after_load(void *o, void *ctx);
 int mf_pages_new(struct memfile *mf, struct mf_pages **out);
 /* A page cache of a read-only file of @size bytes read through @fd (consumed). */
 int mf_pages_new_cache(struct memfile *mf, int fd, u64 size, struct mf_pages **out);
+/* Records the path /proc/PID/maps shows for mappings of @p; copies
+ * mf_pages_name's answer into @buf (empty if none). */
+void mf_pages_set_name(struct mf_pages *p, const char *name);
+void mf_pages_name(struct mf_pages *p, char *buf, size_t len);
 /* Gives a cache that lost its descriptor in a restore a new one (consumed). */
 void mf_pages_set_src(struct mf_pages *p, int fd);
 /* Reads the pages of [pgoff, pgoff+n) of a cache that are not in it yet from its

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,6 +63,30 @@ void mf_pages_set_src(struct mf_pages *p, int fd)
 		close(fd);
 }
 
+void mf_pages_set_name(struct mf_pages *p, const char *name)
+{
+	char *n;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->name && !strcmp(p->name, name)) {
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	n = strdup(name);
+	if (n) {                /* without memory the old name stays: only a label */
+		free(p->name);
+		p->name = n;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void mf_pages_name(struct mf_pages *p, char *buf, size_t len)
+{
+	pthread_mutex_lock(&p->lock);
+	snprintf(buf, len, "%s", p->name ? p->name : "");
+	pthread_mutex_unlock(&p->lock);
+}
+
 void mf_pages_put(struct mf_pages *p)
 {
 	if (!p || !ref_put(&p->ref))
@@ -71,6 +96,7 @@ void mf_pages_put(struct mf_pages *p)
 	if (p->src_fd >= 0)
 		close(p->src_fd);
 	free(p->runs);
+	free(p->name);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

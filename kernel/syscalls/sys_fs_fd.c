@@ -176,7 +176,7 @@ static long mmap_pages(struct task *t, struct vfs_file *f, u64 addr, u64 len, in
 			maywrite = false;
 		}
 	}
-	ret = f->ops->map_pages(f, off, len, &p);
+	ret = vfs_file_map_pages(t, f, off, len, &p);
 	if (ret)
 		return ret;
 	ret = mm_mmap_pages(t->mm, addr, len, prot, flags, p, off / PAGE_SIZE, maywrite);

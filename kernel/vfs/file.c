@@ -1,12 +1,16 @@
 /* Open file descriptions and fd tables (see vfs.h), after Linux's fs/file.c. */
 #include <errno.h>
-#include <stdlib.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "memfile/memfile.h"
+#include "task/task.h"
 #include "vfs/locks.h"
 #include "vfs/vfs.h"
+#include "vfs/vfs_fs.h"
 
 void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags)
 {
@@ -68,6 +72,18 @@ s64 vfs_file_seek(struct vfs_file *f, s64 off, int whence, s64 size)
 		f->pos = ret;
 	pthread_mutex_unlock(&f->pos_lock);
 	return ret;
+}
+
+int vfs_file_map_pages(struct task *t, struct vfs_file *f, u64 off, u64 len,
+		       struct mf_pages **out)
+{
+	char name[PATH_MAX];
+	int err = f->ops->map_pages(f, off, len, out);
+
+	if (!err && f->path.d && t->fs &&
+	    vfs_path_name(&t->fs->root, &f->path, name, sizeof(name)) >= 0)
+		mf_pages_set_name(*out, name);
+	return err;
 }
 
 s64 vfs_file_map_read_full(struct vfs_file *f, void *buf, size_t len, s64 off)

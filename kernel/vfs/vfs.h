@@ -109,6 +109,10 @@ int vfs_file_truncate_inode(struct vfs_file *f, u64 size);
 s64 vfs_file_seek(struct vfs_file *f, s64 off, int whence, s64 size);
 /* A map_read op over the file's read op: reads at @off until @len or the end. */
 s64 vfs_file_map_read_full(struct vfs_file *f, void *buf, size_t len, s64 off);
+/* The map_pages op for @t, the pages named with the file's path as @t sees it
+ * (what /proc/PID/maps shows for mappings of them). */
+int vfs_file_map_pages(struct task *t, struct vfs_file *f, u64 off, u64 len,
+		       struct mf_pages **out);
 static inline void vfs_file_get(struct vfs_file *f) { ref_get(&f->ref); }
 void vfs_file_put(struct vfs_file *f);
 

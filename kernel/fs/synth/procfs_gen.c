@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "fs/synth/synth.h"
 #include "kernel.h"
+#include "memfile/memfile.h"
 #include "mm/mm.h"
 #include "task/task.h"
 #include "time/ktime.h"
@@ -59,16 +61,23 @@ static void gen_maps(FILE *f, struct task *pt, bool rollup)
 	pthread_mutex_lock(&mm->lock);
 	for (u32 i = 0; i < mm->nvmas; i++) {
 		struct vma *v = &mm->vmas[i];
-		const char *name = v->flags & VMA_HEAP ? "[heap]" :
-				   v->flags & VMA_STACK ? "[stack]" : "";
+		/* a file mapping, written to or not, shows its file and offset */
+		struct mf_pages *file = v->pages ? v->pages : v->origin;
+		char name[PATH_MAX] = "";
 
 		rss += v->end - v->start;
 		if (rollup)
 			continue;
+		if (file)
+			mf_pages_name(file, name, sizeof(name));
+		else
+			snprintf(name, sizeof(name), "%s", v->flags & VMA_HEAP ? "[heap]" :
+				 v->flags & VMA_STACK ? "[stack]" : "");
 		fprintf(f, "%08llx-%08llx %c%c%c%c %08llx 00:00 0 %*s%s\n",
 			(unsigned long long)v->start, (unsigned long long)v->end,
 			v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
-			v->prot & PROT_EXEC ? 'x' : '-', v->flags & VMA_SHARED ? 's' : 'p', 0ULL,
+			v->prot & PROT_EXEC ? 'x' : '-', v->flags & VMA_SHARED ? 's' : 'p',
+			file ? (unsigned long long)v->pgoff * PAGE_SIZE : 0ULL,
 			name[0] ? 19 : 0, "", name);
 	}
 	pthread_mutex_unlock(&mm->lock);
