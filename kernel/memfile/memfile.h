@@ -72,6 +72,11 @@ static inline bool memfile_pending(struct memfile *mf, u64 off, u64 len)
  * the live @mf, whose file then holds the image's memory at the same offsets. */
 int memfile_adopt(struct memfile *mf, struct memfile *saved);
 
+/* Allocates the pages of [off, off+len), about to be written whole by the Sentry, in
+ * one call rather than one fault per page in the copy (a fault costs 15-60 us on
+ * these VMs). Only a hint: pages it could not make are faulted in by the copy. */
+void memfile_prefault(struct memfile *mf, u64 off, u64 len);
+
 /* Creates a memory file of @size bytes of address space (sparse). */
 int memfile_new(u64 size, struct memfile **out);
 void memfile_destroy(struct memfile *mf);

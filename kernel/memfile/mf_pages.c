@@ -242,6 +242,7 @@ static int read_run(void *arg, u64 pg, u64 n, u64 off)
 	struct mf_pages *p = arg;
 	u64 pos = pg * PAGE_SIZE, len = MIN(n * PAGE_SIZE, p->size - pos), done = 0;
 
+	memfile_prefault(p->mf, off, PAGE_ALIGN(len));
 	while (done < len) {
 		ssize_t got = pread(p->src_fd, (u8 *)memfile_ptr(p->mf, off) + done,
 				    len - done, pos + done);
