@@ -227,9 +227,9 @@ long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int f
 		ret = got;
 		goto out;
 	}
-	/* A copy, but a MAP_SHARED one stays shared with the copies fork makes of it:
-	 * a POSIX semaphore or lock in a /dev/shm file mapped before fork (python's
-	 * multiprocessing) works between parent and children. */
+	/* Files without pages (volume files, /proc and /dev files) are mapped as a
+	 * copy; a MAP_SHARED copy stays shared with the copies fork makes of it, so
+	 * parent and children still see each other's stores. */
 	ret = mm_mmap_anon(t->mm, addr, len, prot,
 			   (flags & ~MAP_TYPE) | ((flags & MAP_TYPE) == MAP_PRIVATE ?
 						  MAP_PRIVATE : MAP_SHARED) | MAP_ANONYMOUS);
