@@ -318,10 +318,3 @@ int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen)
 	pthread_mutex_unlock(&mf->lock);
 	return ret;
 }
-
-void memfile_prefault(struct memfile *mf, u64 off, u64 len)
-{
-	if (madvise(memfile_ptr(mf, off), len, MADV_POPULATE_WRITE)) {
-		/* a kernel before 5.14, or no memory now: the copy faults them in */
-	}
-}

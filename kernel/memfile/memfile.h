@@ -1,6 +1,7 @@
 /*
  * The memory file: one memfd that holds every page of application memory, kept
- * mapped whole in the Sentry so that copy-in/copy-out is a memcpy. A range allocator
+ * mapped whole in the Sentry so that a short copy-in/copy-out is a memcpy (long
+ * ones go through the kernel: memfile_io.c). A range allocator
  * hands out file ranges to VMAs; freed ranges have their pages punched out, or are
  * kept for copies in a small dirty pool (memfile.c).
  */
@@ -72,10 +73,22 @@ static inline bool memfile_pending(struct memfile *mf, u64 off, u64 len)
  * the live @mf, whose file then holds the image's memory at the same offsets. */
 int memfile_adopt(struct memfile *mf, struct memfile *saved);
 
-/* Allocates the pages of [off, off+len), about to be written whole by the Sentry, in
- * one call rather than one fault per page in the copy (a fault costs 15-60 us on
- * these VMs). Only a hint: pages it could not make are faulted in by the copy. */
-void memfile_prefault(struct memfile *mf, u64 off, u64 len);
+/*
+ * Bulk copies into, out of and within the memory file (memfile_io.c). They go
+ * through the kernel (pwrite, pread, copy_file_range) rather than through the
+ * Sentry's mapping: on a shadow-paging guest the first touch of each page through a
+ * mapping costs 12-20 us, while the kernel copies through its own direct map at
+ * memcpy speed. Copies shorter than MEMFILE_IO_MIN use the mapping. None fails: on
+ * a host error they finish through the mapping, as a memcpy would have.
+ */
+#define MEMFILE_IO_MIN 2048
+void memfile_read(struct memfile *mf, void *buf, u64 len, u64 off);
+void memfile_write(struct memfile *mf, const void *buf, u64 len, u64 off);
+/* Copies [src, src+len) to [dst, dst+len); the ranges must not overlap. */
+void memfile_copy(struct memfile *mf, u64 dst, u64 src, u64 len);
+/* Reads up to @len bytes of host file @fd at @pos into the memory file at @off, through
+ * a bounce buffer; returns the bytes read (fewer at the file's end) or -EIO. */
+s64 memfile_fill(struct memfile *mf, u64 off, int fd, u64 pos, u64 len);
 
 /* Creates a memory file of @size bytes of address space (sparse). */
 int memfile_new(u64 size, struct memfile **out);
@@ -193,6 +206,9 @@ u64 mf_pages_seek(struct mf_pages *p, u64 pgoff, bool data);
 /* Copies between the file at byte @pos and @buf; holes read as zeros. Writing needs
  * the pages present (mf_pages_alloc_locked). Lock held. */
 void mf_pages_read_locked(struct mf_pages *p, void *buf, u64 len, u64 pos);
+/* Copies [pos, pos+len) of the file to memory-file offset @dst, which reads as zeros
+ * (fresh from memfile_alloc): the file's holes are skipped. */
+void mf_pages_copy_locked(struct mf_pages *p, u64 dst, u64 len, u64 pos);
 void mf_pages_write_locked(struct mf_pages *p, const void *buf, u64 len, u64 pos);
 
 #endif

@@ -240,22 +240,10 @@ static void release_locked(struct mf_pages *p, u64 pgoff, u64 n);
 static int read_run(void *arg, u64 pg, u64 n, u64 off)
 {
 	struct mf_pages *p = arg;
-	u64 pos = pg * PAGE_SIZE, len = MIN(n * PAGE_SIZE, p->size - pos), done = 0;
+	u64 pos = pg * PAGE_SIZE, len = MIN(n * PAGE_SIZE, p->size - pos);
 
-	memfile_prefault(p->mf, off, PAGE_ALIGN(len));
-	while (done < len) {
-		ssize_t got = pread(p->src_fd, (u8 *)memfile_ptr(p->mf, off) + done,
-				    len - done, pos + done);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -EIO;
-		if (!got)
-			break;  /* shorter than it was: the rest reads as zeros */
-		done += got;
-	}
-	return 0;
+	/* shorter than it was: the rest reads as zeros */
+	return memfile_fill(p->mf, off, p->src_fd, pos, len) < 0 ? -EIO : 0;
 }
 
 int mf_pages_fill_locked(struct mf_pages *p, u64 pgoff, u64 n)
@@ -434,14 +422,13 @@ static void copy(struct mf_pages *p, u8 *buf, u64 len, u64 pos, bool out)
 
 		if (i < p->nruns && r->pgoff <= pg && !r->held) {
 			u64 off = r->off + (pg - r->pgoff) * PAGE_SIZE + in;
-			u8 *m = memfile_ptr(p->mf, off);
 
 			n = MIN(len, (r->pgoff + r->npages) * PAGE_SIZE - pos);
 			memfile_await(p->mf, off, n);
 			if (out)
-				memcpy(buf, m, n);
+				memfile_read(p->mf, buf, n, off);
 			else
-				memcpy(m, buf, n);
+				memfile_write(p->mf, buf, n, off);
 		} else {
 			/* A hole (writes never reach one: their pages are made first). */
 			n = len;
@@ -460,6 +447,32 @@ static void copy(struct mf_pages *p, u8 *buf, u64 len, u64 pos, bool out)
 void mf_pages_read_locked(struct mf_pages *p, void *buf, u64 len, u64 pos)
 {
 	copy(p, buf, len, pos, true);
+}
+
+void mf_pages_copy_locked(struct mf_pages *p, u64 dst, u64 len, u64 pos)
+{
+	while (len) {
+		u64 pg = pos / PAGE_SIZE, in = pos % PAGE_SIZE, n;
+		u32 i = run_after(p, pg);
+		struct mf_run *r = &p->runs[i];
+
+		if (i < p->nruns && r->pgoff <= pg && !r->held) {
+			u64 off = r->off + (pg - r->pgoff) * PAGE_SIZE + in;
+
+			n = MIN(len, (r->pgoff + r->npages) * PAGE_SIZE - pos);
+			memfile_await(p->mf, off, n);
+			memfile_copy(p->mf, dst, off, n);
+		} else {
+			/* A hole: @dst reads as zeros already. */
+			n = len;
+			if (i < p->nruns)
+				n = MIN(len, (r->pgoff <= pg ? r->pgoff + r->npages : r->pgoff) *
+					     PAGE_SIZE - pos);
+		}
+		dst += n;
+		pos += n;
+		len -= n;
+	}
 }
 
 void mf_pages_write_locked(struct mf_pages *p, const void *buf, u64 len, u64 pos)

@@ -1,7 +1,8 @@
 /*
  * Copy-in and copy-out: every access to application memory goes through here. An
  * application address is translated through the VMA set to the memory file, which
- * the Sentry keeps mapped, so a copy is a memcpy and costs no host syscall. A range
+ * the Sentry keeps mapped, so a short copy is a memcpy and costs no host syscall (a
+ * long one is a pread or pwrite on the memory file: memfile_io.c says why). A range
  * that is not wholly mapped with the needed protection is -EFAULT, as Linux's
  * copy_{from,to}_user would give.
  */
@@ -26,8 +27,8 @@ static int copy(struct mm *mm, u64 addr, void *buf, size_t len, enum copy_dir di
 	pthread_mutex_lock(&mm->lock);
 	while (len) {
 		struct vma *v = vma_find(mm, addr);
-		u8 *m;
 		size_t n;
+		u64 off;
 
 		if (!v) {
 			err = -EFAULT;
@@ -48,28 +49,26 @@ static int copy(struct mm *mm, u64 addr, void *buf, size_t len, enum copy_dir di
 		n = MIN(len, v->end - addr);
 		if (v->pages) {
 			/* A file's pages: one at a time, made present as a fault would. */
-			u64 off;
-
 			if (vma_file_page(mm, v, addr, &off)) {
 				err = -EFAULT;
 				break;
 			}
 			n = MIN(n, PAGE_SIZE - (addr & ~PAGE_MASK));
-			m = (u8 *)memfile_ptr(mm->mf, off) + (addr & ~PAGE_MASK);
+			off += addr & ~PAGE_MASK;
 		} else {
-			memfile_await(mm->mf, v->off + (addr - v->start), n);
-			m = memfile_ptr(mm->mf, v->off + (addr - v->start));
+			off = v->off + (addr - v->start);
+			memfile_await(mm->mf, off, n);
 		}
 		switch (dir) {
 		case COPY_IN:
-			memcpy(p, m, n);
+			memfile_read(mm->mf, p, n, off);
 			break;
 		case COPY_OUT:
 		case COPY_POKE:
-			memcpy(m, p, n);
+			memfile_write(mm->mf, p, n, off);
 			break;
 		case COPY_ZERO:
-			memset(m, 0, n);
+			memset(memfile_ptr(mm->mf, off), 0, n);
 			break;
 		}
 		if (p)

@@ -76,7 +76,7 @@ static int break_file_cow(struct mm *mm, struct vma *v)
 	if (p->cache)
 		err = mf_pages_fill_locked(p, v->pgoff, len / PAGE_SIZE);
 	if (!err)
-		mf_pages_read_locked(p, memfile_ptr(mm->mf, off), len, v->pgoff * PAGE_SIZE);
+		mf_pages_copy_locked(p, off, len, v->pgoff * PAGE_SIZE);
 	pthread_mutex_unlock(&p->lock);
 	if (!err && mm->as)
 		err = plat_as_map(mm->plat, mm->as, v->start, len, v->prot, off);
@@ -119,7 +119,7 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 	err = memfile_alloc_copy(mm->mf, len, &off);
 	if (err)
 		return err;
-	memcpy(memfile_ptr(mm->mf, off), memfile_ptr(mm->mf, v->off), len);
+	memfile_copy(mm->mf, off, v->off, len);
 	if (mm->as) {
 		err = plat_as_map(mm->plat, mm->as, v->start, len, v->prot, off);
 		if (err) {
@@ -155,7 +155,7 @@ static bool fork_copies(struct mm *parent, const struct vma *v, struct vma *c, u
 		return false;
 	if (memfile_alloc_copy(parent->mf, len, &off))
 		return false;
-	memcpy(memfile_ptr(parent->mf, off), memfile_ptr(parent->mf, v->off), len);
+	memfile_copy(parent->mf, off, v->off, len);
 	*c = *v;
 	c->share = NULL;
 	c->off = off;

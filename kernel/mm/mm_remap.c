@@ -64,7 +64,7 @@ static void fill_from_origin(struct mm *mm, struct vma *v, u64 len, u64 extra, u
 		extra = MIN(extra, eof - pos);
 		if (p->cache)
 			mf_pages_fill_locked(p, pos / PAGE_SIZE, extra / PAGE_SIZE);
-		mf_pages_read_locked(p, memfile_ptr(mm->mf, off), extra, pos);
+		mf_pages_copy_locked(p, off, extra, pos);
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -103,7 +103,7 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 	err = memfile_alloc(mm->mf, len + extra, &off);
 	if (err)
 		return err;
-	memcpy(memfile_ptr(mm->mf, off), memfile_ptr(mm->mf, v->off), len);
+	memfile_copy(mm->mf, off, v->off, len);
 	if (v->origin)
 		fill_from_origin(mm, v, len, extra, off + len);
 	if (mm->as) {

@@ -228,19 +228,11 @@ struct fill_ctx {
 static int fill_run(void *arg, u64 pgoff, u64 npages, u64 off)
 {
 	struct fill_ctx *c = arg;
-	u64 pos = pgoff * PAGE_SIZE, len = MIN(npages * PAGE_SIZE, c->size - pos), done = 0;
+	u64 pos = pgoff * PAGE_SIZE, len = MIN(npages * PAGE_SIZE, c->size - pos);
+	s64 got = memfile_fill(c->mf, off, c->fd, pos, len);
 
-	while (done < len) {
-		ssize_t n = pread(c->fd, (u8 *)memfile_ptr(c->mf, off) + done, len - done,
-				  pos + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 1;  /* shorter than it was: the rest stays zero */
-		done += n;
-	}
-	return 0;
+	/* short or failed: shorter than it was, the rest stays zero */
+	return got < 0 || (u64)got < len;
 }
 
 int ovl_copy_up(struct ovl_inode *oi)
