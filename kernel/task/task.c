@@ -218,6 +218,8 @@ static void run(struct task *t)
 		switch (ev.kind) {
 		case PLAT_EV_SYSCALL:
 			syscall_dispatch(t);
+			/* Here the task holds no vfs lock nor unreferenced dentry. */
+			vfs_dcache_maybe_trim();
 			break;
 		case PLAT_EV_SYSCALL32:
 			t->regs.rax = -ENOSYS;

@@ -1,9 +1,20 @@
 /*
- * Inodes and the dentry cache. The cache is a tree of dentries (saved whole: for the
+ * Inodes and the dentry cache. The cache is a tree of dentries (saved: for the
  * overlay it is the upper layer's directory structure) indexed by a hash of (parent,
- * name) that is rebuilt after a restore. Dentries are never evicted while in the
- * tree; an unlinked or replaced one leaves the tree and lives on while open files
- * or cwds hold it. After Linux's fs/dcache.c and fs/inode.c.
+ * name) that is rebuilt after a restore. An unlinked or replaced dentry leaves the
+ * tree and lives on while open files or cwds hold it. After Linux's fs/dcache.c and
+ * fs/inode.c.
+ *
+ * Dentries a lookup made (looked_up) can be made again, so the cache keeps a bounded
+ * number of them: each lower one holds a gofer handle (an open descriptor in the
+ * gofer) and maybe a host descriptor in the Sentry, and `tar` or `find` over a large
+ * tree would otherwise run the gofer out of descriptors (EMFILE). Past
+ * DCACHE_MAX, vfs_dcache_trim drops unused ones — no reference but the tree's, no
+ * children, nothing mounted, an inode its filesystem calls droppable (or none: a
+ * cached miss) — by a clock over the hash buckets: a dentry found since the last
+ * pass is spared once. Everything the sandbox changed (creations, whiteouts,
+ * renames, copied-up or chmod'ed files) is never looked_up or not droppable, and
+ * stays.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -21,6 +32,14 @@ pthread_mutex_t vfs_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 #define DHASH_BITS 16
 static struct vfs_dentry *dhash[1 << DHASH_BITS];
+
+/* The most looked-up dentries kept: a few times what python's start walks, a
+ * fraction of the gofer's descriptor limit. */
+#define DCACHE_MAX 8192
+
+/* Hashed looked-up dentries, and the count past which a task trims; under vfs_lock,
+ * read without it by vfs_dcache_maybe_trim. */
+u32 vfs_dcache_n, vfs_dcache_trim_at = DCACHE_MAX;
 
 void vfs_inode_init(struct vfs_inode *ino, const struct vfs_inode_ops *ops, u32 mode)
 {
@@ -196,10 +215,19 @@ void vfs_dentry_put(struct vfs_dentry *d)
 
 struct vfs_dentry *vfs_dentry_find(struct vfs_dentry *dir, const char *name, size_t len)
 {
-	for (struct vfs_dentry *d = dhash[dhash_of(dir, name, len)]; d; d = d->hnext)
-		if (d->parent == dir && !strncmp(d->name, name, len) && !d->name[len])
+	for (struct vfs_dentry *d = dhash[dhash_of(dir, name, len)]; d; d = d->hnext) {
+		if (d->parent == dir && !strncmp(d->name, name, len) && !d->name[len]) {
+			d->referenced = true;
 			return d;
+		}
+	}
 	return NULL;
+}
+
+static void dcache_count(const struct vfs_dentry *d, int delta)
+{
+	if (d->looked_up)
+		__atomic_store_n(&vfs_dcache_n, vfs_dcache_n + delta, __ATOMIC_RELAXED);
 }
 
 void vfs_dentry_hash(struct vfs_dentry *d)
@@ -212,6 +240,7 @@ void vfs_dentry_hash(struct vfs_dentry *d)
 	dhash[h] = d;
 	if (d->parent)
 		st_list_add_tail(&d->sib, &d->parent->kids);
+	dcache_count(d, 1);
 }
 
 void vfs_dentry_unhash(struct vfs_dentry *d)
@@ -229,7 +258,43 @@ void vfs_dentry_unhash(struct vfs_dentry *d)
 	d->hnext = NULL;
 	d->hashed = false;
 	st_list_del(&d->sib);
+	dcache_count(d, -1);
 	vfs_dentry_put(d);
+}
+
+static bool droppable(struct vfs_dentry *d)
+{
+	struct vfs_inode *ino = d->inode;
+
+	return d->looked_up && !d->mounted && st_list_empty(&d->kids) &&
+	       __atomic_load_n(&d->ref.count, __ATOMIC_ACQUIRE) == 1 &&
+	       (!ino || (ino->ops->droppable && ino->ops->droppable(ino)));
+}
+
+void vfs_dcache_trim(void)
+{
+	static u32 hand;
+	u32 goal = DCACHE_MAX / 4 * 3, budget = 2U << DHASH_BITS;
+
+	pthread_mutex_lock(&vfs_lock);
+	/* Two turns of the clock at most: the first may only clear referenced bits. */
+	while (vfs_dcache_n > goal && budget--) {
+		struct vfs_dentry *d = dhash[hand++ & ((1 << DHASH_BITS) - 1)], *next;
+
+		for (; d; d = next) {
+			next = d->hnext;        /* hashed: the tree keeps it alive */
+			if (!d->looked_up)
+				continue;
+			if (d->referenced)
+				d->referenced = false;
+			else if (droppable(d))
+				vfs_dentry_unhash(d);
+		}
+	}
+	/* What is in use stays: trim again only after as many more lookups again. */
+	__atomic_store_n(&vfs_dcache_trim_at, MAX(DCACHE_MAX, vfs_dcache_n + DCACHE_MAX / 4),
+			 __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&vfs_lock);
 }
 
 int vfs_dentry_after_load(void *o, void *ctx)
@@ -243,6 +308,7 @@ int vfs_dentry_after_load(void *o, void *ctx)
 	h = dhash_of(d->parent, d->name, strlen(d->name));
 	d->hnext = dhash[h];
 	dhash[h] = d;
+	dcache_count(d, 1);
 	return 0;
 }
 

@@ -130,6 +130,7 @@ int vfs_lookup_locked(struct task *t, struct vfs_dentry *dir, const char *name,
 	vfs_inode_put(ino);
 	if (err)
 		return err;
+	d->looked_up = true;
 	if (!dino->nocache)
 		vfs_dentry_hash(d);
 	*out = d;

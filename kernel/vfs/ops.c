@@ -550,6 +550,7 @@ static int move_dentry(struct vfs_dentry *d, struct vfs_dentry *dir, const char 
 	vfs_dentry_unhash(d);
 	free(d->name);
 	d->name = n;
+	d->looked_up = false;   /* a lookup of the new name would not find it */
 	vfs_dentry_get(dir);
 	d->parent = dir;
 	vfs_dentry_hash(d);

@@ -8,8 +8,9 @@
  * concrete files embed it (container_of). A vfs_inode is a filesystem object with
  * its attributes and an ops table; concrete inodes embed it. A vfs_dentry names an
  * inode in its parent directory; the dentry cache is a tree (saved) with a hash
- * index (rebuilt) and is never evicted: for the overlay it *is* the upper layer's
- * directory structure, and a negative dentry there is a whiteout.
+ * index (rebuilt) that drops only what a lookup can make again (dentry.c): for the
+ * overlay it *is* the upper layer's directory structure, and a negative dentry an
+ * unlink left there is a whiteout.
  *
  * Lock order: vfs_lock (the dentry tree, every inode's attributes and the overlay's
  * in-memory data), then fdt->lock, then file->pos_lock. Host I/O on a lower file's

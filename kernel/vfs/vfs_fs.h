@@ -52,6 +52,10 @@ struct vfs_inode_ops {
 	int (*readdir)(struct task *t, struct vfs_dentry *dir, struct vfs_dirent **out,
 		       u32 *n);
 	int (*statfs)(struct vfs_inode *ino, struct statfs *sf);
+	/* Whether the inode holds nothing its filesystem's lookup would not give back
+	 * (a lower file the sandbox has not changed): then the dentry cache may drop
+	 * it while unused. NULL: never. */
+	bool (*droppable)(struct vfs_inode *ino);
 	void (*release)(struct vfs_inode *ino);
 };
 
@@ -123,6 +127,10 @@ SAVABLE struct vfs_dentry {
 	struct vfs_inode *inode SAVE_POLY;      /* NULL: negative (a whiteout, for ovl) */
 	u32 mounted;            /* mounts on this dentry */
 	bool hashed;            /* in the tree; false once unlinked or replaced */
+	/* made by a lookup in the filesystem (not by a change the sandbox made): the
+	 * cache may drop it while unused and look it up again (dentry.c) */
+	bool looked_up;
+	bool referenced SAVE_SKIP;      /* found since the trim's last pass */
 	/* children in the tree, each holding a reference the tree owns */
 	struct st_list kids SAVE_LIST(struct vfs_dentry, sib);
 	struct st_list sib SAVE_SKIP;           /* restored by the parent's list */
@@ -203,6 +211,16 @@ struct vfs_dentry *vfs_dentry_find(struct vfs_dentry *dir, const char *name, siz
 void vfs_dentry_hash(struct vfs_dentry *d);
 /* Takes @d out of the tree (unlinked, replaced); drops the tree's reference. */
 void vfs_dentry_unhash(struct vfs_dentry *d);
+/* Drops unused looked-up dentries once there are too many (dentry.c); called with
+ * no vfs lock held and no dentry pointer kept without a reference. */
+void vfs_dcache_trim(void);
+extern u32 vfs_dcache_n, vfs_dcache_trim_at;
+static inline void vfs_dcache_maybe_trim(void)
+{
+	if (__atomic_load_n(&vfs_dcache_n, __ATOMIC_RELAXED) >
+	    __atomic_load_n(&vfs_dcache_trim_at, __ATOMIC_RELAXED))
+		vfs_dcache_trim();
+}
 /* The path of @p as seen from @root into @buf; its length or -ENAMETOOLONG. */
 int vfs_path_name(const struct vfs_path *root, const struct vfs_path *p, char *buf,
 		  size_t len);

@@ -431,14 +431,23 @@ static int goferfs_statfs(struct vfs_inode *ino, struct statfs *sf)
 	return goferc_statfs(goferfs_conn(GOFERFS_I(ino)), GOFER_ROOT_HANDLE, sf);
 }
 
+/* Everything of a volume's file is on the host: unused, it may be dropped and
+ * looked up again. */
+static bool goferfs_droppable(struct vfs_inode *ino)
+{
+	struct goferfs_inode *gi = GOFERFS_I(ino);
+
+	return gi->path && gi->h && !gi->nopen && st_list_empty(&ino->locks);
+}
+
 static void goferfs_release(struct vfs_inode *ino)
 {
 	struct goferfs_inode *gi = GOFERFS_I(ino);
 
 	goferfs_close_fds(gi);
-	/* A directory's handle may be the parent the gofer reopens its children by:
-	 * it stays, as the directory stays in the dentry cache. */
-	if (gi->h && gi->h != GOFER_ROOT_HANDLE && !S_ISDIR(gi->base.mode))
+	/* A directory's handle is the parent the gofer reopens its children by; they
+	 * are gone, as each holds its parent's dentry. */
+	if (gi->h && gi->h != GOFER_ROOT_HANDLE)
 		goferc_close(goferfs_conn(gi), gi->h);
 	free(gi->path);
 	free(gi->target);
@@ -452,6 +461,7 @@ static void goferfs_release(struct vfs_inode *ino)
 const struct vfs_inode_ops goferfs_inode_ops = {
 	.type = "goferfs",
 	.lookup = goferfs_lookup,
+	.droppable = goferfs_droppable,
 	.open = goferfs_open,
 	.readlink = goferfs_readlink,
 	.setattr = goferfs_setattr,

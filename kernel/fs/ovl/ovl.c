@@ -46,6 +46,13 @@ static int inode_new(struct ovl_fs *fs, u32 mode, struct ovl_inode **out)
 	return 0;
 }
 
+/* A change the sandbox made to @ino's times (and so to the inode). */
+static void ovl_touch(struct vfs_inode *ino, u32 mask)
+{
+	OVL_I(ino)->changed = true;
+	vfs_inode_touch(ino, mask);
+}
+
 static void set_from_lower(struct ovl_inode *oi, const struct gofer_stat *st)
 {
 	goferc_stat_to_inode(st, &oi->base);
@@ -383,7 +390,7 @@ static int ovl_create(struct vfs_dentry *dir, const char *name, u32 mode, u32 ui
 	}
 	if (S_ISDIR(mode))
 		d->base.nlink++;
-	vfs_inode_touch(&d->base, VFS_SET_MTIME | VFS_SET_CTIME);
+	ovl_touch(&d->base, VFS_SET_MTIME | VFS_SET_CTIME);
 	*out = &oi->base;
 	return 0;
 }
@@ -411,8 +418,8 @@ static int ovl_link(struct vfs_dentry *dir, const char *name, struct vfs_inode *
 	if (err)
 		return err;
 	ino->nlink++;
-	vfs_inode_touch(ino, VFS_SET_CTIME);
-	vfs_inode_touch(dir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
+	ovl_touch(ino, VFS_SET_CTIME);
+	ovl_touch(dir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
 	return 0;
 }
 
@@ -425,13 +432,13 @@ static void drop_name(struct vfs_inode *dir, struct vfs_inode *ino)
 	} else if (ino->nlink) {
 		ino->nlink--;
 	}
-	vfs_inode_touch(ino, VFS_SET_CTIME);
+	ovl_touch(ino, VFS_SET_CTIME);
 }
 
 static int ovl_unlink(struct vfs_dentry *dir, struct vfs_dentry *victim)
 {
 	drop_name(dir->inode, victim->inode);
-	vfs_inode_touch(dir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
+	ovl_touch(dir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
 	return 0;
 }
 
@@ -455,7 +462,7 @@ static int ovl_rename(struct vfs_dentry *odir, struct vfs_dentry *old, struct vf
 				ndir->inode->nlink--;
 			}
 		}
-		vfs_inode_touch(ti, VFS_SET_CTIME);
+		ovl_touch(ti, VFS_SET_CTIME);
 	} else {
 		if (target)
 			drop_name(ndir->inode, target->inode);
@@ -464,9 +471,9 @@ static int ovl_rename(struct vfs_dentry *odir, struct vfs_dentry *old, struct vf
 			ndir->inode->nlink++;
 		}
 	}
-	vfs_inode_touch(oi, VFS_SET_CTIME);
-	vfs_inode_touch(odir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
-	vfs_inode_touch(ndir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
+	ovl_touch(oi, VFS_SET_CTIME);
+	ovl_touch(odir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
+	ovl_touch(ndir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
 	return 0;
 }
 
@@ -486,8 +493,9 @@ static int ovl_setattr(struct vfs_inode *ino, const struct vfs_setattr *sa)
 			err = ovl_resize(oi, sa->size);
 		if (err)
 			return err;
-		vfs_inode_touch(ino, VFS_SET_MTIME | VFS_SET_CTIME);
+		ovl_touch(ino, VFS_SET_MTIME | VFS_SET_CTIME);
 	}
+	oi->changed = true;
 	if (sa->mask & VFS_SET_MODE)
 		ino->mode = (ino->mode & S_IFMT) | (sa->mode & 07777);
 	if (sa->mask & VFS_SET_UID)
@@ -509,7 +517,7 @@ static int ovl_setattr(struct vfs_inode *ino, const struct vfs_setattr *sa)
 					  sa->mtime_nsec;
 		}
 	}
-	vfs_inode_touch(ino, VFS_SET_CTIME);
+	ovl_touch(ino, VFS_SET_CTIME);
 	return 0;
 }
 
@@ -524,12 +532,16 @@ static int add_ent(struct listing *l, const char *name, size_t len, u8 type, u64
 	return vfs_dirent_add(&l->ents, &l->n, &l->cap, name, len, type, ino);
 }
 
-/* A lower entry shows unless the cache has the name (an upper entry or whiteout). */
+/* A lower entry shows unless the sandbox made or removed the name (an upper entry
+ * or a whiteout in the cache) or a lookup found nothing there. Entries only looked
+ * up show here, in the lower directory's order, whether or not they are cached, so
+ * the order does not depend on what the cache holds. */
 static int add_lower(void *arg, const char *name, size_t len, u8 type, u64 ino)
 {
 	struct listing *l = arg;
+	struct vfs_dentry *d = vfs_dentry_find(l->dir, name, len);
 
-	if (vfs_dentry_find(l->dir, name, len))
+	if (d && (!d->looked_up || !d->inode))
 		return 0;
 	return add_ent(l, name, len, type, ino);
 }
@@ -545,7 +557,7 @@ static int ovl_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dirent
 	st_list_for_each(pos, &dir->kids) {
 		struct vfs_dentry *k = container_of(pos, struct vfs_dentry, sib);
 
-		if (!k->inode)
+		if (!k->inode || (k->looked_up && d->lower_h))
 			continue;
 		err = add_ent(&l, k->name, strlen(k->name), vfs_dtype(k->inode->mode),
 			      k->inode->ino);
@@ -581,10 +593,25 @@ static int ovl_statfs(struct vfs_inode *ino, struct statfs *sf)
 	return 0;
 }
 
+/* A lower file or directory as the gofer has it, nothing more: the dentry cache may
+ * drop it and look it up again (the same host inode number comes back). Its atime
+ * goes with it, as on a lower layer mounted read-only. */
+static bool ovl_droppable(struct vfs_inode *ino)
+{
+	struct ovl_inode *oi = OVL_I(ino);
+
+	return oi->lower_path && oi->lower_h && !oi->upper && !oi->pages && !oi->changed &&
+	       !oi->xattrs && !oi->seals && st_list_empty(&ino->locks);
+}
+
 static void ovl_release(struct vfs_inode *ino)
 {
 	struct ovl_inode *oi = OVL_I(ino);
 
+	/* The gofer's descriptor for it. A directory's children, whose handles the
+	 * gofer opens through it, are gone: each holds its parent's dentry. */
+	if (oi->lower_h && oi->lower_h != GOFER_ROOT_HANDLE)
+		goferc_close(conn_of(oi), oi->lower_h);
 	if (oi->lower_fd >= 0)
 		close(oi->lower_fd);
 	free(oi->lower_path);
@@ -604,6 +631,7 @@ const struct vfs_inode_ops ovl_inode_ops = {
 	.exact_blocks = true,
 	.lookup = ovl_lookup,
 	.open = ovl_open,
+	.droppable = ovl_droppable,
 	.readlink = ovl_readlink,
 	.setattr = ovl_setattr,
 	.create = ovl_create,

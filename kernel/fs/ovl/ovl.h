@@ -48,6 +48,9 @@ SAVABLE struct ovl_inode {
 	u64 lower_size;                 /* as walked: restore checks the file is unchanged */
 	s64 lower_mtime_sec, lower_mtime_nsec;
 	bool upper;                     /* regular file: its data is in pages */
+	/* attributes, links or entries changed in the sandbox: the inode is more than
+	 * its lower file, so the dentry cache keeps it (ovl_droppable) */
+	bool changed;
 	/* file contents when upper, in the memory file; NULL until the first page.
 	 * Its size mirrors base.size (both set together, under vfs_lock) */
 	struct mf_pages *pages;
