@@ -23,42 +23,37 @@
 
 #include "memfile/memfile.h"
 
-void memfile_read(struct memfile *mf, void *buf, u64 len, u64 off)
+/* Moves what it can of [off, off+len) between the memory file and @p with pread or
+ * pwrite; the bytes moved. A short tail, or what a host error left, is the caller's. */
+static u64 syscall_io(struct memfile *mf, u8 *p, u64 len, u64 off, bool write)
 {
-	u8 *p = buf;
+	u64 done = 0;
 
-	while (len >= MEMFILE_IO_MIN) {
-		ssize_t n = pread(mf->fd, p, len, off);
+	while (len - done >= MEMFILE_IO_MIN) {
+		ssize_t n = write ? pwrite(mf->fd, p + done, len - done, off + done)
+				  : pread(mf->fd, p + done, len - done, off + done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		p += n;
-		off += n;
-		len -= n;
+		done += n;
 	}
-	if (len)
-		memcpy(p, memfile_ptr(mf, off), len);
+	return done;
+}
+
+void memfile_read(struct memfile *mf, void *buf, u64 len, u64 off)
+{
+	u64 done = syscall_io(mf, buf, len, off, false);
+
+	memcpy((u8 *)buf + done, memfile_ptr(mf, off + done), len - done);
 }
 
 void memfile_write(struct memfile *mf, const void *buf, u64 len, u64 off)
 {
-	const u8 *p = buf;
+	u64 done = syscall_io(mf, (u8 *)buf, len, off, true);
 
-	while (len >= MEMFILE_IO_MIN) {
-		ssize_t n = pwrite(mf->fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	if (len)
-		memcpy(memfile_ptr(mf, off), p, len);
+	memcpy(memfile_ptr(mf, off + done), (const u8 *)buf + done, len - done);
 }
 
 void memfile_copy(struct memfile *mf, u64 dst, u64 src, u64 len)

@@ -412,8 +412,11 @@ out:
 	return pg;
 }
 
-/* Copies [pos, pos+len) of the file to or from @buf (NULL with !@out: zero). */
-static void copy(struct mf_pages *p, u8 *buf, u64 len, u64 pos, bool out)
+enum copy_dir { COPY_OUT, COPY_IN, COPY_TO_MF };
+
+/* Copies [pos, pos+len) of the file to @buf (COPY_OUT), from @buf (COPY_IN) or to
+ * memory-file offset @dst, which reads as zeros (COPY_TO_MF: holes are skipped). */
+static void copy(struct mf_pages *p, u8 *buf, u64 dst, u64 len, u64 pos, enum copy_dir dir)
 {
 	while (len) {
 		u64 pg = pos / PAGE_SIZE, in = pos % PAGE_SIZE, n;
@@ -425,20 +428,24 @@ static void copy(struct mf_pages *p, u8 *buf, u64 len, u64 pos, bool out)
 
 			n = MIN(len, (r->pgoff + r->npages) * PAGE_SIZE - pos);
 			memfile_await(p->mf, off, n);
-			if (out)
+			if (dir == COPY_OUT)
 				memfile_read(p->mf, buf, n, off);
-			else
+			else if (dir == COPY_IN)
 				memfile_write(p->mf, buf, n, off);
+			else
+				memfile_copy(p->mf, dst, off, n);
 		} else {
 			/* A hole (writes never reach one: their pages are made first). */
 			n = len;
 			if (i < p->nruns)
 				n = MIN(len, (r->pgoff <= pg ? r->pgoff + r->npages : r->pgoff) *
 					     PAGE_SIZE - pos);
-			if (out)
+			if (dir == COPY_OUT)
 				memset(buf, 0, n);
 		}
-		buf += n;
+		if (buf)
+			buf += n;
+		dst += n;
 		pos += n;
 		len -= n;
 	}
@@ -446,36 +453,15 @@ static void copy(struct mf_pages *p, u8 *buf, u64 len, u64 pos, bool out)
 
 void mf_pages_read_locked(struct mf_pages *p, void *buf, u64 len, u64 pos)
 {
-	copy(p, buf, len, pos, true);
+	copy(p, buf, 0, len, pos, COPY_OUT);
 }
 
 void mf_pages_copy_locked(struct mf_pages *p, u64 dst, u64 len, u64 pos)
 {
-	while (len) {
-		u64 pg = pos / PAGE_SIZE, in = pos % PAGE_SIZE, n;
-		u32 i = run_after(p, pg);
-		struct mf_run *r = &p->runs[i];
-
-		if (i < p->nruns && r->pgoff <= pg && !r->held) {
-			u64 off = r->off + (pg - r->pgoff) * PAGE_SIZE + in;
-
-			n = MIN(len, (r->pgoff + r->npages) * PAGE_SIZE - pos);
-			memfile_await(p->mf, off, n);
-			memfile_copy(p->mf, dst, off, n);
-		} else {
-			/* A hole: @dst reads as zeros already. */
-			n = len;
-			if (i < p->nruns)
-				n = MIN(len, (r->pgoff <= pg ? r->pgoff + r->npages : r->pgoff) *
-					     PAGE_SIZE - pos);
-		}
-		dst += n;
-		pos += n;
-		len -= n;
-	}
+	copy(p, NULL, dst, len, pos, COPY_TO_MF);
 }
 
 void mf_pages_write_locked(struct mf_pages *p, const void *buf, u64 len, u64 pos)
 {
-	copy(p, (u8 *)buf, len, pos, false);
+	copy(p, (u8 *)buf, 0, len, pos, COPY_IN);
 }
