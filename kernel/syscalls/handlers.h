@@ -124,6 +124,8 @@ SYS(timer_gettime);
 SYS(timer_getoverrun);
 SYS(timer_delete);
 SYS(getrusage);
+SYS(get_robust_list);
+SYS(getcpu);
 SYS(times);
 SYS(rt_sigqueueinfo);
 SYS(rt_tgsigqueueinfo);

@@ -82,7 +82,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	  "CAP_SYS_ADMIN; no file capabilities"),
 	P(capset, "pp", "no securebits but keep-caps"),
 	P(personality, "x", "recorded and inherited; the loader never randomises anyway"),
-	F(set_tid_address, "p"), F(set_robust_list, "pu"),
+	F(set_tid_address, "p"), F(set_robust_list, "pu"), F(get_robust_list, "dpp"),
+	F(getcpu, "ppp"),
 	P(arch_prctl, "xx", "ARCH_SET_CPUID 0 is refused: cpuid always traps"),
 	P(prctl, "dxxxx", "only PR_SET/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, NO_NEW_PRIVS, "
 	  "DUMPABLE; others EINVAL"),

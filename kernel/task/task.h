@@ -255,6 +255,10 @@ long task_capset(struct task *t, u64 uhdr, u64 udata);
 long task_prctl_caps(struct task *t, int op, u64 a2, u64 a3, u64 a4, u64 a5);
 /* Linux's check_same_owner / kill_ok_by_cred: @t acting on @p by ids alone. */
 bool task_same_owner(const struct task *t, const struct task *p);
+/* Linux's __ptrace_may_access with PTRACE_MODE_REALCREDS: @t may look into @p (same
+ * thread group; CAP_SYS_PTRACE; or @t's real ids are all of @p's and @p is
+ * dumpable). */
+bool task_ptrace_may_access(const struct task *t, const struct task *p);
 
 /* task_sched.c: nice, policies, affinity and personality, recorded per task. */
 void task_sched_init(struct task *t);
