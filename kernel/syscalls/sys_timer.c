@@ -386,6 +386,7 @@ SYS(getrusage)
 		return -EINVAL;
 	}
 	pthread_mutex_unlock(&t->k->lock);
+	task_usage_get(t, who, &ru);
 	put_tv(&ru.utime_sec, &ru.utime_usec, u);
 	put_tv(&ru.stime_sec, &ru.stime_usec, s);
 	return mm_copy_out(t->mm, a[1], &ru, sizeof(ru)) ? -EFAULT : 0;

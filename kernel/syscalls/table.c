@@ -63,8 +63,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(vfork, ""),
 	P(clone, "xxppx", "no CLONE_INTO_CGROUP; namespaces: EPERM"),
 	P(clone3, "pu", "no set_tid or CLONE_INTO_CGROUP; namespaces: EPERM"),
-	P(wait4, "dpxp", "rusage holds only ru_utime and ru_stime"),
-	P(waitid, "ddpxp", "rusage holds only ru_utime and ru_stime"),
+	P(wait4, "dpxp", "rusage as getrusage's"),
+	P(waitid, "ddpxp", "rusage as getrusage's"),
 	F(setpgid, "dd"), F(setsid, ""),
 	F(exit, "d"),
 	F(exit_group, "d"),
@@ -116,8 +116,10 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	  "its process's time; no other process's CPU clocks"),
 	F(timer_settime, "dxpp"), F(timer_gettime, "dp"), F(timer_getoverrun, "d"),
 	F(timer_delete, "d"),
-	P(getrusage, "dp", "only ru_utime and ru_stime; RUSAGE_THREAD's is the thread's share "
-	  "of its process's time (as its CPU clock)"),
+	P(getrusage, "dp", "RUSAGE_THREAD's times are the thread's share of its process's; "
+	  "minflt counts Sentry-served faults plus pages seen newly populated; maxrss "
+	  "is sampled at getrusage, exec and exit, without file mappings; majflt, "
+	  "inblock, oublock 0"),
 	F(times, "p"),
 	P(futex, "pxdpp", "PI operations keep the word protocol but do not boost priority; "
 	  "PI waiters are served first come, first served"),

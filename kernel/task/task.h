@@ -61,6 +61,21 @@ struct sighand *sighand_new(void);
 void sighand_put(struct sighand *sh);
 
 /*
+ * Resource-usage counts beyond the CPU times (getrusage, wait4; task_usage.c): of a
+ * task (written by its own thread only, read by others without a lock), of a
+ * group's gone tasks, or of a group's reaped children (under kernel->lock).
+ */
+SAVABLE struct task_usage {
+	/* page faults the Sentry served (copy-on-write, file pages, stack growth); a
+	 * group adds the pages it saw newly populated (first touches the host served,
+	 * invisible one by one) */
+	u64 minflt;
+	u64 majflt;             /* always 0: no fault waits for a disk */
+	u64 nvcsw;              /* waits the task blocked in, in the Sentry */
+	u64 nivcsw;             /* switches into the application an interrupt ended */
+};
+
+/*
  * A thread group: Linux's process. It outlives its tasks as a zombie until its parent
  * reaps it. The process tree, process groups and sessions live here; all of it is
  * under kernel->lock but the signal fields, which are the sighand lock's.
@@ -100,6 +115,11 @@ SAVABLE struct thread_group {
 	/* time its gone threads spent in the application (time/cputime.c); under
 	 * kernel->lock */
 	u64 app_ns_gone;
+	/* resource usage (task_usage.c), under kernel->lock: of its gone tasks, of its
+	 * reaped children; its peak resident size and its children's, in pages; the
+	 * resident size seen last (the base of the next minflt estimate) */
+	struct task_usage usage_gone, usage_children;
+	u64 maxrss, cmaxrss, rss_seen;
 	struct waitq child_wq SAVE_SKIP;    /* its waiters in wait4; re-block on restore */
 	/* pidfd pollers waiting for it to exit; under kernel->lock; they poll again
 	 * after a restore */
@@ -176,6 +196,7 @@ SAVABLE struct task {
 	u64 app_ns;
 	s64 app_since SAVE_SKIP;                /* parked tasks are out: 0 */
 	u64 cpu_seen_user, cpu_seen_sys;
+	struct task_usage usage;        /* its own thread writes, atomic */
 	struct plat_ctx *ctx SAVE_SKIP;         /* recreated on the task's thread */
 	pthread_t thread SAVE_SKIP;
 	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
@@ -229,6 +250,29 @@ long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, u64
 long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int flags);
 /* A vfork parent waits here (run loop) until its child execs or exits. */
 int task_vfork_wait(struct task *t);
+
+/* task_usage.c: resource usage beyond CPU times. */
+/* Counts one event of @t (a field of its usage), on its own thread. */
+#define task_usage_inc(t, field) \
+	__atomic_store_n(&(t)->usage.field, (t)->usage.field + 1, __ATOMIC_RELAXED)
+/* Fills @ru's fields but the times for getrusage(@who) by @t (RUSAGE_SELF,
+ * _CHILDREN or _THREAD); samples the resident size first. */
+void task_usage_get(struct task *t, int who, struct l_rusage *ru);
+/* Fills @ru's fields but the times for a wait of child @c (its own and its
+ * children's, as Linux's RUSAGE_BOTH). k->lock held. */
+void task_usage_child(struct thread_group *c, struct l_rusage *ru);
+/* The group's resident size is looked at in @mm, which it is leaving (the last
+ * task's exit, exec). Not under k->lock. */
+void task_usage_mm_leave(struct thread_group *tg, struct mm *mm);
+/* A new process @c of @parent (fork, vfork, clone without CLONE_THREAD). k->lock
+ * held. */
+void task_usage_fork(struct thread_group *parent, struct thread_group *c);
+/* Task @t leaves its group's task list: its counts stay in the group's. k->lock
+ * held. */
+void task_usage_task_gone(struct task *t);
+/* @parent reaps @c: its usage and its children's join the parent's children's.
+ * k->lock held. */
+void task_usage_reap(struct thread_group *parent, struct thread_group *c);
 
 /* task_cred.c: setuid/setgid (@gid picks the group ids), setre*id and setres*id with
  * Linux's rules; (u32)-1 keeps an id. 0 or -EPERM (-EINVAL for setuid(-1)). */

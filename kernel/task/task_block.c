@@ -63,6 +63,7 @@ int task_wait_fd(struct task *t, int fd, short events, s64 deadline)
 			return -EINTR;
 		if (!timeout_until(deadline, &ts, &tsp))
 			return 0;
+		task_usage_inc(t, nvcsw);
 		n = ppoll(p, fd >= 0 ? 2 : 1, tsp, NULL);
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -113,6 +114,7 @@ int task_block(struct task *t, s64 deadline)
 		return -EINTR;
 	if (!timeout_until(deadline, &ts, &tsp))
 		return 0;
+	task_usage_inc(t, nvcsw);
 	n = ppoll(&p, 1, tsp, NULL);
 	if (n > 0 && read(t->evfd, &v, sizeof(v)) < 0) {
 		/* drained by a racing read: fine */
