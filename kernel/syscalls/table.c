@@ -112,8 +112,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(alarm, "u"),
 	P(setitimer, "dpp", "ITIMER_VIRTUAL/PROF are sampled every 10 ms"),
 	F(getitimer, "dp"),
-	P(timer_create, "dpp", "CPU clocks are sampled every 10 ms and a thread's counts "
-	  "its process's time; no other process's CPU clocks"),
+	P(timer_create, "dpp", "CPU clocks are sampled every 10 ms, a thread's is its share "
+	  "of its process's time; no other process's CPU clocks"),
 	F(timer_settime, "dxpp"), F(timer_gettime, "dp"), F(timer_getoverrun, "d"),
 	F(timer_delete, "d"),
 	P(getrusage, "dp", "RUSAGE_THREAD's times are the thread's share of its process's; "
