@@ -126,6 +126,7 @@ SYS(timer_delete);
 SYS(getrusage);
 SYS(get_robust_list);
 SYS(getcpu);
+SYS(membarrier);
 SYS(times);
 SYS(rt_sigqueueinfo);
 SYS(rt_tgsigqueueinfo);

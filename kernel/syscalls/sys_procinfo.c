@@ -55,3 +55,9 @@ SYS(getcpu)
 		return -EFAULT;
 	return 0;
 }
+
+/* membarrier(cmd, flags, cpu_id): task_membarrier.c says what is offered. */
+SYS(membarrier)
+{
+	return task_membarrier(t, (int)a[0], (u32)a[1], (int)a[2]);
+}

@@ -84,6 +84,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(personality, "x", "recorded and inherited; the loader never randomises anyway"),
 	F(set_tid_address, "p"), F(set_robust_list, "pu"), F(get_robust_list, "dpp"),
 	F(getcpu, "ppp"),
+	P(membarrier, "dxd", "no SYNC_CORE or RSEQ commands (EINVAL, left out of QUERY)"),
 	P(arch_prctl, "xx", "ARCH_SET_CPUID 0 is refused: cpuid always traps"),
 	P(prctl, "dxxxx", "only PR_SET/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, NO_NEW_PRIVS, "
 	  "DUMPABLE; others EINVAL"),

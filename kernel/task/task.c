@@ -211,6 +211,7 @@ static void run(struct task *t)
 		cputime_enter(t);
 		err = plat_ctx_switch(plat, t->ctx, &t->regs, &ev);
 		cputime_leave(t);
+		task_membarrier_left(t);
 		t->fp_valid = false;
 		if (err) {
 			warn("task %u: platform switch failed: %s", t->tid, strerror(-err));

@@ -120,6 +120,9 @@ SAVABLE struct thread_group {
 	 * resident size seen last (the base of the next minflt estimate) */
 	struct task_usage usage_gone, usage_children;
 	u64 maxrss, cmaxrss, rss_seen;
+	/* membarrier registrations (MEMBARRIER_CMD_REGISTER_* bits); inherited by
+	 * fork, cleared by exec; written under kernel->lock, read atomically */
+	u32 membarrier;
 	struct waitq child_wq SAVE_SKIP;    /* its waiters in wait4; re-block on restore */
 	/* pidfd pollers waiting for it to exit; under kernel->lock; they poll again
 	 * after a restore */
@@ -197,6 +200,11 @@ SAVABLE struct task {
 	s64 app_since SAVE_SKIP;                /* parked tasks are out: 0 */
 	u64 cpu_seen_user, cpu_seen_sys;
 	struct task_usage usage;        /* its own thread writes, atomic */
+	/* membarrier (task_membarrier.c): exits from the application, counted by its
+	 * own thread, atomic; and a membarrier caller to wake at the next one, under
+	 * kernel->lock. Nobody waits across a restore: 0 and NULL */
+	u64 app_exits SAVE_SKIP;
+	struct task *mb_waiter SAVE_SKIP;
 	struct plat_ctx *ctx SAVE_SKIP;         /* recreated on the task's thread */
 	pthread_t thread SAVE_SKIP;
 	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
@@ -273,6 +281,11 @@ void task_usage_task_gone(struct task *t);
 /* @parent reaps @c: its usage and its children's join the parent's children's.
  * k->lock held. */
 void task_usage_reap(struct thread_group *parent, struct thread_group *c);
+
+/* task_membarrier.c: membarrier(2), and the note each task makes as it leaves the
+ * application (its own thread). */
+long task_membarrier(struct task *t, int cmd, u32 flags, int cpu_id);
+void task_membarrier_left(struct task *t);
 
 /* task_cred.c: setuid/setgid (@gid picks the group ids), setre*id and setres*id with
  * Linux's rules; (u32)-1 keeps an id. 0 or -EPERM (-EINVAL for setuid(-1)). */

@@ -263,6 +263,7 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	vfs_locks_fdt_close_posix(t->fdt, 0, UINT32_MAX, true, t->tgid);
 	fdt_close_on_exec(t->fdt);
 	reset_signals(t);
+	t->tg->membarrier = 0;          /* registrations go with the address space */
 	t->clear_child_tid = 0;
 	t->robust_list = t->robust_len = 0;
 	t->fp_valid = false;
