@@ -7,17 +7,15 @@
  * buffering breaks without a full barrier on both sides: the fast side uses only a
  * compiler barrier, the slow side calls membarrier, and in many rounds both never
  * miss each other, for PRIVATE_EXPEDITED, GLOBAL_EXPEDITED and GLOBAL.
+ * With "cr" (tests/integration/cr/case.sh --signal): the registrations are made,
+ * checkpointed and restored, then checked and used.
  */
-#define _GNU_SOURCE
-#include <errno.h>
+#include "../cr/cr.h"
+
 #include <linux/membarrier.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #ifndef MEMBARRIER_CMD_GET_REGISTRATIONS
 #define MEMBARRIER_CMD_GET_REGISTRATIONS (1 << 9)       /* Linux 6.3 */
@@ -83,6 +81,19 @@ int main(int argc, char **argv)
 {
 	int st;
 
+	if (argc > 1 && !strcmp(argv[1], "cr")) {
+		cr_arm();
+		mb(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0);
+		cr_say("registrations: %#lx\n", mb(MEMBARRIER_CMD_GET_REGISTRATIONS, 0));
+		cr_say("ready\n");
+		cr_wait();
+		cr_say("after restore: registrations %#lx, private %ld\n",
+		       mb(MEMBARRIER_CMD_GET_REGISTRATIONS, 0),
+		       mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0));
+		cr_say("dekker misses, private expedited: %d\n",
+		       dekker(MEMBARRIER_CMD_PRIVATE_EXPEDITED));
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "exec")) {
 		printf("after exec: registrations %ld\n", mb(MEMBARRIER_CMD_GET_REGISTRATIONS, 0));
 		return 0;
