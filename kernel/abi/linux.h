@@ -105,7 +105,13 @@ struct l_itimerspec {
 struct l_rusage {
 	s64 utime_sec, utime_usec;
 	s64 stime_sec, stime_usec;
-	s64 rest[14];   /* maxrss ... nivcsw */
+	s64 maxrss;     /* KiB */
+	s64 ixrss, idrss, isrss;        /* unused by Linux */
+	s64 minflt, majflt;
+	s64 nswap;                      /* unused */
+	s64 inblock, oublock;
+	s64 msgsnd, msgrcv, nsignals;   /* unused */
+	s64 nvcsw, nivcsw;
 };
 BUILD_BUG_ON(sizeof(struct l_rusage) != 144);
 struct l_tms {

@@ -106,6 +106,9 @@ void mm_destroy(struct mm *mm);
 void mm_set_as_limit(struct mm *mm, u64 limit);
 /* Bytes mapped (Linux's total_vm): the process's size for the OOM killer. */
 u64 mm_total_vm(struct mm *mm);
+/* Pages of its anonymous and private memory populated now (mm_rss.c): the resident
+ * size getrusage's ru_maxrss follows. Takes mm->lock. */
+u64 mm_rss_pages(struct mm *mm);
 /* Creates the platform address space; call on the thread that will run in it. */
 /* A context for the calling thread in @mm's platform address space, made (and every
  * VMA mapped) by the first caller. */

@@ -31,8 +31,10 @@ static s64 ts_ns(s64 sec, s64 nsec)
 /* Absolute expiry @rel from now on @kt's clock, saturating. */
 static s64 expiry_in(struct thread_group *tg, struct ktimer *kt, s64 rel)
 {
-	s64 now = ktimer_now(tg, kt->clockid);
+	s64 now = ktimer_now(tg, kt);
 
+	if (now < 0)
+		now = 0;        /* a gone thread's clock: the timer never fires */
 	return rel > INT64_MAX - now ? INT64_MAX : now + rel;
 }
 
@@ -126,14 +128,30 @@ SYS(alarm)
 #define CPUCLOCK_PERTHREAD 4
 #define CPUCLOCK_VIRT 1
 
-/* Which internal clock @clockid names for a timer of @t; -EINVAL if none. */
-static int timer_clock(struct task *t, s32 clockid)
+static bool in_group(struct task *t, u32 tid)
 {
+	struct task *p;
+	bool ok;
+
+	pthread_mutex_lock(&t->k->lock);
+	p = kernel_find_task(t->k, tid);
+	ok = p && p->tg == t->tg;
+	pthread_mutex_unlock(&t->k->lock);
+	return ok;
+}
+
+/* Which internal clock @clockid names for a timer of @t (and for a thread's CPU
+ * clock, which thread: *@tid); -EINVAL if none. */
+static int timer_clock(struct task *t, s32 clockid, u32 *tid)
+{
+	*tid = t->tid;
 	switch (clockid) {
 	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_TAI:
 		return clockid;
-	case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
+	case CLOCK_PROCESS_CPUTIME_ID:
 		return KT_CLOCK_CPU_TOTAL;
+	case CLOCK_THREAD_CPUTIME_ID:
+		return KT_CLOCK_THREAD_TOTAL;
 	case CLOCK_REALTIME_ALARM: case CLOCK_BOOTTIME_ALARM:
 		return -EPERM;  /* CAP_WAKE_ALARM */
 	case CLOCK_MONOTONIC_RAW: case CLOCK_REALTIME_COARSE: case CLOCK_MONOTONIC_COARSE:
@@ -143,12 +161,22 @@ static int timer_clock(struct task *t, s32 clockid)
 		u32 pid = ~(u32)clockid >> 3;
 		bool thread = clockid & CPUCLOCK_PERTHREAD;
 
+		bool virt = (clockid & 3) == CPUCLOCK_VIRT;
+
 		if ((clockid & 3) == 3)
 			return -EINVAL;
+		if (thread) {
+			/* Any thread of this process (Linux's lookup_task). */
+			if (pid && !in_group(t, pid))
+				return -EINVAL;
+			if (pid)
+				*tid = pid;
+			return virt ? KT_CLOCK_THREAD_USER : KT_CLOCK_THREAD_TOTAL;
+		}
 		/* This process's clocks (another's: not offered). */
-		if (pid && pid != (thread ? t->tid : t->tgid))
+		if (pid && pid != t->tgid)
 			return -EINVAL;
-		return (clockid & 3) == CPUCLOCK_VIRT ? KT_CLOCK_CPU_USER : KT_CLOCK_CPU_TOTAL;
+		return virt ? KT_CLOCK_CPU_USER : KT_CLOCK_CPU_TOTAL;
 	}
 	return -EINVAL;
 }
@@ -169,8 +197,9 @@ SYS(timer_create)
 	struct kernel *k = t->k;
 	struct posix_timer *pt;
 	struct tg_timers *tt;
-	int clock = timer_clock(t, a[0]), n = 0;
 	bool have_ev = a[1] != 0;
+	u32 clock_tid;
+	int clock = timer_clock(t, a[0], &clock_tid), n = 0;
 	s32 id;
 
 	if (clock < 0)
@@ -214,6 +243,7 @@ SYS(timer_create)
 	pt->tid = ev.tid;
 	pt->value = have_ev ? ev.value : (u64)id;
 	pt->kt.clockid = clock;
+	pt->kt.tid = clock_tid;
 	if (mm_copy_out(t->mm, a[2], &id, sizeof(id))) {
 		pthread_mutex_unlock(&k->lock);
 		free(pt);
@@ -248,7 +278,7 @@ static void timer_get(struct thread_group *tg, struct posix_timer *pt, struct l_
 	s64 left;
 
 	if (pt->notify == L_SIGEV_NONE && kt->armed) {
-		s64 now = ktimer_now(tg, kt->clockid);
+		s64 now = ktimer_now(tg, kt);
 
 		if (now >= kt->expires) {
 			if (kt->interval > 0)
@@ -386,6 +416,7 @@ SYS(getrusage)
 		return -EINVAL;
 	}
 	pthread_mutex_unlock(&t->k->lock);
+	task_usage_get(t, who, &ru);
 	put_tv(&ru.utime_sec, &ru.utime_usec, u);
 	put_tv(&ru.stime_sec, &ru.stime_usec, s);
 	return mm_copy_out(t->mm, a[1], &ru, sizeof(ru)) ? -EFAULT : 0;

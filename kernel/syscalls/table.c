@@ -63,8 +63,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(vfork, ""),
 	P(clone, "xxppx", "no CLONE_INTO_CGROUP; namespaces: EPERM"),
 	P(clone3, "pu", "no set_tid or CLONE_INTO_CGROUP; namespaces: EPERM"),
-	P(wait4, "dpxp", "rusage holds only ru_utime and ru_stime"),
-	P(waitid, "ddpxp", "rusage holds only ru_utime and ru_stime"),
+	P(wait4, "dpxp", "rusage as getrusage's"),
+	P(waitid, "ddpxp", "rusage as getrusage's"),
 	F(setpgid, "dd"), F(setsid, ""),
 	F(exit, "d"),
 	F(exit_group, "d"),
@@ -82,7 +82,9 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	  "CAP_SYS_ADMIN; no file capabilities"),
 	P(capset, "pp", "no securebits but keep-caps"),
 	P(personality, "x", "recorded and inherited; the loader never randomises anyway"),
-	F(set_tid_address, "p"), F(set_robust_list, "pu"),
+	F(set_tid_address, "p"), F(set_robust_list, "pu"), F(get_robust_list, "dpp"),
+	F(getcpu, "ppp"),
+	P(membarrier, "dxd", "no SYNC_CORE or RSEQ commands (EINVAL, left out of QUERY)"),
 	P(arch_prctl, "xx", "ARCH_SET_CPUID 0 is refused: cpuid always traps"),
 	P(prctl, "dxxxx", "only PR_SET/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, NO_NEW_PRIVS, "
 	  "DUMPABLE; others EINVAL"),
@@ -111,12 +113,14 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(alarm, "u"),
 	P(setitimer, "dpp", "ITIMER_VIRTUAL/PROF are sampled every 10 ms"),
 	F(getitimer, "dp"),
-	P(timer_create, "dpp", "CPU clocks are sampled every 10 ms and a thread's counts "
-	  "its process's time; no other process's CPU clocks"),
+	P(timer_create, "dpp", "CPU clocks are sampled every 10 ms, a thread's is its share "
+	  "of its process's time; no other process's CPU clocks"),
 	F(timer_settime, "dxpp"), F(timer_gettime, "dp"), F(timer_getoverrun, "d"),
 	F(timer_delete, "d"),
-	P(getrusage, "dp", "only ru_utime and ru_stime; RUSAGE_THREAD's is the thread's share "
-	  "of its process's time (as its CPU clock)"),
+	P(getrusage, "dp", "RUSAGE_THREAD's times are the thread's share of its process's; "
+	  "minflt counts Sentry-served faults plus pages seen newly populated; maxrss "
+	  "is sampled at getrusage, exec and exit, without file mappings; majflt, "
+	  "inblock, oublock 0"),
 	F(times, "p"),
 	P(futex, "pxdpp", "PI operations keep the word protocol but do not boost priority; "
 	  "PI waiters are served first come, first served"),

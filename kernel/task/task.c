@@ -141,8 +141,10 @@ static void handle_fault(struct task *t, const struct plat_event *ev)
 	if (ev->signo == SIGSEGV && (ev->code == SEGV_MAPERR || ev->code == SEGV_ACCERR)) {
 		int err = mm_fault(t->mm, ev->addr, t->rlim[RLIMIT_STACK].cur);
 
-		if (!err)
+		if (!err) {
+			task_usage_inc(t, minflt);
 			return;
+		}
 		if (err == -ENOMEM) {
 			kernel_oom(t); /* the copy did not fit the sandbox's memory limit */
 			return;
@@ -209,6 +211,7 @@ static void run(struct task *t)
 		cputime_enter(t);
 		err = plat_ctx_switch(plat, t->ctx, &t->regs, &ev);
 		cputime_leave(t);
+		task_membarrier_left(t);
 		t->fp_valid = false;
 		if (err) {
 			warn("task %u: platform switch failed: %s", t->tid, strerror(-err));
@@ -231,6 +234,7 @@ static void run(struct task *t)
 			handle_cpuid(t);
 			break;
 		case PLAT_EV_INTERRUPT:
+			task_usage_inc(t, nivcsw);
 			break;
 		case PLAT_EV_DEAD:
 			task_exit(t, SIGKILL);

@@ -61,6 +61,21 @@ struct sighand *sighand_new(void);
 void sighand_put(struct sighand *sh);
 
 /*
+ * Resource-usage counts beyond the CPU times (getrusage, wait4; task_usage.c): of a
+ * task (written by its own thread only, read by others without a lock), of a
+ * group's gone tasks, or of a group's reaped children (under kernel->lock).
+ */
+SAVABLE struct task_usage {
+	/* page faults the Sentry served (copy-on-write, file pages, stack growth); a
+	 * group adds the pages it saw newly populated (first touches the host served,
+	 * invisible one by one) */
+	u64 minflt;
+	u64 majflt;             /* always 0: no fault waits for a disk */
+	u64 nvcsw;              /* waits the task blocked in, in the Sentry */
+	u64 nivcsw;             /* switches into the application an interrupt ended */
+};
+
+/*
  * A thread group: Linux's process. It outlives its tasks as a zombie until its parent
  * reaps it. The process tree, process groups and sessions live here; all of it is
  * under kernel->lock but the signal fields, which are the sighand lock's.
@@ -100,6 +115,14 @@ SAVABLE struct thread_group {
 	/* time its gone threads spent in the application (time/cputime.c); under
 	 * kernel->lock */
 	u64 app_ns_gone;
+	/* resource usage (task_usage.c), under kernel->lock: of its gone tasks, of its
+	 * reaped children; its peak resident size and its children's, in pages; the
+	 * resident size seen last (the base of the next minflt estimate) */
+	struct task_usage usage_gone, usage_children;
+	u64 maxrss, cmaxrss, rss_seen;
+	/* membarrier registrations (MEMBARRIER_CMD_REGISTER_* bits); inherited by
+	 * fork, cleared by exec; written under kernel->lock, read atomically */
+	u32 membarrier;
 	struct waitq child_wq SAVE_SKIP;    /* its waiters in wait4; re-block on restore */
 	/* pidfd pollers waiting for it to exit; under kernel->lock; they poll again
 	 * after a restore */
@@ -176,6 +199,12 @@ SAVABLE struct task {
 	u64 app_ns;
 	s64 app_since SAVE_SKIP;                /* parked tasks are out: 0 */
 	u64 cpu_seen_user, cpu_seen_sys;
+	struct task_usage usage;        /* its own thread writes, atomic */
+	/* membarrier (task_membarrier.c): exits from the application, counted by its
+	 * own thread, atomic; and a membarrier caller to wake at the next one, under
+	 * kernel->lock. Nobody waits across a restore: 0 and NULL */
+	u64 app_exits SAVE_SKIP;
+	struct task *mb_waiter SAVE_SKIP;
 	struct plat_ctx *ctx SAVE_SKIP;         /* recreated on the task's thread */
 	pthread_t thread SAVE_SKIP;
 	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
@@ -230,6 +259,34 @@ long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int
 /* A vfork parent waits here (run loop) until its child execs or exits. */
 int task_vfork_wait(struct task *t);
 
+/* task_usage.c: resource usage beyond CPU times. */
+/* Counts one event of @t (a field of its usage), on its own thread. */
+#define task_usage_inc(t, field) \
+	__atomic_store_n(&(t)->usage.field, (t)->usage.field + 1, __ATOMIC_RELAXED)
+/* Fills @ru's fields but the times for getrusage(@who) by @t (RUSAGE_SELF,
+ * _CHILDREN or _THREAD); samples the resident size first. */
+void task_usage_get(struct task *t, int who, struct l_rusage *ru);
+/* Fills @ru's fields but the times for a wait of child @c (its own and its
+ * children's, as Linux's RUSAGE_BOTH). k->lock held. */
+void task_usage_child(struct thread_group *c, struct l_rusage *ru);
+/* The group's resident size is looked at in @mm, which it is leaving (the last
+ * task's exit, exec). Not under k->lock. */
+void task_usage_mm_leave(struct thread_group *tg, struct mm *mm);
+/* A new process @c of @parent (fork, vfork, clone without CLONE_THREAD). k->lock
+ * held. */
+void task_usage_fork(struct thread_group *parent, struct thread_group *c);
+/* Task @t leaves its group's task list: its counts stay in the group's. k->lock
+ * held. */
+void task_usage_task_gone(struct task *t);
+/* @parent reaps @c: its usage and its children's join the parent's children's.
+ * k->lock held. */
+void task_usage_reap(struct thread_group *parent, struct thread_group *c);
+
+/* task_membarrier.c: membarrier(2), and the note each task makes as it leaves the
+ * application (its own thread). */
+long task_membarrier(struct task *t, int cmd, u32 flags, int cpu_id);
+void task_membarrier_left(struct task *t);
+
 /* task_cred.c: setuid/setgid (@gid picks the group ids), setre*id and setres*id with
  * Linux's rules; (u32)-1 keeps an id. 0 or -EPERM (-EINVAL for setuid(-1)). */
 long task_setid(struct task *t, bool gid, u32 id);
@@ -255,6 +312,10 @@ long task_capset(struct task *t, u64 uhdr, u64 udata);
 long task_prctl_caps(struct task *t, int op, u64 a2, u64 a3, u64 a4, u64 a5);
 /* Linux's check_same_owner / kill_ok_by_cred: @t acting on @p by ids alone. */
 bool task_same_owner(const struct task *t, const struct task *p);
+/* Linux's __ptrace_may_access with PTRACE_MODE_REALCREDS: @t may look into @p (same
+ * thread group; CAP_SYS_PTRACE; or @t's real ids are all of @p's and @p is
+ * dumpable). */
+bool task_ptrace_may_access(const struct task *t, const struct task *p);
 
 /* task_sched.c: nice, policies, affinity and personality, recorded per task. */
 void task_sched_init(struct task *t);

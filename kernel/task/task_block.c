@@ -54,6 +54,7 @@ int task_wait_fd(struct task *t, int fd, short events, s64 deadline)
 		{ .fd = t->evfd, .events = POLLIN },
 		{ .fd = fd, .events = events },
 	};
+	bool counted = false;
 
 	for (;;) {
 		struct timespec ts, *tsp;
@@ -61,6 +62,11 @@ int task_wait_fd(struct task *t, int fd, short events, s64 deadline)
 
 		if (task_signal_pending(t))
 			return -EINTR;
+		/* A wait is a voluntary switch, even one whose deadline passed
+		 * before it began: the task gave way to wait for it. */
+		if (!counted)
+			task_usage_inc(t, nvcsw);
+		counted = true;
 		if (!timeout_until(deadline, &ts, &tsp))
 			return 0;
 		n = ppoll(p, fd >= 0 ? 2 : 1, tsp, NULL);
@@ -111,6 +117,7 @@ int task_block(struct task *t, s64 deadline)
 
 	if (task_signal_pending(t))
 		return -EINTR;
+	task_usage_inc(t, nvcsw);
 	if (!timeout_until(deadline, &ts, &tsp))
 		return 0;
 	n = ppoll(&p, 1, tsp, NULL);

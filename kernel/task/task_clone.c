@@ -197,6 +197,8 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 			goto out_unlock;
 		tg->exit_signal = ca->exit_signal;
 		tg->start_ns = ktime_mono(&k->time);
+		task_usage_fork(t->tg, tg);
+		tg->membarrier = t->tg->membarrier;
 	}
 	k->ntasks++;
 	pthread_mutex_unlock(&k->lock);

@@ -11,7 +11,7 @@
  * commoncap's rules say for files without file capabilities (set-id bits are
  * ignored by this sandbox). No securebits beyond keep-caps, no filesystem ids
  * (setfsuid) yet: file access uses the effective ids. The ptrace-mode checks Linux
- * makes elsewhere (pidfd_getfd) use task_same_owner and CAP_SYS_PTRACE.
+ * makes elsewhere (pidfd_getfd, get_robust_list) use task_ptrace_may_access.
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -96,6 +96,8 @@ void task_cred_exec(struct task *t)
 	t->cap_prm = (root ? (t->cap_bnd | t->cap_inh) : 0) | t->cap_amb;
 	t->cap_eff = t->euid == 0 ? t->cap_prm : t->cap_amb;
 	t->keep_caps = false;
+	/* begin_new_exec: dumpable again unless the ids stay mixed */
+	t->dumpable = t->euid == t->uid && t->egid == t->gid;
 }
 
 /* cap_emulate_setxuid: capabilities follow uid 0 in and out. */
@@ -170,12 +172,16 @@ static long set_res(struct task *t, bool gid, u32 r, u32 e, u32 s)
 	return 0;
 }
 
-/* Runs a uid change and then adjusts the capability sets to it. */
+/* Runs a uid change and then adjusts the capability sets to it. A change of the
+ * effective (and so filesystem) ids makes the process not dumpable, as
+ * commit_creds does with suid_dumpable's default, 0. */
 #define SETID(t, gid, call) ({ \
-	u32 or_ = (t)->uid, oe_ = (t)->euid, os_ = (t)->suid; \
+	u32 or_ = (t)->uid, oe_ = (t)->euid, os_ = (t)->suid, oeg_ = (t)->egid; \
 	long r_ = (call); \
 	if (!r_ && !(gid)) \
 		fix_setuid((t), or_, oe_, os_); \
+	if (!r_ && ((t)->euid != oe_ || (t)->egid != oeg_)) \
+		(t)->dumpable = 0; \
 	r_; })
 
 long task_setid(struct task *t, bool gid, u32 id)
@@ -196,6 +202,18 @@ long task_setresid(struct task *t, bool gid, u32 r, u32 e, u32 s)
 bool task_same_owner(const struct task *t, const struct task *p)
 {
 	return t->euid == p->euid || t->euid == p->uid;
+}
+
+bool task_ptrace_may_access(const struct task *t, const struct task *p)
+{
+	if (t->tg == p->tg)
+		return true;
+	if (task_capable(t, CAP_SYS_PTRACE))
+		return true;
+	/* The caller's real ids must be all three of the target's; a target that is
+	 * not dumpable needs CAP_SYS_PTRACE too (tested above). */
+	return t->uid == p->euid && t->uid == p->suid && t->uid == p->uid &&
+	       t->gid == p->egid && t->gid == p->sgid && t->gid == p->gid && p->dumpable;
 }
 
 static int cmp_u32(const void *x, const void *y)

@@ -148,6 +148,7 @@ static int de_thread(struct task *t)
 	if (t != tg->leader) {
 		o = tg->leader;
 		cputime_task_gone(o);
+		task_usage_task_gone(o);
 		st_list_del(&o->tglink);
 		task_destroy(o);
 		st_list_del(&t->tglink);
@@ -256,11 +257,13 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 		mm_put(mm);
 		goto out;
 	}
+	task_usage_mm_leave(t->tg, old);
 	cputime_exec(t, old);
 	mm_put(old);
 	vfs_locks_fdt_close_posix(t->fdt, 0, UINT32_MAX, true, t->tgid);
 	fdt_close_on_exec(t->fdt);
 	reset_signals(t);
+	t->tg->membarrier = 0;          /* registrations go with the address space */
 	t->clear_child_tid = 0;
 	t->robust_list = t->robust_len = 0;
 	t->fp_valid = false;

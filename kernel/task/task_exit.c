@@ -125,6 +125,8 @@ bool task_do_exit(struct task *t, int *status)
 	}
 	k->ntasks--;
 	pthread_mutex_unlock(&k->lock);
+	if (last && t->mm)
+		task_usage_mm_leave(tg, t->mm);  /* its peak resident size */
 	if (last)
 		cputime_exit(tg);       /* its CPU time is final; its timers stop */
 
@@ -170,6 +172,7 @@ bool task_do_exit(struct task *t, int *status)
 	leader = t == tg->leader;
 	if (!leader) {
 		cputime_task_gone(t);
+		task_usage_task_gone(t);
 		st_list_del(&t->tglink);
 	}
 	/* The group becomes a zombie once every thread's own thread is done with it

@@ -304,15 +304,6 @@ out:
 	return ret;
 }
 
-/* __ptrace_may_access's credential test (PTRACE_MODE_REALCREDS). */
-static bool may_access(const struct task *t, const struct task *p)
-{
-	if (task_capable(t, CAP_SYS_PTRACE))
-		return true;
-	return t->uid == p->euid && t->uid == p->suid && t->uid == p->uid &&
-	       t->gid == p->egid && t->gid == p->sgid && t->gid == p->gid && p->dumpable;
-}
-
 long pidfd_getfd(struct task *t, int fd, int target, u32 flags)
 {
 	struct fdtable *fdt = NULL;
@@ -331,7 +322,7 @@ long pidfd_getfd(struct task *t, int fd, int target, u32 flags)
 	p = tg ? tg_live_task(tg) : NULL;
 	if (!p || !p->fdt) {
 		ret = -ESRCH;
-	} else if (p != t && !may_access(t, p)) {
+	} else if (!task_ptrace_may_access(t, p)) {
 		ret = -EPERM;
 	} else {
 		fdt = p->fdt;

@@ -44,18 +44,23 @@ struct wait_result {
 	u32 pid, uid;
 	int status;             /* wait4 status word */
 	int code, sistatus;    /* waitid */
-	u64 user, sys;          /* the child's CPU time and its reaped children's */
+	struct l_rusage ru;     /* the child's and its reaped children's (RUSAGE_BOTH) */
 };
 
-/* The rusage times Linux reports of a waited-for child (getrusage RUSAGE_BOTH). */
-static void child_times(struct thread_group *c, struct wait_result *r)
+/* The rusage Linux reports of a waited-for child (getrusage RUSAGE_BOTH). */
+static void child_usage(struct thread_group *c, struct wait_result *r)
 {
-	u64 cu, cs;
+	u64 u, s, cu, cs;
 
-	cputime_group(c, &r->user, &r->sys);
+	cputime_group(c, &u, &s);
 	cputime_children(c, &cu, &cs);
-	r->user += cu;
-	r->sys += cs;
+	u += cu;
+	s += cs;
+	task_usage_child(c, &r->ru);
+	r->ru.utime_sec = u / NSEC_PER_SEC;
+	r->ru.utime_usec = u % NSEC_PER_SEC / 1000;
+	r->ru.stime_sec = s / NSEC_PER_SEC;
+	r->ru.stime_usec = s % NSEC_PER_SEC / 1000;
 }
 
 /* Looks at one child; returns 1 if it has something to report (filled in), 0 if
@@ -68,7 +73,7 @@ static int check_child(struct kernel *k, struct thread_group *c, u32 options,
 	if (c->zombie && (options & WEXITED)) {
 		int st = c->exit_status;
 
-		child_times(c, r);
+		child_usage(c, r);
 		r->status = st;
 		if (WIFEXITED(st)) {
 			r->code = CLD_EXITED;
@@ -78,14 +83,16 @@ static int check_child(struct kernel *k, struct thread_group *c, u32 options,
 			r->sistatus = WTERMSIG(st);
 		}
 		if (!(options & WNOWAIT)) {
-			if (c->parent)
+			if (c->parent) {
 				cputime_reap(c->parent, c);
+				task_usage_reap(c->parent, c);
+			}
 			tg_release(k, c);
 		}
 		return 1;
 	}
 	if ((c->wait_events & TG_EV_STOPPED) && (options & WUNTRACED)) {
-		child_times(c, r);
+		child_usage(c, r);
 		r->status = (c->stop_signal << 8) | 0x7f;
 		r->code = CLD_STOPPED;
 		r->sistatus = c->stop_signal;
@@ -94,7 +101,7 @@ static int check_child(struct kernel *k, struct thread_group *c, u32 options,
 		return 1;
 	}
 	if ((c->wait_events & TG_EV_CONTINUED) && (options & WCONTINUED)) {
-		child_times(c, r);
+		child_usage(c, r);
 		r->status = 0xffff;
 		r->code = CLD_CONTINUED;
 		r->sistatus = SIGCONT;
@@ -103,18 +110,6 @@ static int check_child(struct kernel *k, struct thread_group *c, u32 options,
 		return 1;
 	}
 	return 0;
-}
-
-/* Writes the child's times as a struct rusage at @uru (the rest zero). */
-static int put_rusage(struct task *t, u64 uru, const struct wait_result *r)
-{
-	struct l_rusage ru = { 0 };
-
-	ru.utime_sec = r->user / NSEC_PER_SEC;
-	ru.utime_usec = r->user % NSEC_PER_SEC / 1000;
-	ru.stime_sec = r->sys / NSEC_PER_SEC;
-	ru.stime_usec = r->sys % NSEC_PER_SEC / 1000;
-	return mm_copy_out(t->mm, uru, &ru, sizeof(ru)) ? -EFAULT : 0;
 }
 
 long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, u64 urusage,
@@ -183,7 +178,7 @@ long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, u64
 	pthread_mutex_unlock(&k->lock);
 	if (ret <= 0 && !(waitid && ret == 0))
 		return ret;
-	if (ret > 0 && urusage && put_rusage(t, urusage, &r))
+	if (ret > 0 && urusage && mm_copy_out(t->mm, urusage, &r.ru, sizeof(r.ru)))
 		return -EFAULT;
 	if (!waitid) {
 		if (ustatus && mm_copy_out(t->mm, ustatus, &r.status, sizeof(r.status)))

@@ -31,17 +31,27 @@ struct ktimer_svc {
 
 static bool is_cpu_clock(int clockid)
 {
-	return clockid == KT_CLOCK_CPU_TOTAL || clockid == KT_CLOCK_CPU_USER;
+	return clockid == KT_CLOCK_CPU_TOTAL || clockid == KT_CLOCK_CPU_USER ||
+	       clockid == KT_CLOCK_THREAD_TOTAL || clockid == KT_CLOCK_THREAD_USER;
 }
 
-s64 ktimer_now(struct thread_group *tg, int clockid)
+s64 ktimer_now(struct thread_group *tg, const struct ktimer *kt)
 {
+	int clockid = kt->clockid;
 	u64 user, sys;
 	s64 ns = 0;
 
 	if (!is_cpu_clock(clockid)) {
 		ktime_get(&tg->k->time, clockid, &ns);
 		return ns;
+	}
+	if (clockid == KT_CLOCK_THREAD_TOTAL || clockid == KT_CLOCK_THREAD_USER) {
+		struct task *t = kernel_find_task(tg->k, kt->tid);
+
+		if (!t || t->tg != tg || t->exited)
+			return -1;
+		cputime_task(t, &user, &sys);
+		return clockid == KT_CLOCK_THREAD_USER ? (s64)user : (s64)(user + sys);
 	}
 	cputime_group(tg, &user, &sys);
 	return clockid == KT_CLOCK_CPU_USER ? (s64)user : (s64)(user + sys);
@@ -62,7 +72,7 @@ s64 ktimer_left(struct thread_group *tg, struct ktimer *kt)
 
 	if (!kt->armed)
 		return 0;
-	left = kt->expires - ktimer_now(tg, kt->clockid);
+	left = kt->expires - ktimer_now(tg, kt);
 	/* Due but not yet handled: Linux reports a little rather than disarmed. */
 	return left > 0 ? left : 1000;
 }
@@ -75,7 +85,12 @@ static s64 ktimer_check(struct thread_group *tg, struct ktimer *kt, s64 *next)
 
 	if (!kt->armed)
 		return 0;
-	now = ktimer_now(tg, kt->clockid);
+	now = ktimer_now(tg, kt);
+	if (now < 0) {
+		/* Its thread is gone: as Linux's posix_cpu_timers_exit, it never fires. */
+		kt->armed = false;
+		return 0;
+	}
 	if (now >= kt->expires) {
 		if (kt->interval <= 0) {
 			kt->armed = false;

@@ -16,8 +16,8 @@
  * (plat_as_cpu_time: the stub process on ptrace). A group's time is that of the
  * address space it runs in since it started to (attach), plus what it used in earlier
  * ones (exec, before a restore). The host cannot tell one thread of another process
- * from the others, so a thread's CPU clock reads its process's: exact for a
- * single-threaded process, the whole process's time otherwise.
+ * from the others, so a thread's CPU clock is its share of its process's time
+ * (cputime_task), and a timer on it is sampled as the process's are.
  *
  * Locking: everything here is under kernel->lock, except a POSIX timer's signal state
  * (queued, overrun), which is also under the group's sighand lock, as the pending
@@ -38,9 +38,12 @@ struct thread_group;
 /* Internal clock ids beyond Linux's wall clocks. */
 #define KT_CLOCK_CPU_TOTAL 2    /* the group's user+system time (CLOCK_PROCESS_CPUTIME_ID) */
 #define KT_CLOCK_CPU_USER 100   /* the group's user time (ITIMER_VIRTUAL) */
+#define KT_CLOCK_THREAD_TOTAL 101       /* a thread's user+system time (ktimer.tid) */
+#define KT_CLOCK_THREAD_USER 102        /* a thread's user time */
 
 SAVABLE struct ktimer {
-	s32 clockid;            /* a wall clock or KT_CLOCK_CPU_* */
+	s32 clockid;            /* a wall clock, KT_CLOCK_CPU_* or KT_CLOCK_THREAD_* */
+	u32 tid;                /* KT_CLOCK_THREAD_*: the thread whose time counts */
 	bool armed;
 	s64 expires;            /* on clockid, ns */
 	s64 interval;           /* ns; 0: one-shot */
@@ -80,8 +83,9 @@ int tg_timers_after_load(void *o, void *ctx);
 struct tg_timers *tg_timers_get(struct thread_group *tg);
 void tg_timers_release(struct thread_group *tg);
 
-/* Reads clock @clockid (wall or KT_CLOCK_CPU_*) for @tg. k->lock held. */
-s64 ktimer_now(struct thread_group *tg, int clockid);
+/* Reads @kt's clock (wall, or @tg's or one of its threads' CPU time) now; a thread
+ * clock whose thread is gone reads -1. k->lock held. */
+s64 ktimer_now(struct thread_group *tg, const struct ktimer *kt);
 /* Arms @kt to expire at @expires (absolute on its clock) then every @interval; a
  * zero @expires disarms. Wakes the timer thread. k->lock held. */
 void ktimer_set(struct thread_group *tg, struct ktimer *kt, s64 expires, s64 interval);
