@@ -511,6 +511,26 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
 	return 0;
 }
 
+/*
+ * Exec may keep the stub and @pctx's thread for the new program when no other
+ * context runs in the stub (the spawner, parked, runs none). The check is under
+ * as->lock, which a ctx_new holds while it spawns, so no context is being added.
+ */
+int ptrace_as_reuse(struct plat_as *pas, struct plat_ctx *pctx)
+{
+	struct ptrace_as *as = to_ptrace_as(pas);
+	struct ptrace_thread *t = to_ptrace_ctx(pctx)->t;
+	int err = 0;
+
+	if (t->dead)
+		return -ESRCH;
+	pthread_mutex_lock(&as->lock);
+	if (t->as != as || as->threads != t || t->next)
+		err = -EBUSY;
+	pthread_mutex_unlock(&as->lock);
+	return err;
+}
+
 static int ptrace_check_range(uint64_t addr, uint64_t len)
 {
 	if ((addr | len) & (STUB_PAGE_SIZE - 1) || !len)
