@@ -108,7 +108,8 @@ struct plat_ops {
 	 * program instead of making new ones (ptrace: no stub to clone, no thread to
 	 * spawn, no old stub to kill): 0 if @ctx, the calling thread's, is the only
 	 * context in @as, which its caller then empties (an unmap of everything below
-	 * max_user_addr) and maps afresh; -EBUSY if another context runs in @as. NULL:
+	 * max_user_addr) and maps afresh; -EBUSY if another context runs in @as,
+	 * another error when a new address space would cost the exec less. NULL:
 	 * address spaces are never kept, exec makes a new one. */
 	int (*as_reuse)(struct plat_as *as, struct plat_ctx *ctx);
 };

@@ -141,8 +141,9 @@ int mm_ctx_new(struct mm *mm, struct plat_ctx **out)
  * program's, not attached yet, takes @old's, in which @ctx (the calling thread's)
  * must be the only context. One batch unmaps everything and maps @mm's VMAs: no
  * stub to make and no old one to end. @old still points at the address space, for
- * the readers of its CPU clock, until mm_forget_as. -EBUSY or -EOPNOTSUPP: not
- * possible, make a new one; another error leaves @old's address space undefined.
+ * the readers of its CPU clock, until mm_forget_as. An error from the platform's
+ * check (plat_as_reuse) leaves everything as it was: make a new one; an error in
+ * the batch leaves @old's address space undefined.
  */
 int mm_take_as(struct mm *mm, struct mm *old, struct plat_ctx *ctx)
 {

@@ -6,8 +6,8 @@
  * not the old bytes), MXCSR and FCW in their initial state, and its process CPU clock
  * no smaller than the caller's. Done from a plain fork child (the Sentry keeps the
  * child's address space for the new program), from a vfork child (whose memory is
- * its parent's: it gets a new one), from a child with a second thread running, and
- * twice in a row.
+ * its parent's: it gets a new one), from a child with a second thread running, from
+ * one that ran a while (a new one too), and twice in a row.
  *   exec_state           the cases, then "done"
  *   exec_state cr        zdtm form (testdata/cr/cr.h): a child forked before the ready
  *                        mark execs after the restore, then the cases run.
@@ -109,7 +109,7 @@ static void dirty(void)
 	unsigned short fcw = FCW_SINGLE;
 	volatile double x = 1;
 
-	for (int i = 0; i < 200000; i++)
+	for (int i = 0; i < 20000; i++)
 		x = x * 1.0000001 + 1e-9;
 	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
 	__asm__ volatile("fldcw %0" : : "m"(fcw));
@@ -188,6 +188,17 @@ static void cases(const char *self)
 		exec_check(self, 0);
 	}
 	report("fork child with a thread", pid);
+
+	/* A child that ran a while (the Sentry gives it a new address space). */
+	pid = fork();
+	if (pid == 0) {
+		unsigned long long t0 = cpu_ns();
+
+		while (cpu_ns() - t0 < 20 * 1000000ULL)
+			dirty();
+		exec_check(self, 0);
+	}
+	report("fork child that ran 20 ms", pid);
 
 	/* The vfork child runs in its parent's memory: OLD_ADDR stays the parent's,
 	 * and must be gone for the new program all the same. */
