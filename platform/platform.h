@@ -22,6 +22,7 @@
 #ifndef SBX_PLATFORM_H
 #define SBX_PLATFORM_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -103,6 +104,14 @@ struct plat_ops {
 	 * is short: for a Sentry that knows an address space is coming and has time
 	 * now (a created sandbox waiting for its restore). NULL: nothing to make. */
 	int (*as_premake)(struct platform *p);
+	/* For exec, which may keep the address space and the context for the new
+	 * program instead of making new ones (ptrace: no stub to clone, no thread to
+	 * spawn, no old stub to kill): 0 if @ctx, the calling thread's, is the only
+	 * context in @as, which its caller then empties (an unmap of everything below
+	 * max_user_addr) and maps afresh; -EBUSY if another context runs in @as,
+	 * another error when a new address space would cost the exec less. NULL:
+	 * address spaces are never kept, exec makes a new one. */
+	int (*as_reuse)(struct plat_as *as, struct plat_ctx *ctx);
 };
 
 /* Fields every platform shares; implementations embed this first. */
@@ -181,5 +190,8 @@ static inline int plat_ctx_set_fpstate(struct platform *p, struct plat_ctx *ctx,
 static inline void plat_destroy(struct platform *p) { p->ops->destroy(p); }
 static inline int plat_as_premake(struct platform *p)
 { return p->ops->as_premake ? p->ops->as_premake(p) : 0; }
+static inline int plat_as_reuse(struct platform *p, struct plat_as *as,
+				struct plat_ctx *ctx)
+{ return p->ops->as_reuse ? p->ops->as_reuse(as, ctx) : -EOPNOTSUPP; }
 
 #endif

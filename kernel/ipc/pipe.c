@@ -75,7 +75,8 @@ static void send_sigpipe(struct task *t)
  * sleep was interrupted; the caller rechecks the pipe between calls, so data (or
  * room) that came with the signal is used first, as Linux does. 0 after a sleep.
  */
-static int pipe_wait(struct pipe *p, struct task *t, bool nonblock, bool *interrupted)
+static int pipe_wait(struct pipe *p, struct task *t, bool nonblock, bool *interrupted,
+		     struct wake_list *wl)
 {
 	struct waiter w;
 
@@ -85,6 +86,8 @@ static int pipe_wait(struct pipe *p, struct task *t, bool nonblock, bool *interr
 		return -ERESTARTSYS;
 	waitq_add(&p->wq, &w, t);
 	pthread_mutex_unlock(&p->lock);
+	if (wl)
+		wake_list_run(wl);	/* whom our part concerned, before we sleep */
 	*interrupted = task_block(t, -1) == -EINTR;
 	pthread_mutex_lock(&p->lock);
 	waitq_del(&w);
@@ -93,6 +96,7 @@ static int pipe_wait(struct pipe *p, struct task *t, bool nonblock, bool *interr
 
 static s64 pipe_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
 {
+	struct wake_list wl = WAKE_LIST_INIT;
 	struct pipe *p = P(f);
 	bool interrupted = false;
 	s64 ret;
@@ -104,24 +108,26 @@ static s64 pipe_read(struct task *t, struct vfs_file *f, void *buf, size_t len, 
 	for (;;) {
 		if (p->size) {
 			ret = pipe_copy_out(p, buf, MIN(len, p->size));
-			waitq_wake_all(&p->wq);
+			waitq_collect(&p->wq, &wl);
 			break;
 		}
 		if (!p->writers) {
 			ret = 0;
 			break;
 		}
-		ret = pipe_wait(p, t, f->flags & O_NONBLOCK, &interrupted);
+		ret = pipe_wait(p, t, f->flags & O_NONBLOCK, &interrupted, &wl);
 		if (ret)
 			break;
 	}
 	pthread_mutex_unlock(&p->lock);
+	wake_list_run(&wl);
 	return ret;
 }
 
 static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_t len,
 		      s64 *pos)
 {
+	struct wake_list wl = WAKE_LIST_INIT;
 	struct pipe *p = P(f);
 	size_t done = 0;
 	bool interrupted = false;
@@ -136,6 +142,7 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 
 		if (!p->readers) {
 			pthread_mutex_unlock(&p->lock);
+			wake_list_run(&wl);
 			send_sigpipe(t);
 			return done ? (s64)done : -EPIPE;
 		}
@@ -145,14 +152,15 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 
 			pipe_copy_in(p, (const u8 *)buf + done, n);
 			done += n;
-			waitq_wake_all(&p->wq);
+			waitq_collect(&p->wq, &wl);
 			continue;
 		}
-		ret = pipe_wait(p, t, f->flags & O_NONBLOCK, &interrupted);
+		ret = pipe_wait(p, t, f->flags & O_NONBLOCK, &interrupted, &wl);
 		if (ret)
 			break;
 	}
 	pthread_mutex_unlock(&p->lock);
+	wake_list_run(&wl);
 	return done ? (s64)done : ret;
 }
 
@@ -386,7 +394,7 @@ static int open_end(struct task *t, struct pipe *p, u32 flags, bool anon,
 	if (partner)
 		seen = *partner;
 	while (partner && *partner == seen) {
-		err = pipe_wait(p, t, false, &interrupted);
+		err = pipe_wait(p, t, false, &interrupted, NULL);
 		if (err)
 			break;
 	}
@@ -456,7 +464,7 @@ static s64 wait_for(struct task *t, struct pipe *p, u32 flags, bool room)
 		ret = room ? p->cap - p->size : p->size;
 		if (ret || (!room && !p->writers))
 			break;
-		ret = pipe_wait(p, t, flags & PIPE_IO_NONBLOCK, &interrupted);
+		ret = pipe_wait(p, t, flags & PIPE_IO_NONBLOCK, &interrupted, NULL);
 		if (ret)
 			break;
 	}

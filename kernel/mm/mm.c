@@ -72,34 +72,41 @@ bool mm_may_expand(struct mm *mm, u64 start, u64 len)
 	return total / PAGE_SIZE + len / PAGE_SIZE <= limit;
 }
 
-/* A new platform address space with every VMA mapped, in one batch: on ptrace that
- * is one round trip through the stub instead of one per VMA (or per run of a file's
- * pages, which are never gated: they are awaited as they are added). */
-static int mm_attach_as(struct mm *mm)
+/* Appends to @ops (@n of @cap, grown as needed) what maps every VMA of @mm into a
+ * platform address space: one batch, on ptrace one round trip through the stub
+ * instead of one per VMA (or per run of a file's pages, which are never gated:
+ * they are awaited as they are added). */
+static int mm_as_ops(struct mm *mm, struct plat_as_op **ops, size_t *n, size_t *cap)
 {
-	size_t n = 0, cap = mm->nvmas + 1;
-	struct plat_as_op *ops = malloc(cap * sizeof(*ops));
-	int err = ops ? 0 : -ENOMEM;
+	int err = 0;
 
 	for (u32 i = 0; i < mm->nvmas && !err; i++) {
 		struct vma *v = &mm->vmas[i];
 
 		if (v->pages) {
-			err = vma_pages_ops(mm, v, &ops, &n, &cap);
+			err = vma_pages_ops(mm, v, ops, n, cap);
 			continue;
 		}
-		if (n == cap) {
-			struct plat_as_op *o = realloc(ops, (cap * 2) * sizeof(*ops));
+		if (*n == *cap) {
+			struct plat_as_op *o = realloc(*ops, (*cap * 2) * sizeof(**ops));
 
-			if (!o) {
-				err = -ENOMEM;
-				break;
-			}
-			ops = o;
-			cap *= 2;
+			if (!o)
+				return -ENOMEM;
+			*ops = o;
+			*cap *= 2;
 		}
-		err = mm_gate_map(mm, v, &ops[n++]);
+		err = mm_gate_map(mm, v, &(*ops)[(*n)++]);
 	}
+	return err;
+}
+
+/* A new platform address space with every VMA mapped. */
+static int mm_attach_as(struct mm *mm)
+{
+	size_t n = 0, cap = mm->nvmas + 1;
+	struct plat_as_op *ops = malloc(cap * sizeof(*ops));
+	int err = ops ? mm_as_ops(mm, &ops, &n, &cap) : -ENOMEM;
+
 	if (!err)
 		err = plat_as_new(mm->plat, &mm->as);
 	if (!err)
@@ -127,6 +134,57 @@ int mm_ctx_new(struct mm *mm, struct plat_ctx **out)
 		mm_set_self(mm);
 	pthread_mutex_unlock(&mm->lock);
 	return err;
+}
+
+/*
+ * Exec keeps the platform address space and the context when it can: @mm, the new
+ * program's, not attached yet, takes @old's, in which @ctx (the calling thread's)
+ * must be the only context. One batch unmaps everything and maps @mm's VMAs: no
+ * stub to make and no old one to end. @old still points at the address space, for
+ * the readers of its CPU clock, until mm_forget_as. An error from the platform's
+ * check (plat_as_reuse) leaves everything as it was: make a new one; an error in
+ * the batch leaves @old's address space undefined.
+ */
+int mm_take_as(struct mm *mm, struct mm *old, struct plat_ctx *ctx)
+{
+	size_t n = 1, cap = mm->nvmas + 2;
+	struct plat_as_op *ops;
+	int err;
+
+	pthread_mutex_lock(&old->lock);
+	err = old->as ? plat_as_reuse(mm->plat, old->as, ctx) : -EOPNOTSUPP;
+	if (err) {
+		pthread_mutex_unlock(&old->lock);
+		return err;
+	}
+	ops = malloc(cap * sizeof(*ops));
+	pthread_mutex_lock(&mm->lock);
+	err = ops ? 0 : -ENOMEM;
+	if (!err) {
+		ops[0] = (struct plat_as_op){ .kind = PLAT_AS_UNMAP, .addr = 0,
+					      .len = mm->max_addr };
+		err = mm_as_ops(mm, &ops, &n, &cap);
+	}
+	if (!err)
+		err = plat_as_apply(mm->plat, old->as, ops, n);
+	if (!err) {
+		mm->as = old->as;
+		old->ngates = 0;	/* they were the old program's */
+		mm_set_self(mm);
+	} else {
+		mm->ngates = 0;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	pthread_mutex_unlock(&old->lock);
+	free(ops);
+	return err;
+}
+
+void mm_forget_as(struct mm *old)
+{
+	pthread_mutex_lock(&old->lock);
+	old->as = NULL;
+	pthread_mutex_unlock(&old->lock);
 }
 
 void mm_destroy(struct mm *mm)

@@ -113,6 +113,11 @@ u64 mm_rss_pages(struct mm *mm);
 /* A context for the calling thread in @mm's platform address space, made (and every
  * VMA mapped) by the first caller. */
 int mm_ctx_new(struct mm *mm, struct plat_ctx **out);
+/* For exec: @mm takes @old's address space and the caller's context @ctx, the only
+ * one there, instead of making new ones (mm.c says when). 0, and @old still points
+ * at it until mm_forget_as(@old); or an error, and the caller makes new ones. */
+int mm_take_as(struct mm *mm, struct mm *old, struct plat_ctx *ctx);
+void mm_forget_as(struct mm *old);
 static inline void mm_get(struct mm *mm) { ref_get(&mm->ref); }
 void mm_put(struct mm *mm);
 /* Host pointer to the aligned u32 at @addr, mapped readable (and writable if @write,

@@ -79,8 +79,7 @@ int sig_altstack(struct task *t, const struct l_stack *ss, struct l_stack *old)
 	return 0;
 }
 
-/* The FP state a handler starts with: everything in its init state. */
-static void fp_init_state(u8 *buf, u32 len)
+void sig_fp_init_state(u8 *buf, u32 len)
 {
 	u32 mxcsr = 0x1f80;
 
@@ -88,6 +87,10 @@ static void fp_init_state(u8 *buf, u32 len)
 	buf[0] = 0x7f; /* fcw = 0x37f */
 	buf[1] = 0x03;
 	memcpy(buf + MXCSR_OFF, &mxcsr, 4);
+	/* xstate_bv x87 | SSE: the host loads fcw and mxcsr from here rather than
+	 * keeping the thread's own (its other components come in their init state). */
+	if (len >= XSAVE_HDR_OFF + 64)
+		buf[XSAVE_HDR_OFF] = 3;
 }
 
 int sig_setup_frame(struct task *t, int sig, const struct l_sigaction *act,
@@ -166,7 +169,7 @@ int sig_setup_frame(struct task *t, int sig, const struct l_sigaction *act,
 	t->regs.cs = USER_CS;
 	t->regs.ss = USER_DS;
 
-	fp_init_state(t->fpstate, fplen);
+	sig_fp_init_state(t->fpstate, fplen);
 	if (plat_ctx_set_fpstate(plat, t->ctx, t->fpstate, fplen))
 		return -EFAULT;
 	return 0;
@@ -219,7 +222,7 @@ long sig_return(struct task *t)
 		if (len == XSAVE_HDR_OFF)
 			t->fpstate[XSAVE_HDR_OFF] = 3; /* xstate_bv: x87 | SSE */
 	} else {
-		fp_init_state(t->fpstate, t->fpstate_len);
+		sig_fp_init_state(t->fpstate, t->fpstate_len);
 	}
 	err = plat_ctx_set_fpstate(plat, t->ctx, t->fpstate, t->fpstate_len);
 	if (err)

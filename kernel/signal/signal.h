@@ -13,6 +13,9 @@ enum sig_default sig_default_action(int sig);
  * handler (sigframe_amd64.c). sig_lock held. 0 or -EFAULT. */
 int sig_setup_frame(struct task *t, int sig, const struct l_sigaction *act,
 		    const struct l_siginfo *info);
+/* The FP state a handler, or a new program, starts with: everything in its init
+ * state, as an xsave area of @len bytes (the fxsave area alone for 512). */
+void sig_fp_init_state(u8 *buf, u32 len);
 /* sigaltstack's core, also used by rt_sigreturn. */
 int sig_altstack(struct task *t, const struct l_stack *ss, struct l_stack *old);
 bool sig_on_altstack(struct task *t, u64 sp);

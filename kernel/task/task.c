@@ -51,6 +51,9 @@ int task_new(struct kernel *k, struct task **out)
 
 void task_destroy(struct task *t)
 {
+	/* A waker between waitq_collect and wake_list_run still writes t->evfd. */
+	while (__atomic_load_n(&t->wake_pins, __ATOMIC_ACQUIRE))
+		sched_yield();
 	if (t->fs)
 		vfs_fs_put(t->fs);
 	if (t->ctx)

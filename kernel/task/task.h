@@ -209,6 +209,9 @@ SAVABLE struct task {
 	pthread_t thread SAVE_SKIP;
 	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
 	u32 interrupt SAVE_SKIP;                /* TIF_* bits, atomic */
+	/* wake_list entries naming this task whose wake-up is still to come
+	 * (waitq.h); task_destroy waits for none. Atomic */
+	u32 wake_pins SAVE_SKIP;
 };
 
 #define TIF_SIGNAL 0x1  /* a signal may be deliverable */

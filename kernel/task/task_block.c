@@ -108,6 +108,36 @@ void waitq_wake_all(struct waitq *wq)
 		task_wake(container_of(p, struct waiter, link)->t);
 }
 
+void waitq_collect(struct waitq *wq, struct wake_list *wl)
+{
+	struct st_list *p;
+
+	st_list_for_each(p, &wq->head) {
+		struct task *t = container_of(p, struct waiter, link)->t;
+		unsigned int i;
+
+		for (i = 0; i < wl->n && wl->t[i] != t; i++)
+			;
+		if (i < wl->n)
+			continue;
+		if (wl->n == WAKE_LIST_MAX) {
+			task_wake(t);
+			continue;
+		}
+		__atomic_add_fetch(&t->wake_pins, 1, __ATOMIC_ACQUIRE);
+		wl->t[wl->n++] = t;
+	}
+}
+
+void wake_list_run(struct wake_list *wl)
+{
+	for (unsigned int i = 0; i < wl->n; i++) {
+		task_wake(wl->t[i]);
+		__atomic_sub_fetch(&wl->t[i]->wake_pins, 1, __ATOMIC_RELEASE);
+	}
+	wl->n = 0;
+}
+
 int task_block(struct task *t, s64 deadline)
 {
 	struct pollfd p = { .fd = t->evfd, .events = POLLIN };

@@ -2,8 +2,9 @@
  * execve and execveat (after Linux's fs/exec.c): the new program is loaded into a
  * fresh address space while the old one still runs; only when loading succeeded does
  * the task end its group's other threads (and take the leader's tid, if it was not
- * the leader), switch to the new address space (a new stub, made on this thread),
- * close its close-on-exec files, reset caught signals to their defaults and release
+ * the leader), switch to the new address space (the old stub, emptied, when no
+ * other task shares it, else a new one made on this thread), close its
+ * close-on-exec files, reset caught signals to their defaults and release
  * a vfork parent. A failed exec leaves the caller as it was, with the error.
  */
 #define _GNU_SOURCE
@@ -19,6 +20,7 @@
 #include "loader/loader.h"
 #include "mm/mm.h"
 #include "platform.h"
+#include "signal/signal.h"
 #include "task/task.h"
 #include "time/ktimer.h"
 #include "task/waitq.h"
@@ -93,17 +95,52 @@ static void free_strv(char **v)
 	free(v);
 }
 
-/* Makes @mm the task's address space: a new stub from this thread, a new context. */
-static int switch_mm(struct task *t, struct mm *mm)
+/* Whether a task other than @t runs in @mm: a vfork parent or a CLONE_VM sibling
+ * (de_thread has ended @t's own group's other threads). k->lock held. */
+static bool mm_shared(struct task *t, struct mm *mm)
+{
+	struct st_list *p;
+	struct task *o;
+
+	st_list_for_each(p, &t->k->tgs) {
+		struct thread_group *tg = container_of(p, struct thread_group, tglink);
+
+		tg_for_each_task(o, tg)
+			if (o != t && o->mm == mm)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Makes @mm the task's address space, leaving @old. When nobody else runs in @old,
+ * its platform address space and the task's context carry on into @mm (*kept, and
+ * @old keeps pointing at them until mm_forget_as): a fork child's exec then costs
+ * no new stub and no old one's teardown. Otherwise a new stub is made from this
+ * thread, with a new context. The new program's FPU state is the initial one.
+ */
+static int switch_mm(struct task *t, struct mm *old, struct mm *mm, bool *kept)
 {
 	struct plat_ctx *ctx;
+	bool shared;
 	int err;
 
-	err = mm_ctx_new(mm, &ctx);
-	if (err)
-		return err;
-	plat_ctx_destroy(t->k->plat, t->ctx);
-	t->ctx = ctx;
+	pthread_mutex_lock(&t->k->lock);
+	shared = mm_shared(t, old);
+	pthread_mutex_unlock(&t->k->lock);
+	/* No task can start to share @old now: only one running in it could clone. */
+	*kept = !shared && !mm_take_as(mm, old, t->ctx);
+	if (!*kept) {
+		err = mm_ctx_new(mm, &ctx);
+		if (err)
+			return err;
+		plat_ctx_destroy(t->k->plat, t->ctx);
+		t->ctx = ctx;
+	}
+	/* Past the point of no return (@mm may run in the kept address space): a
+	 * context that cannot take it is dead, which its next switch reports. */
+	sig_fp_init_state(t->fpstate, t->fpstate_len);
+	plat_ctx_set_fpstate(t->k->plat, t->ctx, t->fpstate, t->fpstate_len);
 	return 0;
 }
 
@@ -213,7 +250,7 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	struct mm *old = t->mm, *mm = NULL;
 	struct plat_regs saved = t->regs;
 	struct vfs_path p = { 0 };
-	bool cloexec;
+	bool cloexec, kept = false;
 	size_t total = 0;
 	s64 len;
 	long err;
@@ -248,7 +285,7 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	if (!err)
 		err = de_thread(t);
 	if (!err)
-		err = switch_mm(t, mm);
+		err = switch_mm(t, old, mm, &kept);
 	if (err) {
 		pthread_mutex_lock(&t->k->lock);
 		t->mm = old;
@@ -259,6 +296,8 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	}
 	task_usage_mm_leave(t->tg, old);
 	cputime_exec(t, old);
+	if (kept)
+		mm_forget_as(old);
 	mm_put(old);
 	vfs_locks_fdt_close_posix(t->fdt, 0, UINT32_MAX, true, t->tgid);
 	fdt_close_on_exec(t->fdt);

@@ -112,6 +112,7 @@ bool task_do_exit(struct task *t, int *status)
 {
 	struct kernel *k = t->k;
 	struct thread_group *tg = t->tg, *parent;
+	struct wake_list wl = WAKE_LIST_INIT;
 	struct l_siginfo info;
 	bool notify = false, reap = false, last, leader;
 
@@ -201,7 +202,8 @@ bool task_do_exit(struct task *t, int *status)
 			notify = tg->exit_signal != 0;
 			exit_info(tg, &info);
 		}
-		waitq_wake_all(&parent->child_wq);
+		/* Woken once k->lock is dropped: the waiter's thread may share our CPU. */
+		waitq_collect(&parent->child_wq, &wl);
 	}
 	if (notify)
 		sig_send_group(parent, &info, false);
@@ -210,5 +212,6 @@ bool task_do_exit(struct task *t, int *status)
 	if (reap)
 		tg_release(k, tg);
 	pthread_mutex_unlock(&k->lock);
+	wake_list_run(&wl);
 	return false;
 }

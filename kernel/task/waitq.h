@@ -36,4 +36,25 @@ static inline void waitq_del(struct waiter *w)
 /* Wakes every waiter (they re-check their condition). */
 void waitq_wake_all(struct waitq *wq);
 
+/*
+ * Wake-ups deferred until the object's lock is dropped. A waiter woken under the
+ * lock runs at once on the waker's CPU (the Sentry pins a task's thread where its
+ * application runs, and two ends of a pipe share one), finds the lock held, and
+ * sleeps on it again: two more switches and three futex calls for each hand-off.
+ * waitq_collect (lock held) records the waiters' tasks, each pinned so that it
+ * cannot be freed before its wake-up; wake_list_run (lock dropped) wakes them.
+ * Beyond WAKE_LIST_MAX waiters the rest are woken at once, under the lock.
+ */
+#define WAKE_LIST_MAX 4
+
+struct wake_list {
+	struct task *t[WAKE_LIST_MAX];
+	unsigned int n;
+};
+
+#define WAKE_LIST_INIT { .n = 0 }
+
+void waitq_collect(struct waitq *wq, struct wake_list *wl);
+void wake_list_run(struct wake_list *wl);
+
 #endif

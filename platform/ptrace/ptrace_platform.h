@@ -104,6 +104,7 @@ int ptrace_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
 int ptrace_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
 int ptrace_as_apply(struct plat_as *as, const struct plat_as_op *ops, size_t n);
 int ptrace_as_cpu_time(struct plat_as *as, uint64_t *user_ns, uint64_t *sys_ns);
+int ptrace_as_reuse(struct plat_as *as, struct plat_ctx *ctx);
 int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out);
 int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret);
 int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask);

@@ -511,6 +511,47 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
 	return 0;
 }
 
+/* The stub process's CPU clocks: the host keeps them for a whole process, dead
+ * threads included, and lets any process read another's (not one of its threads'). */
+#define PROCESS_CPUCLOCK(pid, which) ((clockid_t)((~(unsigned)(pid)) << 3) | (which))
+#define CPUCLOCK_PROF 0         /* user + system, sampled at the tick */
+#define CPUCLOCK_VIRT 1         /* user, sampled at the tick */
+#define CPUCLOCK_SCHED 2        /* exact runtime */
+
+/* Beyond this much CPU, a stub is not kept for an exec (ptrace_as_reuse). */
+#define PTRACE_REUSE_MAX_CPU_NS (4 * 1000000ULL)
+
+/*
+ * Exec may keep the stub and @pctx's thread for the new program when no other
+ * context runs in the stub (the spawner, parked, runs none). The check is under
+ * as->lock, which a ctx_new holds while it spawns, so no context is being added.
+ *
+ * Kept, the stub unmaps the old program on the exec's path, where a killed stub is
+ * torn down on another CPU: that costs as much as the old program touched (each
+ * first touch of a page here takes 12-20 us of the stub's CPU, and its unmapping
+ * about as much). A fork child about to exec has touched little; a program that
+ * ran for a while (over 4 ms of CPU) gets a new stub instead: -EAGAIN.
+ */
+int ptrace_as_reuse(struct plat_as *pas, struct plat_ctx *pctx)
+{
+	struct ptrace_as *as = to_ptrace_as(pas);
+	struct ptrace_thread *t = to_ptrace_ctx(pctx)->t;
+	struct timespec ts;
+	int err = 0;
+
+	if (t->dead)
+		return -ESRCH;
+	if (clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_SCHED), &ts))
+		return -errno;
+	if (ts.tv_sec * 1000000000ULL + ts.tv_nsec > PTRACE_REUSE_MAX_CPU_NS)
+		return -EAGAIN;
+	pthread_mutex_lock(&as->lock);
+	if (t->as != as || as->threads != t || t->next)
+		err = -EBUSY;
+	pthread_mutex_unlock(&as->lock);
+	return err;
+}
+
 static int ptrace_check_range(uint64_t addr, uint64_t len)
 {
 	if ((addr | len) & (STUB_PAGE_SIZE - 1) || !len)
@@ -684,12 +725,6 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 	return err;
 }
 
-/* The stub process's CPU clocks: the host keeps them for a whole process, dead
- * threads included, and lets any process read another's (not one of its threads'). */
-#define PROCESS_CPUCLOCK(pid, which) ((clockid_t)((~(unsigned)(pid)) << 3) | (which))
-#define CPUCLOCK_PROF 0         /* user + system, sampled at the tick */
-#define CPUCLOCK_VIRT 1         /* user, sampled at the tick */
-#define CPUCLOCK_SCHED 2        /* exact runtime */
 
 int ptrace_as_cpu_time(struct plat_as *pas, uint64_t *user_ns, uint64_t *sys_ns)
 {
