@@ -158,11 +158,13 @@ int img_write_mem(struct img_writer *w, const struct img_mem_src *src,
 	rc = write_table(w, &p, src, total);
 	if (!rc)
 		rc = pool_start(&p, threads);
+	img_sync_start(w);
 	if (!rc)
 		rc = write_chunks(w, &p, &st);
 	if (p.rc)
 		img_wfail(w, p.rc, "%s", p.err);
 	pool_stop(&p);
+	img_sync_stop(w);
 	free(p.chunks);
 	st.extent_bytes = total;
 	st.nchunks = p.nchunks;
