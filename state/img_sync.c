@@ -7,6 +7,9 @@
  * the compression of what follows, so that the final fsync has only the tail left
  * (1-13 ms in the same test). The image's guarantees do not move: the caller still
  * fsyncs and renames; a file that cannot be synced (a pipe) is simply not synced.
+ * A flush that fails fails the image: the caller's descriptor shares our open file,
+ * and Linux reports a writeback error once per open file, so its own fsync would
+ * not see the error this thread was told of.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,11 +32,13 @@ struct img_syncer {
 	uint64_t want;                  /* writeback started up to here: flush it */
 	uint64_t done;                  /* flushed up to here (or being flushed) */
 	bool stop;
+	int err;                        /* a flush that failed: -errno */
 };
 
 static void *syncer(void *arg)
 {
 	struct img_syncer *s = arg;
+	int err;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
@@ -46,12 +51,16 @@ static void *syncer(void *arg)
 		upto = s->want;
 		s->done = upto;
 		pthread_mutex_unlock(&s->mu);
-		if (fdatasync(s->fd) && errno != EINTR) {
-			/* Not a file that syncs: the caller's fsync says what it says. */
-			pthread_mutex_lock(&s->mu);
-			break;
-		}
+		do
+			err = fdatasync(s->fd) ? -errno : 0;
+		while (err == -EINTR);
 		pthread_mutex_lock(&s->mu);
+		/* EINVAL and EROFS: a file that does not sync, left to the caller; any
+		 * other error is the image's. */
+		if (err && err != -EINVAL && err != -EROFS)
+			s->err = err;
+		if (err)
+			break;
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -92,19 +101,22 @@ void img_sync_kicked(struct img_writer *w)
 	pthread_mutex_unlock(&s->mu);
 }
 
-void img_sync_stop(struct img_writer *w)
+int img_sync_stop(struct img_writer *w)
 {
 	struct img_syncer *s = w->sync;
+	int err;
 
 	if (!s)
-		return;
+		return 0;
 	pthread_mutex_lock(&s->mu);
 	s->stop = true;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->tid, NULL);
+	err = s->err;
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	w->sync = NULL;
+	return err;
 }
