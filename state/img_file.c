@@ -93,6 +93,8 @@ int img_writer_new(struct img_writer **out, int fd)
 
 void img_writer_destroy(struct img_writer *w)
 {
+	if (w)
+		img_sync_stop(w);
 	free(w);
 }
 
@@ -142,6 +144,8 @@ static void kick(struct img_writer *w)
 	if (sync_file_range(w->fd, w->kicked, w->pos - w->kicked, SYNC_FILE_RANGE_WRITE))
 		w->no_kick = true;
 	w->kicked = w->pos;
+	if (!w->no_kick)
+		img_sync_kicked(w);
 }
 
 void img_kick_writeback(struct img_writer *w)

@@ -19,6 +19,7 @@ struct img_writer {
 	bool header, ended;
 	uint64_t kicked;                /* writeback started up to here */
 	bool no_kick;                   /* the file cannot (a pipe) */
+	struct img_syncer *sync;        /* flushes what was kicked (img_sync.c), or NULL */
 	char err[256];
 };
 
@@ -41,6 +42,12 @@ int img_wfail(struct img_writer *w, int rc, const char *fmt, ...)
 int img_rfail(struct img_reader *r, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void img_kick_writeback(struct img_writer *w);
+/* img_sync.c: a thread that fdatasyncs what writeback was started on, while the
+ * writer goes on; start and stop from the writing thread. Starting is best effort;
+ * stop returns the error of a flush that failed (the image must then fail). */
+void img_sync_start(struct img_writer *w);
+void img_sync_kicked(struct img_writer *w);
+int img_sync_stop(struct img_writer *w);
 int img_write_all(struct img_writer *w, const void *buf, size_t len);
 int img_write_iov(struct img_writer *w, const struct iovec *iov, int n);
 int img_write_sect_hdr(struct img_writer *w, uint32_t type, uint32_t flags, uint64_t len,

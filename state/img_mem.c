@@ -144,7 +144,7 @@ int img_write_mem(struct img_writer *w, const struct img_mem_src *src,
 	struct img_mem_stats st = { 0 };
 	unsigned threads = opts->threads ? opts->threads : img_online_cpus();
 	uint64_t total;
-	int rc;
+	int rc, sync_err;
 
 	if (opts->comp > IMG_COMP_LZ4 || p.chunk_size % IMG_PAGE ||
 	    p.chunk_size > IMG_MAX_CHUNK)
@@ -158,11 +158,15 @@ int img_write_mem(struct img_writer *w, const struct img_mem_src *src,
 	rc = write_table(w, &p, src, total);
 	if (!rc)
 		rc = pool_start(&p, threads);
+	img_sync_start(w);
 	if (!rc)
 		rc = write_chunks(w, &p, &st);
 	if (p.rc)
 		img_wfail(w, p.rc, "%s", p.err);
 	pool_stop(&p);
+	sync_err = img_sync_stop(w);
+	if (!rc && !p.rc && sync_err)
+		rc = img_wfail(w, sync_err, "flushing the image: %s", strerror(-sync_err));
 	free(p.chunks);
 	st.extent_bytes = total;
 	st.nchunks = p.nchunks;
