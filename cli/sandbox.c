@@ -153,6 +153,7 @@ static const int allowed[] = {
 	SCMP_SYS(getcpu), SCMP_SYS(fallocate), SCMP_SYS(uname), SCMP_SYS(sysinfo),
 	SCMP_SYS(prlimit64), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
 	SCMP_SYS(sync_file_range),      /* writeback of a checkpoint image, early */
+	SCMP_SYS(fadvise64),            /* readahead of a volume file */
 };
 
 static const unsigned long allowed_ioctls[] = {

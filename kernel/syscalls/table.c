@@ -20,6 +20,8 @@ static const char *const names[SYSCALL_MAX] = {
 #define F(n, args) [__NR_##n] = { sys_##n, SYS_FULL, NULL, args }
 #define XATTR_NOTE "kept on overlay, tmpfs and memfd inodes (a lower file shows none of " \
 	"its host attributes); other filesystems: EOPNOTSUPP; no system.* (POSIX ACLs)"
+#define UTIMES_NOTE "the fd form on a pipe or host stdio (no filesystem inode here): " \
+	"EPERM, where Linux sets the pipefs inode's times"
 #define P(n, args, why) [__NR_##n] = { sys_##n, SYS_PARTIAL, why, args }
 #define U(n, why) [__NR_##n] = { NULL, SYS_UNSUPPORTED, why, NULL }
 
@@ -170,12 +172,15 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(lchown, "sdd"),
 	F(fchown, "fdd"),
 	F(fchownat, "fsddx"),
-	F(utimensat, "fspx"),
+	P(utimensat, "fspx", UTIMES_NOTE), P(futimesat, "fsp", UTIMES_NOTE),
+	F(utimes, "sp"), F(utime, "sp"),
 	F(truncate, "sd"),
 	F(ftruncate, "fd"),
 	F(statfs, "sp"),
 	F(fstatfs, "fp"),
-	F(getdents64, "fpu"),
+	F(getdents64, "fpu"), F(getdents, "fpu"),
+	F(readahead, "fdu"),
+	F(sync_file_range, "fddx"),
 	P(memfd_create, "sx", "no MFD_HUGETLB; F_SEAL_EXEC does not stop chmod"),
 	P(fallocate, "fxdd", "no collapse/insert/unshare ranges"),
 	F(fsync, "f"),

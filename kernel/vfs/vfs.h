@@ -62,6 +62,9 @@ struct vfs_file_ops {
 	 * ZERO_RANGE [|KEEP_SIZE]); NULL: EOPNOTSUPP. */
 	int (*fallocate)(struct vfs_file *f, int mode, u64 off, u64 len);
 	int (*fsync)(struct vfs_file *f);
+	/* readahead(2), fadvise WILLNEED: reads [off, off+len) (@len 0: to the end)
+	 * into the file's page cache. NULL: the file has none (its data is in memory). */
+	int (*readahead)(struct vfs_file *f, u64 off, u64 len);
 	/* Bytes of the file at @off for a private mapping; NULL: ENODEV. Returns what
 	 * was read; the rest of @len is the caller's to zero. */
 	s64 (*map_read)(struct vfs_file *f, void *buf, size_t len, s64 off);

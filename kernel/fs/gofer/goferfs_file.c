@@ -168,6 +168,16 @@ static int goferfs_fsync(struct vfs_file *f)
 	return h ? goferc_fsync(goferfs_conn(gi), h) : -ESTALE;
 }
 
+/* The host's page cache holds a volume file's data: the range is read ahead there. */
+static int goferfs_readahead(struct vfs_file *f, u64 off, u64 len)
+{
+	int fd = data_fd(GOFERFS_I(f->inode), false);
+
+	if (fd < 0)
+		return fd;
+	return -posix_fadvise(fd, off, len, POSIX_FADV_WILLNEED);
+}
+
 /* An inode's host descriptors outlive its open files while it has a name (the next
  * open needs no gofer round trip); the last close of an unlinked file drops them.
  * vfs_lock held. */
@@ -204,6 +214,7 @@ const struct vfs_file_ops goferfs_file_ops = {
 	.fstat = vfs_file_fstat_inode,
 	.truncate = vfs_file_truncate_inode,
 	.fsync = goferfs_fsync,
+	.readahead = goferfs_readahead,
 	.map_read = vfs_file_map_read_full,
 	.release = goferfs_file_release,
 };

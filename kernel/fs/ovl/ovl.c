@@ -337,6 +337,27 @@ again:
 	return 0;
 }
 
+int ovl_readahead(struct vfs_file *f, u64 off, u64 len)
+{
+	struct ovl_inode *oi = OVL_I(f->inode);
+	struct mf_pages *p;
+	u64 size, start = ALIGN_DOWN(off, PAGE_SIZE);
+	bool lower;
+
+	pthread_mutex_lock(&vfs_lock);
+	lower = !oi->upper && oi->lower_path;
+	size = oi->lower_size;
+	pthread_mutex_unlock(&vfs_lock);
+	if (!lower || off >= size)
+		return 0;
+	if (!len || len > size - off)
+		len = size - off;
+	/* Linux reads the first and the last partial page too. */
+	if (!ovl_map_pages(f, start, off + len - start, &p))
+		mf_pages_put(p);
+	return 0;
+}
+
 static int ovl_readlink(struct task *t, struct vfs_inode *ino, char *buf, size_t len)
 {
 	struct ovl_inode *oi = OVL_I(ino);

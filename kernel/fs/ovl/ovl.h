@@ -106,6 +106,9 @@ void ovl_set_size(struct ovl_inode *oi, u64 size);
  * upper file's own, or a lower file's page cache with what the range covers of the
  * file read in (vfs_file_ops.map_pages). */
 int ovl_map_pages(struct vfs_file *f, u64 off, u64 len, struct mf_pages **out);
+/* readahead of a lower file: the range is read into its page cache (an upper
+ * file's data is in memory already). I/O errors are left to later accesses. */
+int ovl_readahead(struct vfs_file *f, u64 off, u64 len);
 /* Whether the filesystem has seals (tmpfs, memfd), and F_ADD_SEALS / F_GET_SEALS. */
 bool ovl_has_seals(struct vfs_inode *ino);
 int ovl_add_seals(struct vfs_file *f, u32 seals);
