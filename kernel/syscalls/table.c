@@ -35,7 +35,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(pipe2, "px", "O_DIRECT packet mode is not offered"), F(dup, "f"), F(dup2, "ff"), F(dup3, "ffx"),
 	F(sendfile, "ffpu"), F(splice, "fpfpux"), F(tee, "ffux"), F(copy_file_range, "fpfpux"),
 	P(vmsplice, "fpux", "pages are copied, never gifted; room is counted in bytes, not slots"),
-	P(fcntl, "fdx", "no leases, F_*SIG; no locks on pipes, sockets, host fds (ENOLCK)"),
+	P(fcntl, "fdx", "no leases, F_*SIG; no locks on sockets (ENOLCK)"),
 	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO"),
 	F(fstat, "fp"),
 	F(newfstatat, "fspx"),
@@ -187,7 +187,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(fdatasync, "f"),
 	F(syncfs, "f"),
 	F(sync, ""),
-	P(flock, "fx", "no locks on pipes, sockets, host fds (ENOLCK)"),
+	P(flock, "fx", "no locks on sockets (ENOLCK)"),
 	F(fadvise64, "fddd"),
 	U(rseq, "restartable sequences are not offered; glibc falls back"),
 };

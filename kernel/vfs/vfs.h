@@ -76,6 +76,11 @@ struct vfs_file_ops {
 	 * a new open file on the same object with @flags, as Linux's open of a pipefs
 	 * or anon inode does; NULL: ENXIO. */
 	int (*reopen)(struct task *t, struct vfs_file *f, u32 flags, struct vfs_file **out);
+	/* For a file with no inode (a pipe, host stdio): the inode its advisory locks
+	 * are kept on, which every file on the same object shares, as the object's
+	 * inode on Linux (a pipe's two ends, a reopened host fd); made on first use if
+	 * @create, else NULL while none was. NULL op: no locks (ENOLCK). */
+	struct vfs_inode *(*lock_inode)(struct vfs_file *f, bool create);
 };
 
 /* A place in the tree: a dentry and the mount it was reached through. Both are
