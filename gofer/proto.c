@@ -316,6 +316,7 @@ static const char *const signatures[GOFER_OP_MAX] = {
 	[GOFER_STATFS] = "h",
 	[GOFER_CLOSE] = "h",
 	[GOFER_FSYNC] = "h",
+	[GOFER_GETXATTRS] = "h",
 };
 
 const char *gofer_op_signature(uint32_t op)

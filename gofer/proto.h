@@ -33,6 +33,9 @@
  *                                           ffree namelen frsize flags]
  *   CLOSE     h                            -
  *   FSYNC     h                            -                 (the file's data to disk)
+ *   GETXATTRS h                            [name value ...]  (every extended attribute
+ *                                           the gofer may read; a reply that would
+ *                                           not fit a packet: EMSGSIZE)
  *
  * stat is the array [mode ino dev nlink uid gid size blocks blksize rdev atime_s
  * atime_ns mtime_s mtime_ns ctime_s ctime_ns].
@@ -61,6 +64,7 @@ enum gofer_op {
 	GOFER_STATFS,
 	GOFER_CLOSE,
 	GOFER_FSYNC,
+	GOFER_GETXATTRS,
 	GOFER_OP_MAX,
 };
 

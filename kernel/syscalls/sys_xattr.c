@@ -13,7 +13,7 @@
  *              and CAP_SETFCAP are not checked);
  *   system.*   and unknown prefixes: EOPNOTSUPP (no POSIX ACLs).
  * Overlay, tmpfs and memfd inodes store them (fs/ovl/ovl_xattr.c; a lower file
- * shows none of its host attributes). Other filesystems (procfs, devfs, --volume
+ * starts with its host attributes). Other filesystems (procfs, devfs, --volume
  * directories, pipes, sockets) have no xattr support: EOPNOTSUPP, and empty lists.
  */
 #define _GNU_SOURCE
@@ -179,7 +179,9 @@ static long do_getxattr(struct task *t, u64 upath, s64 fd, bool follow, u64 unam
 		ret = may_access(t, x.ino, name, false);
 	if (!ret) {
 		pthread_mutex_lock(&vfs_lock);
-		ret = ovl_xattr_get(OVL_I(x.ino), name, buf, size);
+		ret = ovl_xattr_lower(OVL_I(x.ino));
+		if (!ret)
+			ret = ovl_xattr_get(OVL_I(x.ino), name, buf, size);
 		pthread_mutex_unlock(&vfs_lock);
 		if (ret == -ERANGE && size >= XATTR_SIZE_MAX)
 			ret = -E2BIG;
@@ -204,10 +206,10 @@ static long change(struct task *t, u64 upath, s64 fd, bool follow, const char *n
 	ret = x.rdonly ? -EROFS : may_access(t, x.ino, name, true);
 	if (!ret) {
 		pthread_mutex_lock(&vfs_lock);
-		if (remove)
-			ret = ovl_xattr_remove(OVL_I(x.ino), name);
-		else
-			ret = ovl_xattr_set(OVL_I(x.ino), name, val, size, flags);
+		ret = ovl_xattr_lower(OVL_I(x.ino));
+		if (!ret)
+			ret = remove ? ovl_xattr_remove(OVL_I(x.ino), name)
+				     : ovl_xattr_set(OVL_I(x.ino), name, val, size, flags);
 		if (!ret)
 			vfs_inode_touch(x.ino, VFS_SET_CTIME);
 		pthread_mutex_unlock(&vfs_lock);
@@ -264,7 +266,9 @@ static long do_listxattr(struct task *t, u64 upath, s64 fd, bool follow, u64 uli
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&vfs_lock);
-	ret = ovl_xattr_list(OVL_I(x.ino), admin(t), buf, size);
+	ret = ovl_xattr_lower(OVL_I(x.ino));
+	if (!ret)
+		ret = ovl_xattr_list(OVL_I(x.ino), admin(t), buf, size);
 	pthread_mutex_unlock(&vfs_lock);
 	if (ret == -ERANGE && size >= XATTR_LIST_MAX)
 		ret = -E2BIG;

@@ -18,8 +18,9 @@ static const char *const names[SYSCALL_MAX] = {
 };
 
 #define F(n, args) [__NR_##n] = { sys_##n, SYS_FULL, NULL, args }
-#define XATTR_NOTE "kept on overlay, tmpfs and memfd inodes (a lower file shows none of " \
-	"its host attributes); other filesystems: EOPNOTSUPP; no system.* (POSIX ACLs)"
+#define XATTR_NOTE "kept on overlay, tmpfs and memfd inodes (a lower file's start as " \
+	"its host attributes, up to a gofer packet in all); other filesystems: EOPNOTSUPP; " \
+	"no system.* (POSIX ACLs)"
 #define UTIMES_NOTE "the fd form on a pipe or host stdio (no filesystem inode here): " \
 	"EPERM, where Linux sets the pipefs inode's times"
 #define P(n, args, why) [__NR_##n] = { sys_##n, SYS_PARTIAL, why, args }

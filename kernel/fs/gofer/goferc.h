@@ -71,5 +71,11 @@ void goferc_stat_to_inode(const struct gofer_stat *st, struct vfs_inode *ino);
 void goferc_close(struct gofer_conn *c, u32 h);
 /* Writes node @h's data to disk (fsync on the host). */
 int goferc_fsync(struct gofer_conn *c, u32 h);
+/* Calls @fn for each extended attribute of node @h the gofer read (names and values
+ * are the gofer's bytes: the caller checks them). */
+int goferc_getxattrs(struct gofer_conn *c, u32 h,
+		     int (*fn)(void *arg, const char *name, size_t len, const void *val,
+			       size_t vlen),
+		     void *arg);
 
 #endif

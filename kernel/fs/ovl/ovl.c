@@ -249,6 +249,7 @@ int ovl_copy_up(struct ovl_inode *oi)
 	struct fill_ctx c = { .size = size };
 	struct mf_pages *p;
 	s64 got;
+	int err;
 
 	if (oi->upper || !S_ISREG(oi->base.mode))
 		return 0;
@@ -256,6 +257,10 @@ int ovl_copy_up(struct ovl_inode *oi)
 		oi->upper = true;
 		return 0;
 	}
+	/* The host attributes go up with the data, as overlayfs copies them. */
+	err = ovl_xattr_lower(oi);
+	if (err)
+		return err;
 	c.fd = ovl_lower_fd(oi);
 	if (c.fd < 0)
 		return c.fd;

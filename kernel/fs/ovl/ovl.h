@@ -62,6 +62,9 @@ SAVABLE struct ovl_inode {
 	 * when none */
 	u8 *xattrs SAVE_LEN(xattr_len);
 	u32 xattr_len;
+	/* a lower inode's host attributes were read into xattrs (ovl_xattr_lower):
+	 * from then on the set is the inode's own, as an overlayfs copy-up's */
+	bool xattr_lower_read SAVE_DEFAULT(0);
 };
 
 SAVABLE struct ovl_file {
@@ -127,6 +130,10 @@ int ovl_xattr_set(struct ovl_inode *oi, const char *name, const void *value, siz
 		  int flags);
 int ovl_xattr_remove(struct ovl_inode *oi, const char *name);
 s64 ovl_xattr_list(struct ovl_inode *oi, bool trusted, char *buf, size_t size);
+/* Reads a lower inode's host attributes in through the gofer, once (a no-op for
+ * other inodes): before any xattr call looks at the set, and at copy-up. Names
+ * the set has already keep their values. */
+int ovl_xattr_lower(struct ovl_inode *oi);
 /* Whether @ino is an overlay, tmpfs or memfd inode (xattrs are stored). */
 bool ovl_is_inode(const struct vfs_inode *ino);
 
