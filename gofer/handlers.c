@@ -627,6 +627,37 @@ static int op_getxattrs(struct gofer_server *s, const struct gofer_req *req,
 	return 1;
 }
 
+static uint8_t hex(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* SETXATTR and REMOVEXATTR on a regular file or directory of a read-write gofer;
+ * the host kernel checks the name and the caller's right to it. */
+static int op_setxattr(struct gofer_server *s, const struct gofer_req *req,
+		       struct gofer_wr *out, int *fd)
+{
+	static uint8_t val[GOFER_XATTR_VALUE_MAX];
+	const struct gofer_arg *a = req->arg;
+	uint32_t n = a[2].len / 2;
+	int ofd, err = 0;
+
+	if (s->ro)
+		return -EROFS;
+	if (a[3].u & ~(uint64_t)(XATTR_CREATE | XATTR_REPLACE))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)       /* lowercase hex digits: checked */
+		val[i] = hex(a[2].s[2 * i]) << 4 | hex(a[2].s[2 * i + 1]);
+	ofd = reopen(s, a[0].u, O_RDONLY);
+	if (ofd < 0)
+		return ofd == -ENXIO || ofd == -ELOOP ? -EOPNOTSUPP : ofd;
+	if (req->op == GOFER_REMOVEXATTR ? fremovexattr(ofd, a[1].s)
+					 : fsetxattr(ofd, a[1].s, val, n, a[3].u))
+		err = -errno;
+	close(ofd);
+	return err;
+}
+
 typedef int (*gofer_op_fn)(struct gofer_server *s, const struct gofer_req *req,
 			   struct gofer_wr *out, int *fd);
 
@@ -637,7 +668,8 @@ static const gofer_op_fn ops[GOFER_OP_MAX] = {
 	[GOFER_RENAME] = op_rename, [GOFER_READLINK] = op_readlink,
 	[GOFER_READDIR] = op_readdir, [GOFER_SETATTR] = op_setattr,
 	[GOFER_STATFS] = op_statfs, [GOFER_CLOSE] = op_close, [GOFER_FSYNC] = op_fsync,
-	[GOFER_GETXATTRS] = op_getxattrs,
+	[GOFER_GETXATTRS] = op_getxattrs, [GOFER_SETXATTR] = op_setxattr,
+	[GOFER_REMOVEXATTR] = op_setxattr,
 };
 
 int gofer_dispatch(struct gofer_server *s, const struct gofer_req *req,

@@ -174,7 +174,7 @@ static const int allowed_rw[] = {
 	SCMP_SYS(unlinkat), SCMP_SYS(renameat2), SCMP_SYS(fchownat),
 	SCMP_SYS(renameat),     /* what glibc's renameat2 calls without flags */
 	SCMP_SYS(utimensat),
-	SCMP_SYS(fchmod), SCMP_SYS(ftruncate),
+	SCMP_SYS(fchmod), SCMP_SYS(ftruncate), SCMP_SYS(fsetxattr), SCMP_SYS(fremovexattr),
 };
 
 int gofer_jail_lockdown(bool ro, char *why, size_t whylen)

@@ -19,7 +19,8 @@ static const char *const names[SYSCALL_MAX] = {
 
 #define F(n, args) [__NR_##n] = { sys_##n, SYS_FULL, NULL, args }
 #define XATTR_NOTE "kept on overlay, tmpfs and memfd inodes (a lower file's start as " \
-	"its host attributes, up to a gofer packet in all); other filesystems: EOPNOTSUPP; " \
+	"its host attributes, up to a gofer packet in all); volume files keep theirs on the " \
+	"host (a set there takes values up to 2047 bytes: E2BIG); others: EOPNOTSUPP; " \
 	"no system.* (POSIX ACLs)"
 #define UTIMES_NOTE "the fd form on a pipe or host stdio (no filesystem inode here): " \
 	"EPERM, where Linux sets the pipefs inode's times"

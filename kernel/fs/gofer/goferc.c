@@ -424,3 +424,13 @@ int goferc_getxattrs(struct gofer_conn *c, u32 h,
 	}
 	return done(c, 0);
 }
+
+int goferc_setxattr(struct gofer_conn *c, u32 h, const char *name, const char *hex, u32 flags)
+{
+	struct gofer_rd r;
+	int err = hex ? call(c, &r, NULL, "uussu", (u64)GOFER_SETXATTR, (u64)h, name, hex,
+			     (u64)flags)
+		      : call(c, &r, NULL, "uus", (u64)GOFER_REMOVEXATTR, (u64)h, name);
+
+	return err ? err : done(c, 0);
+}

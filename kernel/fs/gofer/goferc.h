@@ -77,5 +77,8 @@ int goferc_getxattrs(struct gofer_conn *c, u32 h,
 		     int (*fn)(void *arg, const char *name, size_t len, const void *val,
 			       size_t vlen),
 		     void *arg);
+/* SETXATTR of @name to @hex (the value in lowercase hex) with XATTR_* @flags, or with
+ * @hex NULL, REMOVEXATTR. */
+int goferc_setxattr(struct gofer_conn *c, u32 h, const char *name, const char *hex, u32 flags);
 
 #endif
