@@ -1,6 +1,7 @@
 /*
- * File-descriptor syscalls of the files issue: getdents64, ftruncate, fallocate,
- * the sync family, flock, fadvise64, and file mappings for mmap: overlay and tmpfs
+ * File-descriptor syscalls of the files issue: getdents64 and getdents, ftruncate,
+ * fallocate, the sync family and sync_file_range, flock, fadvise64 and readahead, and
+ * file mappings for mmap: overlay and tmpfs
  * files map their pages (a lower file its page cache), shared or copy-on-write;
  * other files (volumes, /proc) are filled with a copy of the file when mapped, not
  * coherent with later writes through read/write.
@@ -26,39 +27,13 @@
 #include "vfs/locks.h"
 #include "vfs/vfs.h"
 
-SYS(getdents64)
-{
-	struct vfs_file *f = fdt_get(t->fdt, a[0]);
-	size_t len = MIN(a[2], 1 << 20);
-	void *buf;
-	long ret;
-
-	if (!f)
-		return -EBADF;
-	if (!f->ops->getdents || (f->flags & O_PATH)) {
-		vfs_file_put(f);
-		return (f->flags & O_PATH) ? -EBADF : -ENOTDIR;
-	}
-	buf = calloc(1, len + 1);
-	if (!buf) {
-		vfs_file_put(f);
-		return -ENOMEM;
-	}
-	ret = f->ops->getdents(t, f, buf, len);
-	if (ret > 0 && mm_copy_out(t->mm, a[1], buf, ret))
-		ret = -EFAULT;
-	free(buf);
-	vfs_file_put(f);
-	return ret;
-}
-
 /*
- * The old getdents: struct linux_dirent { ino; off; reclen; name[]; pad; type }, with
- * d_type in the record's last byte. Its records have the same length as
- * linux_dirent64's (both are 8-byte aligned: 18 + name + NUL + type), so the entries
- * the file gives for getdents64 are rewritten in place: same count, same offsets.
+ * getdents64, and with @old the old getdents: struct linux_dirent { ino; off; reclen;
+ * name[]; pad; type }, d_type in the record's last byte. Its records have the same
+ * length as linux_dirent64's (both 8-byte aligned: 18 + name + NUL + type), so the
+ * entries the file gives are rewritten in place: same count, same offsets.
  */
-SYS(getdents)
+static long do_getdents(struct task *t, const u64 *a, bool old)
 {
 	struct vfs_file *f = fdt_get(t->fdt, a[0]);
 	size_t len = MIN(a[2], 1 << 20);
@@ -77,7 +52,7 @@ SYS(getdents)
 		return -ENOMEM;
 	}
 	ret = f->ops->getdents(t, f, buf, len);
-	for (long off = 0; off < ret;) {
+	for (long off = 0; old && off < ret;) {
 		struct l_dirent64 {
 			u64 ino;
 			s64 off;
@@ -98,6 +73,9 @@ SYS(getdents)
 	vfs_file_put(f);
 	return ret;
 }
+
+SYS(getdents64) { return do_getdents(t, a, false); }
+SYS(getdents) { return do_getdents(t, a, true); }
 
 SYS(ftruncate)
 {
