@@ -10,6 +10,7 @@
  *                                         mount): EXDEV */
 #include "fam.h"
 
+#include <linux/falloc.h>
 #include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -90,6 +91,27 @@ static void xattrs(const char *d)
 	T(getxattr(at(d, "seed.txt"), "user.big", big, sizeof(big)));
 	T(setxattr(at(d, "seed.txt"), "trusted.t", "x", 1, 0) == 0 || errno == EPERM);
 	T(setxattr(at(d, "seed.txt"), "system.x", "x", 1, 0));
+}
+
+/* fallocate on a volume file: sizes and holes reach the host. */
+static void allocate(const char *d)
+{
+	struct stat st;
+	int fd = F(open(at(d, "alloc"), O_CREAT | O_RDWR, 0644));
+
+	T(fallocate(fd, 0, 0, 8192));
+	T(fstat(fd, &st));
+	P("size %ld\n", (long)st.st_size);
+	T(fallocate(fd, FALLOC_FL_KEEP_SIZE, 8192, 8192));
+	T(fallocate(fd, 0, 4096, 12288));
+	T(pwrite(fd, "xyz", 3, 100));
+	T(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+	T(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096));
+	T(fstat(fd, &st));
+	P("size %ld\n", (long)st.st_size);
+	T(stat(at(d, "alloc"), &st));
+	P("size %ld\n", (long)st.st_size);
+	close(fd);
 }
 
 static void rw(const char *d)
@@ -200,6 +222,7 @@ static void rw(const char *d)
 	T(open(at(d, "out/"), O_WRONLY));
 	T(mkdir(at(d, "seed.txt/x"), 0755));
 	xattrs(d);
+	allocate(d);
 }
 
 static void ro(const char *d)

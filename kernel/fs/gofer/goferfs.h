@@ -3,7 +3,8 @@
  * (--volume HOST:SANDBOX), with every change written through to the host, after
  * gVisor's fsimpl/gofer. The Sentry never opens a host path: names are walked one
  * component at a time through the gofer (WALK), changes are gofer operations
- * (CREATE, MKDIR, MKNOD, SYMLINK, LINK, UNLINK, RENAME, SETATTR), and file data
+ * (CREATE, MKDIR, MKNOD, SYMLINK, LINK, UNLINK, RENAME, SETATTR, SETXATTR,
+ * REMOVEXATTR), and file data
  * goes through host descriptors the gofer donates (OPEN; O_RDWR only when an open
  * asks for write), with pread/pwrite at the Sentry's own offsets.
  *
