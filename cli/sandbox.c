@@ -155,6 +155,7 @@ static const int allowed[] = {
 	SCMP_SYS(sync_file_range),      /* writeback of a checkpoint image, early */
 	SCMP_SYS(fdatasync),            /* and its flush, while it is written */
 	SCMP_SYS(copy_file_range),      /* copies within the memory file */
+	SCMP_SYS(fadvise64),            /* readahead of a volume file */
 };
 
 static const unsigned long allowed_ioctls[] = {

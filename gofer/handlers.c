@@ -18,6 +18,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "gofer.h"
@@ -565,6 +566,98 @@ static int op_fsync(struct gofer_server *s, const struct gofer_req *req,
 	return err;
 }
 
+/*
+ * GETXATTRS: the extended attributes of a regular file or directory (reopened
+ * read-only, checked to be the node), as name/value pairs; a filesystem without
+ * them gives none, and so do other kinds of file (the Sentry never opens those on
+ * the host). The list and each value are bounded by the kernel's own limits; the
+ * reply by the packet (EMSGSIZE).
+ */
+static int op_getxattrs(struct gofer_server *s, const struct gofer_req *req,
+			struct gofer_wr *out, int *fd)
+{
+	static char names[XATTR_LIST_MAX], vals[GOFER_MSG_MAX];
+	static int32_t lens[XATTR_LIST_MAX / 2];        /* per name; -1: left out */
+	uint32_t nnames = 0, count = 0;
+	size_t used = 0;
+	ssize_t n;
+	int ofd = reopen(s, req->arg[0].u, O_RDONLY), err = 0;
+
+	if (ofd == -ENXIO || ofd == -ELOOP) {
+		gofer_put_array(out, 0);
+		return 1;
+	}
+	if (ofd < 0)
+		return ofd;
+	n = flistxattr(ofd, names, sizeof(names));
+	if (n < 0) {
+		err = errno == ENOTSUP ? 0 : -errno;
+		n = 0;
+	}
+	if (n > 0)
+		names[n - 1] = 0;       /* the host's list ends so; make sure */
+	/* Values first, into one buffer: a name that vanished meanwhile is left out. */
+	for (ssize_t i = 0; i < n && !err; i += strlen(names + i) + 1) {
+		ssize_t v = fgetxattr(ofd, names + i, vals + used, sizeof(vals) - used);
+
+		if (v < 0 && errno == ENODATA) {
+			lens[nnames++] = -1;
+			continue;
+		}
+		if (v < 0)
+			err = errno == ERANGE ? -EMSGSIZE : -errno;
+		else
+			lens[nnames++] = v, used += v, count++;
+	}
+	close(ofd);
+	if (err)
+		return err;
+	gofer_put_array(out, 2 * count);
+	used = 0;
+	nnames = 0;
+	for (ssize_t i = 0; i < n; i += strlen(names + i) + 1) {
+		int32_t len = lens[nnames++];
+
+		if (len < 0)
+			continue;
+		gofer_put_str(out, names + i, strlen(names + i));
+		gofer_put_str(out, vals + used, len);
+		used += len;
+	}
+	return 1;
+}
+
+static uint8_t hex(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/* SETXATTR and REMOVEXATTR on a regular file or directory of a read-write gofer;
+ * the host kernel checks the name and the caller's right to it. */
+static int op_setxattr(struct gofer_server *s, const struct gofer_req *req,
+		       struct gofer_wr *out, int *fd)
+{
+	static uint8_t val[GOFER_XATTR_VALUE_MAX];
+	const struct gofer_arg *a = req->arg;
+	uint32_t n = a[2].len / 2;
+	int ofd, err = 0;
+
+	if (s->ro)
+		return -EROFS;
+	if (a[3].u & ~(uint64_t)(XATTR_CREATE | XATTR_REPLACE))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)       /* lowercase hex digits: checked */
+		val[i] = hex(a[2].s[2 * i]) << 4 | hex(a[2].s[2 * i + 1]);
+	ofd = reopen(s, a[0].u, O_RDONLY);
+	if (ofd < 0)
+		return ofd == -ENXIO || ofd == -ELOOP ? -EOPNOTSUPP : ofd;
+	if (req->op == GOFER_REMOVEXATTR ? fremovexattr(ofd, a[1].s)
+					 : fsetxattr(ofd, a[1].s, val, n, a[3].u))
+		err = -errno;
+	close(ofd);
+	return err;
+}
+
 typedef int (*gofer_op_fn)(struct gofer_server *s, const struct gofer_req *req,
 			   struct gofer_wr *out, int *fd);
 
@@ -575,6 +668,8 @@ static const gofer_op_fn ops[GOFER_OP_MAX] = {
 	[GOFER_RENAME] = op_rename, [GOFER_READLINK] = op_readlink,
 	[GOFER_READDIR] = op_readdir, [GOFER_SETATTR] = op_setattr,
 	[GOFER_STATFS] = op_statfs, [GOFER_CLOSE] = op_close, [GOFER_FSYNC] = op_fsync,
+	[GOFER_GETXATTRS] = op_getxattrs, [GOFER_SETXATTR] = op_setxattr,
+	[GOFER_REMOVEXATTR] = op_setxattr,
 };
 
 int gofer_dispatch(struct gofer_server *s, const struct gofer_req *req,

@@ -161,7 +161,7 @@ static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(recvmsg),
 	SCMP_SYS(sendmsg), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(newfstatat),
 	SCMP_SYS(fstat), SCMP_SYS(fstatfs), SCMP_SYS(getdents64), SCMP_SYS(readlinkat),
-	SCMP_SYS(fcntl), SCMP_SYS(fsync),
+	SCMP_SYS(fcntl), SCMP_SYS(fsync), SCMP_SYS(flistxattr), SCMP_SYS(fgetxattr),
 	SCMP_SYS(lseek), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(brk), SCMP_SYS(exit_group), SCMP_SYS(exit), SCMP_SYS(rt_sigreturn),
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex), SCMP_SYS(getpid),
@@ -174,7 +174,7 @@ static const int allowed_rw[] = {
 	SCMP_SYS(unlinkat), SCMP_SYS(renameat2), SCMP_SYS(fchownat),
 	SCMP_SYS(renameat),     /* what glibc's renameat2 calls without flags */
 	SCMP_SYS(utimensat),
-	SCMP_SYS(fchmod), SCMP_SYS(ftruncate),
+	SCMP_SYS(fchmod), SCMP_SYS(ftruncate), SCMP_SYS(fsetxattr), SCMP_SYS(fremovexattr),
 };
 
 int gofer_jail_lockdown(bool ro, char *why, size_t whylen)

@@ -316,6 +316,9 @@ static const char *const signatures[GOFER_OP_MAX] = {
 	[GOFER_STATFS] = "h",
 	[GOFER_CLOSE] = "h",
 	[GOFER_FSYNC] = "h",
+	[GOFER_GETXATTRS] = "h",
+	[GOFER_SETXATTR] = "htvu",
+	[GOFER_REMOVEXATTR] = "ht",
 };
 
 const char *gofer_op_signature(uint32_t op)
@@ -342,9 +345,11 @@ int gofer_req_check(const struct gofer_req *req)
 		return -EINVAL;
 	for (uint32_t i = 0; i < req->nargs; i++) {
 		const struct gofer_arg *a = &req->arg[i];
-		bool str = sig[i] == 's' || sig[i] == 't';
+		bool str = sig[i] == 's' || sig[i] == 't' || sig[i] == 'v';
 
 		if (str != (a->kind == GOFER_ARG_STR))
+			return -EINVAL;
+		if (sig[i] == 'v' && (a->len % 2 || strspn(a->s, "0123456789abcdef") != a->len))
 			return -EINVAL;
 		if (sig[i] == 's' && gofer_name_check(a->s, a->len))
 			return -EINVAL;

@@ -33,6 +33,13 @@
  *                                           ffree namelen frsize flags]
  *   CLOSE     h                            -
  *   FSYNC     h                            -                 (the file's data to disk)
+ *   GETXATTRS h                            [name value ...]  (every extended attribute
+ *                                           the gofer may read; a reply that would
+ *                                           not fit a packet: EMSGSIZE)
+ *   SETXATTR  h name value flags           -                 (value in hex, so at most
+ *                                           GOFER_XATTR_VALUE_MAX bytes; flags:
+ *                                           XATTR_CREATE, XATTR_REPLACE)
+ *   REMOVEXATTR h name                     -
  *
  * stat is the array [mode ino dev nlink uid gid size blocks blksize rdev atime_s
  * atime_ns mtime_s mtime_ns ctime_s ctime_ns].
@@ -61,6 +68,9 @@ enum gofer_op {
 	GOFER_STATFS,
 	GOFER_CLOSE,
 	GOFER_FSYNC,
+	GOFER_GETXATTRS,
+	GOFER_SETXATTR,
+	GOFER_REMOVEXATTR,
 	GOFER_OP_MAX,
 };
 
@@ -70,6 +80,8 @@ enum gofer_op {
 #define GOFER_PATH_MAX 4096
 #define GOFER_MAX_ARGS 12
 #define GOFER_READDIR_BYTES (48 * 1024) /* a READDIR reply stays below this */
+/* A SETXATTR value travels as a hex string argument, below GOFER_PATH_MAX. */
+#define GOFER_XATTR_VALUE_MAX ((GOFER_PATH_MAX - 1) / 2)
 
 /* SETATTR mask bits. */
 #define GOFER_SET_MODE 0x1
@@ -112,7 +124,8 @@ struct gofer_req {
  * GOFER_PATH_MAX - 1 long).
  */
 int gofer_req_decode(const void *buf, size_t len, struct gofer_req *req);
-/* The argument signature of @op ("hs" = handle, string), or NULL if unknown. */
+/* The argument signature of @op, or NULL if unknown: h handle, u integer, s a path
+ * component, t a non-empty string, v an even-length hex string (maybe empty). */
 const char *gofer_op_signature(uint32_t op);
 /* 0 if @req's arguments match its op's signature, -EINVAL otherwise. */
 int gofer_req_check(const struct gofer_req *req);

@@ -237,6 +237,7 @@ static int pipe_fstat(struct vfs_file *f, struct stat *st)
 
 static void pipe_free(struct pipe *p)
 {
+	vfs_inode_put(p->lock_ino);
 	pthread_mutex_destroy(&p->lock);
 	free(p->buf);
 	free(p);
@@ -270,6 +271,11 @@ static void pipe_release(struct vfs_file *f)
 	free(pf);
 }
 
+static struct vfs_inode *pipe_lock_inode(struct vfs_file *f, bool create)
+{
+	return vfs_lock_inode_slot(&P(f)->lock_ino, create);
+}
+
 const struct vfs_file_ops pipe_ops = {
 	.type = "pipe",
 	.read = pipe_read,
@@ -280,6 +286,7 @@ const struct vfs_file_ops pipe_ops = {
 	.poll_cancel = pipe_poll_cancel,
 	.release = pipe_release,
 	.reopen = pipe_reopen,
+	.lock_inode = pipe_lock_inode,
 };
 
 bool file_is_pipe(const struct vfs_file *f)

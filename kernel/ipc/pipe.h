@@ -31,6 +31,9 @@ SAVABLE struct pipe {
 	/* the FIFO inode whose pipe this is (its ->pipe points back), or NULL for an
 	 * anonymous pipe; under pipe_fifo_lock */
 	struct vfs_inode *fifo SAVE_POLY;
+	/* an anonymous pipe's advisory locks, shared by its ends (vfs_lock_inode_slot):
+	 * made by the first lock; a FIFO's are on the FIFO inode */
+	struct vfs_inode *lock_ino SAVE_POLY;
 	struct waitq wq SAVE_SKIP;         /* rebuilt empty: waiters re-block after restore */
 	pthread_mutex_t lock SAVE_SKIP;
 };

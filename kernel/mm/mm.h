@@ -186,8 +186,12 @@ int vma_file_page(struct mm *mm, struct vma *v, u64 addr, u64 *off);
 int vma_file_fault(struct mm *mm, struct vma *v, u64 addr);
 /* Unmaps file pages [pgoff, pgoff+n) of @p from the calling thread's address space
  * (the file shrank or was punched): later touches fault again and see the file as
- * it is. Other address spaces keep the pages mapped (see struct mf_pages). */
+ * it is. Other address spaces drop what they map past the file's end at their next
+ * syscall exit (mm_sync_file_maps). */
 void mm_unmap_pages_self(struct mf_pages *p, u64 pgoff, u64 n);
+/* Called by a thread of @mm as it leaves a syscall: if a file shrank anywhere since
+ * it last looked, unmaps @mm's mappings of files past their ends (SIGBUS there). */
+void mm_sync_file_maps(struct mm *mm);
 
 /* Copy-on-write (mm_cow.c); mm->lock held for the vma_ ones. */
 static inline bool vma_is_cow(const struct vma *v)

@@ -25,10 +25,23 @@ static __thread struct mm *self_mm;
  * so it was a real violation (ptrace does not say whether a fault was a write). */
 static __thread u64 last_fault;
 
+/*
+ * A file that shrank in one process must stop being mapped past its new end in
+ * every other one (Linux's unmap_mapping_range at truncate), but only a thread
+ * running an address space may change its platform mappings. So a shrink bumps
+ * shrink_gen, and every thread compares it with the last it saw (shrink_seen) as it
+ * leaves a syscall: on a change it unmaps what its address space maps of any file
+ * past that file's end, and the next touch there faults into SIGBUS. A process that
+ * makes no syscall meanwhile sees the truncate at its next one.
+ */
+static u64 shrink_gen;
+static __thread u64 shrink_seen;
+
 void mm_set_self(struct mm *mm)
 {
 	self_mm = mm;
 	last_fault = 0;
+	shrink_seen = __atomic_load_n(&shrink_gen, __ATOMIC_ACQUIRE);
 }
 
 void mm_clear_self(struct mm *mm)
@@ -208,6 +221,35 @@ void mm_unmap_pages_self(struct mf_pages *p, u64 pgoff, u64 n)
 		a = v->start + (MAX(pgoff, v->pgoff) - v->pgoff) * PAGE_SIZE;
 		e = v->start + (MIN(end, vend) - v->pgoff) * PAGE_SIZE;
 		plat_as_unmap(mm->plat, mm->as, a, e - a);
+	}
+	last_fault = 0;
+	pthread_mutex_unlock(&mm->lock);
+	/* Every other address space, at its threads' next syscall exit. */
+	shrink_seen = __atomic_add_fetch(&shrink_gen, 1, __ATOMIC_RELEASE);
+}
+
+void mm_sync_file_maps(struct mm *mm)
+{
+	u64 gen = __atomic_load_n(&shrink_gen, __ATOMIC_ACQUIRE);
+
+	if (likely(gen == shrink_seen) || !mm || mm != self_mm)
+		return;
+	shrink_seen = gen;
+	pthread_mutex_lock(&mm->lock);
+	for (u32 i = 0; mm->as && i < mm->nvmas; i++) {
+		struct vma *v = &mm->vmas[i];
+		u64 npages = (v->end - v->start) / PAGE_SIZE, eof;
+
+		if (!v->pages || v->pages->cache)
+			continue;       /* a page cache's file never shrinks */
+		pthread_mutex_lock(&v->pages->lock);
+		eof = PAGE_ALIGN(v->pages->size) / PAGE_SIZE;
+		pthread_mutex_unlock(&v->pages->lock);
+		if (v->pgoff + npages <= eof)
+			continue;
+		eof = MAX(eof, v->pgoff);
+		plat_as_unmap(mm->plat, mm->as, v->start + (eof - v->pgoff) * PAGE_SIZE,
+			      (v->pgoff + npages - eof) * PAGE_SIZE);
 	}
 	last_fault = 0;
 	pthread_mutex_unlock(&mm->lock);

@@ -600,31 +600,118 @@ SYS(lchown) { return do_chown(t, AT_FDCWD, a[0], a[1], a[2], AT_SYMLINK_NOFOLLOW
 SYS(fchown) { return do_chown(t, a[0], 0, a[1], a[2], 0, true); }
 SYS(fchownat) { return do_chown(t, a[0], a[1], a[2], a[3], a[4], false); }
 
-SYS(utimensat)
+/*
+ * Linux's do_utimes: @ts NULL sets both times to now. A NULL path with a real dirfd
+ * means the file itself (futimesat's and utimensat's fd form, which takes no flags
+ * and no O_PATH descriptor); nanoseconds are checked once the file is found, as
+ * vfs_utimes does. Both UTIME_NOW is "now" (write permission suffices), anything
+ * else an explicit time (the owner only).
+ */
+static long do_utimes(struct task *t, int dirfd, u64 upath, const struct l_timespec *ts,
+		      u32 flags)
 {
-	struct l_timespec ts[2];
 	struct vfs_setattr sa = { .mask = VFS_SET_ATIME | VFS_SET_MTIME,
 				  .atime_nsec = UTIME_NOW, .mtime_nsec = UTIME_NOW };
+	struct vfs_path p;
+	long ret;
 
-	if (a[3] & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	if (a[2]) {
-		if (mm_copy_in(t->mm, ts, a[2], sizeof(ts)))
-			return -EFAULT;
-		for (int i = 0; i < 2; i++)
-			if (ts[i].tv_nsec != UTIME_NOW && ts[i].tv_nsec != UTIME_OMIT &&
-			    (ts[i].tv_nsec < 0 || ts[i].tv_nsec >= 1000000000))
-				return -EINVAL;
+	if (!upath && dirfd != AT_FDCWD) {
+		struct vfs_file *f;
+
+		if (flags)
+			return -EINVAL;
+		f = fdt_get(t->fdt, dirfd);
+		if (!f || (f->flags & O_PATH)) {
+			if (f)
+				vfs_file_put(f);
+			return -EBADF;
+		}
+		p = f->path;
+		pthread_mutex_lock(&vfs_lock);
+		vfs_path_get(&p);
+		pthread_mutex_unlock(&vfs_lock);
+		vfs_file_put(f);
+		/* A file with no place in a filesystem (a pipe, host stdio). */
+		if (!p.d)
+			return -EPERM;
+	} else {
+		if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+			return -EINVAL;
+		ret = path_at(t, dirfd, upath, flags, 0, &p);
+		if (ret)
+			return ret;
+	}
+	ret = 0;
+	for (int i = 0; ts && i < 2; i++)
+		if (ts[i].tv_nsec != UTIME_NOW && ts[i].tv_nsec != UTIME_OMIT &&
+		    (ts[i].tv_nsec < 0 || ts[i].tv_nsec >= 1000000000))
+			ret = -EINVAL;
+	if (!ret && ts) {
 		sa.atime_sec = ts[0].tv_sec;
 		sa.atime_nsec = ts[0].tv_nsec;
 		sa.mtime_sec = ts[1].tv_sec;
 		sa.mtime_nsec = ts[1].tv_nsec;
-		if (sa.atime_nsec == UTIME_OMIT && sa.mtime_nsec == UTIME_OMIT)
+	}
+	if (!ret)
+		ret = vfs_setattr_path(t, &p, &sa);
+	put_path(&p);
+	return ret;
+}
+
+SYS(utimensat)
+{
+	struct l_timespec ts[2];
+
+	if (a[2]) {
+		if (mm_copy_in(t->mm, ts, a[2], sizeof(ts)))
+			return -EFAULT;
+		/* Nothing to do: not even the path is looked at. */
+		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
 			return 0;
 	}
-	if (!a[1])
-		return setattr_at(t, a[0], 0, 0, true, &sa);
-	return setattr_at(t, a[0], a[1], a[3], false, &sa);
+	return do_utimes(t, a[0], a[1], a[2] ? ts : NULL, a[3]);
+}
+
+/* futimesat and utimes: microseconds, checked before the path (UTIME_NOW and
+ * UTIME_OMIT are no valid tv_usec). */
+SYS(futimesat)
+{
+	struct l_timeval tv[2];
+	struct l_timespec ts[2];
+
+	if (a[2]) {
+		if (mm_copy_in(t->mm, tv, a[2], sizeof(tv)))
+			return -EFAULT;
+		for (int i = 0; i < 2; i++) {
+			if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+				return -EINVAL;
+			ts[i].tv_sec = tv[i].tv_sec;
+			ts[i].tv_nsec = tv[i].tv_usec * 1000;
+		}
+	}
+	return do_utimes(t, a[0], a[1], a[2] ? ts : NULL, 0);
+}
+
+SYS(utimes)
+{
+	u64 b[6] = { (u64)(s64)AT_FDCWD, a[0], a[1] };
+
+	return sys_futimesat(t, b);
+}
+
+/* utime: whole seconds from a struct utimbuf (actime, modtime). */
+SYS(utime)
+{
+	struct l_timespec ts[2] = { { 0, 0 }, { 0, 0 } };
+	s64 ub[2];
+
+	if (a[1]) {
+		if (mm_copy_in(t->mm, ub, a[1], sizeof(ub)))
+			return -EFAULT;
+		ts[0].tv_sec = ub[0];
+		ts[1].tv_sec = ub[1];
+	}
+	return do_utimes(t, AT_FDCWD, a[0], a[1] ? ts : NULL, 0);
 }
 
 SYS(truncate)

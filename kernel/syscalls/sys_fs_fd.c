@@ -1,6 +1,7 @@
 /*
- * File-descriptor syscalls of the files issue: getdents64, ftruncate, fallocate,
- * the sync family, flock, fadvise64, and file mappings for mmap: overlay and tmpfs
+ * File-descriptor syscalls of the files issue: getdents64 and getdents, ftruncate,
+ * fallocate, the sync family and sync_file_range, flock, fadvise64 and readahead, and
+ * file mappings for mmap: overlay and tmpfs
  * files map their pages (a lower file its page cache), shared or copy-on-write;
  * other files (volumes, /proc) are filled with a copy of the file when mapped, not
  * coherent with later writes through read/write.
@@ -26,11 +27,17 @@
 #include "vfs/locks.h"
 #include "vfs/vfs.h"
 
-SYS(getdents64)
+/*
+ * getdents64, and with @old the old getdents: struct linux_dirent { ino; off; reclen;
+ * name[]; pad; type }, d_type in the record's last byte. Its records have the same
+ * length as linux_dirent64's (both 8-byte aligned: 18 + name + NUL + type), so the
+ * entries the file gives are rewritten in place: same count, same offsets.
+ */
+static long do_getdents(struct task *t, const u64 *a, bool old)
 {
 	struct vfs_file *f = fdt_get(t->fdt, a[0]);
 	size_t len = MIN(a[2], 1 << 20);
-	void *buf;
+	u8 *buf;
 	long ret;
 
 	if (!f)
@@ -45,12 +52,30 @@ SYS(getdents64)
 		return -ENOMEM;
 	}
 	ret = f->ops->getdents(t, f, buf, len);
+	for (long off = 0; old && off < ret;) {
+		struct l_dirent64 {
+			u64 ino;
+			s64 off;
+			u16 reclen;
+			u8 type;
+			char name[];
+		} *d = (void *)(buf + off);
+		u16 reclen = d->reclen;
+		u8 type = d->type;
+
+		memmove(buf + off + 18, d->name, strnlen(d->name, reclen - 19) + 1);
+		buf[off + reclen - 1] = type;
+		off += reclen;
+	}
 	if (ret > 0 && mm_copy_out(t->mm, a[1], buf, ret))
 		ret = -EFAULT;
 	free(buf);
 	vfs_file_put(f);
 	return ret;
 }
+
+SYS(getdents64) { return do_getdents(t, a, false); }
+SYS(getdents) { return do_getdents(t, a, true); }
 
 SYS(ftruncate)
 {
@@ -109,9 +134,29 @@ SYS(fallocate)
 	return ret;
 }
 
+/* fsync and fdatasync: a file that keeps data elsewhere (a volume file: the host)
+ * syncs it; the overlay's and tmpfs's data is in memory and in the image, with
+ * nothing to flush. */
 static long sync_fd(struct task *t, int fd)
 {
 	struct vfs_file *f = fdt_get(t->fdt, fd);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if (f->flags & O_PATH)
+		ret = -EBADF;
+	else
+		ret = f->ops->fsync ? f->ops->fsync(f) : 0;
+	vfs_file_put(f);
+	return ret;
+}
+
+SYS(fsync) { return sync_fd(t, a[0]); }
+SYS(fdatasync) { return sync_fd(t, a[0]); }
+SYS(syncfs)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
 	bool opath;
 
 	if (!f)
@@ -120,11 +165,86 @@ static long sync_fd(struct task *t, int fd)
 	vfs_file_put(f);
 	return opath ? -EBADF : 0;
 }
-
-SYS(fsync) { return sync_fd(t, a[0]); }
-SYS(fdatasync) { return sync_fd(t, a[0]); }
-SYS(syncfs) { return sync_fd(t, a[0]); }
 SYS(sync) { return 0; }
+
+#define L_SYNC_FILE_RANGE_WAIT_BEFORE 1
+#define L_SYNC_FILE_RANGE_WRITE 2
+#define L_SYNC_FILE_RANGE_WAIT_AFTER 4
+
+/* The mode of @f's file: its inode's, or fstat's for a file without one. */
+static u32 file_mode(struct vfs_file *f)
+{
+	struct stat st;
+
+	if (f->inode)
+		return f->inode->mode;
+	return f->ops->fstat && !f->ops->fstat(f, &st) ? st.st_mode : 0;
+}
+
+/* Linux's sync_file_range checks, in its order. Writing a range back is what fsync
+ * does here (the host's for a volume file, nothing for files in memory); waiting
+ * alone has nothing to wait for, since no writeback runs behind the caller. */
+SYS(sync_file_range)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	s64 off = a[1], nbytes = a[2];
+	u32 flags = a[3], mode;
+	u64 end = (u64)off + (u64)nbytes;
+	long ret = 0;
+
+	if (!f)
+		return -EBADF;
+	mode = file_mode(f);
+	if (f->flags & O_PATH)
+		ret = -EBADF;
+	else if (flags & ~(L_SYNC_FILE_RANGE_WAIT_BEFORE | L_SYNC_FILE_RANGE_WRITE |
+			   L_SYNC_FILE_RANGE_WAIT_AFTER))
+		ret = -EINVAL;
+	else if (off < 0 || (s64)end < 0 || (s64)end < off)
+		ret = -EINVAL;
+	else if (!S_ISREG(mode) && !S_ISBLK(mode) && !S_ISDIR(mode) && !S_ISLNK(mode))
+		ret = -ESPIPE;
+	else if ((flags & L_SYNC_FILE_RANGE_WRITE) && f->ops->fsync)
+		ret = f->ops->fsync(f);
+	vfs_file_put(f);
+	return ret;
+}
+
+/* Linux's ksys_readahead then generic_fadvise's WILLNEED: a readable regular file,
+ * and a count that fits a loff_t; count 0 (or a range past the largest offset)
+ * means to the end. The range is read into the page cache of files that have one:
+ * a lower file's (what its mappings map), the host's for a volume file. */
+static long readahead_file(struct vfs_file *f, s64 off, u64 count)
+{
+	u64 len = count;
+
+	if ((s64)count < 0)
+		return -EINVAL;
+	if (off < 0)
+		return 0;       /* no page there, as Linux's page index past any file */
+	if (!count || (u64)off + count < count)
+		len = 0;
+	return f->ops->readahead ? f->ops->readahead(f, off, len) : 0;
+}
+
+SYS(readahead)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	u32 mode;
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	mode = file_mode(f);
+	if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
+		ret = -EBADF;
+	else if (!S_ISREG(mode) && !S_ISBLK(mode))
+		ret = -EINVAL;
+	else
+		ret = readahead_file(f, a[1], a[2]);
+	vfs_file_put(f);
+	return ret;
+}
 
 SYS(flock)
 {
@@ -144,9 +264,14 @@ SYS(fadvise64)
 
 	if (!f)
 		return -EBADF;
-	vfs_file_put(f);
-	if (a[3] > POSIX_FADV_NOREUSE)
+	if (a[3] > POSIX_FADV_NOREUSE) {
+		vfs_file_put(f);
 		return -EINVAL;
+	}
+	/* WILLNEED starts a readahead of the range; the other advice only tunes it. */
+	if (a[3] == POSIX_FADV_WILLNEED && (s64)a[2] >= 0 && S_ISREG(file_mode(f)))
+		readahead_file(f, a[1], a[2]);
+	vfs_file_put(f);
 	return 0;
 }
 

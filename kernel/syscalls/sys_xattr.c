@@ -13,8 +13,9 @@
  *              and CAP_SETFCAP are not checked);
  *   system.*   and unknown prefixes: EOPNOTSUPP (no POSIX ACLs).
  * Overlay, tmpfs and memfd inodes store them (fs/ovl/ovl_xattr.c; a lower file
- * shows none of its host attributes). Other filesystems (procfs, devfs, --volume
- * directories, pipes, sockets) have no xattr support: EOPNOTSUPP, and empty lists.
+ * starts with its host attributes); volume files keep theirs on the host
+ * (fs/gofer/goferfs_xattr.c). Other filesystems (procfs, devfs, pipes, sockets)
+ * have no xattr support: EOPNOTSUPP, and empty lists.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include "fs/gofer/goferfs.h"
 #include "fs/ovl/ovl.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
@@ -45,6 +47,12 @@ struct xtarget {
 	struct vfs_inode *ino;  /* NULL: a file without an inode (host-fd stdio) */
 	bool rdonly;            /* on a read-only mount */
 };
+
+/* A volume inode: its attributes are the host file's, through the gofer. */
+static bool is_volume(const struct vfs_inode *ino)
+{
+	return ino && ino->ops == &goferfs_inode_ops;
+}
 
 /* By path: no descriptor. */
 #define BY_PATH INT64_MIN
@@ -151,7 +159,7 @@ static long may_access(struct task *t, struct vfs_inode *ino, const char *name, 
 		if (err)
 			return err;
 	}
-	if (!ovl_is_inode(ino) || prefixed(name, "system.") ||
+	if ((!ovl_is_inode(ino) && !is_volume(ino)) || prefixed(name, "system.") ||
 	    !(prefixed(name, XATTR_SECURITY_PREFIX) || prefixed(name, XATTR_TRUSTED_PREFIX) ||
 	      prefixed(name, XATTR_USER_PREFIX)))
 		return -EOPNOTSUPP;
@@ -177,9 +185,15 @@ static long do_getxattr(struct task *t, u64 upath, s64 fd, bool follow, u64 unam
 		ret = -ENOMEM;
 	if (!ret)
 		ret = may_access(t, x.ino, name, false);
-	if (!ret) {
+	if (!ret && is_volume(x.ino)) {
+		ret = goferfs_xattr_get(GOFERFS_I(x.ino), name, buf, size);
+		if (ret == -ERANGE && size >= XATTR_SIZE_MAX)
+			ret = -E2BIG;
+	} else if (!ret) {
 		pthread_mutex_lock(&vfs_lock);
-		ret = ovl_xattr_get(OVL_I(x.ino), name, buf, size);
+		ret = ovl_xattr_lower(OVL_I(x.ino));
+		if (!ret)
+			ret = ovl_xattr_get(OVL_I(x.ino), name, buf, size);
 		pthread_mutex_unlock(&vfs_lock);
 		if (ret == -ERANGE && size >= XATTR_SIZE_MAX)
 			ret = -E2BIG;
@@ -202,12 +216,16 @@ static long change(struct task *t, u64 upath, s64 fd, bool follow, const char *n
 	if (ret)
 		return ret;
 	ret = x.rdonly ? -EROFS : may_access(t, x.ino, name, true);
-	if (!ret) {
+	if (!ret && is_volume(x.ino)) {
+		/* The host's inode keeps the change, and its ctime. */
+		ret = remove ? goferfs_xattr_remove(GOFERFS_I(x.ino), name)
+			     : goferfs_xattr_set(GOFERFS_I(x.ino), name, val, size, flags);
+	} else if (!ret) {
 		pthread_mutex_lock(&vfs_lock);
-		if (remove)
-			ret = ovl_xattr_remove(OVL_I(x.ino), name);
-		else
-			ret = ovl_xattr_set(OVL_I(x.ino), name, val, size, flags);
+		ret = ovl_xattr_lower(OVL_I(x.ino));
+		if (!ret)
+			ret = remove ? ovl_xattr_remove(OVL_I(x.ino), name)
+				     : ovl_xattr_set(OVL_I(x.ino), name, val, size, flags);
 		if (!ret)
 			vfs_inode_touch(x.ino, VFS_SET_CTIME);
 		pthread_mutex_unlock(&vfs_lock);
@@ -255,7 +273,7 @@ static long do_listxattr(struct task *t, u64 upath, s64 fd, bool follow, u64 uli
 	if (ret)
 		return ret;
 	size = MIN(size, XATTR_LIST_MAX);
-	if (!x.ino || !ovl_is_inode(x.ino)) {
+	if (!x.ino || (!ovl_is_inode(x.ino) && !is_volume(x.ino))) {
 		target_put(&x);
 		return 0;       /* no handler lists anything (and no LSM adds a name) */
 	}
@@ -263,9 +281,15 @@ static long do_listxattr(struct task *t, u64 upath, s64 fd, bool follow, u64 uli
 		target_put(&x);
 		return -ENOMEM;
 	}
-	pthread_mutex_lock(&vfs_lock);
-	ret = ovl_xattr_list(OVL_I(x.ino), admin(t), buf, size);
-	pthread_mutex_unlock(&vfs_lock);
+	if (is_volume(x.ino)) {
+		ret = goferfs_xattr_list(GOFERFS_I(x.ino), admin(t), buf, size);
+	} else {
+		pthread_mutex_lock(&vfs_lock);
+		ret = ovl_xattr_lower(OVL_I(x.ino));
+		if (!ret)
+			ret = ovl_xattr_list(OVL_I(x.ino), admin(t), buf, size);
+		pthread_mutex_unlock(&vfs_lock);
+	}
 	if (ret == -ERANGE && size >= XATTR_LIST_MAX)
 		ret = -E2BIG;
 	if (ret > 0 && size && mm_copy_out(t->mm, ulist, buf, ret))

@@ -18,8 +18,12 @@ static const char *const names[SYSCALL_MAX] = {
 };
 
 #define F(n, args) [__NR_##n] = { sys_##n, SYS_FULL, NULL, args }
-#define XATTR_NOTE "kept on overlay, tmpfs and memfd inodes (a lower file shows none of " \
-	"its host attributes); other filesystems: EOPNOTSUPP; no system.* (POSIX ACLs)"
+#define XATTR_NOTE "kept on overlay, tmpfs and memfd inodes (a lower file's start as " \
+	"its host attributes, up to a gofer packet in all); volume files keep theirs on the " \
+	"host (a set there takes values up to 2047 bytes: E2BIG); others: EOPNOTSUPP; " \
+	"no system.* (POSIX ACLs)"
+#define UTIMES_NOTE "the fd form on a pipe or host stdio (no filesystem inode here): " \
+	"EPERM, where Linux sets the pipefs inode's times"
 #define P(n, args, why) [__NR_##n] = { sys_##n, SYS_PARTIAL, why, args }
 #define U(n, why) [__NR_##n] = { NULL, SYS_UNSUPPORTED, why, NULL }
 
@@ -33,7 +37,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(pipe2, "px", "O_DIRECT packet mode is not offered"), F(dup, "f"), F(dup2, "ff"), F(dup3, "ffx"),
 	F(sendfile, "ffpu"), F(splice, "fpfpux"), F(tee, "ffux"), F(copy_file_range, "fpfpux"),
 	P(vmsplice, "fpux", "pages are copied, never gifted; room is counted in bytes, not slots"),
-	P(fcntl, "fdx", "no leases, F_*SIG; no locks on pipes, sockets, host fds (ENOLCK)"),
+	P(fcntl, "fdx", "no leases, F_*SIG; no locks on sockets (ENOLCK)"),
 	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO"),
 	F(fstat, "fp"),
 	F(newfstatat, "fspx"),
@@ -174,19 +178,22 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(lchown, "sdd"),
 	F(fchown, "fdd"),
 	F(fchownat, "fsddx"),
-	F(utimensat, "fspx"),
+	P(utimensat, "fspx", UTIMES_NOTE), P(futimesat, "fsp", UTIMES_NOTE),
+	F(utimes, "sp"), F(utime, "sp"),
 	F(truncate, "sd"),
 	F(ftruncate, "fd"),
 	F(statfs, "sp"),
 	F(fstatfs, "fp"),
-	F(getdents64, "fpu"),
+	F(getdents64, "fpu"), F(getdents, "fpu"),
+	F(readahead, "fdu"),
+	F(sync_file_range, "fddx"),
 	P(memfd_create, "sx", "no MFD_HUGETLB; F_SEAL_EXEC does not stop chmod"),
 	P(fallocate, "fxdd", "no collapse/insert/unshare ranges"),
 	F(fsync, "f"),
 	F(fdatasync, "f"),
 	F(syncfs, "f"),
 	F(sync, ""),
-	P(flock, "fx", "no locks on pipes, sockets, host fds (ENOLCK)"),
+	P(flock, "fx", "no locks on sockets (ENOLCK)"),
 	F(fadvise64, "fddd"),
 	U(rseq, "restartable sequences are not offered; glibc falls back"),
 };
@@ -305,6 +312,8 @@ void syscall_dispatch(struct task *t)
 		ret = syscall_table[nr].fn(t, a);
 	else
 		ret = -ENOSYS;
+	/* A file another process shrank is not mapped past its end any more. */
+	mm_sync_file_maps(t->mm);
 	if (unlikely(t->k->strace))
 		strace(t, nr, a, ret);
 	t->regs.rax = ret;

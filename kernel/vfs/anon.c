@@ -7,6 +7,11 @@
  * namespace; its inode holds the file, and the files opened through it hold no
  * reference back (vfs_open_path), so a reopened pipe end does not keep the end it
  * was reached through open.
+ *
+ * Lock inodes: the advisory locks of such a file need an inode to hang on, shared by
+ * every file on the same object (vfs_file_ops.lock_inode). They are made on the
+ * first lock and live as long as the object (a pipe, a host-fd file's chain of
+ * reopens).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -119,4 +124,36 @@ int vfs_anon_path(struct vfs_file *f, struct vfs_path *out)
 struct vfs_file *vfs_anon_file(struct vfs_inode *ino)
 {
 	return ino && ino->ops == &vfs_anon_inode_ops ? ANON(ino)->file : NULL;
+}
+
+static void lock_inode_release(struct vfs_inode *ino)
+{
+	free(container_of(ino, struct vfs_lock_inode, base));
+}
+
+const struct vfs_inode_ops vfs_lock_inode_ops = {
+	.type = "lock",
+	.release = lock_inode_release,
+};
+
+/* Guards every lock-inode slot. A leaf lock: locks.c asks for a file's lock inode
+ * with fdt->lock held, where vfs_lock may not be taken. */
+static pthread_mutex_t lock_slot_mu = PTHREAD_MUTEX_INITIALIZER;
+
+struct vfs_inode *vfs_lock_inode_slot(struct vfs_inode **slot, bool create)
+{
+	struct vfs_inode *ino;
+
+	pthread_mutex_lock(&lock_slot_mu);
+	if (!*slot && create) {
+		struct vfs_lock_inode *li = calloc(1, sizeof(*li));
+
+		if (li) {
+			vfs_inode_init(&li->base, &vfs_lock_inode_ops, 0);
+			*slot = &li->base;
+		}
+	}
+	ino = *slot;
+	pthread_mutex_unlock(&lock_slot_mu);
+	return ino;
 }

@@ -46,6 +46,14 @@ static struct st_list blocked = ST_LIST_INIT(blocked);
 /* Linux's MAX_DEADLK_ITERATIONS: how long a chain of waiters is followed. */
 #define MAX_DEADLK_ITERATIONS 10
 
+/* The inode @f's locks are on: its own, or the lock inode of a file without one. */
+static struct vfs_inode *lock_ino(struct vfs_file *f, bool create)
+{
+	if (f->inode)
+		return f->inode;
+	return f->ops->lock_inode ? f->ops->lock_inode(f, create) : NULL;
+}
+
 static struct st_list *ino_locks(struct vfs_inode *ino)
 {
 	/* An inode made before locks existed in its image: an empty list. */
@@ -286,7 +294,7 @@ int vfs_flock(struct task *t, struct vfs_file *f, u32 op)
 	struct vfs_lock req = {
 		.kind = VFS_LOCK_FLOCK, .file = f, .start = 0, .end = LLONG_MAX,
 	};
-	struct vfs_inode *ino = f->inode;
+	struct vfs_inode *ino;
 	struct vfs_lock *l, *tmp, *own = NULL;
 
 	switch (op & ~LOCK_NB) {
@@ -295,9 +303,10 @@ int vfs_flock(struct task *t, struct vfs_file *f, u32 op)
 	case LOCK_UN: req.type = F_UNLCK; break;
 	default: return -EINVAL;
 	}
-	/* Files with no inode (pipes, sockets, host stdio) hold no locks here yet. */
+	/* Files with no inode and no lock inode (sockets) hold no locks here yet. */
+	ino = lock_ino(f, req.type != F_UNLCK);
 	if (!ino)
-		return -ENOLCK;
+		return f->ops->lock_inode ? 0 : -ENOLCK;
 
 	/*
 	 * As Linux's flock_lock_inode: a lock of our own of the same type stays; one
@@ -371,7 +380,7 @@ int vfs_fcntl_lock(struct task *t, struct vfs_file *f, int cmd, struct flock *fl
 	bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
 	bool get = cmd == F_GETLK || cmd == F_OFD_GETLK;
 	struct vfs_lock req = { .file = f, .pid = t->tgid, .type = fl->l_type };
-	struct vfs_inode *ino = f->inode;
+	struct vfs_inode *ino;
 	int ret;
 
 	if (fl->l_type != F_RDLCK && fl->l_type != F_WRLCK &&
@@ -385,8 +394,9 @@ int vfs_fcntl_lock(struct task *t, struct vfs_file *f, int cmd, struct flock *fl
 	ret = flock_range(f, fl, &req.start, &req.end);
 	if (ret)
 		return ret;
-	if (!ino)
-		return -ENOLCK;
+	ino = lock_ino(f, !get);
+	if (!ino && !(get && f->ops->lock_inode))
+		return -ENOLCK;         /* no lock op (sockets), or no memory */
 	req.kind = ofd ? VFS_LOCK_OFD : VFS_LOCK_POSIX;
 	if (ofd)
 		req.pid = 0;
@@ -394,6 +404,10 @@ int vfs_fcntl_lock(struct task *t, struct vfs_file *f, int cmd, struct flock *fl
 	if (get) {
 		struct vfs_lock *c;
 
+		if (!ino) {             /* no lock was ever taken on it */
+			fl->l_type = F_UNLCK;
+			return 0;
+		}
 		pthread_mutex_lock(&vfs_locks_mu);
 		c = first_conflict(ino, &req);
 		if (!c) {
@@ -435,17 +449,19 @@ static void drop_locks(struct vfs_inode *ino, const struct vfs_lock *owner)
 void vfs_locks_release_file(struct vfs_file *f)
 {
 	struct vfs_lock owner = { .kind = VFS_LOCK_FLOCK, .file = f };
+	struct vfs_inode *ino = lock_ino(f, false);
 
-	if (f->inode)
-		drop_locks(f->inode, &owner);
+	if (ino)
+		drop_locks(ino, &owner);
 }
 
 void vfs_locks_close_posix(struct vfs_file *f, u32 pid)
 {
 	struct vfs_lock owner = { .kind = VFS_LOCK_POSIX, .pid = pid };
+	struct vfs_inode *ino = lock_ino(f, false);
 
-	if (f->inode)
-		drop_locks(f->inode, &owner);
+	if (ino)
+		drop_locks(ino, &owner);
 }
 
 void vfs_locks_release_inode(struct vfs_inode *ino)

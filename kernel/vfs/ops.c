@@ -715,11 +715,14 @@ int vfs_setattr_path(struct task *t, const struct vfs_path *p, struct vfs_setatt
 	int err = 0;
 
 	pthread_mutex_lock(&vfs_lock);
-	if ((sa->mask & VFS_SET_MODE) && !owner)
+	/* Linux takes mnt_want_write first: EROFS before any permission error. */
+	if (mnt_ro(p))
+		err = -EROFS;
+	if (!err && (sa->mask & VFS_SET_MODE) && !owner)
 		err = -EPERM;
-	if ((sa->mask & VFS_SET_UID) && t->euid != 0 && sa->uid != ino->uid)
+	if (!err && (sa->mask & VFS_SET_UID) && t->euid != 0 && sa->uid != ino->uid)
 		err = -EPERM;
-	if ((sa->mask & VFS_SET_GID) && t->euid != 0 &&
+	if (!err && (sa->mask & VFS_SET_GID) && t->euid != 0 &&
 	    (t->euid != ino->uid || sa->gid != t->egid) && sa->gid != ino->gid)
 		err = -EPERM;
 	if (!err && (sa->mask & (VFS_SET_ATIME | VFS_SET_MTIME)) && !owner) {
@@ -728,8 +731,6 @@ int vfs_setattr_path(struct task *t, const struct vfs_path *p, struct vfs_setatt
 
 		err = now ? vfs_permission(t, ino, MAY_WRITE) : -EPERM;
 	}
-	if (!err && mnt_ro(p))
-		err = -EROFS;
 	if (!err && !ino->ops->setattr)
 		err = -EPERM;
 	if (!err) {

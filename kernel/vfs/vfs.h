@@ -63,6 +63,9 @@ struct vfs_file_ops {
 	 * ZERO_RANGE [|KEEP_SIZE]); NULL: EOPNOTSUPP. */
 	int (*fallocate)(struct vfs_file *f, int mode, u64 off, u64 len);
 	int (*fsync)(struct vfs_file *f);
+	/* readahead(2), fadvise WILLNEED: reads [off, off+len) (@len 0: to the end)
+	 * into the file's page cache. NULL: the file has none (its data is in memory). */
+	int (*readahead)(struct vfs_file *f, u64 off, u64 len);
 	/* Bytes of the file at @off for a private mapping; NULL: ENODEV. Returns what
 	 * was read; the rest of @len is the caller's to zero. */
 	s64 (*map_read)(struct vfs_file *f, void *buf, size_t len, s64 off);
@@ -74,6 +77,11 @@ struct vfs_file_ops {
 	 * a new open file on the same object with @flags, as Linux's open of a pipefs
 	 * or anon inode does; NULL: ENXIO. */
 	int (*reopen)(struct task *t, struct vfs_file *f, u32 flags, struct vfs_file **out);
+	/* For a file with no inode (a pipe, host stdio): the inode its advisory locks
+	 * are kept on, which every file on the same object shares, as the object's
+	 * inode on Linux (a pipe's two ends, a reopened host fd); made on first use if
+	 * @create, else NULL while none was. NULL op: no locks (ENOLCK). */
+	struct vfs_inode *(*lock_inode)(struct vfs_file *f, bool create);
 };
 
 /* A place in the tree: a dentry and the mount it was reached through. Both are

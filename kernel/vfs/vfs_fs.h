@@ -177,6 +177,14 @@ SAVABLE struct vfs_anon_inode {
 	struct vfs_file *file SAVE_POLY;        /* referenced */
 };
 
+extern const struct vfs_inode_ops vfs_lock_inode_ops;
+
+/* anon.c: an inode that holds only advisory locks, for files that have no inode of
+ * their own (vfs_file_ops.lock_inode). */
+SAVABLE struct vfs_lock_inode {
+	struct vfs_inode base SAVE_BASE(&vfs_lock_inode_ops);
+};
+
 extern pthread_mutex_t vfs_lock;
 /* The task a path walk runs for (set by vfs_resolve), for ops without a task. */
 extern __thread struct task *vfs_task;
@@ -240,6 +248,9 @@ void vfs_path_put(struct vfs_path *p);
 int vfs_anon_path(struct vfs_file *f, struct vfs_path *out);
 /* The file an anonymous inode stands for, or NULL for any other inode. */
 struct vfs_file *vfs_anon_file(struct vfs_inode *ino);
+/* The lock_inode op's work on the object's slot @slot (a field of the object, set
+ * under a leaf mutex of anon.c): its inode, made first if there is none and @create. */
+struct vfs_inode *vfs_lock_inode_slot(struct vfs_inode **slot, bool create);
 
 /* mount.c */
 int vfs_mntns_new(struct vfs_dentry *root, const char *fstype, const char *source,

@@ -10,10 +10,12 @@
  *                                         mount): EXDEV */
 #include "fam.h"
 
+#include <linux/falloc.h>
 #include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
 
 /* F(expr): an open; prints "fd" for a descriptor (numbers differ between runs
  * whose parents left different descriptors open). */
@@ -56,6 +58,60 @@ static void show_file(const char *path)
 	}
 	if (fd >= 0)
 		close(fd);
+}
+
+/* Extended attributes on volume files: they reach the host (volume.sh compares the
+ * trees' user.* attributes too). */
+static void xattrs(const char *d)
+{
+	char buf[256], big[3000];
+	long n;
+
+	T(setxattr(at(d, "seed.txt"), "user.a", "one", 3, 0));
+	T(setxattr(at(d, "seed.txt"), "user.b", "t\0o", 3, XATTR_CREATE));
+	T(setxattr(at(d, "seed.txt"), "user.b", "x", 1, XATTR_CREATE));
+	T(setxattr(at(d, "seed.txt"), "user.c", "x", 1, XATTR_REPLACE));
+	T(setxattr(at(d, "seed.txt"), "user.e", "", 0, 0));
+	T(setxattr(at(d, "out"), "user.dir", "d", 1, 0));
+	T(getxattr(at(d, "seed.txt"), "user.a", buf, sizeof(buf)));
+	P("user.a [%.3s]\n", buf);
+	T(getxattr(at(d, "seed.txt"), "user.b", buf, sizeof(buf)));
+	T(getxattr(at(d, "seed.txt"), "user.b", buf, 1));
+	T(getxattr(at(d, "seed.txt"), "user.b", NULL, 0));
+	T(getxattr(at(d, "seed.txt"), "user.none", buf, sizeof(buf)));
+	T(removexattr(at(d, "seed.txt"), "user.a"));
+	T(removexattr(at(d, "seed.txt"), "user.a"));
+	n = T(listxattr(at(d, "seed.txt"), buf, sizeof(buf)));
+	for (long i = 0; i < n; i += strlen(buf + i) + 1)
+		if (!strncmp(buf + i, "user.", 5))
+			P(" %s", buf + i);
+	P("\n");
+	memset(big, 'v', sizeof(big));
+	T(setxattr(at(d, "seed.txt"), "user.big", big, 2000, 0));
+	T(getxattr(at(d, "seed.txt"), "user.big", big, sizeof(big)));
+	T(setxattr(at(d, "seed.txt"), "trusted.t", "x", 1, 0) == 0 || errno == EPERM);
+	T(setxattr(at(d, "seed.txt"), "system.x", "x", 1, 0));
+}
+
+/* fallocate on a volume file: sizes and holes reach the host. */
+static void allocate(const char *d)
+{
+	struct stat st;
+	int fd = F(open(at(d, "alloc"), O_CREAT | O_RDWR, 0644));
+
+	T(fallocate(fd, 0, 0, 8192));
+	T(fstat(fd, &st));
+	P("size %ld\n", (long)st.st_size);
+	T(fallocate(fd, FALLOC_FL_KEEP_SIZE, 8192, 8192));
+	T(fallocate(fd, 0, 4096, 12288));
+	T(pwrite(fd, "xyz", 3, 100));
+	T(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+	T(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096));
+	T(fstat(fd, &st));
+	P("size %ld\n", (long)st.st_size);
+	T(stat(at(d, "alloc"), &st));
+	P("size %ld\n", (long)st.st_size);
+	close(fd);
 }
 
 static void rw(const char *d)
@@ -165,6 +221,8 @@ static void rw(const char *d)
 	T(open(at(d, "seed.txt/x"), O_RDONLY));
 	T(open(at(d, "out/"), O_WRONLY));
 	T(mkdir(at(d, "seed.txt/x"), 0755));
+	xattrs(d);
+	allocate(d);
 }
 
 static void ro(const char *d)

@@ -396,3 +396,41 @@ int goferc_fsync(struct gofer_conn *c, u32 h)
 
 	return err ? err : done(c, 0);
 }
+
+int goferc_getxattrs(struct gofer_conn *c, u32 h,
+		     int (*fn)(void *arg, const char *name, size_t len, const void *val,
+			       size_t vlen),
+		     void *arg)
+{
+	struct gofer_rd r;
+	uint32_t n;
+	int err = call(c, &r, NULL, "uu", (u64)GOFER_GETXATTRS, (u64)h);
+
+	if (err)
+		return err;
+	if (gofer_get_array(&r, &n) || n % 2)
+		return done(c, 1);
+	for (uint32_t i = 0; i < n; i += 2) {
+		const char *name, *val;
+		uint32_t len, vlen;
+
+		if (gofer_get_str(&r, &name, &len) || gofer_get_str(&r, &val, &vlen))
+			return done(c, 1);
+		err = fn(arg, name, len, val, vlen);
+		if (err) {
+			done(c, 0);
+			return err;
+		}
+	}
+	return done(c, 0);
+}
+
+int goferc_setxattr(struct gofer_conn *c, u32 h, const char *name, const char *hex, u32 flags)
+{
+	struct gofer_rd r;
+	int err = hex ? call(c, &r, NULL, "uussu", (u64)GOFER_SETXATTR, (u64)h, name, hex,
+			     (u64)flags)
+		      : call(c, &r, NULL, "uus", (u64)GOFER_REMOVEXATTR, (u64)h, name);
+
+	return err ? err : done(c, 0);
+}

@@ -71,5 +71,14 @@ void goferc_stat_to_inode(const struct gofer_stat *st, struct vfs_inode *ino);
 void goferc_close(struct gofer_conn *c, u32 h);
 /* Writes node @h's data to disk (fsync on the host). */
 int goferc_fsync(struct gofer_conn *c, u32 h);
+/* Calls @fn for each extended attribute of node @h the gofer read (names and values
+ * are the gofer's bytes: the caller checks them). */
+int goferc_getxattrs(struct gofer_conn *c, u32 h,
+		     int (*fn)(void *arg, const char *name, size_t len, const void *val,
+			       size_t vlen),
+		     void *arg);
+/* SETXATTR of @name to @hex (the value in lowercase hex) with XATTR_* @flags, or with
+ * @hex NULL, REMOVEXATTR. */
+int goferc_setxattr(struct gofer_conn *c, u32 h, const char *name, const char *hex, u32 flags);
 
 #endif

@@ -3,7 +3,8 @@
  * (--volume HOST:SANDBOX), with every change written through to the host, after
  * gVisor's fsimpl/gofer. The Sentry never opens a host path: names are walked one
  * component at a time through the gofer (WALK), changes are gofer operations
- * (CREATE, MKDIR, MKNOD, SYMLINK, LINK, UNLINK, RENAME, SETATTR), and file data
+ * (CREATE, MKDIR, MKNOD, SYMLINK, LINK, UNLINK, RENAME, SETATTR, SETXATTR,
+ * REMOVEXATTR), and file data
  * goes through host descriptors the gofer donates (OPEN; O_RDWR only when an open
  * asks for write), with pread/pwrite at the Sentry's own offsets.
  *
@@ -63,6 +64,14 @@ static inline struct goferfs_inode *GOFERFS_I(struct vfs_inode *i)
 {
 	return container_of(i, struct goferfs_inode, base);
 }
+
+/* goferfs_xattr.c: the host file's extended attributes, as ovl_xattr_*'s (names and
+ * permissions checked by the caller); called without vfs_lock. */
+int goferfs_xattr_get(struct goferfs_inode *gi, const char *name, void *buf, size_t size);
+s64 goferfs_xattr_list(struct goferfs_inode *gi, bool trusted, char *buf, size_t size);
+int goferfs_xattr_set(struct goferfs_inode *gi, const char *name, const void *val,
+		      size_t size, int flags);
+int goferfs_xattr_remove(struct goferfs_inode *gi, const char *name);
 
 /* goferfs.c */
 /* A new gofer filesystem over connection @gofer, named @name (the mount point), and

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -168,6 +169,33 @@ static int goferfs_fsync(struct vfs_file *f)
 	return h ? goferc_fsync(goferfs_conn(gi), h) : -ESTALE;
 }
 
+/* fallocate on the host file (the mode checked by the syscall), then the size and
+ * blocks the host now has. */
+static int goferfs_fallocate(struct vfs_file *f, int mode, u64 off, u64 len)
+{
+	struct goferfs_inode *gi = GOFERFS_I(f->inode);
+	int fd = data_fd(gi, true), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fallocate(fd, mode, off, len))
+		err = -errno;
+	pthread_mutex_lock(&vfs_lock);
+	goferfs_sync_attr(gi, fd);
+	pthread_mutex_unlock(&vfs_lock);
+	return err;
+}
+
+/* The host's page cache holds a volume file's data: the range is read ahead there. */
+static int goferfs_readahead(struct vfs_file *f, u64 off, u64 len)
+{
+	int fd = data_fd(GOFERFS_I(f->inode), false);
+
+	if (fd < 0)
+		return fd;
+	return -posix_fadvise(fd, off, len, POSIX_FADV_WILLNEED);
+}
+
 /* An inode's host descriptors outlive its open files while it has a name (the next
  * open needs no gofer round trip); the last close of an unlinked file drops them.
  * vfs_lock held. */
@@ -203,7 +231,9 @@ const struct vfs_file_ops goferfs_file_ops = {
 	.lseek = goferfs_lseek,
 	.fstat = vfs_file_fstat_inode,
 	.truncate = vfs_file_truncate_inode,
+	.fallocate = goferfs_fallocate,
 	.fsync = goferfs_fsync,
+	.readahead = goferfs_readahead,
 	.map_read = vfs_file_map_read_full,
 	.release = goferfs_file_release,
 };

@@ -190,6 +190,7 @@ static int hostfd_poll_fd(struct vfs_file *f)
 
 static void hostfd_release(struct vfs_file *f)
 {
+	vfs_inode_put(HF(f)->lock_ino);
 	close(HF(f)->fd);
 	free(HF(f));
 }
@@ -228,8 +229,17 @@ static int hostfd_reopen(struct task *t, struct vfs_file *f, u32 flags, struct v
 	hf->which = HF(f)->which;
 	hf->tty = HF(f)->tty;
 	hf->own_pos = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	/* The same host object: the same advisory locks. */
+	hf->lock_ino = vfs_lock_inode_slot(&HF(f)->lock_ino, true);
+	if (hf->lock_ino)
+		vfs_inode_get(hf->lock_ino);
 	*out = &hf->base;
 	return 0;
+}
+
+static struct vfs_inode *hostfd_lock_inode(struct vfs_file *f, bool create)
+{
+	return vfs_lock_inode_slot(&HF(f)->lock_ino, create);
 }
 
 const struct vfs_file_ops hostfd_ops = {
@@ -242,6 +252,7 @@ const struct vfs_file_ops hostfd_ops = {
 	.poll_fd = hostfd_poll_fd,
 	.release = hostfd_release,
 	.reopen = hostfd_reopen,
+	.lock_inode = hostfd_lock_inode,
 };
 
 int hostfd_new(int fd, int which, struct vfs_file **out)

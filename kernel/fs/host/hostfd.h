@@ -21,6 +21,9 @@ SAVABLE struct hostfd_file {
 	 * offset of its own as a new open of the file would have, not at the offset
 	 * of the host description it shares with the starting command's. */
 	bool own_pos;
+	/* where its advisory locks are (vfs_lock_inode_slot), shared with the files
+	 * reopened from it; referenced; NULL until the first lock */
+	struct vfs_inode *lock_ino SAVE_POLY;
 	int fd SAVE_SKIP;       /* host descriptor; rebound by restore from @which */
 };
 

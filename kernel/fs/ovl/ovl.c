@@ -248,6 +248,7 @@ int ovl_copy_up(struct ovl_inode *oi)
 	struct fill_ctx c = { .size = size };
 	struct mf_pages *p;
 	s64 got;
+	int err;
 
 	if (oi->upper || !S_ISREG(oi->base.mode))
 		return 0;
@@ -255,6 +256,10 @@ int ovl_copy_up(struct ovl_inode *oi)
 		oi->upper = true;
 		return 0;
 	}
+	/* The host attributes go up with the data, as overlayfs copies them. */
+	err = ovl_xattr_lower(oi);
+	if (err)
+		return err;
 	c.fd = ovl_lower_fd(oi);
 	if (c.fd < 0)
 		return c.fd;
@@ -333,6 +338,27 @@ again:
 	mf_pages_fill_locked(p, off / PAGE_SIZE, PAGE_ALIGN(len) / PAGE_SIZE);
 	pthread_mutex_unlock(&p->lock);
 	*out = p;
+	return 0;
+}
+
+int ovl_readahead(struct vfs_file *f, u64 off, u64 len)
+{
+	struct ovl_inode *oi = OVL_I(f->inode);
+	struct mf_pages *p;
+	u64 size, start = ALIGN_DOWN(off, PAGE_SIZE);
+	bool lower;
+
+	pthread_mutex_lock(&vfs_lock);
+	lower = !oi->upper && oi->lower_path;
+	size = oi->lower_size;
+	pthread_mutex_unlock(&vfs_lock);
+	if (!lower || off >= size)
+		return 0;
+	if (!len || len > size - off)
+		len = size - off;
+	/* Linux reads the first and the last partial page too. */
+	if (!ovl_map_pages(f, start, off + len - start, &p))
+		mf_pages_put(p);
 	return 0;
 }
 
@@ -593,15 +619,16 @@ static int ovl_statfs(struct vfs_inode *ino, struct statfs *sf)
 	return 0;
 }
 
-/* A lower file or directory as the gofer has it, nothing more: the dentry cache may
- * drop it and look it up again (the same host inode number comes back). Its atime
- * goes with it, as on a lower layer mounted read-only. */
+/* A lower file or directory as the gofer has it, nothing more (its host xattrs may
+ * have been read, never changed): the dentry cache may drop it and look it up again
+ * (the same host inode number comes back). Its atime goes with it, as on a lower
+ * layer mounted read-only. */
 static bool ovl_droppable(struct vfs_inode *ino)
 {
 	struct ovl_inode *oi = OVL_I(ino);
 
 	return oi->lower_path && oi->lower_h && !oi->upper && !oi->pages && !oi->changed &&
-	       !oi->xattrs && !oi->seals && st_list_empty(&ino->locks);
+	       !oi->seals && st_list_empty(&ino->locks);
 }
 
 static void ovl_release(struct vfs_inode *ino)

@@ -65,6 +65,9 @@ SAVABLE struct ovl_inode {
 	 * when none */
 	u8 *xattrs SAVE_LEN(xattr_len);
 	u32 xattr_len;
+	/* a lower inode's host attributes were read into xattrs (ovl_xattr_lower):
+	 * from then on the set is the inode's own, as an overlayfs copy-up's */
+	bool xattr_lower_read SAVE_DEFAULT(0);
 };
 
 SAVABLE struct ovl_file {
@@ -109,6 +112,9 @@ void ovl_set_size(struct ovl_inode *oi, u64 size);
  * upper file's own, or a lower file's page cache with what the range covers of the
  * file read in (vfs_file_ops.map_pages). */
 int ovl_map_pages(struct vfs_file *f, u64 off, u64 len, struct mf_pages **out);
+/* readahead of a lower file: the range is read into its page cache (an upper
+ * file's data is in memory already). I/O errors are left to later accesses. */
+int ovl_readahead(struct vfs_file *f, u64 off, u64 len);
 /* Whether the filesystem has seals (tmpfs, memfd), and F_ADD_SEALS / F_GET_SEALS. */
 bool ovl_has_seals(struct vfs_inode *ino);
 int ovl_add_seals(struct vfs_file *f, u32 seals);
@@ -127,6 +133,10 @@ int ovl_xattr_set(struct ovl_inode *oi, const char *name, const void *value, siz
 		  int flags);
 int ovl_xattr_remove(struct ovl_inode *oi, const char *name);
 s64 ovl_xattr_list(struct ovl_inode *oi, bool trusted, char *buf, size_t size);
+/* Reads a lower inode's host attributes in through the gofer, once (a no-op for
+ * other inodes): before any xattr call looks at the set, and at copy-up. Names
+ * the set has already keep their values. */
+int ovl_xattr_lower(struct ovl_inode *oi);
 /* Whether @ino is an overlay, tmpfs or memfd inode (xattrs are stored). */
 bool ovl_is_inode(const struct vfs_inode *ino);
 

@@ -263,6 +263,7 @@ const struct vfs_file_ops ovl_file_ops = {
 	.truncate = vfs_file_truncate_inode,
 	.fallocate = ovl_fallocate,
 	.fsync = ovl_fsync,
+	.readahead = ovl_readahead,
 	.map_read = vfs_file_map_read_full,
 	.map_pages = ovl_map_pages,
 	.release = ovl_file_release,

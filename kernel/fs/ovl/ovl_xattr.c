@@ -9,9 +9,10 @@
  * are refused across architectures) and the value, sorted by name. Attributes are
  * few and small, so every operation walks the buffer.
  *
- * A lower inode starts with none: the host file's own attributes are not read
- * through the gofer. What the application sets is the inode's, as its mode is, so
- * no data copy-up is needed. Everything is under vfs_lock.
+ * A lower inode's set starts as the host file's own attributes, read once through
+ * the gofer (GETXATTRS) before the first xattr call looks at it, or at the data's
+ * copy-up, as overlayfs copies them up; from then on the set is the inode's, as its
+ * mode is, so a change needs no data copy-up. Everything is under vfs_lock.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/xattr.h>
 
+#include "fs/gofer/goferc.h"
 #include "fs/ovl/ovl.h"
 
 struct rec {
@@ -112,8 +114,8 @@ static int splice_buf(struct ovl_inode *oi, u32 off, u32 old, const u8 *src, u32
 	return 0;
 }
 
-int ovl_xattr_set(struct ovl_inode *oi, const char *name, const void *value, size_t size,
-		  int flags)
+static int store(struct ovl_inode *oi, const char *name, const void *value, size_t size,
+		 int flags)
 {
 	size_t name_len = strlen(name);
 	u32 vlen = size;
@@ -140,13 +142,28 @@ int ovl_xattr_set(struct ovl_inode *oi, const char *name, const void *value, siz
 	return err;
 }
 
+/* A change the sandbox made: the inode is more than its lower file now. */
+int ovl_xattr_set(struct ovl_inode *oi, const char *name, const void *value, size_t size,
+		  int flags)
+{
+	int err = store(oi, name, value, size, flags);
+
+	if (!err)
+		oi->changed = true;
+	return err;
+}
+
 int ovl_xattr_remove(struct ovl_inode *oi, const char *name)
 {
 	struct rec r;
+	int err;
 
 	if (!find(oi, name, &r))
 		return -ENODATA;
-	return splice_buf(oi, r.off, r.len, NULL, 0);
+	err = splice_buf(oi, r.off, r.len, NULL, 0);
+	if (!err)
+		oi->changed = true;
+	return err;
 }
 
 s64 ovl_xattr_list(struct ovl_inode *oi, bool trusted, char *buf, size_t size)
@@ -166,4 +183,36 @@ s64 ovl_xattr_list(struct ovl_inode *oi, bool trusted, char *buf, size_t size)
 		need += r.name_len + 1;
 	}
 	return need;
+}
+
+/* One host attribute: the gofer's bytes, so a name no syscall could have made (empty,
+ * too long, with a NUL) or an oversized value is dropped. */
+static int add_lower(void *arg, const char *name, size_t len, const void *val, size_t vlen)
+{
+	char n[XATTR_NAME_MAX + 1];
+	int err;
+
+	if (!len || len > XATTR_NAME_MAX || memchr(name, 0, len) || vlen > XATTR_SIZE_MAX)
+		return 0;
+	memcpy(n, name, len);
+	n[len] = 0;
+	err = store(arg, n, val, vlen, XATTR_CREATE);
+	return err == -EEXIST ? 0 : err;
+}
+
+int ovl_xattr_lower(struct ovl_inode *oi)
+{
+	int err;
+
+	if (oi->xattr_lower_read || !oi->lower_path || !oi->fs ||
+	    oi->fs->gofer == OVL_NO_GOFER)
+		return 0;
+	if (!oi->lower_h)
+		return -ESTALE;
+	err = goferc_getxattrs(goferc_get(oi->fs->gofer), oi->lower_h, add_lower, oi);
+	if (err == -EMSGSIZE)
+		return -E2BIG;  /* more than a gofer packet holds */
+	if (!err)
+		oi->xattr_lower_read = true;
+	return err;
 }

@@ -19,10 +19,15 @@ seed() {
 	chmod 0644 "$1/seed.txt" "$1/gone.txt"
 }
 
-# Everything about a tree but its times and inode numbers.
+# Everything about a tree but its times and inode numbers (and user.* xattrs).
 describe() {
 	(cd "$1" && find . -mindepth 1 -printf '%p %y %m %s %n %l\n' | sort &&
-		find . -type f -exec sha256sum {} + | sort -k2)
+		find . -type f -exec sha256sum {} + | sort -k2 &&
+		python3 -c 'import os, sys
+for p in sorted(sys.argv[1:]):
+    if not os.path.islink(p):
+        print(p, sorted((k, os.getxattr(p, k).hex()) for k in os.listxattr(p)
+                        if k.startswith("user.")))' $(find . -mindepth 1))
 }
 
 rm -rf "$work"
