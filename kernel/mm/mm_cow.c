@@ -104,15 +104,21 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 	if (err)
 		return err;
 	if (__atomic_load_n(&s->ref.count, __ATOMIC_ACQUIRE) == 1) {
-		/* The last holder: keep the piece's memory, free the rest of the range. */
+		/* The last holder: keep the piece's memory, free the rest of the range.
+		 * Writable in the address space first: if that fails (a caller with no
+		 * context there), the piece stays copy-on-write for a later fault,
+		 * rather than marked writable behind a read-only mapping. */
+		if (mm->as) {
+			err = plat_as_protect(mm->plat, mm->as, v->start, len, v->prot);
+			if (err)
+				return err;
+		}
 		if (v->off > s->off)
 			memfile_free(mm->mf, s->off, v->off - s->off);
 		if (v->off + len < s->off + s->len)
 			memfile_free(mm->mf, v->off + len, s->off + s->len - (v->off + len));
 		free(s);
 		v->share = NULL;
-		if (mm->as)
-			return plat_as_protect(mm->plat, mm->as, v->start, len, v->prot);
 		return 0;
 	}
 	/* Every byte is copied over: memory from the dirty pool will do. */

@@ -131,6 +131,12 @@ bool task_do_exit(struct task *t, int *status)
 	if (last)
 		cputime_exit(tg);       /* its CPU time is final; its timers stop */
 
+	/* The last words to memory while the thread still has its context: a write
+	 * that breaks copy-on-write remaps the page through the caller's own stub
+	 * thread, and without one it would fail (clear_child_tid lost, pthread_join
+	 * waiting for ever). */
+	if (t->mm)
+		exit_mm_release(t);
 	/* Resources first, outside the tree lock: closing pipes wakes their readers. */
 	if (t->ctx) {
 		plat_ctx_destroy(k->plat, t->ctx);
@@ -139,7 +145,6 @@ bool task_do_exit(struct task *t, int *status)
 	if (t->mm) {
 		struct mm *mm = t->mm;
 
-		exit_mm_release(t);
 		/* Unpublished under the lock: the OOM killer reads other tasks' mm. */
 		pthread_mutex_lock(&k->lock);
 		t->mm = NULL;
