@@ -190,8 +190,17 @@ int vma_file_fault(struct mm *mm, struct vma *v, u64 addr);
  * syscall exit (mm_sync_file_maps). */
 void mm_unmap_pages_self(struct mf_pages *p, u64 pgoff, u64 n);
 /* Called by a thread of @mm as it leaves a syscall: if a file shrank anywhere since
- * it last looked, unmaps @mm's mappings of files past their ends (SIGBUS there). */
-void mm_sync_file_maps(struct mm *mm);
+ * it last looked, unmaps @mm's mappings of files past their ends (SIGBUS there).
+ * Inline: on the syscall path it is one compare (mm_file.c). */
+extern u64 mm_shrink_gen;
+extern __thread u64 mm_shrink_seen;
+void mm_sync_file_maps_slow(struct mm *mm);
+static inline void mm_sync_file_maps(struct mm *mm)
+{
+	if (__builtin_expect(__atomic_load_n(&mm_shrink_gen, __ATOMIC_ACQUIRE) !=
+			     mm_shrink_seen, 0))
+		mm_sync_file_maps_slow(mm);
+}
 
 /* Copy-on-write (mm_cow.c); mm->lock held for the vma_ ones. */
 static inline bool vma_is_cow(const struct vma *v)

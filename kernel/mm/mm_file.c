@@ -29,19 +29,19 @@ static __thread u64 last_fault;
  * A file that shrank in one process must stop being mapped past its new end in
  * every other one (Linux's unmap_mapping_range at truncate), but only a thread
  * running an address space may change its platform mappings. So a shrink bumps
- * shrink_gen, and every thread compares it with the last it saw (shrink_seen) as it
- * leaves a syscall: on a change it unmaps what its address space maps of any file
+ * mm_shrink_gen, and every thread compares it with the last it saw (mm_shrink_seen)
+ * as it leaves a syscall: on a change it unmaps what its address space maps of any file
  * past that file's end, and the next touch there faults into SIGBUS. A process that
  * makes no syscall meanwhile sees the truncate at its next one.
  */
-static u64 shrink_gen;
-static __thread u64 shrink_seen;
+u64 mm_shrink_gen;
+__thread u64 mm_shrink_seen;
 
 void mm_set_self(struct mm *mm)
 {
 	self_mm = mm;
 	last_fault = 0;
-	shrink_seen = __atomic_load_n(&shrink_gen, __ATOMIC_ACQUIRE);
+	mm_shrink_seen = __atomic_load_n(&mm_shrink_gen, __ATOMIC_ACQUIRE);
 }
 
 void mm_clear_self(struct mm *mm)
@@ -225,16 +225,16 @@ void mm_unmap_pages_self(struct mf_pages *p, u64 pgoff, u64 n)
 	last_fault = 0;
 	pthread_mutex_unlock(&mm->lock);
 	/* Every other address space, at its threads' next syscall exit. */
-	shrink_seen = __atomic_add_fetch(&shrink_gen, 1, __ATOMIC_RELEASE);
+	mm_shrink_seen = __atomic_add_fetch(&mm_shrink_gen, 1, __ATOMIC_RELEASE);
 }
 
-void mm_sync_file_maps(struct mm *mm)
+void mm_sync_file_maps_slow(struct mm *mm)
 {
-	u64 gen = __atomic_load_n(&shrink_gen, __ATOMIC_ACQUIRE);
+	u64 gen = __atomic_load_n(&mm_shrink_gen, __ATOMIC_ACQUIRE);
 
-	if (likely(gen == shrink_seen) || !mm || mm != self_mm)
+	if (!mm || mm != self_mm)
 		return;
-	shrink_seen = gen;
+	mm_shrink_seen = gen;
 	pthread_mutex_lock(&mm->lock);
 	for (u32 i = 0; mm->as && i < mm->nvmas; i++) {
 		struct vma *v = &mm->vmas[i];

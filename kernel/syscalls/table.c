@@ -312,8 +312,6 @@ void syscall_dispatch(struct task *t)
 		ret = syscall_table[nr].fn(t, a);
 	else
 		ret = -ENOSYS;
-	/* A file another process shrank is not mapped past its end any more. */
-	mm_sync_file_maps(t->mm);
 	if (unlikely(t->k->strace))
 		strace(t, nr, a, ret);
 	t->regs.rax = ret;

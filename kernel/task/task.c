@@ -224,7 +224,11 @@ static void run(struct task *t)
 		switch (ev.kind) {
 		case PLAT_EV_SYSCALL:
 			syscall_dispatch(t);
-			/* Here the task holds no vfs lock nor unreferenced dentry. */
+			/* Between syscalls, where the task holds no lock nor unreferenced
+			 * dentry: a file another process shrank is not mapped past its end
+			 * any more, and the dentry cache is trimmed if it grew too large.
+			 * Each is one compare unless there is work. */
+			mm_sync_file_maps(t->mm);
 			vfs_dcache_maybe_trim();
 			break;
 		case PLAT_EV_SYSCALL32:
