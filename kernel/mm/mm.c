@@ -110,7 +110,7 @@ static int mm_attach_as(struct mm *mm)
 	if (!err)
 		err = plat_as_new(mm->plat, &mm->as);
 	if (!err)
-		err = plat_as_apply(mm->plat, mm->as, ops, n);
+		err = mm_as_apply(mm, mm->as, ops, n);
 	if (err && mm->as) {
 		plat_as_destroy(mm->plat, mm->as);
 		mm->as = NULL;
@@ -166,7 +166,7 @@ int mm_take_as(struct mm *mm, struct mm *old, struct plat_ctx *ctx)
 		err = mm_as_ops(mm, &ops, &n, &cap);
 	}
 	if (!err)
-		err = plat_as_apply(mm->plat, old->as, ops, n);
+		err = mm_as_apply(mm, old->as, ops, n);
 	if (!err) {
 		mm->as = old->as;
 		old->ngates = 0;	/* they were the old program's */
@@ -236,7 +236,7 @@ static int mm_plat_map(struct mm *mm, u64 start, u64 len, int prot, u64 off)
 {
 	if (!mm->as)
 		return 0;
-	return plat_as_map(mm->plat, mm->as, start, len, prot, off);
+	return mm_as_map(mm, start, len, prot, off);
 }
 
 /* Removes every mapping in [start, end) and frees its memory; unmaps it from the
@@ -519,7 +519,7 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 			if (err)
 				goto out;
 		} else if (mm->as) {
-			err = plat_as_protect(mm->plat, mm->as, v->start, v->end - v->start,
+			err = mm_as_protect(mm, v->start, v->end - v->start,
 					      vma_map_prot(v));
 			if (err)
 				goto out;
@@ -718,7 +718,7 @@ out:
 	return addr;
 }
 
-int mm_fault(struct mm *mm, u64 addr, u64 stack_limit)
+int mm_fault(struct mm *mm, u64 addr, u64 stack_limit, u64 seen)
 {
 	u32 i;
 	struct vma *v;
@@ -740,7 +740,8 @@ int mm_fault(struct mm *mm, u64 addr, u64 stack_limit)
 	}
 	/* A write to copy-on-write memory: the only fault on a VMA that allows the
 	 * access (ptrace does not tell reads from writes; a retry that faults again
-	 * finds the VMA no longer copy-on-write and is a real fault). */
+	 * finds the VMA no longer copy-on-write and is a real fault, unless another
+	 * thread's change came between: below). */
 	if (v->start <= addr && vma_is_cow(v) && (v->prot & PROT_WRITE)) {
 		err = vma_break_cow(mm, v);
 		if (err && err != -ENOMEM)
@@ -767,6 +768,12 @@ int mm_fault(struct mm *mm, u64 addr, u64 stack_limit)
 		}
 	}
 out:
+	/* Another thread changed the mapping since this one last entered the
+	 * application (broke the same copy-on-write, grew the stack, mapped the
+	 * page): the fault may predate that change, so the access is retried. A real
+	 * fault comes again with the generation unchanged. */
+	if (err == -EFAULT && mm_map_gen(mm) != seen)
+		err = 0;
 	pthread_mutex_unlock(&mm->lock);
 	return err;
 }

@@ -96,6 +96,9 @@ SAVABLE struct mm {
 	 * checkpoint loads all memory first, and a restore gates afresh) */
 	struct mm_gate *gates SAVE_SKIP;
 	u32 ngates SAVE_SKIP, gcap SAVE_SKIP;
+	/* Bumped (under lock, atomically) after every host mapping change that may
+	 * grant access: see mm_fault. Never saved: a restore maps everything afresh. */
+	u64 map_gen SAVE_SKIP;
 };
 
 int mm_after_load(void *o, void *ctx);
@@ -162,12 +165,19 @@ void mm_gate_drop(struct mm *mm, u64 start, u64 end);
 bool mm_gate_fault(struct mm *mm, u64 addr);
 
 
+/* The mm's map_gen, for mm_fault: read before a thread enters the application. */
+static inline u64 mm_map_gen(struct mm *mm)
+{
+	return __atomic_load_n(&mm->map_gen, __ATOMIC_ACQUIRE);
+}
 /* Page fault at @addr: 0 if it was handled (stack growth, a copy-on-write copy, a
  * file page mapped) and the access should be retried, -EFAULT if the application
  * must get a signal, -EIO if that signal is SIGBUS (a file mapping past the file's
  * end, or no memory for its page), -ENOMEM if a copy-on-write copy found the sandbox
- * at its memory limit (the caller runs the OOM killer). */
-int mm_fault(struct mm *mm, u64 addr, u64 stack_limit);
+ * at its memory limit (the caller runs the OOM killer). @seen is mm_map_gen() from
+ * before the faulting thread last entered the application: a fault that another
+ * thread's change has since made stale is retried (0), never signalled. */
+int mm_fault(struct mm *mm, u64 addr, u64 stack_limit, u64 seen);
 
 /* Shared file mappings (mm_file.c); mm->lock held for the vma_ ones. */
 /* Maps what is present of @v's pages in [start, end) into the platform with @prot. */

@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 
 #include "memfile/memfile.h"
-#include "mm/mm.h"
+#include "mm/mm_internal.h"
 #include "platform.h"
 
 static void share_put(struct mm *mm, struct mf_share *s)
@@ -79,7 +79,7 @@ static int break_file_cow(struct mm *mm, struct vma *v)
 		mf_pages_copy_locked(p, off, len, v->pgoff * PAGE_SIZE);
 	pthread_mutex_unlock(&p->lock);
 	if (!err && mm->as)
-		err = plat_as_map(mm->plat, mm->as, v->start, len, v->prot, off);
+		err = mm_as_map(mm, v->start, len, v->prot, off);
 	if (err) {
 		memfile_free(mm->mf, off, len);
 		return err == -ENOMEM ? err : -EIO;
@@ -109,7 +109,7 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 		 * context there), the piece stays copy-on-write for a later fault,
 		 * rather than marked writable behind a read-only mapping. */
 		if (mm->as) {
-			err = plat_as_protect(mm->plat, mm->as, v->start, len, v->prot);
+			err = mm_as_protect(mm, v->start, len, v->prot);
 			if (err)
 				return err;
 		}
@@ -127,7 +127,7 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 		return err;
 	memfile_copy(mm->mf, off, v->off, len);
 	if (mm->as) {
-		err = plat_as_map(mm->plat, mm->as, v->start, len, v->prot, off);
+		err = mm_as_map(mm, v->start, len, v->prot, off);
 		if (err) {
 			memfile_free(mm->mf, off, len);
 			return err;
@@ -229,7 +229,7 @@ int mm_fork(struct mm *parent, struct mm **out)
 	}
 	/* One batch: on ptrace, one round trip through the parent's stub. */
 	if (nprot) {
-		err = plat_as_apply(parent->plat, parent->as, prot, nprot);
+		err = mm_as_apply(parent, parent->as, prot, nprot);
 		if (err)
 			goto out;
 	}

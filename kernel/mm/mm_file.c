@@ -63,7 +63,7 @@ static int map_run(void *arg, u64 pgoff, u64 npages, u64 off)
 
 	/* A lazy restore's pages must be in before the application can touch them. */
 	memfile_await(c->mm->mf, off, npages * PAGE_SIZE);
-	return plat_as_map(c->mm->plat, c->mm->as, addr, npages * PAGE_SIZE, c->prot, off);
+	return mm_as_map(c->mm, addr, npages * PAGE_SIZE, c->prot, off);
 }
 
 int vma_map_pages(struct mm *mm, const struct vma *v, u64 start, u64 end, int prot)
@@ -128,7 +128,7 @@ int vma_plat_map(struct mm *mm, const struct vma *v, u64 start, u64 end, int pro
 		return 0;
 	if (v->pages)
 		return vma_map_pages(mm, v, start, end, prot);
-	return plat_as_map(mm->plat, mm->as, start, end - start, prot,
+	return mm_as_map(mm, start, end - start, prot,
 			   v->off + (start - v->start));
 }
 
@@ -200,7 +200,7 @@ int vma_file_fault(struct mm *mm, struct vma *v, u64 addr)
 	memfile_await(mm->mf, off, PAGE_SIZE);
 	if (!mm->as)
 		return 0;
-	return plat_as_map(mm->plat, mm->as, page, PAGE_SIZE, vma_map_prot(v), off) ?
+	return mm_as_map(mm, page, PAGE_SIZE, vma_map_prot(v), off) ?
 	       -EFAULT : 0;
 }
 

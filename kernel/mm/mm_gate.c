@@ -113,7 +113,7 @@ static int ungate_piece(struct mm *mm, u64 start, u64 end)
 		}
 		off = v->off + (s - v->start);
 		memfile_await(mm->mf, off, e - s);
-		err = plat_as_map(mm->plat, mm->as, s, e - s, vma_map_prot(v), off);
+		err = mm_as_map(mm, s, e - s, vma_map_prot(v), off);
 		if (err)
 			return err;
 		a = e;

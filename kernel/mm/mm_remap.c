@@ -90,7 +90,7 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 		if (v->origin)
 			fill_from_origin(mm, v, len, extra, v->off + len);
 		if (mm->as) {
-			err = plat_as_map(mm->plat, mm->as, v->end, extra, v->prot,
+			err = mm_as_map(mm, v->end, extra, v->prot,
 					  v->off + len);
 			if (err) {
 				memfile_free(mm->mf, v->off + len, extra);
@@ -108,7 +108,7 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 		fill_from_origin(mm, v, len, extra, off + len);
 	if (mm->as) {
 		/* A copy: the new range is this VMA's own, so mapped writable as allowed. */
-		err = plat_as_map(mm->plat, mm->as, v->start, len + extra, v->prot, off);
+		err = mm_as_map(mm, v->start, len + extra, v->prot, off);
 		if (err) {
 			memfile_free(mm->mf, off, len + extra);
 			return err;

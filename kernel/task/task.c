@@ -138,11 +138,12 @@ int task_fetch_fp(struct task *t)
 	return err;
 }
 
-static void handle_fault(struct task *t, const struct plat_event *ev)
+/* @seen: the mm's map_gen from before the switch that returned @ev (mm_fault). */
+static void handle_fault(struct task *t, const struct plat_event *ev, u64 seen)
 {
 	/* MAPERR may be stack growth; ACCERR may be a write to copy-on-write memory. */
 	if (ev->signo == SIGSEGV && (ev->code == SEGV_MAPERR || ev->code == SEGV_ACCERR)) {
-		int err = mm_fault(t->mm, ev->addr, t->rlim[RLIMIT_STACK].cur);
+		int err = mm_fault(t->mm, ev->addr, t->rlim[RLIMIT_STACK].cur, seen);
 
 		if (!err) {
 			task_usage_inc(t, minflt);
@@ -190,6 +191,7 @@ static void run(struct task *t)
 {
 	struct platform *plat = t->k->plat;
 	struct plat_event ev;
+	u64 seen;
 	int err;
 
 	for (;;) {
@@ -212,6 +214,7 @@ static void run(struct task *t)
 		if (t->vfork_wait && task_vfork_wait(t))
 			continue;
 		cputime_enter(t);
+		seen = mm_map_gen(t->mm);
 		err = plat_ctx_switch(plat, t->ctx, &t->regs, &ev);
 		cputime_leave(t);
 		task_membarrier_left(t);
@@ -235,7 +238,7 @@ static void run(struct task *t)
 			t->regs.rax = -ENOSYS;
 			break;
 		case PLAT_EV_FAULT:
-			handle_fault(t, &ev);
+			handle_fault(t, &ev, seen);
 			break;
 		case PLAT_EV_CPUID:
 			handle_cpuid(t);

@@ -313,12 +313,30 @@ START_TEST(stack_grows_down_on_fault)
 
 	ck_assert_int_eq(mm_map_fixed_data(mm, top - 4 * PAGE_SIZE, 4 * PAGE_SIZE,
 					   PROT_READ | PROT_WRITE, VMA_GROWSDOWN), 0);
-	ck_assert_int_eq(mm_fault(mm, top - 10 * PAGE_SIZE + 8, 8 * MB), 0);
+	ck_assert_int_eq(mm_fault(mm, top - 10 * PAGE_SIZE + 8, 8 * MB, mm_map_gen(mm)), 0);
 	ck_assert_ptr_nonnull(vma_find(mm, top - 10 * PAGE_SIZE));
 	/* beyond the stack limit: a real fault */
-	ck_assert_errno(mm_fault(mm, top - 9 * MB, 8 * MB), EFAULT);
+	ck_assert_errno(mm_fault(mm, top - 9 * MB, 8 * MB, mm_map_gen(mm)), EFAULT);
 	/* an address inside a mapping is not stack growth */
-	ck_assert_errno(mm_fault(mm, top - PAGE_SIZE, 8 * MB), EFAULT);
+	ck_assert_errno(mm_fault(mm, top - PAGE_SIZE, 8 * MB, mm_map_gen(mm)), EFAULT);
+}
+END_TEST
+
+/* A fault another thread's mapping change may have overtaken is retried, not
+ * signalled; the same fault with the generation unchanged is real. */
+START_TEST(stale_fault_is_retried)
+{
+	u64 top = mm->stack_top, seen;
+
+	ck_assert_int_eq(mm_map_fixed_data(mm, top - 4 * PAGE_SIZE, 4 * PAGE_SIZE,
+					   PROT_READ | PROT_WRITE, 0), 0);
+	seen = mm_map_gen(mm);
+	__atomic_add_fetch(&mm->map_gen, 1, __ATOMIC_RELEASE);  /* as mm_as_map does */
+	ck_assert_int_eq(mm_fault(mm, top - PAGE_SIZE, 8 * MB, seen), 0);
+	ck_assert_errno(mm_fault(mm, top - PAGE_SIZE, 8 * MB, mm_map_gen(mm)), EFAULT);
+	/* no VMA at all: retried too when stale, then real */
+	ck_assert_int_eq(mm_fault(mm, 0x10000, 8 * MB, seen), 0);
+	ck_assert_errno(mm_fault(mm, 0x10000, 8 * MB, mm_map_gen(mm)), EFAULT);
 }
 END_TEST
 
@@ -339,6 +357,7 @@ static Suite *mm_suite(void)
 	tcase_add_test(tc, brk_grow_shrink);
 	tcase_add_test(tc, mremap_grow_and_move_keep_data);
 	tcase_add_test(tc, stack_grows_down_on_fault);
+	tcase_add_test(tc, stale_fault_is_retried);
 	tcase_add_test(tc, memfile_limit_caps_alloc_and_extend);
 	tcase_add_test(tc, as_limit_counts_mappings_not_overlaps);
 	suite_add_tcase(s, tc);
