@@ -22,6 +22,9 @@
 #   resumed     from the restore's start until the program printed "resumed": right
 #               after the restore returns, SIGUSR1 is sent and the program answers first
 #               thing (so this is "until the program runs again")
+#   disk        after sbx's zstd checkpoint of each size: copying that image into a new
+#               file on the same filesystem with fdatasync (dd conv=fdatasync), the floor
+#               of a checkpoint that syncs an image that large
 # After that the program verifies every page (ok / FAIL column). Beside them, the issue's
 # reference figures for CRIU 4.1 on this kind of machine, and ratios to those and to runsc.
 # The machine's load average is printed too: on a shared machine the times are noisy.
@@ -170,7 +173,21 @@ bench_sbx() {
 	row "$mb" sbx "$comp" "$ck" "$img" "$rs" "$sn" "$res" "$check"
 	"$sbx" --root "$r" delete "$id" >/dev/null 2>&1
 	"$sbx" --root "$r-2" delete "$id" >/dev/null 2>&1
+	[[ $comp == zstd ]] && disk_floor "$mb" "$d/img"
 	rm -f "$d/img"
+}
+
+# disk_floor SIZE IMG: what writing IMG's bytes (from the page cache) into a new file
+# beside it and syncing them costs: the floor of any checkpoint that writes an image
+# that large and fsyncs it, as sbx does (CRIU does not sync its images).
+disk_floor() {
+	local t0 t1
+	cat "$2" >/dev/null
+	stamp t0
+	dd if="$2" of="$2.floor" bs=1M conv=fdatasync status=none || { rm -f "$2.floor"; return; }
+	stamp t1
+	row "$1" disk write+fsync "$((t1 - t0))" "$(stat -c %s "$2")" - - - -
+	rm -f "$2.floor"
 }
 
 # One runsc measurement (an OCI bundle per size).
