@@ -163,6 +163,13 @@ SAVABLE struct mf_pages {
 	 * error is on Linux) */
 	bool cache;
 	int src_fd SAVE_SKIP;
+	/* A cache of a file the sandbox writes (a volume file, through the gofer): its
+	 * size follows the file's, and what shared mappings write into its pages is
+	 * written back to the file (mf_pages_writeback) through wb_fd, a writable
+	 * descriptor of its own (-1: none yet; after a restore until the owner gives
+	 * one). With neither, a page cache of a read-only file. */
+	bool rw;
+	int wb_fd SAVE_SKIP;
 	/* the path of the file as the last mmap of it saw it, for /proc/PID/maps
 	 * (Linux prints its vm_file's path); NULL until mapped. Under lock */
 	char *name SAVE_STR;
@@ -179,6 +186,15 @@ void mf_pages_set_name(struct mf_pages *p, const char *name);
 void mf_pages_name(struct mf_pages *p, char *buf, size_t len);
 /* Gives a cache that lost its descriptor in a restore a new one (consumed). */
 void mf_pages_set_src(struct mf_pages *p, int fd);
+/* Gives a cache of a file the sandbox writes (p->rw) the writable descriptor its
+ * write-back goes through (consumed; kept if it has one). */
+void mf_pages_set_wb(struct mf_pages *p, int fd);
+/* Writes every present page of a p->rw cache (within the file's size) back to the
+ * file: there is no dirty tracking (ptrace does not tell writes from reads), so all
+ * of them. Called when a shared mapping that may write goes, and by the owner on
+ * msync, fsync and at a checkpoint. 0 if there is nothing to do; -EIO if the file
+ * could not be written (or no descriptor to write through). Takes the lock. */
+int mf_pages_writeback(struct mf_pages *p);
 /* Reads the pages of [pgoff, pgoff+n) of a cache that are not in it yet from its
  * file (pages past the file's end are left out). -ENOMEM when the sandbox's memory
  * ran out, -EIO when the file cannot be read; pages read so far stay. Lock held. */

@@ -41,6 +41,7 @@ int mf_pages_after_load(void *o, void *ctx_)
 	p->mf = ctx->mf;
 	p->cap = p->nruns;
 	p->src_fd = -1;         /* a cache's file is given again when next mapped */
+	p->wb_fd = -1;          /* and a volume file's by its inode (goferfs_save.c) */
 	pthread_mutex_init(&p->lock, NULL);
 	for (u32 i = 0; i < p->nruns; i++) {
 		struct mf_run *r = &p->runs[i];

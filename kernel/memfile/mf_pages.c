@@ -32,6 +32,7 @@ int mf_pages_new(struct memfile *mf, struct mf_pages **out)
 	ref_init(&p->ref);
 	p->mf = mf;
 	p->src_fd = -1;
+	p->wb_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	*out = p;
 	return 0;
@@ -61,6 +62,66 @@ void mf_pages_set_src(struct mf_pages *p, int fd)
 	pthread_mutex_unlock(&p->lock);
 	if (fd >= 0)
 		close(fd);
+}
+
+void mf_pages_set_wb(struct mf_pages *p, int fd)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->wb_fd < 0) {
+		p->wb_fd = fd;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (fd >= 0)
+		close(fd);
+}
+
+struct wb_ctx {
+	struct mf_pages *p;
+	u8 *buf;
+	size_t cap;
+};
+
+/* Writes present file pages [pg, pg+n) at memory-file offset @off back to the file. */
+static int write_run(void *arg, u64 pg, u64 n, u64 off)
+{
+	struct wb_ctx *c = arg;
+	u64 pos = pg * PAGE_SIZE, end = MIN(pos + n * PAGE_SIZE, c->p->size);
+
+	while (pos < end) {
+		size_t k = MIN(end - pos, c->cap);
+		ssize_t w;
+
+		memfile_read(c->p->mf, c->buf, k, off);
+		do
+			w = pwrite(c->p->wb_fd, c->buf, k, pos);
+		while (w < 0 && errno == EINTR);
+		if (w != (ssize_t)k)
+			return -EIO;
+		pos += k;
+		off += k;
+	}
+	return 0;
+}
+
+int mf_pages_writeback(struct mf_pages *p)
+{
+	struct wb_ctx c = { .p = p, .cap = 64 << 10 };
+	int err;
+
+	if (!p->rw)
+		return 0;
+	c.buf = malloc(c.cap);
+	if (!c.buf)
+		return -ENOMEM;
+	pthread_mutex_lock(&p->lock);
+	if (p->wb_fd < 0)
+		err = p->writers ? -EIO : 0;   /* else nothing can have written */
+	else
+		err = mf_pages_walk_locked(p, 0, PAGE_ALIGN(p->size) / PAGE_SIZE, write_run, &c);
+	pthread_mutex_unlock(&p->lock);
+	free(c.buf);
+	return err;
 }
 
 void mf_pages_set_name(struct mf_pages *p, const char *name)
@@ -95,6 +156,8 @@ void mf_pages_put(struct mf_pages *p)
 		memfile_free(p->mf, p->runs[i].off, p->runs[i].npages * PAGE_SIZE);
 	if (p->src_fd >= 0)
 		close(p->src_fd);
+	if (p->wb_fd >= 0)
+		close(p->wb_fd);
 	free(p->runs);
 	free(p->name);
 	pthread_mutex_destroy(&p->lock);
@@ -340,6 +403,12 @@ void mf_pages_map(struct mf_pages *p, bool writer)
 
 void mf_pages_unmap(struct mf_pages *p, bool writer)
 {
+	/* A piece that may have written a file's page cache: the file gets the pages
+	 * now (Linux would write them later; here nothing tracks them after this).
+	 * A failure has no one to report to, as with Linux's writeback of a mapping
+	 * that is gone. */
+	if (writer && p->rw && mf_pages_writeback(p))
+		warn("writing a shared mapping back to its volume file failed");
 	pthread_mutex_lock(&p->lock);
 	BUG_ON(!p->maps || (writer && !p->writers));
 	p->maps--;

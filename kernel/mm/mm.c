@@ -678,14 +678,21 @@ int mm_msync(struct mm *mm, u64 addr, u64 len, int flags)
 	pthread_mutex_lock(&mm->lock);
 	for (u64 a = addr; a < end;) {
 		u32 i = vma_index_after(mm, a);
+		struct vma *v = &mm->vmas[i];
 
-		if (i == mm->nvmas || mm->vmas[i].start >= end) {
+		if (i == mm->nvmas || v->start >= end) {
 			err = -ENOMEM;
 			break;
 		}
-		if (mm->vmas[i].start > a)
+		if (v->start > a)
 			err = -ENOMEM;
-		a = mm->vmas[i].end;
+		/* A shared mapping of a file kept elsewhere (a volume file's page
+		 * cache): its pages go to the file now, for MS_ASYNC too (there is no
+		 * later writeback to schedule). Every other file's pages are the file. */
+		if (v->pages && (v->flags & VMA_SHARED) && (v->flags & VMA_MAYWRITE) &&
+		    !err && mf_pages_writeback(v->pages))
+			err = -EIO;
+		a = v->end;
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return err;

@@ -240,8 +240,8 @@ void mm_sync_file_maps_slow(struct mm *mm)
 		struct vma *v = &mm->vmas[i];
 		u64 npages = (v->end - v->start) / PAGE_SIZE, eof;
 
-		if (!v->pages || v->pages->cache)
-			continue;       /* a page cache's file never shrinks */
+		if (!v->pages || (v->pages->cache && !v->pages->rw))
+			continue;       /* a read-only file's page cache never shrinks */
 		pthread_mutex_lock(&v->pages->lock);
 		eof = PAGE_ALIGN(v->pages->size) / PAGE_SIZE;
 		pthread_mutex_unlock(&v->pages->lock);

@@ -18,7 +18,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "fs/gofer/goferfs.h"
 #include "fs/ovl/ovl.h"
 #include "memfile/memfile.h"
 #include "mm/mm.h"
@@ -275,9 +274,10 @@ SYS(fadvise64)
 	return 0;
 }
 
-/* A mapping of a file's pages (vfs_file_ops.map_pages): an overlay file's own, or
- * the page cache of a lower one, which is open read-only (opening it for writing
- * copies it up), so a shared mapping of it can never be made writable. Seals as
+/* A mapping of a file's pages (vfs_file_ops.map_pages): an overlay file's own, the
+ * page cache of a lower one, which is open read-only (opening it for writing copies
+ * it up), so a shared mapping of it can never be made writable, or a volume file's
+ * page cache, written back to the host (goferfs_file.c). Seals as
  * Linux's memfd_file_seals: a write seal refuses a writable shared mapping, and a
  * read-only one made under it can never be made writable; private mappings are not
  * writes to the file. */
@@ -325,12 +325,6 @@ long sys_mmap_file(struct task *t, u64 addr, u64 len, int prot, int flags, int f
 		goto out;
 	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) &&
 	    (f->flags & O_ACCMODE) != O_RDWR)
-		goto out;
-	/* A volume file's writable shared mapping would be a copy whose writes never
-	 * reach the host: refused, as by a filesystem without shared mappings. */
-	ret = -ENODEV;
-	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) &&
-	    f->ops == &goferfs_file_ops)
 		goto out;
 	ret = -ENODEV;
 	if (!f->ops->map_read)

@@ -17,6 +17,7 @@
 
 #include "fs/gofer/goferc.h"
 #include "fs/gofer/goferfs.h"
+#include "memfile/memfile.h"
 #include "task/task.h"
 
 /* st_dev of gofer filesystems: apart from the overlay's (0x1000xx) numbers. */
@@ -53,6 +54,7 @@ static int inode_new(struct goferfs_fs *fs, const struct gofer_stat *st, u32 h,
 void goferfs_set_attr(struct goferfs_inode *gi, const struct gofer_stat *st)
 {
 	goferc_stat_to_inode(st, &gi->base);
+	goferfs_cache_resize(gi);
 }
 
 /* Re-reads the attributes of @gi from the host (after a change to it). */
@@ -437,7 +439,7 @@ static bool goferfs_droppable(struct vfs_inode *ino)
 {
 	struct goferfs_inode *gi = GOFERFS_I(ino);
 
-	return gi->path && gi->h && !gi->nopen && st_list_empty(&ino->locks);
+	return gi->path && gi->h && !gi->nopen && !gi->cache && st_list_empty(&ino->locks);
 }
 
 static void goferfs_release(struct vfs_inode *ino)
@@ -445,6 +447,7 @@ static void goferfs_release(struct vfs_inode *ino)
 	struct goferfs_inode *gi = GOFERFS_I(ino);
 
 	goferfs_close_fds(gi);
+	mf_pages_put(gi->cache);        /* mappings may keep it, and write it back */
 	/* A directory's handle is the parent the gofer reopens its children by; they
 	 * are gone, as each holds its parent's dentry. */
 	if (gi->h && gi->h != GOFER_ROOT_HANDLE)

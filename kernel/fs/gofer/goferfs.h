@@ -51,6 +51,12 @@ SAVABLE struct goferfs_inode {
 	u32 h SAVE_SKIP;        /* gofer handle, 0 if none; walked again by restore */
 	int fd_ro SAVE_SKIP;    /* host descriptors, -1 if none: kept while the file */
 	int fd_rw SAVE_SKIP;    /* has a name; reopened lazily after a restore */
+	/* A regular file's page cache for its mappings (an mf_pages with rw set),
+	 * made by the first mmap and shared by every mapping of the file: reads and
+	 * writes use its pages where it has them (a shared mapping's writes are there
+	 * before they are written back), and truncate and hole punching reach it.
+	 * Under vfs_lock; NULL until first mapped. */
+	struct mf_pages *cache;
 };
 
 SAVABLE struct goferfs_file {
@@ -90,5 +96,11 @@ int goferfs_open(struct task *t, const struct vfs_path *p, u32 flags,
 void goferfs_sync_attr(struct goferfs_inode *gi, int fd);
 /* Closes the inode's host descriptors. vfs_lock held. */
 void goferfs_close_fds(struct goferfs_inode *gi);
+/* The page cache after a size change the host reported (size is gi->base.size):
+ * followed, and pages past a new, smaller end dropped from every mapping. */
+void goferfs_cache_resize(struct goferfs_inode *gi);
+/* After a restore: gives a restored page cache the descriptors it reads and writes
+ * back through (opened through the new gofer). 0 or -errno. */
+int goferfs_cache_reopen(struct goferfs_inode *gi);
 
 #endif

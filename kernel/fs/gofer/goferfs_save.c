@@ -16,14 +16,28 @@
 
 #include "fs/gofer/goferc.h"
 #include "fs/gofer/goferfs.h"
+#include "memfile/memfile.h"
 
 extern char fs_restore_why[512];        /* fs/ovl/ovl_save.c */
 
 int goferfs_inode_before_save(void *o, void *ctx)
 {
 	struct goferfs_inode *gi = o;
-	int fd = gi->fd_rw >= 0 ? gi->fd_rw : gi->fd_ro;
+	int fd = gi->fd_rw >= 0 ? gi->fd_rw : gi->fd_ro, err;
 
+	/* What shared mappings wrote goes to the host first: the restore finds the
+	 * file as it was at the checkpoint, mappings' writes included. */
+	if (gi->cache) {
+		err = mf_pages_writeback(gi->cache);
+		if (err) {
+			snprintf(fs_restore_why, sizeof(fs_restore_why),
+				 "%s/%s: writing back its shared mapping: %s", gi->fs->name,
+				 gi->path ? gi->path : "(deleted)", strerror(-err));
+			return err;
+		}
+		if (fd < 0)
+			fd = gi->cache->wb_fd >= 0 ? gi->cache->wb_fd : gi->cache->src_fd;
+	}
 	if (fd >= 0)
 		goferfs_sync_attr(gi, fd);
 	return 0;
@@ -81,5 +95,14 @@ int goferfs_inode_after_load(void *o, void *ctx)
 		return err;
 	}
 	goferfs_set_attr(gi, &st);
+	if (S_ISREG(st.mode)) {
+		err = goferfs_cache_reopen(gi);
+		if (err) {
+			snprintf(fs_restore_why, sizeof(fs_restore_why),
+				 "%s/%s: reopening it for its mappings: %s", gi->fs->name,
+				 gi->path ? gi->path : "(deleted)", strerror(-err));
+			return err;
+		}
+	}
 	return 0;
 }

@@ -157,6 +157,11 @@ void ovl_set_memfile(struct memfile *mf)
 	ovl_mf = mf;
 }
 
+struct memfile *ovl_memfile(void)
+{
+	return ovl_mf;
+}
+
 struct mf_pages *ovl_pages(struct ovl_inode *oi)
 {
 	if (!oi->pages && mf_pages_new(ovl_mf, &oi->pages))

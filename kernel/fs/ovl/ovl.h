@@ -30,6 +30,8 @@ extern const struct vfs_file_ops ovl_dir_ops;
 struct memfile;
 /* The memory file that holds upper file data; set by the kernel at boot and restore. */
 void ovl_set_memfile(struct memfile *mf);
+/* That memory file, for the page caches of other filesystems' files (goferfs). */
+struct memfile *ovl_memfile(void);
 
 SAVABLE struct ovl_fs {
 	struct ref ref;

@@ -36,13 +36,16 @@
 #   --restore-flags "F"  more options for sbx restore (e.g. --lazy)
 #   --warm               restore into a sandbox made beforehand with `sbx create`
 #                        (`sbx restore --into ID`: a warm pool's spare) instead of a new one
+#   --check CMD          a shell command whose output after each restored copy finished
+#                        must equal its output after the native run (what a program left
+#                        on the host, e.g. a volume file's checksum)
 # Environment: CR_KEEP=1 keeps the temporary directory.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 source "$here/lib.sh"
 
 SBX= NAME= comps="zstd lz4 none" rroot=alternate signal=0 delay=0.2 gap=0 stdin_block=0
-restore_stdin= leave=0 twice=0 sleep_ms= timeout_s=60 run_flags= rflags=() warm=0
+restore_stdin= leave=0 twice=0 sleep_ms= timeout_s=60 run_flags= rflags=() warm=0 check=
 while (($#)); do
 	case $1 in
 	--sbx) SBX=$2; shift 2 ;;
@@ -61,6 +64,7 @@ while (($#)); do
 	--run-flags) run_flags=$2; shift 2 ;;
 	--restore-flags) read -ra rflags <<<"$2"; shift 2 ;;
 	--warm) warm=1; shift ;;
+	--check) check=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "case.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -83,6 +87,7 @@ if [[ $nrc == timeout ]]; then
 	exit 1
 fi
 native=$CR_TMP/native/native.out
+[[ -n $check ]] && bash -c "$check" >"$CR_TMP/native/check" 2>&1
 if ! grep -q '^ready' "$native"; then
 	cr_fail "the native run printed no ready mark"
 	exit 1
@@ -234,6 +239,14 @@ for comp in $comps; do
 	fi
 
 	# 5. compare
+	if [[ -n $check ]]; then
+		bash -c "$check" >"$d/check" 2>&1
+		if ! cmp -s "$CR_TMP/native/check" "$d/check"; then
+			cr_fail "$label: '$check' differs from its output after the native run"
+			diff -u --label native --label sbx "$CR_TMP/native/check" "$d/check" |
+				head -n 20 | sed 's/^/  /' >&2
+		fi
+	fi
 	for c in "${copies[@]}"; do
 		wrc=$(cat "$d/$c.wait.rc")
 		if [[ $wrc != "$nrc" ]]; then
