@@ -41,7 +41,9 @@ static void rebase(struct tg_timers *tt)
 
 static void attach(struct tg_timers *tt, struct mm *mm)
 {
-	mm_get(mm);
+	if (!tt->mm_counted)
+		mm_get(mm);
+	tt->mm_counted = false;
 	tt->mm = mm;
 	as_time(mm, &tt->start_user, &tt->start_sys);
 }
@@ -74,6 +76,7 @@ void cputime_exec(struct task *t, struct mm *old)
 		rebase(tt);
 		drop = tt->mm;
 		tt->mm = NULL;
+		tt->mm_counted = false; /* set by a checkpoint that left it running */
 		if (t->mm)
 			attach(tt, t->mm);
 	}
@@ -94,6 +97,7 @@ void cputime_exit(struct thread_group *tg)
 		rebase(tt);
 		drop = tt->mm;
 		tt->mm = NULL;
+		tt->mm_counted = false;
 		tt->final = true;
 		for (int i = 0; i < 3; i++)
 			tt->itimer[i].armed = false;

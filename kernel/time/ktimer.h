@@ -73,6 +73,10 @@ SAVABLE struct tg_timers {
 	bool final;                     /* exited: base is the whole time */
 	struct mm *mm SAVE_SKIP;        /* counted address space (a reference); re-attached
 					 * when the group's first task starts after a restore */
+	/* Saved true when mm was attached: the loaded address space's reference
+	 * count still holds this group's reference, which the re-attach takes over
+	 * instead of taking another (the address space would never be freed). */
+	bool mm_counted;
 	u64 start_user SAVE_SKIP, start_sys SAVE_SKIP;  /* its time when attached */
 };
 

@@ -14,6 +14,7 @@ int tg_timers_before_save(void *o, void *ctx)
 	struct tg_timers *tt = o;
 	uint64_t u = 0, s = 0;
 
+	tt->mm_counted = tt->mm != NULL;
 	if (!tt->mm)
 		return 0;
 	if (tt->mm->as && plat_as_cpu_time(tt->mm->plat, tt->mm->as, &u, &s))
