@@ -22,6 +22,7 @@ struct futex_table;
 struct ktimer_svc;
 struct memfile;
 struct vfs_mntns;
+struct shm_ns;
 struct platform;
 struct task;
 
@@ -45,6 +46,9 @@ SAVABLE struct kernel {
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];
 	struct cpuid_policy cpuid;      /* what cpuid tells the application */
+	/* System V shared memory (ipc/shm.h), made by the first shm call; NULL until
+	 * then, and in images older than it */
+	struct shm_ns *shm;
 	/* CPUs the sandbox may run on (1024 max); read again from the restoring host */
 	u64 cpumask[16] SAVE_SKIP;
 	u32 ncpu_ids SAVE_SKIP;         /* highest CPU in cpumask + 1 */

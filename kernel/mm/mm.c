@@ -299,6 +299,40 @@ int mm_unmap_locked(struct mm *mm, u64 start, u64 end)
 	return unmap_range(mm, start, end, true);
 }
 
+struct mf_pages *mm_pages_at(struct mm *mm, u64 addr, u64 *pgoff)
+{
+	struct mf_pages *p = NULL;
+	struct vma *v;
+
+	pthread_mutex_lock(&mm->lock);
+	v = vma_find(mm, addr);
+	if (v && v->pages && (v->flags & VMA_SHARED)) {
+		p = v->pages;
+		mf_pages_get(p);
+		*pgoff = v->pgoff + (addr - v->start) / PAGE_SIZE;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return p;
+}
+
+void mm_unmap_pages_range(struct mm *mm, u64 start, u64 end, struct mf_pages *p)
+{
+	pthread_mutex_lock(&mm->lock);
+	for (u32 i = vma_index_after(mm, start); i < mm->nvmas && mm->vmas[i].start < end;) {
+		struct vma *v = &mm->vmas[i];
+		u64 s = v->start, e = MIN(v->end, end);
+
+		if (v->pages != p || !(v->flags & VMA_SHARED)) {
+			i++;
+			continue;
+		}
+		if (unmap_range(mm, s, e, true))
+			break;
+		i = vma_index_after(mm, e);
+	}
+	pthread_mutex_unlock(&mm->lock);
+}
+
 /* Inserts a new zero-filled VMA over [addr, addr+len), which must be free. */
 static int map_new(struct mm *mm, u64 addr, u64 len, int prot, u32 flags)
 {

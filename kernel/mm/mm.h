@@ -144,6 +144,11 @@ s64 mm_mmap_pages(struct mm *mm, u64 addr, u64 len, int prot, int flags,
 		  struct mf_pages *pages, u64 pgoff, bool maywrite);
 int mm_msync(struct mm *mm, u64 addr, u64 len, int flags);
 int mm_munmap(struct mm *mm, u64 addr, u64 len);
+/* The file pages a shared mapping at @addr maps (referenced), with the page of the
+ * file @addr is at; NULL if none (shmdt's lookup). */
+struct mf_pages *mm_pages_at(struct mm *mm, u64 addr, u64 *pgoff);
+/* Unmaps the shared mappings of @p in [start, end), and nothing else there. */
+void mm_unmap_pages_range(struct mm *mm, u64 start, u64 end, struct mf_pages *p);
 int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot);
 s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 newaddr);
 int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice);

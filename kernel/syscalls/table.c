@@ -196,6 +196,10 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(flock, "fx", "no locks on sockets (ENOLCK)"),
 	F(fadvise64, "fddd"),
 	U(rseq, "restartable sequences are not offered; glibc falls back"),
+	F(shmget, "dux"),
+	P(shmat, "dpx", "SHM_HUGETLB-backed segments are plain pages"),
+	F(shmdt, "p"),
+	P(shmctl, "dxp", "SHM_LOCK sets the flag only: RLIMIT_MEMLOCK is not charged"),
 };
 
 const char *syscall_name(u64 nr)
