@@ -52,11 +52,12 @@ int mf_pages_new_cache(struct memfile *mf, int fd, u64 size, struct mf_pages **o
 	return 0;
 }
 
-void mf_pages_set_src(struct mf_pages *p, int fd)
+/* Stores @fd in @slot (one of @p's descriptors) unless it has one; consumes @fd. */
+static void set_fd(struct mf_pages *p, int *slot, int fd)
 {
 	pthread_mutex_lock(&p->lock);
-	if (p->src_fd < 0) {
-		p->src_fd = fd;
+	if (*slot < 0) {
+		*slot = fd;
 		fd = -1;
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -64,16 +65,14 @@ void mf_pages_set_src(struct mf_pages *p, int fd)
 		close(fd);
 }
 
+void mf_pages_set_src(struct mf_pages *p, int fd)
+{
+	set_fd(p, &p->src_fd, fd);
+}
+
 void mf_pages_set_wb(struct mf_pages *p, int fd)
 {
-	pthread_mutex_lock(&p->lock);
-	if (p->wb_fd < 0) {
-		p->wb_fd = fd;
-		fd = -1;
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (fd >= 0)
-		close(fd);
+	set_fd(p, &p->wb_fd, fd);
 }
 
 struct wb_ctx {
