@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,26 @@ static void wait_stopped(const char *id)
 	}
 	fprintf(stderr, "sbx: checkpoint: the image is complete, but sandbox '%s' has not "
 		"stopped yet\n", id);
+}
+
+/* After the control call failed: did the sandbox end on its own meanwhile (its
+ * program exited while the request was on its way)? The monitor records that within
+ * moments; a Sentry that is still there, or one that died, is something else. */
+static bool ended_meanwhile(const char *id)
+{
+	const struct timespec step = { 0, 20 * 1000 * 1000 };
+
+	for (int i = 0; i < 50; i++) {
+		struct sbx_meta m;
+
+		if (statedir_read_meta(id, &m))
+			return false;
+		statedir_refresh(&m);
+		if (!strcmp(m.status, "stopped"))
+			return m.exit_status >= 0;
+		nanosleep(&step, NULL);
+	}
+	return false;
 }
 
 int cmd_checkpoint(int argc, char **argv)
@@ -151,6 +172,9 @@ int cmd_checkpoint(int argc, char **argv)
 	if (err || rep.err) {
 		unlink(tmp);
 		close(fd);
+		if (err && ended_meanwhile(id))
+			die("checkpoint: sandbox '%s' is stopped: its program ended before the "
+			    "checkpoint was made", id);
 		if (err)
 			die("checkpoint: sandbox '%s' is not running (%s)", id, strerror(-err));
 		die("checkpoint: %s", rep.msg[0] ? rep.msg : strerror(-rep.err));
