@@ -89,6 +89,9 @@ s64 ktimer_now(struct thread_group *tg, const struct ktimer *kt);
 /* Arms @kt to expire at @expires (absolute on its clock) then every @interval; a
  * zero @expires disarms. Wakes the timer thread. k->lock held. */
 void ktimer_set(struct thread_group *tg, struct ktimer *kt, s64 expires, s64 interval);
+/* Expirations of wall-clock or CPU timer @kt by clock reading @now, moving it to its
+ * next expiry (a one-shot disarms). */
+s64 ktimer_expire(struct ktimer *kt, s64 now);
 /* Time left before @kt expires (0 when disarmed). k->lock held. */
 s64 ktimer_left(struct thread_group *tg, struct ktimer *kt);
 /* Wakes (or starts) the timer thread: a timer changed. k->lock held. */
