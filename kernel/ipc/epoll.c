@@ -155,11 +155,33 @@ static void epitem_remove(struct eventpoll *ep, struct epitem *e)
  * list, and so does whatever is left when @out is full. Host entries are polled at
  * every pass. ep->mtx held. Returns the events found.
  */
+/* After a restore: queues every entry's waiter again. A level-triggered entry that
+ * became ready since goes on the ready list; an edge-triggered one only hears of
+ * changes from now on (one made between the restore and this first look is missed).
+ * ep->mtx held. */
+static void ep_requeue(struct eventpoll *ep)
+{
+	struct st_list *p;
+
+	ep->requeue = false;
+	st_list_for_each(p, &ep->items) {
+		struct epitem *e = container_of(p, struct epitem, link);
+
+		if (e->host)
+			continue;
+		epitem_queue(e);
+		if (!(e->events & L_EPOLLET) && (!e->queued || epitem_poll(e)))
+			make_ready(ep, e);
+	}
+}
+
 static int ep_scan(struct eventpoll *ep, struct l_epoll_event *out, int max)
 {
 	struct st_list local, *p;
 	int found = 0;
 
+	if (ep->requeue)
+		ep_requeue(ep);
 	st_list_init(&local);
 	pthread_mutex_lock(&ep->lock);
 	while (!st_list_empty(&ep->rdlist)) {
@@ -679,10 +701,10 @@ int eventpoll_after_load(void *o, void *ctx)
 			return -EINVAL;
 		e->w = (struct waiter){ .func = epitem_wake };
 		e->queued = false;
-		e->ready = !e->host;
 		if (e->ready)
 			st_list_add_tail(&e->rdlink, &ep->rdlist);
 		index_add(e);
 	}
+	ep->requeue = true;
 	return 0;
 }

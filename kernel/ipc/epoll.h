@@ -78,7 +78,7 @@ SAVABLE struct epitem {
 	u64 data;
 	bool host;              /* the file is polled by the host (poll_fd) */
 	bool host_seen;         /* host + EPOLLET: what the last wait found (an edge) */
-	bool ready SAVE_SKIP;   /* on ep->rdlist; under ep->lock; every entry at load */
+	bool ready;             /* on ep->rdlist; under ep->lock */
 	bool queued SAVE_SKIP;  /* w is on the file's wait queue; under ep->mtx */
 	struct waiter w SAVE_SKIP;      /* callback waiter (t NULL); re-queued after load */
 };
@@ -87,9 +87,11 @@ SAVABLE struct eventpoll {
 	struct ref ref;         /* the epoll file's, and the file index's while it looks */
 	struct st_list items SAVE_LIST(struct epitem, link);    /* under mtx */
 	u32 nitems;
-	/* ready entries; under lock. Rebuilt at load with every entry on it: the first
-	 * wait polls them all and re-queues their waiters. */
+	/* ready entries; under lock. Rebuilt at load from the entries' ready flags */
 	struct st_list rdlist SAVE_SKIP;
+	/* loaded, and the entries' waiters not yet queued again: the first look at the
+	 * epoll does it (ep_requeue); under mtx */
+	bool requeue SAVE_SKIP;
 	/* epoll_wait callers, pollers of the epoll file and the entries of epolls that
 	 * watch it; under lock. Rebuilt empty: blocked waits restart after a restore. */
 	struct waitq wq SAVE_SKIP;
