@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "ipc/epoll.h"
@@ -571,8 +572,9 @@ static void ep_modify(struct eventpoll *ep, struct epitem *e, u32 events, u64 da
 	}
 }
 
-/* Whether @tf can be watched: Linux refuses files without poll (regular files,
- * directories) with EPERM. A host fd is asked what it is. */
+/* Whether @tf can be watched: Linux refuses files without a poll op with EPERM. A
+ * host fd is asked what it is: regular files, directories, block devices and the
+ * memory devices but random and urandom (/dev/null, /dev/zero...) have none. */
 static bool pollable(struct vfs_file *tf)
 {
 	struct stat st;
@@ -581,10 +583,12 @@ static bool pollable(struct vfs_file *tf)
 		return true;
 	if (!tf->ops->poll_fd || tf->ops->poll_fd(tf) < 0)
 		return false;
-	if (tf->ops->fstat && !tf->ops->fstat(tf, &st) &&
-	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+	if (!tf->ops->fstat || tf->ops->fstat(tf, &st))
+		return true;
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode))
 		return false;
-	return true;
+	return !(S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+		 minor(st.st_rdev) != 8 && minor(st.st_rdev) != 9);
 }
 
 #define EPOLLEXCLUSIVE_OK_BITS (L_EPOLLIN | L_EPOLLOUT | L_EPOLLERR | L_EPOLLHUP | \

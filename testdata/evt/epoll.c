@@ -86,6 +86,11 @@ static void errors(void)
 	fd = open("/", O_RDONLY | O_DIRECTORY);
 	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
 	close(fd);
+	ev.events = EPOLLIN;
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev));      /* the harness's stdin: /dev/null */
+	fd = open("/dev/urandom", O_RDONLY);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	close(fd);
 	R(epoll_wait(ep, out, 0, 0));
 	R(syscall(SYS_epoll_wait, ep, out, -1, 0));
 	R(syscall(SYS_epoll_wait, ep, NULL, 1, 0));
