@@ -28,13 +28,17 @@ int evfd_fstat(struct vfs_file *f, struct stat *st)
 	return 0;
 }
 
-/* Sleeps on @wq (under @lock, held on entry and return) until woken or a signal:
- * 0, or -ERESTARTSYS once interrupted (Linux's wait_event_interruptible). */
-static int efd_wait(struct task *t, struct eventfd_file *ef)
+/* Sleeps on the eventfd (its lock held on entry and return) until woken or a
+ * signal: 0, -ERESTARTSYS once interrupted (Linux's wait_event_interruptible), or
+ * -EAGAIN at once for a nonblocking file. */
+static int efd_wait(struct task *t, struct vfs_file *f)
 {
+	struct eventfd_file *ef = EFD(f);
 	struct waiter w;
 	int r;
 
+	if (f->flags & O_NONBLOCK)
+		return -EAGAIN;
 	waitq_add(&ef->wq, &w, t);
 	pthread_mutex_unlock(&ef->lock);
 	r = task_block(t, -1);
@@ -53,11 +57,8 @@ static s64 eventfd_read(struct task *t, struct vfs_file *f, void *buf, size_t le
 	if (len < sizeof(v))
 		return -EINVAL;
 	pthread_mutex_lock(&ef->lock);
-	while (!ef->count) {
-		ret = f->flags & O_NONBLOCK ? -EAGAIN : efd_wait(t, ef);
-		if (ret)
-			break;
-	}
+	while (!ef->count && !(ret = efd_wait(t, f)))
+		;
 	if (!ret) {
 		v = ef->semaphore ? 1 : ef->count;
 		ef->count -= v;
@@ -83,11 +84,8 @@ static s64 eventfd_write(struct task *t, struct vfs_file *f, const void *buf, si
 	if (v == ~0ULL)
 		return -EINVAL;
 	pthread_mutex_lock(&ef->lock);
-	while (EFD_MAX - ef->count < v) {
-		ret = f->flags & O_NONBLOCK ? -EAGAIN : efd_wait(t, ef);
-		if (ret)
-			break;
-	}
+	while (EFD_MAX - ef->count < v && !(ret = efd_wait(t, f)))
+		;
 	if (!ret) {
 		ef->count += v;
 		ret = sizeof(v);

@@ -8,6 +8,7 @@
  * blocked thread's wait must resume and get the event written after it.
  */
 #include "../cr/cr.h"
+#include "evt.h"
 
 #include <pthread.h>
 #include <sys/epoll.h>
@@ -22,14 +23,7 @@ static void show(const char *what, int fd)
 	struct epoll_event ev[8];
 	int n = epoll_wait(fd, ev, 8, 0);
 
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			if (ev[j].data.u64 < ev[i].data.u64) {
-				struct epoll_event x = ev[i];
-
-				ev[i] = ev[j];
-				ev[j] = x;
-			}
+	evt_sort(ev, n);
 	cr_say("%s: %d", what, n);
 	for (int i = 0; i < n; i++)
 		cr_say(" [%llu %#x]", (unsigned long long)ev[i].data.u64, ev[i].events);

@@ -29,14 +29,7 @@ static void show(const char *what, int ep)
 	int n = epoll_wait(ep, ev, 8, 0);
 
 	printf("%s: %d", what, n);
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			if (ev[j].data.u64 < ev[i].data.u64) {
-				struct epoll_event x = ev[i];
-
-				ev[i] = ev[j];
-				ev[j] = x;
-			}
+	evt_sort(ev, n);
 	for (int i = 0; i < n; i++)
 		printf(" [%llu %#x]", (unsigned long long)ev[i].data.u64, ev[i].events);
 	printf("\n");

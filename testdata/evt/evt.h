@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 static inline const char *evt_err(int e)
@@ -43,5 +44,18 @@ static inline const char *evt_err(int e)
 		exit(1); \
 	} \
 } while (0)
+
+/* Sorts @n events by their data, so that reports compare whatever their order. */
+static inline void evt_sort(struct epoll_event *ev, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (ev[j].data.u64 < ev[i].data.u64) {
+				struct epoll_event x = ev[i];
+
+				ev[i] = ev[j];
+				ev[j] = x;
+			}
+}
 
 #endif
