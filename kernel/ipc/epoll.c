@@ -20,7 +20,7 @@
 #include "task/task.h"
 #include "time/ktime.h"
 
-#define EP_HASH 256
+#define EP_HASH 4096    /* buckets of the file index; ep_find looks there too */
 
 /* file → its entries, for epoll_file_release; under ep_files_lock */
 static struct st_list ep_files[EP_HASH];
@@ -511,17 +511,23 @@ static int depth_above(struct eventpoll *ep, int depth)
 	return best;
 }
 
+/* The entry of @ep for (@tf, @fd), through the file index. ep->mtx held. */
 static struct epitem *ep_find(struct eventpoll *ep, struct vfs_file *tf, int fd)
 {
-	struct st_list *p;
+	struct epitem *found = NULL;
+	struct st_list *b = file_bucket(tf), *p;
 
-	st_list_for_each(p, &ep->items) {
-		struct epitem *e = container_of(p, struct epitem, link);
+	pthread_mutex_lock(&ep_files_lock);
+	st_list_for_each(p, b) {
+		struct epitem *e = container_of(p, struct epitem, flink);
 
-		if (e->file == tf && e->fd == fd)
-			return e;
+		if (e->ep == ep && e->file == tf && e->fd == fd) {
+			found = e;
+			break;
+		}
 	}
-	return NULL;
+	pthread_mutex_unlock(&ep_files_lock);
+	return found;
 }
 
 static int ep_insert(struct eventpoll *ep, struct vfs_file *tf, int fd, u32 events,

@@ -10,7 +10,8 @@
  * every 10 ms to sample CPU times, so those expire up to 10 ms late. Expiries are
  * sandbox-clock values, so a checkpoint saves them as they are and a restore re-arms
  * them: a MONOTONIC timer keeps its remaining time across the gap, a BOOTTIME or
- * REALTIME one counts the gap.
+ * REALTIME one counts the gap. The same thread expires timerfds (ipc/timerfd.c, through
+ * timerfd_scan), whose timers are struct ktimer too and follow the same rules.
  *
  * The application's CPU time is what the host charges for running its address space
  * (plat_as_cpu_time: the stub process on ptrace). A group's time is that of the
