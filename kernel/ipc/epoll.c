@@ -405,7 +405,7 @@ static void epoll_release(struct vfs_file *f)
 }
 
 const struct vfs_file_ops epoll_ops = {
-	.type = "epoll",
+	.type = "eventpoll",   /* what /proc/PID/fd shows: anon_inode:[eventpoll] */
 	.fstat = evfd_fstat,
 	.poll = epoll_poll,
 	.poll_cancel = epoll_poll_cancel,
