@@ -50,13 +50,7 @@ static void errors(void)
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	CHECK(ep >= 0);
 	printf("cloexec %d\n", fcntl(ep, F_GETFD) & FD_CLOEXEC);
-	{
-		char path[64], link[64] = "";
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", ep);
-		readlink(path, link, sizeof(link) - 1);
-		printf("link %s\n", link);
-	}
+	evt_show_link(ep);
 	R(epoll_ctl(ep, EPOLL_CTL_ADD, 999, &ev));
 	R(epoll_ctl(999, EPOLL_CTL_ADD, p[0], &ev));
 	R(epoll_ctl(ep, EPOLL_CTL_ADD, ep, &ev));

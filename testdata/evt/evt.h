@@ -45,6 +45,17 @@ static inline const char *evt_err(int e)
 	} \
 } while (0)
 
+/* Prints where /proc/self/fd/@fd leads (anon_inode:[type] for an event file). */
+static inline void evt_show_link(int fd)
+{
+	char path[64], link[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (readlink(path, link, sizeof(link) - 1) < 0)
+		strcpy(link, evt_err(errno));
+	printf("link %s\n", link);
+}
+
 /* Sorts @n events by their data, so that reports compare whatever their order. */
 static inline void evt_sort(struct epoll_event *ev, int n)
 {

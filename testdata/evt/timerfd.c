@@ -29,13 +29,7 @@ int main(void)
 	R(timerfd_create(CLOCK_PROCESS_CPUTIME_ID, 0));
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	CHECK(fd >= 0);
-	{
-		char path[64], link[64] = "";
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		readlink(path, link, sizeof(link) - 1);
-		printf("link %s\n", link);
-	}
+	evt_show_link(fd);
 	t = its(0, 1000000000, 0, 0);
 	R(timerfd_settime(fd, 0, &t, NULL));
 	t = its(0, -1, 0, 0);
