@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -106,6 +107,21 @@ int main(void)
 	n = read(fd, si, sizeof(si));
 	printf("blocking read %d signo %u\n", n, si[0].ssi_signo);
 	pthread_join(th, NULL);
+
+	/* in an epoll: a blocked epoll_wait woken by a signal sent from a thread */
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 8 };
+		int ep = epoll_create1(0);
+
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		pthread_create(&th, NULL, sender, NULL);
+		n = epoll_wait(ep, &ev, 1, -1);
+		printf("epoll: %d data %u\n", n, ev.data.u32);
+		n = read(fd, si, sizeof(si));
+		printf("then read %d signo %u\n", n, si[0].ssi_signo);
+		pthread_join(th, NULL);
+		close(ep);
+	}
 	printf("done\n");
 	return 0;
 }

@@ -76,6 +76,24 @@ int main(void)
 		close(bfd);
 	}
 
+	/* in an epoll: the timer thread's expiries wake a blocked epoll_wait */
+	{
+		int efd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+		int ep = epoll_create1(0);
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = 5 };
+
+		epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev);
+		t = its(0, 10000000, 0, 10000000);
+		timerfd_settime(efd, 0, &t, NULL);
+		for (int i = 0; i < 3; i++) {
+			CHECK(epoll_wait(ep, &ev, 1, -1) == 1 && ev.data.u32 == 5);
+			CHECK(read(efd, &v, 8) == 8 && v >= 1);
+		}
+		printf("three epoll wake-ups\n");
+		close(ep);
+		close(efd);
+	}
+
 	/* absolute, in the past: due at once */
 	{
 		int rfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
