@@ -47,53 +47,49 @@ static int efd_wait(struct task *t, struct vfs_file *f)
 	return r == -EINTR ? -ERESTARTSYS : 0;
 }
 
-static s64 eventfd_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
+/* An 8-byte read (@wr false: takes the count, or 1, into *v) or write (adds *v). */
+static s64 eventfd_io(struct task *t, struct vfs_file *f, u64 *v, size_t len, bool wr)
 {
 	struct eventfd_file *ef = EFD(f);
-	u64 v;
 	s64 ret = 0;
 
-	(void)pos;
-	if (len < sizeof(v))
+	if (len < sizeof(*v) || (wr && *v == ~0ULL))
 		return -EINVAL;
 	pthread_mutex_lock(&ef->lock);
-	while (!ef->count && !(ret = efd_wait(t, f)))
+	while ((wr ? EFD_MAX - ef->count < *v : !ef->count) && !(ret = efd_wait(t, f)))
 		;
 	if (!ret) {
-		v = ef->semaphore ? 1 : ef->count;
-		ef->count -= v;
-		memcpy(buf, &v, sizeof(v));
-		ret = sizeof(v);
-		waitq_wake_all(&ef->wq);
+		if (!wr)
+			*v = ef->semaphore ? 1 : ef->count;
+		ef->count = wr ? ef->count + *v : ef->count - *v;
+		ret = sizeof(*v);
+		if (*v)
+			waitq_wake_all(&ef->wq);
 	}
 	pthread_mutex_unlock(&ef->lock);
+	return ret;
+}
+
+static s64 eventfd_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
+{
+	u64 v;
+	s64 ret = eventfd_io(t, f, &v, len, false);
+
+	(void)pos;
+	if (ret > 0)
+		memcpy(buf, &v, sizeof(v));
 	return ret;
 }
 
 static s64 eventfd_write(struct task *t, struct vfs_file *f, const void *buf, size_t len,
 			 s64 *pos)
 {
-	struct eventfd_file *ef = EFD(f);
-	u64 v;
-	s64 ret = 0;
+	u64 v = 0;
 
 	(void)pos;
-	if (len < sizeof(v))
-		return -EINVAL;
-	memcpy(&v, buf, sizeof(v));
-	if (v == ~0ULL)
-		return -EINVAL;
-	pthread_mutex_lock(&ef->lock);
-	while (EFD_MAX - ef->count < v && !(ret = efd_wait(t, f)))
-		;
-	if (!ret) {
-		ef->count += v;
-		ret = sizeof(v);
-		if (v)
-			waitq_wake_all(&ef->wq);
-	}
-	pthread_mutex_unlock(&ef->lock);
-	return ret;
+	if (len >= sizeof(v))
+		memcpy(&v, buf, sizeof(v));
+	return eventfd_io(t, f, &v, len, true);
 }
 
 static short eventfd_poll(struct vfs_file *f, short events, struct waiter *w)
