@@ -72,7 +72,9 @@ static void epitem_wake(struct waiter *w)
 	struct eventpoll *ep = e->ep;
 
 	pthread_mutex_lock(&ep->lock);
-	if ((e->events & ~EP_PRIVATE_BITS) && !e->ready) {
+	if (e->scanning) {
+		e->rewake = true;       /* scan_done puts it back */
+	} else if ((e->events & ~EP_PRIVATE_BITS) && !e->ready) {
 		e->ready = true;
 		st_list_add_tail(&e->rdlink, &ep->rdlist);
 		waitq_wake_all(&ep->wq);
@@ -150,12 +152,6 @@ static void epitem_remove(struct eventpoll *ep, struct epitem *e)
 	free(e);
 }
 
-/*
- * One pass over the ready list: up to @max events into @out (NULL: only look, and
- * consume nothing). Level-triggered entries that are still ready go back on the
- * list, and so does whatever is left when @out is full. Host entries are polled at
- * every pass. ep->mtx held. Returns the events found.
- */
 /* After a restore: queues every entry's waiter again. A level-triggered entry that
  * became ready since goes on the ready list; an edge-triggered one only hears of
  * changes from now on (one made between the restore and this first look is missed).
@@ -176,6 +172,28 @@ static void ep_requeue(struct eventpoll *ep)
 	}
 }
 
+/* The scan is done with @e: back on the ready list if @again, or if its file woke
+ * it while it was being looked at (the look may have come before the change). */
+static void scan_done(struct eventpoll *ep, struct epitem *e, bool again)
+{
+	pthread_mutex_lock(&ep->lock);
+	e->scanning = false;
+	if ((again || e->rewake) && !e->ready) {
+		e->ready = true;
+		st_list_add_tail(&e->rdlink, &ep->rdlist);
+		if (e->rewake)
+			waitq_wake_all(&ep->wq);
+	}
+	e->rewake = false;
+	pthread_mutex_unlock(&ep->lock);
+}
+
+/*
+ * One pass over the ready list: up to @max events into @out (NULL: only look, and
+ * consume nothing). Level-triggered entries that are still ready go back on the
+ * list, and so does whatever is left when @out is full. Host entries are polled at
+ * every pass. ep->mtx held. Returns the events found.
+ */
 static int ep_scan(struct eventpoll *ep, struct l_epoll_event *out, int max)
 {
 	struct st_list local, *p;
@@ -190,6 +208,7 @@ static int ep_scan(struct eventpoll *ep, struct l_epoll_event *out, int max)
 
 		st_list_del(&e->rdlink);
 		e->ready = false;
+		e->scanning = true;     /* its callback now only notes a wake (rewake) */
 		st_list_add_tail(&e->rdlink, &local);
 	}
 	pthread_mutex_unlock(&ep->lock);
@@ -201,26 +220,25 @@ static int ep_scan(struct eventpoll *ep, struct l_epoll_event *out, int max)
 		epitem_queue(e);
 		rev = epitem_poll(e);
 		if (!rev) {
-			if (!e->queued && (e->events & ~EP_PRIVATE_BITS))
-				make_ready(ep, e);      /* hung up: look again next time */
+			/* hung up (no waiter taken): look again next time */
+			scan_done(ep, e, !e->queued && (e->events & ~EP_PRIVATE_BITS));
 			continue;
 		}
 		found++;
 		if (!out) {
-			make_ready(ep, e);
+			scan_done(ep, e, true);
 			continue;
 		}
 		out[found - 1] = (struct l_epoll_event){ rev, e->data };
 		if (e->events & L_EPOLLONESHOT)
 			e->events &= EP_PRIVATE_BITS;
-		else if (!(e->events & L_EPOLLET))
-			make_ready(ep, e);
+		scan_done(ep, e, !(e->events & (L_EPOLLET | L_EPOLLONESHOT)));
 	}
 	while (!st_list_empty(&local)) {
 		struct epitem *e = container_of(local.next, struct epitem, rdlink);
 
 		st_list_del(&e->rdlink);
-		make_ready(ep, e);
+		scan_done(ep, e, true);
 	}
 	st_list_for_each(p, &ep->items) {
 		struct epitem *e = container_of(p, struct epitem, link);

@@ -79,6 +79,9 @@ SAVABLE struct epitem {
 	bool host;              /* the file is polled by the host (poll_fd) */
 	bool host_seen;         /* host + EPOLLET: what the last wait found (an edge) */
 	bool ready;             /* on ep->rdlist; under ep->lock */
+	/* taken off the ready list by a scan that has not finished with it, and woken
+	 * meanwhile; under ep->lock */
+	bool scanning SAVE_SKIP, rewake SAVE_SKIP;
 	bool queued SAVE_SKIP;  /* w is on the file's wait queue; under ep->mtx */
 	struct waiter w SAVE_SKIP;      /* callback waiter (t NULL); re-queued after load */
 };
