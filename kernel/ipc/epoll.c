@@ -568,17 +568,16 @@ static int ep_insert(struct eventpoll *ep, struct vfs_file *tf, int fd, u32 even
 	index_add(e);
 	epitem_queue(e);
 	rev = epitem_poll(e);
-	if (rev && !e->host) {
-		pthread_mutex_lock(&ep->lock);
-		if (!e->ready) {
-			e->ready = true;
-			st_list_add_tail(&e->rdlink, &ep->rdlist);
-		}
-		waitq_wake_all(&ep->wq);
-		pthread_mutex_unlock(&ep->lock);
-	} else if (!e->queued && !e->host) {
-		make_ready(ep, e);
+	pthread_mutex_lock(&ep->lock);
+	if (!e->host && (rev || !e->queued) && !e->ready) {
+		e->ready = true;
+		st_list_add_tail(&e->rdlink, &ep->rdlist);
 	}
+	/* a waiter blocked meanwhile looks again: it may be ready, or (a host fd) need
+	 * to join its ppoll */
+	if (rev || e->host)
+		waitq_wake_all(&ep->wq);
+	pthread_mutex_unlock(&ep->lock);
 	return 0;
 }
 
