@@ -35,16 +35,17 @@ bool file_is_epoll(const struct vfs_file *f)
 	return f->ops == &epoll_ops;
 }
 
+static void ep_files_init(void)
+{
+	for (int i = 0; i < EP_HASH; i++)
+		st_list_init(&ep_files[i]);
+}
+
 static struct st_list *file_bucket(const struct vfs_file *f)
 {
-	static bool ready;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-		for (int i = 0; i < EP_HASH; i++)
-			if (!ep_files[i].next)
-				st_list_init(&ep_files[i]);
-		__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
-	}
+	pthread_once(&once, ep_files_init);
 	return &ep_files[((uintptr_t)f >> 6) % EP_HASH];
 }
 
@@ -52,7 +53,7 @@ static void index_add(struct epitem *e)
 {
 	pthread_mutex_lock(&ep_files_lock);
 	st_list_add_tail(&e->flink, file_bucket(e->file));
-	ep_nentries++;
+	__atomic_add_fetch(&ep_nentries, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&ep_files_lock);
 }
 
@@ -145,7 +146,7 @@ static void epitem_remove(struct eventpoll *ep, struct epitem *e)
 	pthread_mutex_unlock(&ep->lock);
 	pthread_mutex_lock(&ep_files_lock);
 	st_list_del(&e->flink);
-	ep_nentries--;
+	__atomic_sub_fetch(&ep_nentries, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&ep_files_lock);
 	st_list_del(&e->link);
 	ep->nitems--;
