@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 
 #include "base/log.h"
+#include "ipc/evfd.h"
 #include "kernel.h"
 #include "signal/signal.h"
 #include "signal/sigqueue.h"
@@ -166,6 +167,7 @@ int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool ext
 	}
 	wake = !(t->sigmask & bit);
 	pthread_mutex_unlock(&t->sh->lock);
+	signalfd_notify();
 	if (wake)
 		task_interrupt(t, TIF_SIGNAL);
 	else
@@ -208,6 +210,7 @@ int sig_send_group(struct thread_group *tg, const struct l_siginfo *info, bool e
 		}
 	}
 	pthread_mutex_unlock(&lead->sh->lock);
+	signalfd_notify();
 	if (target) {
 		task_interrupt(target, TIF_SIGNAL);
 		return 0;

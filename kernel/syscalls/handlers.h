@@ -222,6 +222,20 @@ SYS(pselect6);
  * 0 for none left, -1 for none. */
 struct pollfd;
 long sys_poll_fds(struct task *t, struct pollfd *pfd, u64 nfds, s64 deadline);
+/* sys_event.c: epoll, eventfd, timerfd, signalfd */
+SYS(epoll_create);
+SYS(epoll_create1);
+SYS(epoll_ctl);
+SYS(epoll_wait);
+SYS(epoll_pwait);
+SYS(epoll_pwait2);
+SYS(eventfd);
+SYS(eventfd2);
+SYS(timerfd_create);
+SYS(timerfd_settime);
+SYS(timerfd_gettime);
+SYS(signalfd);
+SYS(signalfd4);
 /* The sigmask of ppoll, pselect6 and the like for the wait (sys_file.c). */
 int sys_sigmask_swap(struct task *t, u64 umask, u64 size, u64 *old);
 void sys_sigmask_restore(struct task *t, u64 umask, long ret, u64 old);

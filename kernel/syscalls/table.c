@@ -45,6 +45,18 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(ppoll, "pdpp"),
 	P(select, "dpppp", "over poll: no POLLPRI-only exceptional conditions"),
 	P(pselect6, "dpppp", "over poll: no POLLPRI-only exceptional conditions"),
+	/* event files (sys_event.c) */
+	F(epoll_create, "d"), F(epoll_create1, "x"),
+	P(epoll_ctl, "fdfp", "EPOLLEXCLUSIVE wakes every waiter; EPOLLWAKEUP is ignored"),
+	P(epoll_wait, "fpdd", "restarts with the full timeout after a signal it was not "
+	  "handled for; an edge-triggered entry also fires on changes it did not ask for"),
+	P(epoll_pwait, "fpddpu", "as epoll_wait"),
+	P(epoll_pwait2, "fpdppu", "as epoll_wait"),
+	F(eventfd, "u"), F(eventfd2, "ux"),
+	P(timerfd_create, "dx", "_ALARM clocks run as their plain clocks (nothing suspends)"),
+	P(timerfd_settime, "fxpp", "TFD_TIMER_CANCEL_ON_SET never cancels"),
+	F(timerfd_gettime, "fp"),
+	F(signalfd, "dpu"), F(signalfd4, "dpux"),
 	F(brk, "x"),
 	P(mmap, "xuxxfx", "MAP_PRIVATE file mappings copy a whole VMA piece at its first write, "
 	  "so its unwritten pages miss later writes to the file; volume and /proc files "

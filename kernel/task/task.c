@@ -253,12 +253,15 @@ static void run(struct task *t)
 	}
 }
 
+__thread struct task *task_current;
+
 void *task_main(void *arg)
 {
 	struct task *t = arg;
 	struct kernel *k = t->k;
 	int err, status;
 
+	task_current = t;
 	pin_self();
 	err = mm_ctx_new(t->mm, &t->ctx);
 	if (!err && t->fp_load)

@@ -340,6 +340,9 @@ int task_new(struct kernel *k, struct task **out);
 void task_destroy(struct task *t);
 /* The task's thread body (started by kernel_start_task). */
 void *task_main(void *arg);
+/* The task this Sentry thread runs (NULL on other threads): what Linux's
+ * "current" is to file ops that have no task argument (a signalfd's poll). */
+extern __thread struct task *task_current;
 /* Makes the task notice interrupt bits @tif; any thread. */
 void task_interrupt(struct task *t, u32 tif);
 /* Task exit: records @wait_status and stops the run loop. */

@@ -100,12 +100,20 @@ void task_wake(struct task *t)
 	}
 }
 
+void waiter_wake(struct waiter *w)
+{
+	if (w->t)
+		task_wake(w->t);
+	else
+		w->func(w);
+}
+
 void waitq_wake_all(struct waitq *wq)
 {
 	struct st_list *p;
 
 	st_list_for_each(p, &wq->head)
-		task_wake(container_of(p, struct waiter, link)->t);
+		waiter_wake(container_of(p, struct waiter, link));
 }
 
 void waitq_collect(struct waitq *wq, struct wake_list *wl)
@@ -113,8 +121,14 @@ void waitq_collect(struct waitq *wq, struct wake_list *wl)
 	struct st_list *p;
 
 	st_list_for_each(p, &wq->head) {
-		struct task *t = container_of(p, struct waiter, link)->t;
+		struct waiter *w = container_of(p, struct waiter, link);
+		struct task *t = w->t;
 		unsigned int i;
+
+		if (!t) {
+			w->func(w);     /* a callback does not sleep: run it now */
+			continue;
+		}
 
 		for (i = 0; i < wl->n && wl->t[i] != t; i++)
 			;

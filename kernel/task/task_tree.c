@@ -175,7 +175,7 @@ void tg_release(struct kernel *k, struct thread_group *tg)
 
 		waitq_del(w);
 		st_list_init(&w->link);
-		task_wake(w->t);
+		waiter_wake(w);
 	}
 	while (!st_list_empty(&tg->tasks)) {
 		struct task *t = container_of(tg->tasks.next, struct task, tglink);

@@ -11,9 +11,13 @@
 
 struct task;
 
+/* A task waiting, or (t NULL) a callback: @func runs instead of a wake-up, under
+ * the object's lock, and must not sleep or take that lock (epoll's interest entries
+ * hear of their files' changes this way, as Linux's wait-queue callbacks). */
 struct waiter {
 	struct st_list link;
 	struct task *t;
+	void (*func)(struct waiter *w);
 };
 
 struct waitq {
@@ -33,6 +37,8 @@ static inline void waitq_del(struct waiter *w)
 	st_list_del(&w->link);
 }
 
+/* Wakes one waiter: its task, or its callback. */
+void waiter_wake(struct waiter *w);
 /* Wakes every waiter (they re-check their condition). */
 void waitq_wake_all(struct waitq *wq);
 

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "ipc/evfd.h"
 #include "kernel.h"
 #include "signal/sigqueue.h"
 #include "task/task.h"
@@ -77,11 +78,26 @@ s64 ktimer_left(struct thread_group *tg, struct ktimer *kt)
 	return left > 0 ? left : 1000;
 }
 
+s64 ktimer_expire(struct ktimer *kt, s64 now)
+{
+	s64 n;
+
+	if (!kt->armed || now < kt->expires)
+		return 0;
+	if (kt->interval <= 0) {
+		kt->armed = false;
+		return 1;
+	}
+	n = 1 + (now - kt->expires) / kt->interval;
+	kt->expires += n * kt->interval;
+	return n;
+}
+
 /* Expirations of @kt by now, moving it to its next expiry; the host-monotonic time
  * to look again goes into *next. */
 static s64 ktimer_check(struct thread_group *tg, struct ktimer *kt, s64 *next)
 {
-	s64 now, n = 0, when;
+	s64 now, n, when;
 
 	if (!kt->armed)
 		return 0;
@@ -91,14 +107,9 @@ static s64 ktimer_check(struct thread_group *tg, struct ktimer *kt, s64 *next)
 		kt->armed = false;
 		return 0;
 	}
-	if (now >= kt->expires) {
-		if (kt->interval <= 0) {
-			kt->armed = false;
-			return 1;
-		}
-		n = 1 + (now - kt->expires) / kt->interval;
-		kt->expires += n * kt->interval;
-	}
+	n = ktimer_expire(kt, now);
+	if (!kt->armed)
+		return n;
 	if (is_cpu_clock(kt->clockid))
 		when = ktime_host_mono_now() + CPU_SAMPLE_NS;
 	else
@@ -203,6 +214,7 @@ static s64 scan(struct kernel *k)
 		if (!tg->zombie && tg->timers && tg->leader && !tg->group_exit)
 			scan_group(tg, &next);
 	}
+	timerfd_scan(k, &next);
 	return next;
 }
 

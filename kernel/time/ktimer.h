@@ -10,7 +10,8 @@
  * every 10 ms to sample CPU times, so those expire up to 10 ms late. Expiries are
  * sandbox-clock values, so a checkpoint saves them as they are and a restore re-arms
  * them: a MONOTONIC timer keeps its remaining time across the gap, a BOOTTIME or
- * REALTIME one counts the gap.
+ * REALTIME one counts the gap. The same thread expires timerfds (ipc/timerfd.c, through
+ * timerfd_scan), whose timers are struct ktimer too and follow the same rules.
  *
  * The application's CPU time is what the host charges for running its address space
  * (plat_as_cpu_time: the stub process on ptrace). A group's time is that of the
@@ -93,6 +94,9 @@ s64 ktimer_now(struct thread_group *tg, const struct ktimer *kt);
 /* Arms @kt to expire at @expires (absolute on its clock) then every @interval; a
  * zero @expires disarms. Wakes the timer thread. k->lock held. */
 void ktimer_set(struct thread_group *tg, struct ktimer *kt, s64 expires, s64 interval);
+/* Expirations of wall-clock or CPU timer @kt by clock reading @now, moving it to its
+ * next expiry (a one-shot disarms). */
+s64 ktimer_expire(struct ktimer *kt, s64 now);
 /* Time left before @kt expires (0 when disarmed). k->lock held. */
 s64 ktimer_left(struct thread_group *tg, struct ktimer *kt);
 /* Wakes (or starts) the timer thread: a timer changed. k->lock held. */

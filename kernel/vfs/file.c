@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ipc/epoll.h"
 #include "memfile/memfile.h"
 #include "task/task.h"
 #include "vfs/locks.h"
@@ -110,6 +111,7 @@ void vfs_file_put(struct vfs_file *f)
 		struct vfs_inode *ino = f->inode;
 
 		vfs_locks_release_file(f);
+		epoll_file_release(f);  /* the epoll entries that watch it go */
 		pthread_mutex_destroy(&f->pos_lock);
 		f->ops->release(f);
 		if (p.d || ino) {
