@@ -222,4 +222,24 @@ long sys_poll_fds(struct task *t, struct pollfd *pfd, u64 nfds, s64 deadline);
 int sys_sigmask_swap(struct task *t, u64 umask, u64 size, u64 *old);
 void sys_sigmask_restore(struct task *t, u64 umask, long ret, u64 old);
 
+/* sys_socket.c */
+SYS(socket);
+SYS(socketpair);
+SYS(bind);
+SYS(connect);
+SYS(listen);
+SYS(accept);
+SYS(accept4);
+SYS(getsockname);
+SYS(getpeername);
+SYS(shutdown);
+SYS(sendto);
+SYS(recvfrom);
+SYS(sendmsg);
+SYS(recvmsg);
+SYS(sendmmsg);
+SYS(recvmmsg);
+SYS(getsockopt);
+SYS(setsockopt);
+
 #endif

@@ -38,7 +38,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(sendfile, "ffpu"), F(splice, "fpfpux"), F(tee, "ffux"), F(copy_file_range, "fpfpux"),
 	P(vmsplice, "fpux", "pages are copied, never gifted; room is counted in bytes, not slots"),
 	P(fcntl, "fdx", "no leases, F_*SIG; no locks on sockets (ENOLCK)"),
-	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO"),
+	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO, SIOCINQ/SIOCOUTQ"),
 	F(fstat, "fp"),
 	F(newfstatat, "fspx"),
 	P(poll, "pdd", "restarts with the full timeout after a signal"),
@@ -195,6 +195,22 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(sync, ""),
 	P(flock, "fx", "no locks on sockets (ENOLCK)"),
 	F(fadvise64, "fddd"),
+	/* sockets (sys_socket.c): unix-domain only, the sandbox has no network */
+	P(socket, "ddd", "AF_UNIX only; other families EAFNOSUPPORT"),
+	P(socketpair, "dddp", "AF_UNIX only; other families EAFNOSUPPORT"),
+	F(bind, "fpu"), F(connect, "fpu"), F(listen, "fd"),
+	F(accept, "fpp"), F(accept4, "fppx"),
+	F(getsockname, "fpp"), F(getpeername, "fpp"), F(shutdown, "fd"),
+	P(sendto, "fbuxpu", "no MSG_OOB (EOPNOTSUPP); unix sockets only"),
+	P(recvfrom, "fBuxpp", "no MSG_OOB (EOPNOTSUPP); unix sockets only"),
+	P(sendmsg, "fpx", "SCM_RIGHTS and SCM_CREDENTIALS; no in-flight fd limit (ETOOMANYREFS)"),
+	P(recvmsg, "fpx", "no MSG_ERRQUEUE, SO_PEEK_OFF or SCM_SECURITY"),
+	F(sendmmsg, "fpux"),
+	P(recvmmsg, "fpuxp", "as recvmsg"),
+	P(getsockopt, "fddpp", "SOL_SOCKET: TYPE, DOMAIN, PROTOCOL, ERROR, ACCEPTCONN, PASSCRED, "
+	  "PEERCRED, SNDBUF, RCVBUF, RCVTIMEO, SNDTIMEO and inert REUSEADDR, KEEPALIVE...; "
+	  "others ENOPROTOOPT"),
+	P(setsockopt, "fddpu", "as getsockopt"),
 	U(rseq, "restartable sequences are not offered; glibc falls back"),
 };
 
