@@ -57,8 +57,8 @@ void unix_cred_of(struct task *t, struct unix_cred *c)
 	c->gid = t->egid;
 }
 
-/* No credentials (an unconnected socket's SO_PEERCRED): Linux's overflow ids. */
-static const struct unix_cred no_cred = { 0, 65534, 65534 };
+/* No credentials (an unconnected socket's SO_PEERCRED): what Linux shows. */
+static const struct unix_cred no_cred = { 0, (u32)-1, (u32)-1 };
 
 static struct unix_sock *sock_alloc(struct task *t, int type)
 {
@@ -173,15 +173,16 @@ static void addr_path(const void *addr, u32 len, char *out)
 	out[n] = 0;
 }
 
-/* The bound socket with abstract name @a; unix_lock held. */
-static struct unix_sock *find_abstract(const struct unix_addr *a)
+/* The bound socket of @type with abstract name @a; unix_lock held. Linux hashes
+ * the type into the name, so each type has an abstract namespace of its own. */
+static struct unix_sock *find_abstract(const struct unix_addr *a, u32 type)
 {
 	struct st_list *l;
 
 	st_list_for_each(l, &unix_all) {
 		struct unix_sock *sk = container_of(l, struct unix_sock, all);
 
-		if (!sk->dead && sk->addr.len == a->len && !sk->bound_ino &&
+		if (!sk->dead && sk->type == type && sk->addr.len == a->len && !sk->bound_ino &&
 		    !memcmp(sk->addr.path, a->path, a->len))
 			return sk;
 	}
@@ -214,7 +215,7 @@ int unix_autobind(struct unix_sock *sk)
 		a.path[0] = 0;
 		for (int i = 0; i < 5; i++)
 			a.path[1 + i] = "0123456789abcdef"[(n >> (16 - 4 * i)) & 0xf];
-		if (!find_abstract(&a)) {
+		if (!find_abstract(&a, sk->type)) {
 			sk->addr = a;
 			return 0;
 		}
@@ -263,23 +264,21 @@ int unix_bind(struct task *t, struct vfs_file *f, const void *addr, u32 len)
 	if (err)
 		return err;
 	if (len == SUN_OFF) {
+		/* A bound socket "autobinds" to the name it has. */
 		pthread_mutex_lock(&unix_lock);
-		err = sk->addr.len ? -EINVAL : unix_autobind(sk);
+		err = unix_autobind(sk);
 		pthread_mutex_unlock(&unix_lock);
 		return err;
 	}
-	if (((const u8 *)addr)[SUN_OFF]) {
-		pthread_mutex_lock(&unix_lock);
-		err = sk->addr.len ? -EINVAL : 0;
-		pthread_mutex_unlock(&unix_lock);
-		return err ? err : bind_path(t, sk, addr, len);
-	}
+	/* As Linux, the name is made before the socket is found bound already. */
+	if (((const u8 *)addr)[SUN_OFF])
+		return bind_path(t, sk, addr, len);
 	a.len = len - SUN_OFF;
 	memcpy(a.path, (const u8 *)addr + SUN_OFF, a.len);
 	pthread_mutex_lock(&unix_lock);
 	if (sk->addr.len)
 		err = -EINVAL;
-	else if (find_abstract(&a))
+	else if (find_abstract(&a, sk->type))
 		err = -EADDRINUSE;
 	else
 		sk->addr = a;
@@ -319,7 +318,7 @@ int unix_find(struct task *t, const void *addr, u32 len, int type, struct unix_s
 
 		memcpy(a.path, (const u8 *)addr + SUN_OFF, a.len);
 		pthread_mutex_lock(&unix_lock);
-		sk = find_abstract(&a);
+		sk = find_abstract(&a, type);
 	}
 	if (!err && !sk)
 		err = -ECONNREFUSED;
