@@ -775,6 +775,19 @@ const struct vfs_file_ops unix_file_ops = {
 
 /* --- socket options --- */
 
+/* Flags Linux keeps for any socket that change nothing for a unix one: kept in
+ * sk->inert_opts (the bit of their index here) and read back. */
+static const int inert_opts[] = { SO_REUSEADDR, SO_KEEPALIVE, SO_BROADCAST, SO_DONTROUTE,
+				  SO_OOBINLINE, SO_REUSEPORT };
+
+static int opt_inert(int name)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(inert_opts); i++)
+		if (inert_opts[i] == name)
+			return i;
+	return -1;
+}
+
 static int put_int(void *val, u32 *len, int v)
 {
 	if ((int)*len < 0)
@@ -829,14 +842,6 @@ int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32
 	case SO_RCVBUF:
 		err = put_int(val, len, sk->rcvbuf);
 		break;
-	case SO_REUSEADDR:
-	case SO_KEEPALIVE:
-	case SO_BROADCAST:
-	case SO_DONTROUTE:
-	case SO_OOBINLINE:
-		/* Accepted, meaningless for unix sockets; read back as 0 (never set). */
-		err = put_int(val, len, 0);
-		break;
 	case SO_RCVTIMEO_OLD:
 	case SO_SNDTIMEO_OLD:
 		err = put_timeo(val, len, name == SO_RCVTIMEO_OLD ? sk->rcvtimeo : sk->sndtimeo);
@@ -853,7 +858,8 @@ int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32
 		break;
 	}
 	default:
-		err = -ENOPROTOOPT;
+		v = opt_inert(name);
+		err = v < 0 ? -ENOPROTOOPT : put_int(val, len, !!(sk->inert_opts & 1u << v));
 	}
 	pthread_mutex_unlock(&unix_lock);
 	return err;
@@ -915,22 +921,13 @@ int unix_setsockopt(struct task *t, struct vfs_file *f, int name, const void *va
 		v = MIN((u32)v, UNIX_RMEM_DEFAULT);
 		sk->rcvbuf = MAX(v * 2, SOCK_MIN_RCVBUF);
 		break;
-	case SO_REUSEADDR:
-	case SO_KEEPALIVE:
-	case SO_BROADCAST:
-	case SO_DONTROUTE:
-	case SO_OOBINLINE:
-		break;	/* accepted: they mean nothing for unix sockets */
-	case SO_TYPE:
-	case SO_DOMAIN:
-	case SO_PROTOCOL:
-	case SO_ERROR:
-	case SO_ACCEPTCONN:
-	case SO_PEERCRED:
-		err = -ENOPROTOOPT;
-		break;
 	default:
-		err = -ENOPROTOOPT;
+		/* read-only ones (SO_TYPE, SO_PEERCRED...) too, as Linux */
+		err = opt_inert(name) < 0 ? -ENOPROTOOPT : 0;
+		if (!err && v)
+			sk->inert_opts |= 1u << opt_inert(name);
+		else if (!err)
+			sk->inert_opts &= ~(1u << opt_inert(name));
 	}
 	pthread_mutex_unlock(&unix_lock);
 	return err;

@@ -87,6 +87,8 @@ SAVABLE struct unix_sock {
 	u32 shutdown;           /* UNIX_*_SHUTDOWN; under unix_lock */
 	bool dead;              /* its file was released; under unix_lock */
 	bool passcred;          /* SO_PASSCRED; under unix_lock */
+	/* SO_REUSEADDR, SO_KEEPALIVE...: kept, read back, meaning nothing here */
+	u32 inert_opts;
 	int err;                /* pending SO_ERROR (positive errno); under unix_lock */
 	u64 ino;                /* for fstat and /proc/<pid>/fd */
 	u32 uid, gid;           /* the creator's, for fstat */

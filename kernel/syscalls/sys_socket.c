@@ -492,29 +492,20 @@ out:
 	return ret;
 }
 
-SYS(sendmsg)
+static s64 msg_call(struct task *t, const u64 *a, bool send)
 {
 	struct vfs_file *f;
 	s64 ret = sock_get(t, a[0], &f);
 
 	if (ret)
 		return ret;
-	ret = send_one(t, f, a[1], a[2]);
+	ret = send ? send_one(t, f, a[1], a[2]) : recv_one(t, f, a[1], a[2]);
 	vfs_file_put(f);
 	return ret;
 }
 
-SYS(recvmsg)
-{
-	struct vfs_file *f;
-	s64 ret = sock_get(t, a[0], &f);
-
-	if (ret)
-		return ret;
-	ret = recv_one(t, f, a[1], a[2]);
-	vfs_file_put(f);
-	return ret;
-}
+SYS(sendmsg) { return msg_call(t, a, true); }
+SYS(recvmsg) { return msg_call(t, a, false); }
 
 SYS(sendto)
 {
@@ -563,23 +554,34 @@ SYS(recvfrom)
 #define MMSG_SIZE 64
 #define MMSG_LEN_OFF 56
 
-SYS(sendmmsg)
+/* sendmmsg and recvmmsg over the mmsghdr array at a[1]: how many went, or the
+ * first one's error. A receive stops after @deadline (0: none) is past, looked at
+ * between datagrams only, as Linux does. */
+static s64 mmsg(struct task *t, const u64 *a, bool send, s64 deadline)
 {
 	struct vfs_file *f;
 	u32 vlen = MIN(a[2], (u64)L_UIO_MAXIOV), i;
+	int flags = a[3];
 	s64 ret = sock_get(t, a[0], &f);
 
 	if (ret)
 		return ret;
 	for (i = 0; i < vlen; i++) {
+		u64 um = a[1] + i * MMSG_SIZE;
 		u32 n;
 
-		ret = send_one(t, f, a[1] + i * MMSG_SIZE, a[3]);
+		ret = send ? send_one(t, f, um, flags) : recv_one(t, f, um, flags & ~MSG_WAITFORONE);
 		if (ret < 0)
 			break;
 		n = ret;
-		if (mm_copy_out(t->mm, a[1] + i * MMSG_SIZE + MMSG_LEN_OFF, &n, sizeof(n))) {
+		if (mm_copy_out(t->mm, um + MMSG_LEN_OFF, &n, sizeof(n))) {
 			ret = -EFAULT;
+			break;
+		}
+		if (!send && (flags & MSG_WAITFORONE))
+			flags |= MSG_DONTWAIT;
+		if (deadline && ktime_host_mono_now() >= deadline) {
+			i++;
 			break;
 		}
 	}
@@ -587,13 +589,12 @@ SYS(sendmmsg)
 	return i ? (s64)i : ret;
 }
 
+SYS(sendmmsg) { return mmsg(t, a, true, 0); }
+
 SYS(recvmmsg)
 {
-	struct vfs_file *f;
 	struct timespec ts;
-	u32 vlen = MIN(a[2], (u64)L_UIO_MAXIOV), i;
-	int flags = a[3];
-	s64 ret, deadline = 0;
+	s64 ret, deadline = 0, rem;
 
 	if (a[4]) {
 		if (mm_copy_in(t->mm, &ts, a[4], sizeof(ts)))
@@ -602,39 +603,15 @@ SYS(recvmmsg)
 			return -EINVAL;
 		deadline = ktime_host_mono_now() + ts.tv_sec * 1000000000 + ts.tv_nsec;
 	}
-	ret = sock_get(t, a[0], &f);
-	if (ret)
-		return ret;
-	for (i = 0; i < vlen; i++) {
-		u32 n;
-
-		ret = recv_one(t, f, a[1] + i * MMSG_SIZE, flags & ~MSG_WAITFORONE);
-		if (ret < 0)
-			break;
-		n = ret;
-		if (mm_copy_out(t->mm, a[1] + i * MMSG_SIZE + MMSG_LEN_OFF, &n, sizeof(n))) {
-			ret = -EFAULT;
-			break;
-		}
-		if (flags & MSG_WAITFORONE)
-			flags |= MSG_DONTWAIT;
-		/* As Linux, the timeout is looked at between datagrams only. */
-		if (deadline && ktime_host_mono_now() >= deadline) {
-			i++;
-			break;
-		}
-	}
-	vfs_file_put(f);
-	if (i && a[4]) {
-		s64 rem = deadline - ktime_host_mono_now();
-
-		if (rem < 0)
-			rem = 0;
+	ret = mmsg(t, a, false, deadline);
+	if (ret > 0 && a[4]) {
+		rem = MAX(deadline - ktime_host_mono_now(), 0);
 		ts.tv_sec = rem / 1000000000;
 		ts.tv_nsec = rem % 1000000000;
-		mm_copy_out(t->mm, a[4], &ts, sizeof(ts));
+		if (mm_copy_out(t->mm, a[4], &ts, sizeof(ts)))
+			return -EFAULT;
 	}
-	return i ? (s64)i : ret;
+	return ret;
 }
 
 /* --- options --- */

@@ -149,6 +149,10 @@ static void opts(void)
 	T(setsockopt(s, SOL_SOCKET, SO_PASSCRED, &v, sizeof(v)));
 	GET(s, SO_PASSCRED);
 	T(setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)));
+	GET(s, SO_REUSEADDR);
+	T(setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)));
+	GET(s, SO_KEEPALIVE);
+	GET(s, SO_BROADCAST);
 	v = 65536;
 	T(setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)));
 	GET(s, SO_SNDBUF);
