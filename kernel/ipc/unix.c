@@ -697,16 +697,10 @@ static short unix_poll(struct vfs_file *f, short events, struct waiter *w)
 
 	pthread_mutex_lock(&unix_lock);
 	re = unix_poll_mask(sk) & (events | POLLERR | POLLHUP);
-	if (!re && w) {
-		struct unix_sock *p = sk->peer;
-
-		/* Only room in a full peer queue is missing: wait there (peer_wait). */
-		if (sk->type != SOCK_DGRAM || !p || p->peer == sk ||
-		    p->qlen <= UNIX_MAX_DGRAM_QLEN || (events & (POLLIN | POLLRDNORM)))
-			waitq_add(&sk->wq, w, w->t);
-		else
-			waitq_add(&p->wq, w, w->t);
-	}
+	/* Never on the peer's queue, which a reconnect could free under us: room
+	 * in a full peer's queue wakes ours (unix_wake_senders). */
+	if (!re && w)
+		waitq_add(&sk->wq, w, w->t);
 	pthread_mutex_unlock(&unix_lock);
 	return re;
 }

@@ -163,6 +163,9 @@ static void opts(void)
 	T(setsockopt(s, SOL_SOCKET, SO_PASSCRED, &v, 2));
 	T(setsockopt(s, SOL_SOCKET, 9999, &v, sizeof(v)));
 	T(getsockopt(s, SOL_SOCKET, 9999, &v, &l));
+	T(getsockopt(s, 6 /* SOL_TCP */, 1, &v, &l));
+	T(setsockopt(s, 6 /* SOL_TCP */, 1, &v, sizeof(v)));
+	T(setsockopt(s, SOL_SOCKET, SO_PASSCRED, NULL, sizeof(v)));
 	T(setsockopt(s, SOL_SOCKET, SO_TYPE, &v, sizeof(v)));
 	l = -1;
 	T(getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &l));

@@ -10,6 +10,8 @@
  *           sender, a connected sender; read back in order with their sources
  *   rights  an SCM_RIGHTS message in flight holding a pipe's write end, a file and a
  *           socket (the only references to them); received and used after the restore
+ *   blocked children blocked in read, recvmsg on a datagram socket and accept when the
+ *           checkpoint comes; the parent wakes them after the restore
  *
  * usage: td_net_cr_sock MODE [nowait] */
 #include "../cr/cr.h"
@@ -232,6 +234,48 @@ static void rights(void)
 	check(read(pair[0], b, 1) == 0, "and was its only reference");
 }
 
+static void blocked(void)
+{
+	socklen_t al;
+	struct sockaddr_un a = addr("@sbx-cr-blocked", &al);
+	int sv[2], dv[2], l = socket(AF_UNIX, SOCK_STREAM, 0), c, st, ok = 0;
+	pid_t kids[3];
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	socketpair(AF_UNIX, SOCK_DGRAM, 0, dv);
+	if (bind(l, (struct sockaddr *)&a, al) || listen(l, 1)) {
+		perror("bind/listen");
+		exit(2);
+	}
+	for (int i = 0; i < 3; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			char b[16];
+			ssize_t n = -1;
+
+			if (i == 0)
+				n = read(sv[1], b, sizeof(b));
+			else if (i == 1)
+				n = recv(dv[1], b, sizeof(b), 0);
+			else if ((c = accept(l, NULL, NULL)) >= 0)
+				n = read(c, b, sizeof(b));
+			_exit(n == 5 && !memcmp(b, "wake!", 5) ? 0 : 1);
+		}
+	}
+	usleep(100000);
+	wait_mark();
+	write(sv[0], "wake!", 5);
+	send(dv[0], "wake!", 5, 0);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (!connect(c, (struct sockaddr *)&a, al))
+		write(c, "wake!", 5);
+	for (int i = 0; i < 3; i++) {
+		waitpid(kids[i], &st, 0);
+		ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	check(ok == 3, "blocked reader, receiver and accepter woken with data");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -246,6 +290,8 @@ int main(int argc, char **argv)
 		dgram();
 	else if (!strcmp(mode, "rights"))
 		rights();
+	else if (!strcmp(mode, "blocked"))
+		blocked();
 	else
 		return 2;
 	return fails ? 1 : 0;

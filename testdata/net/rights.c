@@ -101,15 +101,22 @@ int main(void)
 	close(sv[1]);
 	{
 		int pair[2], three[3];
+		long r;
+		int e;
 
 		socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
 		three[0] = p[1];
 		three[1] = f;
 		three[2] = pair[1];
-		T(send_fds(sv[0], "three", three, 3));
+		/* printed after the child's lines, which come in its own time */
+		errno = 0;
+		r = send_fds(sv[0], "three", three, 3);
+		e = errno;
 		close(p[1]);
 		close(pair[1]);
 		wait(&st);
+		errno = e;
+		fam_show("send_fds(sv[0], \"three\", three, 3)", r);
 		P("  child status %d\n", st);
 		n = read(p[0], b, sizeof(b) - 1);
 		b[n > 0 ? n : 0] = 0;
