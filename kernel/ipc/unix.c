@@ -182,7 +182,7 @@ static struct unix_sock *find_abstract(const struct unix_addr *a, u32 type)
 	st_list_for_each(l, &unix_all) {
 		struct unix_sock *sk = container_of(l, struct unix_sock, all);
 
-		if (!sk->dead && sk->type == type && sk->addr.len == a->len && !sk->bound_ino &&
+		if (!sk->dead && sk->hashed && sk->type == type && sk->addr.len == a->len &&
 		    !memcmp(sk->addr.path, a->path, a->len))
 			return sk;
 	}
@@ -217,6 +217,7 @@ int unix_autobind(struct unix_sock *sk)
 			a.path[1 + i] = "0123456789abcdef"[(n >> (16 - 4 * i)) & 0xf];
 		if (!find_abstract(&a, sk->type)) {
 			sk->addr = a;
+			sk->hashed = true;
 			return 0;
 		}
 	}
@@ -276,12 +277,14 @@ int unix_bind(struct task *t, struct vfs_file *f, const void *addr, u32 len)
 	a.len = len - SUN_OFF;
 	memcpy(a.path, (const u8 *)addr + SUN_OFF, a.len);
 	pthread_mutex_lock(&unix_lock);
-	if (sk->addr.len)
+	if (sk->addr.len) {
 		err = -EINVAL;
-	else if (find_abstract(&a, sk->type))
+	} else if (find_abstract(&a, sk->type)) {
 		err = -EADDRINUSE;
-	else
+	} else {
 		sk->addr = a;
+		sk->hashed = true;
+	}
 	pthread_mutex_unlock(&unix_lock);
 	return err;
 }

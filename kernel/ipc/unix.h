@@ -97,6 +97,9 @@ SAVABLE struct unix_sock {
 	struct unix_sock *peer;
 	struct unix_cred peercred;      /* SO_PEERCRED */
 	struct unix_addr addr;  /* bound name; under unix_lock */
+	/* addr is in the abstract name table (bound here, not an accepted socket
+	 * showing its listener's name); under unix_lock */
+	bool hashed;
 	/* a path name's socket inode, referenced (the connect lookup goes by inode) */
 	struct vfs_inode *bound_ino SAVE_POLY;
 	/* messages, or for a listener the embryos waiting for accept(); under unix_lock */

@@ -464,6 +464,7 @@ static s64 recv_one(struct task *t, struct vfs_file *f, u64 umsg, int flags)
 	}
 	if (!err && io.nfiles)
 		err = rights_put(t, &io, &uctl, &left, flags, &io.msg_flags);
+	/* As Linux, msg_namelen is written back only when there is a msg_name. */
 	if (!err && mh.msg_name) {
 		int klen = io.namelen;
 
@@ -472,14 +473,13 @@ static s64 recv_one(struct task *t, struct vfs_file *f, u64 umsg, int flags)
 		if (klen && mm_copy_out(t->mm, (u64)mh.msg_name, io.name, klen))
 			err = -EFAULT;
 		mh.msg_namelen = io.namelen;
-	} else {
-		mh.msg_namelen = 0;
+		if (!err && mm_copy_out(t->mm, umsg + offsetof(struct msghdr, msg_namelen),
+					&mh.msg_namelen, sizeof(mh.msg_namelen)))
+			err = -EFAULT;
 	}
 	mh.msg_controllen -= left;
 	mh.msg_flags = io.msg_flags;
-	if (!err && (mm_copy_out(t->mm, umsg + offsetof(struct msghdr, msg_namelen),
-				 &mh.msg_namelen, sizeof(mh.msg_namelen)) ||
-		     mm_copy_out(t->mm, umsg + offsetof(struct msghdr, msg_controllen),
+	if (!err && (mm_copy_out(t->mm, umsg + offsetof(struct msghdr, msg_controllen),
 				 &mh.msg_controllen, sizeof(mh.msg_controllen)) ||
 		     mm_copy_out(t->mm, umsg + offsetof(struct msghdr, msg_flags),
 				 &mh.msg_flags, sizeof(mh.msg_flags))))

@@ -201,11 +201,11 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(bind, "fpu"), F(connect, "fpu"), F(listen, "fd"),
 	F(accept, "fpp"), F(accept4, "fppx"),
 	F(getsockname, "fpp"), F(getpeername, "fpp"), F(shutdown, "fd"),
-	P(sendto, "fbuxpu", "no MSG_OOB (EOPNOTSUPP); unix sockets only"),
-	P(recvfrom, "fBuxpp", "no MSG_OOB (EOPNOTSUPP); unix sockets only"),
+	P(sendto, "fbuxpu", "no MSG_OOB (EOPNOTSUPP)"),
+	P(recvfrom, "fBuxpp", "no MSG_OOB (EOPNOTSUPP)"),
 	P(sendmsg, "fpx", "SCM_RIGHTS and SCM_CREDENTIALS; no in-flight fd limit (ETOOMANYREFS)"),
 	P(recvmsg, "fpx", "no MSG_ERRQUEUE, SO_PEEK_OFF or SCM_SECURITY"),
-	F(sendmmsg, "fpux"),
+	P(sendmmsg, "fpux", "as sendmsg"),
 	P(recvmmsg, "fpuxp", "as recvmsg"),
 	P(getsockopt, "fddpp", "SOL_SOCKET: TYPE, DOMAIN, PROTOCOL, ERROR, ACCEPTCONN, PASSCRED, "
 	  "PEERCRED, SNDBUF, RCVBUF, RCVTIMEO, SNDTIMEO and inert REUSEADDR, KEEPALIVE...; "

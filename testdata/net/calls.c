@@ -121,6 +121,24 @@ static void names(void)
 	close(s);
 	close(s2);
 	T(unlink("sock1"));
+
+	P("-- an accepted socket does not hold its listener's name\n");
+	{
+		int l = socket(AF_UNIX, SOCK_STREAM, 0), c2 = socket(AF_UNIX, SOCK_STREAM, 0);
+		int again = socket(AF_UNIX, SOCK_STREAM, 0), acc;
+
+		a = net_addr("@sbx-net-calls2", &len);
+		bind(l, (struct sockaddr *)&a, len);
+		listen(l, 1);
+		connect(c2, (struct sockaddr *)&a, len);
+		acc = accept(l, NULL, NULL);
+		close(l);
+		T(connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, len));
+		T(bind(again, (struct sockaddr *)&a, len));
+		close(again);
+		close(acc);
+		close(c2);
+	}
 }
 
 static void opts(void)

@@ -119,6 +119,33 @@ static void backlog(void)
 		close(c[i]);
 }
 
+/* A seqpacket listener: records keep their boundaries through accept. */
+static void seqpacket(void)
+{
+	socklen_t len;
+	struct sockaddr_un a = net_addr("seq.sock", &len);
+	int l = socket(AF_UNIX, SOCK_SEQPACKET, 0), c = socket(AF_UNIX, SOCK_SEQPACKET, 0), s;
+	int d = socket(AF_UNIX, SOCK_STREAM, 0);
+	char b[16];
+
+	P("-- seqpacket server\n");
+	T(bind(l, (struct sockaddr *)&a, len));
+	T(listen(l, 2));
+	T(connect(d, (struct sockaddr *)&a, len));
+	T(connect(c, (struct sockaddr *)&a, len));
+	T(send(c, "rec one", 7, MSG_EOR));
+	T(send(c, "two", 3, 0));
+	s = accept(l, NULL, NULL);
+	T(recv(s, b, sizeof(b), 0));
+	T(recv(s, b, 2, 0));
+	T(recv(s, b, sizeof(b), MSG_DONTWAIT));
+	close(c);
+	T(recv(s, b, sizeof(b), 0));
+	close(s);
+	close(l);
+	close(d);
+}
+
 int main(void)
 {
 	fam_enter();
@@ -128,6 +155,7 @@ int main(void)
 	P("-- abstract server\n");
 	serve("@sbx-net-server", 4);
 	backlog();
+	seqpacket();
 	fam_leave();
 	return 0;
 }

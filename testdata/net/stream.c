@@ -21,7 +21,7 @@ static void stream(void)
 {
 	int sv[2];
 	struct iovec iov[3];
-	struct msghdr mh = { .msg_iov = iov };
+	struct msghdr mh = { .msg_iov = iov, .msg_namelen = 7 };	/* no msg_name: kept */
 
 	P("-- stream\n");
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
