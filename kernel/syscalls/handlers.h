@@ -240,4 +240,24 @@ SYS(signalfd4);
 int sys_sigmask_swap(struct task *t, u64 umask, u64 size, u64 *old);
 void sys_sigmask_restore(struct task *t, u64 umask, long ret, u64 old);
 
+/* sys_socket.c */
+SYS(socket);
+SYS(socketpair);
+SYS(bind);
+SYS(connect);
+SYS(listen);
+SYS(accept);
+SYS(accept4);
+SYS(getsockname);
+SYS(getpeername);
+SYS(shutdown);
+SYS(sendto);
+SYS(recvfrom);
+SYS(sendmsg);
+SYS(recvmsg);
+SYS(sendmmsg);
+SYS(recvmmsg);
+SYS(getsockopt);
+SYS(setsockopt);
+
 #endif
