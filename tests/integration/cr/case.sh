@@ -282,9 +282,13 @@ for comp in $comps; do
 		rem_max=$((sleep_ms - (t_ck0 - t_ready)))
 		took=$((t_done - t_rs_r))
 		echo "  $label: sleep of $sleep_ms ms had $rem_min..$rem_max ms left; the restored copy ran $took ms after its restore returned"
-		((took >= rem_min - 150)) ||
+		# Wide margins: the check tells the remaining time from none of it and from
+		# all of it again (the cases leave seconds between those), not the exact
+		# time, which a loaded machine stretches both ways (the restore command may
+		# return well after the restored sleep resumed, or start it late).
+		((took >= rem_min - 1000)) ||
 			cr_fail "$label: the restored sleep ended after $took ms; $rem_min..$rem_max ms were left"
-		((took <= rem_max + 800)) ||
+		((took <= rem_max + 2500)) ||
 			cr_fail "$label: the restored sleep took $took ms; only $rem_min..$rem_max ms were left"
 	fi
 	if [[ $CR_FAILS == "$fails0" ]]; then
