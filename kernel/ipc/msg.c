@@ -503,15 +503,10 @@ long msg_ctl(struct task *t, int id, int cmd, u64 buf)
 	case MSG_STAT:
 	case MSG_STAT_ANY:
 	case IPC_STAT:
-		if (cmd == IPC_STAT)
-			q = queue_at(sysv_find_id(&ns->queues, OFF, id));
-		else
-			q = queue_at(sysv_find_idx(&ns->queues, OFF, (u32)id % SYSV_IDX_MAX));
-		ret = -EINVAL;
+		/* MSG_STAT's @id is an index, its answer the full id. */
+		q = queue_at(sysv_stat_find(t, &ns->queues, OFF, id, cmd != IPC_STAT,
+					    cmd == MSG_STAT_ANY, &ret));
 		if (!q)
-			goto out;
-		ret = cmd == MSG_STAT_ANY ? 0 : sysv_perms(t, &q->perm, 0444);
-		if (ret)
 			goto out;
 		fill_ds(q, &ds);
 		ret = mm_copy_out(t->mm, buf, &ds, sizeof(ds)) ? -EFAULT :

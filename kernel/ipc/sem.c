@@ -560,15 +560,9 @@ long sem_ctl(struct task *t, int id, int num, int cmd, u64 arg)
 	case SEM_STAT_ANY:
 	case IPC_STAT:
 		/* SEM_STAT's @id is an index, its answer the full id. */
-		if (cmd == IPC_STAT)
-			s = set_at(sysv_find_id(&ns->sets, OFF, id));
-		else
-			s = set_at(sysv_find_idx(&ns->sets, OFF, (u32)id % SYSV_IDX_MAX));
-		ret = -EINVAL;
+		s = set_at(sysv_stat_find(t, &ns->sets, OFF, id, cmd != IPC_STAT,
+					  cmd == SEM_STAT_ANY, &ret));
 		if (!s)
-			goto out;
-		ret = cmd == SEM_STAT_ANY ? 0 : sysv_perms(t, &s->perm, 0444);
-		if (ret)
 			goto out;
 		fill_ds(s, &ds);
 		ret = mm_copy_out(t->mm, arg, &ds, sizeof(ds)) ? -EFAULT :

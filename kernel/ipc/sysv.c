@@ -28,17 +28,23 @@ static bool in_groups(const struct task *t, u32 gid)
 	return false;
 }
 
-int sysv_perms(const struct task *t, const struct sysv_perm *p, int flag)
+int sysv_ipcperms(const struct task *t, u32 uid, u32 gid, u32 cuid, u32 cgid, u32 mode,
+		  int flag)
 {
-	u32 want = (flag >> 6 | flag >> 3 | flag) & 7, granted = p->mode;
+	u32 want = (flag >> 6 | flag >> 3 | flag) & 7, granted = mode;
 
-	if (t->euid == p->cuid || t->euid == p->uid)
+	if (t->euid == cuid || t->euid == uid)
 		granted >>= 6;
-	else if (in_groups(t, p->cgid) || in_groups(t, p->gid))
+	else if (in_groups(t, cgid) || in_groups(t, gid))
 		granted >>= 3;
 	if ((want & ~granted & 7) && !task_capable(t, SYSV_CAP_IPC_OWNER))
 		return -EACCES;
 	return 0;
+}
+
+int sysv_perms(const struct task *t, const struct sysv_perm *p, int flag)
+{
+	return sysv_ipcperms(t, p->uid, p->gid, p->cuid, p->cgid, p->mode, flag);
 }
 
 int sysv_owner(const struct task *t, const struct sysv_perm *p)
@@ -120,6 +126,22 @@ u32 sysv_max_idx(struct st_list *head, ptrdiff_t off, u32 *n)
 		(*n)++;
 	}
 	return m;
+}
+
+struct st_list *sysv_stat_find(const struct task *t, struct st_list *head, ptrdiff_t off,
+			       int id, bool by_idx, bool any, long *err)
+{
+	struct st_list *pos;
+
+	if (by_idx)
+		pos = sysv_find_idx(head, off, (u32)id % SYSV_IDX_MAX);
+	else
+		pos = sysv_find_id(head, off, id);
+	*err = -EINVAL;
+	if (!pos)
+		return NULL;
+	*err = any ? 0 : sysv_perms(t, sysv_perm_at(pos, off), 0444);
+	return *err ? NULL : pos;
 }
 
 int sysv_check_loaded(struct st_list *head, ptrdiff_t off)

@@ -45,8 +45,11 @@ static inline u32 sysv_id(const struct sysv_perm *p)
 	return p->seq * SYSV_IDX_MAX + p->idx;
 }
 
-/* Linux's ipcperms: 0 if @t may access @p for the rwx bits in @flag's low 9, else
- * -EACCES. */
+/* Linux's ipcperms: 0 if @t may access an object of owner @uid:@gid, creator
+ * @cuid:@cgid and permission bits @mode for the rwx bits in @flag's low 9, else
+ * -EACCES. sysv_perms: the same for a sysv_perm. */
+int sysv_ipcperms(const struct task *t, u32 uid, u32 gid, u32 cuid, u32 cgid, u32 mode,
+		  int flag);
 int sysv_perms(const struct task *t, const struct sysv_perm *p, int flag);
 /* IPC_SET's and IPC_RMID's check (ipcctl_obtain_check): 0 or -EPERM. */
 int sysv_owner(const struct task *t, const struct sysv_perm *p);
@@ -62,6 +65,11 @@ int sysv_new(struct task *t, struct st_list *head, ptrdiff_t off, u32 *next_seq,
 	     s32 key, int flags, struct sysv_perm *p, struct st_list **at);
 /* The highest index in use (IPC_INFO's answer), 0 if none; the count in *n. */
 u32 sysv_max_idx(struct st_list *head, ptrdiff_t off, u32 *n);
+/* IPC_STAT's (by id, read permission), X_STAT's (by index, read permission) and
+ * X_STAT_ANY's (by index) lookup: the object's link, or NULL and *err (-EINVAL,
+ * -EACCES). */
+struct st_list *sysv_stat_find(const struct task *t, struct st_list *head, ptrdiff_t off,
+			       int id, bool by_idx, bool any, long *err);
 /* Checks a loaded list: indexes ascending and in range. */
 int sysv_check_loaded(struct st_list *head, ptrdiff_t off);
 /* IPC_SET's part that every type shares, from an ipc64_perm's fields. */

@@ -17,6 +17,8 @@
 #include <sys/msg.h>
 #include <sys/wait.h>
 
+#include "sysv_test.h"
+
 #ifndef MSG_COPY
 #define MSG_COPY 040000
 #endif
@@ -25,29 +27,6 @@ struct m {
 	long type;
 	char text[9000];
 };
-
-static int failures;
-
-static const char *err(long r)
-{
-	return r < 0 ? strerrorname_np(errno) : "ok";
-}
-
-static key_t fresh_key(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (key_t)((ts.tv_nsec ^ (ts.tv_sec << 8) ^ getpid() << 20) & 0x3fffffff) | 0x4000;
-}
-
-static void check(bool ok, const char *what)
-{
-	if (!ok) {
-		printf("FAIL: %s\n", what);
-		failures++;
-	}
-}
 
 static int snd(int id, long type, const char *text, int flg)
 {
@@ -78,7 +57,7 @@ static struct msqid_ds stat_of(int id)
 	return ds;
 }
 
-/* Waits until the queue has @n messages, or @who (lrpid/lspid) changed. */
+/* Waits (without a time limit that could fail it) until the queue has @n messages. */
 static bool wait_qnum(int id, unsigned long n)
 {
 	struct timespec ts = { 0, 2 * 1000 * 1000 };
@@ -108,7 +87,7 @@ static void on_usr2(int sig)
 
 static void errors(void)
 {
-	key_t key = fresh_key();
+	key_t key = fresh_key(0x4000);
 	int id = msgget(IPC_PRIVATE, 0600), kid;
 	struct msqid_ds ds;
 	struct m m = { .type = 1 };
@@ -363,7 +342,7 @@ static void ctl(void)
 
 static void cr(void)
 {
-	key_t key = fresh_key();
+	key_t key = fresh_key(0x4000);
 	int id = msgget(key, IPC_CREAT | IPC_EXCL | 0600), st;
 	pid_t child;
 

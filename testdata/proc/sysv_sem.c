@@ -20,28 +20,14 @@
 #include <sys/sem.h>
 #include <sys/wait.h>
 
+#include "sysv_test.h"
+
 union semun {
 	int val;
 	struct semid_ds *buf;
 	unsigned short *array;
 	struct seminfo *__buf;
 };
-
-static int failures;
-
-static const char *err(long r)
-{
-	return r < 0 ? strerrorname_np(errno) : "ok";
-}
-
-/* A key unlikely to be in use on the host (the native run shares its IPC namespace). */
-static key_t fresh_key(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (key_t)((ts.tv_nsec ^ (ts.tv_sec << 8) ^ getpid() << 20) & 0x3fffffff) | 0x2000;
-}
 
 static int op(int id, int num, int delta, int flg)
 {
@@ -72,17 +58,9 @@ static bool wait_ncnt(int id, int num, int cmd, int n)
 	return false;
 }
 
-static void check(bool ok, const char *what)
-{
-	if (!ok) {
-		printf("FAIL: %s\n", what);
-		failures++;
-	}
-}
-
 static void errors(void)
 {
-	key_t key = fresh_key();
+	key_t key = fresh_key(0x2000);
 	int id = semget(IPC_PRIVATE, 3, 0600), kid;
 	struct sembuf many[501] = { 0 }, two[2];
 	struct timespec ts = { 0, 5 * 1000 * 1000 }, bad = { 0, 1000000000 };
@@ -368,7 +346,7 @@ static void ctl(void)
 
 static void cr(void)
 {
-	key_t key = fresh_key();
+	key_t key = fresh_key(0x2000);
 	int id = semget(key, 3, IPC_CREAT | IPC_EXCL | 0600), st, go[2];
 	unsigned short all[3] = { 3, 7, 0 }, got[3];
 	pid_t child;
