@@ -3,9 +3,9 @@
  * checks in Linux's order (ipc/sem.c ksys_semget, newary, do_semtimedop,
  * perform_atomic_semop, semctl_*; ipc/util.c).
  *
- * Not done: Linux wakes the waiters for zero before the ones that change values, and
- * keeps single-semaphore operations in per-semaphore queues; here one queue per set
- * is scanned in arrival order, which completes the same operations but may complete
+ * Not done: Linux keeps single-semaphore operations in per-semaphore queues beside
+ * the set's queue of the others; here one queue per set is scanned in arrival order
+ * (waiters for zero first), which completes the same operations but may complete
  * two that both became possible in another order.
  */
 #define _GNU_SOURCE
@@ -249,19 +249,23 @@ static int perform(struct sem_set *s, const struct sembuf *sops, u32 nsops,
 	return ret;
 }
 
-/* Completes the waiting operations that now can be, in queue order; after one that
- * changed values, from the start again (Linux's update_queue). */
+/* Completes the waiting operations that now can be, in queue order: those that only
+ * wait for zero first (Linux's wake_const_ops), then those that change values;
+ * after one of these, from the start again (Linux's update_queue). */
 static void update_queue(struct sem_set *s, s64 now)
 {
 	struct st_list *pos, *next;
+	bool alter = false;
 
 again:
 	for (pos = s->pending.next; pos != &s->pending; pos = next) {
 		struct sem_queue *q = container_of(pos, struct sem_queue, link);
-		int r = perform(s, q->sops, q->nsops, find_undo(s, q->ulid), q->pid,
-				&q->blocking);
+		int r;
 
 		next = pos->next;
+		if (q->alter != alter)
+			continue;
+		r = perform(s, q->sops, q->nsops, find_undo(s, q->ulid), q->pid, &q->blocking);
 		if (r == 1)
 			continue;
 		st_list_del(&q->link);
@@ -269,8 +273,14 @@ again:
 		if (!r)
 			s->otime = now;
 		task_wake(q->t);        /* under the lock: it reads status only under it */
-		if (!r && q->alter)
+		if (!r && q->alter) {
+			alter = false;
 			goto again;
+		}
+	}
+	if (!alter) {
+		alter = true;
+		goto again;
 	}
 }
 

@@ -25,8 +25,8 @@ static const char *const names[SYSCALL_MAX] = {
 #define UTIMES_NOTE "the fd form on a pipe or host stdio (no filesystem inode here): " \
 	"EPERM, where Linux sets the pipefs inode's times"
 #define P(n, args, why) [__NR_##n] = { sys_##n, SYS_PARTIAL, why, args }
-#define SEM_NOTE "waiting operations are completed in arrival order, not Linux's " \
-	"waiters-for-zero first"
+#define SEM_NOTE "waiting operations are completed from one queue a set, not " \
+	"Linux's per-semaphore queues: two that became possible may complete in another order"
 #define U(n, why) [__NR_##n] = { NULL, SYS_UNSUPPORTED, why, NULL }
 
 const struct syscall_entry syscall_table[SYSCALL_MAX] = {
