@@ -103,6 +103,13 @@ static struct msg_queue *queue_at(struct st_list *pos)
 	return pos ? container_of(pos, struct msg_queue, link) : NULL;
 }
 
+/* Takes ns->lock and finds the queue @id (NULL: EINVAL), the lock kept either way. */
+static struct msg_queue *lock_queue(struct msg_ns *ns, int id)
+{
+	pthread_mutex_lock(&ns->lock);
+	return queue_at(sysv_find_id(&ns->queues, OFF, id));
+}
+
 static void msg_free(struct msg_msg *m)
 {
 	free(m->text);
@@ -241,17 +248,13 @@ long msg_snd(struct task *t, int id, u64 msgp, u64 size, int flags)
 		msg_free(m);
 		return -EFAULT;
 	}
-	pthread_mutex_lock(&ns->lock);
-	q = queue_at(sysv_find_id(&ns->queues, OFF, id));
+	q = lock_queue(ns, id);
 	ret = -EINVAL;
 	if (!q)
 		goto out;
-	for (;;) {
+	while (!(ret = sysv_perms(t, &q->perm, 0222))) {
 		int br;
 
-		ret = sysv_perms(t, &q->perm, 0222);
-		if (ret)
-			goto out;
 		if (q->cbytes + size <= q->qbytes && q->qnum + 1 <= q->qbytes)
 			break;
 		ret = -EAGAIN;
@@ -269,6 +272,8 @@ long msg_snd(struct task *t, int id, u64 msgp, u64 size, int flags)
 		if (br == -EINTR)
 			goto out;
 	}
+	if (ret)
+		goto out;       /* no longer writable by us */
 	q->lspid = t->tgid;
 	q->stime = sysv_now(t);
 	if (!pipelined_send(t, q, m)) {
@@ -348,30 +353,26 @@ long msg_rcv(struct task *t, int id, u64 msgp, u64 size, s64 type, int flags)
 	} else {
 		mode = flags & MSG_EXCEPT ? SEARCH_NOTEQUAL : SEARCH_EQUAL;
 	}
-	pthread_mutex_lock(&ns->lock);
-	q = queue_at(sysv_find_id(&ns->queues, OFF, id));
+	q = lock_queue(ns, id);
 	ret = -EINVAL;
 	if (!q)
 		goto out;
-	for (;;) {
+	while (!(ret = sysv_perms(t, &q->perm, 0444))) {
 		int br;
 
-		ret = sysv_perms(t, &q->perm, 0444);
-		if (ret)
-			goto out;
 		m = find_msg(q, type, mode);
 		if (m) {
 			ret = -E2BIG;
 			if (size < m->len && !(flags & MSG_NOERROR))
-				goto out_none;
+				goto out;
 			if (flags & MSG_COPY) {
 				/* copy_msg: the copy's buffer is min(size, MSGMAX) */
 				ret = -EINVAL;
 				if (m->len > MIN(size, (u64)L_MSGMAX))
-					goto out_none;
+					goto out;
 				copy = *m;
 				ret = fill(t, msgp, size, &copy);
-				goto out_none;
+				goto out;
 			}
 			st_list_del(&m->link);
 			q->qnum--;
@@ -379,6 +380,7 @@ long msg_rcv(struct task *t, int id, u64 msgp, u64 size, s64 type, int flags)
 			q->rtime = sysv_now(t);
 			q->lrpid = t->tgid;
 			wake_senders(q, false);
+			ret = 0;
 			break;
 		}
 		ret = -ENOMSG;
@@ -404,11 +406,12 @@ long msg_rcv(struct task *t, int id, u64 msgp, u64 size, s64 type, int flags)
 		if (br == -EINTR)
 			goto out;
 	}
+	if (ret)
+		goto out;       /* no longer readable by us */
 	pthread_mutex_unlock(&ns->lock);
 	ret = fill(t, msgp, size, m);
 	msg_free(m);
 	return ret;
-out_none:
 out:
 	pthread_mutex_unlock(&ns->lock);
 	return ret;
