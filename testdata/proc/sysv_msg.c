@@ -338,6 +338,27 @@ static void ctl(void)
 	waitpid(pid, &st, 0);
 	msgctl(id, IPC_RMID, NULL);
 	printf("after IPC_RMID: IPC_STAT %s\n", err(msgctl(id, IPC_STAT, &ds)));
+
+	/* A waiter whose access IPC_SET takes away looks again and gets EACCES. */
+	id = msgget(IPC_PRIVATE, 0666);
+	snd(id, 5, "first", 0);
+	pid = fork();
+	if (pid == 0) {
+		struct m m;
+
+		if (setgid(1000) || setuid(1000))
+			_exit(9);
+		msgrcv(id, &m, 100, 5, 0);
+		_exit(msgrcv(id, &m, 100, 5, 0) < 0 ? errno : 0);
+	}
+	check(wait_qnum(id, 0), "the waiter took its first");
+	settle();
+	ds = stat_of(id);
+	ds.msg_perm.mode = 0600;
+	msgctl(id, IPC_SET, &ds);
+	waitpid(pid, &st, 0);
+	printf("waiter after IPC_SET took its access: %s\n", strerrorname_np(WEXITSTATUS(st)));
+	msgctl(id, IPC_RMID, NULL);
 }
 
 static void cr(void)
