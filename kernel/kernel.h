@@ -23,6 +23,8 @@ struct ktimer_svc;
 struct memfile;
 struct vfs_mntns;
 struct shm_ns;
+struct sem_ns;
+struct msg_ns;
 struct platform;
 struct task;
 
@@ -49,6 +51,9 @@ SAVABLE struct kernel {
 	/* System V shared memory (ipc/shm.h), made by the first shm call; NULL until
 	 * then, and in images older than it */
 	struct shm_ns *shm;
+	/* System V semaphores (ipc/sem.h) and message queues (ipc/msg.h), likewise */
+	struct sem_ns *sem;
+	struct msg_ns *msg;
 	/* CPUs the sandbox may run on (1024 max); read again from the restoring host */
 	u64 cpumask[16] SAVE_SKIP;
 	u32 ncpu_ids SAVE_SKIP;         /* highest CPU in cpumask + 1 */

@@ -14,6 +14,7 @@
 #include <sys/shm.h>
 
 #include "ipc/shm.h"
+#include "ipc/sysv.h"
 #include "kernel.h"
 #include "memfile/memfile.h"
 #include "mm/mm.h"
@@ -24,7 +25,6 @@
 #define SHM_STAT_ANY 15
 #endif
 #define L_CAP_IPC_LOCK 14
-#define L_CAP_IPC_OWNER 15
 #define L_CAP_SYS_ADMIN 21
 
 /* The sandbox's namespace, made by the first call (an image older than SysV shm has
@@ -141,28 +141,10 @@ static struct shm_seg *find_key(struct shm_ns *ns, s32 key)
 	return NULL;
 }
 
-static bool in_groups(const struct task *t, u32 gid)
-{
-	if (t->egid == gid)
-		return true;
-	for (u32 i = 0; i < t->ngroups; i++)
-		if (t->groups[i] == gid)
-			return true;
-	return false;
-}
-
 /* Linux's ipcperms: 0 if @t may access @s for the rwx bits in @flag's low 9. */
 static int perms(const struct task *t, const struct shm_seg *s, int flag)
 {
-	u32 want = (flag >> 6 | flag >> 3 | flag) & 7, granted = s->mode;
-
-	if (t->euid == s->cuid || t->euid == s->uid)
-		granted >>= 6;
-	else if (in_groups(t, s->cgid) || in_groups(t, s->gid))
-		granted >>= 3;
-	if ((want & ~granted & 7) && !task_capable(t, L_CAP_IPC_OWNER))
-		return -EACCES;
-	return 0;
+	return sysv_ipcperms(t, s->uid, s->gid, s->cuid, s->cgid, s->mode, flag);
 }
 
 static long newseg(struct task *t, struct shm_ns *ns, s32 key, u64 size, int flags)

@@ -25,6 +25,8 @@ static const char *const names[SYSCALL_MAX] = {
 #define UTIMES_NOTE "the fd form on a pipe or host stdio (no filesystem inode here): " \
 	"EPERM, where Linux sets the pipefs inode's times"
 #define P(n, args, why) [__NR_##n] = { sys_##n, SYS_PARTIAL, why, args }
+#define SEM_NOTE "waiting operations are completed from one queue a set, not " \
+	"Linux's per-semaphore queues: two that became possible may complete in another order"
 #define U(n, why) [__NR_##n] = { NULL, SYS_UNSUPPORTED, why, NULL }
 
 const struct syscall_entry syscall_table[SYSCALL_MAX] = {
@@ -228,6 +230,9 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(shmat, "dpx", "SHM_HUGETLB-backed segments are plain pages"),
 	F(shmdt, "p"),
 	P(shmctl, "dxp", "SHM_LOCK sets the flag only: RLIMIT_MEMLOCK is not charged"),
+	F(semget, "dux"), P(semop, "dpu", SEM_NOTE),
+	P(semtimedop, "dpup", SEM_NOTE), F(semctl, "ddxx"),
+	F(msgget, "dx"), F(msgsnd, "dpux"), F(msgrcv, "dpudx"), F(msgctl, "dxp"),
 };
 
 const char *syscall_name(u64 nr)

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/lazy.h"
+#include "ipc/sem.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/syscalls.h"
@@ -64,6 +65,8 @@ void task_destroy(struct task *t)
 		fdt_put(t->fdt);
 	if (t->sh)
 		sighand_put(t->sh);
+	if (t->semundo)
+		sem_undo_exit(t);       /* a clone that failed: the parent holds it too */
 	sigq_free(&t->sigq);
 	task_cred_release(t);
 	close(t->evfd);

@@ -27,6 +27,7 @@ struct tg_timers;
 struct vfs_fs;
 struct kernel;
 struct mm;
+struct sem_undo_list;
 
 /* A syscall interrupted with ERESTART_RESTARTBLOCK: what restart_syscall continues.
  * Data, never a function pointer, so it survives checkpoint and restore. */
@@ -187,6 +188,9 @@ SAVABLE struct task {
 	bool in_syscall;                /* regs.rax holds a result that may be a restart */
 	int stop_pending SAVE_SKIP;     /* within sig_deliver only */
 	struct restart_block restart;
+	/* SEM_UNDO adjustments (ipc/sem.h): shared by CLONE_SYSVSEM, made by the
+	 * first SEM_UNDO operation; NULL until then */
+	struct sem_undo_list *semundo;
 	u64 clear_child_tid, robust_list, robust_len;
 	struct l_rlimit rlim[L_RLIM_NLIMITS];
 	bool exiting;                   /* its run loop ends (or has ended) */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "ipc/sem.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "task/pidfd.h"
@@ -120,6 +121,9 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 		if (err)
 			return err;
 	}
+	err = sem_undo_clone(t, c, ca->flags & CLONE_SYSVSEM);
+	if (err)
+		return err;
 	if (ca->flags & CLONE_SIGHAND) {
 		ref_get(&t->sh->ref);
 		c->sh = t->sh;

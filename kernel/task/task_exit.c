@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "ipc/futex.h"
+#include "ipc/sem.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "task/task.h"
@@ -151,6 +152,8 @@ bool task_do_exit(struct task *t, int *status)
 		pthread_mutex_unlock(&k->lock);
 		mm_put(mm);
 	}
+	/* SEM_UNDO adjustments, applied by the last task sharing them. */
+	sem_undo_exit(t);
 	if (t->fdt) {
 		struct fdtable *fdt = t->fdt;
 
