@@ -177,7 +177,7 @@ void cputime_task(struct task *t, u64 *user, u64 *sys)
 {
 	struct thread_group *tg = t->tg;
 	s64 now = ktime_host_mono_now();
-	u64 gu, gs, mine = 0, all = tg->app_ns_gone;
+	u64 gu, gs, mine = 0, all = tg->app_ns_gone, total, u, s;
 	struct task *o;
 
 	cputime_group(tg, &gu, &gs);
@@ -188,9 +188,22 @@ void cputime_task(struct task *t, u64 *user, u64 *sys)
 		if (o == t)
 			mine = ns;
 	}
-	*user = all ? (u64)((unsigned __int128)gu * mine / all) : 0;
-	*sys = all ? (u64)((unsigned __int128)gs * mine / all) : 0;
-	/* Shares move as other threads run: a thread's clock still never goes back. */
-	*user = t->cpu_seen_user = MAX(*user, t->cpu_seen_user);
-	*sys = t->cpu_seen_sys = MAX(*sys, t->cpu_seen_sys);
+	total = all ? (u64)((unsigned __int128)(gu + gs) * mine / all) : 0;
+	/*
+	 * Shares move as other threads run: a thread's clock still never goes back.
+	 * As Linux's cputime_adjust: the total is kept monotonic, then split in the
+	 * group's current proportion with each part kept monotonic too, the two always
+	 * adding up to the total. (Clamping each part alone let a thread's sum pass
+	 * its group's when the tick-sampled split moved from user to system.)
+	 */
+	total = MAX(total, t->cpu_seen_user + t->cpu_seen_sys);
+	s = gu + gs ? (u64)((unsigned __int128)total * gs / (gu + gs)) : 0;
+	s = MAX(s, t->cpu_seen_sys);
+	u = total - s;
+	if (u < t->cpu_seen_user) {
+		u = t->cpu_seen_user;
+		s = total - u;
+	}
+	*user = t->cpu_seen_user = u;
+	*sys = t->cpu_seen_sys = s;
 }
