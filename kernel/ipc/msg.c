@@ -51,24 +51,17 @@ struct msg_sender {
 	bool removed;                   /* the queue went */
 };
 
-static pthread_mutex_t make_lock = PTHREAD_MUTEX_INITIALIZER;
+static void ns_init(void *o)
+{
+	struct msg_ns *ns = o;
+
+	st_list_init(&ns->queues);
+	pthread_mutex_init(&ns->lock, NULL);
+}
 
 static struct msg_ns *ns_of(struct kernel *k)
 {
-	struct msg_ns *ns;
-
-	pthread_mutex_lock(&make_lock);
-	ns = k->msg;
-	if (!ns) {
-		ns = calloc(1, sizeof(*ns));
-		if (ns) {
-			st_list_init(&ns->queues);
-			pthread_mutex_init(&ns->lock, NULL);
-			k->msg = ns;
-		}
-	}
-	pthread_mutex_unlock(&make_lock);
-	return ns;
+	return sysv_ns_get((void **)&k->msg, sizeof(struct msg_ns), ns_init);
 }
 
 int msg_ns_after_load(void *o, void *ctx)

@@ -46,25 +46,18 @@ struct sem_queue {
 	const struct sembuf *blocking;  /* the operation it waits for (GETNCNT/GETZCNT) */
 };
 
-static pthread_mutex_t make_lock = PTHREAD_MUTEX_INITIALIZER;
+static void ns_init(void *o)
+{
+	struct sem_ns *ns = o;
+
+	st_list_init(&ns->sets);
+	ns->next_ulid = 1;
+	pthread_mutex_init(&ns->lock, NULL);
+}
 
 static struct sem_ns *ns_of(struct kernel *k)
 {
-	struct sem_ns *ns;
-
-	pthread_mutex_lock(&make_lock);
-	ns = k->sem;
-	if (!ns) {
-		ns = calloc(1, sizeof(*ns));
-		if (ns) {
-			st_list_init(&ns->sets);
-			ns->next_ulid = 1;
-			pthread_mutex_init(&ns->lock, NULL);
-			k->sem = ns;
-		}
-	}
-	pthread_mutex_unlock(&make_lock);
-	return ns;
+	return sysv_ns_get((void **)&k->sem, sizeof(struct sem_ns), ns_init);
 }
 
 int sem_ns_after_load(void *o, void *ctx)

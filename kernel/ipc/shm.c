@@ -29,23 +29,17 @@
 
 /* The sandbox's namespace, made by the first call (an image older than SysV shm has
  * none either). */
+static void ns_init(void *o)
+{
+	struct shm_ns *ns = o;
+
+	st_list_init(&ns->segs);
+	pthread_mutex_init(&ns->lock, NULL);
+}
+
 static struct shm_ns *ns_of(struct kernel *k)
 {
-	static pthread_mutex_t make_lock = PTHREAD_MUTEX_INITIALIZER;
-	struct shm_ns *ns;
-
-	pthread_mutex_lock(&make_lock);
-	ns = k->shm;
-	if (!ns) {
-		ns = calloc(1, sizeof(*ns));
-		if (ns) {
-			st_list_init(&ns->segs);
-			pthread_mutex_init(&ns->lock, NULL);
-			k->shm = ns;
-		}
-	}
-	pthread_mutex_unlock(&make_lock);
-	return ns;
+	return sysv_ns_get((void **)&k->shm, sizeof(struct shm_ns), ns_init);
 }
 
 int shm_ns_after_load(void *o, void *ctx)

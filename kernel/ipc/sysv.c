@@ -4,6 +4,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 
 #include "ipc/sysv.h"
 #include "kernel.h"
@@ -62,6 +64,24 @@ struct st_list *sysv_find_idx(struct st_list *head, ptrdiff_t off, u32 idx)
 		if (sysv_perm_at(pos, off)->idx == idx)
 			return pos;
 	return NULL;
+}
+
+void *sysv_ns_get(void **slot, size_t size, void (*init)(void *ns))
+{
+	static pthread_mutex_t make_lock = PTHREAD_MUTEX_INITIALIZER;
+	void *ns;
+
+	pthread_mutex_lock(&make_lock);
+	ns = *slot;
+	if (!ns) {
+		ns = calloc(1, size);
+		if (ns) {
+			init(ns);
+			*slot = ns;
+		}
+	}
+	pthread_mutex_unlock(&make_lock);
+	return ns;
 }
 
 struct st_list *sysv_find_id(struct st_list *head, ptrdiff_t off, int id)

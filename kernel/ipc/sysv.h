@@ -53,6 +53,10 @@ int sysv_ipcperms(const struct task *t, u32 uid, u32 gid, u32 cuid, u32 cgid, u3
 int sysv_perms(const struct task *t, const struct sysv_perm *p, int flag);
 /* IPC_SET's and IPC_RMID's check (ipcctl_obtain_check): 0 or -EPERM. */
 int sysv_owner(const struct task *t, const struct sysv_perm *p);
+/* The sandbox's namespace for one kind of object, in *@slot (a field of struct
+ * kernel): made by the first call, @size zeroed bytes set up by @init (one lock
+ * for all kinds, taken only here). NULL if out of memory. */
+void *sysv_ns_get(void **slot, size_t size, void (*init)(void *ns));
 /* The object with id @id (list link), or NULL: Linux's EINVAL. */
 struct st_list *sysv_find_id(struct st_list *head, ptrdiff_t off, int id);
 /* The object at index @idx (SEM_STAT, MSG_STAT), or NULL. */
