@@ -3,7 +3,8 @@
  * threads that each own a (de)compression context, and the ordering rules. Writer:
  * workers claim chunk k into slot k % nslots once it is free and fill it; the calling
  * thread writes slot k when it is done, in order. Reader: the calling thread reads
- * chunk k into a free slot; workers take filled slots in any order. With one thread
+ * chunk k into a free slot; workers take filled slots in any order, and one worker at
+ * a time writes the decompressed ones into the destination. With one thread
  * there are no workers: the calling thread does the work inline.
  */
 #ifndef SBX_STATE_IMG_POOL_H
@@ -14,7 +15,8 @@
 
 #include "img_int.h"
 
-enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_FULL };
+/* READY (reader): decompressed, waiting for the one thread that writes. */
+enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_FULL, SLOT_READY };
 
 struct chunk {
 	uint64_t off;                   /* in the memory file */
@@ -28,6 +30,7 @@ struct slot {
 	uint8_t *buf;                   /* bitmap, then stored data */
 	uint8_t *stage;                 /* source pages (fd source) or decompressed data */
 	const uint8_t *data;            /* stored data (may point into the source) */
+	const uint8_t *out;             /* reader: the pages to scatter, or NULL */
 	size_t bm_len, data_len, raw_len;
 	uint64_t csum, zero_pages;
 };
@@ -51,6 +54,7 @@ struct pool {
 	int rc;
 	char err[160];
 	bool stop;
+	bool scattering;                /* reader: a worker is in scatter_ready() */
 	/* the job */
 	bool writing;
 	enum img_comp comp;
