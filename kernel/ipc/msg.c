@@ -12,8 +12,10 @@
 #include <sys/msg.h>
 
 #include "abi/linux.h"
+#include "checkpoint/checkpoint.h"
 #include "ipc/msg.h"
 #include "kernel.h"
+#include "memfile/memfile.h"
 #include "mm/mm.h"
 #include "task/task.h"
 
@@ -61,15 +63,28 @@ static void ns_init(void *o)
 
 static struct msg_ns *ns_of(struct kernel *k)
 {
-	return sysv_ns_get((void **)&k->msg, sizeof(struct msg_ns), ns_init);
+	struct msg_ns *ns = sysv_ns_get((void **)&k->msg, sizeof(struct msg_ns), ns_init);
+
+	if (ns)
+		ns->mf = k->mf;
+	return ns;
+}
+
+/* What a message holds of the Sentry's memory, charged to the sandbox's limit from
+ * its msgsnd to its msgrcv or removal (Linux charges it to the memory cgroup):
+ * root may raise a queue's msg_qbytes past MSGMNB. */
+static u64 msg_cost(const struct msg_msg *m)
+{
+	return sizeof(*m) + m->len;
 }
 
 int msg_ns_after_load(void *o, void *ctx)
 {
+	struct restore_ctx *rc = ctx;
 	struct msg_ns *ns = o;
 	struct st_list *pos, *m;
 
-	(void)ctx;
+	ns->mf = rc->mf;
 	pthread_mutex_init(&ns->lock, NULL);
 	st_list_for_each(pos, &ns->queues) {
 		struct msg_queue *q = container_of(pos, struct msg_queue, link);
@@ -84,6 +99,7 @@ int msg_ns_after_load(void *o, void *ctx)
 				return -EINVAL;
 			bytes += msg->len;
 			n++;
+			memfile_charge(ns->mf, msg_cost(msg), true);
 		}
 		if (bytes != q->cbytes || n != q->qnum)
 			return -EINVAL;
@@ -103,8 +119,9 @@ static struct msg_queue *lock_queue(struct msg_ns *ns, int id)
 	return queue_at(sysv_find_id(&ns->queues, OFF, id));
 }
 
-static void msg_free(struct msg_msg *m)
+static void msg_free(struct msg_ns *ns, struct msg_msg *m)
 {
+	memfile_uncharge(ns->mf, msg_cost(m));
 	free(m->text);
 	free(m);
 }
@@ -237,8 +254,13 @@ long msg_snd(struct task *t, int id, u64 msgp, u64 size, int flags)
 	}
 	m->type = type;
 	m->len = size;
+	if (memfile_charge(ns->mf, msg_cost(m), false)) {
+		free(m->text);
+		free(m);
+		return -ENOMEM;
+	}
 	if (mm_copy_in(t->mm, m->text, msgp + sizeof(type), size)) {
-		msg_free(m);
+		msg_free(ns, m);
 		return -EFAULT;
 	}
 	q = lock_queue(ns, id);
@@ -279,7 +301,7 @@ long msg_snd(struct task *t, int id, u64 msgp, u64 size, int flags)
 out:
 	pthread_mutex_unlock(&ns->lock);
 	if (m)
-		msg_free(m);
+		msg_free(ns, m);
 	return ret;
 }
 
@@ -403,7 +425,7 @@ long msg_rcv(struct task *t, int id, u64 msgp, u64 size, s64 type, int flags)
 		goto out;       /* no longer readable by us */
 	pthread_mutex_unlock(&ns->lock);
 	ret = fill(t, msgp, size, m);
-	msg_free(m);
+	msg_free(ns, m);
 	return ret;
 out:
 	pthread_mutex_unlock(&ns->lock);
@@ -431,7 +453,7 @@ static void fill_ds(const struct msg_queue *q, struct msqid_ds *ds)
 }
 
 /* IPC_RMID: waiters get EIDRM, messages go. */
-static void freeque(struct msg_queue *q)
+static void freeque(struct msg_ns *ns, struct msg_queue *q)
 {
 	while (!st_list_empty(&q->receivers)) {
 		struct msg_receiver *r = container_of(q->receivers.next, struct msg_receiver,
@@ -446,7 +468,7 @@ static void freeque(struct msg_queue *q)
 		struct msg_msg *m = container_of(q->msgs.next, struct msg_msg, link);
 
 		st_list_del(&m->link);
-		msg_free(m);
+		msg_free(ns, m);
 	}
 	st_list_del(&q->link);
 	free(q);
@@ -523,7 +545,7 @@ long msg_ctl(struct task *t, int id, int cmd, u64 buf)
 	if (ret)
 		goto out;
 	if (cmd == IPC_RMID) {
-		freeque(q);
+		freeque(ns, q);
 		goto out;
 	}
 	ret = -EPERM;

@@ -1,10 +1,11 @@
 /*
  * System V message queues (after Linux's ipc/msg.c): queues named by a key or
- * private, holding typed messages (Sentry heap memory: at most MSGMNB bytes a
- * queue). A receiver that finds nothing for it waits in the queue's receiver list;
- * a sender hands a message straight to the first waiting receiver it suits, as
- * Linux's pipelined_send does, else queues it. Senders waiting for room retry when
- * room is made. The sandbox is one IPC namespace.
+ * private, holding typed messages (Sentry heap memory, charged to the sandbox's
+ * memory limit; MSGMNB bytes a queue unless root raises msg_qbytes). A receiver
+ * that finds nothing for it waits in the queue's receiver list; a sender hands a
+ * message straight to the first waiting receiver it suits, as Linux's
+ * pipelined_send does, else queues it. Senders waiting for room retry when room is
+ * made. The sandbox is one IPC namespace.
  *
  * Waiters are transient: a checkpoint interrupts every wait, which restarts after
  * the restore (-ERESTARTNOHAND); a receiver handed a message returns it before it
@@ -23,6 +24,7 @@
 #include "st_list.h"
 
 struct kernel;
+struct memfile;
 struct task;
 
 /* Linux's defaults (/proc/sys/kernel/msgmax, msgmnb, msgmni) */
@@ -52,6 +54,7 @@ SAVABLE struct msg_ns {
 	struct st_list queues SAVE_LIST(struct msg_queue, link);
 	u32 next_seq;
 	pthread_mutex_t lock SAVE_SKIP;
+	struct memfile *mf SAVE_SKIP;   /* messages are charged to its limit */
 };
 
 int msg_ns_after_load(void *o, void *ctx);

@@ -18,7 +18,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "checkpoint/checkpoint.h"
 #include "ipc/pipe.h"
+#include "kernel.h"
+#include "memfile/memfile.h"
 #include "mm/mm.h"
 #include "task/task.h"
 
@@ -50,6 +53,29 @@ static u32 pipe_copy_out(struct pipe *p, u8 *dst, u32 n)
 	p->off = (p->off + n) % p->cap;
 	p->size -= n;
 	return n;
+}
+
+/*
+ * How many of @n bytes may be appended to @p now, as far as the sandbox's memory
+ * limit goes: the pages of the ring that the write touches for the first time are
+ * charged first. Writes fill the ring from its start, so [0, charged) is what has
+ * been touched until the data first wraps, and all of it then. When the charge
+ * fails, the write may still fill what is charged; a write that gets nothing in
+ * fails with ENOMEM, as one does in Linux when a memory cgroup at its limit cannot
+ * give the pipe a page. p->lock held.
+ */
+static u32 pipe_charge(struct pipe *p, u32 n)
+{
+	u32 end = (p->off + p->size) % p->cap;
+	u32 top = end + (u64)n >= p->cap ? p->cap : ALIGN_UP(end + n, PAGE_SIZE);
+
+	if (top <= p->charged)
+		return n;
+	if (!memfile_charge(p->mf, top - p->charged, false)) {
+		p->charged = top;
+		return n;
+	}
+	return p->charged > end ? MIN(n, p->charged - end) : 0;
 }
 
 static void pipe_copy_in(struct pipe *p, const u8 *src, u32 n)
@@ -148,8 +174,12 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 		}
 		/* Small writes go in whole or not at all. */
 		if (space && (want > L_PIPE_BUF || space >= want)) {
-			u32 n = MIN(space, want);
+			u32 n = pipe_charge(p, MIN(space, want));
 
+			if (!n || (want <= L_PIPE_BUF && n < want)) {
+				ret = -ENOMEM;
+				break;
+			}
 			pipe_copy_in(p, (const u8 *)buf + done, n);
 			done += n;
 			waitq_collect(&p->wq, &wl);
@@ -237,6 +267,8 @@ static int pipe_fstat(struct vfs_file *f, struct stat *st)
 
 static void pipe_free(struct pipe *p)
 {
+	if (p->mf)
+		memfile_uncharge(p->mf, p->charged);
 	vfs_inode_put(p->lock_ino);
 	pthread_mutex_destroy(&p->lock);
 	free(p->buf);
@@ -317,13 +349,14 @@ static int end_new(struct pipe *p, u32 flags, struct vfs_file **out)
 	return 0;
 }
 
-static struct pipe *pipe_alloc(u32 uid, u32 gid)
+static struct pipe *pipe_alloc(struct memfile *mf, u32 uid, u32 gid)
 {
 	static u64 next_ino = 1;
 	struct pipe *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
+	p->mf = mf;
 	p->cap = PIPE_DEF_SIZE;
 	p->buf = malloc(p->cap);
 	if (!p->buf) {
@@ -338,9 +371,10 @@ static struct pipe *pipe_alloc(u32 uid, u32 gid)
 	return p;
 }
 
-int pipe_create(u32 flags, u32 uid, u32 gid, struct vfs_file **rd, struct vfs_file **wr)
+int pipe_create(struct memfile *mf, u32 flags, u32 uid, u32 gid, struct vfs_file **rd,
+		struct vfs_file **wr)
 {
-	struct pipe *p = pipe_alloc(uid, gid);
+	struct pipe *p = pipe_alloc(mf, uid, gid);
 
 	if (!p)
 		return -ENOMEM;
@@ -429,7 +463,7 @@ int pipe_fifo_open(struct task *t, struct vfs_inode *ino, u32 flags, struct vfs_
 	pthread_mutex_lock(&pipe_fifo_lock);
 	p = ino->pipe;
 	if (!p) {
-		p = pipe_alloc(ino->uid, ino->gid);
+		p = pipe_alloc(t->k->mf, ino->uid, ino->gid);
 		if (!p) {
 			pthread_mutex_unlock(&pipe_fifo_lock);
 			return -ENOMEM;
@@ -523,18 +557,19 @@ s64 pipe_wait_room(struct task *t, struct vfs_file *f, u32 flags)
 	return wait_for(t, P(f), flags, true);
 }
 
-u32 pipe_fill(struct vfs_file *f, const void *buf, u32 len)
+s64 pipe_fill(struct vfs_file *f, const void *buf, u32 len)
 {
 	struct pipe *p = P(f);
-	u32 n;
+	u32 room, n;
 
 	pthread_mutex_lock(&p->lock);
-	n = MIN(len, p->cap - p->size);
+	room = MIN(len, p->cap - p->size);
+	n = pipe_charge(p, room);
 	pipe_copy_in(p, buf, n);
 	if (n)
 		waitq_wake_all(&p->wq);
 	pthread_mutex_unlock(&p->lock);
-	return n;
+	return n || !room ? (s64)n : -ENOMEM;
 }
 
 s64 pipe_transfer(struct task *t, struct vfs_file *in, struct vfs_file *out, size_t len,
@@ -560,6 +595,8 @@ s64 pipe_transfer(struct task *t, struct vfs_file *in, struct vfs_file *out, siz
 		pthread_mutex_lock(&first->lock);
 		pthread_mutex_lock(&second->lock);
 		n = MIN(MIN(len, a->size), b->cap - b->size);
+		if (n && !(n = pipe_charge(b, n)))
+			ret = -ENOMEM;
 		if (n) {
 			ring_peek(a, 0, tmp, n);
 			pipe_copy_in(b, tmp, n);
@@ -572,8 +609,8 @@ s64 pipe_transfer(struct task *t, struct vfs_file *in, struct vfs_file *out, siz
 		}
 		pthread_mutex_unlock(&second->lock);
 		pthread_mutex_unlock(&first->lock);
-		if (n) {
-			ret = n;
+		if (n || ret < 0) {
+			ret = n ? (s64)n : ret;
 			break;
 		}
 	}
@@ -613,6 +650,10 @@ long pipe_fcntl(struct vfs_file *f, int cmd, u64 arg)
 		p->buf = nb;
 		p->off = 0;
 		p->size = have;
+		/* The new ring is touched where the data went; have <= the old charge. */
+		memfile_uncharge(p->mf, p->charged);
+		p->charged = ALIGN_UP(have, PAGE_SIZE);
+		memfile_charge(p->mf, p->charged, true);
 		ret = p->cap = cap;
 	}
 out:
@@ -624,8 +665,14 @@ int pipe_after_load(void *o, void *ctx)
 {
 	struct pipe *p = o;
 
+	struct restore_ctx *rc = ctx;
+
 	if (!p->cap || p->off >= p->cap || p->size > p->cap)
 		return -EINVAL;
+	/* The loaded ring holds its data at the saved offsets: all of it is touched. */
+	p->mf = rc->mf;
+	p->charged = p->cap;
+	memfile_charge(p->mf, p->charged, true);
 	pthread_mutex_init(&p->lock, NULL);
 	waitq_init(&p->wq);
 	return 0;

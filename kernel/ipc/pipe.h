@@ -36,6 +36,12 @@ SAVABLE struct pipe {
 	struct vfs_inode *lock_ino SAVE_POLY;
 	struct waitq wq SAVE_SKIP;         /* rebuilt empty: waiters re-block after restore */
 	pthread_mutex_t lock SAVE_SKIP;
+	/* The ring's bytes written at least once since it was allocated, in whole pages:
+	 * [0, charged) is what the host holds for it, charged to the sandbox's memory
+	 * limit (memfile_charge) as it grows, as Linux charges a pipe's pages to the
+	 * memory cgroup when a write allocates them. Charged again after a load. */
+	u32 charged SAVE_SKIP;
+	struct memfile *mf SAVE_SKIP;
 };
 
 extern const struct vfs_file_ops pipe_ops;
@@ -49,8 +55,9 @@ SAVABLE struct pipe_file {
 int pipe_after_load(void *o, void *ctx);
 
 /* Makes a pipe and its two ends (one reference each), owned by @uid/@gid. @flags:
- * O_NONBLOCK. */
-int pipe_create(u32 flags, u32 uid, u32 gid, struct vfs_file **rd, struct vfs_file **wr);
+ * O_NONBLOCK. Its ring is charged to @mf's limit as it is written. */
+int pipe_create(struct memfile *mf, u32 flags, u32 uid, u32 gid, struct vfs_file **rd,
+		struct vfs_file **wr);
 /* Opens FIFO inode @ino for @t with Linux's fifo_open() semantics: the inode's pipe
  * (made on the first open) gets a new end; O_RDONLY waits for a writer, O_WRONLY
  * for a reader (ENXIO instead with O_NONBLOCK), O_RDWR never waits. A wait ended by
@@ -77,8 +84,9 @@ void pipe_consume(struct vfs_file *f, u32 n);
 /* Waits until the pipe of write end @f has room: the room, -EPIPE (and SIGPIPE),
  * -EAGAIN, -ERESTARTSYS. */
 s64 pipe_wait_room(struct task *t, struct vfs_file *f, u32 flags);
-/* Appends what fits of @buf to @f's pipe, without waiting: the bytes taken. */
-u32 pipe_fill(struct vfs_file *f, const void *buf, u32 len);
+/* Appends what fits of @buf to @f's pipe, without waiting: the bytes taken, or
+ * -ENOMEM when none fit in the sandbox's memory limit. */
+s64 pipe_fill(struct vfs_file *f, const void *buf, u32 len);
 /* Pipe to pipe: moves (splice) or, with @copy, duplicates (tee) up to @len bytes
  * from read end @in to write end @out of another pipe. Returns what moved, 0 when
  * @in is empty without writers, or an error as pipe_wait_data/room. */

@@ -21,7 +21,10 @@
  * copies, and copy-on-write copies) is a byte of some allocated range, from the
  * mmap that made it until the munmap or exit that frees it, so bytes allocated are
  * the sandbox's committed memory, as Linux counts it with vm.overcommit_memory=2.
- * The limit (sbx run --memory) caps them.
+ * The limit (sbx run --memory) caps them, with what the Sentry allocates outside the
+ * file on the sandbox's behalf (memfile_charge: pipe rings and the like, which Linux
+ * charges to the memory cgroup too), so that no application can make the host hold
+ * more for its sandbox than the limit by having the Sentry buffer data for it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -121,10 +124,32 @@ u64 memfile_used(struct memfile *mf)
 	return used;
 }
 
-/* Would @len more bytes take used past the limit? mf->lock held. */
+/* Would @len more bytes take used and the charges past the limit? mf->lock held. */
 static bool over_limit(struct memfile *mf, u64 len)
 {
-	return mf->limit && (len > mf->limit || mf->used > mf->limit - len);
+	u64 held = mf->used + mf->kmem;
+
+	return mf->limit && (len > mf->limit || held > mf->limit - len);
+}
+
+int memfile_charge(struct memfile *mf, u64 bytes, bool force)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&mf->lock);
+	if (!force && over_limit(mf, bytes))
+		err = -ENOMEM;
+	else
+		mf->kmem += bytes;
+	pthread_mutex_unlock(&mf->lock);
+	return err;
+}
+
+void memfile_uncharge(struct memfile *mf, u64 bytes)
+{
+	pthread_mutex_lock(&mf->lock);
+	mf->kmem -= MIN(bytes, mf->kmem);
+	pthread_mutex_unlock(&mf->lock);
 }
 
 /* Index of the first extent of v[0..n) with offset > off. */

@@ -29,6 +29,9 @@ SAVABLE struct memfile {
 	 * memfile_extend fail with -ENOMEM). Set from kernel->mem_limit at boot and
 	 * after a restore, so it is saved there; under lock */
 	u64 limit SAVE_SKIP;
+	/* bytes charged by memfile_charge, counted against limit with used; their
+	 * owners charge them again as they are loaded; under lock */
+	u64 kmem SAVE_SKIP;
 	/* free extents sorted by offset, never adjacent; under lock */
 	struct mf_extent *free SAVE_COUNT(nfree);
 	u32 nfree;
@@ -98,6 +101,11 @@ void memfile_destroy(struct memfile *mf);
 void memfile_set_limit(struct memfile *mf, u64 limit);
 /* Bytes allocated now. */
 u64 memfile_used(struct memfile *mf);
+/* Memory the Sentry holds for the sandbox outside the memory file (a pipe's ring, as
+ * it is first written) counts against the same limit: -ENOMEM if @bytes more would
+ * pass it, unless @force (an object loaded from an image takes back what it held). */
+int memfile_charge(struct memfile *mf, u64 bytes, bool force);
+void memfile_uncharge(struct memfile *mf, u64 bytes);
 
 /* Allocates @len bytes (page multiple) at a page-aligned offset in *off; -ENOMEM when
  * no range is free or the allocation would take used past the limit. */

@@ -327,7 +327,7 @@ static long do_pipe2(struct task *t, u64 ufds, u64 flags)
 		return -EINVAL;
 	if (flags & O_NOTIFICATION_PIPE)
 		return -ENOPKG; /* watch queues are not offered; Linux without them says so */
-	err = pipe_create(flags, t->euid, t->egid, &rd, &wr);
+	err = pipe_create(t->k->mf, flags, t->euid, t->egid, &rd, &wr);
 	if (err)
 		return err;
 	fds[0] = fdt_alloc(t->fdt, rd, 0, fdflags, nofile_limit(t));

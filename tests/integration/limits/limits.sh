@@ -14,6 +14,13 @@
 #                    limit end in an in-sandbox OOM kill (SIGKILL), logged on stderr.
 #   bad_memory       bad --memory and --pids-limit values: exit 125 and one "sbx:"
 #                    line each.
+#   kmem             tl_kmem kmem under --memory 64m: pipes filled by three processes,
+#                    and System V message queues, stop with ENOMEM below the limit
+#                    (the Sentry's buffers count against it), and the room comes back
+#                    once they are freed.
+#   kmem_cr          tl_kmem cr under --memory 64m, checkpointed with 40 MiB in pipes
+#                    and restored in another --root: the data is intact and the
+#                    restored pipes still count against the limit.
 #
 # usage: limits.sh SBX TDDIR CASE
 set -euo pipefail
@@ -124,6 +131,47 @@ bad_memory)
 		set -e
 		((rc == 0)) || fail "--memory '$arg': exit $rc, want 0: $(cat "$tmp/err")"
 	done
+	;;
+kmem)
+	set +e
+	timeout -k 5 120 "$sbx" run --memory 64m "$td/tl_kmem" kmem </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	set -e
+	hs_check_run "$name" "$rc" "$tmp/out" "$tmp/err" done strict || fails=$((fails + 1))
+	for what in "pipes of three processes" "once they are gone" "message queues"; do
+		grep -q "^$what: [0-9]* MiB, in range, stopped by ENOMEM\$" "$tmp/out" ||
+			fail "$what: $(grep "^$what" "$tmp/out" || echo no line)"
+	done
+	grep -qx 'after its removal: pipes in range' "$tmp/out" ||
+		fail "the queues' memory did not come back"
+	cat "$tmp/out"
+	;;
+kmem_cr)
+	set +e
+	"$sbx" --root "$tmp/r1" run -d --name kmem --memory 64m "$td/tl_kmem" cr </dev/null \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	while ((rc == 0)) && ! grep -qx ready "$tmp/out"; do
+		"$sbx" --root "$tmp/r1" list | grep -q ' running ' || break
+		sleep 0.1
+	done
+	timeout -k 5 120 "$sbx" --root "$tmp/r1" checkpoint --image "$tmp/img" kmem 2>>"$tmp/err" &&
+		timeout -k 5 120 "$sbx" --root "$tmp/r2" restore -d --name kmem --image "$tmp/img" \
+			</dev/null >"$tmp/out2" 2>"$tmp/err2" &&
+		"$sbx" --root "$tmp/r2" kill kmem USR1 2>>"$tmp/err2"
+	timeout -k 5 120 "$sbx" --root "$tmp/r2" wait kmem >"$tmp/status" 2>>"$tmp/err2"
+	set -e
+	cat "$tmp/out2" >>"$tmp/out"
+	cat "$tmp/err2" >>"$tmp/err"
+	hs_check_run "$name" "$(cat "$tmp/status" 2>/dev/null || echo 1)" "$tmp/out" "$tmp/err" \
+		done strict || fails=$((fails + 1))
+	grep -qx 'before: 40 MiB in pipes' "$tmp/out" || fail "40 MiB did not fit before the checkpoint"
+	grep -qx "after: the pipes' data intact" "$tmp/out" || fail "the pipes' data changed"
+	grep -q '^after: [0-9]* more MiB, in range, stopped by ENOMEM$' "$tmp/out" ||
+		fail "after the restore: $(grep '^after: [0-9]' "$tmp/out" || echo no line)"
+	"$sbx" --root "$tmp/r1" delete kmem >/dev/null 2>&1 || true
+	"$sbx" --root "$tmp/r2" delete kmem >/dev/null 2>&1 || true
+	cat "$tmp/out"
 	;;
 *)
 	echo "limits.sh: unknown case $case" >&2
