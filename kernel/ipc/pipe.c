@@ -267,8 +267,7 @@ static int pipe_fstat(struct vfs_file *f, struct stat *st)
 
 static void pipe_free(struct pipe *p)
 {
-	if (p->mf)
-		memfile_uncharge(p->mf, p->charged);
+	memfile_uncharge(p->mf, p->charged);
 	vfs_inode_put(p->lock_ino);
 	pthread_mutex_destroy(&p->lock);
 	free(p->buf);

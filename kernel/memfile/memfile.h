@@ -103,7 +103,8 @@ void memfile_set_limit(struct memfile *mf, u64 limit);
 u64 memfile_used(struct memfile *mf);
 /* Memory the Sentry holds for the sandbox outside the memory file (a pipe's ring, as
  * it is first written) counts against the same limit: -ENOMEM if @bytes more would
- * pass it, unless @force (an object loaded from an image takes back what it held). */
+ * pass it, unless @force (an object loaded from an image takes back what it held).
+ * A NULL @mf (no sandbox: unit tests) charges nothing. */
 int memfile_charge(struct memfile *mf, u64 bytes, bool force);
 void memfile_uncharge(struct memfile *mf, u64 bytes);
 

@@ -7,7 +7,9 @@
  *              they must stop with ENOMEM below the limit. Once they are gone the
  *              same room is there again. Then System V message queues are filled
  *              until msgsnd fails: ENOMEM below the limit too, and once they are
- *              removed the pipes fill as before.
+ *              removed the pipes fill as before. Then files in /tmp until a create
+ *              fails with ENOSPC, and files with a 64 KiB extended attribute until
+ *              a set fails with ENOMEM; once removed, the pipes fill as before.
  *   cr         (zdtm form, for a checkpoint between "ready" and SIGUSR1) fills
  *              40 MiB of pipes first; after the signal the pipes must hold their data
  *              and only what is left of the limit may be filled.
@@ -18,10 +20,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +79,55 @@ static void empty_pipes(void)
 static const char *range(int mb, int lo, int hi)
 {
 	return mb >= lo && mb <= hi ? "in range" : "OUT OF RANGE";
+}
+
+/* Makes files with long names in a new directory until a create fails (with a
+ * 64 KiB extended attribute each if @xattr), then removes them: the count and the
+ * failure's errno. */
+static int make_files(const char *dir, bool xattr, int *err)
+{
+	static char val[65536];
+	char name[300];
+	int n;
+
+	*err = 0;
+	if (mkdir(dir, 0700))
+		return -1;
+	for (n = 0; n < 400000 && !*err; n++) {
+		int fd;
+
+		snprintf(name, sizeof(name), "%s/%0200d", dir, n);
+		fd = open(name, O_CREAT | O_WRONLY, 0600);
+		if (fd < 0) {
+			*err = errno;
+			break;
+		}
+		if (xattr && fsetxattr(fd, "user.big", val, sizeof(val), 0))
+			*err = errno;
+		close(fd);
+	}
+	for (int i = 0; i <= n; i++) {
+		snprintf(name, sizeof(name), "%s/%0200d", dir, i);
+		unlink(name);
+	}
+	rmdir(dir);
+	return n;
+}
+
+/* Files the sandbox makes in its in-memory filesystems, and their attributes. */
+static int run_files(void)
+{
+	int n, err, mb;
+
+	n = make_files("/tmp/kmem-names", false, &err);
+	printf("empty files: %s, stopped by %s\n", n > 10000 ? "many" : "FEW",
+	       strerrorname_np(err));
+	n = make_files("/tmp/kmem-xattrs", true, &err);
+	printf("64 KiB attributes: %d MiB, %s, stopped by %s\n", n / 16, range(n / 16, 40, 64),
+	       strerrorname_np(err));
+	mb = fill(MAX_PIPES, &err);
+	printf("once the files are gone: pipes %s\n", range(mb, 40, 64));
+	return 0;
 }
 
 static int run_kmem(void)
@@ -145,7 +199,8 @@ static int run_kmem(void)
 		msgctl(qs[--nq], IPC_RMID, NULL);
 	mb = fill(MAX_PIPES, &err);
 	printf("after its removal: pipes %s\n", range(mb, 40, 64));
-	return 0;
+	empty_pipes();
+	return run_files();
 }
 
 static void on_usr1(int sig)

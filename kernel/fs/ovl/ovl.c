@@ -46,6 +46,21 @@ static int inode_new(struct ovl_fs *fs, u32 mode, struct ovl_inode **out)
 	return 0;
 }
 
+int ovl_charge(struct ovl_inode *oi, s64 bytes, bool force)
+{
+	struct memfile *mf = ovl_memfile();
+
+	if (bytes < 0) {
+		memfile_uncharge(mf, MIN((u64)-bytes, oi->charged));
+		oi->charged -= MIN((u64)-bytes, oi->charged);
+		return 0;
+	}
+	if (memfile_charge(mf, bytes, force))
+		return -ENOMEM;
+	oi->charged += bytes;
+	return 0;
+}
+
 /* A change the sandbox made to @ino's times (and so to the inode). */
 static void ovl_touch(struct vfs_inode *ino, u32 mask)
 {
@@ -400,6 +415,11 @@ static int ovl_create(struct vfs_dentry *dir, const char *name, u32 mode, u32 ui
 	err = inode_new(d->fs, mode, &oi);
 	if (err)
 		return err;
+	/* Linux's shmem_get_inode: no inode to be had is ENOSPC. */
+	if (ovl_charge(oi, OVL_INODE_COST + (target ? strlen(target) : 0), false)) {
+		vfs_inode_put(&oi->base);
+		return -ENOSPC;
+	}
 	oi->base.ino = d->fs->next_ino++;
 	oi->base.uid = uid;
 	/* A set-group-id directory gives its group, and to subdirectories the bit. */
@@ -651,6 +671,7 @@ static void ovl_release(struct vfs_inode *ino)
 	mf_pages_put(oi->cache);
 	free(oi->target);
 	free(oi->xattrs);
+	ovl_charge(oi, -(s64)oi->charged, false);
 	if (ref_put(&oi->fs->ref)) {
 		free(oi->fs->name);
 		free(oi->fs);

@@ -70,7 +70,19 @@ SAVABLE struct ovl_inode {
 	/* a lower inode's host attributes were read into xattrs (ovl_xattr_lower):
 	 * from then on the set is the inode's own, as an overlayfs copy-up's */
 	bool xattr_lower_read SAVE_DEFAULT(0);
+	/* what the inode holds of the Sentry's memory, charged to the sandbox's limit
+	 * (ovl_charge): an inode the sandbox made, its symlink target, its extended
+	 * attributes; charged again after a load */
+	u32 charged SAVE_SKIP;
 };
+
+/* Roughly what an inode the sandbox makes costs the Sentry: the inode, its dentry
+ * and its name. */
+#define OVL_INODE_COST (sizeof(struct ovl_inode) + 256)
+
+/* Charges @bytes more (or uncharges, negative) of @oi's memory to the sandbox's
+ * limit: -ENOMEM past it, unless @force. */
+int ovl_charge(struct ovl_inode *oi, s64 bytes, bool force);
 
 SAVABLE struct ovl_file {
 	struct vfs_file base SAVE_BASE(&ovl_file_ops);

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "checkpoint/checkpoint.h"
 #include "fs/gofer/goferc.h"
 #include "fs/ovl/ovl.h"
+#include "memfile/memfile.h"
 
 char fs_restore_why[512];
 
@@ -27,6 +29,10 @@ int ovl_inode_after_load(void *o, void *ctx)
 
 	oi->lower_fd = -1;
 	oi->lower_h = 0;
+	/* What ovl_create and the attributes charged, charged again. */
+	oi->charged = (oi->upper && !oi->lower_path ? OVL_INODE_COST : 0) +
+		      (oi->target && !oi->lower_path ? strlen(oi->target) : 0) + oi->xattr_len;
+	memfile_charge(((struct restore_ctx *)ctx)->mf, oi->charged, true);
 	if (!oi->lower_path)
 		return 0;
 	c = oi->fs ? goferc_get(oi->fs->gofer) : NULL;

@@ -91,17 +91,26 @@ int ovl_xattr_get(struct ovl_inode *oi, const char *name, void *buf, size_t size
 	return r.value_len;
 }
 
-/* Replaces bytes [off, off+old) of the buffer by @add bytes from @src. */
-static int splice_buf(struct ovl_inode *oi, u32 off, u32 old, const u8 *src, u32 add)
+/* Replaces bytes [off, off+old) of the buffer by @add bytes from @src. Growth is
+ * charged to the sandbox's memory limit (-ENOMEM past it, as Linux's
+ * simple_xattr_alloc in a full memory cgroup), unless @force. */
+static int splice_buf(struct ovl_inode *oi, u32 off, u32 old, const u8 *src, u32 add,
+		      bool force)
 {
 	u32 len = oi->xattr_len - old + add;
 	u8 *b = oi->xattrs;
 
 	if (add > old) {
-		b = realloc(b, len);
-		if (!b)
+		if (ovl_charge(oi, add - old, force))
 			return -ENOMEM;
+		b = realloc(b, len);
+		if (!b) {
+			ovl_charge(oi, -(s64)(add - old), false);
+			return -ENOMEM;
+		}
 		oi->xattrs = b;
+	} else {
+		ovl_charge(oi, -(s64)(old - add), false);
 	}
 	memmove(b + off + add, b + off + old, oi->xattr_len - off - old);
 	if (add)
@@ -115,7 +124,7 @@ static int splice_buf(struct ovl_inode *oi, u32 off, u32 old, const u8 *src, u32
 }
 
 static int store(struct ovl_inode *oi, const char *name, const void *value, size_t size,
-		 int flags)
+		 int flags, bool force)
 {
 	size_t name_len = strlen(name);
 	u32 vlen = size;
@@ -137,7 +146,7 @@ static int store(struct ovl_inode *oi, const char *name, const void *value, size
 	memcpy(rec + 1, name, name_len);
 	memcpy(rec + 1 + name_len, &vlen, 4);
 	memcpy(rec + 5 + name_len, value, size);
-	err = splice_buf(oi, r.off, have ? r.len : 0, rec, 5 + name_len + size);
+	err = splice_buf(oi, r.off, have ? r.len : 0, rec, 5 + name_len + size, force);
 	free(rec);
 	return err;
 }
@@ -146,7 +155,7 @@ static int store(struct ovl_inode *oi, const char *name, const void *value, size
 int ovl_xattr_set(struct ovl_inode *oi, const char *name, const void *value, size_t size,
 		  int flags)
 {
-	int err = store(oi, name, value, size, flags);
+	int err = store(oi, name, value, size, flags, false);
 
 	if (!err)
 		oi->changed = true;
@@ -160,7 +169,7 @@ int ovl_xattr_remove(struct ovl_inode *oi, const char *name)
 
 	if (!find(oi, name, &r))
 		return -ENODATA;
-	err = splice_buf(oi, r.off, r.len, NULL, 0);
+	err = splice_buf(oi, r.off, r.len, NULL, 0, false);
 	if (!err)
 		oi->changed = true;
 	return err;
@@ -196,7 +205,8 @@ static int add_lower(void *arg, const char *name, size_t len, const void *val, s
 		return 0;
 	memcpy(n, name, len);
 	n[len] = 0;
-	err = store(arg, n, val, vlen, XATTR_CREATE);
+	/* The host's attributes, read on demand, are not the sandbox's doing. */
+	err = store(arg, n, val, vlen, XATTR_CREATE, true);
 	return err == -EEXIST ? 0 : err;
 }
 

@@ -15,9 +15,10 @@
 #   bad_memory       bad --memory and --pids-limit values: exit 125 and one "sbx:"
 #                    line each.
 #   kmem             tl_kmem kmem under --memory 64m: pipes filled by three processes,
-#                    and System V message queues, stop with ENOMEM below the limit
-#                    (the Sentry's buffers count against it), and the room comes back
-#                    once they are freed.
+#                    System V message queues, files made in /tmp and extended
+#                    attributes stop with ENOMEM (ENOSPC for the files) below the
+#                    limit (what the Sentry holds for them counts against it), and the
+#                    room comes back once they are freed.
 #   kmem_cr          tl_kmem cr under --memory 64m, checkpointed with 40 MiB in pipes
 #                    and restored in another --root: the data is intact and the
 #                    restored pipes still count against the limit.
@@ -144,6 +145,12 @@ kmem)
 	done
 	grep -qx 'after its removal: pipes in range' "$tmp/out" ||
 		fail "the queues' memory did not come back"
+	grep -qx 'empty files: many, stopped by ENOSPC' "$tmp/out" ||
+		fail "files in /tmp: $(grep '^empty files' "$tmp/out" || echo no line)"
+	grep -q '^64 KiB attributes: [0-9]* MiB, in range, stopped by ENOMEM$' "$tmp/out" ||
+		fail "attributes: $(grep '^64 KiB' "$tmp/out" || echo no line)"
+	grep -qx 'once the files are gone: pipes in range' "$tmp/out" ||
+		fail "the files' memory did not come back"
 	cat "$tmp/out"
 	;;
 kmem_cr)
