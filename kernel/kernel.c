@@ -59,6 +59,7 @@ static int kernel_init_host(struct kernel *k, struct platform *plat, struct memf
 	k->plat = plat;
 	k->mf = mf;
 	ovl_set_memfile(mf);
+	vfs_set_memfile(mf);
 	kernel_init_cpus(k);
 	err = futex_table_new(&k->futex);
 	if (err)

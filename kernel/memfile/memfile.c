@@ -127,33 +127,38 @@ u64 memfile_used(struct memfile *mf)
 /* Would @len more bytes take used and the charges past the limit? mf->lock held. */
 static bool over_limit(struct memfile *mf, u64 len)
 {
-	u64 held = mf->used + mf->kmem;
+	u64 held = mf->used + __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED);
 
 	return mf->limit && (len > mf->limit || held > mf->limit - len);
 }
 
+/* Lock-free: an open file is charged, and opens must not queue on mf->lock. A
+ * charge racing an allocation may pass the limit by what the two take at once. */
 int memfile_charge(struct memfile *mf, u64 bytes, bool force)
 {
-	int err = 0;
+	u64 held, limit;
 
 	if (!mf)
 		return 0;       /* no sandbox to charge (unit tests) */
-	pthread_mutex_lock(&mf->lock);
-	if (!force && over_limit(mf, bytes))
-		err = -ENOMEM;
-	else
-		mf->kmem += bytes;
-	pthread_mutex_unlock(&mf->lock);
-	return err;
+	held = __atomic_add_fetch(&mf->kmem, bytes, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&mf->used, __ATOMIC_RELAXED);
+	limit = __atomic_load_n(&mf->limit, __ATOMIC_RELAXED);
+	if (force || !limit || held <= limit)
+		return 0;
+	__atomic_sub_fetch(&mf->kmem, bytes, __ATOMIC_RELAXED);
+	return -ENOMEM;
 }
 
 void memfile_uncharge(struct memfile *mf, u64 bytes)
 {
+	u64 k;
+
 	if (!mf)
 		return;
-	pthread_mutex_lock(&mf->lock);
-	mf->kmem -= MIN(bytes, mf->kmem);
-	pthread_mutex_unlock(&mf->lock);
+	k = __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&mf->kmem, &k, k - MIN(k, bytes), true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 /* Index of the first extent of v[0..n) with offset > off. */

@@ -30,7 +30,7 @@ SAVABLE struct memfile {
 	 * after a restore, so it is saved there; under lock */
 	u64 limit SAVE_SKIP;
 	/* bytes charged by memfile_charge, counted against limit with used; their
-	 * owners charge them again as they are loaded; under lock */
+	 * owners charge them again as they are loaded; atomic */
 	u64 kmem SAVE_SKIP;
 	/* free extents sorted by offset, never adjacent; under lock */
 	struct mf_extent *free SAVE_COUNT(nfree);

@@ -13,8 +13,18 @@
 #include "vfs/vfs.h"
 #include "vfs/vfs_fs.h"
 
+static struct memfile *vfs_mf;
+
+void vfs_set_memfile(struct memfile *mf)
+{
+	vfs_mf = mf;
+}
+
+/* The description is counted from here; fdt_alloc and fdt_install refuse to give
+ * it a descriptor if that took the sandbox past its limit. */
 void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags)
 {
+	memfile_charge(vfs_mf, VFS_FILE_COST, true);
 	ref_init(&f->ref);
 	f->ops = ops;
 	f->flags = flags;
@@ -110,6 +120,7 @@ void vfs_file_put(struct vfs_file *f)
 		struct vfs_path p = f->path;
 		struct vfs_inode *ino = f->inode;
 
+		memfile_uncharge(vfs_mf, VFS_FILE_COST);
 		vfs_locks_release_file(f);
 		epoll_file_release(f);  /* the epoll entries that watch it go */
 		pthread_mutex_destroy(&f->pos_lock);
@@ -142,6 +153,7 @@ void fdt_put(struct fdtable *fdt)
 	for (u32 i = 0; i < fdt->n; i++)
 		if (fdt->fds[i].file)
 			vfs_file_put(fdt->fds[i].file);
+	memfile_uncharge(vfs_mf, (u64)fdt->n * sizeof(*fdt->fds));
 	free(fdt->fds);
 	pthread_mutex_destroy(&fdt->lock);
 	free(fdt);
@@ -171,13 +183,23 @@ static int fdt_grow(struct fdtable *fdt, u32 want)
 		cap *= 2;
 	if (cap <= fdt->n)
 		return 0;
-	n = realloc(fdt->fds, cap * sizeof(*n));
-	if (!n)
+	if (memfile_charge(vfs_mf, (u64)(cap - fdt->n) * sizeof(*n), false))
 		return -ENOMEM;
+	n = realloc(fdt->fds, cap * sizeof(*n));
+	if (!n) {
+		memfile_uncharge(vfs_mf, (u64)(cap - fdt->n) * sizeof(*n));
+		return -ENOMEM;
+	}
 	memset(n + fdt->n, 0, (cap - fdt->n) * sizeof(*n));
 	fdt->fds = n;
 	fdt->n = cap;
 	return 0;
+}
+
+/* Would the sandbox be past its memory limit with one more descriptor? */
+static bool fd_over_limit(void)
+{
+	return memfile_charge(vfs_mf, 0, false) != 0;
 }
 
 int fdt_alloc(struct fdtable *fdt, struct vfs_file *f, int min, u32 fdflags, u64 limit)
@@ -186,8 +208,10 @@ int fdt_alloc(struct fdtable *fdt, struct vfs_file *f, int min, u32 fdflags, u64
 
 	if (min < 0 || (u64)min >= limit)
 		return -EINVAL;
+	if (fd_over_limit())
+		return -ENOMEM;
 	pthread_mutex_lock(&fdt->lock);
-	for (u32 i = min; i < limit; i++) {
+	for (u32 i = MAX((u32)min, fdt->next_fd); i < limit; i++) {
 		if (i >= fdt->n && fdt_grow(fdt, i)) {
 			fd = -ENOMEM;
 			break;
@@ -199,6 +223,8 @@ int fdt_alloc(struct fdtable *fdt, struct vfs_file *f, int min, u32 fdflags, u64
 			break;
 		}
 	}
+	if (fd >= 0 && (u32)min <= fdt->next_fd)
+		fdt->next_fd = fd + 1;
 	pthread_mutex_unlock(&fdt->lock);
 	return fd;
 }
@@ -210,6 +236,8 @@ int fdt_install(struct fdtable *fdt, int fd, struct vfs_file *f, u32 fdflags, u6
 
 	if (fd < 0 || (u64)fd >= limit)
 		return -EBADF;
+	if (fd_over_limit())
+		return -ENOMEM;
 	pthread_mutex_lock(&fdt->lock);
 	if ((u32)fd >= fdt->n && fdt_grow(fdt, fd)) {
 		err = -ENOMEM;
@@ -235,6 +263,7 @@ int fdt_close(struct fdtable *fdt, int fd)
 	if ((u32)fd < fdt->n) {
 		f = fdt->fds[fd].file;
 		fdt->fds[fd] = (struct fd_entry){ NULL, 0 };
+		fdt->next_fd = MIN(fdt->next_fd, (u32)fd);
 	}
 	pthread_mutex_unlock(&fdt->lock);
 	if (!f)
@@ -282,6 +311,7 @@ void fdt_close_range(struct fdtable *fdt, u32 lo, u32 hi, bool cloexec)
 			}
 			f = fdt->fds[lo].file;
 			fdt->fds[lo] = (struct fd_entry){ NULL, 0 };
+			fdt->next_fd = MIN(fdt->next_fd, lo);
 			break;
 		}
 		pthread_mutex_unlock(&fdt->lock);
@@ -303,6 +333,7 @@ void fdt_close_on_exec(struct fdtable *fdt)
 		if (i < fdt->n && fdt->fds[i].file && (fdt->fds[i].flags & FD_CLOEXEC)) {
 			f = fdt->fds[i].file;
 			fdt->fds[i] = (struct fd_entry){ NULL, 0 };
+			fdt->next_fd = MIN(fdt->next_fd, i);
 		}
 		pthread_mutex_unlock(&fdt->lock);
 		if (f)
@@ -319,13 +350,20 @@ int fdt_fork(struct fdtable *fdt, struct fdtable **out)
 		return err;
 	pthread_mutex_lock(&fdt->lock);
 	if (fdt->n) {
+		if (memfile_charge(vfs_mf, (u64)fdt->n * sizeof(*n->fds), false)) {
+			pthread_mutex_unlock(&fdt->lock);
+			fdt_put(n);
+			return -ENOMEM;
+		}
 		n->fds = calloc(fdt->n, sizeof(*n->fds));
 		if (!n->fds) {
+			memfile_uncharge(vfs_mf, (u64)fdt->n * sizeof(*n->fds));
 			pthread_mutex_unlock(&fdt->lock);
 			fdt_put(n);
 			return -ENOMEM;
 		}
 		n->n = fdt->n;
+		n->next_fd = fdt->next_fd;
 		for (u32 i = 0; i < fdt->n; i++) {
 			n->fds[i] = fdt->fds[i];
 			if (n->fds[i].file)

@@ -26,6 +26,7 @@
 #include "save.h"
 
 struct task;
+struct memfile;
 struct vfs_file;
 struct waiter;
 struct stat;
@@ -104,6 +105,15 @@ SAVABLE struct vfs_file {
 int vfs_file_after_load(void *o, void *ctx);
 int fdtable_after_load(void *o, void *ctx);
 
+/* Open files and fd tables are Sentry memory the application can multiply (a
+ * million descriptors a process): each open file description is charged
+ * VFS_FILE_COST (it, and its type's state, roughly) and each fd table slot its size
+ * to the sandbox's memory limit (memfile_charge), as Linux charges files and fd
+ * tables to the memory cgroup. Past the limit, installing a descriptor fails with
+ * ENOMEM. The memory file is the kernel's, set when it is made or restored. */
+#define VFS_FILE_COST 256
+void vfs_set_memfile(struct memfile *mf);
+
 void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags);
 /* For read/write ops: the offset to use, @pos if given (pread), else f->pos with
  * pos_lock taken; vfs_file_pos_end advances f->pos by @n (if > 0) and unlocks. */
@@ -137,6 +147,10 @@ SAVABLE struct fdtable {
 	struct fd_entry *fds SAVE_COUNT(n);
 	u32 n;                  /* slots allocated */
 	pthread_mutex_t lock SAVE_SKIP;
+	/* no fd below it is free (Linux's next_fd): where the search for the lowest
+	 * free fd starts, so a process with many open files does not scan them all at
+	 * each open; under lock; 0 after a load */
+	u32 next_fd SAVE_SKIP;
 };
 
 int fdt_new(struct fdtable **out);

@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
-#define SHM "/dev/shm/sbx-cr-xattr"
-#define TMPF "/tmp/sbx-cr-xattr-f"
-#define TMPD "/tmp/sbx-cr-xattr-d"
-#define GONE "/dev/shm/sbx-cr-xattr-gone"
+/* In directories of their own (mkdtemp): natively, files/cr_xattr_plain and
+ * files/cr_xattr may run at once on the host's /tmp and /dev/shm. */
+static char shm_dir[] = "/dev/shm/sbx-cr-xattr.XXXXXX", tmp_dir[] = "/tmp/sbx-cr-xattr.XXXXXX";
+static char SHM[64], TMPF[64], TMPD[64], GONE[64];
 
 static char big[4000];
 
@@ -82,9 +82,14 @@ int main(int argc, char **argv)
 	cr_arm();
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = 'a' + i % 23;
-	unlink(SHM);
-	unlink(TMPF);
-	rmdir(TMPD);
+	if (!mkdtemp(shm_dir) || !mkdtemp(tmp_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(SHM, sizeof(SHM), "%s/f", shm_dir);
+	snprintf(GONE, sizeof(GONE), "%s/gone", shm_dir);
+	snprintf(TMPF, sizeof(TMPF), "%s/f", tmp_dir);
+	snprintf(TMPD, sizeof(TMPD), "%s/d", tmp_dir);
 	fd = open(SHM, O_CREAT | O_RDWR, 0644);
 	check(fd, "open shm");
 	close(fd);
@@ -128,5 +133,7 @@ int main(int argc, char **argv)
 	unlink(SHM);
 	unlink(TMPF);
 	rmdir(TMPD);
+	rmdir(shm_dir);
+	rmdir(tmp_dir);
 	return 0;
 }

@@ -10,6 +10,8 @@
  *              removed the pipes fill as before. Then files in /tmp until a create
  *              fails with ENOSPC, and files with a 64 KiB extended attribute until
  *              a set fails with ENOMEM; once removed, the pipes fill as before.
+ *              Last, descriptors of /dev/null up to RLIMIT_NOFILE's hard limit (a
+ *              million): ENOMEM first, and the room comes back when they close.
  *   cr         (zdtm form, for a checkpoint between "ready" and SIGUSR1) fills
  *              40 MiB of pipes first; after the signal the pipes must hold their data
  *              and only what is left of the limit may be filled.
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/msg.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <sys/wait.h>
@@ -114,6 +117,29 @@ static int make_files(const char *dir, bool xattr, int *err)
 	return n;
 }
 
+/* Open file descriptions: a million descriptors are allowed (RLIMIT_NOFILE's hard
+ * limit), the memory for them is not. */
+static int run_fds(void)
+{
+	struct rlimit rl;
+	int n = 0, fd, err = 0, mb;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 2;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return 2;
+	while (n < 2000000 && (fd = open("/dev/null", O_RDONLY)) >= 0)
+		n++;
+	err = errno;
+	printf("descriptors: %s, stopped by %s\n", n > 100000 ? "many" : "FEW",
+	       strerrorname_np(err));
+	closefrom(3);
+	mb = fill(MAX_PIPES, &err);
+	printf("once they are closed: pipes %s\n", range(mb, 40, 64));
+	return 0;
+}
+
 /* Files the sandbox makes in its in-memory filesystems, and their attributes. */
 static int run_files(void)
 {
@@ -127,7 +153,8 @@ static int run_files(void)
 	       strerrorname_np(err));
 	mb = fill(MAX_PIPES, &err);
 	printf("once the files are gone: pipes %s\n", range(mb, 40, 64));
-	return 0;
+	empty_pipes();
+	return run_fds();
 }
 
 static int run_kmem(void)

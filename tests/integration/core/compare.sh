@@ -2,7 +2,7 @@
 # compare.sh: runs one program natively and under `sbx run`, and passes when both give
 # the same stdout and the same exit status. The native run is the expectation: it is
 # made the way the sandbox runs a program, as pid 1 of a fresh pid namespace
-# (`unshare --pid --fork --kill-child`). Both runs get the same fixed environment, cwd
+# (`unshare --pid --fork --kill-child`), with empty /tmp and /dev/shm. Both runs get the same fixed environment, cwd
 # "/", no inherited fds above 2, stderr to a file (shown on failure), and the same
 # stdin: /dev/null, a file, a generated file, or generated data through a pipe. Each run
 # is under a timeout: a hung sandbox is a failure.
@@ -114,9 +114,14 @@ run_one() {
 	echo $(((end - start) / 1000000)) >"$tmp/$label.ms"
 }
 
-run_one native "${envv[@]}" unshare --pid --fork --kill-child -- "$prog" "$@"
+# The native side as pid 1 of a new pid namespace, with /tmp and /dev/shm of its own
+# (empty tmpfs, as the sandbox's start): tests that run at once (a C/R case and its
+# plain twin) must not meet in the host's.
+native=(unshare --pid --fork --kill-child --mount -- /bin/sh -c
+	'mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec "$0" "$@"')
+run_one native "${envv[@]}" "${native[@]}" "$prog" "$@"
 if [[ $mode == native ]]; then
-	run_one other "${envv[@]}" unshare --pid --fork --kill-child -- "$prog" "$@"
+	run_one other "${envv[@]}" "${native[@]}" "$prog" "$@"
 	other=native2
 else
 	run_one other "${envv[@]}" "$sbx" run "${run_flags[@]}" -- "$prog" "$@"

@@ -113,6 +113,12 @@ cr_clean_fds() {
 # The fixed environment of every run, native or sandboxed.
 CR_ENV=(env -i PATH=/usr/bin:/bin HOME=/ LANG=C)
 
+# The reference run's namespaces: a new pid namespace, and a mount namespace with its
+# own empty /tmp and /dev/shm (tmpfs), as the sandbox has, so that a C/R case and its
+# plain twin running at once do not meet in the host's.
+CR_NATIVE=(unshare --pid --fork --kill-child --mount -- /bin/sh -c
+	'mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec "$0" "$@"')
+
 # cr_native OUTDIR SIGNAL DELAY TIMEOUT STDIN -- PROG ARGS...: the reference run, as pid
 # 1 of a new pid namespace, stdout to OUTDIR/native.out, stderr to native.err, stdin
 # from STDIN (a file or a command's output when it starts with "|"). If SIGNAL is 1,
@@ -127,10 +133,10 @@ cr_native() {
 		cr_clean_fds
 		cd /
 		if [[ $in == "|"* ]]; then
-			eval "${in#|}" | exec "${CR_ENV[@]}" unshare --pid --fork --kill-child -- "$@" \
+			eval "${in#|}" | exec "${CR_ENV[@]}" "${CR_NATIVE[@]}" "$@" \
 				>"$dir/native.out" 2>"$dir/native.err"
 		else
-			exec "${CR_ENV[@]}" unshare --pid --fork --kill-child -- "$@" <"$in" \
+			exec "${CR_ENV[@]}" "${CR_NATIVE[@]}" "$@" <"$in" \
 				>"$dir/native.out" 2>"$dir/native.err"
 		fi
 	) &

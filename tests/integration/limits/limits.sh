@@ -15,8 +15,8 @@
 #   bad_memory       bad --memory and --pids-limit values: exit 125 and one "sbx:"
 #                    line each.
 #   kmem             tl_kmem kmem under --memory 64m: pipes filled by three processes,
-#                    System V message queues, files made in /tmp and extended
-#                    attributes stop with ENOMEM (ENOSPC for the files) below the
+#                    System V message queues, files made in /tmp, extended attributes
+#                    and open descriptors stop with ENOMEM (ENOSPC for files) below the
 #                    limit (what the Sentry holds for them counts against it), and the
 #                    room comes back once they are freed.
 #   kmem_cr          tl_kmem cr under --memory 64m, checkpointed with 40 MiB in pipes
@@ -151,6 +151,10 @@ kmem)
 		fail "attributes: $(grep '^64 KiB' "$tmp/out" || echo no line)"
 	grep -qx 'once the files are gone: pipes in range' "$tmp/out" ||
 		fail "the files' memory did not come back"
+	grep -qx 'descriptors: many, stopped by ENOMEM' "$tmp/out" ||
+		fail "descriptors: $(grep '^descriptors' "$tmp/out" || echo no line)"
+	grep -qx 'once they are closed: pipes in range' "$tmp/out" ||
+		fail "the descriptors' memory did not come back"
 	cat "$tmp/out"
 	;;
 kmem_cr)
