@@ -15,8 +15,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "checkpoint/checkpoint.h"
 #include "ipc/epoll.h"
 #include "ipc/evfd.h"
+#include "memfile/memfile.h"
 #include "task/task.h"
 #include "time/ktime.h"
 
@@ -150,6 +152,7 @@ static void epitem_remove(struct eventpoll *ep, struct epitem *e)
 	pthread_mutex_unlock(&ep_files_lock);
 	st_list_del(&e->link);
 	ep->nitems--;
+	memfile_uncharge(vfs_memfile(), sizeof(*e));
 	free(e);
 }
 
@@ -552,11 +555,18 @@ static struct epitem *ep_find(struct eventpoll *ep, struct vfs_file *tf, int fd)
 static int ep_insert(struct eventpoll *ep, struct vfs_file *tf, int fd, u32 events,
 		     u64 data)
 {
-	struct epitem *e = calloc(1, sizeof(*e));
+	struct epitem *e;
 	u32 rev;
 
-	if (!e)
+	/* An entry is the Sentry's memory, charged to the sandbox's limit (Linux
+	 * charges its epitem to the memory cgroup): past it, ENOMEM. */
+	if (memfile_charge(vfs_memfile(), sizeof(*e), false))
 		return -ENOMEM;
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		memfile_uncharge(vfs_memfile(), sizeof(*e));
+		return -ENOMEM;
+	}
 	e->ep = ep;
 	e->file = tf;
 	e->fd = fd;
@@ -720,13 +730,13 @@ int eventpoll_after_load(void *o, void *ctx)
 	struct eventpoll *ep = o;
 	struct st_list *p;
 
-	(void)ctx;
 	eventpoll_init_locks(ep);
 	st_list_for_each(p, &ep->items) {
 		struct epitem *e = container_of(p, struct epitem, link);
 
 		if (!e->file || e->ep != ep)
 			return -EINVAL;
+		memfile_charge(((struct restore_ctx *)ctx)->mf, sizeof(*e), true);
 		e->w = (struct waiter){ .func = epitem_wake };
 		e->queued = false;
 		if (e->ready)

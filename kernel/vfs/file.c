@@ -20,6 +20,11 @@ void vfs_set_memfile(struct memfile *mf)
 	vfs_mf = mf;
 }
 
+struct memfile *vfs_memfile(void)
+{
+	return vfs_mf;
+}
+
 /* The description is counted from here; fdt_alloc and fdt_install refuse to give
  * it a descriptor if that took the sandbox past its limit. */
 void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags)

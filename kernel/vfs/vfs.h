@@ -113,6 +113,8 @@ int fdtable_after_load(void *o, void *ctx);
  * ENOMEM. The memory file is the kernel's, set when it is made or restored. */
 #define VFS_FILE_COST 256
 void vfs_set_memfile(struct memfile *mf);
+/* That memory file, for other objects the application can multiply (epoll entries). */
+struct memfile *vfs_memfile(void);
 
 void vfs_file_init(struct vfs_file *f, const struct vfs_file_ops *ops, u32 flags);
 /* For read/write ops: the offset to use, @pos if given (pread), else f->pos with

@@ -12,6 +12,8 @@
  *              a set fails with ENOMEM; once removed, the pipes fill as before.
  *              Last, descriptors of /dev/null up to RLIMIT_NOFILE's hard limit (a
  *              million): ENOMEM first, and the room comes back when they close.
+ *              Then, with pipes holding most of the limit, epoll entries until
+ *              epoll_ctl fails with ENOMEM.
  *   cr         (zdtm form, for a checkpoint between "ready" and SIGUSR1) fills
  *              40 MiB of pipes first; after the signal the pipes must hold their data
  *              and only what is left of the limit may be filled.
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -117,6 +120,35 @@ static int make_files(const char *dir, bool xattr, int *err)
 	return n;
 }
 
+/* Epoll entries, with the pipes still holding all but about 4 MiB of the limit:
+ * 64 epolls each watching the same 2000 pipe ends until epoll_ctl fails. */
+static int run_epoll(void)
+{
+	int p[2], ends[2000], eps[64], n = 0, err = 0;
+	long entries = 0;
+
+	empty_pipes();
+	fill(56, &err);
+	for (; n < 2000 && !pipe(p); n++) {
+		ends[n] = p[0];
+		close(p[1]);
+	}
+	for (int i = 0; i < 64 && !err; i++) {
+		eps[i] = epoll_create1(0);
+		for (int j = 0; j < n && !err; j++) {
+			struct epoll_event ev = { .events = EPOLLIN };
+
+			if (epoll_ctl(eps[i], EPOLL_CTL_ADD, ends[j], &ev))
+				err = errno;
+			else
+				entries++;
+		}
+	}
+	printf("epoll entries: %s, stopped by %s\n", entries > 1000 ? "many" : "FEW",
+	       strerrorname_np(err));
+	return 0;
+}
+
 /* Open file descriptions: a million descriptors are allowed (RLIMIT_NOFILE's hard
  * limit), the memory for them is not. */
 static int run_fds(void)
@@ -137,7 +169,7 @@ static int run_fds(void)
 	closefrom(3);
 	mb = fill(MAX_PIPES, &err);
 	printf("once they are closed: pipes %s\n", range(mb, 40, 64));
-	return 0;
+	return run_epoll();
 }
 
 /* Files the sandbox makes in its in-memory filesystems, and their attributes. */

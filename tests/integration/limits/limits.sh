@@ -15,10 +15,10 @@
 #   bad_memory       bad --memory and --pids-limit values: exit 125 and one "sbx:"
 #                    line each.
 #   kmem             tl_kmem kmem under --memory 64m: pipes filled by three processes,
-#                    System V message queues, files made in /tmp, extended attributes
-#                    and open descriptors stop with ENOMEM (ENOSPC for files) below the
-#                    limit (what the Sentry holds for them counts against it), and the
-#                    room comes back once they are freed.
+#                    System V message queues, files made in /tmp, extended attributes,
+#                    open descriptors and epoll entries stop with ENOMEM (ENOSPC for
+#                    files) below the limit (what the Sentry holds for them counts
+#                    against it), and the room comes back once they are freed.
 #   kmem_cr          tl_kmem cr under --memory 64m, checkpointed with 40 MiB in pipes
 #                    and restored in another --root: the data is intact and the
 #                    restored pipes still count against the limit.
@@ -155,6 +155,8 @@ kmem)
 		fail "descriptors: $(grep '^descriptors' "$tmp/out" || echo no line)"
 	grep -qx 'once they are closed: pipes in range' "$tmp/out" ||
 		fail "the descriptors' memory did not come back"
+	grep -qx 'epoll entries: many, stopped by ENOMEM' "$tmp/out" ||
+		fail "epoll: $(grep '^epoll' "$tmp/out" || echo no line)"
 	cat "$tmp/out"
 	;;
 kmem_cr)
