@@ -114,6 +114,8 @@ SYS(sched_getattr);
 SYS(sched_setattr);
 SYS(getpriority);
 SYS(setpriority);
+SYS(ioprio_get);
+SYS(ioprio_set);
 SYS(set_robust_list);
 SYS(set_tid_address);
 SYS(setrlimit);

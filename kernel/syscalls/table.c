@@ -120,6 +120,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(sched_getattr, "dpux"),
 	P(getpriority, "dd", "nice is recorded, not obeyed"),
 	P(setpriority, "ddd", "nice is recorded, not obeyed"),
+	P(ioprio_get, "dd", "recorded, not obeyed: the host schedules the sandbox's I/O"),
+	P(ioprio_set, "ddd", "recorded, not obeyed: the host schedules the sandbox's I/O"),
 	F(getcwd, "pu"),
 	F(sysinfo, "p"), F(umask, "x"),
 	P(clock_gettime, "dp", "a thread's CPU clock is its share of its process's time, "

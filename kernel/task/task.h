@@ -161,6 +161,7 @@ SAVABLE struct task {
 	u32 policy;                     /* SCHED_OTHER, FIFO, RR, BATCH, IDLE */
 	u32 rt_priority;                /* 1..99 for FIFO and RR, else 0 */
 	bool reset_on_fork;             /* SCHED_RESET_ON_FORK */
+	u16 ioprio;                     /* ioprio_set's class and level (0: none) */
 	u64 affinity[16];               /* sched_setaffinity mask, within k->cpumask */
 	u32 umask;
 	char comm[16];
@@ -329,6 +330,9 @@ void task_sched_init(struct task *t);
 void task_sched_fork(struct task *t, struct task *c);
 long task_getpriority(struct task *t, int which, int who);
 long task_setpriority(struct task *t, int which, int who, int nice);
+/* ioprio_get / ioprio_set: Linux's value and errors; takes kernel->lock. */
+long task_ioprio_get(struct task *t, int which, int who);
+long task_ioprio_set(struct task *t, int which, int who, int ioprio);
 /* The rest with kernel->lock held: a task by tid (0: @t), or NULL. */
 struct task *task_sched_target(struct task *t, s32 pid);
 /* sched_setscheduler/setparam/setattr on @p by @t: policy -1 keeps the policy,
