@@ -214,6 +214,9 @@ SAVABLE struct task {
 	pthread_t thread SAVE_SKIP;
 	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
 	u32 interrupt SAVE_SKIP;                /* TIF_* bits, atomic */
+	/* in a host wait now (task_ppoll): /proc shows it sleeping, 'S'. Its own thread
+	 * writes it, atomic; 0 on restore, where every task starts parked, out of one */
+	bool sleeping SAVE_SKIP;
 	/* wake_list entries naming this task whose wake-up is still to come
 	 * (waitq.h); task_destroy waits for none. Atomic */
 	u32 wake_pins SAVE_SKIP;
@@ -363,6 +366,11 @@ int task_sleep_until(struct task *t, s64 deadline);
 /* Blocks until woken (task_wake), the deadline passes, or a signal is pending
  * (-EINTR). Callers re-check their condition: wake-ups may be spurious. */
 int task_block(struct task *t, s64 deadline);
+/* ppoll(2) on the host for @t's own wait, the task shown sleeping while in it; every
+ * blocking wait of a task goes through here. Returns ppoll's result (errno set). */
+struct pollfd;
+struct timespec;
+int task_ppoll(struct task *t, struct pollfd *p, unsigned long n, const struct timespec *ts);
 void task_wake(struct task *t);
 bool task_signal_pending(struct task *t);
 

@@ -142,7 +142,7 @@ static int synth_lookup(struct vfs_dentry *dir, const char *name, struct vfs_ino
 	if (si->kind == SK_PROC_ROOT) {
 		if (!strcmp(name, "self"))
 			return synth_inode_new(SK_LINK, L_SELF, S_IFLNK | 0777, 0, -1, true, out);
-		if (parse_num(name, &n) && procfs_task(t, n))
+		if (parse_num(name, &n) && procfs_pid_exists(t, n))
 			return synth_inode_new(SK_PID_DIR, 0, S_IFDIR | 0555, n, -1, true, out);
 	}
 	if (si->kind == SK_FD_DIR && parse_num(name, &n)) {

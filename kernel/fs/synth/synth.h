@@ -91,5 +91,7 @@ int procfs_readdir_dynamic(struct task *t, struct synth_inode *si, struct vfs_di
 			   u32 *n, u32 *cap);
 /* The task whose /proc/<pid> this is, or NULL. */
 struct task *procfs_task(struct task *t, u32 pid);
+/* /proc/<pid> is there: a live task or a zombie process not reaped yet. */
+bool procfs_pid_exists(struct task *t, u32 pid);
 
 #endif
