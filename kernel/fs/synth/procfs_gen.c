@@ -163,7 +163,7 @@ static u32 nthreads(struct task *pt)
 	return pt->tg && pt->tg->nlive ? pt->tg->nlive : 1;
 }
 
-static void gen_status(FILE *f, struct task *pt)
+static void gen_status(FILE *f, struct task *pt, u32 id)
 {
 	u64 vm = vm_size(pt) >> 10, rss = rss_pages(pt) * (PAGE_SIZE >> 10), ign, cgt;
 	u32 ppid = pt->tg && pt->tg->parent ? pt->tg->parent->tgid : 0;
@@ -177,7 +177,7 @@ static void gen_status(FILE *f, struct task *pt)
 		"CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
 		"CapBnd:\t%016llx\nCapAmb:\t%016llx\nNoNewPrivs:\t%d\n"
 		"Seccomp:\t0\nCpus_allowed_list:\t0-%u\n",
-		pt->comm, pt->umask, task_state(pt), pt->tgid, pt->tid, ppid, pt->uid, pt->euid,
+		pt->comm, pt->umask, task_state(pt), pt->tgid, id, ppid, pt->uid, pt->euid,
 		pt->suid, pt->euid, pt->gid, pt->egid, pt->sgid, pt->egid, (unsigned long long)vm,
 		(unsigned long long)vm, (unsigned long long)rss, nthreads(pt),
 		(unsigned long long)pt->rlim[RLIMIT_SIGPENDING].cur,
@@ -192,8 +192,9 @@ static void gen_status(FILE *f, struct task *pt)
 /* A field of @pt's address space, 0 for a zombie, which has none. */
 #define MMF(pt, field) ((pt)->mm ? (unsigned long long)(pt)->mm->field : 0ULL)
 
-/* fs/proc/array.c's do_task_stat, for the group (its CPU times, its start). */
-static void gen_stat(FILE *f, struct task *pt)
+/* fs/proc/array.c's do_task_stat, for the group (its CPU times, its start); @id is
+ * the directory's pid: the process's, or a thread's under task/. */
+static void gen_stat(FILE *f, struct task *pt, u32 id)
 {
 	u32 ppid = pt->tg && pt->tg->parent ? pt->tg->parent->tgid : 0;
 	u32 pgid = pt->tg ? pt->tg->pgid : pt->tgid, sid = pt->tg ? pt->tg->sid : pt->tgid;
@@ -210,7 +211,7 @@ static void gen_stat(FILE *f, struct task *pt)
 	pthread_mutex_unlock(&pt->k->lock);
 	fprintf(f, "%u (%s) %c %u %u %u 0 -1 4194304 0 0 0 0 %llu %llu %llu %llu %d %d %u 0 "
 		"%llu %llu %llu 18446744073709551615 0 0 %llu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 "
-		"%llu %llu %llu %llu %llu %llu %llu 0\n", pt->tgid, pt->comm, task_state(pt)[0],
+		"%llu %llu %llu %llu %llu %llu %llu 0\n", id, pt->comm, task_state(pt)[0],
 		ppid, pgid, sid, (unsigned long long)(ut / tick), (unsigned long long)(st / tick),
 		(unsigned long long)(cut / tick), (unsigned long long)(cst / tick),
 		20 + pt->nice, pt->nice, nthreads(pt),
@@ -218,6 +219,39 @@ static void gen_stat(FILE *f, struct task *pt)
 		(unsigned long long)vm, (unsigned long long)rss, MMF(pt, stack_top),
 		MMF(pt, brk_start), MMF(pt, brk), MMF(pt, brk_start), MMF(pt, arg_start),
 		MMF(pt, arg_end), MMF(pt, env_start), MMF(pt, env_end));
+}
+
+/* fs/proc/base.c's proc_pid_limits: the table getrlimit reads, padded as Linux's. */
+static void gen_limits(FILE *f, struct task *pt)
+{
+	static const char *const names[L_RLIM_NLIMITS][2] = {
+		{ "Max cpu time", "seconds" }, { "Max file size", "bytes" },
+		{ "Max data size", "bytes" }, { "Max stack size", "bytes" },
+		{ "Max core file size", "bytes" }, { "Max resident set", "bytes" },
+		{ "Max processes", "processes" }, { "Max open files", "files" },
+		{ "Max locked memory", "bytes" }, { "Max address space", "bytes" },
+		{ "Max file locks", "locks" }, { "Max pending signals", "signals" },
+		{ "Max msgqueue size", "bytes" }, { "Max nice priority", NULL },
+		{ "Max realtime priority", NULL }, { "Max realtime timeout", "us" },
+	};
+
+	fprintf(f, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (int i = 0; i < L_RLIM_NLIMITS; i++) {
+		const struct l_rlimit *r = &pt->rlim[i];
+
+		fprintf(f, "%-25s ", names[i][0]);
+		if (r->cur == L_RLIM_INFINITY)
+			fprintf(f, "%-20s ", "unlimited");
+		else
+			fprintf(f, "%-20llu ", (unsigned long long)r->cur);
+		if (r->max == L_RLIM_INFINITY)
+			fprintf(f, "%-20s ", "unlimited");
+		else
+			fprintf(f, "%-20llu ", (unsigned long long)r->max);
+		if (names[i][1])
+			fprintf(f, "%-10s", names[i][1]);
+		fputc('\n', f);
+	}
 }
 
 static int gen_fdinfo(FILE *f, struct task *pt, int fd)
@@ -335,10 +369,10 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 		gen_maps(f, pt, si->id == G_PID_SMAPS_ROLLUP);
 		break;
 	case G_PID_STATUS:
-		gen_status(f, pt);
+		gen_status(f, pt, si->pid ? si->pid : pt->tgid);
 		break;
 	case G_PID_STAT:
-		gen_stat(f, pt);
+		gen_stat(f, pt, si->pid ? si->pid : pt->tgid);
 		break;
 	case G_PID_STATM: {
 		u64 vm = vm_size(pt) >> 12;
@@ -369,6 +403,9 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 		break;
 	case G_FDINFO:
 		err = gen_fdinfo(f, pt, si->fd);
+		break;
+	case G_PID_LIMITS:
+		gen_limits(f, pt);
 		break;
 	default:
 		err = -ENOENT;
@@ -551,15 +588,50 @@ static int add_name(struct vfs_dirent **ents, u32 *n, u32 *cap, u32 num, u8 type
 	return 0;
 }
 
+/* @pid names a process (a live group's or a zombie's), not another thread. */
+static bool is_process(struct task *t, u32 pid)
+{
+	struct task *p = procfs_task(t, pid);
+
+	return p ? p->tgid == pid : procfs_pid_exists(t, pid);
+}
+
+bool procfs_same_process(struct task *t, u32 pid, u32 tid)
+{
+	struct task *p = procfs_task(t, pid), *q = procfs_task(t, tid);
+
+	return p && q && p->tgid == q->tgid;
+}
+
+/* The live threads of @pid's process, by tid (named under kernel->lock, which
+ * add_name's allocations do not mind). */
+static int task_dir(struct task *t, u32 pid, struct vfs_dirent **ents, u32 *n, u32 *cap)
+{
+	struct task *p = procfs_task(t, pid), *q;
+	int err = 0;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&t->k->lock);
+	tg_for_each_task(q, p->tg)
+		if (!q->exiting && !err)
+			err = add_name(ents, n, cap, q->tid, DT_DIR);
+	pthread_mutex_unlock(&t->k->lock);
+	return err;
+}
+
 int procfs_readdir_dynamic(struct task *t, struct synth_inode *si, struct vfs_dirent **ents,
 			   u32 *n, u32 *cap)
 {
 	int err = 0;
 
 	if (si->kind == SK_PROC_ROOT) {
+		/* processes only: a thread's /proc/<tid> can be looked up, not listed */
 		for (u32 pid = 1; pid <= t->k->next_tid && !err; pid++)
-			if (procfs_pid_exists(t, pid))
+			if (is_process(t, pid))
 				err = add_name(ents, n, cap, pid, DT_DIR);
+	} else if (si->kind == SK_TASK_DIR) {
+		err = task_dir(t, si->pid, ents, n, cap);
 	} else if (si->kind == SK_FD_DIR) {
 		struct task *pt = procfs_task(t, si->pid);
 
