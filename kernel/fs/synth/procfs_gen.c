@@ -171,7 +171,8 @@ static void gen_status(FILE *f, struct task *pt, u32 id)
 	sig_actions(pt, &ign, &cgt);
 	fprintf(f, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%u\nNgid:\t0\n"
 		"Pid:\t%u\nPPid:\t%u\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
-		"FDSize:\t64\nGroups:\t\nVmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmRSS:\t%8llu kB\n"
+		"FDSize:\t64\nGroups:\t\nVmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\n"
+		"VmRSS:\t%8llu kB\n"
 		"Threads:\t%u\nSigQ:\t0/%llu\nSigPnd:\t%016llx\nShdPnd:\t%016llx\n"
 		"SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n"
 		"CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
@@ -179,7 +180,9 @@ static void gen_status(FILE *f, struct task *pt, u32 id)
 		"Seccomp:\t0\nCpus_allowed_list:\t0-%u\n",
 		pt->comm, pt->umask, task_state(pt), pt->tgid, id, ppid, pt->uid, pt->euid,
 		pt->suid, pt->euid, pt->gid, pt->egid, pt->sgid, pt->egid, (unsigned long long)vm,
-		(unsigned long long)vm, (unsigned long long)rss, nthreads(pt),
+		(unsigned long long)vm,
+		(unsigned long long)(pt->mm ? mm_locked_bytes(pt->mm) >> 10 : 0),
+		(unsigned long long)rss, nthreads(pt),
 		(unsigned long long)pt->rlim[RLIMIT_SIGPENDING].cur,
 		(unsigned long long)pt->pending,
 		(unsigned long long)(pt->tg ? pt->tg->pending : 0),
