@@ -5,10 +5,34 @@
 # an O_NOATIME read; readdir counts as a read of the directory. Directory sizes (20
 # bytes an entry, 40 empty) through create, link, rename and remove; symlink blocks
 # (none under 128 bytes, a page above). Times print as "old", "same" or "new".
+# With "cr" (cr/case.sh --delay): a directory, symlinks and a day-old atime are made
+# before the ready mark; after the checkpoint and restore the sizes and blocks are
+# the same and the next read still moves the atime, the one after not.
 set -e
 d=$(mktemp -d /dev/shm/sbx-tmpfs-attrs.XXXXXX)
 trap 'rm -rf "$d"' EXIT
 cd "$d"
+if [[ $1 == cr ]]; then
+	mkdir -p a/b
+	touch a/e
+	ln -s e a/l
+	ln -s "$(printf '%0200d' 0)" a/l200
+	echo data > f
+	touch -d "2001-02-03" f
+	stat -c '%n size %s blocks %b' a a/b a/l a/l200
+	echo ready
+	sleep 1.5
+	stat -c '%n size %s blocks %b' a a/b a/l a/l200
+	stat -c %X f | sed 's/^981.*/old/'
+	cat f > /dev/null
+	a=$(stat -c %X.%x f)
+	[[ ${a%%.*} -gt 1000000000 ]] && echo "read after restore: new"
+	cat f > /dev/null
+	[[ $a == "$(stat -c %X.%x f)" ]] && echo "second read: same"
+	rm a/e
+	stat -c '%n size %s' a
+	exit 0
+fi
 age() { # age FILE: its atime against the reference one
 	local a; a=$(stat -c %X.%x "$1")
 	if [[ ${a%%.*} -lt 1000000000 ]]; then echo old; elif [[ $a == "$ref" ]]; then echo same
