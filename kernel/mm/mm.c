@@ -40,23 +40,34 @@ void mm_set_as_limit(struct mm *mm, u64 limit)
 	pthread_mutex_unlock(&mm->lock);
 }
 
-static u64 total_vm_locked(struct mm *mm)
+u64 mm_vm_bytes_locked(struct mm *mm, u32 flags)
 {
 	u64 n = 0;
 
 	for (u32 i = 0; i < mm->nvmas; i++)
-		n += mm->vmas[i].end - mm->vmas[i].start;
+		if ((mm->vmas[i].flags & flags) == flags)
+			n += mm->vmas[i].end - mm->vmas[i].start;
+	return n;
+}
+
+static u64 total_vm_locked(struct mm *mm)
+{
+	return mm_vm_bytes_locked(mm, 0);
+}
+
+u64 mm_vm_bytes(struct mm *mm, u32 flags)
+{
+	u64 n;
+
+	pthread_mutex_lock(&mm->lock);
+	n = mm_vm_bytes_locked(mm, flags);
+	pthread_mutex_unlock(&mm->lock);
 	return n;
 }
 
 u64 mm_total_vm(struct mm *mm)
 {
-	u64 n;
-
-	pthread_mutex_lock(&mm->lock);
-	n = total_vm_locked(mm);
-	pthread_mutex_unlock(&mm->lock);
-	return n;
+	return mm_vm_bytes(mm, 0);
 }
 
 bool mm_may_expand(struct mm *mm, u64 start, u64 len)

@@ -163,8 +163,9 @@ int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice);
 int mm_mlock(struct mm *mm, u64 addr, u64 len, bool lock, u64 limit, bool unlimited);
 int mm_mlockall(struct mm *mm, int flags, u64 limit, bool unlimited);
 int mm_munlockall(struct mm *mm);
-/* Bytes locked (VmLck). Takes mm->lock. */
-u64 mm_locked_bytes(struct mm *mm);
+/* Bytes mapped by the VMAs with every one of @flags, VMA_* (VMA_LOCKED: VmLck).
+ * Takes mm->lock. */
+u64 mm_vm_bytes(struct mm *mm, u32 flags);
 u64 mm_brk(struct mm *mm, u64 addr);
 /* Maps [addr, addr+len) fixed, zero-filled, and fills it from @data (ELF loading). */
 int mm_map_fixed_data(struct mm *mm, u64 addr, u64 len, int prot, u32 flags);

@@ -19,26 +19,6 @@
 #define MCL_ONFAULT 4
 #define MLOCK_ONFAULT 1
 
-static u64 locked_locked(struct mm *mm)
-{
-	u64 n = 0;
-
-	for (u32 i = 0; i < mm->nvmas; i++)
-		if (mm->vmas[i].flags & VMA_LOCKED)
-			n += mm->vmas[i].end - mm->vmas[i].start;
-	return n;
-}
-
-u64 mm_locked_bytes(struct mm *mm)
-{
-	u64 n;
-
-	pthread_mutex_lock(&mm->lock);
-	n = locked_locked(mm);
-	pthread_mutex_unlock(&mm->lock);
-	return n;
-}
-
 /* Bytes of [start, end) locked already (count_mm_mlocked_page_nr). */
 static u64 locked_in(struct mm *mm, u64 start, u64 end)
 {
@@ -105,7 +85,7 @@ int mm_mlock(struct mm *mm, u64 addr, u64 len, bool lock, u64 limit, bool unlimi
 	pthread_mutex_lock(&mm->lock);
 	err = 0;
 	if (lock && !unlimited &&
-	    locked_locked(mm) + (end - start) - locked_in(mm, start, end) > (limit & PAGE_MASK))
+	    mm_vm_bytes_locked(mm, VMA_LOCKED) + (end - start) - locked_in(mm, start, end) > (limit & PAGE_MASK))
 		err = -ENOMEM;
 	if (!err)
 		err = apply(mm, start, end, lock);
@@ -122,14 +102,8 @@ int mm_mlockall(struct mm *mm, int flags, u64 limit, bool unlimited)
 	if (!limit && !unlimited)
 		return -EPERM;
 	pthread_mutex_lock(&mm->lock);
-	if ((flags & MCL_CURRENT) && !unlimited) {
-		u64 total = 0;
-
-		for (u32 i = 0; i < mm->nvmas; i++)
-			total += mm->vmas[i].end - mm->vmas[i].start;
-		if (total > (limit & PAGE_MASK))
-			err = -ENOMEM;
-	}
+	if ((flags & MCL_CURRENT) && !unlimited && mm_vm_bytes_locked(mm, 0) > (limit & PAGE_MASK))
+		err = -ENOMEM;
 	if (!err) {
 		mm->lock_future = !(flags & MCL_FUTURE) ? 0 : unlimited ? ~0ULL : limit & PAGE_MASK;
 		for (u32 i = 0; (flags & MCL_CURRENT) && i < mm->nvmas; i++)
@@ -153,7 +127,7 @@ int mm_lock_new(struct mm *mm, u64 len, u32 *flags)
 {
 	if (!mm->lock_future)
 		return 0;
-	if (locked_locked(mm) + len > mm->lock_future)
+	if (mm_vm_bytes_locked(mm, VMA_LOCKED) + len > mm->lock_future)
 		return -EAGAIN;
 	*flags |= VMA_LOCKED;
 	return 0;

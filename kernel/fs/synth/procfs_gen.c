@@ -181,7 +181,7 @@ static void gen_status(FILE *f, struct task *pt, u32 id)
 		pt->comm, pt->umask, task_state(pt), pt->tgid, id, ppid, pt->uid, pt->euid,
 		pt->suid, pt->euid, pt->gid, pt->egid, pt->sgid, pt->egid, (unsigned long long)vm,
 		(unsigned long long)vm,
-		(unsigned long long)(pt->mm ? mm_locked_bytes(pt->mm) >> 10 : 0),
+		(unsigned long long)(pt->mm ? mm_vm_bytes(pt->mm, VMA_LOCKED) >> 10 : 0),
 		(unsigned long long)rss, nthreads(pt),
 		(unsigned long long)pt->rlim[RLIMIT_SIGPENDING].cur,
 		(unsigned long long)pt->pending,
