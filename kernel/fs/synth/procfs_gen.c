@@ -333,6 +333,17 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 			(long long)((real - ktime_mono(&t->k->time)) / NSEC_PER_SEC));
 		break;
 	}
+	case G_VMSTAT: {
+		struct sysinfo si_;
+
+		/* vmstat(8) will not start without it. The sandbox has no swap and no
+		 * block device: paging and swapping counters are truly 0. */
+		sysinfo(&si_);
+		fprintf(f, "nr_free_pages %llu\npgpgin 0\npgpgout 0\npswpin 0\npswpout 0\n"
+			"pgmajfault 0\n",
+			(unsigned long long)si_.freeram * si_.mem_unit / PAGE_SIZE);
+		break;
+	}
 	case G_FILESYSTEMS:
 		fprintf(f, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n"
 			"nodev\toverlay\n");

@@ -38,7 +38,8 @@ struct synth_ent {
 static const struct synth_ent t_proc[] = {
 	F("cpuinfo", G_CPUINFO), F("meminfo", G_MEMINFO), F("uptime", G_UPTIME),
 	F("loadavg", G_LOADAVG), F("stat", G_STAT), F("filesystems", G_FILESYSTEMS),
-	F("version", G_VERSION), L("mounts", L_MOUNTS), D("sys", ST_SYS), { 0 },
+	F("version", G_VERSION), L("mounts", L_MOUNTS), D("sys", ST_SYS),
+	F("vmstat", G_VMSTAT), { 0 },
 };
 static const struct synth_ent t_pid[] = {
 	L("exe", L_EXE), L("cwd", L_CWD), L("root", L_ROOT),
