@@ -5,13 +5,12 @@
  * priority, CPU time that counts, a start time after the boot, and a resident size
  * that follows memory touched (not the mapped size). Each wait for a state polls
  * until it shows, with no time limit of its own (the harness has one).
+ * With "cr" (tests/integration/cr/case.sh --signal): a child blocked in read, a
+ * stopped one and a zombie are checkpointed and restored, and show S, T and Z again.
  */
-#define _GNU_SOURCE
+#include "../cr/cr.h"
+
 #include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -117,7 +116,47 @@ static void own_proc(void)
 	}
 }
 
-int main(void)
+static pid_t blocked_child(int fd)
+{
+	pid_t c = fork();
+	char b;
+
+	if (!c)
+		_exit(read(fd, &b, 1) == 1 ? 0 : 3);
+	return c;
+}
+
+static int cr_mode(void)
+{
+	pid_t r, s, z;
+	int p[2];
+
+	cr_arm();
+	if (pipe(p))
+		return 2;
+	r = blocked_child(p[0]);
+	s = blocked_child(p[0]);
+	z = fork();
+	if (!z)
+		_exit(0);
+	kill(s, SIGSTOP);
+	waitpid(s, NULL, WUNTRACED);
+	waitid(P_PID, z, NULL, WEXITED | WNOWAIT);
+	cr_say("before: %c %c %c\n", wait_state(r, 'S'), wait_state(s, 'T'), wait_state(z, 'Z'));
+	cr_say("ready\n");
+	cr_wait();
+	cr_say("resumed\n");
+	cr_say("after: %c %c %c\n", wait_state(r, 'S'), wait_state(s, 'T'), wait_state(z, 'Z'));
+	kill(s, SIGCONT);
+	if (write(p[1], "xy", 2) != 2)
+		return 2;
+	waitpid(r, NULL, 0);
+	waitpid(s, NULL, 0);
+	waitpid(z, NULL, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	char st, s[128];
 	int p[2], q[2];
@@ -125,6 +164,8 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	own_proc();
+	if (argc > 1 && !strcmp(argv[1], "cr"))
+		return cr_mode();
 	if (pipe(p) || pipe(q))
 		return 2;
 	c = fork();
