@@ -333,7 +333,7 @@ static int ep_block(struct task *t, struct eventpoll *ep, s64 deadline)
 			ts = (struct timespec){ left / NSEC_PER_SEC, left % NSEC_PER_SEC };
 			tsp = &ts;
 		}
-		if (ppoll(pfd, n, tsp, NULL) > 0 && pfd[0].revents) {
+		if (task_ppoll(t, pfd, n, tsp) > 0 && pfd[0].revents) {
 			u64 v;
 
 			if (read(t->evfd, &v, sizeof(v)) < 0) {

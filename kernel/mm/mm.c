@@ -40,23 +40,34 @@ void mm_set_as_limit(struct mm *mm, u64 limit)
 	pthread_mutex_unlock(&mm->lock);
 }
 
-static u64 total_vm_locked(struct mm *mm)
+u64 mm_vm_bytes_locked(struct mm *mm, u32 flags)
 {
 	u64 n = 0;
 
 	for (u32 i = 0; i < mm->nvmas; i++)
-		n += mm->vmas[i].end - mm->vmas[i].start;
+		if ((mm->vmas[i].flags & flags) == flags)
+			n += mm->vmas[i].end - mm->vmas[i].start;
+	return n;
+}
+
+static u64 total_vm_locked(struct mm *mm)
+{
+	return mm_vm_bytes_locked(mm, 0);
+}
+
+u64 mm_vm_bytes(struct mm *mm, u32 flags)
+{
+	u64 n;
+
+	pthread_mutex_lock(&mm->lock);
+	n = mm_vm_bytes_locked(mm, flags);
+	pthread_mutex_unlock(&mm->lock);
 	return n;
 }
 
 u64 mm_total_vm(struct mm *mm)
 {
-	u64 n;
-
-	pthread_mutex_lock(&mm->lock);
-	n = total_vm_locked(mm);
-	pthread_mutex_unlock(&mm->lock);
-	return n;
+	return mm_vm_bytes(mm, 0);
 }
 
 bool mm_may_expand(struct mm *mm, u64 start, u64 len)
@@ -336,12 +347,16 @@ void mm_unmap_pages_range(struct mm *mm, u64 start, u64 end, struct mf_pages *p)
 /* Inserts a new zero-filled VMA over [addr, addr+len), which must be free. */
 static int map_new(struct mm *mm, u64 addr, u64 len, int prot, u32 flags)
 {
-	struct vma v = { .start = addr, .end = addr + len, .prot = prot, .flags = flags };
+	struct vma v = { .start = addr, .end = addr + len, .prot = prot };
 	u32 i = vma_index_after(mm, addr);
 	int err;
 
 	if (!mm_may_expand(mm, addr, len))
 		return -ENOMEM;
+	err = mm_lock_new(mm, len, &flags);
+	if (err)
+		return err;
+	v.flags = flags;
 	/* Extend the previous VMA's memory in place when it ends here, so brk and
 	 * sequential mmaps stay one VMA. */
 	if (i > 0 && mm->vmas[i - 1].end == addr && mm->vmas[i - 1].prot == (u32)prot &&
@@ -444,6 +459,8 @@ s64 mm_mmap_pages(struct mm *mm, u64 addr, u64 len, int prot, int flags,
 	v.end = ret + len;
 	err = -ENOMEM;
 	if (mm_may_expand(mm, v.start, len))
+		err = mm_lock_new(mm, len, &v.flags);
+	if (!err)
 		err = vma_map_pages(mm, &v, v.start, v.end, vma_map_prot(&v));
 	if (!err) {
 		mf_pages_map(pages, maywrite);

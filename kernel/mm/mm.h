@@ -33,6 +33,7 @@ struct plat_ctx;
 #define VMA_STACK 0x4           /* the initial stack, for /proc/self/maps */
 #define VMA_HEAP 0x8            /* the brk area */
 #define VMA_MAYWRITE 0x10       /* a shared file mapping that may be made writable */
+#define VMA_LOCKED 0x20         /* mlock'ed (mm_lock.c); a fork's child drops it */
 
 #define PROT_WRITE_BIT 0x2      /* PROT_WRITE, without <sys/mman.h> here */
 
@@ -88,6 +89,10 @@ SAVABLE struct mm {
 	 * mapped total past it fails with -ENOMEM. 0 for none; a limit of 0 is kept
 	 * as 1, which refuses the same mappings. Under lock */
 	u64 as_limit;
+	/* mlockall(MCL_FUTURE) (mm_lock.c): new mappings are made locked, up to this
+	 * RLIMIT_MEMLOCK (bytes; the soft value at the call) or EAGAIN; 0: not. Under
+	 * lock; a fork's child and exec start without */
+	u64 lock_future SAVE_DEFAULT(0);
 	struct memfile *mf SAVE_SKIP;        /* the kernel's; set again on load */
 	struct platform *plat SAVE_SKIP;     /* likewise */
 	struct plat_as *as SAVE_SKIP;        /* recreated on restore, then every VMA mapped */
@@ -152,6 +157,15 @@ void mm_unmap_pages_range(struct mm *mm, u64 start, u64 end, struct mf_pages *p)
 int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot);
 s64 mm_mremap(struct mm *mm, u64 old, u64 oldlen, u64 newlen, int flags, u64 newaddr);
 int mm_madvise(struct mm *mm, u64 addr, u64 len, int advice);
+/* mm_lock.c: mlock/mlock2 (@lock) and munlock of [addr, addr + len), mlockall and
+ * munlockall, with Linux's errors. @limit is RLIMIT_MEMLOCK's soft value in bytes,
+ * @unlimited the caller's CAP_IPC_LOCK. */
+int mm_mlock(struct mm *mm, u64 addr, u64 len, bool lock, u64 limit, bool unlimited);
+int mm_mlockall(struct mm *mm, int flags, u64 limit, bool unlimited);
+int mm_munlockall(struct mm *mm);
+/* Bytes mapped by the VMAs with every one of @flags, VMA_* (VMA_LOCKED: VmLck).
+ * Takes mm->lock. */
+u64 mm_vm_bytes(struct mm *mm, u32 flags);
 u64 mm_brk(struct mm *mm, u64 addr);
 /* Maps [addr, addr+len) fixed, zero-filled, and fills it from @data (ELF loading). */
 int mm_map_fixed_data(struct mm *mm, u64 addr, u64 len, int prot, u32 flags);

@@ -233,6 +233,9 @@ int mm_fork(struct mm *parent, struct mm **out)
 		if (err)
 			goto out;
 	}
+	/* Memory locks are not inherited (mlock(2)); nor is mlockall's MCL_FUTURE. */
+	for (u32 i = 0; i < mm->nvmas; i++)
+		mm->vmas[i].flags &= ~VMA_LOCKED;
 	mm->cap = parent->nvmas + 1;
 	mm->brk_start = parent->brk_start;
 	mm->brk = parent->brk;

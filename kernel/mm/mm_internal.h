@@ -10,6 +10,11 @@ int mm_unmap_locked(struct mm *mm, u64 start, u64 end);
 /* Would the address space stay within mm->as_limit with @len bytes mapped at
  * @start, replacing whatever is mapped there now? */
 bool mm_may_expand(struct mm *mm, u64 start, u64 len);
+/* Bytes mapped by the VMAs with every one of @flags (0: all of them). */
+u64 mm_vm_bytes_locked(struct mm *mm, u32 flags);
+/* mlockall(MCL_FUTURE) in force: a new mapping of @len bytes gets VMA_LOCKED in
+ * *@flags, or -EAGAIN past the limit (mm_lock.c). */
+int mm_lock_new(struct mm *mm, u64 len, u32 *flags);
 /* A free range of @len below mm->mmap_base, top-down; 0 if none. */
 u64 mm_find_free(struct mm *mm, u64 len);
 

@@ -673,7 +673,7 @@ long sys_poll_fds(struct task *t, struct pollfd *pfd, u64 nfds, s64 deadline)
 		for (u64 i = 0; i < nfds; i++)
 			if (ps.hidx[i] >= 0)
 				ps.host[nhost++] = ps.host[ps.hidx[i]];
-		n = ppoll(ps.host, nhost, tsp, NULL);
+		n = task_ppoll(t, ps.host, nhost, tsp);
 		if (n > 0 && ps.host[0].revents) {
 			u64 v;
 

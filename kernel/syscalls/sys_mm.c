@@ -1,7 +1,9 @@
 /* Memory syscalls: brk and the mmap family. Argument checks as in Linux's
  * mm/mmap.c (ksys_mmap_pgoff, do_mmap); the work is mm/'s. */
 #define _GNU_SOURCE
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
@@ -97,3 +99,29 @@ SYS(msync)
 {
 	return mm_msync(t->mm, a[0], a[1], a[2]);
 }
+
+/* Memory locks (mm/mm_lock.c), bounded by RLIMIT_MEMLOCK unless CAP_IPC_LOCK, which
+ * the container's default set leaves out. */
+static long mlock_range(struct task *t, u64 addr, u64 len, bool lock)
+{
+	return mm_mlock(t->mm, addr, len, lock, t->rlim[RLIMIT_MEMLOCK].cur,
+			task_capable(t, CAP_IPC_LOCK));
+}
+
+SYS(mlock) { return mlock_range(t, a[0], a[1], true); }
+SYS(munlock) { return mlock_range(t, a[0], a[1], false); }
+
+SYS(mlock2)
+{
+	if (a[2] & ~1ULL)       /* MLOCK_ONFAULT: nothing is faulted in ahead anyway */
+		return -EINVAL;
+	return mlock_range(t, a[0], a[1], true);
+}
+
+SYS(mlockall)
+{
+	return mm_mlockall(t->mm, a[0], t->rlim[RLIMIT_MEMLOCK].cur,
+			   task_capable(t, CAP_IPC_LOCK));
+}
+
+SYS(munlockall) { return mm_munlockall(t->mm); }

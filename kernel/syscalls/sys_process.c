@@ -345,25 +345,63 @@ SYS(arch_prctl)
 	}
 }
 
-static long do_prlimit(struct task *t, u32 res, const struct l_rlimit *new,
+/*
+ * Linux keeps resource limits per process (signal_struct): a change made by any thread
+ * is seen by all of them. Each task holds a copy its own thread reads without a lock,
+ * so a change is written into every task of @p's group; kernel->lock held.
+ */
+static long do_prlimit(struct task *t, struct task *p, u32 res, const struct l_rlimit *new,
 		       struct l_rlimit *old)
 {
+	struct st_list *it;
+
 	if (res >= L_RLIM_NLIMITS)
 		return -EINVAL;
 	if (old)
-		*old = t->rlim[res];
+		*old = p->rlim[res];
 	if (!new)
 		return 0;
 	if (new->cur > new->max)
 		return -EINVAL;
-	if (new->max > t->rlim[res].max && t->euid != 0)
+	if (new->max > p->rlim[res].max && t->euid != 0)
 		return -EPERM;
 	if (res == RLIMIT_NOFILE && new->max > 1024 * 1024)
 		return -EPERM; /* fs.nr_open */
-	t->rlim[res] = *new;
+	p->rlim[res] = *new;
+	st_list_for_each(it, &p->tg->tasks)
+		container_of(it, struct task, tglink)->rlim[res] = *new;
 	if (res == RLIMIT_AS)
-		mm_set_as_limit(t->mm, new->cur);
+		mm_set_as_limit(p->mm, new->cur);
 	return 0;
+}
+
+/* check_prlimit_permission: another process's limits need the caller's real ids to
+ * be all of its ids, or privilege (root here, as do_prlimit's raise check). */
+static bool prlimit_permitted(const struct task *t, const struct task *p)
+{
+	return t->tg == p->tg || t->euid == 0 ||
+	       (t->uid == p->uid && t->uid == p->euid && t->uid == p->suid &&
+		t->gid == p->gid && t->gid == p->egid && t->gid == p->sgid);
+}
+
+/* Limits of @pid (0: the caller), read or changed under kernel->lock. */
+static long prlimit_pid(struct task *t, u32 pid, u32 res, const struct l_rlimit *new,
+			struct l_rlimit *old)
+{
+	struct task *p = t;
+	long err;
+
+	pthread_mutex_lock(&t->k->lock);
+	if (pid)
+		p = kernel_find_task(t->k, pid);
+	if (!p)
+		err = -ESRCH;
+	else if (!prlimit_permitted(t, p))
+		err = -EPERM;
+	else
+		err = do_prlimit(t, p, res, new, old);
+	pthread_mutex_unlock(&t->k->lock);
+	return err;
 }
 
 SYS(prlimit64)
@@ -371,11 +409,9 @@ SYS(prlimit64)
 	struct l_rlimit new, old;
 	long err;
 
-	if (a[0] && a[0] != t->tgid)
-		return -ESRCH;
 	if (a[2] && mm_copy_in(t->mm, &new, a[2], sizeof(new)))
 		return -EFAULT;
-	err = do_prlimit(t, a[1], a[2] ? &new : NULL, a[3] ? &old : NULL);
+	err = prlimit_pid(t, a[0], a[1], a[2] ? &new : NULL, a[3] ? &old : NULL);
 	if (!err && a[3] && mm_copy_out(t->mm, a[3], &old, sizeof(old)))
 		return -EFAULT;
 	return err;
@@ -384,7 +420,7 @@ SYS(prlimit64)
 SYS(getrlimit)
 {
 	struct l_rlimit old;
-	long err = do_prlimit(t, a[0], NULL, &old);
+	long err = prlimit_pid(t, 0, a[0], NULL, &old);
 
 	if (!err && mm_copy_out(t->mm, a[1], &old, sizeof(old)))
 		return -EFAULT;
@@ -397,7 +433,7 @@ SYS(setrlimit)
 
 	if (mm_copy_in(t->mm, &new, a[1], sizeof(new)))
 		return -EFAULT;
-	return do_prlimit(t, a[0], &new, NULL);
+	return prlimit_pid(t, 0, a[0], &new, NULL);
 }
 
 SYS(uname)

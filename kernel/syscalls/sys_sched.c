@@ -1,9 +1,9 @@
 /*
  * Scheduling syscalls (after Linux's kernel/sched/syscalls.c and kernel/sys.c):
  * sched_yield, affinity, policies and parameters, sched_getattr/setattr,
- * getpriority/setpriority. They decode and copy; task/task_sched.c keeps the
- * attributes and Linux's rules. The Sentry records them and does not schedule by
- * them (see task_sched.c).
+ * getpriority/setpriority, ioprio_get/ioprio_set. They decode and copy;
+ * task/task_sched.c keeps the attributes and Linux's rules. The Sentry records them
+ * and does not schedule by them (see task_sched.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -271,3 +271,5 @@ SYS(sched_setattr)
 
 SYS(getpriority) { return task_getpriority(t, a[0], a[1]); }
 SYS(setpriority) { return task_setpriority(t, a[0], a[1], a[2]); }
+SYS(ioprio_get) { return task_ioprio_get(t, a[0], a[1]); }
+SYS(ioprio_set) { return task_ioprio_set(t, a[0], a[1], a[2]); }

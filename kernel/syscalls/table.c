@@ -27,6 +27,8 @@ static const char *const names[SYSCALL_MAX] = {
 #define P(n, args, why) [__NR_##n] = { sys_##n, SYS_PARTIAL, why, args }
 #define SEM_NOTE "waiting operations are completed from one queue a set, not " \
 	"Linux's per-semaphore queues: two that became possible may complete in another order"
+#define MLOCK_NOTE "counted against RLIMIT_MEMLOCK and shown in VmLck; pages are " \
+	"not faulted in ahead, and mremap growth of a locked mapping is not counted"
 #define U(n, why) [__NR_##n] = { NULL, SYS_UNSUPPORTED, why, NULL }
 
 const struct syscall_entry syscall_table[SYSCALL_MAX] = {
@@ -66,6 +68,11 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(munmap, "xu"), F(mprotect, "xux"),
 	P(mremap, "xuuxx", "MREMAP_DONTUNMAP is refused; old_len 0 only for shared file mappings"),
 	F(madvise, "xud"), F(msync, "xux"),
+	/* memory locks (sweep) */
+	P(mlock, "xu", MLOCK_NOTE), P(mlock2, "xux", MLOCK_NOTE), F(munlock, "xu"),
+	P(mlockall, "x", MLOCK_NOTE "; MCL_FUTURE covers new mmap and brk memory, not stack "
+	  "growth"),
+	F(munlockall, ""),
 	F(rt_sigaction, "dppu"), F(rt_sigprocmask, "dppu"), F(sigaltstack, "pp"),
 	F(rt_sigreturn, ""), F(pause, ""), F(rt_sigsuspend, "pu"), F(rt_sigpending, "pu"),
 	F(rt_sigtimedwait, "pppu"),
@@ -120,6 +127,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(sched_getattr, "dpux"),
 	P(getpriority, "dd", "nice is recorded, not obeyed"),
 	P(setpriority, "ddd", "nice is recorded, not obeyed"),
+	P(ioprio_get, "dd", "recorded, not obeyed: the host schedules the sandbox's I/O"),
+	P(ioprio_set, "ddd", "recorded, not obeyed: the host schedules the sandbox's I/O"),
 	F(getcwd, "pu"),
 	F(sysinfo, "p"), F(umask, "x"),
 	P(clock_gettime, "dp", "a thread's CPU clock is its share of its process's time, "

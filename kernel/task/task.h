@@ -161,6 +161,7 @@ SAVABLE struct task {
 	u32 policy;                     /* SCHED_OTHER, FIFO, RR, BATCH, IDLE */
 	u32 rt_priority;                /* 1..99 for FIFO and RR, else 0 */
 	bool reset_on_fork;             /* SCHED_RESET_ON_FORK */
+	u16 ioprio;                     /* ioprio_set's class and level (0: none) */
 	u64 affinity[16];               /* sched_setaffinity mask, within k->cpumask */
 	u32 umask;
 	char comm[16];
@@ -213,6 +214,9 @@ SAVABLE struct task {
 	pthread_t thread SAVE_SKIP;
 	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
 	u32 interrupt SAVE_SKIP;                /* TIF_* bits, atomic */
+	/* in a host wait now (task_ppoll): /proc shows it sleeping, 'S'. Its own thread
+	 * writes it, atomic; 0 on restore, where every task starts parked, out of one */
+	bool sleeping SAVE_SKIP;
 	/* wake_list entries naming this task whose wake-up is still to come
 	 * (waitq.h); task_destroy waits for none. Atomic */
 	u32 wake_pins SAVE_SKIP;
@@ -329,6 +333,9 @@ void task_sched_init(struct task *t);
 void task_sched_fork(struct task *t, struct task *c);
 long task_getpriority(struct task *t, int which, int who);
 long task_setpriority(struct task *t, int which, int who, int nice);
+/* ioprio_get / ioprio_set: Linux's value and errors; takes kernel->lock. */
+long task_ioprio_get(struct task *t, int which, int who);
+long task_ioprio_set(struct task *t, int which, int who, int ioprio);
 /* The rest with kernel->lock held: a task by tid (0: @t), or NULL. */
 struct task *task_sched_target(struct task *t, s32 pid);
 /* sched_setscheduler/setparam/setattr on @p by @t: policy -1 keeps the policy,
@@ -359,6 +366,11 @@ int task_sleep_until(struct task *t, s64 deadline);
 /* Blocks until woken (task_wake), the deadline passes, or a signal is pending
  * (-EINTR). Callers re-check their condition: wake-ups may be spurious. */
 int task_block(struct task *t, s64 deadline);
+/* ppoll(2) on the host for @t's own wait, the task shown sleeping while in it; every
+ * blocking wait of a task goes through here. Returns ppoll's result (errno set). */
+struct pollfd;
+struct timespec;
+int task_ppoll(struct task *t, struct pollfd *p, unsigned long n, const struct timespec *ts);
 void task_wake(struct task *t);
 bool task_signal_pending(struct task *t);
 

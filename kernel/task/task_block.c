@@ -48,6 +48,16 @@ static bool timeout_until(s64 deadline, struct timespec *ts, struct timespec **t
 	return true;
 }
 
+int task_ppoll(struct task *t, struct pollfd *p, unsigned long n, const struct timespec *ts)
+{
+	int r;
+
+	__atomic_store_n(&t->sleeping, true, __ATOMIC_RELAXED);
+	r = ppoll(p, n, ts, NULL);
+	__atomic_store_n(&t->sleeping, false, __ATOMIC_RELAXED);
+	return r;
+}
+
 int task_wait_fd(struct task *t, int fd, short events, s64 deadline)
 {
 	struct pollfd p[2] = {
@@ -69,7 +79,7 @@ int task_wait_fd(struct task *t, int fd, short events, s64 deadline)
 		counted = true;
 		if (!timeout_until(deadline, &ts, &tsp))
 			return 0;
-		n = ppoll(p, fd >= 0 ? 2 : 1, tsp, NULL);
+		n = task_ppoll(t, p, fd >= 0 ? 2 : 1, tsp);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (n > 0 && p[1].revents)
@@ -164,7 +174,7 @@ int task_block(struct task *t, s64 deadline)
 	task_usage_inc(t, nvcsw);
 	if (!timeout_until(deadline, &ts, &tsp))
 		return 0;
-	n = ppoll(&p, 1, tsp, NULL);
+	n = task_ppoll(t, &p, 1, tsp);
 	if (n > 0 && read(t->evfd, &v, sizeof(v)) < 0) {
 		/* drained by a racing read: fine */
 	}

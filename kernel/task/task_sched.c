@@ -33,6 +33,7 @@ void task_sched_fork(struct task *t, struct task *c)
 	c->nice = t->nice;
 	c->policy = t->policy;
 	c->rt_priority = t->rt_priority;
+	c->ioprio = t->ioprio;
 	memcpy(c->affinity, t->affinity, sizeof(c->affinity));
 	if (t->reset_on_fork) {     /* the child drops back to SCHED_OTHER, nice >= 0 */
 		if (c->policy == SCHED_FIFO || c->policy == SCHED_RR) {
@@ -226,4 +227,125 @@ void task_get_affinity(struct task *p, u64 *mask)
 	}
 	if (!any)
 		memcpy(mask, p->k->cpumask, sizeof(p->affinity));
+}
+
+/*
+ * I/O priorities (block/ioprio.c): a class and a level per task, recorded and
+ * reported; the host schedules the gofer's and the Sentry's I/O. The value is kept
+ * as Linux keeps it, in 16 bits with the hint bits.
+ */
+#define IOPRIO_CLASS(p) (((p) >> 13) & 7)
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_WHO_PGRP 2
+#define IOPRIO_WHO_USER 3
+
+/* ioprio_check_cap */
+static long ioprio_check(struct task *t, int ioprio)
+{
+	switch (IOPRIO_CLASS(ioprio)) {
+	case 1:                 /* RT */
+		if (!task_capable(t, CAP_SYS_NICE) && !task_capable(t, CAP_SYS_ADMIN))
+			return -EPERM;
+		return 0;
+	case 2:                 /* BE: every level (the low 3 bits) is valid */
+	case 3:                 /* IDLE */
+		return 0;
+	case 0:                 /* NONE: no level */
+		return ioprio & 7 ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
+struct ioprio_walk {
+	struct task *t;
+	int which;
+	u32 who;
+	int ioprio;             /* ioprio_set's value */
+	bool set;
+	long ret;               /* -ESRCH until a task matches */
+};
+
+/* ioprio_best: a class of NONE counts as BE at the normal level (4). */
+static int ioprio_best(int a, int b)
+{
+	if (!IOPRIO_CLASS(a))
+		a = 2 << 13 | 4;
+	if (!IOPRIO_CLASS(b))
+		b = 2 << 13 | 4;
+	return MIN(a, b);
+}
+
+/* set_task_ioprio / get_task_ioprio on one matching task. */
+static int ioprio_one(struct task *p, void *arg)
+{
+	struct ioprio_walk *w = arg;
+	struct task *t = w->t;
+
+	if (w->which == IOPRIO_WHO_PGRP ? p->tg->pgid != w->who : p->uid != w->who)
+		return 0;
+	if (!w->set) {
+		w->ret = w->ret == -ESRCH ? p->ioprio : ioprio_best(w->ret, p->ioprio);
+		return 0;
+	}
+	if (p->uid != t->euid && p->uid != t->uid && !task_capable(t, CAP_SYS_NICE)) {
+		w->ret = -EPERM;
+		return 1;       /* Linux stops at the first refusal */
+	}
+	p->ioprio = w->ioprio;
+	w->ret = 0;
+	return 0;
+}
+
+static long ioprio_walk(struct task *t, struct ioprio_walk *w)
+{
+	struct task *p;
+
+	if (w->which < IOPRIO_WHO_PROCESS || w->which > IOPRIO_WHO_USER)
+		return -EINVAL;
+	if (w->set) {
+		long err = ioprio_check(t, w->ioprio);
+
+		if (err)
+			return err;
+	}
+	w->ret = -ESRCH;
+	pthread_mutex_lock(&t->k->lock);
+	switch (w->which) {
+	case IOPRIO_WHO_PROCESS:
+		p = w->who ? kernel_find_task(t->k, w->who) : t;
+		if (p && w->set) {
+			w->which = IOPRIO_WHO_USER;     /* match by its own uid */
+			w->who = p->uid;
+			ioprio_one(p, w);
+		} else if (p) {
+			w->ret = p->ioprio;
+		}
+		break;
+	case IOPRIO_WHO_PGRP:
+		if (!w->who)
+			w->who = t->tg->pgid;
+		kernel_each_live_task(t->k, ioprio_one, w);
+		break;
+	default:
+		if (!w->who)
+			w->who = t->uid;
+		kernel_each_live_task(t->k, ioprio_one, w);
+	}
+	pthread_mutex_unlock(&t->k->lock);
+	return w->ret;
+}
+
+long task_ioprio_get(struct task *t, int which, int who)
+{
+	struct ioprio_walk w = { .t = t, .which = which, .who = who };
+
+	return ioprio_walk(t, &w);
+}
+
+long task_ioprio_set(struct task *t, int which, int who, int ioprio)
+{
+	struct ioprio_walk w = { .t = t, .which = which, .who = who, .set = true,
+				 .ioprio = (u16)ioprio };
+
+	return ioprio_walk(t, &w);
 }

@@ -95,8 +95,8 @@ void vfs_inode_stat(struct vfs_inode *ino, struct stat *st)
 	st->st_rdev = ino->rdev;
 	st->st_size = ino->size;
 	st->st_blksize = 4096;
-	st->st_blocks = ino->blocks || (S_ISREG(ino->mode) && ino->ops->exact_blocks) ?
-			ino->blocks : (ino->size + 511) / 512;
+	st->st_blocks = ino->blocks || ino->ops->exact_blocks ? ino->blocks :
+			(ino->size + 511) / 512;
 	st->st_atim.tv_sec = ino->atime_sec;
 	st->st_atim.tv_nsec = ino->atime_nsec;
 	st->st_mtim.tv_sec = ino->mtime_sec;

@@ -16,8 +16,9 @@ struct pipe;
  * children, which are its upper layer); every op runs under vfs_lock unless said. */
 struct vfs_inode_ops {
 	const char *type;
-	/* A regular file's blocks are counted exactly (0 for one all holes); without
-	 * this, 0 blocks means "not counted" and stat derives them from the size. */
+	/* Blocks are counted exactly (0 for a file all holes, for a short symlink or
+	 * a directory in memory, as tmpfs's); without this, 0 blocks means "not
+	 * counted" and stat derives them from the size. */
 	bool exact_blocks;
 	/* Finds @name in directory @dir: a new inode reference, or -ENOENT. */
 	int (*lookup)(struct vfs_dentry *dir, const char *name, struct vfs_inode **out);

@@ -23,6 +23,11 @@
 #include "task/task.h"
 
 #define UPPER_INO_BASE (1ULL << 32)
+/* shmem's BOGO_DIRENT_SIZE: an in-memory directory's size counts its entries, 20
+ * bytes each, and two more for "." and "..". */
+#define BOGO_DIRENT 20
+/* shmem's SHORT_SYMLINK_LEN: a shorter target (with its NUL) takes no page. */
+#define SHORT_SYMLINK 128
 
 static u64 next_dev = 0x100030;
 
@@ -107,6 +112,7 @@ int ovl_new(u32 gofer, const char *name, u32 mode, struct vfs_dentry **root)
 	} else {
 		oi->base.ino = fs->next_ino++;
 		oi->base.nlink = 2;
+		oi->base.size = 2 * BOGO_DIRENT;
 	}
 	err = vfs_dentry_new(NULL, "/", &oi->base, root);
 	vfs_inode_put(&oi->base);
@@ -403,6 +409,14 @@ static int ovl_readlink(struct task *t, struct vfs_inode *ino, char *buf, size_t
 	return n;
 }
 
+/* A name more (@n 1) or less (-1) in @dir: its size follows if it lives in memory (a
+ * lower directory keeps its host size). */
+static void dir_entries(struct vfs_inode *dir, int n)
+{
+	if (!OVL_I(dir)->lower_path)
+		dir->size += n * BOGO_DIRENT;
+}
+
 static int ovl_create(struct vfs_dentry *dir, const char *name, u32 mode, u32 uid, u32 gid,
 		      const char *target, struct vfs_inode **out)
 {
@@ -438,9 +452,14 @@ static int ovl_create(struct vfs_dentry *dir, const char *name, u32 mode, u32 ui
 		}
 		oi->base.size = strlen(target);
 		oi->base.mode = S_IFLNK | 0777;
+		oi->base.blocks = oi->base.size + 1 > SHORT_SYMLINK ? PAGE_SIZE / 512 : 0;
 	}
-	if (S_ISDIR(mode))
+	if (S_ISDIR(mode)) {
 		d->base.nlink++;
+		oi->base.size = 2 * BOGO_DIRENT;
+	}
+	if (name)               /* not O_TMPFILE's */
+		dir_entries(&d->base, 1);
 	ovl_touch(&d->base, VFS_SET_MTIME | VFS_SET_CTIME);
 	*out = &oi->base;
 	return 0;
@@ -469,6 +488,7 @@ static int ovl_link(struct vfs_dentry *dir, const char *name, struct vfs_inode *
 	if (err)
 		return err;
 	ino->nlink++;
+	dir_entries(dir->inode, 1);
 	ovl_touch(ino, VFS_SET_CTIME);
 	ovl_touch(dir->inode, VFS_SET_MTIME | VFS_SET_CTIME);
 	return 0;
@@ -483,6 +503,7 @@ static void drop_name(struct vfs_inode *dir, struct vfs_inode *ino)
 	} else if (ino->nlink) {
 		ino->nlink--;
 	}
+	dir_entries(dir, -1);
 	ovl_touch(ino, VFS_SET_CTIME);
 }
 
@@ -517,6 +538,8 @@ static int ovl_rename(struct vfs_dentry *odir, struct vfs_dentry *old, struct vf
 	} else {
 		if (target)
 			drop_name(ndir->inode, target->inode);
+		dir_entries(odir->inode, -1);
+		dir_entries(ndir->inode, 1);
 		if (S_ISDIR(oi->mode) && odir != ndir) {
 			odir->inode->nlink--;
 			ndir->inode->nlink++;

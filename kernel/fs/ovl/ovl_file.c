@@ -69,11 +69,40 @@ static s64 read_at(struct ovl_inode *oi, void *buf, size_t len, s64 off)
 	return n < 0 ? -errno : n;
 }
 
+/*
+ * file_accessed under relatime, Linux's default mount option: a read moves the atime
+ * on only when it is not after the mtime or the ctime, or is a day old, so that "read
+ * since it changed" shows (mail readers, tmpwatch, find -amin). Only inodes whose
+ * times live in the sandbox: a lower file's or directory's are the host's, and the
+ * dentry cache may drop them (ovl_droppable). vfs_lock held.
+ */
+static void accessed(struct vfs_file *f)
+{
+	struct ovl_inode *oi = OVL_I(f->inode);
+	struct vfs_inode *ino = f->inode;
+	struct timespec now;
+
+	if ((f->flags & O_NOATIME) || (oi->lower_path && !oi->upper && !oi->changed))
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (ino->atime_sec < ino->mtime_sec ||
+	    (ino->atime_sec == ino->mtime_sec && ino->atime_nsec <= ino->mtime_nsec) ||
+	    ino->atime_sec < ino->ctime_sec ||
+	    (ino->atime_sec == ino->ctime_sec && ino->atime_nsec <= ino->ctime_nsec) ||
+	    now.tv_sec - ino->atime_sec >= 24 * 60 * 60)
+		vfs_inode_touch(ino, VFS_SET_ATIME);
+}
+
 static s64 ovl_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
 {
 	s64 off = pos_begin(f, pos), n;
 
 	n = read_at(OVL_I(f->inode), buf, len, off);
+	if (n >= 0 && len) {            /* a read at the end counts, one of 0 bytes not */
+		pthread_mutex_lock(&vfs_lock);
+		accessed(f);
+		pthread_mutex_unlock(&vfs_lock);
+	}
 	pos_end(f, pos, n);
 	return n;
 }
@@ -366,7 +395,7 @@ static s64 ovl_getdents(struct task *t, struct vfs_file *f, void *buf, size_t le
 	}
 	if (!ret)
 		ret = off;
-	vfs_inode_touch(d->inode, 0);
+	accessed(f);
 out:
 	pthread_mutex_unlock(&vfs_lock);
 	pthread_mutex_unlock(&f->pos_lock);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/random.h>
@@ -25,6 +26,7 @@
 #include "mm/mm.h"
 #include "task/task.h"
 #include "time/ktime.h"
+#include "time/ktimer.h"
 
 struct task *procfs_task(struct task *t, u32 pid)
 {
@@ -58,6 +60,8 @@ static void gen_maps(FILE *f, struct task *pt, bool rollup)
 	struct mm *mm = pt->mm;
 	u64 rss = 0;
 
+	if (!mm)
+		return;
 	pthread_mutex_lock(&mm->lock);
 	for (u32 i = 0; i < mm->nvmas; i++) {
 		struct vma *v = &mm->vmas[i];
@@ -92,6 +96,8 @@ static u64 vm_size(struct task *pt)
 {
 	u64 n = 0;
 
+	if (!pt->mm)            /* a zombie's */
+		return 0;
 	pthread_mutex_lock(&pt->mm->lock);
 	for (u32 i = 0; i < pt->mm->nvmas; i++)
 		n += pt->mm->vmas[i].end - pt->mm->vmas[i].start;
@@ -99,10 +105,17 @@ static u64 vm_size(struct task *pt)
 	return n;
 }
 
+static u64 rss_pages(struct task *pt)
+{
+	return pt->mm ? mm_rss_pages(pt->mm) : 0;
+}
+
 static void gen_mem_range(FILE *f, struct task *pt, u64 start, u64 end)
 {
 	char buf[4096];
 
+	if (!pt->mm)
+		return;
 	while (start < end) {
 		size_t n = MIN(sizeof(buf), end - start);
 
@@ -113,42 +126,135 @@ static void gen_mem_range(FILE *f, struct task *pt, u64 start, u64 end)
 	}
 }
 
-static void gen_status(FILE *f, struct task *pt)
+/* fs/proc/array.c's get_task_state: what the task is doing now. A group's zombie
+ * or an exited thread is 'Z', a job-control stop 'T', a task in a host wait 'S'
+ * (every wait of the Sentry can be interrupted by a signal), else 'R'. */
+static const char *task_state(struct task *pt)
 {
-	u64 vm = vm_size(pt) >> 10;
-	u32 ppid = pt->tg && pt->tg->parent ? pt->tg->parent->tgid : 0;
-
-	fprintf(f, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%u\nNgid:\t0\n"
-		"Pid:\t%u\nPPid:\t%u\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
-		"FDSize:\t64\nGroups:\t\nVmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmRSS:\t%8llu kB\n"
-		"Threads:\t1\nSigQ:\t0/63304\nSigPnd:\t%016llx\nShdPnd:\t0000000000000000\n"
-		"SigBlk:\t%016llx\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n"
-		"CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
-		"CapBnd:\t%016llx\nCapAmb:\t%016llx\nNoNewPrivs:\t0\n"
-		"Seccomp:\t0\nCpus_allowed_list:\t0-%u\n",
-		pt->comm, pt->umask, pt->tgid, pt->tid, ppid, pt->uid, pt->euid, pt->suid,
-		pt->euid, pt->gid, pt->egid, pt->sgid, pt->egid, (unsigned long long)vm,
-		(unsigned long long)vm, (unsigned long long)vm,
-		(unsigned long long)pt->pending, (unsigned long long)pt->sigmask,
-		(unsigned long long)pt->cap_inh, (unsigned long long)pt->cap_prm,
-		(unsigned long long)pt->cap_eff, (unsigned long long)pt->cap_bnd,
-		(unsigned long long)pt->cap_amb, kernel_ncpus(pt->k) - 1);
+	if ((pt->tg && pt->tg->zombie) || pt->exited)
+		return "Z (zombie)";
+	if (pt->tg && pt->tg->stopped)
+		return "T (stopped)";
+	if (__atomic_load_n(&pt->sleeping, __ATOMIC_RELAXED))
+		return "S (sleeping)";
+	return "R (running)";
 }
 
-static void gen_stat(FILE *f, struct task *pt)
+/* The signals whose action is to ignore, and those with a handler. */
+static void sig_actions(struct task *pt, u64 *ign, u64 *cgt)
+{
+	*ign = *cgt = 0;
+	if (!pt->sh)
+		return;
+	pthread_mutex_lock(&pt->sh->lock);
+	for (int i = 0; i < L_NSIG; i++) {
+		u64 h = pt->sh->act[i].handler;
+
+		if (h == L_SIG_IGN)
+			*ign |= 1ULL << i;
+		else if (h != L_SIG_DFL)
+			*cgt |= 1ULL << i;
+	}
+	pthread_mutex_unlock(&pt->sh->lock);
+}
+
+static u32 nthreads(struct task *pt)
+{
+	return pt->tg && pt->tg->nlive ? pt->tg->nlive : 1;
+}
+
+static void gen_status(FILE *f, struct task *pt, u32 id)
+{
+	u64 vm = vm_size(pt) >> 10, rss = rss_pages(pt) * (PAGE_SIZE >> 10), ign, cgt;
+	u32 ppid = pt->tg && pt->tg->parent ? pt->tg->parent->tgid : 0;
+
+	sig_actions(pt, &ign, &cgt);
+	fprintf(f, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%u\nNgid:\t0\n"
+		"Pid:\t%u\nPPid:\t%u\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
+		"FDSize:\t64\nGroups:\t\nVmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\n"
+		"VmRSS:\t%8llu kB\n"
+		"Threads:\t%u\nSigQ:\t0/%llu\nSigPnd:\t%016llx\nShdPnd:\t%016llx\n"
+		"SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n"
+		"CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
+		"CapBnd:\t%016llx\nCapAmb:\t%016llx\nNoNewPrivs:\t%d\n"
+		"Seccomp:\t0\nCpus_allowed_list:\t0-%u\n",
+		pt->comm, pt->umask, task_state(pt), pt->tgid, id, ppid, pt->uid, pt->euid,
+		pt->suid, pt->euid, pt->gid, pt->egid, pt->sgid, pt->egid, (unsigned long long)vm,
+		(unsigned long long)vm,
+		(unsigned long long)(pt->mm ? mm_vm_bytes(pt->mm, VMA_LOCKED) >> 10 : 0),
+		(unsigned long long)rss, nthreads(pt),
+		(unsigned long long)pt->rlim[RLIMIT_SIGPENDING].cur,
+		(unsigned long long)pt->pending,
+		(unsigned long long)(pt->tg ? pt->tg->pending : 0),
+		(unsigned long long)pt->sigmask, (unsigned long long)ign, (unsigned long long)cgt,
+		(unsigned long long)pt->cap_inh, (unsigned long long)pt->cap_prm,
+		(unsigned long long)pt->cap_eff, (unsigned long long)pt->cap_bnd,
+		(unsigned long long)pt->cap_amb, pt->no_new_privs, kernel_ncpus(pt->k) - 1);
+}
+
+/* A field of @pt's address space, 0 for a zombie, which has none. */
+#define MMF(pt, field) ((pt)->mm ? (unsigned long long)(pt)->mm->field : 0ULL)
+
+/* fs/proc/array.c's do_task_stat, for the group (its CPU times, its start); @id is
+ * the directory's pid: the process's, or a thread's under task/. */
+static void gen_stat(FILE *f, struct task *pt, u32 id)
 {
 	u32 ppid = pt->tg && pt->tg->parent ? pt->tg->parent->tgid : 0;
 	u32 pgid = pt->tg ? pt->tg->pgid : pt->tgid, sid = pt->tg ? pt->tg->sid : pt->tgid;
-	u64 vm = vm_size(pt);
+	u64 vm = vm_size(pt), rss = rss_pages(pt), ut = 0, st = 0, cut = 0, cst = 0;
+	const u64 tick = NSEC_PER_SEC / L_USER_HZ;
+	s64 start = 0;
 
-	fprintf(f, "%u (%s) R %u %u %u 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 %llu %llu "
-		"18446744073709551615 0 0 %llu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 %llu %llu %llu "
-		"%llu %llu %llu %llu 0\n", pt->tgid, pt->comm, ppid, pgid, sid,
-		(unsigned long long)vm, (unsigned long long)vm >> 12,
-		(unsigned long long)pt->mm->stack_top, (unsigned long long)pt->mm->brk_start,
-		(unsigned long long)pt->mm->brk, (unsigned long long)pt->mm->brk_start,
-		(unsigned long long)pt->mm->arg_start, (unsigned long long)pt->mm->arg_end,
-		(unsigned long long)pt->mm->env_start, (unsigned long long)pt->mm->env_end);
+	pthread_mutex_lock(&pt->k->lock);
+	if (pt->tg) {
+		cputime_group(pt->tg, &ut, &st);
+		cputime_children(pt->tg, &cut, &cst);
+		start = pt->tg->start_ns;
+	}
+	pthread_mutex_unlock(&pt->k->lock);
+	fprintf(f, "%u (%s) %c %u %u %u 0 -1 4194304 0 0 0 0 %llu %llu %llu %llu %d %d %u 0 "
+		"%llu %llu %llu 18446744073709551615 0 0 %llu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 "
+		"%llu %llu %llu %llu %llu %llu %llu 0\n", id, pt->comm, task_state(pt)[0],
+		ppid, pgid, sid, (unsigned long long)(ut / tick), (unsigned long long)(st / tick),
+		(unsigned long long)(cut / tick), (unsigned long long)(cst / tick),
+		20 + pt->nice, pt->nice, nthreads(pt),
+		(unsigned long long)(start > 0 ? start / (s64)tick : 0),
+		(unsigned long long)vm, (unsigned long long)rss, MMF(pt, stack_top),
+		MMF(pt, brk_start), MMF(pt, brk), MMF(pt, brk_start), MMF(pt, arg_start),
+		MMF(pt, arg_end), MMF(pt, env_start), MMF(pt, env_end));
+}
+
+/* fs/proc/base.c's proc_pid_limits: the table getrlimit reads, padded as Linux's. */
+static void gen_limits(FILE *f, struct task *pt)
+{
+	static const char *const names[L_RLIM_NLIMITS][2] = {
+		{ "Max cpu time", "seconds" }, { "Max file size", "bytes" },
+		{ "Max data size", "bytes" }, { "Max stack size", "bytes" },
+		{ "Max core file size", "bytes" }, { "Max resident set", "bytes" },
+		{ "Max processes", "processes" }, { "Max open files", "files" },
+		{ "Max locked memory", "bytes" }, { "Max address space", "bytes" },
+		{ "Max file locks", "locks" }, { "Max pending signals", "signals" },
+		{ "Max msgqueue size", "bytes" }, { "Max nice priority", NULL },
+		{ "Max realtime priority", NULL }, { "Max realtime timeout", "us" },
+	};
+
+	fprintf(f, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (int i = 0; i < L_RLIM_NLIMITS; i++) {
+		const struct l_rlimit *r = &pt->rlim[i];
+
+		fprintf(f, "%-25s ", names[i][0]);
+		if (r->cur == L_RLIM_INFINITY)
+			fprintf(f, "%-20s ", "unlimited");
+		else
+			fprintf(f, "%-20llu ", (unsigned long long)r->cur);
+		if (r->max == L_RLIM_INFINITY)
+			fprintf(f, "%-20s ", "unlimited");
+		else
+			fprintf(f, "%-20llu ", (unsigned long long)r->max);
+		if (names[i][1])
+			fprintf(f, "%-10s", names[i][1]);
+		fputc('\n', f);
+	}
 }
 
 static int gen_fdinfo(FILE *f, struct task *pt, int fd)
@@ -167,17 +273,15 @@ static int gen_fdinfo(FILE *f, struct task *pt, int fd)
 	return 0;
 }
 
-int procfs_generate(struct task *t, struct synth_inode *si, char **text, size_t *len)
+static int generate(struct task *t, struct task *pt, struct synth_inode *si, char **text,
+		    size_t *len)
 {
 	static char boot_id[40];
-	struct task *pt = si->pid ? procfs_task(t, si->pid) : t;
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f;
 	int err = 0;
 
-	if (!pt)
-		return -ESRCH;
 	f = open_memstream(&buf, &n);
 	if (!f)
 		return -ENOMEM;
@@ -215,13 +319,31 @@ int procfs_generate(struct task *t, struct synth_inode *si, char **text, size_t 
 	case G_LOADAVG:
 		fprintf(f, "0.00 0.00 0.00 1/1 %u\n", t->tid);
 		break;
-	case G_STAT:
+	case G_STAT: {
+		s64 real = 0;
+
+		/* btime: the sandbox's boot, the wall clock less its uptime (ps adds a
+		 * process's start ticks to it) */
+		ktime_get(&t->k->time, CLOCK_REALTIME, &real);
 		fprintf(f, "cpu  0 0 0 0 0 0 0 0 0 0\n");
 		for (unsigned c = 0; c < kernel_ncpus(t->k); c++)
 			fprintf(f, "cpu%u 0 0 0 0 0 0 0 0 0 0\n", c);
-		fprintf(f, "intr 0\nctxt 0\nbtime 0\nprocesses 1\nprocs_running 1\n"
-			"procs_blocked 0\n");
+		fprintf(f, "intr 0\nctxt 0\nbtime %lld\nprocesses 1\nprocs_running 1\n"
+			"procs_blocked 0\n",
+			(long long)((real - ktime_mono(&t->k->time)) / NSEC_PER_SEC));
 		break;
+	}
+	case G_VMSTAT: {
+		struct sysinfo si_;
+
+		/* vmstat(8) will not start without it. The sandbox has no swap and no
+		 * block device: paging and swapping counters are truly 0. */
+		sysinfo(&si_);
+		fprintf(f, "nr_free_pages %llu\npgpgin 0\npgpgout 0\npswpin 0\npswpout 0\n"
+			"pgmajfault 0\n",
+			(unsigned long long)si_.freeram * si_.mem_unit / PAGE_SIZE);
+		break;
+	}
 	case G_FILESYSTEMS:
 		fprintf(f, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n"
 			"nodev\toverlay\n");
@@ -261,16 +383,16 @@ int procfs_generate(struct task *t, struct synth_inode *si, char **text, size_t 
 		gen_maps(f, pt, si->id == G_PID_SMAPS_ROLLUP);
 		break;
 	case G_PID_STATUS:
-		gen_status(f, pt);
+		gen_status(f, pt, si->pid ? si->pid : pt->tgid);
 		break;
 	case G_PID_STAT:
-		gen_stat(f, pt);
+		gen_stat(f, pt, si->pid ? si->pid : pt->tgid);
 		break;
 	case G_PID_STATM: {
 		u64 vm = vm_size(pt) >> 12;
 
 		fprintf(f, "%llu %llu 0 0 0 %llu 0\n", (unsigned long long)vm,
-			(unsigned long long)vm, (unsigned long long)vm);
+			(unsigned long long)rss_pages(pt), (unsigned long long)vm);
 		break;
 	}
 	case G_PID_CMDLINE:
@@ -296,6 +418,9 @@ int procfs_generate(struct task *t, struct synth_inode *si, char **text, size_t 
 	case G_FDINFO:
 		err = gen_fdinfo(f, pt, si->fd);
 		break;
+	case G_PID_LIMITS:
+		gen_limits(f, pt);
+		break;
 	default:
 		err = -ENOENT;
 	}
@@ -308,6 +433,53 @@ int procfs_generate(struct task *t, struct synth_inode *si, char **text, size_t 
 	*text = buf;
 	*len = n;
 	return 0;
+}
+
+/* A zombie process's leader (reaped by nobody yet); kernel->lock held. */
+static struct task *zombie_leader(struct task *t, u32 pid)
+{
+	struct thread_group *tg = kernel_find_tg(t->k, pid);
+
+	return tg && tg->zombie && tg->tgid == pid ? tg->leader : NULL;
+}
+
+bool procfs_pid_exists(struct task *t, u32 pid)
+{
+	bool found;
+
+	if (procfs_task(t, pid))
+		return true;
+	pthread_mutex_lock(&t->k->lock);
+	found = zombie_leader(t, pid) != NULL;
+	pthread_mutex_unlock(&t->k->lock);
+	return found;
+}
+
+/* What Linux still shows of a zombie: its ids, state and times; its memory is gone. */
+static bool zombie_file(u32 id)
+{
+	switch (id) {
+	case G_PID_STAT: case G_PID_STATUS: case G_PID_STATM: case G_PID_COMM:
+	case G_PID_CMDLINE: case G_PID_ENVIRON: case G_PID_MAPS: case G_PID_SMAPS_ROLLUP:
+		return true;
+	}
+	return false;
+}
+
+int procfs_generate(struct task *t, struct synth_inode *si, char **text, size_t *len)
+{
+	struct task *pt = si->pid ? procfs_task(t, si->pid) : t;
+	int err;
+
+	if (pt)
+		return generate(t, pt, si, text, len);
+	/* Linux keeps /proc/<pid> of a zombie until it is reaped. Its files are made
+	 * under kernel->lock, which the reaper takes to unlink it. */
+	pthread_mutex_lock(&t->k->lock);
+	pt = zombie_leader(t, si->pid);
+	err = !pt ? -ESRCH : zombie_file(si->id) ? generate(t, pt, si, text, len) : -ENOENT;
+	pthread_mutex_unlock(&t->k->lock);
+	return err;
 }
 
 static int put_str(char *buf, size_t len, const char *s)
@@ -430,15 +602,50 @@ static int add_name(struct vfs_dirent **ents, u32 *n, u32 *cap, u32 num, u8 type
 	return 0;
 }
 
+/* @pid names a process (a live group's or a zombie's), not another thread. */
+static bool is_process(struct task *t, u32 pid)
+{
+	struct task *p = procfs_task(t, pid);
+
+	return p ? p->tgid == pid : procfs_pid_exists(t, pid);
+}
+
+bool procfs_same_process(struct task *t, u32 pid, u32 tid)
+{
+	struct task *p = procfs_task(t, pid), *q = procfs_task(t, tid);
+
+	return p && q && p->tgid == q->tgid;
+}
+
+/* The live threads of @pid's process, by tid (named under kernel->lock, which
+ * add_name's allocations do not mind). */
+static int task_dir(struct task *t, u32 pid, struct vfs_dirent **ents, u32 *n, u32 *cap)
+{
+	struct task *p = procfs_task(t, pid), *q;
+	int err = 0;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&t->k->lock);
+	tg_for_each_task(q, p->tg)
+		if (!q->exiting && !err)
+			err = add_name(ents, n, cap, q->tid, DT_DIR);
+	pthread_mutex_unlock(&t->k->lock);
+	return err;
+}
+
 int procfs_readdir_dynamic(struct task *t, struct synth_inode *si, struct vfs_dirent **ents,
 			   u32 *n, u32 *cap)
 {
 	int err = 0;
 
 	if (si->kind == SK_PROC_ROOT) {
+		/* processes only: a thread's /proc/<tid> can be looked up, not listed */
 		for (u32 pid = 1; pid <= t->k->next_tid && !err; pid++)
-			if (procfs_task(t, pid))
+			if (is_process(t, pid))
 				err = add_name(ents, n, cap, pid, DT_DIR);
+	} else if (si->kind == SK_TASK_DIR) {
+		err = task_dir(t, si->pid, ents, n, cap);
 	} else if (si->kind == SK_FD_DIR) {
 		struct task *pt = procfs_task(t, si->pid);
 

@@ -38,7 +38,8 @@ struct synth_ent {
 static const struct synth_ent t_proc[] = {
 	F("cpuinfo", G_CPUINFO), F("meminfo", G_MEMINFO), F("uptime", G_UPTIME),
 	F("loadavg", G_LOADAVG), F("stat", G_STAT), F("filesystems", G_FILESYSTEMS),
-	F("version", G_VERSION), L("mounts", L_MOUNTS), D("sys", ST_SYS), { 0 },
+	F("version", G_VERSION), L("mounts", L_MOUNTS), D("sys", ST_SYS),
+	F("vmstat", G_VMSTAT), { 0 },
 };
 static const struct synth_ent t_pid[] = {
 	L("exe", L_EXE), L("cwd", L_CWD), L("root", L_ROOT),
@@ -47,8 +48,12 @@ static const struct synth_ent t_pid[] = {
 	F("status", G_PID_STATUS), F("stat", G_PID_STAT), F("statm", G_PID_STATM),
 	F("cmdline", G_PID_CMDLINE), { "environ", SK_FILE, G_PID_ENVIRON, S_IFREG | 0400 },
 	F("mounts", G_PID_MOUNTS), F("mountinfo", G_PID_MOUNTINFO), W("comm", G_PID_COMM),
-	{ 0 },
+	F("limits", G_PID_LIMITS),
+	/* last: a thread's directory (t_tid) is this table without it */
+	{ "task", SK_TASK_DIR, 0, S_IFDIR | 0555 }, { 0 },
 };
+/* /proc/<pid>/task/<tid>: Linux's tid_base_stuff, the files of one thread. */
+#define T_TID_N (ARRAY_SIZE(t_pid) - 2)
 static const struct synth_ent t_sys[] = {
 	D("kernel", ST_SYS_KERNEL), D("vm", ST_SYS_VM), { 0 },
 };
@@ -81,12 +86,17 @@ static const u16 dev_rdev[] = {
 	[DEV_RANDOM] = 0x108, [DEV_URANDOM] = 0x109, [DEV_TTY] = 0x500,
 };
 
+static bool is_tid_dir(const struct synth_inode *si)
+{
+	return si->kind == SK_PID_DIR && si->id == 1;
+}
+
 static const struct synth_ent *table_of(struct synth_inode *si)
 {
 	if (si->kind == SK_PROC_ROOT)
 		return t_proc;
 	if (si->kind == SK_PID_DIR)
-		return t_pid;
+		return t_pid;   /* a thread's stops before "task" (synth_readdir, lookup) */
 	if (si->kind == SK_DIR && si->id < ST_NTABLES)
 		return tables[si->id];
 	return NULL;
@@ -108,7 +118,8 @@ int synth_inode_new(u32 kind, u32 id, u32 mode, u32 pid, s32 fd, bool proc,
 	si->base.dev = proc ? PROC_DEV : DEV_DEV;
 	si->base.ino = ((u64)pid << 20) + ((u64)kind << 12) + (id << 4) + (fd & 0xfff) +
 		       (proc ? 1 : 0x1000000);
-	si->base.nocache = kind == SK_PROC_ROOT || kind == SK_PID_DIR || kind == SK_FD_DIR;
+	si->base.nocache = kind == SK_PROC_ROOT || kind == SK_PID_DIR || kind == SK_FD_DIR ||
+			   kind == SK_TASK_DIR;
 	if (kind == SK_DEV && id < ARRAY_SIZE(dev_rdev))
 		si->base.rdev = dev_rdev[id];
 	*out = &si->base;
@@ -136,13 +147,19 @@ static int synth_lookup(struct vfs_dentry *dir, const char *name, struct vfs_ino
 	struct task *t = vfs_task;
 	u32 n;
 
-	for (; e && e->name; e++)
-		if (!strcmp(e->name, name))
-			return synth_inode_new(e->kind, e->id, e->mode, si->pid, -1, si->proc, out);
+	for (u32 i = 0; e && e[i].name && (!is_tid_dir(si) || i < T_TID_N); i++)
+		if (!strcmp(e[i].name, name))
+			return synth_inode_new(e[i].kind, e[i].id, e[i].mode, si->pid, -1, si->proc,
+					       out);
+	if (si->kind == SK_TASK_DIR) {
+		if (parse_num(name, &n) && procfs_same_process(t, si->pid, n))
+			return synth_inode_new(SK_PID_DIR, 1, S_IFDIR | 0555, n, -1, true, out);
+		return -ENOENT;
+	}
 	if (si->kind == SK_PROC_ROOT) {
 		if (!strcmp(name, "self"))
 			return synth_inode_new(SK_LINK, L_SELF, S_IFLNK | 0777, 0, -1, true, out);
-		if (parse_num(name, &n) && procfs_task(t, n))
+		if (parse_num(name, &n) && procfs_pid_exists(t, n))
 			return synth_inode_new(SK_PID_DIR, 0, S_IFDIR | 0555, n, -1, true, out);
 	}
 	if (si->kind == SK_FD_DIR && parse_num(name, &n)) {
@@ -197,7 +214,7 @@ static int synth_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dire
 	int err = 0;
 
 	*n = 0;
-	for (u32 i = 0; e && e[i].name && !err; i++)
+	for (u32 i = 0; e && e[i].name && (!is_tid_dir(si) || i < T_TID_N) && !err; i++)
 		err = add(&ents, n, &cap, e[i].name, si->base.ino + i + 1, vfs_dtype(e[i].mode));
 	if (!err && si->kind == SK_PROC_ROOT)
 		err = add(&ents, n, &cap, "self", si->base.ino + 100, DT_LNK);

@@ -21,11 +21,13 @@ extern const struct vfs_file_ops synth_dir_ops;
 enum synth_kind {
 	SK_DIR,         /* a static directory: table @id */
 	SK_PROC_ROOT,   /* /proc: its table plus a directory per process, and self */
-	SK_PID_DIR,     /* /proc/<pid>: table PT_PID */
+	SK_PID_DIR,     /* /proc/<pid> (id 0): table t_pid; /proc/<pid>/task/<tid> (id 1):
+			 * the same without "task" */
 	SK_FD_DIR,      /* /proc/<pid>/fd (id 0) and fdinfo (id 1) */
 	SK_FILE,        /* generated text: generator @id */
 	SK_LINK,        /* generated symlink: link @id */
 	SK_DEV,         /* character device @id */
+	SK_TASK_DIR,    /* /proc/<pid>/task: a directory per thread of the process */
 };
 
 enum synth_table { ST_PROC, ST_PID, ST_SYS, ST_SYS_KERNEL, ST_SYS_RANDOM, ST_SYS_VM,
@@ -38,7 +40,7 @@ enum synth_gen {
 	G_HOSTNAME, G_OSRELEASE, G_OSTYPE, G_PIDMAX, G_BOOTID, G_UUID, G_OVERCOMMIT,
 	G_PID_MAPS, G_PID_SMAPS_ROLLUP, G_PID_STATUS, G_PID_STAT, G_PID_STATM,
 	G_PID_CMDLINE, G_PID_ENVIRON, G_PID_MOUNTS, G_PID_MOUNTINFO, G_PID_COMM,
-	G_FDINFO,
+	G_FDINFO, G_PID_LIMITS, G_VMSTAT,
 };
 
 enum synth_link { L_SELF, L_EXE, L_CWD, L_ROOT, L_FD, L_MOUNTS, L_DEVFD, L_STDIN,
@@ -91,5 +93,9 @@ int procfs_readdir_dynamic(struct task *t, struct synth_inode *si, struct vfs_di
 			   u32 *n, u32 *cap);
 /* The task whose /proc/<pid> this is, or NULL. */
 struct task *procfs_task(struct task *t, u32 pid);
+/* /proc/<pid> is there: a live task or a zombie process not reaped yet. */
+bool procfs_pid_exists(struct task *t, u32 pid);
+/* @tid is a live thread of @pid's process. */
+bool procfs_same_process(struct task *t, u32 pid, u32 tid);
 
 #endif
