@@ -2,10 +2,11 @@
 # compare.sh: runs one program natively and under `sbx run`, and passes when both give
 # the same stdout and the same exit status. The native run is the expectation: it is
 # made the way the sandbox runs a program, as pid 1 of a fresh pid namespace
-# (`unshare --pid --fork --kill-child`), with empty /tmp and /dev/shm. Both runs get the same fixed environment, cwd
-# "/", no inherited fds above 2, stderr to a file (shown on failure), and the same
-# stdin: /dev/null, a file, a generated file, or generated data through a pipe. Each run
-# is under a timeout: a hung sandbox is a failure.
+# (`unshare --pid --fork --kill-child`), with an empty /tmp and /dev/shm. Both runs get
+# the same fixed environment, cwd "/", no inherited fds above 2, stderr to a file
+# (shown on failure), and the same stdin: /dev/null, a file, a generated file, or
+# generated data through a pipe. Each run is under a timeout: a hung sandbox is a
+# failure.
 #
 # usage: compare.sh --sbx SBX [options] -- PROGRAM [ARGS...]
 #   --sbx PATH          the sbx binary
@@ -114,11 +115,13 @@ run_one() {
 	echo $(((end - start) / 1000000)) >"$tmp/$label.ms"
 }
 
-# The native side as pid 1 of a new pid namespace, with /tmp and /dev/shm of its own
-# (empty tmpfs, as the sandbox's start): tests that run at once (a C/R case and its
-# plain twin) must not meet in the host's.
-native=(unshare --pid --fork --kill-child --mount -- /bin/sh -c
-	'mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec "$0" "$@"')
+# The native side as pid 1 of a new pid namespace, with a /tmp (an empty directory of
+# the host's, bound there) and a /dev/shm (tmpfs) of its own: tests that run at once
+# (a C/R case and its plain twin) must not meet in the host's.
+mkdir -m 1777 "$tmp/native-tmp"
+native=(unshare --mount -- /bin/sh -c 'mount --bind "$0" /tmp &&
+	mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
+	exec unshare --pid --fork --kill-child -- "$@"' "$tmp/native-tmp")
 run_one native "${envv[@]}" "${native[@]}" "$prog" "$@"
 if [[ $mode == native ]]; then
 	run_one other "${envv[@]}" "${native[@]}" "$prog" "$@"

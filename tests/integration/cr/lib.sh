@@ -113,12 +113,6 @@ cr_clean_fds() {
 # The fixed environment of every run, native or sandboxed.
 CR_ENV=(env -i PATH=/usr/bin:/bin HOME=/ LANG=C)
 
-# The reference run's namespaces: a new pid namespace, and a mount namespace with its
-# own empty /tmp and /dev/shm (tmpfs), as the sandbox has, so that a C/R case and its
-# plain twin running at once do not meet in the host's.
-CR_NATIVE=(unshare --pid --fork --kill-child --mount -- /bin/sh -c
-	'mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec "$0" "$@"')
-
 # cr_native OUTDIR SIGNAL DELAY TIMEOUT STDIN -- PROG ARGS...: the reference run, as pid
 # 1 of a new pid namespace, stdout to OUTDIR/native.out, stderr to native.err, stdin
 # from STDIN (a file or a command's output when it starts with "|"). If SIGNAL is 1,
@@ -129,6 +123,13 @@ cr_native() {
 	local dir=$1 sig=$2 delay=$3 t=$4 in=$5 pid kid rc deadline
 	shift 6
 	: >"$dir/native.out"
+	# A new pid namespace, and a mount namespace with an empty /tmp (a directory of
+	# the host's, bound there) and /dev/shm (tmpfs) of its own, as the sandbox has,
+	# so that a C/R case and its plain twin running at once do not meet.
+	mkdir -p -m 1777 "$dir/native-tmp"
+	local CR_NATIVE=(unshare --mount -- /bin/sh -c 'mount --bind "$0" /tmp &&
+		mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
+		exec unshare --pid --fork --kill-child -- "$@"' "$dir/native-tmp")
 	(
 		cr_clean_fds
 		cd /
