@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 
 #include "base/ref.h"
+#include "ipc/inet.h"
 #include "save.h"
 #include "st_list.h"
 #include "task/waitq.h"
@@ -78,11 +79,17 @@ SAVABLE struct unix_msg {
 	struct unix_cred cred;  /* the sender's, or what its SCM_CREDENTIALS said */
 	struct unix_fd *fds SAVE_COUNT(nfds);  /* SCM_RIGHTS */
 	u32 nfds;
+	/* an inet datagram's source as its receiver's sockaddr_in or _in6 (the sender
+	 * may be gone or rebound by the time it is read); 0 for the others */
+	u8 from[28];
+	u32 fromlen;
 };
 
 SAVABLE struct unix_sock {
 	struct ref ref;         /* the file's, peers', messages' and the accept queue's */
 	u32 type;               /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	/* AF_UNIX, or AF_INET/AF_INET6 for a loopback socket (inet.h) */
+	u16 family SAVE_DEFAULT(1);   /* AF_UNIX in older images */
 	u32 state;              /* UNIX_*; under unix_lock */
 	u32 shutdown;           /* UNIX_*_SHUTDOWN; under unix_lock */
 	bool dead;              /* its file was released; under unix_lock */
@@ -112,6 +119,10 @@ SAVABLE struct unix_sock {
 	u32 wmem;               /* bytes of messages it sent that are still queued */
 	u32 sndbuf, rcvbuf;     /* SO_SNDBUF, SO_RCVBUF as getsockopt shows them */
 	s64 rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SNDTIMEO in ns; 0: none */
+	u32 rcvlowat SAVE_DEFAULT(1);   /* SO_RCVLOWAT: a stream read waits for as much */
+	bool linger;            /* SO_LINGER: l_onoff, l_linger (seconds) */
+	u32 linger_secs;
+	struct inet_part inet;  /* AF_INET, AF_INET6: addresses, ports, IP/TCP options */
 	/* blocked readers, writers, accepters and connecters, and poll, of this socket
 	 * and of sockets that send to it */
 	struct waitq wq SAVE_SKIP;              /* rebuilt empty: waiters re-block */
@@ -172,22 +183,38 @@ struct unix_io {
 s64 unix_sendmsg(struct task *t, struct vfs_file *f, struct unix_io *io);
 s64 unix_recvmsg(struct task *t, struct vfs_file *f, struct unix_io *io);
 
+/* The socket's family (AF_UNIX, AF_INET, AF_INET6). */
+int unix_family(struct vfs_file *f);
+
 /* SOL_SOCKET options: optval in Sentry memory of *len bytes (get: capacity in,
  * length out). -ENOPROTOOPT for what is not known. */
 int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32 *len);
 int unix_setsockopt(struct task *t, struct vfs_file *f, int name, const void *val, u32 len);
 
-/* unix_msg.c, for unix.c */
+/* unix_msg.c, for unix.c and inet*.c */
 void unix_msg_free(struct unix_msg *m);
+/* A message of @len bytes of @io's data from @off (rights only with @rights). */
+int unix_msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool rights,
+		 struct unix_msg **out);
+/* Queues @m on @other, charged to @sk (NULL: to no one); unix_lock held. */
+void unix_enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_msg *m);
+/* SOL_SOCKET flags kept without meaning for unix sockets (SO_REUSEADDR...): set? */
+bool unix_opt_isset(struct unix_sock *sk, int name);
 void unix_queue_purge(struct unix_sock *sk);
 short unix_poll_mask(struct unix_sock *sk);
 
 /* unix.c, for unix_msg.c; unix_lock held where it says */
 extern pthread_mutex_t unix_lock;
+extern struct st_list unix_all;         /* every socket, in all */
 void unix_sock_put(struct unix_sock *sk);
 /* Finds the socket bound to sockaddr_un @addr of @len bytes for @t: referenced. */
 int unix_find(struct task *t, const void *addr, u32 len, int type, struct unix_sock **out);
 int unix_autobind(struct unix_sock *sk);
+/* Connects stream socket @sk to listener @other (the caller's reference): an embryo
+ * on its accept queue, waiting for room unless @nonblock (-EAGAIN; a TCP socket
+ * goes on without room). unix_lock not held. */
+int unix_stream_join(struct task *t, struct unix_sock *sk, struct unix_sock *other,
+		     bool nonblock);
 /* Sleeps on @wq for at most until @deadline (0: none; unix_lock held, dropped while
  * sleeping): 0 after a wake, -EAGAIN at the deadline, -ERESTARTSYS (no timeout set)
  * or -EINTR on a signal. */

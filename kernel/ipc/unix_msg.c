@@ -114,6 +114,16 @@ static bool recvq_full(struct unix_sock *sk, struct unix_sock *other)
 	return other != sk && other->peer != sk && other->qlen > UNIX_MAX_DGRAM_QLEN;
 }
 
+/* The wmem @sk may have queued: its SO_SNDBUF, and for TCP what its peer's receive
+ * window holds besides (Linux acknowledges data that is only in the receiver's
+ * queue, so a loopback connection holds both buffers). */
+static u64 wmem_limit(struct unix_sock *sk)
+{
+	if (sk->family == AF_UNIX || sk->type != SOCK_STREAM || !sk->peer)
+		return sk->sndbuf;
+	return (u64)sk->sndbuf + sk->peer->rcvbuf;
+}
+
 short unix_poll_mask(struct unix_sock *sk)
 {
 	short mask = 0;
@@ -129,7 +139,7 @@ short unix_poll_mask(struct unix_sock *sk)
 		mask |= POLLIN | POLLRDNORM;
 	if (sk->type != SOCK_DGRAM && sk->state == UNIX_CLOSE)
 		mask |= POLLHUP;
-	writable = sk->state != UNIX_LISTEN && (u64)sk->wmem * 4 <= sk->sndbuf;
+	writable = sk->state != UNIX_LISTEN && (u64)sk->wmem * 4 <= wmem_limit(sk);
 	if (writable && sk->type != SOCK_STREAM && sk->peer && recvq_full(sk, sk->peer))
 		writable = false;
 	if (writable)
@@ -153,8 +163,8 @@ static int check_cred(struct task *t, const struct unix_cred *c)
 }
 
 /* A message of @len bytes from @io at @off with @io's rights (on the first only). */
-static int msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool rights,
-		   struct unix_msg **out)
+int unix_msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool rights,
+		 struct unix_msg **out)
 {
 	struct unix_msg *m = calloc(1, sizeof(*m));
 
@@ -208,7 +218,7 @@ static int wait_wmem(struct task *t, struct unix_sock *sk, bool nonblock, s64 de
 		}
 		if (sk->shutdown & UNIX_SEND_SHUTDOWN)
 			return -EPIPE;
-		if (sk->wmem < sk->sndbuf)
+		if (sk->wmem < wmem_limit(sk))
 			return 0;
 		if (nonblock)
 			return -EAGAIN;
@@ -218,11 +228,11 @@ static int wait_wmem(struct task *t, struct unix_sock *sk, bool nonblock, s64 de
 	}
 }
 
-/* Puts @m on @other's queue; unix_lock held. */
-static void enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_msg *m)
+void unix_enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_msg *m)
 {
 	m->owner = sk;
-	ref_get(&sk->ref);
+	if (sk)
+		ref_get(&sk->ref);
 	st_list_add_tail(&m->link, &other->rq);
 	other->qlen++;
 	other->rq_bytes += m->len;
@@ -232,11 +242,14 @@ static void enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_m
 static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		       bool nonblock)
 {
-	bool interrupted = false;
+	bool interrupted = false, inet = sk->family != AF_UNIX;
 	s64 deadline, err = 0;
 	u64 sent = 0;
 
-	if (io->has_name) {
+	/* TCP ignores a destination, and an unconnected socket's send is EPIPE. */
+	if (io->has_name && inet) {
+		io->has_name = false;
+	} else if (io->has_name) {
 		pthread_mutex_lock(&unix_lock);
 		err = sk->state == UNIX_ESTABLISHED ? -EISCONN : -EOPNOTSUPP;
 		pthread_mutex_unlock(&unix_lock);
@@ -244,9 +257,19 @@ static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 	}
 	pthread_mutex_lock(&unix_lock);
 	deadline = unix_deadline(sk->sndtimeo);
+	if (!sk->peer && inet && sk->err) {
+		err = -sk->err;
+		sk->err = 0;
+		pthread_mutex_unlock(&unix_lock);
+		return err;
+	}
 	if (!sk->peer) {
 		pthread_mutex_unlock(&unix_lock);
-		return -ENOTCONN;
+		if (!inet)
+			return -ENOTCONN;
+		if (!(io->flags & MSG_NOSIGNAL))
+			send_sigpipe(t);
+		return -EPIPE;
 	}
 	while (sent < io->len) {
 		struct unix_msg *m;
@@ -258,13 +281,28 @@ static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		size = MIN(io->len - sent, (sk->sndbuf >> 1) - 64);
 		sk->wmem += size;
 		pthread_mutex_unlock(&unix_lock);
-		err = msg_new(t, io, sent, size, sent == 0, &m);
+		err = unix_msg_new(t, io, sent, size, sent == 0, &m);
 		pthread_mutex_lock(&unix_lock);
 		if (err) {
 			sk->wmem -= size;
 			break;
 		}
-		if (!sk->peer || sk->peer->dead || (sk->peer->shutdown & UNIX_RCV_SHUTDOWN)) {
+		if (inet && sk->peer && sk->peer->dead) {
+			/* The closed peer answers with a reset: this send went, the
+			 * next one fails (Linux's EPIPE for a reset in CLOSE_WAIT). */
+			sk->wmem -= size;
+			sk->err = EPIPE;
+			sk->shutdown = UNIX_SHUTDOWN_MASK;
+			waitq_wake_all(&sk->wq);
+			pthread_mutex_unlock(&unix_lock);
+			unix_msg_free(m);
+			pthread_mutex_lock(&unix_lock);
+			sent = io->len;
+			err = 0;
+			break;
+		}
+		if (!sk->peer || sk->peer->dead ||
+		    (!inet && (sk->peer->shutdown & UNIX_RCV_SHUTDOWN))) {
 			sk->wmem -= size;
 			pthread_mutex_unlock(&unix_lock);
 			unix_msg_free(m);
@@ -272,7 +310,7 @@ static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 			err = -EPIPE;
 			break;
 		}
-		enqueue(sk, sk->peer, m);
+		unix_enqueue(sk, sk->peer, m);
 		sent += size;
 	}
 	pthread_mutex_unlock(&unix_lock);
@@ -326,7 +364,7 @@ static s64 dgram_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		goto out;
 	sk->wmem += io->len;
 	pthread_mutex_unlock(&unix_lock);
-	err = msg_new(t, io, 0, io->len, true, &m);
+	err = unix_msg_new(t, io, 0, io->len, true, &m);
 	pthread_mutex_lock(&unix_lock);
 	sk->wmem -= io->len;
 	if (err)
@@ -359,7 +397,7 @@ static s64 dgram_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 	}
 	if (!err) {
 		sk->wmem += m->len;
-		enqueue(sk, other, m);
+		unix_enqueue(sk, other, m);
 		m = NULL;
 		err = io->len;
 	}
@@ -378,6 +416,7 @@ s64 unix_sendmsg(struct task *t, struct vfs_file *f, struct unix_io *io)
 	bool nonblock = (f->flags & O_NONBLOCK) || (io->flags & MSG_DONTWAIT);
 	int err;
 
+	/* TCP's urgent data is not done either (see ipc/README.md). */
 	if (io->flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (io->has_cred) {
@@ -387,6 +426,8 @@ s64 unix_sendmsg(struct task *t, struct vfs_file *f, struct unix_io *io)
 	}
 	if (sk->type == SOCK_STREAM)
 		return stream_send(t, sk, io, nonblock);
+	if (sk->family != AF_UNIX)
+		return inet_dgram_send(t, sk, io, nonblock);
 	return dgram_send(t, sk, io, nonblock);
 }
 
@@ -396,7 +437,12 @@ static void take_name(struct unix_io *io, struct unix_msg *m)
 	struct unix_sock *o = m->owner;
 
 	io->namelen = 0;
-	if (!o || !o->addr.len)
+	if (m->fromlen) {
+		memcpy(io->name, m->from, m->fromlen);
+		io->namelen = m->fromlen;
+		return;
+	}
+	if (!o || !o->addr.len || o->family != AF_UNIX)
 		return;
 	memset(io->name, 0, sizeof(io->name));
 	io->name[0] = AF_UNIX & 0xff;
@@ -496,7 +542,7 @@ static s64 dgram_recv(struct task *t, struct unix_sock *sk, struct unix_io *io,
 	}
 	memcpy(tmp, m->data, n);
 	take_name(io, m);
-	if (sk->passcred) {
+	if (sk->passcred && sk->family == AF_UNIX) {
 		io->has_cred = true;
 		io->cred = m->cred;
 	}
@@ -536,7 +582,7 @@ static u32 stream_take(struct unix_sock *sk, struct unix_io *io, u8 *buf, u32 wa
 		l = l->next;
 		if (*check && !same_cred(cred, &m->cred))
 			break;
-		if (!*check && sk->passcred) {
+		if (!*check && sk->passcred && sk->family == AF_UNIX) {
 			*cred = m->cred;
 			*check = true;
 			io->has_cred = true;
@@ -566,16 +612,17 @@ static s64 stream_recv(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		       bool nonblock)
 {
 	bool interrupted = false, peek = io->flags & MSG_PEEK, check = false;
-	u64 target = (io->flags & MSG_WAITALL) ? io->len : MIN(io->len, 1);
+	u64 target;
 	struct unix_cred cred = { 0 };
 	u64 copied = 0;
 	s64 deadline, err = 0;
 	u8 *tmp = NULL;
 
 	pthread_mutex_lock(&unix_lock);
+	target = (io->flags & MSG_WAITALL) ? io->len : MIN(io->len, MAX(sk->rcvlowat, 1));
 	if (sk->state != UNIX_ESTABLISHED) {
 		pthread_mutex_unlock(&unix_lock);
-		return -EINVAL;
+		return sk->family == AF_UNIX ? -EINVAL : -ENOTCONN;
 	}
 	deadline = unix_deadline(sk->rcvtimeo);
 	/* A name is wanted only once, from the first message read. */
