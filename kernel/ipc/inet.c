@@ -597,6 +597,7 @@ int inet_shutdown(struct vfs_file *f, int how)
 		/* TCP sends a FIN for SHUT_WR; a SHUT_RD tells the peer nothing. */
 		if (sk->peer && (mode & UNIX_SEND_SHUTDOWN) && sk->peer->peer == sk) {
 			sk->peer->shutdown |= UNIX_RCV_SHUTDOWN;
+			sk->peer->inet.fin_in = true;
 			waitq_wake_all(&sk->peer->wq);
 		}
 	}
@@ -623,11 +624,15 @@ void inet_embryo_init(struct unix_sock *emb, struct unix_sock *c, struct unix_so
 
 void inet_peer_gone(struct unix_sock *sk, bool reset)
 {
-	if (reset) {
-		sk->err = ECONNRESET;
+	/* A reset after the peer's FIN is not seen (Linux's loopback shows none):
+	 * our next send meets the closed peer as after a clean close. */
+	if (reset && !sk->inet.fin_in) {
+		if (inet_tcp_state(sk) != 7)    /* TCP_CLOSE: Linux's tcp_reset ignores it */
+			sk->err = ECONNRESET;
 		sk->shutdown = UNIX_SHUTDOWN_MASK;
 	} else {
 		sk->shutdown |= UNIX_RCV_SHUTDOWN;
+		sk->inet.fin_in = true;
 	}
 }
 

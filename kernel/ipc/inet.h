@@ -40,6 +40,9 @@ SAVABLE struct inet_part {
 	/* TCP: a nonblocking connect returned EINPROGRESS; the next connect reports
 	 * how it went (Linux's SS_CONNECTING) */
 	bool connecting;
+	/* TCP: the peer's FIN came (Linux's SOCK_DONE): reads end in EOF even after
+	 * a reset */
+	bool fin_in;
 	s32 opts[INET_NOPTS];   /* IP_*, IPV6_*, TCP_* integers (inet_opt.c) */
 };
 

@@ -497,6 +497,8 @@ static int wait_msg(struct task *t, struct unix_sock *sk, bool nonblock, s64 dea
 	for (;;) {
 		if (!st_list_empty(&sk->rq))
 			return 0;
+		if (sk->family != AF_UNIX && sk->inet.fin_in)
+			return 1;
 		if (sk->err) {
 			err = -sk->err;
 			sk->err = 0;
