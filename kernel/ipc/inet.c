@@ -434,48 +434,25 @@ static int tcp_disconnect(struct unix_sock *sk)
 	return 0;
 }
 
+/* connect for TCP to @d:@port, from @src (autobound already); unix_lock held,
+ * dropped while it waits for room in the listener's queue. */
 static int tcp_connect(struct task *t, struct vfs_file *f, struct unix_sock *sk,
-		       const void *addr, u32 len)
+		       const u8 *d, u16 port)
 {
 	bool nonblock = f->flags & O_NONBLOCK;
-	struct unix_sock *l = NULL;
-	u8 d[16], src[16];
-	u16 port;
-	int err = inet_addr_parse(sk, INET_A_CONNECT, addr, len, d, &port);
+	struct unix_sock *l;
+	int err;
 
-	if (err < 0)
-		return err;
-	pthread_mutex_lock(&unix_lock);
-	if (err == 1) {
-		err = tcp_disconnect(sk);
-		goto out;
-	}
-	if (sk->inet.connecting) {
-		err = connect_again(sk);
-		goto out;
-	}
-	err = -EISCONN;
-	if (sk->state != UNIX_CLOSE || sk->peer)
-		goto out;
-	err = inet_route(sk, d, src);
-	if (!err)
-		err = autobind(sk, src);
-	if (err) {
-		err = err == -EADDRINUSE ? -EADDRNOTAVAIL : err;
-		goto out;
-	}
 	memcpy(sk->inet.raddr, d, 16);
 	sk->inet.rport = port;
-	l = inet_lookup(IPPROTO_TCP, d, port, src, sk->inet.lport);
+	l = inet_lookup(IPPROTO_TCP, d, port, sk->inet.laddr, sk->inet.lport);
 	if (!l) {
 		unbind_auto(sk, false);
-		err = -ECONNREFUSED;
-		if (nonblock) {
-			sk->err = ECONNREFUSED;
-			sk->inet.connecting = true;
-			err = -EINPROGRESS;
-		}
-		goto out;
+		if (!nonblock)
+			return -ECONNREFUSED;
+		sk->err = ECONNREFUSED;
+		sk->inet.connecting = true;
+		return -EINPROGRESS;
 	}
 	ref_get(&l->ref);
 	pthread_mutex_unlock(&unix_lock);
@@ -488,13 +465,13 @@ static int tcp_connect(struct task *t, struct vfs_file *f, struct unix_sock *sk,
 		sk->inet.connecting = true;
 		err = -EINPROGRESS;
 	}
-out:
-	pthread_mutex_unlock(&unix_lock);
 	return err;
 }
 
-static int udp_connect(struct unix_sock *sk, const void *addr, u32 len)
+int inet_connect(struct task *t, struct vfs_file *f, const void *addr, u32 len)
 {
+	struct unix_sock *sk = unix_sk(f);
+	bool udp = sk->type == SOCK_DGRAM;
 	u8 d[16], src[16];
 	u16 port;
 	int err = inet_addr_parse(sk, INET_A_CONNECT, addr, len, d, &port);
@@ -503,29 +480,35 @@ static int udp_connect(struct unix_sock *sk, const void *addr, u32 len)
 		return err;
 	pthread_mutex_lock(&unix_lock);
 	if (err == 1) {
-		unbind_auto(sk, true);
-		err = 0;
+		/* AF_UNSPEC: UDP forgets its peer, TCP resets its connection */
+		if (udp)
+			unbind_auto(sk, true);
+		err = udp ? 0 : tcp_disconnect(sk);
 		goto out;
 	}
+	if (!udp && sk->inet.connecting) {
+		err = connect_again(sk);
+		goto out;
+	}
+	err = -EISCONN;
+	if (!udp && (sk->state != UNIX_CLOSE || sk->peer))
+		goto out;
 	err = inet_route(sk, d, src);
 	if (!err)
 		err = autobind(sk, src);
+	if (err == -EADDRINUSE)
+		err = udp ? -EAGAIN : -EADDRNOTAVAIL;
 	if (err)
 		goto out;
+	if (!udp) {
+		err = tcp_connect(t, f, sk, d, port);
+		goto out;
+	}
 	memcpy(sk->inet.raddr, d, 16);
 	sk->inet.rport = port;
 out:
 	pthread_mutex_unlock(&unix_lock);
-	return err == -EADDRINUSE ? -EAGAIN : err;
-}
-
-int inet_connect(struct task *t, struct vfs_file *f, const void *addr, u32 len)
-{
-	struct unix_sock *sk = unix_sk(f);
-
-	if (sk->type == SOCK_DGRAM)
-		return udp_connect(sk, addr, len);
-	return tcp_connect(t, f, sk, addr, len);
+	return err;
 }
 
 int inet_listen(struct task *t, struct vfs_file *f, int backlog)

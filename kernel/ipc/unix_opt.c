@@ -35,24 +35,26 @@ bool unix_opt_isset(struct unix_sock *sk, int name)
 	return i >= 0 && (sk->inert_opts & 1u << i);
 }
 
-static int put_int(void *val, u32 *len, int v)
+/* What fits of @n bytes at @p into the option buffer (Linux truncates). */
+static int put_bytes(void *val, u32 *len, const void *p, u32 n)
 {
 	if ((int)*len < 0)
 		return -EINVAL;
-	*len = MIN(*len, sizeof(int));
-	memcpy(val, &v, *len);
+	*len = MIN(*len, n);
+	memcpy(val, p, *len);
 	return 0;
+}
+
+static int put_int(void *val, u32 *len, int v)
+{
+	return put_bytes(val, len, &v, sizeof(v));
 }
 
 static int put_timeo(void *val, u32 *len, s64 ns)
 {
 	struct timeval tv = { ns / 1000000000, ns % 1000000000 / 1000 };
 
-	if ((int)*len < 0)
-		return -EINVAL;
-	*len = MIN(*len, sizeof(tv));
-	memcpy(val, &tv, *len);
-	return 0;
+	return put_bytes(val, len, &tv, sizeof(tv));
 }
 
 int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32 *len)
@@ -78,12 +80,7 @@ int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32
 	case SO_LINGER: {
 		struct linger l = { sk->linger, sk->linger_secs };
 
-		err = -EINVAL;
-		if ((int)*len < 0)
-			break;
-		*len = MIN(*len, sizeof(l));
-		memcpy(val, &l, *len);
-		err = 0;
+		err = put_bytes(val, len, &l, sizeof(l));
 		break;
 	}
 	case SO_ERROR:
@@ -113,13 +110,7 @@ int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32
 		/* Linux keeps no peer credentials for an inet socket. */
 		if (sk->family != AF_UNIX)
 			uc = (struct ucred){ 0, (uid_t)-1, (gid_t)-1 };
-
-		err = -EINVAL;
-		if ((int)*len < 0)
-			break;
-		*len = MIN(*len, sizeof(uc));
-		memcpy(val, &uc, *len);
-		err = 0;
+		err = put_bytes(val, len, &uc, sizeof(uc));
 		break;
 	}
 	default:

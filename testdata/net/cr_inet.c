@@ -14,6 +14,7 @@
  *
  * usage: td_net_cr_inet MODE [nowait] */
 #include "../cr/cr.h"
+#include "cr_net.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -22,30 +23,12 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-static bool nowait;
-static int fails;
-
 union sa {
 	struct sockaddr sa;
 	struct sockaddr_in in;
 	struct sockaddr_in6 in6;
 	struct sockaddr_storage ss;
 };
-
-static void wait_mark(void)
-{
-	cr_say("ready\n");
-	if (!nowait)
-		cr_wait();
-	else
-		cr_say("resumed\n");
-}
-
-static void check(bool ok, const char *what)
-{
-	cr_say("%s: %s\n", what, ok ? "ok" : "WRONG");
-	fails += !ok;
-}
 
 static socklen_t slen(const union sa *a)
 {
@@ -103,21 +86,6 @@ static int connect_to(int family, unsigned short port)
 		exit(2);
 	}
 	return c;
-}
-
-static bool reads(int fd, const char *want)
-{
-	char b[256];
-	size_t n = strlen(want), got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, b + got, n - got);
-
-		if (r <= 0)
-			return false;
-		got += r;
-	}
-	return !memcmp(b, want, n);
 }
 
 static void stream(void)

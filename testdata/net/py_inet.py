@@ -20,6 +20,10 @@ import tempfile
 import threading
 import urllib.request
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from py_echo import handle  # noqa: E402
+
 CR = len(sys.argv) > 1 and sys.argv[1] == "cr"
 
 
@@ -38,17 +42,6 @@ def http_server(d):
 def fetch(port, name):
     with urllib.request.urlopen("http://127.0.0.1:%d/%s" % (port, name), timeout=20) as r:
         return r.status, r.headers["Content-Length"], r.read()
-
-
-async def handle(reader, writer):
-    while True:
-        line = await reader.readline()
-        if not line:
-            break
-        writer.write(b"echo " + line.upper())
-        await writer.drain()
-    writer.close()
-    await writer.wait_closed()
 
 
 async def client(host, port, name, n):
