@@ -3,7 +3,8 @@
  * pkg/sentry/socket/unix is the other reading): SOCK_STREAM, SOCK_DGRAM and
  * SOCK_SEQPACKET, names in the filesystem (a socket inode) or in the abstract
  * namespace, listening sockets with an accept queue, SCM_RIGHTS and
- * SCM_CREDENTIALS. There is no network: AF_UNIX is the only family served.
+ * SCM_CREDENTIALS. The loopback network's sockets (ipc/inet.h) are unix_socks too,
+ * with an inet family: this file's queues, accept queues and blocking are theirs.
  *
  * As in Linux, an open socket is two objects: the file (struct unix_file, what fds
  * and in-flight SCM_RIGHTS messages refer to) and the socket proper (struct
