@@ -808,7 +808,8 @@ int unix_sock_after_load(void *o, void *ctx)
 		return -EINVAL;
 	if (sk->addr.len > UNIX_PATH_MAX)
 		return -EINVAL;
-	if (sk->family != AF_UNIX && inet_sock_check(sk))
+	if (sk->family == AF_NETLINK ? sk->type != SOCK_DGRAM
+				     : sk->family != AF_UNIX && inet_sock_check(sk))
 		return -EINVAL;
 	waitq_init(&sk->wq);
 	pthread_mutex_lock(&unix_lock);

@@ -124,6 +124,9 @@ SAVABLE struct unix_sock {
 	bool linger;            /* SO_LINGER: l_onoff, l_linger (seconds) */
 	u32 linger_secs;
 	struct inet_part inet;  /* AF_INET, AF_INET6: addresses, ports, IP/TCP options */
+	/* AF_NETLINK (netlink.c): the port id (0: unbound), joined groups, and the
+	 * SOL_NETLINK flags set (a bit per option number) */
+	u32 nl_portid, nl_groups, nl_flags;
 	/* blocked readers, writers, accepters and connecters, and poll, of this socket
 	 * and of sockets that send to it */
 	struct waitq wq SAVE_SKIP;              /* rebuilt empty: waiters re-block */
@@ -184,8 +187,19 @@ struct unix_io {
 s64 unix_sendmsg(struct task *t, struct vfs_file *f, struct unix_io *io);
 s64 unix_recvmsg(struct task *t, struct vfs_file *f, struct unix_io *io);
 
-/* The socket's family (AF_UNIX, AF_INET, AF_INET6). */
+/* The socket's family (AF_UNIX, AF_INET, AF_INET6, AF_NETLINK). */
 int unix_family(struct vfs_file *f);
+
+/* netlink.c: AF_NETLINK NETLINK_ROUTE sockets that describe `lo` (a unix_sock of
+ * family AF_NETLINK, type SOCK_DGRAM; replies are datagrams on its queue). */
+int netlink_socket_new(struct task *t, int type, int protocol, bool nonblock,
+		       struct vfs_file **out);
+int netlink_bind(struct task *t, struct vfs_file *f, const void *addr, u32 len);
+int netlink_connect(struct task *t, struct vfs_file *f, const void *addr, u32 len);
+int netlink_getname(struct vfs_file *f, bool peer, void *out);
+s64 netlink_sendmsg(struct task *t, struct unix_sock *sk, struct unix_io *io);
+int netlink_getsockopt(struct vfs_file *f, int level, int name, void *val, u32 *len);
+int netlink_setsockopt(struct vfs_file *f, int level, int name, const void *val, u32 len);
 
 /* SOL_SOCKET options: optval in Sentry memory of *len bytes (get: capacity in,
  * length out). -ENOPROTOOPT for what is not known. */
@@ -197,6 +211,8 @@ void unix_msg_free(struct unix_msg *m);
 /* A message of @len bytes of @io's data from @off (rights only with @rights). */
 int unix_msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool rights,
 		 struct unix_msg **out);
+/* Copies @n bytes between @buf and @io's iovecs from @off (@out: to them). */
+int unix_io_copy(struct task *t, struct unix_io *io, u64 off, void *buf, u64 n, bool out);
 /* Queues @m on @other, charged to @sk (NULL: to no one); unix_lock held. */
 void unix_enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_msg *m);
 /* SOL_SOCKET flags kept without meaning for unix sockets (SO_REUSEADDR...): set? */

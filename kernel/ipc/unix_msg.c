@@ -26,8 +26,7 @@
 
 #define SUN_OFF offsetof(struct sockaddr_un, sun_path)
 
-/* Copies @n bytes between @buf and the io's iovecs, starting @off bytes in. */
-static int io_copy(struct task *t, struct unix_io *io, u64 off, void *buf, u64 n, bool out)
+int unix_io_copy(struct task *t, struct unix_io *io, u64 off, void *buf, u64 n, bool out)
 {
 	u8 *p = buf;
 
@@ -176,7 +175,7 @@ int unix_msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool righ
 		return -ENOMEM;
 	}
 	m->len = len;
-	if (io_copy(t, io, off, m->data, len, false)) {
+	if (unix_io_copy(t, io, off, m->data, len, false)) {
 		free(m->data);
 		free(m);
 		return -EFAULT;
@@ -426,6 +425,8 @@ s64 unix_sendmsg(struct task *t, struct vfs_file *f, struct unix_io *io)
 	}
 	if (sk->type == SOCK_STREAM)
 		return stream_send(t, sk, io, nonblock);
+	if (sk->family == AF_NETLINK)
+		return netlink_sendmsg(t, sk, io);
 	if (sk->family != AF_UNIX)
 		return inet_dgram_send(t, sk, io, nonblock);
 	return dgram_send(t, sk, io, nonblock);
@@ -555,7 +556,7 @@ static s64 dgram_recv(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		unix_msg_free(m);
 	if (full > n)
 		io->msg_flags |= MSG_TRUNC;
-	err = io_copy(t, io, 0, tmp, n, true) ? -EFAULT : (io->flags & MSG_TRUNC) ? full : n;
+	err = unix_io_copy(t, io, 0, tmp, n, true) ? -EFAULT : (io->flags & MSG_TRUNC) ? full : n;
 	free(tmp);
 	return err;
 }
@@ -659,7 +660,7 @@ static s64 stream_recv(struct task *t, struct unix_sock *sk, struct unix_io *io,
 			st_list_del(&m->link);
 			unix_msg_free(m);
 		}
-		if (got && io_copy(t, io, copied, tmp, got, true)) {
+		if (got && unix_io_copy(t, io, copied, tmp, got, true)) {
 			err = -EFAULT;
 			pthread_mutex_lock(&unix_lock);
 			break;

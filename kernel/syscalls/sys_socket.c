@@ -86,9 +86,11 @@ static int check_type(struct task *t, u64 domain, u64 type, u64 protocol)
 {
 	if (type & ~(L_SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
-	if (is_inet(domain)) {
+	if (is_inet(domain) || domain == AF_NETLINK) {
 		if ((type & L_SOCK_TYPE_MASK) >= L_SOCK_MAX)
 			return -EINVAL;
+		if (domain == AF_NETLINK)
+			return 0;       /* netlink_socket_new checks the rest */
 		return inet_check_type(t, domain, type & L_SOCK_TYPE_MASK, (int)protocol);
 	}
 	if (domain >= L_NPROTO || domain != AF_UNIX)
@@ -117,7 +119,9 @@ SYS(socket)
 
 	if (err)
 		return err;
-	if (is_inet(a[0]))
+	if (a[0] == AF_NETLINK)
+		err = netlink_socket_new(t, a[1] & L_SOCK_TYPE_MASK, a[2], a[1] & SOCK_NONBLOCK, &f);
+	else if (is_inet(a[0]))
 		err = inet_socket_new(t, a[0], a[1] & L_SOCK_TYPE_MASK, a[1] & SOCK_NONBLOCK, &f);
 	else
 		err = unix_socket_new(t, base_type(a[1]), a[1] & SOCK_NONBLOCK, &f);
@@ -136,7 +140,7 @@ SYS(socketpair)
 
 	if (err)
 		return err;
-	if (is_inet(a[0]))
+	if (is_inet(a[0]) || a[0] == AF_NETLINK)
 		return -EOPNOTSUPP;
 	err = unix_socketpair(t, base_type(a[1]), a[1] & SOCK_NONBLOCK, &x, &y);
 	if (err)
@@ -169,7 +173,9 @@ static long bind_or_connect(struct task *t, const u64 *a, bool bind)
 	err = addr_in(t, a[1], a[2], &ss);
 	if (err)
 		goto out;
-	if (unix_family(f) != AF_UNIX)
+	if (unix_family(f) == AF_NETLINK)
+		err = bind ? netlink_bind(t, f, &ss, a[2]) : netlink_connect(t, f, &ss, a[2]);
+	else if (unix_family(f) != AF_UNIX)
 		err = bind ? inet_bind(t, f, &ss, a[2]) : inet_connect(t, f, &ss, a[2]);
 	else
 		err = bind ? unix_bind(t, f, &ss, a[2]) : unix_connect(t, f, &ss, a[2]);
@@ -188,7 +194,9 @@ SYS(listen)
 
 	if (err)
 		return err;
-	if (unix_family(f) != AF_UNIX)
+	if (unix_family(f) == AF_NETLINK)
+		err = -EOPNOTSUPP;
+	else if (unix_family(f) != AF_UNIX)
 		err = inet_listen(t, f, (int)a[1]);
 	else
 		err = unix_listen(t, f, (int)a[1]);
@@ -199,6 +207,8 @@ SYS(listen)
 /* The name of @f's socket, or its peer's, into @out: its length or -ENOTCONN. */
 static int sock_name(struct vfs_file *f, bool peer, struct sockaddr_storage *out)
 {
+	if (unix_family(f) == AF_NETLINK)
+		return netlink_getname(f, peer, out);
 	if (unix_family(f) != AF_UNIX)
 		return inet_getname(f, peer, out);
 	return unix_getname(f, peer, out);
@@ -258,7 +268,9 @@ SYS(shutdown)
 
 	if (err)
 		return err;
-	if (unix_family(f) != AF_UNIX)
+	if (unix_family(f) == AF_NETLINK)
+		err = -EOPNOTSUPP;
+	else if (unix_family(f) != AF_UNIX)
 		err = inet_shutdown(f, (int)a[1]);
 	else
 		err = unix_shutdown(f, (int)a[1]);
@@ -675,6 +687,8 @@ SYS(getsockopt)
 	err = -EOPNOTSUPP;
 	if ((int)a[1] == SOL_SOCKET)
 		err = unix_getsockopt(t, f, a[2], val, &len);
+	else if (unix_family(f) == AF_NETLINK)
+		err = netlink_getsockopt(f, a[1], a[2], val, &len);
 	else if (unix_family(f) != AF_UNIX)
 		err = inet_getsockopt(f, a[1], a[2], val, &len);
 	if (err)
@@ -710,6 +724,8 @@ SYS(setsockopt)
 		goto out;
 	if ((int)a[1] == SOL_SOCKET)
 		err = unix_setsockopt(t, f, a[2], val, len);
+	else if (unix_family(f) == AF_NETLINK)
+		err = netlink_setsockopt(f, a[1], a[2], val, len);
 	else
 		err = inet_setsockopt(f, a[1], a[2], val, len);
 out:

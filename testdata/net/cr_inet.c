@@ -11,6 +11,8 @@
  *            read back with their sources; the connected one still is
  *   blocked  children blocked in accept, in a TCP read and in a UDP recvfrom when the
  *            checkpoint comes; the parent wakes them after the restore
+ *   netlink  a NETLINK_ROUTE socket with the reply to an address dump unread; read
+ *            after the restore; the socket still answers and keeps its port id
  *
  * usage: td_net_cr_inet MODE [nowait] */
 #include "../cr/cr.h"
@@ -22,6 +24,8 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 union sa {
 	struct sockaddr sa;
@@ -257,6 +261,55 @@ static void blocked(void)
 	check(ok == 3, "blocked reader, UDP receiver and accepter woken with data");
 }
 
+/* Sends an RTM_GETADDR dump request (seq @seq) on netlink socket @s. */
+static void nl_dump(int s, int seq)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtgenmsg g;
+	} r = { { NLMSG_LENGTH(sizeof(struct rtgenmsg)), RTM_GETADDR,
+		  NLM_F_REQUEST | NLM_F_DUMP, seq, 0 }, { AF_INET } };
+
+	send(s, &r, r.h.nlmsg_len, 0);
+}
+
+/* Whether the next reply on @s answers @seq with lo's 127.0.0.1/8. */
+static bool nl_has_lo(int s, int seq)
+{
+	static char buf[16384];
+	ssize_t n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+
+	for (struct nlmsghdr *h = (void *)buf; n > 0 && NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		struct ifaddrmsg *i = NLMSG_DATA(h);
+
+		if (h->nlmsg_seq == (unsigned)seq && h->nlmsg_type == RTM_NEWADDR &&
+		    i->ifa_index == 1 && i->ifa_prefixlen == 8)
+			return true;
+	}
+	return false;
+}
+
+static void netlink(void)
+{
+	int s = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	struct sockaddr_nl a = { .nl_family = AF_NETLINK }, b;
+	socklen_t bl = sizeof(b);
+	char buf[4096];
+
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	getsockname(s, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) });
+	nl_dump(s, 7);
+	usleep(10000);
+	wait_mark();
+	check(nl_has_lo(s, 7), "dump reply read after the restore");
+	while (recv(s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	nl_dump(s, 8);
+	check(nl_has_lo(s, 8), "socket still answers");
+	getsockname(s, (struct sockaddr *)&b, &bl);
+	check(b.nl_pid == a.nl_pid, "port id kept");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -271,6 +324,8 @@ int main(int argc, char **argv)
 		dgram();
 	else if (!strcmp(mode, "blocked"))
 		blocked();
+	else if (!strcmp(mode, "netlink"))
+		netlink();
 	else
 		return 2;
 	return fails ? 1 : 0;
