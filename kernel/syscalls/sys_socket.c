@@ -3,8 +3,8 @@
  * sockaddr and msghdr copy-in/out, control messages (SCM_RIGHTS, SCM_CREDENTIALS) and
  * installing received files. Families: AF_UNIX (kernel/ipc/unix.c), and AF_INET and
  * AF_INET6 on the sandbox's own loopback network (kernel/ipc/inet.c; there is no
- * host network); every other one gets EAFNOSUPPORT, as a kernel built without it
- * would answer.
+ * host network), AF_NETLINK's NETLINK_ROUTE describing it (kernel/ipc/netlink.c);
+ * every other one gets EAFNOSUPPORT, as a kernel built without it would answer.
  */
 #define _GNU_SOURCE
 #include <errno.h>

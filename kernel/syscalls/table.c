@@ -212,7 +212,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	/* sockets (sys_socket.c): unix-domain, and TCP/UDP on the sandbox's own loopback
 	 * (kernel/ipc/inet*.c); no host network */
 	P(socket, "ddd", "AF_UNIX; AF_INET/AF_INET6 TCP and UDP on lo only (no raw: EPERM); "
-	  "other families EAFNOSUPPORT"),
+	  "AF_NETLINK NETLINK_ROUTE link/address dumps of lo; other families EAFNOSUPPORT"),
 	P(socketpair, "dddp", "AF_UNIX only; AF_INET EOPNOTSUPP, others EAFNOSUPPORT"),
 	P(bind, "fpu", "inet: 0.0.0.0, ::, 127/8, ::1; no TIME_WAIT, so no port stays busy "
 	  "after a close"),
