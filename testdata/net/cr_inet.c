@@ -312,21 +312,14 @@ static void netlink(void)
 
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
+	static const struct cr_net_mode modes[] = {
+		{ "stream", stream },
+		{ "listen", listen_mode },
+		{ "dgram", dgram },
+		{ "blocked", blocked },
+		{ "netlink", netlink },
+		{ NULL, NULL },
+	};
 
-	nowait = argc > 2 && !strcmp(argv[2], "nowait");
-	cr_arm();
-	if (!strcmp(mode, "stream"))
-		stream();
-	else if (!strcmp(mode, "listen"))
-		listen_mode();
-	else if (!strcmp(mode, "dgram"))
-		dgram();
-	else if (!strcmp(mode, "blocked"))
-		blocked();
-	else if (!strcmp(mode, "netlink"))
-		netlink();
-	else
-		return 2;
-	return fails ? 1 : 0;
+	return cr_net_main(argc, argv, modes);
 }

@@ -40,4 +40,26 @@ static bool reads(int fd, const char *want)
 	return !memcmp(b, want, n);
 }
 
+struct cr_net_mode {
+	const char *name;
+	void (*run)(void);
+};
+
+/* main of a program of @modes (NULL-terminated): "PROG MODE [nowait]"; exit 2 for
+ * an unknown mode, 1 when a check failed. */
+static int cr_net_main(int argc, char **argv, const struct cr_net_mode *modes)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	nowait = argc > 2 && !strcmp(argv[2], "nowait");
+	cr_arm();
+	for (; modes->name; modes++) {
+		if (!strcmp(mode, modes->name)) {
+			modes->run();
+			return fails ? 1 : 0;
+		}
+	}
+	return 2;
+}
+
 #endif

@@ -246,21 +246,14 @@ static void blocked(void)
 
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
+	static const struct cr_net_mode modes[] = {
+		{ "stream", stream },
+		{ "listen", listen_mode },
+		{ "dgram", dgram },
+		{ "rights", rights },
+		{ "blocked", blocked },
+		{ NULL, NULL },
+	};
 
-	nowait = argc > 2 && !strcmp(argv[2], "nowait");
-	cr_arm();
-	if (!strcmp(mode, "stream"))
-		stream();
-	else if (!strcmp(mode, "listen"))
-		listen_mode();
-	else if (!strcmp(mode, "dgram"))
-		dgram();
-	else if (!strcmp(mode, "rights"))
-		rights();
-	else if (!strcmp(mode, "blocked"))
-		blocked();
-	else
-		return 2;
-	return fails ? 1 : 0;
+	return cr_net_main(argc, argv, modes);
 }

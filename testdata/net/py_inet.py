@@ -22,7 +22,7 @@ import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from py_echo import handle  # noqa: E402
+from py_echo import handle, talk  # noqa: E402
 
 CR = len(sys.argv) > 1 and sys.argv[1] == "cr"
 
@@ -47,14 +47,7 @@ def fetch(port, name):
 async def client(host, port, name, n):
     reader, writer = await asyncio.open_connection(host, port)
     peer = writer.get_extra_info("peername")[0]
-    got = []
-    for i in range(n):
-        writer.write(b"%s-%d\n" % (name.encode(), i))
-        await writer.drain()
-        got.append((await reader.readline()).decode().strip())
-    writer.close()
-    await writer.wait_closed()
-    return peer, got
+    return peer, await talk(reader, writer, name, n)
 
 
 class Udp(asyncio.DatagramProtocol):
