@@ -277,7 +277,8 @@ static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		err = wait_wmem(t, sk, nonblock, deadline, &interrupted);
 		if (err)
 			break;
-		size = MIN(io->len - sent, (sk->sndbuf >> 1) - 64);
+		/* TCP's limit holds the peer's window too: fewer, larger messages */
+		size = MIN(io->len - sent, (wmem_limit(sk) >> 1) - 64);
 		sk->wmem += size;
 		pthread_mutex_unlock(&unix_lock);
 		err = unix_msg_new(t, io, sent, size, sent == 0, &m);
