@@ -171,7 +171,9 @@ struct unix_io {
 	u64 len;                /* total of the iov lengths */
 	int flags;              /* MSG_* */
 	/* send: the destination (or NULL); recv: the source, namelen 0 if it has none */
-	u8 name[2 + UNIX_PATH_MAX];  /* a sockaddr_un */
+	/* a sockaddr_un, _in, _in6 or _nl: as large as the sockaddr_storage that
+	 * move_addr_to_kernel may copy in */
+	u8 name[128];
 	u32 namelen;
 	bool has_name;
 	/* SCM_RIGHTS: send, the files (references the send consumes); recv, those

@@ -50,6 +50,9 @@ static int sock_get(struct task *t, int fd, struct vfs_file **out)
 	return 0;
 }
 
+_Static_assert(sizeof(((struct unix_io *)0)->name) >= sizeof(struct sockaddr_storage),
+	       "addr_in copies up to a sockaddr_storage into unix_io.name");
+
 /* Linux's move_addr_to_kernel. */
 static int addr_in(struct task *t, u64 uaddr, u64 len, void *buf)
 {
