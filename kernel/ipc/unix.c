@@ -31,7 +31,7 @@
 
 pthread_mutex_t unix_lock = PTHREAD_MUTEX_INITIALIZER;
 /* every unix_sock; under unix_lock */
-static struct st_list unix_all = ST_LIST_INIT(unix_all);
+struct st_list unix_all = ST_LIST_INIT(unix_all);
 static u64 unix_next_ino = 1;           /* under unix_lock */
 static u32 unix_autobind_next;          /* under unix_lock */
 
@@ -45,6 +45,11 @@ struct unix_sock *unix_sk(struct vfs_file *f)
 bool file_is_unix(const struct vfs_file *f)
 {
 	return f->ops == &unix_file_ops;
+}
+
+int unix_family(struct vfs_file *f)
+{
+	return unix_sk(f)->family;
 }
 
 void unix_cred_of(struct task *t, struct unix_cred *c)
@@ -65,6 +70,8 @@ static struct unix_sock *sock_alloc(struct task *t, int type)
 		return NULL;
 	ref_init(&sk->ref);
 	sk->type = type;
+	sk->family = AF_UNIX;
+	sk->rcvlowat = 1;
 	sk->uid = t->euid;
 	sk->gid = t->egid;
 	sk->peercred = no_cred;
@@ -396,22 +403,17 @@ void unix_wake_senders(struct unix_sock *sk)
 
 /* --- connections --- */
 
-static int stream_connect(struct task *t, struct unix_sock *sk, const void *addr,
-			  u32 len, bool nonblock)
+int unix_stream_join(struct task *t, struct unix_sock *sk, struct unix_sock *other,
+		     bool nonblock)
 {
-	struct unix_sock *other, *emb = NULL;
+	struct unix_sock *emb;
 	bool interrupted = false;
 	s64 deadline;
 	int err;
 
-	err = unix_find(t, addr, len, sk->type, &other);
-	if (err)
-		return err;
 	emb = sock_alloc(t, sk->type);
-	if (!emb) {
-		unix_sock_put(other);
+	if (!emb)
 		return -ENOMEM;
-	}
 	pthread_mutex_lock(&unix_lock);
 	deadline = unix_deadline(sk->sndtimeo);
 	for (;;) {
@@ -425,7 +427,9 @@ static int stream_connect(struct task *t, struct unix_sock *sk, const void *addr
 		if (other->dead || other->state != UNIX_LISTEN)
 			break;
 		err = 0;
-		if (other->qlen <= other->backlog)
+		/* A TCP connect that does not wait is done at once all the same (it
+		 * said EINPROGRESS): Linux's SYN would wait in the listener's queue. */
+		if (other->qlen <= other->backlog || (nonblock && sk->family != AF_UNIX))
 			break;
 		err = nonblock ? -EAGAIN : unix_wait(t, &other->wq, deadline, &interrupted);
 		if (err)
@@ -433,7 +437,7 @@ static int stream_connect(struct task *t, struct unix_sock *sk, const void *addr
 	}
 	if (err)
 		goto out;
-	if (sk->passcred && !sk->addr.len) {
+	if (sk->passcred && !sk->addr.len && sk->family == AF_UNIX) {
 		err = unix_autobind(sk);
 		if (err)
 			goto out;
@@ -445,6 +449,8 @@ static int stream_connect(struct task *t, struct unix_sock *sk, const void *addr
 	emb->sndbuf = other->sndbuf;
 	emb->rcvbuf = other->rcvbuf;
 	unix_cred_of(t, &emb->peercred);
+	if (sk->family != AF_UNIX)
+		inet_embryo_init(emb, sk, other);
 	emb->peer = sk;
 	ref_get(&sk->ref);
 	sk->peer = emb;
@@ -459,6 +465,19 @@ static int stream_connect(struct task *t, struct unix_sock *sk, const void *addr
 out:
 	pthread_mutex_unlock(&unix_lock);
 	unix_sock_put(emb);
+	return err;
+}
+
+static int stream_connect(struct task *t, struct unix_sock *sk, const void *addr,
+			  u32 len, bool nonblock)
+{
+	struct unix_sock *other;
+	int err;
+
+	err = unix_find(t, addr, len, sk->type, &other);
+	if (err)
+		return err;
+	err = unix_stream_join(t, sk, other, nonblock);
 	unix_sock_put(other);
 	return err;
 }
@@ -622,9 +641,16 @@ static void sock_release(struct unix_sock *sk, bool embryo)
 	peer = sk->peer;
 	sk->peer = NULL;
 	if (peer && sk->type != SOCK_DGRAM && peer->peer == sk) {
-		peer->shutdown = UNIX_SHUTDOWN_MASK;
-		if (!st_list_empty(&sk->rq) || embryo)
-			peer->err = ECONNRESET;
+		bool reset = !st_list_empty(&sk->rq) || embryo;
+
+		if (sk->family != AF_UNIX) {
+			/* TCP: a FIN, or a reset for unread data or SO_LINGER 0 */
+			inet_peer_gone(peer, reset || (sk->linger && !sk->linger_secs));
+		} else {
+			peer->shutdown = UNIX_SHUTDOWN_MASK;
+			if (reset)
+				peer->err = ECONNRESET;
+		}
 	}
 	if (peer)
 		waitq_wake_all(&peer->wq);
@@ -718,6 +744,8 @@ static int unix_ioctl(struct task *t, struct vfs_file *f, u64 cmd, u64 arg)
 	struct unix_sock *sk = unix_sk(f);
 	int n = 0, err = 0;
 
+	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
+		return inet_dev_ioctl(t, f, cmd, arg);
 	pthread_mutex_lock(&unix_lock);
 	switch (cmd) {
 	case SIOCINQ:
@@ -731,6 +759,10 @@ static int unix_ioctl(struct task *t, struct vfs_file *f, u64 cmd, u64 arg)
 		break;
 	case SIOCOUTQ:
 		n = sk->wmem;
+		/* TCP's is what is not yet acknowledged: past the peer's window */
+		if (sk->family != AF_UNIX && sk->type == SOCK_STREAM)
+			n = sk->peer && sk->wmem > sk->peer->rcvbuf ? sk->wmem - sk->peer->rcvbuf
+								    : 0;
 		break;
 	default:
 		err = -ENOTTY;
@@ -775,6 +807,9 @@ int unix_sock_after_load(void *o, void *ctx)
 	if (sk->type != SOCK_STREAM && sk->type != SOCK_DGRAM && sk->type != SOCK_SEQPACKET)
 		return -EINVAL;
 	if (sk->addr.len > UNIX_PATH_MAX)
+		return -EINVAL;
+	if (sk->family == AF_NETLINK ? sk->type != SOCK_DGRAM
+				     : sk->family != AF_UNIX && inet_sock_check(sk))
 		return -EINVAL;
 	waitq_init(&sk->wq);
 	pthread_mutex_lock(&unix_lock);

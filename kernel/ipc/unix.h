@@ -3,7 +3,8 @@
  * pkg/sentry/socket/unix is the other reading): SOCK_STREAM, SOCK_DGRAM and
  * SOCK_SEQPACKET, names in the filesystem (a socket inode) or in the abstract
  * namespace, listening sockets with an accept queue, SCM_RIGHTS and
- * SCM_CREDENTIALS. There is no network: AF_UNIX is the only family served.
+ * SCM_CREDENTIALS. The loopback network's sockets (ipc/inet.h) are unix_socks too,
+ * with an inet family: this file's queues, accept queues and blocking are theirs.
  *
  * As in Linux, an open socket is two objects: the file (struct unix_file, what fds
  * and in-flight SCM_RIGHTS messages refer to) and the socket proper (struct
@@ -27,6 +28,7 @@
 #include <sys/uio.h>
 
 #include "base/ref.h"
+#include "ipc/inet.h"
 #include "save.h"
 #include "st_list.h"
 #include "task/waitq.h"
@@ -78,11 +80,17 @@ SAVABLE struct unix_msg {
 	struct unix_cred cred;  /* the sender's, or what its SCM_CREDENTIALS said */
 	struct unix_fd *fds SAVE_COUNT(nfds);  /* SCM_RIGHTS */
 	u32 nfds;
+	/* an inet datagram's source as its receiver's sockaddr_in or _in6 (the sender
+	 * may be gone or rebound by the time it is read); 0 for the others */
+	u8 from[28];
+	u32 fromlen;
 };
 
 SAVABLE struct unix_sock {
 	struct ref ref;         /* the file's, peers', messages' and the accept queue's */
 	u32 type;               /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	/* AF_UNIX, or AF_INET/AF_INET6 for a loopback socket (inet.h) */
+	u16 family SAVE_DEFAULT(1);   /* AF_UNIX in older images */
 	u32 state;              /* UNIX_*; under unix_lock */
 	u32 shutdown;           /* UNIX_*_SHUTDOWN; under unix_lock */
 	bool dead;              /* its file was released; under unix_lock */
@@ -112,6 +120,13 @@ SAVABLE struct unix_sock {
 	u32 wmem;               /* bytes of messages it sent that are still queued */
 	u32 sndbuf, rcvbuf;     /* SO_SNDBUF, SO_RCVBUF as getsockopt shows them */
 	s64 rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SNDTIMEO in ns; 0: none */
+	u32 rcvlowat SAVE_DEFAULT(1);   /* SO_RCVLOWAT: a stream read waits for as much */
+	bool linger;            /* SO_LINGER: l_onoff, l_linger (seconds) */
+	u32 linger_secs;
+	struct inet_part inet;  /* AF_INET, AF_INET6: addresses, ports, IP/TCP options */
+	/* AF_NETLINK (netlink.c): the port id (0: unbound), joined groups, and the
+	 * SOL_NETLINK flags set (a bit per option number) */
+	u32 nl_portid, nl_groups, nl_flags;
 	/* blocked readers, writers, accepters and connecters, and poll, of this socket
 	 * and of sockets that send to it */
 	struct waitq wq SAVE_SKIP;              /* rebuilt empty: waiters re-block */
@@ -156,7 +171,9 @@ struct unix_io {
 	u64 len;                /* total of the iov lengths */
 	int flags;              /* MSG_* */
 	/* send: the destination (or NULL); recv: the source, namelen 0 if it has none */
-	u8 name[2 + UNIX_PATH_MAX];  /* a sockaddr_un */
+	/* a sockaddr_un, _in, _in6 or _nl: as large as the sockaddr_storage that
+	 * move_addr_to_kernel may copy in */
+	u8 name[128];
 	u32 namelen;
 	bool has_name;
 	/* SCM_RIGHTS: send, the files (references the send consumes); recv, those
@@ -172,22 +189,51 @@ struct unix_io {
 s64 unix_sendmsg(struct task *t, struct vfs_file *f, struct unix_io *io);
 s64 unix_recvmsg(struct task *t, struct vfs_file *f, struct unix_io *io);
 
+/* The socket's family (AF_UNIX, AF_INET, AF_INET6, AF_NETLINK). */
+int unix_family(struct vfs_file *f);
+
+/* netlink.c: AF_NETLINK NETLINK_ROUTE sockets that describe `lo` (a unix_sock of
+ * family AF_NETLINK, type SOCK_DGRAM; replies are datagrams on its queue). */
+int netlink_socket_new(struct task *t, int type, int protocol, bool nonblock,
+		       struct vfs_file **out);
+int netlink_bind(struct task *t, struct vfs_file *f, const void *addr, u32 len);
+int netlink_connect(struct task *t, struct vfs_file *f, const void *addr, u32 len);
+int netlink_getname(struct vfs_file *f, bool peer, void *out);
+s64 netlink_sendmsg(struct task *t, struct unix_sock *sk, struct unix_io *io);
+int netlink_getsockopt(struct vfs_file *f, int level, int name, void *val, u32 *len);
+int netlink_setsockopt(struct vfs_file *f, int level, int name, const void *val, u32 len);
+
 /* SOL_SOCKET options: optval in Sentry memory of *len bytes (get: capacity in,
  * length out). -ENOPROTOOPT for what is not known. */
 int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32 *len);
 int unix_setsockopt(struct task *t, struct vfs_file *f, int name, const void *val, u32 len);
 
-/* unix_msg.c, for unix.c */
+/* unix_msg.c, for unix.c and inet*.c */
 void unix_msg_free(struct unix_msg *m);
+/* A message of @len bytes of @io's data from @off (rights only with @rights). */
+int unix_msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool rights,
+		 struct unix_msg **out);
+/* Copies @n bytes between @buf and @io's iovecs from @off (@out: to them). */
+int unix_io_copy(struct task *t, struct unix_io *io, u64 off, void *buf, u64 n, bool out);
+/* Queues @m on @other, charged to @sk (NULL: to no one); unix_lock held. */
+void unix_enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_msg *m);
+/* SOL_SOCKET flags kept without meaning for unix sockets (SO_REUSEADDR...): set? */
+bool unix_opt_isset(struct unix_sock *sk, int name);
 void unix_queue_purge(struct unix_sock *sk);
 short unix_poll_mask(struct unix_sock *sk);
 
 /* unix.c, for unix_msg.c; unix_lock held where it says */
 extern pthread_mutex_t unix_lock;
+extern struct st_list unix_all;         /* every socket, in all */
 void unix_sock_put(struct unix_sock *sk);
 /* Finds the socket bound to sockaddr_un @addr of @len bytes for @t: referenced. */
 int unix_find(struct task *t, const void *addr, u32 len, int type, struct unix_sock **out);
 int unix_autobind(struct unix_sock *sk);
+/* Connects stream socket @sk to listener @other (the caller's reference): an embryo
+ * on its accept queue, waiting for room unless @nonblock (-EAGAIN; a TCP socket
+ * goes on without room). unix_lock not held. */
+int unix_stream_join(struct task *t, struct unix_sock *sk, struct unix_sock *other,
+		     bool nonblock);
 /* Sleeps on @wq for at most until @deadline (0: none; unix_lock held, dropped while
  * sleeping): 0 after a wake, -EAGAIN at the deadline, -ERESTARTSYS (no timeout set)
  * or -EINTR on a signal. */

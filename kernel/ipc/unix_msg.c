@@ -26,8 +26,7 @@
 
 #define SUN_OFF offsetof(struct sockaddr_un, sun_path)
 
-/* Copies @n bytes between @buf and the io's iovecs, starting @off bytes in. */
-static int io_copy(struct task *t, struct unix_io *io, u64 off, void *buf, u64 n, bool out)
+int unix_io_copy(struct task *t, struct unix_io *io, u64 off, void *buf, u64 n, bool out)
 {
 	u8 *p = buf;
 
@@ -114,6 +113,16 @@ static bool recvq_full(struct unix_sock *sk, struct unix_sock *other)
 	return other != sk && other->peer != sk && other->qlen > UNIX_MAX_DGRAM_QLEN;
 }
 
+/* The wmem @sk may have queued: its SO_SNDBUF, and for TCP what its peer's receive
+ * window holds besides (Linux acknowledges data that is only in the receiver's
+ * queue, so a loopback connection holds both buffers). */
+static u64 wmem_limit(struct unix_sock *sk)
+{
+	if (sk->family == AF_UNIX || sk->type != SOCK_STREAM || !sk->peer)
+		return sk->sndbuf;
+	return (u64)sk->sndbuf + sk->peer->rcvbuf;
+}
+
 short unix_poll_mask(struct unix_sock *sk)
 {
 	short mask = 0;
@@ -129,7 +138,7 @@ short unix_poll_mask(struct unix_sock *sk)
 		mask |= POLLIN | POLLRDNORM;
 	if (sk->type != SOCK_DGRAM && sk->state == UNIX_CLOSE)
 		mask |= POLLHUP;
-	writable = sk->state != UNIX_LISTEN && (u64)sk->wmem * 4 <= sk->sndbuf;
+	writable = sk->state != UNIX_LISTEN && (u64)sk->wmem * 4 <= wmem_limit(sk);
 	if (writable && sk->type != SOCK_STREAM && sk->peer && recvq_full(sk, sk->peer))
 		writable = false;
 	if (writable)
@@ -153,8 +162,8 @@ static int check_cred(struct task *t, const struct unix_cred *c)
 }
 
 /* A message of @len bytes from @io at @off with @io's rights (on the first only). */
-static int msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool rights,
-		   struct unix_msg **out)
+int unix_msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool rights,
+		 struct unix_msg **out)
 {
 	struct unix_msg *m = calloc(1, sizeof(*m));
 
@@ -166,7 +175,7 @@ static int msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool ri
 		return -ENOMEM;
 	}
 	m->len = len;
-	if (io_copy(t, io, off, m->data, len, false)) {
+	if (unix_io_copy(t, io, off, m->data, len, false)) {
 		free(m->data);
 		free(m);
 		return -EFAULT;
@@ -208,7 +217,7 @@ static int wait_wmem(struct task *t, struct unix_sock *sk, bool nonblock, s64 de
 		}
 		if (sk->shutdown & UNIX_SEND_SHUTDOWN)
 			return -EPIPE;
-		if (sk->wmem < sk->sndbuf)
+		if (sk->wmem < wmem_limit(sk))
 			return 0;
 		if (nonblock)
 			return -EAGAIN;
@@ -218,11 +227,11 @@ static int wait_wmem(struct task *t, struct unix_sock *sk, bool nonblock, s64 de
 	}
 }
 
-/* Puts @m on @other's queue; unix_lock held. */
-static void enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_msg *m)
+void unix_enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_msg *m)
 {
 	m->owner = sk;
-	ref_get(&sk->ref);
+	if (sk)
+		ref_get(&sk->ref);
 	st_list_add_tail(&m->link, &other->rq);
 	other->qlen++;
 	other->rq_bytes += m->len;
@@ -232,11 +241,14 @@ static void enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_m
 static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		       bool nonblock)
 {
-	bool interrupted = false;
+	bool interrupted = false, inet = sk->family != AF_UNIX;
 	s64 deadline, err = 0;
 	u64 sent = 0;
 
-	if (io->has_name) {
+	/* TCP ignores a destination, and an unconnected socket's send is EPIPE. */
+	if (io->has_name && inet) {
+		io->has_name = false;
+	} else if (io->has_name) {
 		pthread_mutex_lock(&unix_lock);
 		err = sk->state == UNIX_ESTABLISHED ? -EISCONN : -EOPNOTSUPP;
 		pthread_mutex_unlock(&unix_lock);
@@ -244,9 +256,19 @@ static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 	}
 	pthread_mutex_lock(&unix_lock);
 	deadline = unix_deadline(sk->sndtimeo);
+	if (!sk->peer && inet && sk->err) {
+		err = -sk->err;
+		sk->err = 0;
+		pthread_mutex_unlock(&unix_lock);
+		return err;
+	}
 	if (!sk->peer) {
 		pthread_mutex_unlock(&unix_lock);
-		return -ENOTCONN;
+		if (!inet)
+			return -ENOTCONN;
+		if (!(io->flags & MSG_NOSIGNAL))
+			send_sigpipe(t);
+		return -EPIPE;
 	}
 	while (sent < io->len) {
 		struct unix_msg *m;
@@ -255,16 +277,32 @@ static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		err = wait_wmem(t, sk, nonblock, deadline, &interrupted);
 		if (err)
 			break;
-		size = MIN(io->len - sent, (sk->sndbuf >> 1) - 64);
+		/* TCP's limit holds the peer's window too: fewer, larger messages */
+		size = MIN(io->len - sent, (wmem_limit(sk) >> 1) - 64);
 		sk->wmem += size;
 		pthread_mutex_unlock(&unix_lock);
-		err = msg_new(t, io, sent, size, sent == 0, &m);
+		err = unix_msg_new(t, io, sent, size, sent == 0, &m);
 		pthread_mutex_lock(&unix_lock);
 		if (err) {
 			sk->wmem -= size;
 			break;
 		}
-		if (!sk->peer || sk->peer->dead || (sk->peer->shutdown & UNIX_RCV_SHUTDOWN)) {
+		if (inet && sk->peer && sk->peer->dead) {
+			/* The closed peer answers with a reset: this send went, the
+			 * next one fails (Linux's EPIPE for a reset in CLOSE_WAIT). */
+			sk->wmem -= size;
+			sk->err = EPIPE;
+			sk->shutdown = UNIX_SHUTDOWN_MASK;
+			waitq_wake_all(&sk->wq);
+			pthread_mutex_unlock(&unix_lock);
+			unix_msg_free(m);
+			pthread_mutex_lock(&unix_lock);
+			sent = io->len;
+			err = 0;
+			break;
+		}
+		if (!sk->peer || sk->peer->dead ||
+		    (!inet && (sk->peer->shutdown & UNIX_RCV_SHUTDOWN))) {
 			sk->wmem -= size;
 			pthread_mutex_unlock(&unix_lock);
 			unix_msg_free(m);
@@ -272,7 +310,7 @@ static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 			err = -EPIPE;
 			break;
 		}
-		enqueue(sk, sk->peer, m);
+		unix_enqueue(sk, sk->peer, m);
 		sent += size;
 	}
 	pthread_mutex_unlock(&unix_lock);
@@ -326,7 +364,7 @@ static s64 dgram_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		goto out;
 	sk->wmem += io->len;
 	pthread_mutex_unlock(&unix_lock);
-	err = msg_new(t, io, 0, io->len, true, &m);
+	err = unix_msg_new(t, io, 0, io->len, true, &m);
 	pthread_mutex_lock(&unix_lock);
 	sk->wmem -= io->len;
 	if (err)
@@ -359,7 +397,7 @@ static s64 dgram_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
 	}
 	if (!err) {
 		sk->wmem += m->len;
-		enqueue(sk, other, m);
+		unix_enqueue(sk, other, m);
 		m = NULL;
 		err = io->len;
 	}
@@ -378,6 +416,7 @@ s64 unix_sendmsg(struct task *t, struct vfs_file *f, struct unix_io *io)
 	bool nonblock = (f->flags & O_NONBLOCK) || (io->flags & MSG_DONTWAIT);
 	int err;
 
+	/* TCP's urgent data is not done either (see ipc/README.md). */
 	if (io->flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (io->has_cred) {
@@ -387,6 +426,10 @@ s64 unix_sendmsg(struct task *t, struct vfs_file *f, struct unix_io *io)
 	}
 	if (sk->type == SOCK_STREAM)
 		return stream_send(t, sk, io, nonblock);
+	if (sk->family == AF_NETLINK)
+		return netlink_sendmsg(t, sk, io);
+	if (sk->family != AF_UNIX)
+		return inet_dgram_send(t, sk, io, nonblock);
 	return dgram_send(t, sk, io, nonblock);
 }
 
@@ -396,7 +439,12 @@ static void take_name(struct unix_io *io, struct unix_msg *m)
 	struct unix_sock *o = m->owner;
 
 	io->namelen = 0;
-	if (!o || !o->addr.len)
+	if (m->fromlen) {
+		memcpy(io->name, m->from, m->fromlen);
+		io->namelen = m->fromlen;
+		return;
+	}
+	if (!o || !o->addr.len || o->family != AF_UNIX)
 		return;
 	memset(io->name, 0, sizeof(io->name));
 	io->name[0] = AF_UNIX & 0xff;
@@ -451,6 +499,8 @@ static int wait_msg(struct task *t, struct unix_sock *sk, bool nonblock, s64 dea
 	for (;;) {
 		if (!st_list_empty(&sk->rq))
 			return 0;
+		if (sk->family != AF_UNIX && sk->inet.fin_in)
+			return 1;
 		if (sk->err) {
 			err = -sk->err;
 			sk->err = 0;
@@ -496,7 +546,7 @@ static s64 dgram_recv(struct task *t, struct unix_sock *sk, struct unix_io *io,
 	}
 	memcpy(tmp, m->data, n);
 	take_name(io, m);
-	if (sk->passcred) {
+	if (sk->passcred && sk->family == AF_UNIX) {
 		io->has_cred = true;
 		io->cred = m->cred;
 	}
@@ -507,7 +557,7 @@ static s64 dgram_recv(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		unix_msg_free(m);
 	if (full > n)
 		io->msg_flags |= MSG_TRUNC;
-	err = io_copy(t, io, 0, tmp, n, true) ? -EFAULT : (io->flags & MSG_TRUNC) ? full : n;
+	err = unix_io_copy(t, io, 0, tmp, n, true) ? -EFAULT : (io->flags & MSG_TRUNC) ? full : n;
 	free(tmp);
 	return err;
 }
@@ -536,7 +586,7 @@ static u32 stream_take(struct unix_sock *sk, struct unix_io *io, u8 *buf, u32 wa
 		l = l->next;
 		if (*check && !same_cred(cred, &m->cred))
 			break;
-		if (!*check && sk->passcred) {
+		if (!*check && sk->passcred && sk->family == AF_UNIX) {
 			*cred = m->cred;
 			*check = true;
 			io->has_cred = true;
@@ -566,16 +616,17 @@ static s64 stream_recv(struct task *t, struct unix_sock *sk, struct unix_io *io,
 		       bool nonblock)
 {
 	bool interrupted = false, peek = io->flags & MSG_PEEK, check = false;
-	u64 target = (io->flags & MSG_WAITALL) ? io->len : MIN(io->len, 1);
+	u64 target;
 	struct unix_cred cred = { 0 };
 	u64 copied = 0;
 	s64 deadline, err = 0;
 	u8 *tmp = NULL;
 
 	pthread_mutex_lock(&unix_lock);
+	target = (io->flags & MSG_WAITALL) ? io->len : MIN(io->len, MAX(sk->rcvlowat, 1));
 	if (sk->state != UNIX_ESTABLISHED) {
 		pthread_mutex_unlock(&unix_lock);
-		return -EINVAL;
+		return sk->family == AF_UNIX ? -EINVAL : -ENOTCONN;
 	}
 	deadline = unix_deadline(sk->rcvtimeo);
 	/* A name is wanted only once, from the first message read. */
@@ -610,7 +661,7 @@ static s64 stream_recv(struct task *t, struct unix_sock *sk, struct unix_io *io,
 			st_list_del(&m->link);
 			unix_msg_free(m);
 		}
-		if (got && io_copy(t, io, copied, tmp, got, true)) {
+		if (got && unix_io_copy(t, io, copied, tmp, got, true)) {
 			err = -EFAULT;
 			pthread_mutex_lock(&unix_lock);
 			break;

@@ -1,6 +1,7 @@
 /*
- * Unix sockets' SOL_SOCKET options (see unix.h), after Linux's sk_getsockopt and
- * sk_setsockopt: what a unix socket means by them, and the flags every socket keeps.
+ * SOL_SOCKET options (see unix.h), after Linux's sk_getsockopt and sk_setsockopt:
+ * what a unix socket means by them, and the flags every socket keeps. The loopback
+ * inet sockets (inet.h) share them; their own levels are in inet_opt.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,24 +28,33 @@ static int opt_inert(int name)
 	return -1;
 }
 
-static int put_int(void *val, u32 *len, int v)
+bool unix_opt_isset(struct unix_sock *sk, int name)
+{
+	int i = opt_inert(name);
+
+	return i >= 0 && (sk->inert_opts & 1u << i);
+}
+
+/* What fits of @n bytes at @p into the option buffer (Linux truncates). */
+static int put_bytes(void *val, u32 *len, const void *p, u32 n)
 {
 	if ((int)*len < 0)
 		return -EINVAL;
-	*len = MIN(*len, sizeof(int));
-	memcpy(val, &v, *len);
+	*len = MIN(*len, n);
+	memcpy(val, p, *len);
 	return 0;
+}
+
+static int put_int(void *val, u32 *len, int v)
+{
+	return put_bytes(val, len, &v, sizeof(v));
 }
 
 static int put_timeo(void *val, u32 *len, s64 ns)
 {
 	struct timeval tv = { ns / 1000000000, ns % 1000000000 / 1000 };
 
-	if ((int)*len < 0)
-		return -EINVAL;
-	*len = MIN(*len, sizeof(tv));
-	memcpy(val, &tv, *len);
-	return 0;
+	return put_bytes(val, len, &tv, sizeof(tv));
 }
 
 int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32 *len)
@@ -59,11 +69,20 @@ int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32
 		err = put_int(val, len, sk->type);
 		break;
 	case SO_DOMAIN:
-		err = put_int(val, len, AF_UNIX);
+		err = put_int(val, len, sk->family);
 		break;
 	case SO_PROTOCOL:
-		err = put_int(val, len, 0);
+		err = put_int(val, len, sk->family == AF_UNIX ? 0 : sk->inet.proto);
 		break;
+	case SO_RCVLOWAT:
+		err = put_int(val, len, sk->rcvlowat);
+		break;
+	case SO_LINGER: {
+		struct linger l = { sk->linger, sk->linger_secs };
+
+		err = put_bytes(val, len, &l, sizeof(l));
+		break;
+	}
 	case SO_ERROR:
 		v = sk->err;
 		sk->err = 0;
@@ -88,12 +107,10 @@ int unix_getsockopt(struct task *t, struct vfs_file *f, int name, void *val, u32
 	case SO_PEERCRED: {
 		struct ucred uc = { sk->peercred.pid, sk->peercred.uid, sk->peercred.gid };
 
-		err = -EINVAL;
-		if ((int)*len < 0)
-			break;
-		*len = MIN(*len, sizeof(uc));
-		memcpy(val, &uc, *len);
-		err = 0;
+		/* Linux keeps no peer credentials for an inet socket. */
+		if (sk->family != AF_UNIX)
+			uc = (struct ucred){ 0, (uid_t)-1, (gid_t)-1 };
+		err = put_bytes(val, len, &uc, sizeof(uc));
 		break;
 	}
 	default:
@@ -143,11 +160,30 @@ int unix_setsockopt(struct task *t, struct vfs_file *f, int name, const void *va
 		pthread_mutex_unlock(&unix_lock);
 		return 0;
 	}
+	if (name == SO_LINGER) {
+		struct linger l;
+
+		if (len < sizeof(l))
+			return -EINVAL;
+		memcpy(&l, val, sizeof(l));
+		pthread_mutex_lock(&unix_lock);
+		sk->linger = l.l_onoff != 0;
+		/* Linux keeps the time of a linger turned off; a negative one is its
+		 * longest (shown truncated) */
+		if (l.l_onoff)
+			sk->linger_secs = l.l_linger < 0 ? (u32)INT32_MAX : (u32)l.l_linger;
+		pthread_mutex_unlock(&unix_lock);
+		return 0;
+	}
 	if (len < sizeof(int))
 		return -EINVAL;
 	memcpy(&v, val, sizeof(int));
 	pthread_mutex_lock(&unix_lock);
 	switch (name) {
+	case SO_RCVLOWAT:
+		/* Linux's: a negative one is INT_MAX, 0 is 1 */
+		sk->rcvlowat = v < 0 ? INT32_MAX : v ? v : 1;
+		break;
 	case SO_PASSCRED:
 		sk->passcred = v != 0;
 		break;

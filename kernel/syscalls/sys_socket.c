@@ -1,9 +1,10 @@
 /*
  * Socket syscalls (after Linux's net/socket.c and net/core/scm.c): argument decoding,
  * sockaddr and msghdr copy-in/out, control messages (SCM_RIGHTS, SCM_CREDENTIALS) and
- * installing received files. The sandbox has no network: AF_UNIX is the only family
- * (kernel/ipc/unix.c); every other one gets EAFNOSUPPORT, as a kernel built without
- * it would answer.
+ * installing received files. Families: AF_UNIX (kernel/ipc/unix.c), and AF_INET and
+ * AF_INET6 on the sandbox's own loopback network (kernel/ipc/inet.c; there is no
+ * host network), AF_NETLINK's NETLINK_ROUTE describing it (kernel/ipc/netlink.c);
+ * every other one gets EAFNOSUPPORT, as a kernel built without it would answer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +28,7 @@
 #define L_NPROTO 46                     /* AF_MAX: families past it are EAFNOSUPPORT */
 #define CTL_MAX 65536                   /* beyond optmem_max: ENOBUFS */
 #define L_SOCK_TYPE_MASK 0xf
+#define L_SOCK_MAX 11                   /* SOCK_PACKET + 1 */
 
 static u64 nofile_limit(struct task *t)
 {
@@ -47,6 +49,9 @@ static int sock_get(struct task *t, int fd, struct vfs_file **out)
 	*out = f;
 	return 0;
 }
+
+_Static_assert(sizeof(((struct unix_io *)0)->name) >= sizeof(struct sockaddr_storage),
+	       "addr_in copies up to a sockaddr_storage into unix_io.name");
 
 /* Linux's move_addr_to_kernel. */
 static int addr_in(struct task *t, u64 uaddr, u64 len, void *buf)
@@ -75,10 +80,22 @@ static int addr_out(struct task *t, const void *kaddr, int klen, u64 uaddr, u64 
 	return mm_copy_out(t->mm, ulen, &klen, sizeof(klen)) ? -EFAULT : 0;
 }
 
-static int check_type(u64 domain, u64 type, u64 protocol)
+static bool is_inet(u64 domain)
+{
+	return domain == AF_INET || domain == AF_INET6;
+}
+
+static int check_type(struct task *t, u64 domain, u64 type, u64 protocol)
 {
 	if (type & ~(L_SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
+	if (is_inet(domain) || domain == AF_NETLINK) {
+		if ((type & L_SOCK_TYPE_MASK) >= L_SOCK_MAX)
+			return -EINVAL;
+		if (domain == AF_NETLINK)
+			return 0;       /* netlink_socket_new checks the rest */
+		return inet_check_type(t, domain, type & L_SOCK_TYPE_MASK, (int)protocol);
+	}
 	if (domain >= L_NPROTO || domain != AF_UNIX)
 		return -EAFNOSUPPORT;
 	if (protocol && protocol != PF_UNIX)
@@ -101,11 +118,16 @@ static int base_type(u64 type)
 SYS(socket)
 {
 	struct vfs_file *f;
-	int err = check_type(a[0], a[1], a[2]), fd;
+	int err = check_type(t, a[0], a[1], a[2]), fd;
 
 	if (err)
 		return err;
-	err = unix_socket_new(t, base_type(a[1]), a[1] & SOCK_NONBLOCK, &f);
+	if (a[0] == AF_NETLINK)
+		err = netlink_socket_new(t, a[1] & L_SOCK_TYPE_MASK, a[2], a[1] & SOCK_NONBLOCK, &f);
+	else if (is_inet(a[0]))
+		err = inet_socket_new(t, a[0], a[1] & L_SOCK_TYPE_MASK, a[1] & SOCK_NONBLOCK, &f);
+	else
+		err = unix_socket_new(t, base_type(a[1]), a[1] & SOCK_NONBLOCK, &f);
 	if (err)
 		return err;
 	fd = fdt_alloc(t->fdt, f, 0, a[1] & SOCK_CLOEXEC ? FD_CLOEXEC : 0, nofile_limit(t));
@@ -117,10 +139,12 @@ SYS(socketpair)
 {
 	struct vfs_file *x, *y;
 	u32 fdflags = a[1] & SOCK_CLOEXEC ? FD_CLOEXEC : 0;
-	int err = check_type(a[0], a[1], a[2]), fds[2];
+	int err = check_type(t, a[0], a[1], a[2]), fds[2];
 
 	if (err)
 		return err;
+	if (is_inet(a[0]) || a[0] == AF_NETLINK)
+		return -EOPNOTSUPP;
 	err = unix_socketpair(t, base_type(a[1]), a[1] & SOCK_NONBLOCK, &x, &y);
 	if (err)
 		return err;
@@ -150,8 +174,15 @@ static long bind_or_connect(struct task *t, const u64 *a, bool bind)
 	if (err)
 		return err;
 	err = addr_in(t, a[1], a[2], &ss);
-	if (!err)
+	if (err)
+		goto out;
+	if (unix_family(f) == AF_NETLINK)
+		err = bind ? netlink_bind(t, f, &ss, a[2]) : netlink_connect(t, f, &ss, a[2]);
+	else if (unix_family(f) != AF_UNIX)
+		err = bind ? inet_bind(t, f, &ss, a[2]) : inet_connect(t, f, &ss, a[2]);
+	else
 		err = bind ? unix_bind(t, f, &ss, a[2]) : unix_connect(t, f, &ss, a[2]);
+out:
 	vfs_file_put(f);
 	return err;
 }
@@ -166,14 +197,29 @@ SYS(listen)
 
 	if (err)
 		return err;
-	err = unix_listen(t, f, (int)a[1]);
+	if (unix_family(f) == AF_NETLINK)
+		err = -EOPNOTSUPP;
+	else if (unix_family(f) != AF_UNIX)
+		err = inet_listen(t, f, (int)a[1]);
+	else
+		err = unix_listen(t, f, (int)a[1]);
 	vfs_file_put(f);
 	return err;
 }
 
+/* The name of @f's socket, or its peer's, into @out: its length or -ENOTCONN. */
+static int sock_name(struct vfs_file *f, bool peer, struct sockaddr_storage *out)
+{
+	if (unix_family(f) == AF_NETLINK)
+		return netlink_getname(f, peer, out);
+	if (unix_family(f) != AF_UNIX)
+		return inet_getname(f, peer, out);
+	return unix_getname(f, peer, out);
+}
+
 static long do_accept4(struct task *t, u64 fd, u64 uaddr, u64 ulen, u64 flags)
 {
-	struct sockaddr_un sun;
+	struct sockaddr_storage sun;
 	struct vfs_file *f, *nf;
 	int err, nfd, len;
 
@@ -187,7 +233,7 @@ static long do_accept4(struct task *t, u64 fd, u64 uaddr, u64 ulen, u64 flags)
 	if (err)
 		return err;
 	if (uaddr) {
-		len = unix_getname(nf, true, &sun);
+		len = sock_name(nf, true, &sun);
 		err = len < 0 ? -ECONNABORTED : addr_out(t, &sun, len, uaddr, ulen);
 		if (err) {
 			vfs_file_put(nf);
@@ -204,13 +250,13 @@ SYS(accept4) { return do_accept4(t, a[0], a[1], a[2], a[3]); }
 
 static long getname(struct task *t, const u64 *a, bool peer)
 {
-	struct sockaddr_un sun;
+	struct sockaddr_storage sun;
 	struct vfs_file *f;
 	int err = sock_get(t, a[0], &f), len;
 
 	if (err)
 		return err;
-	len = unix_getname(f, peer, &sun);
+	len = sock_name(f, peer, &sun);
 	vfs_file_put(f);
 	return len < 0 ? len : addr_out(t, &sun, len, a[1], a[2]);
 }
@@ -225,7 +271,12 @@ SYS(shutdown)
 
 	if (err)
 		return err;
-	err = unix_shutdown(f, (int)a[1]);
+	if (unix_family(f) == AF_NETLINK)
+		err = -EOPNOTSUPP;
+	else if (unix_family(f) != AF_UNIX)
+		err = inet_shutdown(f, (int)a[1]);
+	else
+		err = unix_shutdown(f, (int)a[1]);
 	vfs_file_put(f);
 	return err;
 }
@@ -369,6 +420,9 @@ static s64 send_one(struct task *t, struct vfs_file *f, u64 umsg, int flags)
 		if (mm_copy_in(t->mm, ctl, (u64)mh.msg_control, mh.msg_controllen))
 			goto out;
 		ret = cmsg_parse(t, ctl, mh.msg_controllen, &io);
+		/* Linux's inet sendmsg takes no SCM_RIGHTS or SCM_CREDENTIALS */
+		if (!ret && unix_family(f) != AF_UNIX && (io.nfiles || io.has_cred))
+			ret = -EINVAL;
 		if (ret)
 			goto out;
 	}
@@ -619,7 +673,7 @@ SYS(recvmmsg)
 SYS(getsockopt)
 {
 	struct vfs_file *f;
-	u8 val[64];
+	u8 val[256];
 	int ulen;
 	u32 len;
 	long err = sock_get(t, a[0], &f);
@@ -634,9 +688,12 @@ SYS(getsockopt)
 		goto out;
 	len = MIN((u32)ulen, sizeof(val));
 	err = -EOPNOTSUPP;
-	if ((int)a[1] != SOL_SOCKET)
-		goto out;
-	err = unix_getsockopt(t, f, a[2], val, &len);
+	if ((int)a[1] == SOL_SOCKET)
+		err = unix_getsockopt(t, f, a[2], val, &len);
+	else if (unix_family(f) == AF_NETLINK)
+		err = netlink_getsockopt(f, a[1], a[2], val, &len);
+	else if (unix_family(f) != AF_UNIX)
+		err = inet_getsockopt(f, a[1], a[2], val, &len);
 	if (err)
 		goto out;
 	err = -EFAULT;
@@ -652,7 +709,7 @@ out:
 SYS(setsockopt)
 {
 	struct vfs_file *f;
-	u8 val[64] = { 0 };
+	u8 val[256] = { 0 };
 	u32 len = a[4];
 	long err = sock_get(t, a[0], &f);
 
@@ -662,13 +719,18 @@ SYS(setsockopt)
 	if ((int)a[4] < 0)
 		goto out;
 	err = -EOPNOTSUPP;
-	if ((int)a[1] != SOL_SOCKET)
+	if ((int)a[1] != SOL_SOCKET && unix_family(f) == AF_UNIX)
 		goto out;
 	len = MIN(len, sizeof(val));
 	err = -EFAULT;
 	if (len && mm_copy_in(t->mm, val, a[3], len))
 		goto out;
-	err = unix_setsockopt(t, f, a[2], val, len);
+	if ((int)a[1] == SOL_SOCKET)
+		err = unix_setsockopt(t, f, a[2], val, len);
+	else if (unix_family(f) == AF_NETLINK)
+		err = netlink_setsockopt(f, a[1], a[2], val, len);
+	else
+		err = inet_setsockopt(f, a[1], a[2], val, len);
 out:
 	vfs_file_put(f);
 	return err;

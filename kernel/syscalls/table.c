@@ -42,7 +42,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(sendfile, "ffpu"), F(splice, "fpfpux"), F(tee, "ffux"), F(copy_file_range, "fpfpux"),
 	P(vmsplice, "fpux", "pages are copied, never gifted; room is counted in bytes, not slots"),
 	P(fcntl, "fdx", "no leases, F_*SIG; no locks on sockets (ENOLCK)"),
-	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO, SIOCINQ/SIOCOUTQ"),
+	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO, SIOCINQ/SIOCOUTQ, SIOCGIF* of lo (read only)"),
 	F(fstat, "fp"),
 	F(newfstatat, "fspx"),
 	P(poll, "pdd", "restarts with the full timeout after a signal"),
@@ -218,22 +218,31 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(sync, ""),
 	P(flock, "fx", "no locks on sockets (ENOLCK)"),
 	F(fadvise64, "fddd"),
-	/* sockets (sys_socket.c): unix-domain only, the sandbox has no network */
-	P(socket, "ddd", "AF_UNIX only; other families EAFNOSUPPORT"),
-	P(socketpair, "dddp", "AF_UNIX only; other families EAFNOSUPPORT"),
-	F(bind, "fpu"), F(connect, "fpu"), F(listen, "fd"),
+	/* sockets (sys_socket.c): unix-domain, and TCP/UDP on the sandbox's own loopback
+	 * (kernel/ipc/inet*.c); no host network */
+	P(socket, "ddd", "AF_UNIX; AF_INET/AF_INET6 TCP and UDP on lo only (no raw: EPERM); "
+	  "AF_NETLINK NETLINK_ROUTE link/address dumps of lo; other families EAFNOSUPPORT"),
+	P(socketpair, "dddp", "AF_UNIX only; AF_INET EOPNOTSUPP, others EAFNOSUPPORT"),
+	P(bind, "fpu", "inet: 0.0.0.0, ::, 127/8, ::1; no TIME_WAIT, so no port stays busy "
+	  "after a close"),
+	P(connect, "fpu", "inet: 127/8, ::1 (0.0.0.0, :: as local), else ENETUNREACH; a "
+	  "nonblocking TCP connect says EINPROGRESS and is done at once"),
+	F(listen, "fd"),
 	F(accept, "fpp"), F(accept4, "fppx"),
 	F(getsockname, "fpp"), F(getpeername, "fpp"), F(shutdown, "fd"),
-	P(sendto, "fbuxpu", "no MSG_OOB (EOPNOTSUPP)"),
-	P(recvfrom, "fBuxpp", "no MSG_OOB (EOPNOTSUPP)"),
-	P(sendmsg, "fpx", "SCM_RIGHTS and SCM_CREDENTIALS; no in-flight fd limit (ETOOMANYREFS)"),
-	P(recvmsg, "fpx", "no MSG_ERRQUEUE, SO_PEEK_OFF or SCM_SECURITY"),
+	P(sendto, "fbuxpu", "no MSG_OOB, TCP urgent data included (EOPNOTSUPP)"),
+	P(recvfrom, "fBuxpp", "no MSG_OOB (EOPNOTSUPP); TCP MSG_TRUNC copies"),
+	P(sendmsg, "fpx", "SCM_RIGHTS and SCM_CREDENTIALS; no in-flight fd limit (ETOOMANYREFS); "
+	  "inet: no IP control messages"),
+	P(recvmsg, "fpx", "no MSG_ERRQUEUE, SO_PEEK_OFF or SCM_SECURITY; inet: no IP_PKTINFO, "
+	  "IP_RECVTOS... control messages"),
 	P(sendmmsg, "fpux", "as sendmsg"),
 	P(recvmmsg, "fpuxp", "as recvmsg"),
 	P(getsockopt, "fddpp", "SOL_SOCKET: TYPE, DOMAIN, PROTOCOL, ERROR, ACCEPTCONN, PASSCRED, "
-	  "PEERCRED, SNDBUF, RCVBUF, RCVTIMEO, SNDTIMEO and inert REUSEADDR, KEEPALIVE...; "
-	  "others ENOPROTOOPT"),
-	P(setsockopt, "fddpu", "as getsockopt"),
+	  "PEERCRED, SNDBUF, RCVBUF, RCVLOWAT, RCVTIMEO, SNDTIMEO, LINGER and inert REUSEADDR, "
+	  "KEEPALIVE...; inet: IP_TOS, IP_TTL, IPV6_V6ONLY, TCP_NODELAY, TCP_INFO and the "
+	  "other integer ones kept and read back; others ENOPROTOOPT"),
+	P(setsockopt, "fddpu", "as getsockopt; no multicast (ENODEV)"),
 	U(rseq, "restartable sequences are not offered; glibc falls back"),
 	F(shmget, "dux"),
 	P(shmat, "dpx", "SHM_HUGETLB-backed segments are plain pages"),

@@ -15,6 +15,7 @@
  *
  * usage: td_net_cr_sock MODE [nowait] */
 #include "../cr/cr.h"
+#include "cr_net.h"
 
 #include <fcntl.h>
 #include <stdbool.h>
@@ -23,24 +24,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-
-static bool nowait;
-static int fails;
-
-static void wait_mark(void)
-{
-	cr_say("ready\n");
-	if (!nowait)
-		cr_wait();
-	else
-		cr_say("resumed\n");
-}
-
-static void check(bool ok, const char *what)
-{
-	cr_say("%s: %s\n", what, ok ? "ok" : "WRONG");
-	fails += !ok;
-}
 
 static struct sockaddr_un addr(const char *path, socklen_t *len)
 {
@@ -52,21 +35,6 @@ static struct sockaddr_un addr(const char *path, socklen_t *len)
 		a.sun_path[0] = 0;
 	*len = offsetof(struct sockaddr_un, sun_path) + n + (path[0] != '@');
 	return a;
-}
-
-static bool reads(int fd, const char *want)
-{
-	char b[256];
-	size_t n = strlen(want), got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, b + got, n - got);
-
-		if (r <= 0)
-			return false;
-		got += r;
-	}
-	return !memcmp(b, want, n);
 }
 
 static void stream(void)
@@ -278,21 +246,14 @@ static void blocked(void)
 
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
+	static const struct cr_net_mode modes[] = {
+		{ "stream", stream },
+		{ "listen", listen_mode },
+		{ "dgram", dgram },
+		{ "rights", rights },
+		{ "blocked", blocked },
+		{ NULL, NULL },
+	};
 
-	nowait = argc > 2 && !strcmp(argv[2], "nowait");
-	cr_arm();
-	if (!strcmp(mode, "stream"))
-		stream();
-	else if (!strcmp(mode, "listen"))
-		listen_mode();
-	else if (!strcmp(mode, "dgram"))
-		dgram();
-	else if (!strcmp(mode, "rights"))
-		rights();
-	else if (!strcmp(mode, "blocked"))
-		blocked();
-	else
-		return 2;
-	return fails ? 1 : 0;
+	return cr_net_main(argc, argv, modes);
 }

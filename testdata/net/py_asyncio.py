@@ -15,30 +15,16 @@ import sys
 import tempfile
 import threading
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from py_echo import handle, talk  # noqa: E402
+
 CR = len(sys.argv) > 1 and sys.argv[1] == "cr"
-
-
-async def handle(reader, writer):
-    while True:
-        line = await reader.readline()
-        if not line:
-            break
-        writer.write(b"echo " + line.upper())
-        await writer.drain()
-    writer.close()
-    await writer.wait_closed()
 
 
 async def client(path, name, n):
     reader, writer = await asyncio.open_unix_connection(path)
-    got = []
-    for i in range(n):
-        writer.write(b"%s-%d\n" % (name.encode(), i))
-        await writer.drain()
-        got.append((await reader.readline()).decode().strip())
-    writer.close()
-    await writer.wait_closed()
-    return got
+    return await talk(reader, writer, name, n)
 
 
 def in_thread(loop, fut):
