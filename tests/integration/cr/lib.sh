@@ -89,8 +89,12 @@ cr_wait_mark() {
 
 # cr_wait_gone PID SECS: waits until host process PID is gone; 1 if it is not.
 cr_wait_gone() {
-	local deadline=$((SECONDS + $2))
+	local deadline=$((SECONDS + $2)) st
 	while kill -0 "$1" 2>/dev/null; do
+		# A zombie has exited: whoever reaps it (the host's init, for a Sentry
+		# whose monitor is gone) may take its time.
+		st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+		[[ $st == Z ]] && return 0
 		((SECONDS >= deadline)) && return 1
 		sleep 0.05
 	done
