@@ -24,7 +24,9 @@
 #include <sys/un.h>
 #include <linux/sockios.h>
 
+#include "checkpoint/checkpoint.h"
 #include "ipc/unix.h"
+#include "memfile/memfile.h"
 #include "mm/mm.h"
 #include "task/task.h"
 #include "time/ktime.h"
@@ -802,8 +804,11 @@ const struct vfs_file_ops unix_file_ops = {
 int unix_sock_after_load(void *o, void *ctx)
 {
 	struct unix_sock *sk = o;
+	struct st_list *p;
 
-	(void)ctx;
+	st_list_for_each(p, &sk->rq)
+		memfile_charge(((struct restore_ctx *)ctx)->mf,
+			       unix_msg_cost(container_of(p, struct unix_msg, link)->len), true);
 	if (sk->type != SOCK_STREAM && sk->type != SOCK_DGRAM && sk->type != SOCK_SEQPACKET)
 		return -EINVAL;
 	if (sk->addr.len > UNIX_PATH_MAX)

@@ -86,6 +86,13 @@ SAVABLE struct unix_msg {
 	u32 fromlen;
 };
 
+/* What a message of @len bytes holds of the Sentry's memory, charged to the sandbox's
+ * limit from unix_msg_new to unix_msg_free (and again when a restore loads it). */
+static inline u64 unix_msg_cost(u32 len)
+{
+	return sizeof(struct unix_msg) + len;
+}
+
 SAVABLE struct unix_sock {
 	struct ref ref;         /* the file's, peers', messages' and the accept queue's */
 	u32 type;               /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */

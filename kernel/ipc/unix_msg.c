@@ -21,6 +21,7 @@
 #include <sys/un.h>
 
 #include "ipc/unix.h"
+#include "memfile/memfile.h"
 #include "mm/mm.h"
 #include "task/task.h"
 
@@ -75,6 +76,7 @@ static void msg_uncharge(struct unix_msg *m)
  * files it holds may be sockets whose release takes it). */
 void unix_msg_free(struct unix_msg *m)
 {
+	memfile_uncharge(vfs_memfile(), unix_msg_cost(m->len));
 	for (u32 i = 0; i < m->nfds; i++)
 		vfs_file_put(m->fds[i].file);
 	free(m->fds);
@@ -165,19 +167,26 @@ static int check_cred(struct task *t, const struct unix_cred *c)
 int unix_msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool rights,
 		 struct unix_msg **out)
 {
-	struct unix_msg *m = calloc(1, sizeof(*m));
+	struct unix_msg *m;
 
+	/* Charged to the sandbox's memory limit until it is freed (sk->wmem bounds one
+	 * socket, not how many sockets there are); past it ENOBUFS, as a failed
+	 * sock_alloc_send_skb gives. */
+	if (memfile_charge(vfs_memfile(), unix_msg_cost(len), false))
+		return -ENOBUFS;
+	m = calloc(1, sizeof(*m));
 	if (!m)
-		return -ENOMEM;
+		goto nomem;
 	m->data = malloc(len + 1);
 	if (!m->data) {
 		free(m);
-		return -ENOMEM;
+		goto nomem;
 	}
 	m->len = len;
 	if (unix_io_copy(t, io, off, m->data, len, false)) {
 		free(m->data);
 		free(m);
+		memfile_uncharge(vfs_memfile(), unix_msg_cost(len));
 		return -EFAULT;
 	}
 	if (io->has_cred)
@@ -189,7 +198,7 @@ int unix_msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool righ
 		if (!m->fds) {
 			free(m->data);
 			free(m);
-			return -ENOMEM;
+			goto nomem;
 		}
 		for (u32 i = 0; i < io->nfiles; i++) {
 			m->fds[i].file = io->files[i];
@@ -200,6 +209,9 @@ int unix_msg_new(struct task *t, struct unix_io *io, u64 off, u32 len, bool righ
 	st_list_init(&m->link);
 	*out = m;
 	return 0;
+nomem:
+	memfile_uncharge(vfs_memfile(), unix_msg_cost(len));
+	return -ENOMEM;
 }
 
 /* Waits until @sk may charge more wmem: 0, or -EPIPE (shut down for sending or,

@@ -7,7 +7,8 @@
  *              they must stop with ENOMEM below the limit. Once they are gone the
  *              same room is there again. Then System V message queues are filled
  *              until msgsnd fails: ENOMEM below the limit too, and once they are
- *              removed the pipes fill as before. Then files in /tmp until a create
+ *              removed the pipes fill as before. Then unix socket pairs filled until
+ *              a send fails with ENOBUFS. Then files in /tmp until a create
  *              fails with ENOSPC, and files with a 64 KiB extended attribute until
  *              a set fails with ENOMEM; once removed, the pipes fill as before.
  *              Last, descriptors of /dev/null up to RLIMIT_NOFILE's hard limit (a
@@ -31,6 +32,7 @@
 #include <sys/epoll.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <sys/wait.h>
@@ -85,6 +87,41 @@ static void empty_pipes(void)
 static const char *range(int mb, int lo, int hi)
 {
 	return mb >= lo && mb <= hi ? "in range" : "OUT OF RANGE";
+}
+
+/* Unix stream socket pairs, each filled to its buffer, until a send fails. */
+static int run_sockets(void)
+{
+	static char chunk[65536];
+	long total = 0;
+	int err = 0, n = 0, mb;
+
+	while (n < 1000 && !err) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv)) {
+			err = errno;
+			break;
+		}
+		n++;
+		for (;;) {
+			ssize_t k = send(sv[0], chunk, sizeof(chunk), MSG_DONTWAIT);
+
+			if (k < 0) {
+				if (errno != EAGAIN)
+					err = errno;
+				break;
+			}
+			total += k;
+		}
+	}
+	printf("socket buffers: %ld MiB, %s, stopped by %s\n", total / MiB,
+	       range(total / MiB, 40, 64), strerrorname_np(err));
+	closefrom(3);
+	mb = fill(MAX_PIPES, &err);
+	printf("once the sockets are closed: pipes %s\n", range(mb, 40, 64));
+	empty_pipes();
+	return 0;
 }
 
 /* Makes files with long names in a new directory until a create fails (with a
@@ -259,7 +296,7 @@ static int run_kmem(void)
 	mb = fill(MAX_PIPES, &err);
 	printf("after its removal: pipes %s\n", range(mb, 40, 64));
 	empty_pipes();
-	return run_files();
+	return run_sockets() || run_files();
 }
 
 static void on_usr1(int sig)

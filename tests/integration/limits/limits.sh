@@ -15,10 +15,11 @@
 #   bad_memory       bad --memory and --pids-limit values: exit 125 and one "sbx:"
 #                    line each.
 #   kmem             tl_kmem kmem under --memory 64m: pipes filled by three processes,
-#                    System V message queues, files made in /tmp, extended attributes,
-#                    open descriptors and epoll entries stop with ENOMEM (ENOSPC for
-#                    files) below the limit (what the Sentry holds for them counts
-#                    against it), and the room comes back once they are freed.
+#                    System V message queues, socket buffers, files made in /tmp,
+#                    extended attributes, open descriptors and epoll entries stop with
+#                    ENOMEM (ENOBUFS for sockets, ENOSPC for files) below the limit
+#                    (what the Sentry holds for them counts against it), and the room
+#                    comes back once they are freed.
 #   kmem_cr          tl_kmem cr under --memory 64m, checkpointed with 40 MiB in pipes
 #                    and restored in another --root: the data is intact and the
 #                    restored pipes still count against the limit.
@@ -145,6 +146,10 @@ kmem)
 	done
 	grep -qx 'after its removal: pipes in range' "$tmp/out" ||
 		fail "the queues' memory did not come back"
+	grep -q '^socket buffers: [0-9]* MiB, in range, stopped by ENOBUFS$' "$tmp/out" ||
+		fail "sockets: $(grep '^socket buffers' "$tmp/out" || echo no line)"
+	grep -qx 'once the sockets are closed: pipes in range' "$tmp/out" ||
+		fail "the sockets' memory did not come back"
 	grep -qx 'empty files: many, stopped by ENOSPC' "$tmp/out" ||
 		fail "files in /tmp: $(grep '^empty files' "$tmp/out" || echo no line)"
 	grep -q '^64 KiB attributes: [0-9]* MiB, in range, stopped by ENOMEM$' "$tmp/out" ||
