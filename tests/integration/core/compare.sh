@@ -119,12 +119,13 @@ run_one() {
 # the host's, bound there) and a /dev/shm (tmpfs) of its own: tests that run at once
 # (a C/R case and its plain twin) must not meet in the host's.
 mkdir -m 1777 "$tmp/native-tmp"
+# The environment is set last (the shell would add PWD and reorder it).
 native=(unshare --mount -- /bin/sh -c 'mount --bind "$0" /tmp &&
 	mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
 	exec unshare --pid --fork --kill-child -- "$@"' "$tmp/native-tmp")
-run_one native "${envv[@]}" "${native[@]}" "$prog" "$@"
+run_one native "${native[@]}" "${envv[@]}" "$prog" "$@"
 if [[ $mode == native ]]; then
-	run_one other "${envv[@]}" "${native[@]}" "$prog" "$@"
+	run_one other "${native[@]}" "${envv[@]}" "$prog" "$@"
 	other=native2
 else
 	run_one other "${envv[@]}" "$sbx" run "${run_flags[@]}" -- "$prog" "$@"

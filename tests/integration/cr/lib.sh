@@ -129,7 +129,8 @@ cr_native() {
 	: >"$dir/native.out"
 	# A new pid namespace, and a mount namespace with an empty /tmp (a directory of
 	# the host's, bound there) and /dev/shm (tmpfs) of its own, as the sandbox has,
-	# so that a C/R case and its plain twin running at once do not meet.
+	# so that a C/R case and its plain twin running at once do not meet. CR_ENV
+	# comes after it (the shell would add PWD to the environment).
 	mkdir -p -m 1777 "$dir/native-tmp"
 	local CR_NATIVE=(unshare --mount -- /bin/sh -c 'mount --bind "$0" /tmp &&
 		mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
@@ -138,10 +139,10 @@ cr_native() {
 		cr_clean_fds
 		cd /
 		if [[ $in == "|"* ]]; then
-			eval "${in#|}" | exec "${CR_ENV[@]}" "${CR_NATIVE[@]}" "$@" \
+			eval "${in#|}" | exec "${CR_NATIVE[@]}" "${CR_ENV[@]}" "$@" \
 				>"$dir/native.out" 2>"$dir/native.err"
 		else
-			exec "${CR_ENV[@]}" "${CR_NATIVE[@]}" "$@" <"$in" \
+			exec "${CR_NATIVE[@]}" "${CR_ENV[@]}" "$@" <"$in" \
 				>"$dir/native.out" 2>"$dir/native.err"
 		fi
 	) &
