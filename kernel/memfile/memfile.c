@@ -149,6 +149,17 @@ int memfile_charge(struct memfile *mf, u64 bytes, bool force)
 	return -ENOMEM;
 }
 
+bool memfile_full(struct memfile *mf)
+{
+	u64 limit;
+
+	if (!mf)
+		return false;
+	limit = __atomic_load_n(&mf->limit, __ATOMIC_RELAXED);
+	return limit && __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED) +
+			__atomic_load_n(&mf->used, __ATOMIC_RELAXED) > limit;
+}
+
 void memfile_uncharge(struct memfile *mf, u64 bytes)
 {
 	u64 k;

@@ -107,6 +107,8 @@ u64 memfile_used(struct memfile *mf);
  * A NULL @mf (no sandbox: unit tests) charges nothing. */
 int memfile_charge(struct memfile *mf, u64 bytes, bool force);
 void memfile_uncharge(struct memfile *mf, u64 bytes);
+/* Whether the allocations and charges are past the limit now (loads only). */
+bool memfile_full(struct memfile *mf);
 
 /* Allocates @len bytes (page multiple) at a page-aligned offset in *off; -ENOMEM when
  * no range is free or the allocation would take used past the limit. */

@@ -201,19 +201,13 @@ static int fdt_grow(struct fdtable *fdt, u32 want)
 	return 0;
 }
 
-/* Would the sandbox be past its memory limit with one more descriptor? */
-static bool fd_over_limit(void)
-{
-	return memfile_charge(vfs_mf, 0, false) != 0;
-}
-
 int fdt_alloc(struct fdtable *fdt, struct vfs_file *f, int min, u32 fdflags, u64 limit)
 {
 	int fd = -EMFILE;
 
 	if (min < 0 || (u64)min >= limit)
 		return -EINVAL;
-	if (fd_over_limit())
+	if (memfile_full(vfs_mf))
 		return -ENOMEM;
 	pthread_mutex_lock(&fdt->lock);
 	for (u32 i = MAX((u32)min, fdt->next_fd); i < limit; i++) {
@@ -241,7 +235,7 @@ int fdt_install(struct fdtable *fdt, int fd, struct vfs_file *f, u32 fdflags, u6
 
 	if (fd < 0 || (u64)fd >= limit)
 		return -EBADF;
-	if (fd_over_limit())
+	if (memfile_full(vfs_mf))
 		return -ENOMEM;
 	pthread_mutex_lock(&fdt->lock);
 	if ((u32)fd >= fdt->n && fdt_grow(fdt, fd)) {
