@@ -148,6 +148,7 @@ int cmd_boot(int argc, char **argv)
 		{ "restore", no_argument, NULL, 'r' },
 		{ "lazy", no_argument, NULL, 'L' },
 		{ "volume", required_argument, NULL, 'V' },
+		{ "tmpfs", required_argument, NULL, 'T' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "pids-limit", required_argument, NULL, 'P' },
 		{ "warm", no_argument, NULL, 'w' },
@@ -168,9 +169,9 @@ int cmd_boot(int argc, char **argv)
 	unsigned pids_limit = 0;
 	char why[256];
 	char line[128];
-	struct fs_volume vols[GOFER_MAX_STARTED];
-	static char vpaths[GOFER_MAX_STARTED][4096];
-	int c, err, nvols = 0;
+	struct fs_volume vols[FS_MAX_MOUNTS];
+	static char vpaths[FS_MAX_MOUNTS][4096];
+	int c, err, nvols = 0, nvolgofers = 0;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
@@ -205,15 +206,24 @@ int cmd_boot(int argc, char **argv)
 			char host[4096];
 			bool ro;
 
-			if (nvols == GOFER_MAX_STARTED - 1 ||
+			if (nvols == FS_MAX_MOUNTS || nvolgofers == GOFER_MAX_STARTED - 1 ||
 			    !gofer_parse_volume(optarg, host, vpaths[nvols], &ro)) {
 				report("error boot: bad volume");
 				return SBX_EXIT_USAGE;
 			}
-			vols[nvols] = (struct fs_volume){ vpaths[nvols], nvols + 1, ro };
+			nvolgofers++;
+			vols[nvols] = (struct fs_volume){ .path = vpaths[nvols],
+							  .gofer = nvolgofers, .ro = ro };
 			nvols++;
 			break;
 		}
+		case 'T': /* checked by sbx run */
+			if (nvols == FS_MAX_MOUNTS) {
+				report("error boot: too many mounts");
+				return SBX_EXIT_USAGE;
+			}
+			vols[nvols++] = (struct fs_volume){ .path = optarg, .tmpfs = true };
+			break;
 		default:
 			report("error boot: bad arguments");
 			return SBX_EXIT_USAGE;
@@ -227,14 +237,14 @@ int cmd_boot(int argc, char **argv)
 	cr_mark("sentry: boot");
 	catch_crashes();
 	/* Nothing inherited beyond the descriptors sbx run hands over. */
-	close_range(BOOT_GOFER_FD + 1 + nvols, ~0U, 0);
+	close_range(BOOT_GOFER_FD + 1 + nvolgofers, ~0U, 0);
 	/* A platform may need a device opened before the root is emptied (kvm). */
 	err = plat_preopen(platform);
 	if (err) {
 		report("error cannot start the %s platform: %s", platform, strerror(-err));
 		return SBX_EXIT_ERROR;
 	}
-	for (int i = 0; i <= nvols; i++) {
+	for (int i = 0; i <= nvolgofers; i++) {
 		err = goferc_register(i, BOOT_GOFER_FD + i);
 		if (err) {
 			report("error cannot use the gofer: %s", strerror(-err));

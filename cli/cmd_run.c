@@ -1,7 +1,8 @@
 /*
  * sbx run and sbx create. sbx run: start a sandbox running PROGRAM, found on the PATH inside the sandbox
  * (the root is the host's "/" or --rootfs DIR, read-only through a gofer, with an
- * in-memory overlay on top; --volume adds directories). In the foreground, exits
+ * in-memory overlay on top; --volume adds host directories, --tmpfs empty in-memory
+ * ones, and /tmp is a tmpfs when the root's is empty). In the foreground, exits
  * with the application's exit status, 128+N if signal N killed it, or 125 if sbx
  * itself failed; with -d, returns once the sandbox runs. sbx create takes the same
  * options but no program: the sandbox boots (gofer, namespaces, memory file,
@@ -10,7 +11,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 
 #include "cli.h"
 #include "kernel.h"
+#include "gofer_start.h"
 #include "launch.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -29,11 +33,11 @@ static void usage(bool create)
 	if (create)
 		fprintf(stderr, "usage: sbx create [--name ID] [--platform=ptrace] [--strace] "
 			"[--debug-filter] [--memory SIZE] [--pids-limit N] [--rootfs DIR] "
-			"[--volume HOST:SANDBOX[:ro]]...\n");
+			"[--volume HOST:SANDBOX[:ro]]... [--tmpfs PATH]...\n");
 	else
 		fprintf(stderr, "usage: sbx run [-d] [--name ID] [--platform=ptrace] [--strace] "
 			"[--debug-filter] [--memory SIZE] [--pids-limit N] [--rootfs DIR] "
-			"[--volume HOST:SANDBOX[:ro]]... [--] PROGRAM [ARGS...]\n");
+			"[--volume HOST:SANDBOX[:ro]]... [--tmpfs PATH]... [--] PROGRAM [ARGS...]\n");
 	exit(SBX_EXIT_USAGE);
 }
 
@@ -82,6 +86,77 @@ bad:
 	    "suffix)", cmd, arg);
 }
 
+/* --tmpfs PATH: absolute, not "/", in the plain form the mount table shows. */
+static void check_tmpfs_path(const char *cmd, const char *path)
+{
+	size_t len = strlen(path);
+
+	if (path[0] != '/' || len < 2 || len >= PATH_MAX || path[len - 1] == '/' ||
+	    strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") ||
+	    (len >= 2 && !strcmp(path + len - 2, "/.")) ||
+	    (len >= 3 && !strcmp(path + len - 3, "/..")))
+		die("%s: --tmpfs '%s' is not an absolute path below / (like /tmp or /run)",
+		    cmd, path);
+}
+
+/* Whether a volume or tmpfs is mounted at @path already. */
+static bool has_mount(const struct launch *l, const char *path)
+{
+	char host[PATH_MAX], vpath[PATH_MAX];
+	bool ro;
+
+	for (int i = 0; i < l->ntmpfs; i++)
+		if (!strcmp(l->tmpfs[i], path))
+			return true;
+	for (int i = 0; i < l->nvolumes; i++)
+		if (gofer_parse_volume(l->volumes[i], host, vpath, &ro) && !strcmp(vpath, path))
+			return true;
+	return false;
+}
+
+/* Two mounts at one place would hide one of them: refused, as runc does. */
+static void check_mount_paths(const char *cmd, const struct launch *l)
+{
+	for (int i = 0; i < l->ntmpfs; i++) {
+		struct launch rest = *l;
+
+		rest.ntmpfs = i;        /* the tmpfs mounts before this one, and every volume */
+		if (has_mount(&rest, l->tmpfs[i]))
+			die("%s: two mounts at %s", cmd, l->tmpfs[i]);
+	}
+}
+
+/*
+ * Whether the root's /tmp is empty or missing, so that a tmpfs there hides nothing:
+ * then /tmp is a tmpfs, as on most Linux systems (and under runsc). With files in it
+ * (the host's own /tmp, as root by default) it stays the root's, under the in-memory
+ * overlay, so programs kept there can still be run. A symlink is left alone.
+ */
+static bool root_tmp_empty(const char *rootfs)
+{
+	int root = open(rootfs ? rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = root < 0 ? -1 : openat(root, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC);
+	bool empty = fd < 0 && errno == ENOENT && root >= 0;
+	DIR *dir;
+	struct dirent *e;
+
+	if (root >= 0)
+		close(root);
+	if (fd < 0)
+		return empty;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return false;
+	}
+	empty = true;
+	while (empty && (e = readdir(dir)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(dir);
+	return empty;
+}
+
 static int run_or_create(int argc, char **argv, bool create)
 {
 	static const struct option opts[] = {
@@ -93,6 +168,7 @@ static int run_or_create(int argc, char **argv, bool create)
 		{ "selftest-escape", required_argument, NULL, 'e' },
 		{ "rootfs", required_argument, NULL, 'R' },
 		{ "volume", required_argument, NULL, 'V' },
+		{ "tmpfs", required_argument, NULL, 'T' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "pids-limit", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -127,6 +203,13 @@ static int run_or_create(int argc, char **argv, bool create)
 				die("%s: at most %d volumes", argv[0], (int)ARRAY_LEN(l.volumes));
 			l.volumes[l.nvolumes++] = optarg;
 			break;
+		case 'T':
+			if (l.ntmpfs == (int)ARRAY_LEN(l.tmpfs) - 1)
+				die("%s: at most %d tmpfs mounts", argv[0],
+				    (int)ARRAY_LEN(l.tmpfs) - 1);
+			check_tmpfs_path(argv[0], optarg);
+			l.tmpfs[l.ntmpfs++] = optarg;
+			break;
 		case 'm':
 			l.memory = parse_memory(argv[0], optarg);
 			break;
@@ -145,6 +228,9 @@ static int run_or_create(int argc, char **argv, bool create)
 			exit(SBX_EXIT_USAGE);
 		}
 	}
+	check_mount_paths(argv[0], &l);
+	if (!has_mount(&l, "/tmp") && root_tmp_empty(l.rootfs))
+		l.tmpfs[l.ntmpfs++] = "/tmp";
 	if (create) {
 		if (optind != argc)
 			die("create: a created sandbox runs no program until sbx restore --into");

@@ -56,8 +56,8 @@ static void gen_id(char *buf, size_t len)
 
 static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 {
-	char *args[64], memory[24], pids[16];
-	int n = 0, in = l->input_fd;
+	char **args, memory[24], pids[16];
+	int n = 0, argc = 0, in = l->input_fd;
 
 	/* Free the fixed numbers first, in an order that cannot clobber a source. */
 	if (status_fd == BOOT_EXEC_FD || status_fd == BOOT_CONTROL_FD)
@@ -80,6 +80,12 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	while (l->argv && l->argv[argc])
+		argc++;
+	/* Fixed options, two words per volume and tmpfs, the program's arguments. */
+	args = calloc(24 + 2 * (l->nvolumes + l->ntmpfs) + argc + 1, sizeof(*args));
+	if (!args)
+		_exit(SBX_EXIT_ERROR);
 	args[n++] = "sbx";
 	args[n++] = "boot";
 	args[n++] = strcmp(l->platform, "kvm") ? "--platform=ptrace" : "--platform=kvm";
@@ -107,12 +113,16 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 		args[n++] = "--selftest-escape";
 		args[n++] = (char *)l->escape;
 	}
-	for (int i = 0; i < l->nvolumes && n < 40; i++) {
+	for (int i = 0; i < l->nvolumes; i++) {
 		args[n++] = "--volume";
 		args[n++] = (char *)l->volumes[i];
 	}
+	for (int i = 0; i < l->ntmpfs; i++) {
+		args[n++] = "--tmpfs";
+		args[n++] = (char *)l->tmpfs[i];
+	}
 	args[n++] = "--";
-	for (int i = 0; l->argv && l->argv[i] && n < 62; i++)
+	for (int i = 0; i < argc; i++)
 		args[n++] = l->argv[i];
 	if (!l->argv && !l->warm)
 		args[n++] = (char *)l->command;

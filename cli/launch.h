@@ -23,6 +23,8 @@ struct launch {
 	const char *rootfs;             /* --rootfs: the directory served as "/" */
 	const char *volumes[8];         /* --volume HOST:SANDBOX[:ro] */
 	int nvolumes;
+	const char *tmpfs[9];           /* --tmpfs PATH, and /tmp when the root's is empty */
+	int ntmpfs;
 	unsigned long long memory;      /* --memory in bytes, or 0 for the default */
 	unsigned pids_limit;            /* --pids-limit, or 0 for the default */
 };

@@ -1,9 +1,10 @@
 /*
  * Building the sandbox's filesystem tree at boot: the root (an overlay over the
- * gofer's tree, connection 0), then /proc, /dev and /dev/shm, and volumes served by
- * gofers of their own (connections 1..n), each a gofer filesystem written through to
- * the host (read-only mounts for :ro) mounted at its path. Mount points missing from
- * the root are made in its upper layer.
+ * gofer's tree, connection 0), then /proc, /dev and /dev/shm, then the mounts the
+ * command asked for, parents before children: volumes served by gofers of their own
+ * (connections 1..n), each a gofer filesystem written through to the host (read-only
+ * mounts for :ro), and tmpfs mounts (--tmpfs, and /tmp when the root's is empty).
+ * Mount points missing from the root are made in its upper layer.
  */
 #ifndef SBX_FS_H
 #define SBX_FS_H
@@ -14,9 +15,12 @@
 
 struct kernel;
 
+#define FS_MAX_MOUNTS 32
+
 struct fs_volume {
 	const char *path;       /* where in the sandbox */
-	u32 gofer;              /* connection index */
+	bool tmpfs;             /* an empty tmpfs rather than a gofer's tree */
+	u32 gofer;              /* connection index (volumes) */
 	bool ro;
 };
 

@@ -96,7 +96,13 @@ int fs_boot(struct kernel *k, const struct fs_volume *vols, int nvols, char *why
 	struct vfs_dentry *root, *d;
 	struct vfs_mntns *ns;
 	const char *what = "the root";
+	int order[FS_MAX_MOUNTS];
 	int err;
+
+	if (nvols > FS_MAX_MOUNTS) {
+		snprintf(why, whylen, "too many mounts (%d, at most %d)", nvols, FS_MAX_MOUNTS);
+		return -EINVAL;
+	}
 
 	err = ovl_new(0, "rootfs", 0755, &root);
 	if (err)
@@ -120,15 +126,30 @@ int fs_boot(struct kernel *k, const struct fs_volume *vols, int nvols, char *why
 		err = ovl_new(OVL_NO_GOFER, "shm", 01777, &d);
 	if (!err)
 		err = mount_at(ns, "/dev/shm", d, "tmpfs", "shm", VFS_MNT_NOSUID | VFS_MNT_NODEV);
-	/* /tmp is the root's own, under the same in-memory overlay as the rest: writes
-	 * stay in the sandbox, and programs under the host's /tmp remain reachable
-	 * (a tmpfs there hid them: "sbx run /tmp/prog" failed). */
+	/* Parents before children (a volume may sit inside a tmpfs or another volume):
+	 * in order of path length, since a parent's path is shorter than its child's. */
+	for (int i = 0; i < nvols; i++) {
+		int j = i;
+
+		for (; j > 0 && strlen(vols[order[j - 1]].path) > strlen(vols[i].path); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
 	for (int i = 0; i < nvols && !err; i++) {
-		what = vols[i].path;
-		err = goferfs_new(vols[i].gofer, vols[i].path, &d);
-		if (!err)
-			err = mount_at(ns, vols[i].path, d, "9p", vols[i].path,
-				       vols[i].ro ? VFS_MNT_RDONLY : 0);
+		const struct fs_volume *v = &vols[order[i]];
+
+		what = v->path;
+		if (v->tmpfs) {
+			err = ovl_new(OVL_NO_GOFER, v->path, 01777, &d);
+			if (!err)
+				err = mount_at(ns, v->path, d, "tmpfs", "tmpfs",
+					       VFS_MNT_NOSUID | VFS_MNT_NODEV);
+		} else {
+			err = goferfs_new(v->gofer, v->path, &d);
+			if (!err)
+				err = mount_at(ns, v->path, d, "9p", v->path,
+					       v->ro ? VFS_MNT_RDONLY : 0);
+		}
 	}
 	if (err)
 		goto fail;

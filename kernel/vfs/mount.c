@@ -104,7 +104,7 @@ struct vfs_mount *vfs_mount_lookup(struct vfs_mntns *ns, struct vfs_mount *mnt,
 
 static void show_flags(char *buf, size_t len, u32 flags)
 {
-	snprintf(buf, len, "%s%s%s%s", flags & VFS_MNT_RDONLY ? "ro" : "rw",
+	snprintf(buf, len, "%s%s%s%s,relatime", flags & VFS_MNT_RDONLY ? "ro" : "rw",
 		 flags & VFS_MNT_NOSUID ? ",nosuid" : "", flags & VFS_MNT_NODEV ? ",nodev" : "",
 		 flags & VFS_MNT_NOEXEC ? ",noexec" : "");
 }

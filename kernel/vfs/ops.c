@@ -760,6 +760,8 @@ int vfs_getattr(struct task *t, const struct vfs_path *p, struct stat *st)
 	return 0;
 }
 
+#define ST_VALID 0x0020         /* statfs's f_flags is filled (linux/statfs.h) */
+
 int vfs_statfs_path(const struct vfs_path *p, struct statfs *sf)
 {
 	struct vfs_inode *ino = p->d->inode;
@@ -774,8 +776,12 @@ int vfs_statfs_path(const struct vfs_path *p, struct statfs *sf)
 		sf->f_bsize = sf->f_frsize = 4096;
 		sf->f_namelen = NAME_MAX;
 	}
-	if (!err && (p->mnt->flags & VFS_MNT_RDONLY))
-		sf->f_flags |= ST_RDONLY;
+	/* The mount's flags, as Linux reports them (ST_VALID: glibc's statvfs then
+	 * trusts f_flags rather than parsing /proc/mounts). Every mount is relatime. */
+	if (!err)
+		sf->f_flags = ST_VALID | ST_RELATIME |
+			      (p->mnt->flags & (VFS_MNT_RDONLY | VFS_MNT_NOSUID | VFS_MNT_NODEV |
+						VFS_MNT_NOEXEC));
 	pthread_mutex_unlock(&vfs_lock);
 	return err;
 }
