@@ -27,6 +27,7 @@ struct sem_ns;
 struct msg_ns;
 struct platform;
 struct task;
+struct thread_group;
 
 #define SBX_MAX_TASKS 4096      /* tasks a sandbox may have; fork beyond gets EAGAIN */
 #define SBX_MIN_MEM_LIMIT (16ULL << 20)  /* the smallest sandbox memory limit */
@@ -100,10 +101,17 @@ u64 kernel_default_mem_limit(void);
  * file. Allocations beyond it fail with -ENOMEM from then on. */
 void kernel_set_mem_limit(struct kernel *k, u64 bytes);
 /* Task @t faulted on a copy-on-write page while the sandbox is at its memory limit:
- * SIGKILLs the process mapping the most memory (unless a victim is still dying) and
+ * SIGKILLs the process with the highest badness (unless a victim is still dying) and
  * logs it. Returns for the fault to be retried; if @t was the victim, its SIGKILL is
  * pending. Call on @t's thread, holding no lock. */
 void kernel_oom(struct task *t);
+/* /proc/PID/oom_score: the process's badness on Linux's scale (0: exempt). */
+int kernel_oom_score(struct kernel *k, struct thread_group *tg);
+
+#define OOM_SCORE_ADJ_MIN (-1000)
+#define OOM_SCORE_ADJ_MAX 1000
+#define OOM_DISABLE (-17)               /* the legacy oom_adj's scale: -17..15 */
+#define OOM_ADJUST_MAX 15
 
 /* CPUs the sandbox runs on. */
 unsigned kernel_ncpus(const struct kernel *k);

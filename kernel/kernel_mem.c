@@ -5,9 +5,11 @@
  * memory, as Linux counts it with vm.overcommit_memory=2, so a mapping, brk or
  * mremap beyond it fails with ENOMEM. The one allocation that cannot fail that way
  * is a copy-on-write copy made at fault time: there, as a memory cgroup at its limit
- * does (Linux's mm/oom_kill.c, mem_cgroup_out_of_memory), the process mapping the
- * most memory is killed with SIGKILL, one line is logged, and the faulting task
- * retries once the victim is gone (or dies, if it was the victim).
+ * does (Linux's mm/oom_kill.c, mem_cgroup_out_of_memory), the process with the
+ * highest badness (the memory it maps, moved by its oom_score_adj; -1000 is never
+ * chosen) is killed with SIGKILL, one line is logged, and the faulting task retries
+ * once the victim is gone (or dies, if it was the victim). Where every process is
+ * exempt, the faulting one is killed: Linux would panic, and the sandbox cannot grow.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -54,34 +56,63 @@ static bool victim_alive(struct kernel *k)
 	return false;
 }
 
-/* The live process mapping the most memory (Linux's oom_badness uses RSS; every
- * mapping here is backed by allocated memory, so its size is what it holds). The
- * first found wins a tie. k->lock held, so no task's mm goes away meanwhile. */
+/*
+ * Linux's oom_badness in pages: what the process maps (every mapping here is backed
+ * by allocated memory, so its size is what it holds; Linux uses RSS) plus
+ * oom_score_adj thousandths of the limit; false for a process exempt from the OOM
+ * killer (oom_score_adj -1000). @tg's live task with an mm in *@l. k->lock held.
+ */
+static bool badness(struct kernel *k, struct thread_group *tg, s64 *points, struct task **l)
+{
+	struct task *o;
+
+	*l = NULL;
+	if (tg->zombie || tg->group_exit || tg->oom_score_adj == OOM_SCORE_ADJ_MIN)
+		return false;
+	tg_for_each_task(o, tg) {
+		if (!o->exiting && o->mm) {
+			*l = o;  /* its threads share one mm */
+			break;
+		}
+	}
+	if (!*l)
+		return false;
+	*points = (s64)(mm_total_vm((*l)->mm) / PAGE_SIZE) +
+		  (s64)tg->oom_score_adj * (s64)(k->mem_limit / PAGE_SIZE) / 1000;
+	return true;
+}
+
+int kernel_oom_score(struct kernel *k, struct thread_group *tg)
+{
+	s64 total = MAX((s64)(k->mem_limit / PAGE_SIZE), 1), points;
+	struct task *l;
+	int score = 0;
+
+	pthread_mutex_lock(&k->lock);
+	if (badness(k, tg, &points, &l))
+		score = (int)MIN(MAX((1000 + points * 1000 / total) * 2 / 3, 0), 2000);
+	pthread_mutex_unlock(&k->lock);
+	return score;
+}
+
+/* The live process with the highest badness; the first found wins a tie. k->lock
+ * held, so no task's mm goes away meanwhile. */
 static struct task *pick_victim(struct kernel *k, u64 *size)
 {
-	struct task *victim = NULL;
+	struct task *victim = NULL, *l;
+	s64 best = 0, points;
 	struct st_list *p;
 
 	*size = 0;
 	st_list_for_each(p, &k->tgs) {
 		struct thread_group *tg = container_of(p, struct thread_group, tglink);
-		struct task *l = NULL, *o;
-		u64 n;
 
-		if (tg->zombie || tg->group_exit)
+		if (!badness(k, tg, &points, &l))
 			continue;
-		tg_for_each_task(o, tg) {
-			if (!o->exiting && o->mm) {
-				l = o;  /* its threads share one mm */
-				break;
-			}
-		}
-		if (!l)
-			continue;
-		n = mm_total_vm(l->mm);
-		if (!victim || n > *size) {
+		if (!victim || points > best) {
 			victim = l;
-			*size = n;
+			best = points;
+			*size = mm_total_vm(l->mm);
 		}
 	}
 	return victim;
@@ -98,6 +129,10 @@ void kernel_oom(struct task *t)
 	pthread_mutex_lock(&k->lock);
 	if (!victim_alive(k)) {
 		victim = pick_victim(k, &size);
+		if (!victim && !t->exiting && t->mm) {
+			victim = t;     /* every process is exempt */
+			size = mm_total_vm(t->mm);
+		}
 		if (victim) {
 			k->oom_victim = victim->tgid;
 			log_printf("sbx: out of memory (sandbox limit %llu MiB): killed process "

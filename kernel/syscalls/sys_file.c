@@ -129,7 +129,7 @@ static s64 do_write(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *p
 		return -EFAULT;
 	len = MIN(len, MAX_RW_COUNT);
 	/* A socket sends a zero-length write: an empty datagram or record. */
-	if (!len && file_is_unix(f))
+	if (!len && (file_is_unix(f) || f->ops->write_empty))
 		return f->ops->write(t, f, "", 0, pos);
 	tmp = malloc(MIN(len, IO_CHUNK) + 1);
 	if (!tmp)

@@ -124,6 +124,9 @@ SAVABLE struct thread_group {
 	/* membarrier registrations (MEMBARRIER_CMD_REGISTER_* bits); inherited by
 	 * fork, cleared by exec; written under kernel->lock, read atomically */
 	u32 membarrier;
+	/* /proc/PID/oom_score_adj (-1000..1000, inherited by fork) and the least it
+	 * may be lowered to without CAP_SYS_RESOURCE; under kernel->lock */
+	s32 oom_score_adj, oom_score_adj_min;
 	struct waitq child_wq SAVE_SKIP;    /* its waiters in wait4; re-block on restore */
 	/* pidfd pollers waiting for it to exit; under kernel->lock; they poll again
 	 * after a restore */

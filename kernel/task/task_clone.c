@@ -203,6 +203,8 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 		tg->start_ns = ktime_mono(&k->time);
 		task_usage_fork(t->tg, tg);
 		tg->membarrier = t->tg->membarrier;
+		tg->oom_score_adj = t->tg->oom_score_adj;
+		tg->oom_score_adj_min = t->tg->oom_score_adj_min;
 	}
 	k->ntasks++;
 	pthread_mutex_unlock(&k->lock);

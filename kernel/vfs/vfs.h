@@ -43,6 +43,9 @@ struct vfs_file_ops {
 	s64 (*read)(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos);
 	s64 (*write)(struct task *t, struct vfs_file *f, const void *buf, size_t len,
 		     s64 *pos);
+	/* A zero-length write reaches ->write (Linux calls every file's writer; most
+	 * return 0 at once, /proc's writers parse the empty text). */
+	bool write_empty;
 	s64 (*lseek)(struct vfs_file *f, s64 off, int whence);
 	int (*ioctl)(struct task *t, struct vfs_file *f, u64 cmd, u64 arg);
 	int (*fstat)(struct vfs_file *f, struct stat *st);

@@ -8,6 +8,8 @@
  *      so it is the largest and dies by the write itself.
  *   2. The parent writes its 30 MiB while the (largest) child sleeps: the child is
  *      killed, and the parent's write completes.
+ *   3. As 2, with a smaller child that set its oom_score_adj to 1000: that one is
+ *      killed, the larger one lives (/proc/PID/oom_score_adj steers the choice).
  * Prints one line per check and "done"; exits 1 if a check failed.
  */
 #define _GNU_SOURCE
@@ -62,6 +64,35 @@ static int killed_by(pid_t pid, int sig)
 	return WIFSIGNALED(st) && WTERMSIG(st) == sig;
 }
 
+/* A child that maps @own bytes of its own, sets its oom_score_adj to @adj (unless
+ * NULL), says so on @go and sleeps. */
+static pid_t sleeper(size_t own, const char *adj, int go[2])
+{
+	pid_t pid = fork();
+	char c = 0;
+
+	if (pid == 0) {
+		unsigned char *p = map(own);
+		FILE *f;
+
+		memset(p, 7, own);
+		if (adj) {
+			f = fopen("/proc/self/oom_score_adj", "w");
+			if (!f || fputs(adj, f) < 0 || fclose(f))
+				_exit(4);
+		}
+		if (write(go[1], &c, 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	if (pid < 0 || read(go[0], &c, 1) != 1) {
+		perror("sleeper");
+		exit(1);
+	}
+	return pid;
+}
+
 int main(void)
 {
 	struct utsname u;
@@ -109,6 +140,23 @@ int main(void)
 	memset(shared, 4, SHARED); /* needs a copy while the larger child holds its own */
 	check("2. the parent's write completed", intact(shared, SHARED, 4));
 	check("2. the sleeping, larger child was killed by SIGKILL", killed_by(pid, SIGKILL));
+
+	{
+		unsigned char *mine = map(10 * MiB);
+		pid_t small, large;
+		int st;
+
+		memset(mine, 5, 10 * MiB);
+		small = sleeper(4 * MiB, "1000", go);
+		large = sleeper(10 * MiB, NULL, go);
+		memset(mine, 6, 10 * MiB); /* a 10 MiB copy, past the limit */
+		check("3. the parent's write completed", intact(mine, 10 * MiB, 6));
+		check("3. the smaller child with oom_score_adj 1000 was killed by SIGKILL",
+		      killed_by(small, SIGKILL));
+		check("3. the larger child lives", waitpid(large, &st, WNOHANG) == 0);
+		kill(large, SIGTERM);
+		check("3. the larger child ends by the parent's SIGTERM", killed_by(large, SIGTERM));
+	}
 	printf("done\n");
 	return bad;
 }

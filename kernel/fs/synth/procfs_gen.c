@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,6 +416,22 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 	case G_PID_COMM:
 		fprintf(f, "%s\n", pt->comm);
 		break;
+	case G_PID_OOM_SCORE_ADJ: case G_PID_OOM_ADJ: {
+		int adj;
+
+		pthread_mutex_lock(&t->k->lock);
+		adj = pt->tg->oom_score_adj;
+		pthread_mutex_unlock(&t->k->lock);
+		/* oom_adj: Linux's legacy scale, -17..15 */
+		if (si->id == G_PID_OOM_ADJ)
+			adj = adj == OOM_SCORE_ADJ_MAX ? OOM_ADJUST_MAX : adj * -OOM_DISABLE /
+									OOM_SCORE_ADJ_MAX;
+		fprintf(f, "%d\n", adj);
+		break;
+	}
+	case G_PID_OOM_SCORE:
+		fprintf(f, "%d\n", kernel_oom_score(t->k, pt->tg));
+		break;
 	case G_FDINFO:
 		err = gen_fdinfo(f, pt, si->fd);
 		break;
@@ -464,6 +481,98 @@ static bool zombie_file(u32 id)
 		return true;
 	}
 	return false;
+}
+
+/* Linux's kstrtoint(strstrip(s), 0): an optional sign, then decimal, 0x hex or 0
+ * octal, nothing else; -ERANGE past an int. */
+static int parse_int(char *s, int *out)
+{
+	char *end;
+	long long v;
+
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || (end[-1] >= '\t' && end[-1] <= '\r')))
+		*--end = 0;
+	if (!*s || ((*s == '+' || *s == '-') && (s[1] < '0' || s[1] > '9')) ||
+	    (*s != '+' && *s != '-' && (*s < '0' || *s > '9')))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v < INT_MIN || v > INT_MAX)
+		return -ERANGE;
+	*out = (int)v;
+	return 0;
+}
+
+/*
+ * Linux's __set_oom_adj: without CAP_SYS_RESOURCE, oom_score_adj may not go below
+ * the least a privileged writer set (oom_score_adj_min), and the legacy oom_adj may
+ * not lower it at all. (Linux also sets it in other processes sharing the mm, a
+ * vfork child's parent; here it is the one process's.)
+ */
+static int set_oom_adj(struct task *t, struct thread_group *tg, int adj, bool legacy)
+{
+	bool cap = task_capable(t, CAP_SYS_RESOURCE);
+	int err = 0;
+
+	pthread_mutex_lock(&t->k->lock);
+	if (!cap && adj < (legacy ? tg->oom_score_adj : tg->oom_score_adj_min)) {
+		err = -EACCES;
+	} else {
+		tg->oom_score_adj = adj;
+		if (!legacy && cap)
+			tg->oom_score_adj_min = adj;
+	}
+	pthread_mutex_unlock(&t->k->lock);
+	return err;
+}
+
+s64 procfs_write(struct task *t, struct synth_inode *si, const char *buf, size_t len)
+{
+	struct task *pt = si->pid ? procfs_task(t, si->pid) : t;
+	char text[13];          /* Linux's PROC_NUMBUF: a longer write is cut */
+	int v, err;
+
+	if (!pt)
+		return -ESRCH;
+	switch (si->id) {
+	case G_PID_COMM: {
+		char name[sizeof(pt->comm)] = "";
+
+		/* Linux: only a thread of the same process; cut at 15 bytes, a newline
+		 * kept. */
+		if (pt->tg != t->tg)
+			return -EINVAL;
+		memcpy(name, buf, MIN(len, sizeof(name) - 1));
+		memcpy(pt->comm, name, sizeof(name));
+		return len;
+	}
+	case G_PID_OOM_SCORE_ADJ: case G_PID_OOM_ADJ:
+		len = MIN(len, sizeof(text) - 1);
+		memcpy(text, buf, len);
+		text[len] = 0;
+		err = parse_int(text, &v);
+		if (err)
+			return err;
+		if (si->id == G_PID_OOM_SCORE_ADJ) {
+			if (v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX)
+				return -EINVAL;
+			err = set_oom_adj(t, pt->tg, v, false);
+		} else {
+			if (v < OOM_DISABLE || v > OOM_ADJUST_MAX)
+				return -EINVAL;
+			v = v == OOM_ADJUST_MAX ? OOM_SCORE_ADJ_MAX : v * OOM_SCORE_ADJ_MAX /
+								      -OOM_DISABLE;
+			err = set_oom_adj(t, pt->tg, v, true);
+		}
+		return err ? err : (s64)len;
+	default:
+		return -EINVAL;
+	}
 }
 
 int procfs_generate(struct task *t, struct synth_inode *si, char **text, size_t *len)
@@ -561,6 +670,9 @@ int procfs_readlink(struct task *t, struct synth_inode *si, char *buf, size_t le
 	switch (si->id) {
 	case L_SELF:
 		snprintf(tmp, sizeof(tmp), "%u", t->tgid);
+		return put_str(buf, len, tmp);
+	case L_THREAD_SELF:
+		snprintf(tmp, sizeof(tmp), "%u/task/%u", t->tgid, t->tid);
 		return put_str(buf, len, tmp);
 	case L_MOUNTS:
 		return put_str(buf, len, "self/mounts");

@@ -48,7 +48,8 @@ static const struct synth_ent t_pid[] = {
 	F("status", G_PID_STATUS), F("stat", G_PID_STAT), F("statm", G_PID_STATM),
 	F("cmdline", G_PID_CMDLINE), { "environ", SK_FILE, G_PID_ENVIRON, S_IFREG | 0400 },
 	F("mounts", G_PID_MOUNTS), F("mountinfo", G_PID_MOUNTINFO), W("comm", G_PID_COMM),
-	F("limits", G_PID_LIMITS),
+	F("limits", G_PID_LIMITS), W("oom_score_adj", G_PID_OOM_SCORE_ADJ),
+	W("oom_adj", G_PID_OOM_ADJ), F("oom_score", G_PID_OOM_SCORE),
 	/* last: a thread's directory (t_tid) is this table without it */
 	{ "task", SK_TASK_DIR, 0, S_IFDIR | 0555 }, { 0 },
 };
@@ -159,6 +160,9 @@ static int synth_lookup(struct vfs_dentry *dir, const char *name, struct vfs_ino
 	if (si->kind == SK_PROC_ROOT) {
 		if (!strcmp(name, "self"))
 			return synth_inode_new(SK_LINK, L_SELF, S_IFLNK | 0777, 0, -1, true, out);
+		if (!strcmp(name, "thread-self"))
+			return synth_inode_new(SK_LINK, L_THREAD_SELF, S_IFLNK | 0777, 0, -1, true,
+					       out);
 		if (parse_num(name, &n) && procfs_pid_exists(t, n))
 			return synth_inode_new(SK_PID_DIR, 0, S_IFDIR | 0555, n, -1, true, out);
 	}
@@ -218,6 +222,8 @@ static int synth_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dire
 		err = add(&ents, n, &cap, e[i].name, si->base.ino + i + 1, vfs_dtype(e[i].mode));
 	if (!err && si->kind == SK_PROC_ROOT)
 		err = add(&ents, n, &cap, "self", si->base.ino + 100, DT_LNK);
+	if (!err && si->kind == SK_PROC_ROOT)
+		err = add(&ents, n, &cap, "thread-self", si->base.ino + 101, DT_LNK);
 	if (!err)
 		err = procfs_readdir_dynamic(t, si, &ents, n, &cap);
 	if (err) {
@@ -289,7 +295,8 @@ static int synth_open(struct task *t, const struct vfs_path *p, u32 flags,
 
 		if (!sf)
 			return -ENOMEM;
-		if ((flags & O_ACCMODE) != O_RDONLY) {
+		/* Writable files (comm, oom_score_adj) apply each write(2) at once. */
+		if ((flags & O_ACCMODE) != O_RDONLY && !(si->base.mode & S_IWUSR)) {
 			free(sf);
 			return -EACCES;
 		}
@@ -349,6 +356,13 @@ static s64 sf_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s6
 	return n;
 }
 
+static s64 sf_write(struct task *t, struct vfs_file *f, const void *buf, size_t len,
+			s64 *pos)
+{
+	(void)pos;      /* Linux's writers ignore the offset too */
+	return procfs_write(t, SYN_I(f->inode), buf, len);
+}
+
 static s64 sf_lseek(struct vfs_file *f, s64 off, int whence)
 {
 	return vfs_file_seek(f, off, whence, container_of(f, struct synth_file, base)->len);
@@ -373,6 +387,8 @@ static void sf_release(struct vfs_file *f)
 const struct vfs_file_ops synth_file_ops = {
 	.type = "synth",
 	.read = sf_read,
+	.write = sf_write,
+	.write_empty = true,
 	.lseek = sf_lseek,
 	.fstat = sf_fstat,
 	.release = sf_release,

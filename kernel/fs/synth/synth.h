@@ -40,11 +40,11 @@ enum synth_gen {
 	G_HOSTNAME, G_OSRELEASE, G_OSTYPE, G_PIDMAX, G_BOOTID, G_UUID, G_OVERCOMMIT,
 	G_PID_MAPS, G_PID_SMAPS_ROLLUP, G_PID_STATUS, G_PID_STAT, G_PID_STATM,
 	G_PID_CMDLINE, G_PID_ENVIRON, G_PID_MOUNTS, G_PID_MOUNTINFO, G_PID_COMM,
-	G_FDINFO, G_PID_LIMITS, G_VMSTAT,
+	G_FDINFO, G_PID_LIMITS, G_VMSTAT, G_PID_OOM_SCORE_ADJ, G_PID_OOM_ADJ, G_PID_OOM_SCORE,
 };
 
 enum synth_link { L_SELF, L_EXE, L_CWD, L_ROOT, L_FD, L_MOUNTS, L_DEVFD, L_STDIN,
-		  L_STDOUT, L_STDERR };
+		  L_STDOUT, L_STDERR, L_THREAD_SELF };
 
 SAVABLE struct synth_inode {
 	struct vfs_inode base SAVE_BASE(&synth_inode_ops);
@@ -86,6 +86,9 @@ int devfs_new(struct vfs_dentry **root);
 
 /* procfs_gen.c: generated contents and links. */
 int procfs_generate(struct task *t, struct synth_inode *si, char **text, size_t *len);
+/* A write(2) of @len bytes to a writable /proc file (comm, oom_score_adj, oom_adj):
+ * applied at once, as Linux does; the bytes taken or -errno. */
+s64 procfs_write(struct task *t, struct synth_inode *si, const char *buf, size_t len);
 int procfs_readlink(struct task *t, struct synth_inode *si, char *buf, size_t len);
 int procfs_get_link(struct task *t, struct synth_inode *si, struct vfs_path *out);
 /* The entries of a generated directory (/proc root's pids, fd/, fdinfo/). */

@@ -107,7 +107,7 @@ oom_cow)
 	set -e
 	hs_check_run "$name" "$rc" "$tmp/out" "$tmp/err" done strict || fails=$((fails + 1))
 	kills=$(grep -c '^sbx: out of memory (sandbox limit 64 MiB): killed process' "$tmp/err" || true)
-	((kills == 2)) || fail "$kills OOM kill lines on stderr, want 2"
+	((kills == 3)) || fail "$kills OOM kill lines on stderr, want 3"
 	cat "$tmp/out" "$tmp/err"
 	;;
 bad_memory)
