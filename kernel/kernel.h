@@ -45,6 +45,10 @@ SAVABLE struct kernel {
 	 * file (kernel_mem.c); 0 in images older than it: the restoring host's default */
 	u64 mem_limit;
 	u32 oom_victim;                 /* tgid the OOM killer killed, until reaped; under lock */
+	/* for /proc/stat, under lock: tasks made since boot (init is the first), and
+	 * the CPU time (ns) and context switches of processes released since */
+	u64 nforks;
+	u64 gone_user, gone_sys, gone_switches;
 	u32 next_tid;                   /* under lock */
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];

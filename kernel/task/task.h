@@ -295,6 +295,11 @@ void task_usage_task_gone(struct task *t);
 /* @parent reaps @c: its usage and its children's join the parent's children's.
  * k->lock held. */
 void task_usage_reap(struct thread_group *parent, struct thread_group *c);
+/* @tg is released (reaped, or never to be waited for): its CPU time and switches
+ * stay in the sandbox's totals. k->lock held. */
+void task_usage_release(struct kernel *k, struct thread_group *tg);
+/* Context switches of every task so far (/proc/stat's ctxt). k->lock held. */
+u64 task_usage_switches(struct kernel *k);
 
 /* task_membarrier.c: membarrier(2), and the note each task makes as it leaves the
  * application (its own thread). */

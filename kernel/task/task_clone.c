@@ -207,6 +207,7 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 		tg->oom_score_adj_min = t->tg->oom_score_adj_min;
 	}
 	k->ntasks++;
+	k->nforks++;
 	pthread_mutex_unlock(&k->lock);
 
 	/* The tids the caller asked for, in the child's and the parent's memory. */

@@ -166,6 +166,7 @@ void tg_reparent_children(struct kernel *k, struct thread_group *tg)
 
 void tg_release(struct kernel *k, struct thread_group *tg)
 {
+	task_usage_release(k, tg);
 	st_list_del(&tg->sibling);
 	st_list_del(&tg->tglink);
 	tg_reparent_children(k, tg);

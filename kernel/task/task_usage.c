@@ -26,6 +26,7 @@
 #include "kernel.h"
 #include "mm/mm.h"
 #include "task/task.h"
+#include "time/ktimer.h"
 
 static void add(struct task_usage *to, const struct task_usage *u)
 {
@@ -150,6 +151,33 @@ void task_usage_task_gone(struct task *t)
 
 	load(&u, t);
 	add(&t->tg->usage_gone, &u);
+}
+
+void task_usage_release(struct kernel *k, struct thread_group *tg)
+{
+	struct task_usage u;
+	u64 user, sys;
+
+	group_usage(tg, &u);
+	k->gone_switches += u.nvcsw + u.nivcsw;
+	cputime_group(tg, &user, &sys);
+	k->gone_user += user;
+	k->gone_sys += sys;
+}
+
+u64 task_usage_switches(struct kernel *k)
+{
+	u64 n = k->gone_switches;
+	struct st_list *p;
+
+	st_list_for_each(p, &k->tgs) {
+		struct thread_group *tg = container_of(p, struct thread_group, tglink);
+		struct task_usage u;
+
+		group_usage(tg, &u);
+		n += u.nvcsw + u.nivcsw;
+	}
+	return n;
 }
 
 void task_usage_reap(struct thread_group *parent, struct thread_group *c)

@@ -125,6 +125,22 @@ void cputime_group(struct thread_group *tg, u64 *user, u64 *sys)
 	*sys += s > tt->start_sys ? s - tt->start_sys : 0;
 }
 
+void cputime_total(struct kernel *k, u64 *user, u64 *sys)
+{
+	struct st_list *p;
+
+	*user = k->gone_user;
+	*sys = k->gone_sys;
+	st_list_for_each(p, &k->tgs) {
+		struct thread_group *tg = container_of(p, struct thread_group, tglink);
+		u64 u, s;
+
+		cputime_group(tg, &u, &s);
+		*user += u;
+		*sys += s;
+	}
+}
+
 void cputime_children(struct thread_group *tg, u64 *user, u64 *sys)
 {
 	*user = tg->timers ? tg->timers->child_user : 0;

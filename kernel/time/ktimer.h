@@ -119,6 +119,9 @@ void cputime_exit(struct thread_group *tg);
 void cputime_reap(struct thread_group *parent, struct thread_group *child);
 /* The group's user and system time, ns. k->lock held. */
 void cputime_group(struct thread_group *tg, u64 *user, u64 *sys);
+/* The sandbox's CPU time so far, ns: every group's, and those released. k->lock
+ * held. */
+void cputime_total(struct kernel *k, u64 *user, u64 *sys);
 /* Its reaped children's. k->lock held. */
 void cputime_children(struct thread_group *tg, u64 *user, u64 *sys);
 /* Task @t's own user and system time (its share of its group's), never less than

@@ -141,6 +141,65 @@ static const char *task_state(struct task *pt)
 	return "R (running)";
 }
 
+/* The sandbox's CPU time and its uptime (CLOCK_BOOTTIME, as Linux's), in USER_HZ
+ * ticks. */
+static void cpu_ticks(struct kernel *k, u64 *user, u64 *sys, u64 *up)
+{
+	s64 boot = 0;
+
+	pthread_mutex_lock(&k->lock);
+	cputime_total(k, user, sys);
+	pthread_mutex_unlock(&k->lock);
+	*user /= NSEC_PER_SEC / 100;
+	*sys /= NSEC_PER_SEC / 100;
+	ktime_get(&k->time, CLOCK_BOOTTIME, &boot);
+	*up = (u64)MAX(boot, 0) / (NSEC_PER_SEC / 100);
+}
+
+/*
+ * /proc/stat: the sandbox's own CPU time, its tasks made since boot, running and
+ * switches. The host has no per-CPU account of one sandbox: each CPU line shows an
+ * even share of the time (the rest of each CPU's uptime idle), the "cpu" line the
+ * sums. No interrupts are the sandbox's.
+ */
+static void gen_sys_stat(FILE *f, struct kernel *k)
+{
+	unsigned ncpu = MAX(kernel_ncpus(k), 1u);
+	u64 user, sys, up, busy, switches, forks, running = 0;
+	s64 real = 0, boot = 0;
+	struct st_list *p;
+
+	cpu_ticks(k, &user, &sys, &up);
+	pthread_mutex_lock(&k->lock);
+	switches = task_usage_switches(k);
+	forks = k->nforks + 1;
+	st_list_for_each(p, &k->tgs) {
+		struct thread_group *tg = container_of(p, struct thread_group, tglink);
+		struct task *o;
+
+		tg_for_each_task(o, tg)
+			running += task_state(o)[0] == 'R';
+	}
+	pthread_mutex_unlock(&k->lock);
+	busy = (user + sys + ncpu - 1) / ncpu;
+	fprintf(f, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\n", (unsigned long long)user,
+		(unsigned long long)sys, (unsigned long long)(ncpu * (up - MIN(up, busy))));
+	for (unsigned c = 0; c < ncpu; c++) {
+		u64 cu = user / ncpu + (c < user % ncpu), cs = sys / ncpu + (c < sys % ncpu);
+
+		fprintf(f, "cpu%u %llu 0 %llu %llu 0 0 0 0 0 0\n", c, (unsigned long long)cu,
+			(unsigned long long)cs, (unsigned long long)(up - MIN(up, busy)));
+	}
+	/* btime: the sandbox's boot on the wall clock, which a restore does not move
+	 * (BOOTTIME counts the downtime); ps adds a process's start ticks to it */
+	ktime_get(&k->time, CLOCK_REALTIME, &real);
+	ktime_get(&k->time, CLOCK_BOOTTIME, &boot);
+	fprintf(f, "intr 0\nctxt %llu\nbtime %lld\nprocesses %llu\nprocs_running %llu\n"
+		"procs_blocked 0\n", (unsigned long long)switches,
+		(long long)((real - boot) / NSEC_PER_SEC), (unsigned long long)forks,
+		(unsigned long long)running);
+}
+
 /* The signals whose action is to ignore, and those with a handler. */
 static void sig_actions(struct task *pt, u64 *ign, u64 *cgt)
 {
@@ -310,30 +369,23 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 		break;
 	}
 	case G_UPTIME: {
-		s64 ns = ktime_mono(&t->k->time);
+		/* Linux's: time since boot, and the CPUs' idle time summed */
+		unsigned ncpu = MAX(kernel_ncpus(t->k), 1u);
+		u64 user, sys, up, idle;
 
-		fprintf(f, "%lld.%02lld %lld.%02lld\n", (long long)(ns / NSEC_PER_SEC),
-			(long long)(ns % NSEC_PER_SEC / 10000000), (long long)(ns / NSEC_PER_SEC),
-			(long long)(ns % NSEC_PER_SEC / 10000000));
+		cpu_ticks(t->k, &user, &sys, &up);
+		idle = ncpu * up - MIN(ncpu * up, user + sys);
+		fprintf(f, "%llu.%02llu %llu.%02llu\n", (unsigned long long)(up / 100),
+			(unsigned long long)(up % 100), (unsigned long long)(idle / 100),
+			(unsigned long long)(idle % 100));
 		break;
 	}
 	case G_LOADAVG:
 		fprintf(f, "0.00 0.00 0.00 1/1 %u\n", t->tid);
 		break;
-	case G_STAT: {
-		s64 real = 0;
-
-		/* btime: the sandbox's boot, the wall clock less its uptime (ps adds a
-		 * process's start ticks to it) */
-		ktime_get(&t->k->time, CLOCK_REALTIME, &real);
-		fprintf(f, "cpu  0 0 0 0 0 0 0 0 0 0\n");
-		for (unsigned c = 0; c < kernel_ncpus(t->k); c++)
-			fprintf(f, "cpu%u 0 0 0 0 0 0 0 0 0 0\n", c);
-		fprintf(f, "intr 0\nctxt 0\nbtime %lld\nprocesses 1\nprocs_running 1\n"
-			"procs_blocked 0\n",
-			(long long)((real - ktime_mono(&t->k->time)) / NSEC_PER_SEC));
+	case G_STAT:
+		gen_sys_stat(f, t->k);
 		break;
-	}
 	case G_VMSTAT: {
 		struct sysinfo si_;
 
