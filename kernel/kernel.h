@@ -109,6 +109,11 @@ void kernel_set_mem_limit(struct kernel *k, u64 bytes);
  * logs it. Returns for the fault to be retried; if @t was the victim, its SIGKILL is
  * pending. Call on @t's thread, holding no lock. */
 void kernel_oom(struct task *t);
+/* The sandbox's memory as sysinfo(2) and /proc/meminfo show it: its limit (no more
+ * than the host's RAM) as the total, what the limit has left as free. Programs size
+ * their heaps from it (a JVM takes a quarter of "physical memory"), as they read a
+ * container's memory cgroup on Linux. */
+void kernel_meminfo(struct kernel *k, u64 *total, u64 *free);
 /* /proc/PID/oom_score: the process's badness on Linux's scale (0: exempt). */
 int kernel_oom_score(struct kernel *k, struct thread_group *tg);
 

@@ -36,6 +36,17 @@ u64 kernel_default_mem_limit(void)
 	return MAX(ram / 2 & PAGE_MASK, SBX_MIN_MEM_LIMIT);
 }
 
+void kernel_meminfo(struct kernel *k, u64 *total, u64 *free)
+{
+	struct sysinfo si;
+	u64 used = memfile_counted(k->mf);
+
+	*total = k->mem_limit;
+	if (!sysinfo(&si))
+		*total = MIN(*total ? *total : ~0ULL, (u64)si.totalram * (si.mem_unit ? si.mem_unit : 1));
+	*free = *total - MIN(*total, used);
+}
+
 void kernel_set_mem_limit(struct kernel *k, u64 bytes)
 {
 	k->mem_limit = bytes & PAGE_MASK;

@@ -127,7 +127,7 @@ u64 memfile_used(struct memfile *mf)
 /* Would @len more bytes take used and the charges past the limit? mf->lock held. */
 static bool over_limit(struct memfile *mf, u64 len)
 {
-	u64 held = mf->used + __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED);
+	u64 held = mf->used - mf->noacct_bytes + __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED);
 
 	return mf->limit && (len > mf->limit || held > mf->limit - len);
 }
@@ -141,12 +141,21 @@ int memfile_charge(struct memfile *mf, u64 bytes, bool force)
 	if (!mf)
 		return 0;       /* no sandbox to charge (unit tests) */
 	held = __atomic_add_fetch(&mf->kmem, bytes, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&mf->used, __ATOMIC_RELAXED);
+	       __atomic_load_n(&mf->used, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&mf->noacct_bytes, __ATOMIC_RELAXED);
 	limit = __atomic_load_n(&mf->limit, __ATOMIC_RELAXED);
 	if (force || !limit || held <= limit)
 		return 0;
 	__atomic_sub_fetch(&mf->kmem, bytes, __ATOMIC_RELAXED);
 	return -ENOMEM;
+}
+
+u64 memfile_counted(struct memfile *mf)
+{
+	u64 used = __atomic_load_n(&mf->used, __ATOMIC_RELAXED);
+	u64 na = __atomic_load_n(&mf->noacct_bytes, __ATOMIC_RELAXED);
+
+	return used - MIN(used, na) + __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED);
 }
 
 bool memfile_full(struct memfile *mf)
@@ -157,7 +166,8 @@ bool memfile_full(struct memfile *mf)
 		return false;
 	limit = __atomic_load_n(&mf->limit, __ATOMIC_RELAXED);
 	return limit && __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED) +
-			__atomic_load_n(&mf->used, __ATOMIC_RELAXED) > limit;
+			__atomic_load_n(&mf->used, __ATOMIC_RELAXED) -
+			__atomic_load_n(&mf->noacct_bytes, __ATOMIC_RELAXED) > limit;
 }
 
 void memfile_uncharge(struct memfile *mf, u64 bytes)
@@ -251,7 +261,92 @@ static bool ext_add(struct mf_extent **v, u32 *n, u32 *cap, u64 off, u64 len)
 	return true;
 }
 
-static int alloc(struct memfile *mf, u64 len, u64 *off, bool dirty_ok)
+/* The bytes of [off, off+len) in the not-counted list; mf->lock held. */
+static u64 noacct_overlap(struct memfile *mf, u64 off, u64 len)
+{
+	u64 end = off + len, n = 0;
+	u32 i = first_after(mf->noacct, mf->nnoacct, off);
+
+	if (i > 0)
+		i--;
+	for (; i < mf->nnoacct && mf->noacct[i].off < end; i++) {
+		u64 s = MAX(mf->noacct[i].off, off);
+		u64 e = MIN(mf->noacct[i].off + mf->noacct[i].len, end);
+
+		if (e > s)
+			n += e - s;
+	}
+	return n;
+}
+
+/* Takes [off, off+len) out of the not-counted list: those bytes count again (or are
+ * freed). When a split finds no memory for one more extent, the whole extent counts
+ * (more than its share: the safe side). mf->lock held. */
+static void noacct_remove(struct memfile *mf, u64 off, u64 len)
+{
+	u64 end = off + len;
+	u32 i = first_after(mf->noacct, mf->nnoacct, off);
+
+	if (i > 0)
+		i--;
+	while (i < mf->nnoacct && mf->noacct[i].off < end) {
+		struct mf_extent *x = &mf->noacct[i];
+		u64 xe = x->off + x->len, s = MAX(x->off, off), e = MIN(xe, end);
+
+		if (e <= s) {
+			i++;
+			continue;
+		}
+		if (s > x->off && e < xe) {
+			/* The middle goes: the extent splits in two. */
+			if (mf->nnoacct == mf->ncap) {
+				u32 ncap = mf->ncap * 2;
+				struct mf_extent *nv = realloc(mf->noacct, ncap * sizeof(*nv));
+
+				if (!nv) {
+					mf->noacct_bytes -= x->len;
+					memmove(x, x + 1, (mf->nnoacct - i - 1) * sizeof(*x));
+					mf->nnoacct--;
+					return;
+				}
+				mf->noacct = nv;
+				mf->ncap = ncap;
+				x = &mf->noacct[i];
+			}
+			memmove(x + 1, x, (mf->nnoacct - i) * sizeof(*x));
+			mf->nnoacct++;
+			x[0].len = s - x->off;
+			x[1] = (struct mf_extent){ e, xe - e };
+			mf->noacct_bytes -= e - s;
+			return;
+		}
+		mf->noacct_bytes -= e - s;
+		if (s == x->off && e == xe) {
+			memmove(x, x + 1, (mf->nnoacct - i - 1) * sizeof(*x));
+			mf->nnoacct--;
+			continue;
+		}
+		if (s == x->off) {
+			x->off = e;
+			x->len = xe - e;
+		} else {
+			x->len = s - x->off;
+		}
+		i++;
+	}
+}
+
+/* Adds [off, off+len), just allocated, to the not-counted list; false without
+ * memory for it. mf->lock held. */
+static bool noacct_add(struct memfile *mf, u64 off, u64 len)
+{
+	if (!ext_add(&mf->noacct, &mf->nnoacct, &mf->ncap, off, len))
+		return false;
+	mf->noacct_bytes += len;
+	return true;
+}
+
+static int alloc(struct memfile *mf, u64 len, u64 *off, bool dirty_ok, bool acct)
 {
 	int ret = -ENOMEM;
 	u32 i;
@@ -259,7 +354,7 @@ static int alloc(struct memfile *mf, u64 len, u64 *off, bool dirty_ok)
 	if (!len || len & ~PAGE_MASK)
 		return -EINVAL;
 	pthread_mutex_lock(&mf->lock);
-	if (over_limit(mf, len))
+	if (acct && over_limit(mf, len))
 		goto out;
 	if (dirty_ok) {
 		i = first_fit(mf->dirty, mf->ndirty, len);
@@ -273,6 +368,10 @@ static int alloc(struct memfile *mf, u64 len, u64 *off, bool dirty_ok)
 	}
 	i = first_fit(mf->free, mf->nfree, len);
 	if (i < mf->nfree) {
+		u64 at = mf->free[i].off;
+
+		if (!acct && !noacct_add(mf, at, len))
+			goto out;
 		*off = take_front(mf->free, &mf->nfree, i, len);
 		mf->used += len;
 		ret = 0;
@@ -284,12 +383,34 @@ out:
 
 int memfile_alloc(struct memfile *mf, u64 len, u64 *off)
 {
-	return alloc(mf, len, off, false);
+	return alloc(mf, len, off, false, true);
 }
 
 int memfile_alloc_copy(struct memfile *mf, u64 len, u64 *off)
 {
-	return alloc(mf, len, off, true);
+	return alloc(mf, len, off, true, true);
+}
+
+int memfile_alloc_noacct(struct memfile *mf, u64 len, u64 *off)
+{
+	return alloc(mf, len, off, false, false);
+}
+
+int memfile_account(struct memfile *mf, u64 off, u64 len)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&mf->lock);
+	if (mf->nnoacct) {
+		u64 n = noacct_overlap(mf, off, len);
+
+		if (n && over_limit(mf, n))
+			ret = -ENOMEM;
+		else if (n)
+			noacct_remove(mf, off, len);
+	}
+	pthread_mutex_unlock(&mf->lock);
+	return ret;
 }
 
 /* Punches [off, off+len) and returns it to the free list. */
@@ -310,6 +431,8 @@ void memfile_free(struct memfile *mf, u64 off, u64 len)
 	/* A lazy restore must not fill the range after it is freed (and reused). */
 	memfile_await(mf, off, len);
 	pthread_mutex_lock(&mf->lock);
+	if (mf->nnoacct)
+		noacct_remove(mf, off, len);
 	mf->used -= len;
 	if (mf->dirty_bytes + len <= mf->dirty_max &&
 	    ext_add(&mf->dirty, &mf->ndirty, &mf->dcap, off, len)) {
@@ -345,7 +468,7 @@ int memfile_before_save(void *o, void *ctx)
 	return 0;
 }
 
-int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen)
+static int extend(struct memfile *mf, u64 off, u64 len, u64 newlen, bool acct)
 {
 	u64 end = off + len, need = newlen - len;
 	int ret = -ENOMEM;
@@ -355,11 +478,22 @@ int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen)
 		return 0;
 	pthread_mutex_lock(&mf->lock);
 	i = first_after(mf->free, mf->nfree, end - 1);
-	if (!over_limit(mf, need) && i < mf->nfree && mf->free[i].off == end && mf->free[i].len >= need) {
+	if ((!acct || !over_limit(mf, need)) && i < mf->nfree && mf->free[i].off == end &&
+	    mf->free[i].len >= need && (acct || noacct_add(mf, end, need))) {
 		take_front(mf->free, &mf->nfree, i, need);
 		mf->used += need;
 		ret = 0;
 	}
 	pthread_mutex_unlock(&mf->lock);
 	return ret;
+}
+
+int memfile_extend(struct memfile *mf, u64 off, u64 len, u64 newlen)
+{
+	return extend(mf, off, len, newlen, true);
+}
+
+int memfile_extend_noacct(struct memfile *mf, u64 off, u64 len, u64 newlen)
+{
+	return extend(mf, off, len, newlen, false);
 }

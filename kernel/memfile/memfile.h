@@ -36,6 +36,13 @@ SAVABLE struct memfile {
 	struct mf_extent *free SAVE_COUNT(nfree);
 	u32 nfree;
 	u32 cap SAVE_SKIP;           /* capacity of free; set to nfree on load */
+	/* allocated extents not counted against the limit (memfile_alloc_noacct: memory
+	 * mapped without write access, which Linux does not commit until it may be
+	 * written), sorted, never adjacent, and their total; under lock */
+	struct mf_extent *noacct SAVE_COUNT(nnoacct);
+	u32 nnoacct;
+	u32 ncap SAVE_SKIP;
+	u64 noacct_bytes;
 	/* the dirty pool (memfile.c): freed extents not punched, their old contents
 	 * still there, sorted by offset, never adjacent, disjoint from free; under
 	 * lock. Emptied into free before a save (memfile_before_save), so empty after
@@ -107,6 +114,9 @@ u64 memfile_used(struct memfile *mf);
  * A NULL @mf (no sandbox: unit tests) charges nothing. */
 int memfile_charge(struct memfile *mf, u64 bytes, bool force);
 void memfile_uncharge(struct memfile *mf, u64 bytes);
+/* Bytes counted against the limit now: allocations (less those not counted) and
+ * charges (loads only). */
+u64 memfile_counted(struct memfile *mf);
 /* Whether the allocations and charges are past the limit now (loads only). */
 bool memfile_full(struct memfile *mf);
 
@@ -117,6 +127,16 @@ int memfile_alloc(struct memfile *mf, u64 len, u64 *off);
  * dirty pool): for a caller that overwrites every byte before the range is read or
  * mapped, such as a copy-on-write copy. Never hand it out unfilled. */
 int memfile_alloc_copy(struct memfile *mf, u64 len, u64 *off);
+/* Allocates like memfile_alloc, but the range does not count against the limit
+ * until memfile_account: a private mapping without write access, as Linux's
+ * overcommit accounting leaves a PROT_NONE reservation (a JVM's code cache, V8's
+ * cage) uncommitted. */
+int memfile_alloc_noacct(struct memfile *mf, u64 len, u64 *off);
+/* memfile_extend for such a range: the new part is not counted either. */
+int memfile_extend_noacct(struct memfile *mf, u64 off, u64 len, u64 newlen);
+/* What of [off, off+len) was not counted now counts (the mapping became writable);
+ * -ENOMEM, with nothing changed, if that would pass the limit. */
+int memfile_account(struct memfile *mf, u64 off, u64 len);
 /* Returns [off, off+len) to the allocator: into the dirty pool while it has room,
  * else its pages are released (punched). */
 void memfile_free(struct memfile *mf, u64 off, u64 len);

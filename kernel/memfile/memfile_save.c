@@ -15,6 +15,21 @@ int memfile_adopt(struct memfile *mf, struct memfile *saved)
 		if (saved->free[i].off + saved->free[i].len > saved->size ||
 		    saved->free[i].off + saved->free[i].len < saved->free[i].off)
 			return -EINVAL;
+	{
+		u64 n = 0, prev_end = 0;
+
+		for (u32 i = 0; i < saved->nnoacct; i++) {
+			const struct mf_extent *x = &saved->noacct[i];
+
+			if (!x->len || x->off < prev_end || x->off + x->len > saved->size ||
+			    x->off + x->len < x->off)
+				return -EINVAL;
+			prev_end = x->off + x->len;
+			n += x->len;
+		}
+		if (n != saved->noacct_bytes || n > saved->used)
+			return -EINVAL;
+	}
 	/* Whatever the live file freed so far goes first: its dirty ranges mean
 	 * nothing to the saved allocator, and the image's memory, loaded after the
 	 * graph, assumes a file of zeros. */
@@ -25,10 +40,15 @@ int memfile_adopt(struct memfile *mf, struct memfile *saved)
 	mf->nfree = saved->nfree;
 	mf->cap = saved->nfree;
 	mf->used = saved->used;
+	free(mf->noacct);
+	mf->noacct = saved->noacct;
+	mf->nnoacct = mf->ncap = saved->nnoacct;
+	mf->noacct_bytes = saved->noacct_bytes;
 	/* Offsets beyond the saved size stay unused, as in the saved sandbox. */
 	mf->size = saved->size;
 	pthread_mutex_unlock(&mf->lock);
 	saved->free = NULL;
+	saved->noacct = NULL;
 	free(saved);
 	return 0;
 }

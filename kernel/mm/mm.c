@@ -356,6 +356,8 @@ static int map_new(struct mm *mm, u64 addr, u64 len, int prot, u32 flags)
 	err = mm_lock_new(mm, len, &flags);
 	if (err)
 		return err;
+	if (!prot && !(flags & VMA_SHARED))
+		flags |= VMA_NOACCT;
 	v.flags = flags;
 	/* Extend the previous VMA's memory in place when it ends here, so brk and
 	 * sequential mmaps stay one VMA. */
@@ -364,11 +366,13 @@ static int map_new(struct mm *mm, u64 addr, u64 len, int prot, u32 flags)
 		struct vma *p = &mm->vmas[i - 1];
 		u64 plen = p->end - p->start;
 
-		if (!memfile_extend(mm->mf, p->off, plen, plen + len))
+		if (!(flags & VMA_NOACCT ? memfile_extend_noacct : memfile_extend)(mm->mf,
+				p->off, plen, plen + len))
 			v.off = p->off + plen;
 	}
 	if (!v.off) {
-		err = memfile_alloc(mm->mf, len, &v.off);
+		err = (flags & VMA_NOACCT ? memfile_alloc_noacct : memfile_alloc)(mm->mf, len,
+										&v.off);
 		if (err)
 			return err;
 	}
@@ -545,6 +549,20 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 		}
 		a = v->end;
 	}
+	/* Memory becoming accessible for the first time is committed now: ENOMEM past
+	 * the limit, as Linux's mprotect_fixup for writable memory. (Pieces committed
+	 * before a later one fails stay committed, counted a little early.) */
+	for (u64 a = addr; prot && a < end;) {
+		struct vma *v = vma_find(mm, a);
+		u64 s = MAX(v->start, addr), e = MIN(v->end, end);
+
+		if ((v->flags & VMA_NOACCT) &&
+		    memfile_account(mm->mf, v->off + (s - v->start), e - s)) {
+			err = -ENOMEM;
+			goto out;
+		}
+		a = v->end;
+	}
 	i = vma_index_after(mm, addr);
 	if (mm->vmas[i].start < addr) {
 		err = vma_split(mm, i, addr);
@@ -562,6 +580,8 @@ int mm_mprotect(struct mm *mm, u64 addr, u64 len, int prot)
 			v = &mm->vmas[i];
 		}
 		v->prot = prot;
+		if (prot)
+			v->flags &= ~VMA_NOACCT;
 		if (mm->as && v->pages) {
 			/* Holes are not mapped: remap what is present. */
 			err = plat_as_unmap(mm->plat, mm->as, v->start, v->end - v->start);

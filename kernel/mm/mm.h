@@ -34,6 +34,12 @@ struct plat_ctx;
 #define VMA_HEAP 0x8            /* the brk area */
 #define VMA_MAYWRITE 0x10       /* a shared file mapping that may be made writable */
 #define VMA_LOCKED 0x20         /* mlock'ed (mm_lock.c); a fork's child drops it */
+/* private anonymous memory mapped PROT_NONE and never accessible since (a JVM's or
+ * V8's reservation): its range is not counted against the memory limit
+ * (memfile_alloc_noacct) until an mprotect gives it access or the Sentry writes
+ * into it (mm_poke). Linux leaves read-only private memory uncommitted too; here a
+ * read would populate the memory file, so only PROT_NONE is left out. */
+#define VMA_NOACCT 0x40
 
 #define PROT_WRITE_BIT 0x2      /* PROT_WRITE, without <sys/mman.h> here */
 

@@ -39,6 +39,15 @@ static int copy(struct mm *mm, u64 addr, void *buf, size_t len, enum copy_dir di
 			err = -EFAULT;
 			break;
 		}
+		/* The Sentry filling a reservation (a file's copy mapped PROT_NONE): what it
+		 * writes is memory, counted from now. */
+		if (dir == COPY_POKE && (v->flags & VMA_NOACCT)) {
+			if (memfile_account(mm->mf, v->off, v->end - v->start)) {
+				err = -ENOMEM;
+				break;
+			}
+			v->flags &= ~VMA_NOACCT;
+		}
 		if (dir != COPY_IN && vma_is_cow(v)) {
 			if (vma_break_cow(mm, v)) {
 				err = -EFAULT;

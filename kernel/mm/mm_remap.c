@@ -86,7 +86,8 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 			v->end -= extra;
 		return err;
 	}
-	if (!v->share && !memfile_extend(mm->mf, v->off, len, len + extra)) {
+	if (!v->share && !(v->flags & VMA_NOACCT ? memfile_extend_noacct : memfile_extend)(
+				mm->mf, v->off, len, len + extra)) {
 		if (v->origin)
 			fill_from_origin(mm, v, len, extra, v->off + len);
 		if (mm->as) {
@@ -100,7 +101,8 @@ static int vma_grow(struct mm *mm, u32 i, u64 extra)
 		v->end += extra;
 		return 0;
 	}
-	err = memfile_alloc(mm->mf, len + extra, &off);
+	err = (v->flags & VMA_NOACCT ? memfile_alloc_noacct : memfile_alloc)(mm->mf,
+									       len + extra, &off);
 	if (err)
 		return err;
 	memfile_copy(mm->mf, off, v->off, len);

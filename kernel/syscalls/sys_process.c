@@ -20,6 +20,7 @@
 #include "syscalls/handlers.h"
 #include "task/pidfd.h"
 #include "task/task.h"
+#include "time/ktime.h"
 
 SYS(exit_group)
 {
@@ -454,9 +455,20 @@ SYS(uname)
 SYS(sysinfo)
 {
 	struct sysinfo si;
+	u64 total, free;
+	s64 boot = 0;
 
-	sysinfo(&si);
-	si.procs = 1;
+	/* The sandbox's memory, uptime and tasks; no load averages, as /proc/loadavg. */
+	memset(&si, 0, sizeof(si));
+	kernel_meminfo(t->k, &total, &free);
+	ktime_get(&t->k->time, CLOCK_BOOTTIME, &boot);
+	si.uptime = boot / NSEC_PER_SEC;
+	si.totalram = total;
+	si.freeram = free;
+	si.mem_unit = 1;
+	pthread_mutex_lock(&t->k->lock);
+	si.procs = MIN(t->k->ntasks, 0xffffu);
+	pthread_mutex_unlock(&t->k->lock);
 	return mm_copy_out(t->mm, a[0], &si, sizeof(si)) ? -EFAULT : 0;
 }
 

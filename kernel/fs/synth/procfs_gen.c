@@ -356,16 +356,15 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 				kernel_ncpus(t->k));
 		break;
 	case G_MEMINFO: {
-		struct sysinfo s;
+		u64 total, free;
 
-		sysinfo(&s);
+		kernel_meminfo(t->k, &total, &free);
 		fprintf(f, "MemTotal:       %8llu kB\nMemFree:        %8llu kB\n"
 			"MemAvailable:   %8llu kB\nBuffers:               0 kB\n"
 			"Cached:                0 kB\nSwapTotal:             0 kB\n"
 			"SwapFree:              0 kB\n",
-			(unsigned long long)s.totalram * s.mem_unit >> 10,
-			(unsigned long long)s.freeram * s.mem_unit >> 10,
-			(unsigned long long)s.freeram * s.mem_unit >> 10);
+			(unsigned long long)total >> 10, (unsigned long long)free >> 10,
+			(unsigned long long)free >> 10);
 		break;
 	}
 	case G_UPTIME: {

@@ -14,6 +14,10 @@
 #                    limit end in an in-sandbox OOM kill (SIGKILL), logged on stderr.
 #   bad_memory       bad --memory and --pids-limit values: exit 125 and one "sbx:"
 #                    line each.
+#   reserve          tl_reserve under --memory 64m: PROT_NONE reservations far past the
+#                    limit succeed, commits within it are counted (ENOMEM past it),
+#                    sysinfo and /proc/meminfo show the limit; reserve_cr: the same
+#                    across a checkpoint and a restore in another --root.
 #   kmem             tl_kmem kmem under --memory 64m: pipes filled by three processes,
 #                    System V message queues, socket buffers, files made in /tmp,
 #                    extended attributes, open descriptors and epoll entries stop with
@@ -189,6 +193,37 @@ kmem_cr)
 		fail "after the restore: $(grep '^after: [0-9]' "$tmp/out" || echo no line)"
 	"$sbx" --root "$tmp/r1" delete kmem >/dev/null 2>&1 || true
 	"$sbx" --root "$tmp/r2" delete kmem >/dev/null 2>&1 || true
+	cat "$tmp/out"
+	;;
+reserve)
+	set +e
+	timeout -k 5 120 "$sbx" run --memory 64m "$td/tl_reserve" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	set -e
+	hs_check_run "$name" "$rc" "$tmp/out" "$tmp/err" done strict || fails=$((fails + 1))
+	cat "$tmp/out"
+	;;
+reserve_cr)
+	set +e
+	"$sbx" --root "$tmp/r1" run -d --name rsv --memory 64m "$td/tl_reserve" cr </dev/null \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	while ((rc == 0)) && ! grep -qx ready "$tmp/out"; do
+		"$sbx" --root "$tmp/r1" list | grep -q ' running ' || break
+		sleep 0.1
+	done
+	timeout -k 5 120 "$sbx" --root "$tmp/r1" checkpoint --image "$tmp/img" rsv 2>>"$tmp/err" &&
+		timeout -k 5 120 "$sbx" --root "$tmp/r2" restore -d --name rsv --image "$tmp/img" \
+			</dev/null >"$tmp/out2" 2>"$tmp/err2" &&
+		"$sbx" --root "$tmp/r2" kill rsv USR1 2>>"$tmp/err2"
+	timeout -k 5 120 "$sbx" --root "$tmp/r2" wait rsv >"$tmp/status" 2>>"$tmp/err2"
+	set -e
+	cat "$tmp/out2" >>"$tmp/out"
+	cat "$tmp/err2" >>"$tmp/err"
+	hs_check_run "$name" "$(cat "$tmp/status" 2>/dev/null || echo 1)" "$tmp/out" "$tmp/err" \
+		done strict || fails=$((fails + 1))
+	"$sbx" --root "$tmp/r1" delete rsv >/dev/null 2>&1 || true
+	"$sbx" --root "$tmp/r2" delete rsv >/dev/null 2>&1 || true
 	cat "$tmp/out"
 	;;
 *)
