@@ -94,7 +94,12 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 	memcpy(c->fpstate, t->fpstate, t->fpstate_len);
 	c->fp_valid = c->fp_load = true;
 	c->sigmask = t->sigmask;
-	c->altstack = t->altstack;
+	/* Linux's copy_process: a child sharing the memory (a thread) starts without
+	 * the alternate signal stack, which is the creator's; a vfork child keeps it. */
+	if ((ca->flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)
+		c->altstack = (struct l_stack){ .ss_flags = L_SS_DISABLE };
+	else
+		c->altstack = t->altstack;
 	c->clear_child_tid = ca->flags & CLONE_CHILD_CLEARTID ? ca->child_tid : 0;
 
 	if (ca->flags & CLONE_VM) {
