@@ -428,6 +428,81 @@ SYS(dup3)
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
 
+/* Whether @id names a task, or (@pgrp) a process group, of the sandbox. */
+static bool owner_exists(struct task *t, u32 id, bool pgrp)
+{
+	struct kernel *k = t->k;
+	struct st_list *p;
+	bool found;
+
+	pthread_mutex_lock(&k->lock);
+	found = kernel_find_task(k, id) != NULL;
+	st_list_for_each(p, &k->tgs) {
+		struct thread_group *tg = container_of(p, struct thread_group, tglink);
+
+		if (found || !pgrp)
+			break;
+		found = !tg->zombie && tg->pgid == id;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return found;
+}
+
+/* F_SETOWN, F_GETOWN, their _EX forms, F_SETSIG and F_GETSIG (Linux's fs/fcntl.c). */
+static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
+{
+	struct f_owner_ex ex;
+	int who = (int)arg;
+	long ret = 0;
+
+	switch (cmd) {
+	case F_SETOWN:
+		if (who == INT_MIN)
+			return -EINVAL;
+		ex.type = who < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+		ex.pid = who < 0 ? -who : who;
+		if (ex.pid && !owner_exists(t, ex.pid, who < 0))
+			return -ESRCH;
+		break;
+	case F_SETOWN_EX:
+		if (mm_copy_in(t->mm, &ex, arg, sizeof(ex)))
+			return -EFAULT;
+		if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID && ex.type != F_OWNER_PGRP)
+			return -EINVAL;
+		if (ex.pid < 0 || (ex.pid && !owner_exists(t, ex.pid, ex.type == F_OWNER_PGRP)))
+			return -ESRCH;
+		break;
+	case F_SETSIG:
+		if (arg > L_NSIG)
+			return -EINVAL;
+		break;
+	}
+	pthread_mutex_lock(&f->pos_lock);
+	switch (cmd) {
+	case F_SETOWN: case F_SETOWN_EX:
+		f->owner_type = ex.type;
+		f->owner_id = ex.pid;
+		break;
+	case F_GETOWN:
+		ret = f->owner_type == F_OWNER_PGRP ? -(long)f->owner_id : (long)f->owner_id;
+		break;
+	case F_GETOWN_EX:
+		ex.type = f->owner_type;        /* F_OWNER_TID (0) until first set */
+		ex.pid = f->owner_id;
+		break;
+	case F_SETSIG:
+		f->owner_sig = arg;
+		break;
+	case F_GETSIG:
+		ret = f->owner_sig;
+		break;
+	}
+	pthread_mutex_unlock(&f->pos_lock);
+	if (cmd == F_GETOWN_EX && mm_copy_out(t->mm, arg, &ex, sizeof(ex)))
+		return -EFAULT;
+	return ret;
+}
+
 SYS(fcntl)
 {
 	int fd = a[0], cmd = a[1];
@@ -471,6 +546,10 @@ SYS(fcntl)
 		f->flags = (f->flags & ~SETFL_MASK) | (a[2] & SETFL_MASK);
 		pthread_mutex_unlock(&f->pos_lock);
 		ret = 0;
+		break;
+	case F_SETOWN: case F_GETOWN: case F_SETOWN_EX: case F_GETOWN_EX:
+	case F_SETSIG: case F_GETSIG:
+		ret = fcntl_owner(t, f, cmd, a[2]);
 		break;
 	case F_GETLK: case F_SETLK: case F_SETLKW:
 	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {

@@ -41,7 +41,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(pipe2, "px", "O_DIRECT packet mode is not offered"), F(dup, "f"), F(dup2, "ff"), F(dup3, "ffx"),
 	F(sendfile, "ffpu"), F(splice, "fpfpux"), F(tee, "ffux"), F(copy_file_range, "fpfpux"),
 	P(vmsplice, "fpux", "pages are copied, never gifted; room is counted in bytes, not slots"),
-	P(fcntl, "fdx", "no leases, F_*SIG; no locks on sockets (ENOLCK)"),
+	P(fcntl, "fdx", "no leases; F_SETOWN and F_SETSIG are recorded but no SIGIO is sent "
+		"(O_ASYNC too); no locks on sockets (ENOLCK)"),
 	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO, SIOCINQ/SIOCOUTQ, SIOCGIF* of lo (read only)"),
 	F(fstat, "fp"),
 	F(newfstatat, "fspx"),

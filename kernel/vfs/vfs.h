@@ -102,6 +102,12 @@ SAVABLE struct vfs_file {
 	s64 pos;                /* file offset; under pos_lock */
 	struct vfs_path path;   /* where it was opened; {NULL, NULL} for host-fd files */
 	struct vfs_inode *inode SAVE_POLY;      /* what it was opened on, or NULL */
+	/* fcntl F_SETOWN(_EX): the owner's kind (F_OWNER_TID, _PID, _PGRP) and id (0:
+	 * none), and F_SETSIG's signal (0: SIGIO); under pos_lock. Recorded only: no
+	 * SIGIO is sent for O_ASYNC */
+	s32 owner_type;
+	u32 owner_id;
+	s32 owner_sig;
 	pthread_mutex_t pos_lock SAVE_SKIP;
 };
 
