@@ -4,7 +4,7 @@
  * buffer, through input processing (ISTRIP, INLCR, IGNCR, ICRNL, IUCLC), signal
  * characters (ISIG: VINTR, VQUIT, VSUSP), flow control (IXON: VSTOP, VSTART),
  * canonical editing (VERASE, VKILL, VWERASE, VLNEXT, VEOF, VEOL, VEOL2, lines up to
- * 4095 bytes) and echo (ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ECHOCTL); what the slave
+ * 4096 bytes) and echo (ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ECHOCTL); what the slave
  * writes goes to the master through output processing (OPOST: ONLCR, OCRNL, ONOCR,
  * ONLRET, OLCUC, XTABS), as echoes do.
  *
@@ -30,7 +30,6 @@
 #define O(p, f) (T(p)->oflag & (f))
 #define CC(p, i) (T(p)->cc[i])
 #define DISABLED 0      /* _POSIX_VDISABLE as Linux has it */
-#define CANON_MAX (PTY_IN - 1)
 
 static const u8 init_cc[19] = {
 	[VINTR] = 003, [VQUIT] = 034, [VERASE] = 0177, [VKILL] = 025, [VEOF] = 004,
@@ -161,12 +160,11 @@ static void echo_str(struct pty *p, const char *s)
 		echo_raw(p, *s++);
 }
 
-/* Linux's echo_char: a control character as ^X under ECHOCTL (not tab, newline,
- * or the start/stop characters). */
+/* Linux's echo_char: a control character as ^X under ECHOCTL (not tab; a newline
+ * is always echoed as itself). */
 static bool shown_as_ctl(struct pty *p, u8 c)
 {
-	return L(p, ECHOCTL) && iscntrl(c) && c != '\t' && c != '\n' &&
-	       c != CC(p, VSTART) && c != CC(p, VSTOP);
+	return L(p, ECHOCTL) && iscntrl(c) && c != '\t' && c != '\n';
 }
 
 static void echo_char(struct pty *p, u8 c)
@@ -225,99 +223,95 @@ void ldisc_flush_in(struct pty *p)
 }
 
 /* Whether the buffer takes one more byte now (n_tty_receive_buf_common's room):
- * one byte is always kept free; a canonical line that fills the buffer takes
- * more by overwriting its last byte, so that its end still gets in. */
+ * one byte is kept free; a canonical line that fills the buffer takes one more,
+ * then more by overwriting its last byte, so that its end still gets in. */
 static bool in_has_room(struct pty *p)
 {
-	if (p->in_len < CANON_MAX)
+	if (p->in_len < PTY_IN - 1)
 		return true;
 	return L(p, ICANON) && p->in_canon == 0;
 }
 
 static void in_store(struct pty *p, u8 c, bool delim)
 {
-	if (p->in_len >= CANON_MAX) {
+	if (p->in_len >= PTY_IN) {
 		p->in_len--;            /* canonical overflow: the last byte goes */
 		set_delim(p, in_pos(p, p->in_len), false);
 	}
 	in_put(p, c, delim);
 }
 
-/* Removes the last byte of the line being edited; false when there is none. */
+/* Removes the last byte of the line being edited, echoing its erasure with
+ * backspaces when @echo (Linux's eraser: a control character shown as ^X takes
+ * two, one not shown none): false when there is none. */
 static bool erase_one(struct pty *p, bool echo)
 {
-	u32 pos;
+	int cols;
 	u8 c;
 
 	if (p->in_len <= p->in_canon)
 		return false;
-	pos = in_pos(p, p->in_len - 1);
-	c = p->in[pos];
+	c = p->in[in_pos(p, p->in_len - 1)];
 	p->in_len--;
-	if (echo) {
-		int cols = shown_as_ctl(p, c) ? 2 : 1;
-
-		while (cols--)
-			echo_str(p, "\b \b");
-	}
+	set_delim(p, in_pos(p, p->in_len), false);
+	cols = !iscntrl(c) || c == '\t' ? 1 : L(p, ECHOCTL) ? 2 : 0;
+	while (echo && cols--)
+		echo_str(p, "\b \b");
 	return true;
 }
 
 /* VERASE, VWERASE and VKILL in canonical mode (Linux's eraser). */
 static void eraser(struct pty *p, u8 c)
 {
-	bool echo = L(p, ECHO) && L(p, ECHOE);
+	bool echo = L(p, ECHO);
+	u32 seen_alnums = 0;
 
 	if (p->in_len <= p->in_canon)
 		return;
 	if (is_char(p, c, VERASE)) {
-		if (L(p, ECHO) && !L(p, ECHOE)) {
-			erase_one(p, false);
+		erase_one(p, echo && L(p, ECHOE));
+		if (echo && !L(p, ECHOE))
 			echo_char(p, c);
-		} else {
-			erase_one(p, echo);
-		}
 		return;
 	}
-	if (is_char(p, c, VKILL)) {
-		if (!L(p, ECHO)) {
-			while (erase_one(p, false))
-				;
-			return;
-		}
-		if (!L(p, ECHOK) || !L(p, ECHOKE) || !L(p, ECHOE)) {
-			while (erase_one(p, false))
-				;
+	if (!is_char(p, c, VWERASE) || !L(p, IEXTEN)) {
+		/* VKILL: the whole line, erased on the screen only with ECHOKE */
+		bool visual = echo && L(p, ECHOK) && L(p, ECHOKE) && L(p, ECHOE);
+
+		while (erase_one(p, visual))
+			;
+		if (echo && !visual) {
 			echo_char(p, c);
 			if (L(p, ECHOK))
 				echo_raw(p, '\n');
-			return;
 		}
-		while (erase_one(p, true))
-			;
 		return;
 	}
-	/* VWERASE: the blanks before the cursor, then the word. */
-	while (p->in_len > p->in_canon && isspace(p->in[in_pos(p, p->in_len - 1)]))
-		erase_one(p, echo);
+	/* VWERASE: back over anything to a word, then over the word (BSD's
+	 * ALTWERASE, as Linux has it). */
 	while (p->in_len > p->in_canon) {
 		u8 last = p->in[in_pos(p, p->in_len - 1)];
 
-		if (!isalnum(last) && last != '_')
+		if (isalnum(last) || last == '_')
+			seen_alnums++;
+		else if (seen_alnums)
 			break;
 		erase_one(p, echo);
 	}
 }
 
-/* Linux's isig: the character's signal to the foreground group, and input and
- * output flushed unless NOFLSH. */
+/*
+ * Linux's isig: the character's signal to the foreground group, and the input
+ * flushed unless NOFLSH. Linux also flushes the pty's output still in flight to
+ * the master (the flip buffer), but what a slave wrote reaches the master's read
+ * buffer at once there in practice, and it is all there at once here: it stays.
+ */
 static u64 isig(struct pty *p, u8 c, int sig)
 {
 	if (!L(p, NOFLSH)) {
 		ldisc_flush_in(p);
-		p->out_len = 0;
 		if (p->packet)
-			p->pktstatus |= TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE;
+			p->pktstatus |= TIOCPKT_FLUSHREAD;
 	}
 	if (L(p, ECHO))
 		echo_char(p, c);

@@ -616,10 +616,8 @@ static int ptm_ioctl(struct task *t, struct vfs_file *f, u64 cmd, u64 arg)
 		if (arg == 0 || arg >= L_NSIG + 1)
 			return -EINVAL;
 		pthread_mutex_lock(&p->lock);
-		if (!(p->termios.lflag & NOFLSH)) {
+		if (!(p->termios.lflag & NOFLSH))
 			ldisc_flush_in(p);
-			p->out_len = 0;
-		}
 		pty_unlock(t, p, sigbit(arg));
 		return 0;
 	default:
