@@ -89,9 +89,7 @@ int main(void)
 	n = pty_read_until(m, buf, sizeof(buf), "two\r\n");
 	pty_show("echo", buf, n);
 	pty_put(s, "out\nput\n");
-	wait_in(m);
-	ioctl(m, FIONREAD, &v);
-	n = read(m, buf, sizeof(buf));
+	n = pty_read_until(m, buf, sizeof(buf), "put\r\n");
 	pty_show("master read", buf, n);
 	ioctl(s, TIOCOUTQ, &v);
 	printf("slave TIOCOUTQ %d\n", v);
@@ -121,7 +119,7 @@ int main(void)
 	/* Packet mode: a status byte before the data, flush events alone. */
 	v = 1;
 	ioctl(m, TIOCPKT, &v);
-	pty_put(s, "pkt\n");
+	pty_put(s, "pkt");     /* one write to the master natively: one read */
 	wait_in(m);
 	n = read(m, buf, sizeof(buf));
 	pty_show("packet read", buf, n);

@@ -141,6 +141,11 @@ int main(void)
 	n = read(s, buf, sizeof(buf));
 	pty_show("partial line, ICANON off", buf, n);
 	pty_put(m, "more");
+	{
+		struct pollfd p = { .fd = s, .events = POLLIN };
+
+		poll(&p, 1, PTY_SAFETY_MS);     /* taken in before ICANON is back */
+	}
 	set(ICANON, 0, 0, 0, 0, 0);
 	n = read(s, buf, sizeof(buf));
 	pty_show("raw input, ICANON on", buf, n);
@@ -157,6 +162,12 @@ int main(void)
 	tcsetattr(s, TCSANOW, &t);
 	printf("VMIN 0 VTIME 1, empty: %ld\n", (long)read(s, buf, sizeof(buf)));
 	pty_put(m, "q");
+	{
+		/* there before the read: natively it comes through a workqueue */
+		struct pollfd p = { .fd = s, .events = POLLIN };
+
+		poll(&p, 1, PTY_SAFETY_MS);
+	}
 	printf("VMIN 0 VTIME 1, one byte: %ld\n", (long)read(s, buf, sizeof(buf)));
 	t.c_cc[VMIN] = 3;
 	t.c_cc[VTIME] = 0;

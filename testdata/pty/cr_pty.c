@@ -50,14 +50,15 @@ int main(int argc, char **argv)
 	}
 	if (read(ready[0], &c, 1) != 1)
 		pty_die("child");
+	/* Natively the echo of what the master writes comes later than the write (a
+	 * workqueue), so each echo is read before the slave writes. */
 	pty_put(m, "par");
-	pty_put(s, "to-master\n");
-	/* the echo and the output are in the master's buffer once the slave's mark is */
-	pty_put(s, "@");
-	n = pty_read_until(m, buf, sizeof(buf), "@");
-	pty_show("before: master", buf, n);
+	n = pty_read_until(m, buf, sizeof(buf), "par");
+	pty_show("before: echo", buf, n);
 	pty_put(m, "x");
-	pty_put(s, "y\n");
+	n = pty_read_until(m, buf, sizeof(buf), "x");
+	pty_show("before: echo", buf, n);
+	pty_put(s, "to-master\n");     /* left for the master to read after */
 	cr_say("ready\n");
 	if (!nowait)
 		cr_wait();
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
 	printf("same name: %d, node there: %d\n", !strcmp(name, ptsname(m)), !access(name, F_OK));
 	ioctl(m, TIOCGPTLCK, &v);
 	printf("locked: %d\n", v);
-	n = pty_read_until(m, buf, sizeof(buf), "y\r\n");
+	n = pty_read_until(m, buf, sizeof(buf), "to-master\r\n");
 	pty_show("after: master", buf, n);
 	pty_put(m, "#tial\n");
 	waitpid(pid, &st, 0);

@@ -1,5 +1,5 @@
 # python_pty: python's pty module over the sandbox's ptys: openpty with os.read and
-# os.write (and termios), pty.fork with the child's session and terminal, and
+# os.write (and termios, epoll), pty.fork with the child's session and terminal, and
 # pty.spawn of a small command (stdin is not a terminal: spawn copies the child's
 # output). Everything printed is the same natively and in sbx.
 import os
@@ -34,6 +34,13 @@ print("slave read:", os.read(s, 100))
 print("echo:", read_until(m, b"\r\n"))
 attrs = termios.tcgetattr(s)
 print("lflag ICANON ECHO:", bool(attrs[3] & termios.ICANON), bool(attrs[3] & termios.ECHO))
+ep = select.epoll()
+ep.register(m, select.EPOLLIN)
+print("epoll, nothing to read:", ep.poll(0))
+os.write(s, b"ping\n")
+print("epoll after a slave write:", [e for _, e in ep.poll(20)] == [select.EPOLLIN])
+print("master read:", read_until(m, b"ping\r\n"))
+ep.close()
 tty.setraw(s)
 os.write(m, b"x\r")
 print("raw slave read:", os.read(s, 100))

@@ -211,12 +211,7 @@ static int devpts_setattr(struct vfs_inode *ino, const struct vfs_setattr *sa)
 		return -EINVAL;
 	if (DI(ino)->kind == DP_PTS && !(p = devpts_find(DI(ino)->index)))
 		return -ENOENT;
-	if (sa->mask & VFS_SET_MODE)
-		ino->mode = (ino->mode & S_IFMT) | (sa->mode & 07777);
-	if (sa->mask & VFS_SET_UID)
-		ino->uid = sa->uid;
-	if (sa->mask & VFS_SET_GID)
-		ino->gid = sa->gid;
+	vfs_inode_set_ids(ino, sa);
 	if (p) {
 		pthread_mutex_lock(&p->lock);
 		p->mode = ino->mode & 07777;

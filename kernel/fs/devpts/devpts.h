@@ -169,6 +169,9 @@ int tty_open_ctty(struct task *t, u32 flags, struct vfs_file **out);
  * it; the last thread of a group drops it, and a session leader's exit hangs its
  * session's terminal's foreground group up (SIGHUP). */
 void tty_fork(struct thread_group *parent, struct thread_group *child);
+/* /proc/<pid>/stat's tty_nr (the terminal's device number, 0 for none) and tpgid
+ * (its foreground group, -1 for none) for @tg; k->lock held. */
+void tty_proc_stat(struct thread_group *tg, u32 *tty_nr, s32 *tpgid);
 void tty_setsid(struct thread_group *tg);
 void tty_group_exit(struct kernel *k, struct thread_group *tg);
 

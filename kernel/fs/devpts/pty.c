@@ -195,27 +195,36 @@ static s64 pts_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s
 	return ret;
 }
 
-static s64 pts_write(struct task *t, struct vfs_file *f, const void *buf, size_t len,
-		     s64 *pos)
+/*
+ * A write of either end: the slave's through OPOST into the master's ring (EIO once
+ * hung up), the master's into the raw ring and on through the line discipline.
+ * Waits for room unless nonblocking; returns what went in, or the error.
+ */
+static s64 write_loop(struct task *t, struct vfs_file *f, struct pty *p, const u8 *buf,
+		      size_t len, bool master)
 {
-	struct pty *p = PS(f);
 	bool interrupted = false;
 	size_t done = 0;
+	u64 sigs = 0;
 	s64 ret = 0;
 
-	if (p->termios.lflag & TOSTOP) {
-		int err = tty_check_change(t, p, SIGTTOU);
-
-		if (err)
-			return err;
-	}
 	pthread_mutex_lock(&p->lock);
 	while (done < len) {
-		if (hung(p)) {
+		if (!master && hung(p)) {
 			ret = -EIO;
 			break;
 		}
-		done += ldisc_write(p, (const u8 *)buf + done, len - done);
+		if (master) {
+			u32 n = MIN(len - done, PTY_RAW - p->raw_len);
+
+			for (u32 i = 0; i < n; i++)
+				p->raw[(p->raw_off + p->raw_len + i) % PTY_RAW] = buf[done + i];
+			p->raw_len += n;
+			done += n;
+			sigs |= ldisc_pump(p);
+		} else {
+			done += ldisc_write(p, buf + done, len - done);
+		}
 		if (done == len)
 			break;
 		waitq_wake_all(&p->wq);
@@ -223,8 +232,22 @@ static s64 pts_write(struct task *t, struct vfs_file *f, const void *buf, size_t
 		if (ret < 0)
 			break;
 	}
-	pty_unlock(t, p, 0);
+	pty_unlock(t, p, sigs);
 	return done ? (s64)done : ret;
+}
+
+static s64 pts_write(struct task *t, struct vfs_file *f, const void *buf, size_t len,
+		     s64 *pos)
+{
+	struct pty *p = PS(f);
+
+	if (p->termios.lflag & TOSTOP) {
+		int err = tty_check_change(t, p, SIGTTOU);
+
+		if (err)
+			return err;
+	}
+	return write_loop(t, f, p, buf, len, false);
 }
 
 static short pts_poll(struct vfs_file *f, short events, struct waiter *w)
@@ -295,30 +318,7 @@ static s64 ptm_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s
 static s64 ptm_write(struct task *t, struct vfs_file *f, const void *buf, size_t len,
 		     s64 *pos)
 {
-	struct pty *p = PM(f);
-	bool interrupted = false;
-	size_t done = 0;
-	u64 sigs = 0;
-	s64 ret = 0;
-
-	pthread_mutex_lock(&p->lock);
-	while (done < len) {
-		u32 n = MIN(len - done, PTY_RAW - p->raw_len);
-
-		for (u32 i = 0; i < n; i++)
-			p->raw[(p->raw_off + p->raw_len + i) % PTY_RAW] = ((const u8 *)buf)[done + i];
-		p->raw_len += n;
-		done += n;
-		sigs |= ldisc_pump(p);
-		if (done == len)
-			break;
-		waitq_wake_all(&p->wq);
-		ret = pty_wait(p, t, f->flags & O_NONBLOCK, &interrupted, -1);
-		if (ret < 0)
-			break;
-	}
-	pty_unlock(t, p, sigs);
-	return done ? (s64)done : ret;
+	return write_loop(t, f, PM(f), buf, len, true);
 }
 
 static short ptm_poll(struct vfs_file *f, short events, struct waiter *w)

@@ -360,6 +360,20 @@ void tty_fork(struct thread_group *parent, struct thread_group *child)
 		pty_get(child->tty);
 }
 
+void tty_proc_stat(struct thread_group *tg, u32 *tty_nr, s32 *tpgid)
+{
+	struct pty *p = tg->tty;
+
+	*tty_nr = 0;
+	*tpgid = -1;
+	if (!p)
+		return;
+	*tty_nr = devpts_rdev(p->index);
+	pthread_mutex_lock(&p->lock);
+	*tpgid = p->pgrp ? (s32)p->pgrp : -1;
+	pthread_mutex_unlock(&p->lock);
+}
+
 void tty_setsid(struct thread_group *tg)
 {
 	pty_put(tg->tty);
