@@ -124,7 +124,6 @@ u64 devpts_rdev(u32 index);
 /* Opens the slave of @p for @t: EIO while it is locked or hung up; acquires it as
  * @t's controlling terminal unless O_NOCTTY. */
 int pts_open(struct task *t, struct pty *p, u32 flags, bool noctty, struct vfs_file **out);
-bool file_is_pty(const struct vfs_file *f);
 
 /* ldisc.c: the line discipline (n_tty), p->lock held. Each returns the signals
  * (sigbit mask) the input asked for, to send to the foreground group once the

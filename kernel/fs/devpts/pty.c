@@ -58,11 +58,6 @@ static struct pty *PS(struct vfs_file *f)
 	return container_of(f, struct pts_file, base)->pty;
 }
 
-bool file_is_pty(const struct vfs_file *f)
-{
-	return f->ops == &ptm_ops || f->ops == &pts_ops;
-}
-
 /* Drops p->lock after a change: wakes every waiter, then sends the signals the
  * input asked for to the foreground group. */
 static void pty_unlock(struct task *t, struct pty *p, u64 sigs)
@@ -171,6 +166,8 @@ static s64 pts_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s
 	s64 ret;
 	int err;
 
+	if (hung(p))
+		return 0;       /* hung_up_tty_read, before any job control */
 	err = tty_check_change(t, p, SIGTTIN);
 	if (err)
 		return err;
