@@ -247,18 +247,27 @@ static s64 pts_write(struct task *t, struct vfs_file *f, const void *buf, size_t
 	return write_loop(t, f, p, buf, len, false);
 }
 
-static short pts_poll(struct vfs_file *f, short events, struct waiter *w)
+/* poll of either end (Linux's n_tty_poll on the slave or the master). */
+static short poll_end(struct pty *p, bool master, short events, struct waiter *w)
 {
-	struct pty *p = PS(f);
 	short re = 0;
 
 	pthread_mutex_lock(&p->lock);
-	if (hung(p)) {
+	if (master) {
+		if (p->out_len)
+			re |= POLLIN | POLLRDNORM;
+		if (p->packet && p->pktstatus)
+			re |= POLLPRI | POLLIN | POLLRDNORM;
+		if (p->other_closed)
+			re |= POLLHUP;
+		if (p->raw_len < PTY_RAW)
+			re |= POLLOUT | POLLWRNORM;
+	} else if (hung(p)) {
 		re = POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM;
 	} else {
 		if (ldisc_readable(p, true))
 			re |= POLLIN | POLLRDNORM;
-		if (PTY_OUT - p->out_len > 0 && !p->stopped)
+		if (p->out_len < PTY_OUT && !p->stopped)
 			re |= POLLOUT | POLLWRNORM;
 	}
 	re &= events | POLLERR | POLLHUP;
@@ -266,6 +275,11 @@ static short pts_poll(struct vfs_file *f, short events, struct waiter *w)
 		waitq_add(&p->wq, w, w->t);
 	pthread_mutex_unlock(&p->lock);
 	return re;
+}
+
+static short pts_poll(struct vfs_file *f, short events, struct waiter *w)
+{
+	return poll_end(PS(f), false, events, w);
 }
 
 /* ---- the master ---- */
@@ -320,23 +334,7 @@ static s64 ptm_write(struct task *t, struct vfs_file *f, const void *buf, size_t
 
 static short ptm_poll(struct vfs_file *f, short events, struct waiter *w)
 {
-	struct pty *p = PM(f);
-	short re = 0;
-
-	pthread_mutex_lock(&p->lock);
-	if (p->out_len)
-		re |= POLLIN | POLLRDNORM;
-	if (p->packet && p->pktstatus)
-		re |= POLLPRI | POLLIN | POLLRDNORM;
-	if (p->other_closed)
-		re |= POLLHUP;
-	if (p->raw_len < PTY_RAW)
-		re |= POLLOUT | POLLWRNORM;
-	re &= events | POLLERR | POLLHUP;
-	if (!re && w)
-		waitq_add(&p->wq, w, w->t);
-	pthread_mutex_unlock(&p->lock);
-	return re;
+	return poll_end(PM(f), true, events, w);
 }
 
 /* ---- ioctls ---- */
