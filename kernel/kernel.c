@@ -132,8 +132,9 @@ static void default_rlimits(struct l_rlimit *r)
 	r[RLIMIT_RTPRIO] = (struct l_rlimit){ 0, 0 };
 }
 
-/* Wraps the host's stdin, stdout and stderr as fds 0-2 of @fdt. */
-static int install_stdio(struct fdtable *fdt, const int host[3])
+/* Wraps the host's stdin, stdout and stderr as fds 0-2 of @fdt; the first that is a
+ * terminal is also the kernel's host_tty. */
+static int install_stdio(struct kernel *k, struct fdtable *fdt, const int host[3])
 {
 	for (int i = 0; i < 3; i++) {
 		struct vfs_file *f;
@@ -150,7 +151,10 @@ static int install_stdio(struct fdtable *fdt, const int host[3])
 			return err;
 		}
 		err = fdt_install(fdt, i, f, 0, FDT_MAX_DEFAULT);
-		vfs_file_put(f);
+		if (err >= 0 && !k->host_tty && hostfd_is_tty(f))
+			k->host_tty = f;        /* the reference we got */
+		else
+			vfs_file_put(f);
 		if (err < 0)
 			return err;
 	}
@@ -181,7 +185,7 @@ int kernel_create_init(struct kernel *k, int exec_fd, const char *execfn,
 	if (!err)
 		err = fdt_new(&t->fdt);
 	if (!err)
-		err = install_stdio(t->fdt, stdio);
+		err = install_stdio(k, t->fdt, stdio);
 	if (!err && vfs_init_mntns)
 		err = vfs_fs_new(vfs_init_mntns, &t->fs);
 	if (err)

@@ -22,6 +22,7 @@ struct futex_table;
 struct ktimer_svc;
 struct memfile;
 struct vfs_mntns;
+struct vfs_file;
 struct shm_ns;
 struct sem_ns;
 struct msg_ns;
@@ -53,6 +54,10 @@ SAVABLE struct kernel {
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];
 	struct cpuid_policy cpuid;      /* what cpuid tells the application */
+	/* the first of the starting command's stdin, stdout and stderr that was a
+	 * terminal, as a host-fd file: what /dev/tty opens for the first session
+	 * (fs/devpts/tty_jobctl.c); referenced, NULL without one */
+	struct vfs_file *host_tty SAVE_POLY;
 	/* System V shared memory (ipc/shm.h), made by the first shm call; NULL until
 	 * then, and in images older than it */
 	struct shm_ns *shm;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs/devpts/devpts.h"
 #include "fs/fs.h"
 #include "fs/gofer/goferfs.h"
 #include "fs/ovl/ovl.h"
@@ -121,6 +122,12 @@ int fs_boot(struct kernel *k, const struct fs_volume *vols, int nvols, char *why
 		err = devfs_new(&d);
 	if (!err)
 		err = mount_at(ns, "/dev", d, "tmpfs", "dev", VFS_MNT_NOSUID);
+	what = "/dev/pts";
+	if (!err)
+		err = devpts_new(&d);
+	if (!err)
+		err = mount_at(ns, "/dev/pts", d, "devpts", "devpts",
+			       VFS_MNT_NOSUID | VFS_MNT_NOEXEC);
 	what = "/dev/shm";
 	if (!err)
 		err = ovl_new(OVL_NO_GOFER, "shm", 01777, &d);

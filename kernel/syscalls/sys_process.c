@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fs/devpts/devpts.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
@@ -134,8 +135,10 @@ SYS(setsid)
 		if (o->pgid == t->tgid)
 			ret = -EPERM; /* already a group leader (Linux: EPERM) */
 	}
-	if (ret > 0)
+	if (ret > 0) {
 		t->tg->pgid = t->tg->sid = t->tgid;
+		tty_setsid(t->tg);      /* a new session has no terminal yet */
+	}
 	pthread_mutex_unlock(&k->lock);
 	return ret;
 }

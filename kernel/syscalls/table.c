@@ -43,7 +43,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(vmsplice, "fpux", "pages are copied, never gifted; room is counted in bytes, not slots"),
 	P(fcntl, "fdx", "no leases; F_SETOWN and F_SETSIG are recorded but no SIGIO is sent "
 		"(O_ASYNC too); no locks on sockets (ENOLCK)"),
-	P(ioctl, "fxx", "terminal ioctls on host ttys, FIONREAD, FIOCLEX, FIONBIO, SIOCINQ/SIOCOUTQ, SIOCGIF* of lo (read only)"),
+	P(ioctl, "fxx", "terminal ioctls on host ttys and ptys (fs/devpts/pty.c lists the missing), FIONREAD, FIOCLEX, FIONBIO, SIOCINQ/SIOCOUTQ, SIOCGIF* of lo (read only)"),
 	F(fstat, "fp"),
 	F(newfstatat, "fspx"),
 	P(poll, "pdd", "restarts with the full timeout after a signal"),

@@ -28,6 +28,7 @@ struct vfs_fs;
 struct kernel;
 struct mm;
 struct sem_undo_list;
+struct pty;
 
 /* A syscall interrupted with ERESTART_RESTARTBLOCK: what restart_syscall continues.
  * Data, never a function pointer, so it survives checkpoint and restore. */
@@ -105,6 +106,8 @@ SAVABLE struct thread_group {
 	struct st_list sibling SAVE_SKIP;   /* in parent->children; rebuilt by the list */
 	struct st_list tglink SAVE_SKIP;    /* in kernel->tgs; rebuilt by the list */
 	u32 pgid, sid;
+	/* its controlling terminal (fs/devpts/), referenced, or NULL; under lock */
+	struct pty *tty;
 	int exit_signal;                /* sent to the parent at death (SIGCHLD) */
 	bool zombie;                    /* exited, not yet reaped */
 	int exit_status;                /* wait status, once a zombie */

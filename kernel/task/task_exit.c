@@ -12,6 +12,7 @@
 
 #include "ipc/futex.h"
 #include "ipc/sem.h"
+#include "fs/devpts/devpts.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "task/task.h"
@@ -166,6 +167,10 @@ bool task_do_exit(struct task *t, int *status)
 		pthread_mutex_unlock(&k->lock);
 		fdt_put(fdt);
 	}
+	/* Its terminal, after its files as in Linux's do_exit; a session leader's
+	 * foreground group is hung up. */
+	if (last)
+		tty_group_exit(k, tg);
 	if (t->fs) {
 		vfs_fs_put(t->fs);
 		t->fs = NULL;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "fs/devpts/devpts.h"
 #include "kernel.h"
 #include "signal/sigqueue.h"
 #include "task/task.h"
@@ -125,6 +126,7 @@ int tg_new(struct kernel *k, struct task *leader, struct thread_group *parent,
 	if (parent) {
 		tg->pgid = parent->pgid;
 		tg->sid = parent->sid;
+		tty_fork(parent, tg);
 		st_list_add_tail(&tg->sibling, &parent->children);
 	} else {
 		tg->pgid = tg->sid = tg->tgid;
@@ -186,6 +188,7 @@ void tg_release(struct kernel *k, struct thread_group *tg)
 	}
 	sigq_free(&tg->sigq);
 	tg_timers_release(tg);
+	pty_put(tg->tty);       /* a group that never got to exit (fork failure) */
 	free(tg);
 }
 

@@ -83,6 +83,16 @@ void vfs_inode_touch(struct vfs_inode *ino, u32 mask)
 	}
 }
 
+void vfs_inode_set_ids(struct vfs_inode *ino, const struct vfs_setattr *sa)
+{
+	if (sa->mask & VFS_SET_MODE)
+		ino->mode = (ino->mode & S_IFMT) | (sa->mode & 07777);
+	if (sa->mask & VFS_SET_UID)
+		ino->uid = sa->uid;
+	if (sa->mask & VFS_SET_GID)
+		ino->gid = sa->gid;
+}
+
 void vfs_inode_stat(struct vfs_inode *ino, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -198,6 +198,8 @@ void vfs_inode_init(struct vfs_inode *ino, const struct vfs_inode_ops *ops, u32 
 static inline void vfs_inode_get(struct vfs_inode *i) { ref_get(&i->ref); }
 void vfs_inode_put(struct vfs_inode *ino);
 void vfs_inode_stat(struct vfs_inode *ino, struct stat *st);
+/* A setattr's mode, uid and gid (as its mask says) into the inode's attributes. */
+void vfs_inode_set_ids(struct vfs_inode *ino, const struct vfs_setattr *sa);
 /* Sets the inode's [acm]time to now, per @mask (VFS_SET_ATIME...). */
 void vfs_inode_touch(struct vfs_inode *ino, u32 mask);
 /* MAY_READ 4, MAY_WRITE 2, MAY_EXEC 1 against @t's credentials: 0 or -EACCES. */

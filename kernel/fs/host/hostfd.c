@@ -255,6 +255,11 @@ const struct vfs_file_ops hostfd_ops = {
 	.lock_inode = hostfd_lock_inode,
 };
 
+bool hostfd_is_tty(struct vfs_file *f)
+{
+	return f->ops == &hostfd_ops && HF(f)->tty;
+}
+
 int hostfd_new(int fd, int which, struct vfs_file **out)
 {
 	struct hostfd_file *hf = calloc(1, sizeof(*hf));

@@ -29,6 +29,9 @@ SAVABLE struct hostfd_file {
 
 int hostfd_file_after_load(void *o, void *ctx);
 
+/* The host descriptor is a terminal (a restore may have rebound it to one that is
+ * not). */
+bool hostfd_is_tty(struct vfs_file *f);
 /* Wraps host descriptor @fd (consumed) that was the starting command's @which. */
 int hostfd_new(int fd, int which, struct vfs_file **out);
 

@@ -570,12 +570,7 @@ static int ovl_setattr(struct vfs_inode *ino, const struct vfs_setattr *sa)
 		ovl_touch(ino, VFS_SET_MTIME | VFS_SET_CTIME);
 	}
 	oi->changed = true;
-	if (sa->mask & VFS_SET_MODE)
-		ino->mode = (ino->mode & S_IFMT) | (sa->mode & 07777);
-	if (sa->mask & VFS_SET_UID)
-		ino->uid = sa->uid;
-	if (sa->mask & VFS_SET_GID)
-		ino->gid = sa->gid;
+	vfs_inode_set_ids(ino, sa);
 	if (sa->mask & (VFS_SET_ATIME | VFS_SET_MTIME)) {
 		struct timespec now;
 

@@ -21,6 +21,7 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
+#include "fs/devpts/devpts.h"
 #include "fs/synth/synth.h"
 #include "kernel.h"
 #include "memfile/memfile.h"
@@ -264,18 +265,21 @@ static void gen_stat(FILE *f, struct task *pt, u32 id)
 	u64 vm = vm_size(pt), rss = rss_pages(pt), ut = 0, st = 0, cut = 0, cst = 0;
 	const u64 tick = NSEC_PER_SEC / L_USER_HZ;
 	s64 start = 0;
+	u32 tty_nr = 0;
+	s32 tpgid = -1;
 
 	pthread_mutex_lock(&pt->k->lock);
 	if (pt->tg) {
+		tty_proc_stat(pt->tg, &tty_nr, &tpgid);
 		cputime_group(pt->tg, &ut, &st);
 		cputime_children(pt->tg, &cut, &cst);
 		start = pt->tg->start_ns;
 	}
 	pthread_mutex_unlock(&pt->k->lock);
-	fprintf(f, "%u (%s) %c %u %u %u 0 -1 4194304 0 0 0 0 %llu %llu %llu %llu %d %d %u 0 "
+	fprintf(f, "%u (%s) %c %u %u %u %u %d 4194304 0 0 0 0 %llu %llu %llu %llu %d %d %u 0 "
 		"%llu %llu %llu 18446744073709551615 0 0 %llu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 "
 		"%llu %llu %llu %llu %llu %llu %llu 0\n", id, pt->comm, task_state(pt)[0],
-		ppid, pgid, sid, (unsigned long long)(ut / tick), (unsigned long long)(st / tick),
+		ppid, pgid, sid, tty_nr, tpgid, (unsigned long long)(ut / tick), (unsigned long long)(st / tick),
 		(unsigned long long)(cut / tick), (unsigned long long)(cst / tick),
 		20 + pt->nice, pt->nice, nthreads(pt),
 		(unsigned long long)(start > 0 ? start / (s64)tick : 0),

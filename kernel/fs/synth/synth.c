@@ -1,7 +1,7 @@
 /*
  * procfs and devfs inodes and files (see synth.h): the static tables of their
  * directories, lookup and listing, opening generated files, and the devices of
- * /dev (null, zero, full, random, urandom, tty). After Linux's fs/proc and
+ * /dev (null, zero, full, random, urandom; tty and ptmx are fs/devpts's). After Linux's fs/proc and
  * drivers/char/mem.c, and gVisor's fsimpl/proc and devices/memdev.
  */
 #define _GNU_SOURCE
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include "fs/devpts/devpts.h"
 #include "fs/synth/synth.h"
 #include "kernel.h"
 #include "task/task.h"
@@ -71,9 +72,11 @@ static const struct synth_ent t_sys_vm[] = {
 static const struct synth_ent t_dev[] = {
 	C("null", DEV_NULL, 0666), C("zero", DEV_ZERO, 0666), C("full", DEV_FULL, 0666),
 	C("random", DEV_RANDOM, 0666), C("urandom", DEV_URANDOM, 0666),
-	C("tty", DEV_TTY, 0666), L("fd", L_DEVFD), L("stdin", L_STDIN),
+	C("tty", DEV_TTY, 0666), C("ptmx", DEV_PTMX, 0666), L("fd", L_DEVFD), L("stdin", L_STDIN),
 	L("stdout", L_STDOUT), L("stderr", L_STDERR),
-	{ "shm", SK_DIR, ST_NTABLES, S_IFDIR | 01777 }, { 0 },
+	{ "shm", SK_DIR, ST_NTABLES, S_IFDIR | 01777 },
+	{ "pts", SK_DIR, ST_NTABLES, S_IFDIR | 0755 },	/* devpts is mounted there */
+	{ 0 },
 };
 
 static const struct synth_ent *const tables[ST_NTABLES] = {
@@ -84,7 +87,7 @@ static const struct synth_ent *const tables[ST_NTABLES] = {
 
 static const u16 dev_rdev[] = {
 	[DEV_NULL] = 0x103, [DEV_ZERO] = 0x105, [DEV_FULL] = 0x107,
-	[DEV_RANDOM] = 0x108, [DEV_URANDOM] = 0x109, [DEV_TTY] = 0x500,
+	[DEV_RANDOM] = 0x108, [DEV_URANDOM] = 0x109, [DEV_TTY] = 0x500, [DEV_PTMX] = 0x502,
 };
 
 static bool is_tid_dir(const struct synth_inode *si)
@@ -279,8 +282,11 @@ static int synth_open(struct task *t, const struct vfs_path *p, u32 flags,
 	if (si->kind == SK_DEV) {
 		struct synth_dev_file *df;
 
+		/* the terminals: fs/devpts */
 		if (si->id == DEV_TTY)
-			return -ENXIO;  /* no controlling terminal inside */
+			return tty_open_ctty(t, flags, out);
+		if (si->id == DEV_PTMX)
+			return devpts_open_ptmx(t, flags, out);
 		df = calloc(1, sizeof(*df));
 		if (!df)
 			return -ENOMEM;

@@ -116,12 +116,15 @@ run_one() {
 }
 
 # The native side as pid 1 of a new pid namespace, with a /tmp (an empty directory of
-# the host's, bound there) and a /dev/shm (tmpfs) of its own: tests that run at once
-# (a C/R case and its plain twin) must not meet in the host's.
+# the host's, bound there), a /dev/shm (tmpfs) and a devpts instance (/dev/pts and
+# /dev/ptmx; pts numbers from 0, the sandbox's mount options) of its own: tests that
+# run at once (a C/R case and its plain twin) must not meet in the host's.
 mkdir -m 1777 "$tmp/native-tmp"
 # The environment is set last (the shell would add PWD and reorder it).
 native=(unshare --mount -- /bin/sh -c 'mount --bind "$0" /tmp &&
 	mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
+	mount -t devpts -o newinstance,gid=5,mode=620,ptmxmode=666 devpts /dev/pts &&
+	mount --bind /dev/pts/ptmx /dev/ptmx &&
 	exec unshare --pid --fork --kill-child -- "$@"' "$tmp/native-tmp")
 run_one native "${native[@]}" "${envv[@]}" "$prog" "$@"
 if [[ $mode == native ]]; then

@@ -128,12 +128,14 @@ cr_native() {
 	shift 6
 	: >"$dir/native.out"
 	# A new pid namespace, and a mount namespace with an empty /tmp (a directory of
-	# the host's, bound there) and /dev/shm (tmpfs) of its own, as the sandbox has,
+	# the host's, bound there), /dev/shm (tmpfs) and devpts of its own, as the sandbox has,
 	# so that a C/R case and its plain twin running at once do not meet. CR_ENV
 	# comes after it (the shell would add PWD to the environment).
 	mkdir -p -m 1777 "$dir/native-tmp"
 	local CR_NATIVE=(unshare --mount -- /bin/sh -c 'mount --bind "$0" /tmp &&
 		mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
+		mount -t devpts -o newinstance,gid=5,mode=620,ptmxmode=666 devpts /dev/pts &&
+		mount --bind /dev/pts/ptmx /dev/ptmx &&
 		exec unshare --pid --fork --kill-child -- "$@"' "$dir/native-tmp")
 	(
 		cr_clean_fds

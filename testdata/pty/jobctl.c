@@ -1,0 +1,278 @@
+/* jobctl: the controlling terminal and job control on a pty. A session leader opens
+ * the slave and gets it (tcgetsid, tcgetpgrp, /dev/tty); background groups get
+ * SIGTTIN on read, SIGTTOU on a TOSTOP write and on tcsetpgrp, EIO when SIGTTIN is
+ * ignored or the group is orphaned; ^C and ^Z from the master reach the foreground
+ * group; TIOCSWINSZ sends SIGWINCH; TIOCNOTTY and TIOCSCTTY; a session leader's
+ * exit hangs up its foreground group; a closed master sends the session leader
+ * SIGHUP; /dev/tty without a terminal is ENXIO. Each process reports through its
+ * exit status, so the output's order is fixed. */
+#include "pty.h"
+
+static int m, s;
+static char name[64];
+static int to_parent[2];        /* the session leader says "go on" to the parent */
+static volatile sig_atomic_t got;
+
+static void on_sig(int sig)
+{
+	got = sig;
+}
+
+static void tell_parent(char c)
+{
+	if (write(to_parent[1], &c, 1) != 1)
+		_exit(90);
+}
+
+static char hear_child(void)
+{
+	char c = 0;
+
+	if (read(to_parent[0], &c, 1) != 1)
+		pty_die("pipe");
+	return c;
+}
+
+static void dfl(int sig)
+{
+	signal(sig, SIG_DFL);
+}
+
+/* A child in a background group of its own (run by the session leader). */
+static pid_t bg(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		setpgid(0, 0);
+	else if (pid > 0)
+		setpgid(pid, pid);
+	return pid;
+}
+
+static void report(const char *what, pid_t pid)
+{
+	int st;
+
+	waitpid(pid, &st, WUNTRACED);
+	pty_status(what, st);
+	if (WIFSTOPPED(st)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+}
+
+static void session_leader(void)
+{
+	char buf[64];
+	struct stat st;
+	sigset_t set, old;
+	pid_t pid;
+	int fd, r;
+
+	setsid();
+	s = open(name, O_RDWR);
+	if (s < 0)
+		_exit(91);
+	printf("leader: tcgetsid is me %d, foreground is my group %d\n",
+	       tcgetsid(s) == getpid(), tcgetpgrp(s) == getpgrp());
+	fd = open("/dev/tty", O_RDWR);
+	printf("leader: /dev/tty %s", pty_err(fd < 0 ? errno : 0));
+	if (fd >= 0 && !fstat(fd, &st))
+		printf(", %u:%u", major(st.st_rdev), minor(st.st_rdev));
+	printf("\n");
+	fflush(stdout);
+	pty_put(fd, "via-dev-tty\n");
+	close(fd);
+	printf("leader: TIOCSCTTY again %d\n", ioctl(s, TIOCSCTTY, 0));
+	fflush(stdout);
+	signal(SIGTTOU, SIG_IGN);       /* a shell's way: it may take the terminal back */
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+
+	if (!(pid = bg())) {
+		dfl(SIGTTIN);
+		read(s, buf, 1);
+		_exit(1);
+	}
+	report("bg read", pid);
+	if (!(pid = bg())) {
+		_exit(read(s, buf, 1) < 0 && errno == EIO ? 5 : 1);    /* SIGTTIN ignored */
+	}
+	report("bg read, SIGTTIN ignored (5: EIO)", pid);
+	{
+		struct termios t;
+
+		tcgetattr(s, &t);
+		t.c_lflag |= TOSTOP;
+		tcsetattr(s, TCSANOW, &t);
+	}
+	if (!(pid = bg())) {
+		dfl(SIGTTOU);
+		write(s, "no\n", 3);
+		_exit(1);
+	}
+	report("bg write, TOSTOP", pid);
+	if (!(pid = bg())) {
+		_exit(write(s, "bg-write-ignored\n", 17) == 17 ? 6 : 1);
+	}
+	report("bg write, TOSTOP, SIGTTOU ignored (6: written)", pid);
+	if (!(pid = bg())) {
+		dfl(SIGTTOU);
+		tcsetpgrp(s, getpgrp());
+		_exit(1);
+	}
+	report("bg tcsetpgrp", pid);
+	if (!(pid = bg())) {
+		int ok = !tcsetpgrp(s, getpgrp()) && tcgetpgrp(s) == getpgrp();
+
+		ok &= !tcsetpgrp(s, getppid());
+		_exit(ok ? 7 : 1);
+	}
+	report("bg tcsetpgrp, SIGTTOU ignored (7: moved and back)", pid);
+	if (!(pid = bg())) {
+		/* An orphaned group: its only member's parent is outside the session. */
+		pid_t mid = getpid(), h = fork();
+
+		if (h == 0) {
+			setpgid(0, 0);
+			while (getppid() == mid)
+				usleep(1000);
+			dfl(SIGTTIN);
+			r = read(s, buf, 1);
+			tell_parent(r < 0 && errno == EIO ? 'o' : 'x');
+			_exit(0);
+		}
+		_exit(0);
+	}
+	report("orphan's parent", pid);
+	if (!(pid = fork())) {
+		dfl(SIGTTOU);
+		r = ioctl(s, TIOCSCTTY, 0) < 0 && errno == EPERM;
+		r += !ioctl(s, TIOCNOTTY) && open("/dev/tty", O_RDWR) < 0 && errno == ENXIO;
+		_exit(r == 2 ? 8 : 1);
+	}
+	report("non-leader TIOCSCTTY, TIOCNOTTY (8: EPERM, then no /dev/tty)", pid);
+
+	/* ^C and ^Z to a foreground group that reads. */
+	for (int i = 0; i < 2; i++) {
+		if (!(pid = bg())) {
+			dfl(SIGINT);
+			dfl(SIGTSTP);
+			tcsetpgrp(s, getpgrp());
+			tell_parent(i ? 'z' : 'c');
+			read(s, buf, sizeof(buf));
+			_exit(1);
+		}
+		report(i ? "fg read, ^Z" : "fg read, ^C", pid);
+		tcsetpgrp(s, getpgrp());
+	}
+
+	/* SIGWINCH to the foreground group. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	signal(SIGWINCH, on_sig);
+	tell_parent('w');
+	while (got != SIGWINCH)
+		sigsuspend(&old);
+	{
+		struct winsize ws;
+
+		ioctl(s, TIOCGWINSZ, &ws);
+		printf("leader: SIGWINCH, %ux%u\n", ws.ws_row, ws.ws_col);
+		fflush(stdout);
+	}
+
+	/* Our exit hangs up the foreground group: a child in it gets SIGHUP. */
+	{
+		int ready[2];
+		char c;
+
+		if (pipe(ready))
+			_exit(92);
+		if (!(pid = fork())) {
+			signal(SIGHUP, on_sig);
+			write(ready[1], "r", 1);
+			while (got != SIGHUP)
+				pause();
+			_exit(9);
+		}
+		if (read(ready[0], &c, 1) != 1)
+			_exit(93);
+	}
+	pty_put(s, "leader done\n");
+	tell_parent('h');
+	_exit(0);
+}
+
+int main(void)
+{
+	char buf[512];
+	int st, fd, n, orphan_eio = 0;
+	pid_t pid;
+
+	pty_pair(&m, &s, 0, 0);
+	strcpy(name, ptsname(m));
+	close(s);
+	if (pipe(to_parent))
+		pty_die("pipe");
+	if (!(pid = fork())) {
+		session_leader();
+		_exit(0);
+	}
+	for (char c; (c = hear_child()) != 'h';) {
+		if (c == 'c')
+			pty_put(m, "\x03");
+		else if (c == 'z')
+			pty_put(m, "\x1a");
+		else if (c == 'w') {
+			struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+
+			ioctl(m, TIOCSWINSZ, &ws);
+		} else if (c == 'o') {
+			orphan_eio = 1;
+		} else {
+			printf("unexpected %c\n", c);
+		}
+		fflush(stdout);
+	}
+	waitpid(pid, &st, 0);
+	pty_status("leader", st);
+	printf("orphaned group's read: EIO %d\n", orphan_eio);
+	/* The hung-up child is ours now (we are the reaper). */
+	while ((pid = wait(&st)) > 0)
+		pty_status("leader's foreground child", st);
+	n = pty_read_until(m, buf, sizeof(buf), "leader done\r\n");
+	pty_show("master saw", buf, n);
+
+	/* A new session takes the terminal, now free; the master's close hangs it up. */
+	if (!(pid = fork())) {
+		close(m);
+		setsid();
+		s = open(name, O_RDWR);
+		if (tcgetsid(s) != getpid())
+			_exit(1);
+		signal(SIGHUP, on_sig);
+		tell_parent('r');
+		while (got != SIGHUP)
+			pause();
+		n = read(s, buf, sizeof(buf));
+		fd = open("/dev/tty", O_RDWR);
+		_exit(n == 0 && fd < 0 && errno == ENXIO ? 10 : 2);
+	}
+	hear_child();
+	close(m);
+	waitpid(pid, &st, 0);
+	pty_status("second leader after the master closed (10: SIGHUP, EOF, no tty)", st);
+
+	if (!(pid = fork())) {
+		setsid();
+		fd = open("/dev/tty", O_RDWR);
+		_exit(fd < 0 && errno == ENXIO ? 11 : 1);
+	}
+	waitpid(pid, &st, 0);
+	pty_status("new session's /dev/tty (11: ENXIO)", st);
+	return 0;
+}
