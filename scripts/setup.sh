@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential cmake pkg-config clang libseccomp-dev libmsgpack-dev libzstd-dev
       liblz4-dev check busybox-static python3 sqlite3 util-linux
       git xz-utils bzip2 zstd perl patch file bc procps python3-venv mawk golang-go
-      redis-server nginx-light curl postgresql)
+      redis-server nginx-light curl postgresql tmux)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
