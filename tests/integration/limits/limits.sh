@@ -66,6 +66,33 @@ ns_count() {
 	echo $n
 }
 
+# cr_round ID PROGRAM: PROGRAM cr under --memory 64m, checkpointed at its ready mark
+# and restored in another --root, then signalled to go on; its output (both halves)
+# in $tmp/out, checked to end in "done" with no Sentry error.
+cr_round() {
+	local id=$1 prog=$2 rc
+	set +e
+	"$sbx" --root "$tmp/r1" run -d --name "$id" --memory 64m "$td/$prog" cr </dev/null \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	while ((rc == 0)) && ! grep -qx ready "$tmp/out"; do
+		"$sbx" --root "$tmp/r1" list | grep -q ' running ' || break
+		sleep 0.1
+	done
+	timeout -k 5 120 "$sbx" --root "$tmp/r1" checkpoint --image "$tmp/img" "$id" 2>>"$tmp/err" &&
+		timeout -k 5 120 "$sbx" --root "$tmp/r2" restore -d --name "$id" --image "$tmp/img" \
+			</dev/null >"$tmp/out2" 2>"$tmp/err2" &&
+		"$sbx" --root "$tmp/r2" kill "$id" USR1 2>>"$tmp/err2"
+	timeout -k 5 120 "$sbx" --root "$tmp/r2" wait "$id" >"$tmp/status" 2>>"$tmp/err2"
+	set -e
+	cat "$tmp/out2" >>"$tmp/out"
+	cat "$tmp/err2" >>"$tmp/err"
+	hs_check_run "$name" "$(cat "$tmp/status" 2>/dev/null || echo 1)" "$tmp/out" "$tmp/err" \
+		done strict || fails=$((fails + 1))
+	"$sbx" --root "$tmp/r1" delete "$id" >/dev/null 2>&1 || true
+	"$sbx" --root "$tmp/r2" delete "$id" >/dev/null 2>&1 || true
+}
+
 case $case in
 fork_bomb_tasks)
 	max_tasks=256
@@ -169,30 +196,11 @@ kmem)
 	cat "$tmp/out"
 	;;
 kmem_cr)
-	set +e
-	"$sbx" --root "$tmp/r1" run -d --name kmem --memory 64m "$td/tl_kmem" cr </dev/null \
-		>"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	while ((rc == 0)) && ! grep -qx ready "$tmp/out"; do
-		"$sbx" --root "$tmp/r1" list | grep -q ' running ' || break
-		sleep 0.1
-	done
-	timeout -k 5 120 "$sbx" --root "$tmp/r1" checkpoint --image "$tmp/img" kmem 2>>"$tmp/err" &&
-		timeout -k 5 120 "$sbx" --root "$tmp/r2" restore -d --name kmem --image "$tmp/img" \
-			</dev/null >"$tmp/out2" 2>"$tmp/err2" &&
-		"$sbx" --root "$tmp/r2" kill kmem USR1 2>>"$tmp/err2"
-	timeout -k 5 120 "$sbx" --root "$tmp/r2" wait kmem >"$tmp/status" 2>>"$tmp/err2"
-	set -e
-	cat "$tmp/out2" >>"$tmp/out"
-	cat "$tmp/err2" >>"$tmp/err"
-	hs_check_run "$name" "$(cat "$tmp/status" 2>/dev/null || echo 1)" "$tmp/out" "$tmp/err" \
-		done strict || fails=$((fails + 1))
+	cr_round kmem tl_kmem
 	grep -qx 'before: 40 MiB in pipes' "$tmp/out" || fail "40 MiB did not fit before the checkpoint"
 	grep -qx "after: the pipes' data intact" "$tmp/out" || fail "the pipes' data changed"
 	grep -q '^after: [0-9]* more MiB, in range, stopped by ENOMEM$' "$tmp/out" ||
 		fail "after the restore: $(grep '^after: [0-9]' "$tmp/out" || echo no line)"
-	"$sbx" --root "$tmp/r1" delete kmem >/dev/null 2>&1 || true
-	"$sbx" --root "$tmp/r2" delete kmem >/dev/null 2>&1 || true
 	cat "$tmp/out"
 	;;
 reserve)
@@ -204,26 +212,7 @@ reserve)
 	cat "$tmp/out"
 	;;
 reserve_cr)
-	set +e
-	"$sbx" --root "$tmp/r1" run -d --name rsv --memory 64m "$td/tl_reserve" cr </dev/null \
-		>"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	while ((rc == 0)) && ! grep -qx ready "$tmp/out"; do
-		"$sbx" --root "$tmp/r1" list | grep -q ' running ' || break
-		sleep 0.1
-	done
-	timeout -k 5 120 "$sbx" --root "$tmp/r1" checkpoint --image "$tmp/img" rsv 2>>"$tmp/err" &&
-		timeout -k 5 120 "$sbx" --root "$tmp/r2" restore -d --name rsv --image "$tmp/img" \
-			</dev/null >"$tmp/out2" 2>"$tmp/err2" &&
-		"$sbx" --root "$tmp/r2" kill rsv USR1 2>>"$tmp/err2"
-	timeout -k 5 120 "$sbx" --root "$tmp/r2" wait rsv >"$tmp/status" 2>>"$tmp/err2"
-	set -e
-	cat "$tmp/out2" >>"$tmp/out"
-	cat "$tmp/err2" >>"$tmp/err"
-	hs_check_run "$name" "$(cat "$tmp/status" 2>/dev/null || echo 1)" "$tmp/out" "$tmp/err" \
-		done strict || fails=$((fails + 1))
-	"$sbx" --root "$tmp/r1" delete rsv >/dev/null 2>&1 || true
-	"$sbx" --root "$tmp/r2" delete rsv >/dev/null 2>&1 || true
+	cr_round rsv tl_reserve
 	cat "$tmp/out"
 	;;
 *)
