@@ -27,6 +27,7 @@
 #include "task/task.h"
 #include "time/ktime.h"
 #include "time/ktimer.h"
+#include "vfs/inotify.h"
 
 struct task *procfs_task(struct task *t, u32 pid)
 {
@@ -378,6 +379,15 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 	}
 	case G_OVERCOMMIT:
 		fprintf(f, "0\n");
+		break;
+	case G_INOTIFY_QUEUED:
+		fprintf(f, "%d\n", INOTIFY_MAX_QUEUED);
+		break;
+	case G_INOTIFY_INSTANCES:
+		fprintf(f, "%d\n", INOTIFY_MAX_INSTANCES);
+		break;
+	case G_INOTIFY_WATCHES:
+		fprintf(f, "%u\n", inotify_max_watches());
 		break;
 	case G_PID_MAPS: case G_PID_SMAPS_ROLLUP:
 		gen_maps(f, pt, si->id == G_PID_SMAPS_ROLLUP);

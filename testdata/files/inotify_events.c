@@ -1,0 +1,163 @@
+/* inotify_events: the events each file operation reports, in Linux's order, to a
+ * watch on the directory (with the child's name) and on the object itself: create,
+ * open, read, write, close, O_TRUNC, truncate, chmod, chown, utimes, link, symlink,
+ * rename (within and across directories, over a watched file, RENAME_EXCHANGE),
+ * unlink (of a last link, of one of two, of an open file), mkdir/rmdir, listing a
+ * directory, IN_EXCL_UNLINK. Compared with a native run. */
+#include "fam.h"
+#include "inotify.h"
+
+#include <dirent.h>
+#include <sys/time.h>
+
+static int in, wdir, wsub;
+
+static int watch(const char *path)
+{
+	return inotify_add_watch(in, path, IN_ALL_EVENTS);
+}
+
+static void files(void)
+{
+	int fd, w;
+	char c[8];
+
+	fd = T(open("d/f", O_CREAT | O_WRONLY, 0644));
+	T(write(fd, "hello", 5));
+	T(close(fd));
+	in_drain(in, "create, write, close");
+	w = watch("d/f");
+	P("file wd %d\n", w);
+	fd = T(open("d/f", O_RDONLY));
+	T(read(fd, c, sizeof(c)));
+	T(read(fd, c, sizeof(c)));
+	T(close(fd));
+	in_drain(in, "open, read, read at EOF, close");
+	fd = T(open("d/f", O_RDWR | O_TRUNC));
+	T(pwrite(fd, "abc", 3, 0));
+	T(ftruncate(fd, 1));
+	T(close(fd));
+	in_drain(in, "O_TRUNC, pwrite, ftruncate, close");
+	T(truncate("d/f", 0));
+	T(chmod("d/f", 0600));
+	T(chown("d/f", getuid(), getgid()));
+	T(utimes("d/f", NULL));
+	{
+		struct timespec ts[2] = { { 0, UTIME_OMIT }, { 5, 0 } };
+
+		T(utimensat(AT_FDCWD, "d/f", ts, 0));
+		ts[0] = (struct timespec){ 5, 0 };
+		ts[1].tv_nsec = UTIME_OMIT;
+		T(utimensat(AT_FDCWD, "d/f", ts, 0));
+		ts[0].tv_nsec = UTIME_OMIT;
+		T(utimensat(AT_FDCWD, "d/f", ts, 0));
+	}
+	in_drain(in, "truncate, chmod, chown, utimes, mtime only, atime only, neither");
+	T(link("d/f", "d/g"));
+	T(symlink("f", "d/s"));
+	in_drain(in, "link, symlink");
+	T(unlink("d/g"));
+	in_drain(in, "unlink of one of two links");
+	T(rename("d/f", "d/f2"));
+	in_drain(in, "rename in the directory");
+	T(rename("d/f2", "d/sub/f3"));
+	in_drain(in, "rename to the subdirectory");
+	T(rename("d/sub/f3", "d/f"));
+	fam_file("d/t", "t", 0644);
+	w = watch("d/t");
+	P("target wd %d\n", w);
+	in_drain(in, "back, and a target");
+	T(rename("d/f", "d/t"));
+	in_drain(in, "rename over the watched target");
+	fam_file("d/x", "x", 0644);
+	watch("d/x");
+	in_drain(in, "another file");
+	T(syscall(SYS_renameat2, AT_FDCWD, "d/t", AT_FDCWD, "d/x", 2 /* RENAME_EXCHANGE */));
+	in_drain(in, "exchange");
+	T(unlink("d/x"));
+	in_drain(in, "unlink of the last link");
+	fd = T(open("d/t", O_RDWR));
+	T(unlink("d/t"));
+	in_drain(in, "unlink of an open file");
+	T(write(fd, "z", 1));
+	T(close(fd));
+	in_drain(in, "write to it, close it");
+	T(unlink("d/s"));
+	in_drain(in, "unlink of the symlink");
+}
+
+static void dirs(void)
+{
+	DIR *d;
+	int fd, w;
+
+	T(mkdir("d/sub/deep", 0755));
+	w = watch("d/sub/deep");
+	P("deep wd %d\n", w);
+	in_drain(in, "mkdir in the subdirectory");
+	d = opendir("d/sub");
+	while (d && readdir(d))
+		;
+	closedir(d);
+	in_drain(in, "listing the subdirectory");
+	T(chmod("d/sub", 0700));
+	in_drain(in, "chmod of the subdirectory");
+	T(rename("d/sub/deep", "d/deep"));
+	in_drain(in, "a directory moved up");
+	fam_file("d/deep/f", "", 0644);
+	T(unlink("d/deep/f"));
+	in_drain(in, "a file made and removed in it");
+	T(rmdir("d/deep"));
+	in_drain(in, "rmdir");
+	T(mkdir("d/e", 0755));
+	w = watch("d/e");
+	fd = T(open("d/e", O_RDONLY | O_DIRECTORY));
+	T(rmdir("d/e"));
+	in_drain(in, "rmdir of an open directory");
+	T(close(fd));
+	in_drain(in, "its close");
+	(void)w;
+}
+
+static void excl_unlink(void)
+{
+	int fd, w;
+	char c;
+
+	T(inotify_rm_watch(in, wsub));
+	in_drain(in, "rm of the subdirectory's watch");
+	w = T(inotify_add_watch(in, "d", IN_ALL_EVENTS | IN_EXCL_UNLINK));
+	P("same wd %d\n", w == wdir);
+	fam_file("d/u", "u", 0644);
+	fd = T(open("d/u", O_RDWR));
+	T(unlink("d/u"));
+	T(write(fd, "v", 1));
+	T(pread(fd, &c, 1, 0));
+	T(close(fd));
+	in_drain(in, "IN_EXCL_UNLINK: an unlinked file's I/O");
+	T(inotify_add_watch(in, "d", IN_ALL_EVENTS));
+	fam_file("d/u", "u", 0644);
+	fd = T(open("d/u", O_RDWR));
+	T(unlink("d/u"));
+	T(write(fd, "v", 1));
+	T(close(fd));
+	in_drain(in, "without it");
+}
+
+int main(void)
+{
+	fam_enter();
+	T(mkdir("d", 0755));
+	T(mkdir("d/sub", 0755));
+	in = T(inotify_init1(IN_NONBLOCK));
+	wdir = T(watch("d"));
+	wsub = T(watch("d/sub"));
+	files();
+	dirs();
+	excl_unlink();
+	T(rmdir("d/sub"));
+	in_drain(in, "rmdir of the watched subdirectory");
+	T(close(in));
+	fam_leave();
+	return 0;
+}
