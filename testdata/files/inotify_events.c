@@ -1,7 +1,7 @@
 /* inotify_events: the events each file operation reports, in Linux's order, to a
  * watch on the directory (with the child's name) and on the object itself: create,
- * open, read, write, close, O_TRUNC, truncate, chmod, chown, utimes, link, symlink,
- * rename (within and across directories, over a watched file, RENAME_EXCHANGE),
+ * open, read, write, close, O_TRUNC, truncate, chmod, chown, utimes, xattrs, link,
+ * symlink, rename (within and across directories, over a watched file, exchange),
  * unlink (of a last link, of one of two, of an open file), mkdir/rmdir, listing a
  * directory, IN_EXCL_UNLINK. Compared with a native run, in /tmp (the overlay) or
  * in DIR (a volume, through the gofer).
@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
 
 /* TF(expr): a call that returns a descriptor, printed as 0 when it did (the
  * numbers differ where the harness leaves one open). */
@@ -65,6 +66,9 @@ static void files(void)
 		T(utimensat(AT_FDCWD, "d/f", ts, 0));
 	}
 	in_drain(in, "truncate, chmod, chown, utimes, mtime only, atime only, neither");
+	T(setxattr("d/f", "user.t", "v", 1, 0));
+	T(removexattr("d/f", "user.t"));
+	in_drain(in, "setxattr, removexattr");
 	T(link("d/f", "d/g"));
 	T(symlink("f", "d/s"));
 	in_drain(in, "link, symlink");
