@@ -20,10 +20,25 @@
 #include "inotify.h"
 #include "rm_tree.h"
 
+/* Appends @s to d/f (open, write, close), then reads @host (open, read, close):
+ * the events the watches are to see. */
+static int touch_both(const char *s, const char *host)
+{
+	char c[16];
+	int fd = open("d/f", O_WRONLY | O_APPEND), ok;
+
+	ok = fd >= 0 && write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	fd = open(host, O_RDONLY);
+	ok = ok && fd >= 0 && read(fd, c, sizeof(c)) > 0;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	bool nowait = argc > 2 && !strcmp(argv[2], "nowait");
-	char top[64] = "/tmp/sbx-cr-inotify.XXXXXX", host[PATH_MAX], c[16];
+	char top[64] = "/tmp/sbx-cr-inotify.XXXXXX", host[PATH_MAX];
 	int in, blk, fd, st, n = -1, ready[2];
 	pid_t pid;
 
@@ -41,13 +56,9 @@ int main(int argc, char **argv)
 	fd = open("d/f", O_CREAT | O_RDWR, 0644);
 	cr_say("d/f %d, host %d\n", inotify_add_watch(in, "d/f", IN_ALL_EVENTS),
 	       inotify_add_watch(in, host, IN_OPEN | IN_ACCESS | IN_CLOSE));
-	if (write(fd, "abc", 3) != 3)
-		return 2;
 	close(fd);
-	fd = open(host, O_RDONLY);
-	if (read(fd, c, sizeof(c)) <= 0)
+	if (touch_both("abc", host))
 		return 2;
-	close(fd);
 	pid = fork();
 	if (pid == 0) {
 		char buf[256] __attribute__((aligned(8)));
@@ -77,14 +88,8 @@ int main(int argc, char **argv)
 	ioctl(in, FIONREAD, &n);
 	cr_say("queued %d bytes\n", n);
 	in_drain(in, "queued before the checkpoint");
-	fd = open("d/f", O_WRONLY | O_APPEND);
-	if (write(fd, "de", 2) != 2)
+	if (touch_both("de", host))
 		return 1;
-	close(fd);
-	fd = open(host, O_RDONLY);
-	if (read(fd, c, sizeof(c)) <= 0)
-		return 1;
-	close(fd);
 	rename("d/f", "d/g");
 	unlink("d/g");
 	in_drain(in, "after");
