@@ -198,6 +198,16 @@ int main(void)
 	in = T(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
 	T(fcntl(in, F_GETFL) & (O_ACCMODE | O_NONBLOCK));
 	T(fcntl(in, F_GETFD));
+	{
+		char link[64], target[64] = "";
+		struct stat st;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", in);
+		T(readlink(link, target, sizeof(target) - 1));
+		P("link %s\n", target);
+		T(fstat(in, &st));
+		P("mode 0%o size %lld\n", st.st_mode, (long long)st.st_size);
+	}
 	T(write(in, "x", 1));
 	T(lseek(in, 0, SEEK_CUR));
 	{

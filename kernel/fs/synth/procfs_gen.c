@@ -501,7 +501,7 @@ static int put_str(char *buf, size_t len, const char *s)
 }
 
 /* What Linux's d_dname gives a file without a path: "pipe:[ino]", "socket:[ino]",
- * "anon_inode:[type]"; a host fd shows as what it is on the host where that is a
+ * "anon_inode:[type]" ("anon_inode:inotify"); a host fd shows as what it is on the host where that is a
  * pipe, a socket or /dev/null (its host path is not known here). */
 static int anon_name(struct vfs_file *f, char *buf, size_t len)
 {
@@ -515,6 +515,9 @@ static int anon_name(struct vfs_file *f, char *buf, size_t len)
 		return snprintf(buf, len, "socket:[%llu]", (unsigned long long)st.st_ino);
 	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
 		return snprintf(buf, len, "/dev/null");
+	/* Linux's inotify names its anonymous inode without the brackets. */
+	if (f->ops == &inotify_ops)
+		return snprintf(buf, len, "anon_inode:inotify");
 	return snprintf(buf, len, "anon_inode:[%s]", f->ops->type);
 }
 
