@@ -38,7 +38,7 @@ static int touch_both(const char *s, const char *host)
 int main(int argc, char **argv)
 {
 	bool nowait = argc > 2 && !strcmp(argv[2], "nowait");
-	char top[64] = "/tmp/sbx-cr-inotify.XXXXXX", host[PATH_MAX];
+	char top[64] = "/tmp/sbx-cr-inotify.XXXXXX", host[PATH_MAX], c[1];
 	int in, blk, fd, st, n = -1, ready[2];
 	pid_t pid;
 
@@ -65,6 +65,10 @@ int main(int argc, char **argv)
 		ssize_t r;
 
 		close(ready[0]);
+		/* Tells the parent it is about to block: the checkpoint finds it in
+		 * read(), or at worst just before. */
+		if (write(ready[1], "r", 1) != 1)
+			_exit(2);
 		close(ready[1]);
 		r = read(blk, buf, sizeof(buf));
 		for (char *p = buf; r > 0 && p < buf + r;) {
@@ -78,6 +82,9 @@ int main(int argc, char **argv)
 			printf("child: read %s\n", strerrorname_np(errno));
 		_exit(0);
 	}
+	close(ready[1]);
+	if (read(ready[0], c, 1) != 1)
+		return 2;
 	ioctl(in, FIONREAD, &n);
 	cr_say("queued %d bytes\n", n);
 	cr_say("ready\n");
@@ -85,6 +92,11 @@ int main(int argc, char **argv)
 		cr_wait();
 	else
 		cr_say("resumed\n");
+	{
+		struct pollfd p = { .fd = in, .events = POLLIN };
+
+		cr_say("poll %d revents 0x%x\n", poll(&p, 1, 0), p.revents);
+	}
 	ioctl(in, FIONREAD, &n);
 	cr_say("queued %d bytes\n", n);
 	in_drain(in, "queued before the checkpoint");
