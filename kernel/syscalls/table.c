@@ -63,8 +63,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(signalfd, "dpu"), F(signalfd4, "dpux"),
 	F(inotify_init, ""), F(inotify_init1, "x"),
 	P(inotify_add_watch, "fsx", "no IN_UNMOUNT (nothing is unmounted); a volume's "
-	  "changes made by the host outside the sandbox are not seen; exec does not report "
-	  "IN_OPEN/IN_ACCESS"),
+	  "changes made by the host outside the sandbox are not seen"),
 	F(inotify_rm_watch, "fd"),
 	F(brk, "x"),
 	P(mmap, "xuxxfx", "MAP_PRIVATE file mappings copy a whole VMA piece at its first write, "

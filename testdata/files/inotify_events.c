@@ -3,7 +3,7 @@
  * open, read, write, close, O_TRUNC, truncate, chmod, chown, utimes, xattrs, link,
  * symlink, rename (within and across directories, over a watched file, exchange),
  * unlink (of a last link, of one of two, of an open file), mkdir/rmdir, listing a
- * directory, IN_EXCL_UNLINK. Compared with a native run, in /tmp (the overlay) or
+ * directory, exec of a program, IN_EXCL_UNLINK. Compared with a native run, in /tmp (the overlay) or
  * in DIR (a volume, through the gofer).
  *
  * usage: td_files_inotify_events [DIR [rw]] */
@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 
 /* TF(expr): a call that returns a descriptor, printed as 0 when it did (the
@@ -135,6 +136,33 @@ static void dirs(void)
 	(void)w;
 }
 
+/* A program run from the directory: opened and read by exec (Linux's
+ * do_open_execat and kernel_read), closed when the process is done with it. */
+static void exec_file(void)
+{
+	static char buf[1 << 20];
+	int in_fd = open("/bin/true", O_RDONLY), fd, st;
+	ssize_t n = read(in_fd, buf, sizeof(buf));
+	pid_t pid;
+
+	close(in_fd);
+	fd = open("d/true", O_CREAT | O_WRONLY, 0755);
+	if (n <= 0 || write(fd, buf, n) != n)
+		P("copy failed\n");
+	close(fd);
+	in_drain(in, "a copy of /bin/true");
+	pid = fork();
+	if (pid == 0) {
+		execl("d/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	P("exit %d\n", WEXITSTATUS(st));
+	in_drain(in, "exec of it");
+	T(unlink("d/true"));
+	in_drain(in, "unlink");
+}
+
 static void excl_unlink(void)
 {
 	int fd, w;
@@ -179,6 +207,7 @@ int main(int argc, char **argv)
 	wsub = T(watch("d/sub"));
 	files();
 	dirs();
+	exec_file();
 	excl_unlink();
 	T(rmdir("d/sub"));
 	in_drain(in, "rmdir of the watched subdirectory");
