@@ -52,6 +52,11 @@ static void masks(int in)
 	T(inotify_add_watch(in, "f", IN_ONLYDIR | IN_ACCESS));
 	T(inotify_add_watch(in, "sub", IN_ONLYDIR | IN_ACCESS));
 	T(inotify_add_watch(in, "sub", IN_ONLYDIR | IN_ACCESS | IN_MASK_CREATE));
+	T(symlink("sub", "subl"));
+	T(inotify_add_watch(in, "subl", IN_ONLYDIR | IN_ACCESS));
+	T(inotify_add_watch(in, "subl", IN_ONLYDIR | IN_DONT_FOLLOW | IN_ACCESS));
+	T(inotify_add_watch(in, "f/x", IN_ACCESS));
+	T(inotify_add_watch(in, "sym/", IN_ACCESS));
 	T(inotify_add_watch(in, "missing", IN_ACCESS));
 	T(inotify_add_watch(in, "", IN_ACCESS));
 	T(inotify_add_watch(in, "f", 0));
