@@ -132,6 +132,7 @@ static void watch_unlink(struct inotify_watch *w, struct st_list *dead)
 	while (*pp != w)
 		pp = &(*pp)->inext;
 	*pp = w->inext;
+	st_list_del(&w->hlink);
 	st_list_del(&w->link);
 	w->in->nwatches--;
 	__atomic_sub_fetch(&inotify_nwatches, 1, __ATOMIC_RELAXED);
@@ -315,21 +316,35 @@ u32 inotify_max_watches(void)
 	return MIN(MAX(n, 8192), 1048576);
 }
 
+static struct st_list *wd_bucket(struct inotify_file *in, s32 wd)
+{
+	return &in->wd_hash[(u32)wd % INOTIFY_WD_BUCKETS];
+}
+
+/* The watch of @in with @wd, or NULL. */
+static struct inotify_watch *wd_find(struct inotify_file *in, s32 wd)
+{
+	struct st_list *pos, *b = wd_bucket(in, wd);
+
+	st_list_for_each(pos, b) {
+		struct inotify_watch *w = container_of(pos, struct inotify_watch, hlink);
+
+		if (w->wd == wd)
+			return w;
+	}
+	return NULL;
+}
+
+/* The next free wd after the last one handed out (idr_alloc_cyclic from 1). */
 static s32 next_wd(struct inotify_file *in)
 {
 	s32 wd = in->last_wd;
 
-	for (;;) {
-		struct st_list *pos;
-		bool used = false;
-
+	do
 		wd = wd == INT_MAX ? 1 : wd + 1;
-		st_list_for_each(pos, &in->watches)
-			if (container_of(pos, struct inotify_watch, link)->wd == wd)
-				used = true;
-		if (!used)
-			return in->last_wd = wd;
-	}
+	while (wd <= in->max_wd && wd_find(in, wd));
+	in->max_wd = MAX(in->max_wd, wd);
+	return in->last_wd = wd;
 }
 
 static struct inotify_watch *find_watch(struct inotify_file *in, struct vfs_inode *ino)
@@ -385,6 +400,7 @@ int inotify_add(struct vfs_file *f, const struct vfs_path *p, u32 mask)
 	vfs_inode_get(ino);
 	w->mask = mask & USER_MASK;
 	w->wd = next_wd(in);
+	st_list_add_tail(&w->hlink, wd_bucket(in, w->wd));
 	w->inext = ino->inotify;
 	ino->inotify = w;
 	st_list_add_tail(&w->link, &in->watches);
@@ -401,21 +417,17 @@ int inotify_rm(struct vfs_file *f, s32 wd)
 {
 	struct inotify_file *in = IN(f);
 	struct st_list dead = ST_LIST_INIT(dead);
-	struct st_list *pos;
+	struct inotify_watch *w;
 	int ret = -EINVAL;
 
 	if (!inotify_is(f))
 		return -EINVAL;
 	pthread_mutex_lock(&vfs_lock);
 	pthread_mutex_lock(&inotify_lock);
-	st_list_for_each(pos, &in->watches) {
-		struct inotify_watch *w = container_of(pos, struct inotify_watch, link);
-
-		if (w->wd == wd) {
-			watch_ignore(w, &dead);
-			ret = 0;
-			break;
-		}
+	w = wd_find(in, wd);
+	if (w) {
+		watch_ignore(w, &dead);
+		ret = 0;
 	}
 	pthread_mutex_unlock(&inotify_lock);
 	reap(&dead);
@@ -560,6 +572,8 @@ static void inotify_release(struct vfs_file *f)
 	pthread_mutex_unlock(&inotify_lock);
 	reap(&dead);
 	pthread_mutex_unlock(&vfs_lock);
+	memfile_uncharge(vfs_memfile(), INOTIFY_WD_BUCKETS * sizeof(*in->wd_hash));
+	free(in->wd_hash);
 	while (!st_list_empty(&in->events)) {
 		struct inotify_kevent *ev =
 			container_of(in->events.next, struct inotify_kevent, link);
@@ -582,6 +596,16 @@ const struct vfs_file_ops inotify_ops = {
 	.release = inotify_release,
 };
 
+int inotify_wd_hash_init(struct inotify_file *in)
+{
+	in->wd_hash = malloc(INOTIFY_WD_BUCKETS * sizeof(*in->wd_hash));
+	if (!in->wd_hash)
+		return -ENOMEM;
+	for (int i = 0; i < INOTIFY_WD_BUCKETS; i++)
+		st_list_init(&in->wd_hash[i]);
+	return 0;
+}
+
 int inotify_new(u32 uid, u32 flags, struct vfs_file **out)
 {
 	struct inotify_file *in;
@@ -595,10 +619,15 @@ int inotify_new(u32 uid, u32 flags, struct vfs_file **out)
 		return -EMFILE;
 	}
 	in = calloc(1, sizeof(*in));
+	if (in && inotify_wd_hash_init(in)) {
+		free(in);
+		in = NULL;
+	}
 	if (!in) {
 		pthread_mutex_unlock(&inotify_lock);
 		return -ENOMEM;
 	}
+	memfile_charge(vfs_memfile(), INOTIFY_WD_BUCKETS * sizeof(*in->wd_hash), true);
 	vfs_file_init(&in->base, &inotify_ops, O_RDONLY | (flags & O_NONBLOCK));
 	st_list_init(&in->watches);
 	st_list_init(&in->events);

@@ -46,13 +46,19 @@ SAVABLE struct inotify_kevent {
 	char *name SAVE_STR;    /* the child's name for a directory watch, or NULL */
 };
 
+/* Chains of an instance's watches by wd (wd % INOTIFY_WD_BUCKETS): rm_watch and a
+ * new wd find a wd without walking every watch. */
+#define INOTIFY_WD_BUCKETS 256
+
 /* A watch: @in wants the events of @mask on @inode. */
 SAVABLE struct inotify_watch {
 	struct st_list link SAVE_SKIP;  /* in in->watches; restored by the list */
+	struct st_list hlink SAVE_SKIP; /* in in->wd_hash; re-added at load */
 	/* the next watch on the same inode (inode->inotify heads the chain); rebuilt
 	 * by inotify_watch_after_load */
 	struct inotify_watch *inext SAVE_SKIP;
-	struct inotify_file *in;        /* its instance (which owns it) */
+	/* its instance (which owns it); loaded first, for its wd_hash */
+	struct inotify_file *in SAVE_WAIT;
 	struct vfs_inode *inode SAVE_POLY;      /* referenced */
 	s32 wd;
 	u32 mask;               /* IN_ALL_EVENTS bits | IN_ONESHOT | IN_EXCL_UNLINK */
@@ -64,10 +70,13 @@ SAVABLE struct inotify_file {
 	struct vfs_file base SAVE_BASE(&inotify_ops);
 	struct st_list watches SAVE_LIST(struct inotify_watch, link);
 	struct st_list events SAVE_LIST(struct inotify_kevent, link);
+	/* INOTIFY_WD_BUCKETS heads of watches by wd; made again at load */
+	struct st_list *wd_hash SAVE_SKIP;
 	u32 nevents;            /* queued, IN_Q_OVERFLOW included */
 	u64 bytes;              /* what reading them all gives (FIONREAD) */
 	bool overflowed;        /* IN_Q_OVERFLOW is queued (Linux queues it once) */
 	s32 last_wd;            /* wds are handed out cyclically from 1, as Linux's idr */
+	s32 max_wd;             /* the largest handed out: above it, none is in use */
 	u32 nwatches;
 	u32 uid;                /* the creator's euid: the per-user limits count it */
 	/* in the list of every instance (the per-user counts); re-added at load */
@@ -79,6 +88,8 @@ int inotify_kevent_after_load(void *o, void *ctx);
 int inotify_watch_after_load(void *o, void *ctx);
 int inotify_file_after_load(void *o, void *ctx);
 
+/* Makes @in's empty wd_hash (inotify_save.c's too): 0 or -ENOMEM. */
+int inotify_wd_hash_init(struct inotify_file *in);
 /* inotify_init1 for a task of euid @uid; @flags O_NONBLOCK (the caller checked
  * them): -EMFILE past max_user_instances. */
 int inotify_new(u32 uid, u32 flags, struct vfs_file **out);

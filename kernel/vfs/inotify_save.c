@@ -27,6 +27,8 @@ int inotify_watch_after_load(void *o, void *ctx)
 	if (!w->in || !w->inode)
 		return -EINVAL;
 	memfile_charge(((struct restore_ctx *)ctx)->mf, sizeof(*w), true);
+	st_list_add_tail(&w->hlink,
+			 &w->in->wd_hash[(u32)w->wd % INOTIFY_WD_BUCKETS]);
 	w->inext = w->inode->inotify;
 	w->inode->inotify = w;
 	__atomic_add_fetch(&inotify_nwatches, 1, __ATOMIC_RELAXED);
@@ -37,7 +39,10 @@ int inotify_file_after_load(void *o, void *ctx)
 {
 	struct inotify_file *in = o;
 
-	(void)ctx;
+	if (inotify_wd_hash_init(in))
+		return -ENOMEM;
+	memfile_charge(((struct restore_ctx *)ctx)->mf,
+		       INOTIFY_WD_BUCKETS * sizeof(*in->wd_hash), true);
 	waitq_init(&in->wq);
 	st_list_add_tail(&in->all, &inotify_instances);
 	return 0;
