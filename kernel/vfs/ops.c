@@ -265,8 +265,10 @@ static int open_tmpfile(struct task *t, int dirfd, const char *path, u32 flags, 
 	ref_get(&dir.mnt->ref);
 	pthread_mutex_unlock(&vfs_lock);
 	err = vfs_open_path(t, &p, flags & ~(O_EXCL | O_TRUNC), out);
-	if (!err)
+	if (!err) {
 		(*out)->flags |= 020000000 | O_DIRECTORY;  /* F_GETFL shows O_TMPFILE */
+		inotify_file_event(*out, IN_OPEN);      /* to the directory, as "#<ino>" */
+	}
 	pthread_mutex_lock(&vfs_lock);
 	vfs_path_put(&p);
 out:

@@ -1,6 +1,7 @@
 # inotify_py.py: python reading inotify events through ctypes and os.read, as the
 # watchdog-style libraries do: a directory watched, files made, written, renamed and
-# removed in it by a child process, the events decoded with struct.
+# removed in it by a child process (an O_TMPFILE one too), the events decoded with
+# struct.
 import ctypes, os, struct, sys, tempfile
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -22,6 +23,12 @@ if pid == 0:
     os.mkdir(os.path.join(d, 'sub'))
     os.unlink(os.path.join(d, 'b.txt'))
     os.rmdir(os.path.join(d, 'sub'))
+    # An O_TMPFILE file is named "#<ino>" to the directory until it gets a name.
+    f = os.open(d, os.O_TMPFILE | os.O_RDWR, 0o600)
+    os.write(f, b'x')
+    libc.linkat(f, b'', -100, os.path.join(d, 'named').encode(), 0x1000)  # AT_EMPTY_PATH
+    os.close(f)
+    os.unlink(os.path.join(d, 'named'))
     os._exit(0)
 os.waitpid(pid, 0)
 os.rmdir(d)
@@ -33,6 +40,8 @@ while not done:
     while off < len(buf):
         w, mask, cookie, n = struct.unpack_from('iIII', buf, off)
         name = buf[off + 16:off + 16 + n].rstrip(b'\0').decode()
+        if name.startswith('#'):
+            name = '#<ino>'
         off += 16 + n
         if cookie:
             cookie = cookies.setdefault(cookie, len(cookies) + 1)
