@@ -2,6 +2,7 @@
  * watch on the directory (with the child's name) and on the object itself: create,
  * open, read, write, close, O_TRUNC, truncate, chmod, chown, utimes, xattrs, link,
  * symlink, rename (within and across directories, over a watched file, exchange),
+ * sendfile and copy_file_range,
  * unlink (of a last link, of one of two, of an open file), mkdir/rmdir, listing a
  * directory, exec of a program, IN_EXCL_UNLINK. Compared with a native run, in /tmp (the overlay) or
  * in DIR (a volume, through the gofer).
@@ -11,6 +12,7 @@
 #include "inotify.h"
 
 #include <dirent.h>
+#include <sys/sendfile.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -101,6 +103,21 @@ static void files(void)
 	in_drain(in, "write to it, close it");
 	T(unlink("d/s"));
 	in_drain(in, "unlink of the symlink");
+	{
+		int src, dst;
+
+		fam_file("d/src", "data", 0644);
+		src = open("d/src", O_RDONLY);
+		dst = open("d/dst", O_CREAT | O_WRONLY, 0644);
+		in_drain(in, "two files");
+		T(sendfile(dst, src, NULL, 4));
+		T(copy_file_range(src, NULL, dst, NULL, 4, 0) >= 0);
+		close(src);
+		close(dst);
+		T(unlink("d/src"));
+		T(unlink("d/dst"));
+		in_drain(in, "sendfile, copy_file_range, close, unlink");
+	}
 }
 
 static void dirs(void)
