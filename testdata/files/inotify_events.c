@@ -2,10 +2,10 @@
  * watch on the directory (with the child's name) and on the object itself: create,
  * open, read, write, close, O_TRUNC, truncate, chmod, chown, utimes, xattrs, link,
  * symlink, rename (within and across directories, over a watched file, exchange),
- * sendfile and copy_file_range,
- * unlink (of a last link, of one of two, of an open file), mkdir/rmdir, listing a
- * directory, exec of a program, IN_EXCL_UNLINK. Compared with a native run, in /tmp (the overlay) or
- * in DIR (a volume, through the gofer).
+ * sendfile and copy_file_range, unlink (of a last link, of one of two, of an open
+ * file), mkdir/rmdir, listing a directory, exec of a program, IN_EXCL_UNLINK.
+ * Compared with a native run, in /tmp (the overlay) or in DIR (a volume, through
+ * the gofer).
  *
  * usage: td_files_inotify_events [DIR [rw]] */
 #include "fam.h"
