@@ -475,8 +475,10 @@ static int op_setattr(struct gofer_server *s, const struct gofer_req *req,
 
 	if (s->ro)
 		return -EROFS;
-	if (mask & ~0x3fULL || a[2].u & ~07777ULL || a[7].u >= 1000000000ULL ||
-	    a[9].u >= 1000000000ULL)
+	/* A time's nanoseconds, or GOFER_TIME_NOW (beyond them: touch, utimes(NULL)). */
+	if (mask & ~0x3fULL || a[2].u & ~07777ULL ||
+	    (a[7].u >= 1000000000ULL && a[7].u != GOFER_TIME_NOW) ||
+	    (a[9].u >= 1000000000ULL && a[9].u != GOFER_TIME_NOW))
 		return -EINVAL;
 	err = get_node(s, req, 0, false, &n);
 	if (!err)

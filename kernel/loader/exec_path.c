@@ -14,6 +14,7 @@
 
 #include "loader/loader.h"
 #include "task/task.h"
+#include "vfs/inotify.h"
 #include "vfs/vfs.h"
 
 #define BINPRM_BUF_SIZE 256
@@ -30,9 +31,14 @@ static int open_exec_at(struct task *t, const struct vfs_path *p, struct vfs_fil
 	if (S_ISDIR(ino->mode) || !S_ISREG(ino->mode) ||
 	    (p->mnt->flags & VFS_MNT_NOEXEC))
 		return -EACCES;
+	int err;
+
 	if (vfs_permission(t, ino, 1) || vfs_permission(t, ino, 4))
 		return -EACCES;
-	return vfs_open_path(t, p, O_RDONLY | O_LARGEFILE, out);
+	err = vfs_open_path(t, p, O_RDONLY | O_LARGEFILE, out);
+	if (!err)
+		inotify_file_event(*out, IN_OPEN);     /* as Linux's do_open_execat */
+	return err;
 }
 
 static void path_put(struct vfs_path *p)
@@ -143,6 +149,8 @@ int loader_exec_at(struct task *t, struct vfs_path *start, const char *name, boo
 			break;
 		}
 		n = f->ops->map_read ? f->ops->map_read(f, buf, BINPRM_BUF_SIZE, 0) : -ENOEXEC;
+		if (n > 0)
+			inotify_file_event(f, IN_ACCESS);      /* Linux's kernel_read */
 		sh = n < 0 ? (int)n : parse_shebang(buf, n, &interp, &arg);
 		if (sh > 0 && depth == 0 && cloexec) {
 			/* The script would be read by its interpreter through a descriptor

@@ -237,7 +237,7 @@ SYS(pselect6);
  * 0 for none left, -1 for none. */
 struct pollfd;
 long sys_poll_fds(struct task *t, struct pollfd *pfd, u64 nfds, s64 deadline);
-/* sys_event.c: epoll, eventfd, timerfd, signalfd */
+/* sys_event.c: epoll, eventfd, timerfd, signalfd, inotify */
 SYS(epoll_create);
 SYS(epoll_create1);
 SYS(epoll_ctl);
@@ -251,6 +251,10 @@ SYS(timerfd_settime);
 SYS(timerfd_gettime);
 SYS(signalfd);
 SYS(signalfd4);
+SYS(inotify_init);
+SYS(inotify_init1);
+SYS(inotify_add_watch);
+SYS(inotify_rm_watch);
 /* The sigmask of ppoll, pselect6 and the like for the wait (sys_file.c). */
 int sys_sigmask_swap(struct task *t, u64 umask, u64 size, u64 *old);
 void sys_sigmask_restore(struct task *t, u64 umask, long ret, u64 old);

@@ -1,12 +1,14 @@
 /*
  * Event-file syscalls: epoll (epoll_create, _create1, _ctl, _wait, _pwait, _pwait2),
- * eventfd, eventfd2, timerfd_create/settime/gettime, signalfd, signalfd4. They decode
- * arguments in the order Linux checks them (so the first error is Linux's) and call
- * kernel/ipc/epoll.c and kernel/ipc/{eventfd,timerfd,signalfd}.c.
+ * eventfd, eventfd2, timerfd_create/settime/gettime, signalfd, signalfd4,
+ * inotify_init/init1/add_watch/rm_watch. They decode arguments in the order Linux
+ * checks them (so the first error is Linux's) and call kernel/ipc/epoll.c,
+ * kernel/ipc/{eventfd,timerfd,signalfd}.c and kernel/vfs/inotify.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include "syscalls/handlers.h"
 #include "task/task.h"
 #include "time/ktime.h"
+#include "vfs/inotify.h"
 
 #define EP_MAX_EVENTS (0x7fffffff / (int)sizeof(struct l_epoll_event))
 #define EP_BATCH 4096           /* events gathered per call at most */
@@ -260,3 +263,77 @@ SYS(signalfd4)
 }
 
 SYS(signalfd) { return sys_signalfd4(t, (const u64[]){ a[0], a[1], a[2], 0 }); }
+
+/* inotify (kernel/vfs/inotify.c), its checks in Linux's order. */
+#define ALL_INOTIFY_BITS (IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | \
+			  IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_ADD | \
+			  IN_MASK_CREATE | IN_ISDIR | IN_ONESHOT)
+
+SYS(inotify_init1)
+{
+	u32 flags = a[0];
+	struct vfs_file *f;
+	int err;
+
+	if (flags & ~(IN_CLOEXEC | IN_NONBLOCK))
+		return -EINVAL;
+	err = inotify_new(t->euid, flags, &f);
+	return err ? err : install(t, f, flags);
+}
+
+SYS(inotify_init) { return sys_inotify_init1(t, (const u64[]){ 0 }); }
+
+SYS(inotify_add_watch)
+{
+	u32 mask = a[2];
+	u32 lf = (mask & IN_DONT_FOLLOW ? 0 : VFS_FOLLOW) | (mask & IN_ONLYDIR ? VFS_DIRECTORY : 0);
+	struct vfs_file *f;
+	struct vfs_path p;
+	char *path;
+	long ret;
+
+	if (!(mask & ALL_INOTIFY_BITS))
+		return -EINVAL;
+	f = fdt_get(t->fdt, a[0]);
+	if (!f)
+		return -EBADF;
+	ret = -EINVAL;
+	if ((mask & IN_MASK_ADD) && (mask & IN_MASK_CREATE))
+		goto out;
+	if (!inotify_is(f))
+		goto out;
+	ret = -ENOMEM;
+	path = malloc(PATH_MAX);
+	if (!path)
+		goto out;
+	ret = vfs_path_in(t, a[1], path, false);
+	if (!ret)
+		ret = vfs_resolve(t, AT_FDCWD, path, lf, &p);
+	free(path);
+	if (ret)
+		goto out;
+	/* Watching needs read permission on the inode (inotify_find_inode). */
+	pthread_mutex_lock(&vfs_lock);
+	ret = vfs_permission(t, p.d->inode, 4);
+	pthread_mutex_unlock(&vfs_lock);
+	if (!ret)
+		ret = inotify_add(f, &p, mask);
+	pthread_mutex_lock(&vfs_lock);
+	vfs_path_put(&p);
+	pthread_mutex_unlock(&vfs_lock);
+out:
+	vfs_file_put(f);
+	return ret;
+}
+
+SYS(inotify_rm_watch)
+{
+	struct vfs_file *f = fdt_get(t->fdt, a[0]);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	ret = inotify_rm(f, a[1]);
+	vfs_file_put(f);
+	return ret;
+}

@@ -25,6 +25,7 @@
 #include "task/task.h"
 #include "task/waitq.h"
 #include "time/ktime.h"
+#include "vfs/inotify.h"
 #include "vfs/locks.h"
 #include "vfs/vfs.h"
 
@@ -82,6 +83,8 @@ static s64 do_read(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *po
 		len = mm_access_len(t->mm, buf, len, true);
 		if (!len)
 			return read_into_fault(f, pos);
+	} else if (f->ops->read_zero) {
+		return f->ops->read(t, f, NULL, 0, pos);
 	}
 	tmp = malloc(MIN(len, IO_CHUNK) + 1);
 	if (!tmp)
@@ -113,8 +116,14 @@ static s64 do_read(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *po
 			if (poll(&p, 1, 0) <= 0)
 				break;
 		}
+		/* A stream the Sentry serves that gave a whole chunk (an inotify
+		 * queue): a second read would wait for more. */
+		if (!pos && f->ops->poll && !(f->ops->poll(f, POLLIN, NULL) & POLLIN))
+			break;
 	}
 	free(tmp);
+	if (done > 0)
+		inotify_file_event(f, IN_ACCESS);
 	return done;
 }
 
@@ -156,6 +165,8 @@ static s64 do_write(struct task *t, struct vfs_file *f, u64 buf, u64 len, s64 *p
 			break;
 	}
 	free(tmp);
+	if (done > 0)
+		inotify_file_event(f, IN_MODIFY);
 	return done;
 }
 

@@ -20,6 +20,7 @@
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
+#include "vfs/inotify.h"
 #include "vfs/locks.h"
 #include "vfs/vfs.h"
 
@@ -737,6 +738,8 @@ SYS(truncate)
 	if (!ret)
 		ret = p.d->inode->ops->setattr ? p.d->inode->ops->setattr(p.d->inode, &sa)
 					       : -EPERM;
+	if (!ret)
+		inotify_dentry_event(p.d, IN_MODIFY);
 	vfs_path_put(&p);
 	pthread_mutex_unlock(&vfs_lock);
 	return ret;

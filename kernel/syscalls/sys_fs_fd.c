@@ -23,6 +23,7 @@
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
+#include "vfs/inotify.h"
 #include "vfs/locks.h"
 #include "vfs/vfs.h"
 
@@ -51,6 +52,8 @@ static long do_getdents(struct task *t, const u64 *a, bool old)
 		return -ENOMEM;
 	}
 	ret = f->ops->getdents(t, f, buf, len);
+	if (ret >= 0)
+		inotify_file_event(f, IN_ACCESS);      /* Linux's iterate_dir, each call */
 	for (long off = 0; old && off < ret;) {
 		struct l_dirent64 {
 			u64 ino;
@@ -94,6 +97,8 @@ SYS(ftruncate)
 		ret = -EINVAL;
 	else
 		ret = f->ops->truncate ? f->ops->truncate(f, a[1]) : -EINVAL;
+	if (!ret)
+		inotify_file_event(f, IN_MODIFY);
 	vfs_file_put(f);
 	return ret;
 }
@@ -129,6 +134,8 @@ SYS(fallocate)
 		ret = -EFBIG;
 	else
 		ret = f->ops->fallocate ? f->ops->fallocate(f, mode, off, len) : -EOPNOTSUPP;
+	if (!ret)
+		inotify_file_event(f, IN_MODIFY);
 	vfs_file_put(f);
 	return ret;
 }

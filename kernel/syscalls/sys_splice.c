@@ -18,6 +18,7 @@
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
+#include "vfs/inotify.h"
 #include "vfs/vfs.h"
 
 #define MAX_RW_COUNT (INT_MAX & PAGE_MASK)
@@ -98,17 +99,25 @@ static void fpos_advance(struct fpos *fp, s64 n)
 static s64 fpos_read(struct task *t, struct fpos *fp, void *buf, size_t len)
 {
 	s64 pos = fp->pos;
+	s64 n = fp->f->ops->read(t, fp->f, buf, len, fp->stream ? NULL : &pos);
 
-	return fp->f->ops->read(t, fp->f, buf, len, fp->stream ? NULL : &pos);
+	if (n > 0)
+		inotify_file_event(fp->f, IN_ACCESS);
+	return n;
 }
 
 static s64 fpos_write(struct task *t, struct fpos *fp, const void *buf, size_t len)
 {
 	s64 pos = fp->pos;
 
+	s64 n;
+
 	if (!fp->f->ops->write)
 		return -EINVAL;
-	return fp->f->ops->write(t, fp->f, buf, len, fp->stream ? NULL : &pos);
+	n = fp->f->ops->write(t, fp->f, buf, len, fp->stream ? NULL : &pos);
+	if (n > 0)
+		inotify_file_event(fp->f, IN_MODIFY);
+	return n;
 }
 
 /* File to file: until @len bytes, end of input or a short write; with @once after

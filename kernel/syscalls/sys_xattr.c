@@ -33,6 +33,7 @@
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
 #include "task/task.h"
+#include "vfs/inotify.h"
 #include "vfs/vfs.h"
 
 /* linux/xattr.h's, which clashes with sys/xattr.h */
@@ -229,6 +230,12 @@ static long change(struct task *t, u64 upath, s64 fd, bool follow, const char *n
 		if (!ret)
 			vfs_inode_touch(x.ino, VFS_SET_CTIME);
 		pthread_mutex_unlock(&vfs_lock);
+	}
+	if (!ret) {
+		struct vfs_dentry *d = x.f ? x.f->path.d : x.p.d;
+
+		if (d)
+			inotify_dentry_event(d, IN_ATTRIB);    /* fsnotify_xattr */
 	}
 	target_put(&x);
 	return ret;

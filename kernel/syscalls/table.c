@@ -62,6 +62,10 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(timerfd_settime, "fxpp", "TFD_TIMER_CANCEL_ON_SET never cancels"),
 	F(timerfd_gettime, "fp"),
 	F(signalfd, "dpu"), F(signalfd4, "dpux"),
+	F(inotify_init, ""), F(inotify_init1, "x"),
+	P(inotify_add_watch, "fsx", "no IN_UNMOUNT (nothing is unmounted); a volume's "
+	  "changes made by the host outside the sandbox are not seen"),
+	F(inotify_rm_watch, "fd"),
 	F(brk, "x"),
 	P(mmap, "xuxxfx", "MAP_PRIVATE file mappings copy a whole VMA piece at its first write, "
 	  "so its unwritten pages miss later writes to the file; volume and /proc files "

@@ -12,7 +12,8 @@
  * DCACHE_MAX, vfs_dcache_trim drops unused ones — no reference but the tree's, no
  * children, nothing mounted, an inode its filesystem calls droppable (or none: a
  * cached miss) — by a clock over the hash buckets: a dentry found since the last
- * pass is spared once. Everything the sandbox changed (creations, whiteouts,
+ * pass is spared once. An inode someone watches (inotify) stays, so the events
+ * go to the object watched. Everything the sandbox changed (creations, whiteouts,
  * renames, copied-up or chmod'ed files) is never looked_up or not droppable, and
  * stays.
  */
@@ -25,6 +26,7 @@
 #include <time.h>
 
 #include "task/task.h"
+#include "vfs/inotify.h"
 #include "vfs/locks.h"
 #include "vfs/vfs.h"
 
@@ -213,9 +215,12 @@ int vfs_dentry_new(struct vfs_dentry *parent, const char *name, struct vfs_inode
 
 void vfs_dentry_put(struct vfs_dentry *d)
 {
-	while (d && ref_put(&d->ref)) {
+	while (d) {
 		struct vfs_dentry *parent = d->parent;
 
+		inotify_dentry_put(d);
+		if (!ref_put(&d->ref))
+			return;
 		vfs_inode_put(d->inode);
 		free(d->name);
 		free(d);
@@ -278,7 +283,7 @@ static bool droppable(struct vfs_dentry *d)
 
 	return d->looked_up && !d->mounted && st_list_empty(&d->kids) &&
 	       __atomic_load_n(&d->ref.count, __ATOMIC_ACQUIRE) == 1 &&
-	       (!ino || (ino->ops->droppable && ino->ops->droppable(ino)));
+	       (!ino || (ino->ops->droppable && ino->ops->droppable(ino) && !ino->inotify));
 }
 
 void vfs_dcache_trim(void)

@@ -9,6 +9,7 @@
 #include "ipc/epoll.h"
 #include "memfile/memfile.h"
 #include "task/task.h"
+#include "vfs/inotify.h"
 #include "vfs/locks.h"
 #include "vfs/vfs.h"
 #include "vfs/vfs_fs.h"
@@ -125,6 +126,10 @@ void vfs_file_put(struct vfs_file *f)
 		struct vfs_path p = f->path;
 		struct vfs_inode *ino = f->inode;
 
+		/* Linux's __fput: the close is reported before anything goes. */
+		if (f->inode)
+			inotify_file_event(f, (f->flags & O_ACCMODE) == O_RDONLY ?
+					   IN_CLOSE_NOWRITE : IN_CLOSE_WRITE);
 		memfile_uncharge(vfs_mf, VFS_FILE_COST);
 		vfs_locks_release_file(f);
 		epoll_file_release(f);  /* the epoll entries that watch it go */

@@ -21,6 +21,7 @@
 
 #include "ipc/pipe.h"
 #include "task/task.h"
+#include "vfs/inotify.h"
 #include "vfs/vfs.h"
 
 #define MAY_EXEC 1
@@ -208,6 +209,7 @@ static int open_create(struct task *t, int dirfd, const char *path, u32 flags, u
 	vfs_inode_put(ino);
 	if (err)
 		goto out;
+	inotify_dir_event(dir.d->inode, last, IN_CREATE);
 	vfs_dentry_put(child);
 	err = vfs_lookup_locked(t, dir.d, last, &child);
 	if (!err) {
@@ -263,8 +265,10 @@ static int open_tmpfile(struct task *t, int dirfd, const char *path, u32 flags, 
 	ref_get(&dir.mnt->ref);
 	pthread_mutex_unlock(&vfs_lock);
 	err = vfs_open_path(t, &p, flags & ~(O_EXCL | O_TRUNC), out);
-	if (!err)
+	if (!err) {
 		(*out)->flags |= 020000000 | O_DIRECTORY;  /* F_GETFL shows O_TMPFILE */
+		inotify_file_event(*out, IN_OPEN);      /* to the directory, as "#<ino>" */
+	}
 	pthread_mutex_lock(&vfs_lock);
 	vfs_path_put(&p);
 out:
@@ -313,11 +317,16 @@ int vfs_open(struct task *t, int dirfd, const char *path, u32 flags, u32 mode,
 		err = may_open(t, &p, flags);
 	if (!err)
 		err = vfs_open_path(t, &p, flags, out);
+	/* Linux reports the open (do_dentry_open) before the truncation. */
+	if (!err)
+		inotify_file_event(*out, IN_OPEN);
 	if (!err && (flags & O_TRUNC) && !created && S_ISREG(p.d->inode->mode) &&
 	    (*out)->ops->truncate) {
 		err = (*out)->ops->truncate(*out, 0);
 		if (err)
 			vfs_file_put(*out);
+		else
+			inotify_file_event(*out, IN_MODIFY);
 	}
 	pthread_mutex_lock(&vfs_lock);
 	vfs_path_put(&p);
@@ -376,6 +385,8 @@ int vfs_mknod(struct task *t, int dirfd, const char *path, u32 mode, const char 
 		goto out;
 	err = install(dir.d, child, last, ino);
 	vfs_inode_put(ino);
+	if (!err)
+		inotify_dir_event(dir.d->inode, last, IN_CREATE | (S_ISDIR(mode) ? IN_ISDIR : 0));
 out:
 	if (child)
 		vfs_dentry_put(child);
@@ -469,6 +480,17 @@ int vfs_unlink(struct task *t, int dirfd, const char *path, bool rmdir)
 	err = dir.d->inode->ops->unlink(dir.d, child);
 	if (!err)
 		err = remove_name(dir.d, child);
+	if (!err) {
+		u32 isdir = is_dir(child) ? IN_ISDIR : 0;
+
+		/* Linux's order: the link count, the inode gone (if that was its last
+		 * name and nothing holds it open: inotify_dentry_put), the name gone. */
+		if (!rmdir)
+			inotify_inode_event(child->inode, IN_ATTRIB);
+		vfs_dentry_put(child);
+		child = NULL;
+		inotify_dir_event(dir.d->inode, last, IN_DELETE | isdir);
+	}
 out:
 	if (child)
 		vfs_dentry_put(child);
@@ -525,6 +547,10 @@ int vfs_link(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 	if (!err) {
 		old.d->inode->linkable = false;
 		err = install(dir.d, child, last, old.d->inode);
+	}
+	if (!err) {
+		inotify_inode_event(old.d->inode, IN_ATTRIB);
+		inotify_dir_event(dir.d->inode, last, IN_CREATE);
 	}
 out:
 	if (child)
@@ -675,12 +701,18 @@ int vfs_rename(struct task *t, int olddirfd, const char *oldpath, int newdirfd,
 			err = move_dentry(old, ndir.d, nlast);
 		vfs_dentry_put(op);
 		free(on);
+		if (!err)
+			inotify_rename(odir.d->inode, olast, ndir.d->inode, nlast, old->inode,
+				       new->inode, true);
 		goto out;
 	}
 	vfs_dentry_unhash(new);
 	err = remove_name(odir.d, old);
 	if (!err)
 		err = move_dentry(old, ndir.d, nlast);
+	if (!err)
+		inotify_rename(odir.d->inode, olast, ndir.d->inode, nlast, old->inode,
+			       new->inode, false);
 out:
 	if (old)
 		vfs_dentry_put(old);
@@ -743,6 +775,15 @@ int vfs_setattr_path(struct task *t, const struct vfs_path *p, struct vfs_setatt
 		if ((sa->mask & VFS_SET_MODE) && t->euid != 0 && t->egid != ino->gid)
 			sa->mode &= ~S_ISGID;
 		err = ino->ops->setattr(ino, sa);
+	}
+	if (!err && inotify_active()) {
+		u32 m = sa->mask;
+
+		if (sa->atime_nsec == UTIME_OMIT)
+			m &= ~VFS_SET_ATIME;
+		if (sa->mtime_nsec == UTIME_OMIT)
+			m &= ~VFS_SET_MTIME;
+		inotify_dentry_event(p->d, inotify_setattr_mask(m));
 	}
 	pthread_mutex_unlock(&vfs_lock);
 	return err;

@@ -40,6 +40,9 @@ struct mf_pages;
  * buffers are Sentry memory (the syscall layer does copy-in/out). */
 struct vfs_file_ops {
 	const char *type;   /* the concrete type's name, for save/restore and /proc */
+	/* read(2) of 0 bytes calls the read op, as Linux's vfs_read does (an inotify
+	 * queue says EAGAIN or EINVAL); without it such a read returns 0 at once. */
+	bool read_zero;
 	s64 (*read)(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos);
 	s64 (*write)(struct task *t, struct vfs_file *f, const void *buf, size_t len,
 		     s64 *pos);

@@ -11,6 +11,7 @@
 struct vfs_setattr;
 struct vfs_dirent;
 struct pipe;
+struct inotify_watch;
 
 /* Inode operations. dir ops get the directory's dentry (the overlay reads its
  * children, which are its upper layer); every op runs under vfs_lock unless said. */
@@ -98,6 +99,9 @@ SAVABLE struct vfs_inode {
 	struct pipe *pipe;
 	/* advisory locks held on it (struct vfs_lock); under vfs_locks_mu */
 	struct st_list locks SAVE_LIST(struct vfs_lock, link);
+	/* the inotify watches on it, chained by inext (vfs/inotify.h); under
+	 * inotify_lock; rebuilt by the watches' after-load hooks */
+	struct inotify_watch *inotify SAVE_SKIP;
 };
 
 struct vfs_dirent {

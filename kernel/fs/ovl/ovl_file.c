@@ -433,7 +433,9 @@ const struct vfs_file_ops ovl_dir_ops = {
 	.type = "ovl_dir",
 	.read = ovl_dir_read,
 	.lseek = ovl_dir_lseek,
-	.fstat = ovl_fstat,
+	/* Not ovl_fstat: a volume's directories are opened here too, and their
+	 * inodes are no ovl_inode (a directory has no pages to recount anyway). */
+	.fstat = vfs_file_fstat_inode,
 	.getdents = ovl_getdents,
 	.fsync = ovl_fsync,
 	.release = ovl_dir_release,

@@ -29,6 +29,7 @@
 #include "task/task.h"
 #include "time/ktime.h"
 #include "time/ktimer.h"
+#include "vfs/inotify.h"
 
 struct task *procfs_task(struct task *t, u32 pid)
 {
@@ -435,6 +436,15 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 	case G_OVERCOMMIT:
 		fprintf(f, "0\n");
 		break;
+	case G_INOTIFY_QUEUED:
+		fprintf(f, "%d\n", INOTIFY_MAX_QUEUED);
+		break;
+	case G_INOTIFY_INSTANCES:
+		fprintf(f, "%d\n", INOTIFY_MAX_INSTANCES);
+		break;
+	case G_INOTIFY_WATCHES:
+		fprintf(f, "%u\n", inotify_max_watches());
+		break;
 	case G_PID_MAPS: case G_PID_SMAPS_ROLLUP:
 		gen_maps(f, pt, si->id == G_PID_SMAPS_ROLLUP);
 		break;
@@ -655,7 +665,7 @@ static int put_str(char *buf, size_t len, const char *s)
 }
 
 /* What Linux's d_dname gives a file without a path: "pipe:[ino]", "socket:[ino]",
- * "anon_inode:[type]"; a host fd shows as what it is on the host where that is a
+ * "anon_inode:[type]" ("anon_inode:inotify"); a host fd shows as what it is on the host where that is a
  * pipe, a socket or /dev/null (its host path is not known here). */
 static int anon_name(struct vfs_file *f, char *buf, size_t len)
 {
@@ -669,6 +679,9 @@ static int anon_name(struct vfs_file *f, char *buf, size_t len)
 		return snprintf(buf, len, "socket:[%llu]", (unsigned long long)st.st_ino);
 	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
 		return snprintf(buf, len, "/dev/null");
+	/* Linux's inotify names its anonymous inode without the brackets. */
+	if (f->ops == &inotify_ops)
+		return snprintf(buf, len, "anon_inode:inotify");
 	return snprintf(buf, len, "anon_inode:[%s]", f->ops->type);
 }
 

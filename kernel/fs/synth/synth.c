@@ -57,7 +57,7 @@ static const struct synth_ent t_pid[] = {
 /* /proc/<pid>/task/<tid>: Linux's tid_base_stuff, the files of one thread. */
 #define T_TID_N (ARRAY_SIZE(t_pid) - 2)
 static const struct synth_ent t_sys[] = {
-	D("kernel", ST_SYS_KERNEL), D("vm", ST_SYS_VM), { 0 },
+	D("fs", ST_SYS_FS), D("kernel", ST_SYS_KERNEL), D("vm", ST_SYS_VM), { 0 },
 };
 static const struct synth_ent t_sys_kernel[] = {
 	F("hostname", G_HOSTNAME), F("osrelease", G_OSRELEASE), F("ostype", G_OSTYPE),
@@ -65,6 +65,13 @@ static const struct synth_ent t_sys_kernel[] = {
 };
 static const struct synth_ent t_sys_random[] = {
 	F("boot_id", G_BOOTID), F("uuid", G_UUID), { 0 },
+};
+static const struct synth_ent t_sys_fs[] = {
+	D("inotify", ST_SYS_FS_INOTIFY), { 0 },
+};
+static const struct synth_ent t_sys_fs_inotify[] = {
+	F("max_queued_events", G_INOTIFY_QUEUED), F("max_user_instances", G_INOTIFY_INSTANCES),
+	F("max_user_watches", G_INOTIFY_WATCHES), { 0 },
 };
 static const struct synth_ent t_sys_vm[] = {
 	F("overcommit_memory", G_OVERCOMMIT), { 0 },
@@ -74,15 +81,17 @@ static const struct synth_ent t_dev[] = {
 	C("random", DEV_RANDOM, 0666), C("urandom", DEV_URANDOM, 0666),
 	C("tty", DEV_TTY, 0666), C("ptmx", DEV_PTMX, 0666), L("fd", L_DEVFD), L("stdin", L_STDIN),
 	L("stdout", L_STDOUT), L("stderr", L_STDERR),
-	{ "shm", SK_DIR, ST_NTABLES, S_IFDIR | 01777 },
-	{ "pts", SK_DIR, ST_NTABLES, S_IFDIR | 0755 },	/* devpts is mounted there */
+	{ "shm", SK_DIR, ST_SHM, S_IFDIR | 01777 },
+	/* devpts is mounted there; like shm, an empty directory with no table */
+	{ "pts", SK_DIR, ST_SHM, S_IFDIR | 0755 },
 	{ 0 },
 };
 
 static const struct synth_ent *const tables[ST_NTABLES] = {
 	[ST_PROC] = t_proc, [ST_PID] = t_pid, [ST_SYS] = t_sys,
 	[ST_SYS_KERNEL] = t_sys_kernel, [ST_SYS_RANDOM] = t_sys_random,
-	[ST_SYS_VM] = t_sys_vm, [ST_DEV] = t_dev,
+	[ST_SYS_VM] = t_sys_vm, [ST_DEV] = t_dev, [ST_SYS_FS] = t_sys_fs,
+	[ST_SYS_FS_INOTIFY] = t_sys_fs_inotify,
 };
 
 static const u16 dev_rdev[] = {

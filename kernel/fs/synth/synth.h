@@ -30,8 +30,10 @@ enum synth_kind {
 	SK_TASK_DIR,    /* /proc/<pid>/task: a directory per thread of the process */
 };
 
+/* Saved in images: new tables go last. ST_SHM (/dev/shm) has no table: it was
+ * ST_NTABLES's value before there were more. */
 enum synth_table { ST_PROC, ST_PID, ST_SYS, ST_SYS_KERNEL, ST_SYS_RANDOM, ST_SYS_VM,
-		   ST_DEV, ST_NTABLES };
+		   ST_DEV, ST_SHM, ST_SYS_FS, ST_SYS_FS_INOTIFY, ST_NTABLES };
 
 enum synth_dev { DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_TTY, DEV_PTMX };
 
@@ -41,6 +43,7 @@ enum synth_gen {
 	G_PID_MAPS, G_PID_SMAPS_ROLLUP, G_PID_STATUS, G_PID_STAT, G_PID_STATM,
 	G_PID_CMDLINE, G_PID_ENVIRON, G_PID_MOUNTS, G_PID_MOUNTINFO, G_PID_COMM,
 	G_FDINFO, G_PID_LIMITS, G_VMSTAT, G_PID_OOM_SCORE_ADJ, G_PID_OOM_ADJ, G_PID_OOM_SCORE,
+	G_INOTIFY_QUEUED, G_INOTIFY_INSTANCES, G_INOTIFY_WATCHES,
 };
 
 enum synth_link { L_SELF, L_EXE, L_CWD, L_ROOT, L_FD, L_MOUNTS, L_DEVFD, L_STDIN,

@@ -17,7 +17,7 @@
 #
 # When trinity runs, the command is
 #   sbx run --strace TRINITY --dangerous -q -l off -C 1 -N CALLS -s SEED --stats
-#       --disable-fds=perf,drm,sockets,epoll,eventfd,inotify,userfaultfd,fanotify,timerfd
+#       --disable-fds=perf,drm,sockets,epoll,eventfd,userfaultfd,fanotify,timerfd
 # (--dangerous: inside the sandbox trinity is root, which it refuses without it; -l off:
 # no log files in the cwd; -C 1: one fuzzing child.) The report lists the syscalls it
 # exercised, from the Sentry's --strace lines (count, name, how many failed with
@@ -95,7 +95,7 @@ fi
 
 # The fd kinds sbx has no syscall for (or, perf and drm, no device): trinity's fd
 # pool setup retries socket() forever when it fails, and the run never fuzzes.
-no_fds=perf,drm,sockets,epoll,eventfd,inotify,userfaultfd,fanotify,timerfd
+no_fds=perf,drm,sockets,epoll,eventfd,userfaultfd,fanotify,timerfd
 cmd=("$sbx" run --strace "${run_flags[@]}" "$trinity" --dangerous -q -l off -C 1
 	-N "$calls" -s "$seed" --stats "--disable-fds=$no_fds" "${extra[@]}")
 echo "running for at most ${secs}s: ${cmd[*]}"
