@@ -132,6 +132,16 @@ static bool over_limit(struct memfile *mf, u64 len)
 	return mf->limit && (len > mf->limit || held > mf->limit - len);
 }
 
+/* Loaded without the lock, used and noacct_bytes may be of different moments: never
+ * less than nothing. */
+u64 memfile_counted(struct memfile *mf)
+{
+	u64 used = __atomic_load_n(&mf->used, __ATOMIC_RELAXED);
+	u64 na = __atomic_load_n(&mf->noacct_bytes, __ATOMIC_RELAXED);
+
+	return used - MIN(used, na) + __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED);
+}
+
 /* Lock-free: an open file is charged, and opens must not queue on mf->lock. A
  * charge racing an allocation may pass the limit by what the two take at once. */
 int memfile_charge(struct memfile *mf, u64 bytes, bool force)
@@ -140,22 +150,13 @@ int memfile_charge(struct memfile *mf, u64 bytes, bool force)
 
 	if (!mf)
 		return 0;       /* no sandbox to charge (unit tests) */
-	held = __atomic_add_fetch(&mf->kmem, bytes, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&mf->used, __ATOMIC_RELAXED) -
-	       __atomic_load_n(&mf->noacct_bytes, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&mf->kmem, bytes, __ATOMIC_RELAXED);
+	held = memfile_counted(mf);
 	limit = __atomic_load_n(&mf->limit, __ATOMIC_RELAXED);
 	if (force || !limit || held <= limit)
 		return 0;
 	__atomic_sub_fetch(&mf->kmem, bytes, __ATOMIC_RELAXED);
 	return -ENOMEM;
-}
-
-u64 memfile_counted(struct memfile *mf)
-{
-	u64 used = __atomic_load_n(&mf->used, __ATOMIC_RELAXED);
-	u64 na = __atomic_load_n(&mf->noacct_bytes, __ATOMIC_RELAXED);
-
-	return used - MIN(used, na) + __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED);
 }
 
 bool memfile_full(struct memfile *mf)
@@ -165,9 +166,7 @@ bool memfile_full(struct memfile *mf)
 	if (!mf)
 		return false;
 	limit = __atomic_load_n(&mf->limit, __ATOMIC_RELAXED);
-	return limit && __atomic_load_n(&mf->kmem, __ATOMIC_RELAXED) +
-			__atomic_load_n(&mf->used, __ATOMIC_RELAXED) -
-			__atomic_load_n(&mf->noacct_bytes, __ATOMIC_RELAXED) > limit;
+	return limit && memfile_counted(mf) > limit;
 }
 
 void memfile_uncharge(struct memfile *mf, u64 bytes)
