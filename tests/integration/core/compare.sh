@@ -24,6 +24,7 @@
 #   SBX_COMPARE_KEEP=1       keep the temporary directory with both runs' output
 # Exit status: 0 when the runs match, 1 when they differ, 2 on a usage error.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 sbx= name= timeout_s=60 stdin_file=/dev/null gen= gen_file= gen_pipe= quiet=0
 while (($#)); do
@@ -115,17 +116,11 @@ run_one() {
 	echo $(((end - start) / 1000000)) >"$tmp/$label.ms"
 }
 
-# The native side as pid 1 of a new pid namespace, with a /tmp (an empty directory of
-# the host's, bound there), a /dev/shm (tmpfs) and a devpts instance (/dev/pts and
-# /dev/ptmx; pts numbers from 0, the sandbox's mount options) of its own: tests that
-# run at once (a C/R case and its plain twin) must not meet in the host's.
+# The native side as the sandbox runs a program (../native_env.sh), keeping the
+# source and build trees reachable; the environment is set after it.
 mkdir -m 1777 "$tmp/native-tmp"
-# The environment is set last (the shell would add PWD and reorder it).
-native=(unshare --mount -- /bin/sh -c 'mount --bind "$0" /tmp &&
-	mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
-	mount -t devpts -o newinstance,gid=5,mode=620,ptmxmode=666 devpts /dev/pts &&
-	mount --bind /dev/pts/ptmx /dev/ptmx &&
-	exec unshare --pid --fork --kill-child -- "$@"' "$tmp/native-tmp")
+native=("$here/../native_env.sh" "$tmp/native-tmp"
+	"$(cd "$here/../../.." && pwd):$(cd "$(dirname "$sbx")" && pwd)" --)
 run_one native "${native[@]}" "${envv[@]}" "$prog" "$@"
 if [[ $mode == native ]]; then
 	run_one other "${native[@]}" "${envv[@]}" "$prog" "$@"

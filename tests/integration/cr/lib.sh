@@ -127,16 +127,13 @@ cr_native() {
 	local dir=$1 sig=$2 delay=$3 t=$4 in=$5 pid kid rc deadline
 	shift 6
 	: >"$dir/native.out"
-	# A new pid namespace, and a mount namespace with an empty /tmp (a directory of
-	# the host's, bound there), /dev/shm (tmpfs) and devpts of its own, as the sandbox has,
-	# so that a C/R case and its plain twin running at once do not meet. CR_ENV
-	# comes after it (the shell would add PWD to the environment).
+	# As the sandbox runs a program (../native_env.sh), keeping the source and build
+	# trees reachable; CR_ENV comes after it (a shell would add PWD to it).
+	local lib_dir
+	lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	mkdir -p -m 1777 "$dir/native-tmp"
-	local CR_NATIVE=(unshare --mount -- /bin/sh -c 'mount --bind "$0" /tmp &&
-		mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
-		mount -t devpts -o newinstance,gid=5,mode=620,ptmxmode=666 devpts /dev/pts &&
-		mount --bind /dev/pts/ptmx /dev/ptmx &&
-		exec unshare --pid --fork --kill-child -- "$@"' "$dir/native-tmp")
+	local CR_NATIVE=("$lib_dir/../native_env.sh" "$dir/native-tmp"
+		"$(cd "$lib_dir/../../.." && pwd):$(cd "$(dirname "$SBX")" && pwd)" --)
 	(
 		cr_clean_fds
 		cd /

@@ -19,6 +19,11 @@ prog=$2
 source "$here/../cr/lib.sh"
 cr_init
 T=$CR_TMP
+# A tmpfs over /tmp hides whatever lies under the host's /tmp, the build tree of a
+# clone there included: the program runs from a copy in /var/tmp.
+bin=$(mktemp -d /var/tmp/sbx-tmpfs.XXXXXX)
+trap 'rm -rf "$bin"; cr_cleanup' EXIT
+cp "$prog" "$bin/" && prog=$bin/$(basename "$prog")
 opts=nosuid,nodev,mode=1777
 # native SETUP PROGRAM-ARGS...: the program in a mount namespace after SETUP (shell).
 native() (
