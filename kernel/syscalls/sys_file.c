@@ -439,23 +439,14 @@ SYS(dup3)
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
 
-/* Whether @id names a task, or (@pgrp) a process group, of the sandbox. */
-static bool owner_exists(struct task *t, u32 id, bool pgrp)
+/* Whether @id names a task, a process group or a session (Linux's find_vpid). */
+static bool owner_exists(struct task *t, u32 id)
 {
-	struct kernel *k = t->k;
-	struct st_list *p;
 	bool found;
 
-	pthread_mutex_lock(&k->lock);
-	found = kernel_find_task(k, id) != NULL;
-	st_list_for_each(p, &k->tgs) {
-		struct thread_group *tg = container_of(p, struct thread_group, tglink);
-
-		if (found || !pgrp)
-			break;
-		found = !tg->zombie && tg->pgid == id;
-	}
-	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_lock(&t->k->lock);
+	found = kernel_pid_in_use(t->k, id);
+	pthread_mutex_unlock(&t->k->lock);
 	return found;
 }
 
@@ -472,7 +463,7 @@ static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 			return -EINVAL;
 		ex.type = who < 0 ? F_OWNER_PGRP : F_OWNER_PID;
 		ex.pid = who < 0 ? -who : who;
-		if (ex.pid && !owner_exists(t, ex.pid, who < 0))
+		if (ex.pid && !owner_exists(t, ex.pid))
 			return -ESRCH;
 		break;
 	case F_SETOWN_EX:
@@ -480,7 +471,7 @@ static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 			return -EFAULT;
 		if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID && ex.type != F_OWNER_PGRP)
 			return -EINVAL;
-		if (ex.pid < 0 || (ex.pid && !owner_exists(t, ex.pid, ex.type == F_OWNER_PGRP)))
+		if (ex.pid < 0 || (ex.pid && !owner_exists(t, ex.pid)))
 			return -ESRCH;
 		break;
 	case F_SETSIG:

@@ -237,6 +237,8 @@ int task_after_load(void *o, void *ctx);
 /* task_tree.c; kernel->lock held. */
 #define SIGCHLD_NR 17
 u32 kernel_alloc_tid(struct kernel *k);
+/* Whether @tid is a task's, a group's or a session's id (Linux's find_vpid). */
+bool kernel_pid_in_use(struct kernel *k, u32 tid);
 struct thread_group *kernel_find_tg(struct kernel *k, u32 tgid);
 /* A live task by tid, in any group. */
 struct task *kernel_find_task(struct kernel *k, u32 tid);

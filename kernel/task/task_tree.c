@@ -14,7 +14,7 @@
 
 #define PID_MAX 4194304         /* /proc/sys/kernel/pid_max on 64-bit */
 
-static bool tid_in_use(struct kernel *k, u32 tid)
+bool kernel_pid_in_use(struct kernel *k, u32 tid)
 {
 	struct st_list *p;
 
@@ -39,7 +39,7 @@ u32 kernel_alloc_tid(struct kernel *k)
 
 		if (k->next_tid >= PID_MAX)
 			k->next_tid = 300; /* Linux wraps to RESERVED_PIDS */
-		if (!tid_in_use(k, tid))
+		if (!kernel_pid_in_use(k, tid))
 			return tid;
 	}
 	return 0;

@@ -66,6 +66,18 @@ ns_count() {
 	echo $n
 }
 
+# run_64m PROGRAM [ARGS...]: PROGRAM under --memory 64m, its output in $tmp/out and
+# $tmp/err, checked to end in "done" with no Sentry error.
+run_64m() {
+	local prog=$1 rc
+	shift
+	set +e
+	timeout -k 5 120 "$sbx" run --memory 64m "$td/$prog" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	set -e
+	hs_check_run "$name" "$rc" "$tmp/out" "$tmp/err" done strict || fails=$((fails + 1))
+}
+
 # cr_round ID PROGRAM: PROGRAM cr under --memory 64m, checkpointed at its ready mark
 # and restored in another --root, then signalled to go on; its output (both halves)
 # in $tmp/out, checked to end in "done" with no Sentry error.
@@ -132,11 +144,7 @@ fork_bomb_tasks)
 	cat "$tmp/out"
 	;;
 oom_cow)
-	set +e
-	timeout -k 5 120 "$sbx" run --memory 64m "$td/tl_oom_cow" </dev/null >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	set -e
-	hs_check_run "$name" "$rc" "$tmp/out" "$tmp/err" done strict || fails=$((fails + 1))
+	run_64m tl_oom_cow
 	kills=$(grep -c '^sbx: out of memory (sandbox limit 64 MiB): killed process' "$tmp/err" || true)
 	((kills == 3)) || fail "$kills OOM kill lines on stderr, want 3"
 	cat "$tmp/out" "$tmp/err"
@@ -166,11 +174,7 @@ bad_memory)
 	done
 	;;
 kmem)
-	set +e
-	timeout -k 5 120 "$sbx" run --memory 64m "$td/tl_kmem" kmem </dev/null >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	set -e
-	hs_check_run "$name" "$rc" "$tmp/out" "$tmp/err" done strict || fails=$((fails + 1))
+	run_64m tl_kmem kmem
 	for what in "pipes of three processes" "once they are gone" "message queues"; do
 		grep -q "^$what: [0-9]* MiB, in range, stopped by ENOMEM\$" "$tmp/out" ||
 			fail "$what: $(grep "^$what" "$tmp/out" || echo no line)"
@@ -204,11 +208,7 @@ kmem_cr)
 	cat "$tmp/out"
 	;;
 reserve)
-	set +e
-	timeout -k 5 120 "$sbx" run --memory 64m "$td/tl_reserve" </dev/null >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	set -e
-	hs_check_run "$name" "$rc" "$tmp/out" "$tmp/err" done strict || fails=$((fails + 1))
+	run_64m tl_reserve
 	cat "$tmp/out"
 	;;
 reserve_cr)
