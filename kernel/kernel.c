@@ -22,6 +22,7 @@
 #include "mm/mm.h"
 #include "platform.h"
 #include "task/task.h"
+#include "time/ktimer.h"
 #include "vfs/vfs.h"
 
 static void kernel_init_cpus(struct kernel *k)
@@ -240,6 +241,7 @@ int kernel_start_tasks(struct kernel *k)
 
 	pthread_mutex_lock(&k->lock);
 	err = kernel_each_live_task(k, start_one, NULL);
+	ktimer_kick(k);         /* the timer thread samples the load averages */
 	pthread_mutex_unlock(&k->lock);
 	return err;
 }

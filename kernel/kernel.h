@@ -50,6 +50,11 @@ SAVABLE struct kernel {
 	 * the CPU time (ns) and context switches of processes released since */
 	u64 nforks;
 	u64 gone_user, gone_sys, gone_switches;
+	/* load averages over 1, 5 and 15 minutes (time/loadavg.c, LOADAVG_FIXED_1 a
+	 * load of 1) and the sandbox MONOTONIC time of their next sample (0: not yet
+	 * started; images older than them restore with no history); under lock */
+	u64 avenrun[3];
+	s64 load_next;
 	u32 next_tid;                   /* under lock */
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];

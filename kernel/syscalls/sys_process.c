@@ -22,6 +22,7 @@
 #include "task/pidfd.h"
 #include "task/task.h"
 #include "time/ktime.h"
+#include "time/ktimer.h"
 
 SYS(exit_group)
 {
@@ -461,7 +462,7 @@ SYS(sysinfo)
 	u64 total, free;
 	s64 boot = 0;
 
-	/* The sandbox's memory, uptime and tasks; no load averages, as /proc/loadavg. */
+	/* The sandbox's memory, uptime, load averages and tasks. */
 	memset(&si, 0, sizeof(si));
 	kernel_meminfo(t->k, &total, &free);
 	ktime_get(&t->k->time, CLOCK_BOOTTIME, &boot);
@@ -471,6 +472,8 @@ SYS(sysinfo)
 	si.mem_unit = 1;
 	pthread_mutex_lock(&t->k->lock);
 	si.procs = MIN(t->k->ntasks, 0xffffu);
+	for (int i = 0; i < 3; i++)     /* SI_LOAD_SHIFT (16) bits of fraction */
+		si.loads[i] = t->k->avenrun[i] << (16 - LOADAVG_FSHIFT);
 	pthread_mutex_unlock(&t->k->lock);
 	return mm_copy_out(t->mm, a[0], &si, sizeof(si)) ? -EFAULT : 0;
 }

@@ -215,6 +215,7 @@ static s64 scan(struct kernel *k)
 			scan_group(tg, &next);
 	}
 	timerfd_scan(k, &next);
+	loadavg_sample(k, &next);
 	return next;
 }
 

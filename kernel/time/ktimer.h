@@ -11,7 +11,8 @@
  * sandbox-clock values, so a checkpoint saves them as they are and a restore re-arms
  * them: a MONOTONIC timer keeps its remaining time across the gap, a BOOTTIME or
  * REALTIME one counts the gap. The same thread expires timerfds (ipc/timerfd.c, through
- * timerfd_scan), whose timers are struct ktimer too and follow the same rules.
+ * timerfd_scan), whose timers are struct ktimer too and follow the same rules, and
+ * samples the load averages every 5 s (loadavg.c); it starts with the first task.
  *
  * The application's CPU time is what the host charges for running its address space
  * (plat_as_cpu_time: the stub process on ptrace). A group's time is that of the
@@ -107,6 +108,17 @@ void posix_timers_delete_all(struct thread_group *tg);
 /* A POSIX timer's signal left a pending set: delivered (@deliver: its overrun goes
  * into @info and becomes timer_getoverrun's) or discarded. sighand lock held. */
 void posix_timer_dequeued(struct thread_group *tg, struct l_siginfo *info, bool deliver);
+
+/* Load averages (loadavg.c), in Linux's fixed point: LOADAVG_FIXED_1 is a load of 1. */
+#define LOADAVG_FSHIFT 11
+#define LOADAVG_FIXED_1 (1 << LOADAVG_FSHIFT)
+#define LOADAVG_FREQ 5000000000LL       /* ns of sandbox MONOTONIC between samples */
+/* The tasks running or runnable now: loadavg's count, /proc/loadavg's first figure
+ * after the averages. k->lock held. */
+u32 loadavg_nr_active(struct kernel *k);
+/* On the timer thread: folds in the samples that are due, and lowers @next (host
+ * monotonic, -1: none) to the next one's time. k->lock held. */
+void loadavg_sample(struct kernel *k, s64 *next);
 
 /* CPU accounting (cputime.c). */
 /* The task's group starts to count its address space (task start, on its thread). */

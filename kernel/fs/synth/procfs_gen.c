@@ -167,21 +167,14 @@ static void cpu_ticks(struct kernel *k, u64 *user, u64 *sys, u64 *up)
 static void gen_sys_stat(FILE *f, struct kernel *k)
 {
 	unsigned ncpu = MAX(kernel_ncpus(k), 1u);
-	u64 user, sys, up, busy, switches, forks, running = 0;
+	u64 user, sys, up, busy, switches, forks, running;
 	s64 real = 0, boot = 0;
-	struct st_list *p;
 
 	cpu_ticks(k, &user, &sys, &up);
 	pthread_mutex_lock(&k->lock);
 	switches = task_usage_switches(k);
 	forks = k->nforks + 1;
-	st_list_for_each(p, &k->tgs) {
-		struct thread_group *tg = container_of(p, struct thread_group, tglink);
-		struct task *o;
-
-		tg_for_each_task(o, tg)
-			running += task_state(o)[0] == 'R';
-	}
+	running = loadavg_nr_active(k);
 	pthread_mutex_unlock(&k->lock);
 	busy = (user + sys + ncpu - 1) / ncpu;
 	fprintf(f, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\n", (unsigned long long)user,
@@ -200,6 +193,27 @@ static void gen_sys_stat(FILE *f, struct kernel *k)
 		"procs_blocked 0\n", (unsigned long long)switches,
 		(long long)((real - boot) / NSEC_PER_SEC), (unsigned long long)forks,
 		(unsigned long long)running);
+}
+
+/* /proc/loadavg, as Linux's fs/proc/loadavg.c: the three averages rounded to two
+ * places, running/total tasks, and the last pid handed out. */
+static void gen_loadavg(FILE *f, struct kernel *k)
+{
+	u64 av[3];
+	u32 running, total, last;
+
+	pthread_mutex_lock(&k->lock);
+	for (int i = 0; i < 3; i++)
+		av[i] = k->avenrun[i] + LOADAVG_FIXED_1 / 200;
+	running = loadavg_nr_active(k);
+	total = k->ntasks;
+	last = k->next_tid - 1;
+	pthread_mutex_unlock(&k->lock);
+	for (int i = 0; i < 3; i++)
+		fprintf(f, "%llu.%02llu ", (unsigned long long)(av[i] >> LOADAVG_FSHIFT),
+			(unsigned long long)(((av[i] & (LOADAVG_FIXED_1 - 1)) * 100) >>
+					     LOADAVG_FSHIFT));
+	fprintf(f, "%u/%u %u\n", running, total, last);
 }
 
 /* The signals whose action is to ignore, and those with a handler. */
@@ -385,7 +399,7 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 		break;
 	}
 	case G_LOADAVG:
-		fprintf(f, "0.00 0.00 0.00 1/1 %u\n", t->tid);
+		gen_loadavg(f, t->k);
 		break;
 	case G_STAT:
 		gen_sys_stat(f, t->k);

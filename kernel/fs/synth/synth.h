@@ -4,7 +4,7 @@
  * its process); a regular file's text is generated when it is opened (as Linux's
  * seq_file does on first read) and read from that snapshot; devices are served
  * directly. Nothing here touches the host: /proc shows the sandbox, not the machine,
- * except what a container shows too (cpuinfo, meminfo, loadavg).
+ * except what a container shows too (cpuinfo).
  */
 #ifndef SBX_FS_SYNTH_H
 #define SBX_FS_SYNTH_H
