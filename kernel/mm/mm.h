@@ -255,8 +255,10 @@ void vma_release_mem(struct mm *mm, struct vma *v);
  * piece is wholly past the end or its pages cannot be read. */
 int vma_break_cow(struct mm *mm, struct vma *v);
 /* A copy-on-write copy of @parent for a forked child. Called on the parent's
- * thread: the parent's writable private memory is mapped read-only from now on. */
-int mm_fork(struct mm *parent, struct mm **out);
+ * thread: the parent's writable private memory is mapped read-only from now on.
+ * @other_refs: how many of @parent's references are held by no task (a CPU clock's),
+ * so that the caller can tell it is the only task using it. */
+int mm_fork(struct mm *parent, u32 other_refs, struct mm **out);
 
 /* Copy-in / copy-out (mm_copy.c): whole range or -EFAULT. */
 int mm_copy_in(struct mm *mm, void *dst, u64 src, size_t len);

@@ -147,17 +147,19 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 /*
  * Gives the child @c a copy of private writable piece @v of @parent now, if it is
  * small and within *budget, and nothing else can write the parent's memory meanwhile:
- * the caller alone uses the mm (no other thread, no vfork child), and it holds
- * parent->lock, which the Sentry's writes to another task's memory take. Otherwise,
- * or when the memory is short, false: the piece is shared copy-on-write.
+ * the caller alone uses the mm (no other thread, no vfork child: its references are
+ * the caller's and the @other_refs that are no task's), and it holds parent->lock,
+ * which the Sentry's writes to another task's memory take. Otherwise, or when the
+ * memory is short, false: the piece is shared copy-on-write.
  */
-static bool fork_copies(struct mm *parent, const struct vma *v, struct vma *c, u64 *budget)
+static bool fork_copies(struct mm *parent, u32 other_refs, const struct vma *v,
+			struct vma *c, u64 *budget)
 {
 	u64 len = v->end - v->start, off;
 
 	if (v->pages || (v->flags & VMA_SHARED) || !(v->prot & PROT_WRITE) ||
 	    len > FORK_COPY_PIECE || len > *budget ||
-	    __atomic_load_n(&parent->ref.count, __ATOMIC_ACQUIRE) != 1)
+	    __atomic_load_n(&parent->ref.count, __ATOMIC_ACQUIRE) != 1 + other_refs)
 		return false;
 	if (memfile_alloc_copy(parent->mf, len, &off))
 		return false;
@@ -165,11 +167,13 @@ static bool fork_copies(struct mm *parent, const struct vma *v, struct vma *c, u
 	*c = *v;
 	c->share = NULL;
 	c->off = off;
+	if (c->origin)          /* each piece holds its own reference */
+		mf_pages_get(c->origin);
 	*budget -= len;
 	return true;
 }
 
-int mm_fork(struct mm *parent, struct mm **out)
+int mm_fork(struct mm *parent, u32 other_refs, struct mm **out)
 {
 	u64 budget = FORK_COPY_MAX;
 	struct plat_as_op *prot = NULL;
@@ -201,7 +205,7 @@ int mm_fork(struct mm *parent, struct mm **out)
 			mm->vmas[mm->nvmas++] = *v;
 			continue;
 		}
-		if (fork_copies(parent, v, &mm->vmas[mm->nvmas], &budget)) {
+		if (fork_copies(parent, other_refs, v, &mm->vmas[mm->nvmas], &budget)) {
 			mm->nvmas++;
 			continue;
 		}

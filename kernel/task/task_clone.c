@@ -19,6 +19,7 @@
 #include "mm/mm.h"
 #include "task/pidfd.h"
 #include "task/task.h"
+#include "time/ktimer.h"
 #include "vfs/vfs.h"
 
 #ifndef CLONE_PIDFD
@@ -71,6 +72,7 @@ static struct sighand *sighand_copy(struct sighand *sh, bool clear)
 /* Everything the child takes from the parent but its thread-group links. */
 static int copy_task(struct task *t, struct task *c, const struct clone_args_k *ca)
 {
+	u32 held;
 	int err;
 
 	err = task_cred_copy(t, c);
@@ -106,7 +108,10 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 		mm_get(t->mm);
 		c->mm = t->mm;
 	} else {
-		err = mm_fork(t->mm, &c->mm);
+		pthread_mutex_lock(&t->k->lock);
+		held = cputime_holds(t->tg, t->mm);
+		pthread_mutex_unlock(&t->k->lock);
+		err = mm_fork(t->mm, held, &c->mm);
 		if (err)
 			return err;
 	}

@@ -48,6 +48,11 @@ static void attach(struct tg_timers *tt, struct mm *mm)
 	as_time(mm, &tt->start_user, &tt->start_sys);
 }
 
+u32 cputime_holds(struct thread_group *tg, struct mm *mm)
+{
+	return tg->timers && tg->timers->mm == mm;
+}
+
 void cputime_attach(struct task *t)
 {
 	struct kernel *k = t->k;

@@ -129,6 +129,9 @@ void cputime_exec(struct task *t, struct mm *old);
 void cputime_exit(struct thread_group *tg);
 /* @parent reaps @child: the child's time and its children's join the parent's. */
 void cputime_reap(struct thread_group *parent, struct thread_group *child);
+/* 1 if @tg's CPU clock holds a reference to @mm (it counts that address space's
+ * time), else 0. k->lock held. */
+u32 cputime_holds(struct thread_group *tg, struct mm *mm);
 /* The group's user and system time, ns. k->lock held. */
 void cputime_group(struct thread_group *tg, u64 *user, u64 *sys);
 /* The sandbox's CPU time so far, ns: every group's, and those released. k->lock
