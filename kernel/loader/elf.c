@@ -127,7 +127,7 @@ static int load_copy(struct task *t, struct ld_src *src, u64 addr, u64 len, int 
 /*
  * Maps one PT_LOAD segment. A sandbox file with pages (map_pages) is mapped as
  * Linux's elf_map does, privately from the file, so text is the page cache's and
- * never copied and data is copied on its first write; but where bss follows, the
+ * never copied; data is copied at once unless large (mm_copy_data_now); where bss follows, the
  * page holding the end of the file's bytes is a zeroed copy here (Linux maps it
  * from the file and zeroes its tail, a write that would copy the whole data piece
  * at exec), and bss is anonymous zeros. Other sources are copied in.
@@ -161,6 +161,10 @@ static int load_segment(struct task *t, struct ld_src *src, const Elf64_Phdr *ph
 		mf_pages_put(p);
 		if (ret < 0)
 			return ret;
+		/* Data is written as soon as the program runs: copy it now, not at a
+		 * fault (two stub round trips on ptrace) */
+		if (prot & PROT_WRITE)
+			mm_copy_data_now(t->mm, start, mapped);
 	}
 	if (end <= mapped)
 		return 0;

@@ -254,6 +254,9 @@ void vma_release_mem(struct mm *mm, struct vma *v);
  * the file's, so they still raise SIGBUS): callers find the VMA again. -EIO when the
  * piece is wholly past the end or its pages cannot be read. */
 int vma_break_cow(struct mm *mm, struct vma *v);
+/* Copies the small writable private file mappings in [start, end) now rather than at
+ * their first write (exec's data segments; best effort). */
+void mm_copy_data_now(struct mm *mm, u64 start, u64 end);
 /* A copy-on-write copy of @parent for a forked child. Called on the parent's
  * thread: the parent's writable private memory is mapped read-only from now on.
  * @other_refs: how many of @parent's references are held by no task (a CPU clock's),

@@ -139,6 +139,32 @@ int vma_break_cow(struct mm *mm, struct vma *v)
 	return 0;
 }
 
+/* A private file piece an exec copies at once is at most this big (see below). */
+#define EXEC_COPY_PIECE (256ULL << 10)
+
+/*
+ * Copies now the small writable private file pieces in [start, end), as their first
+ * write would: an exec's data segments, which a program writes as soon as it runs
+ * (its relocations, its variables), where each copy-on-write fault would cost two
+ * stub round trips on ptrace. Best effort: a piece that cannot be copied now (memory
+ * short, wholly past the file's end) stays copy-on-write for its fault to report.
+ */
+void mm_copy_data_now(struct mm *mm, u64 start, u64 end)
+{
+	pthread_mutex_lock(&mm->lock);
+	for (u32 i = vma_index_after(mm, start); i < mm->nvmas && mm->vmas[i].start < end;
+	     i++) {
+		struct vma *v = &mm->vmas[i];
+
+		/* A split at the file's end puts the rest at i + 1, still the file's,
+		 * where a second try fails with -EIO and leaves it */
+		if (v->pages && !(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE) &&
+		    v->end - v->start <= EXEC_COPY_PIECE)
+			vma_break_cow(mm, v);
+	}
+	pthread_mutex_unlock(&mm->lock);
+}
+
 /* Pieces a fork copies at once: at most FORK_COPY_PIECE bytes each, FORK_COPY_MAX in
  * all, so a large process still forks in time independent of its size. */
 #define FORK_COPY_PIECE (256ULL << 10)
