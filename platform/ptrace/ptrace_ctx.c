@@ -48,7 +48,7 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 	struct ptrace_as *as = to_ptrace_as(pas);
 	struct ptrace_thread *t;
 	struct ptrace_ctx *ctx;
-	pid_t me = gettid();
+	pid_t me = ptrace_self();
 	int cpu, err;
 
 	pthread_mutex_lock(&as->lock);

@@ -17,7 +17,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "platform.h"
 #include "ptrace_stub.h"
@@ -89,6 +91,17 @@ static inline struct ptrace_as *to_ptrace_as(struct plat_as *as)
 static inline struct ptrace_ctx *to_ptrace_ctx(struct plat_ctx *ctx)
 {
 	return (struct ptrace_ctx *)ctx;
+}
+
+/* The calling thread's host tid: a tracer's identity, asked before most requests.
+ * Remembered per thread (glibc's gettid is a system call, a microsecond here). */
+static inline pid_t ptrace_self(void)
+{
+	static __thread pid_t tid;
+
+	if (!tid)
+		tid = (pid_t)syscall(SYS_gettid);
+	return tid;
 }
 
 /* ptrace_platform.c */

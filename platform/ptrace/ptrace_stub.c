@@ -319,7 +319,7 @@ int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 	as->pid = pid;
 	s->as = as;
 	s->tid = pid;
-	s->tracer = gettid();
+	s->tracer = ptrace_self();
 	err = ptrace_wait(pid, &st);
 	if (err)
 		goto out_free;
@@ -376,7 +376,7 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 void ptrace_as_destroy(struct plat_as *pas)
 {
 	struct ptrace_as *as = to_ptrace_as(pas);
-	bool reap = as->spawner.tracer == gettid() && !as->spawner.dead;
+	bool reap = as->spawner.tracer == ptrace_self() && !as->spawner.dead;
 	struct ptrace_thread *t;
 	int st;
 
@@ -389,7 +389,7 @@ void ptrace_as_destroy(struct plat_as *pas)
 	while ((t = as->threads)) {
 		/* A pooled stub's first thread, reserved by a caller that never made a
 		 * context of it: its tracer reaps it like the spawner. */
-		if (t->reserved && t->tracer == gettid() && !t->dead)
+		if (t->reserved && t->tracer == ptrace_self() && !t->dead)
 			while (ptrace_wait(t->tid, &st) == 0)
 				;
 		as->threads = t->next;
@@ -403,7 +403,7 @@ void ptrace_as_destroy(struct plat_as *pas)
 /* The stub thread through which the calling thread may act on @as. */
 static struct ptrace_thread *ptrace_as_thread(struct ptrace_as *as)
 {
-	pid_t me = gettid();
+	pid_t me = ptrace_self();
 	struct ptrace_thread *t;
 
 	pthread_mutex_lock(&as->lock);
@@ -420,13 +420,13 @@ int ptrace_thread_take(struct ptrace_thread *s)
 	const long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE;
 	int st, err;
 
-	if (s->tracer == gettid())
+	if (s->tracer == ptrace_self())
 		return 0;
 	if (s->dead || s->tracer)
 		return -ESRCH;	/* its creator died before making a context */
 	if (ptrace(PTRACE_SEIZE, s->tid, NULL, (void *)opts))
 		return -errno;
-	s->tracer = gettid();
+	s->tracer = ptrace_self();
 	err = ptrace_request(PTRACE_INTERRUPT, s->tid, NULL, NULL);
 	if (!err)
 		err = ptrace_wait(s->tid, &st);
@@ -488,7 +488,7 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
 		err = ptrace_wait(child, &st);
 	t->tid = child;
 	t->as = as;
-	t->tracer = gettid();
+	t->tracer = ptrace_self();
 	/* The spawner blocks everything; a context's thread must take the interrupt. */
 	if (!err)
 		err = ptrace_set_sigmask(t, 0);
