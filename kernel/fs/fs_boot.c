@@ -117,6 +117,13 @@ int fs_boot(struct kernel *k, const struct fs_volume *vols, int nvols, char *why
 	if (!err)
 		err = mount_at(ns, "/proc", d, "proc", "proc",
 			       VFS_MNT_NOSUID | VFS_MNT_NODEV | VFS_MNT_NOEXEC);
+	/* Read-only, as container runtimes mount it: nothing in it can be written. */
+	what = "/sys";
+	if (!err)
+		err = sysfs_new(&d);
+	if (!err)
+		err = mount_at(ns, "/sys", d, "sysfs", "sysfs", VFS_MNT_RDONLY | VFS_MNT_NOSUID |
+			       VFS_MNT_NODEV | VFS_MNT_NOEXEC);
 	what = "/dev";
 	if (!err)
 		err = devfs_new(&d);
