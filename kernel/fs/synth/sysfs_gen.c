@@ -84,12 +84,10 @@ int sysfs_readdir_cpus(struct task *t, struct synth_inode *si, struct vfs_dirent
 {
 	int err = 0;
 
-	for (unsigned c = 0; c < t->k->ncpu_ids && !err; c++) {
+	for (int c = kernel_cpu_next(t->k, -1); c >= 0 && !err; c = kernel_cpu_next(t->k, c)) {
 		char name[16];
 
-		if (!has_cpu(t->k->cpumask, c))
-			continue;
-		snprintf(name, sizeof(name), "cpu%u", c);
+		snprintf(name, sizeof(name), "cpu%d", c);
 		err = synth_dirent_add(ents, n, cap, name, si->base.ino + 0x100 + c, DT_DIR);
 	}
 	return err;
