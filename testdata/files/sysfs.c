@@ -1,7 +1,7 @@
 /* sysfs: what programs read from /sys, compared with the host's. It prints the CPU
  * files (online, possible, present), the cpuN directories, the top-level directories
- * sbx provides (a subset of Linux's), the filesystem magic and the modes and sizes
- * of a few entries; checks that each CPU's topology agrees with the CPU list and
+ * sbx provides (a subset of Linux's), the filesystem magic, the modes and sizes
+ * of a few entries and the links between cpu0 and node0; checks that each CPU's topology agrees with the CPU list and
  * with sched_getaffinity, /proc/cpuinfo and sysconf, whatever the host's topology;
  * and prints what writes get. The errnos that depend on the mount are folded: the
  * host's /sys is read-write and root's write opens get EACCES from kernfs, sbx's is
@@ -220,6 +220,16 @@ static void tree(void)
 	/* the node holds every CPU */
 	printf("node0 cpulist is online: %d\n",
 	       !strcmp(slurp("/sys/devices/system/node/node0/cpulist"), slurp(CPU "/online")));
+	/* the links between the CPUs and the node, followed too */
+	for (int i = 0; i < 2; i++) {
+		const char *l = i ? "/sys/devices/system/node/node0/cpu0" : CPU "/cpu0/node0";
+		char target[256];
+		ssize_t n = readlink(l, target, sizeof(target) - 1);
+
+		target[n > 0 ? n : 0] = 0;
+		printf("%s -> %s, %s\n", l, n > 0 ? target : strerror(errno),
+		       stat(l, &st) ? strerror(errno) : S_ISDIR(st.st_mode) ? "a dir" : "not a dir");
+	}
 	printf("no cpu%d: %d\n", CPU_SETSIZE,
 	       stat(CPU "/cpu1024", &st) < 0 && errno == ENOENT);
 }

@@ -92,8 +92,9 @@ static const struct synth_ent t_dev[] = {
 
 /*
  * sysfs: what Linux has at the top of /sys, and under devices/system the CPUs and
- * one memory node (sysfs_gen.c fills them). Directories 0755 and files 0444, as
- * kernfs makes them; the directories with nothing the sandbox can show are empty.
+ * one memory node (sysfs_gen.c fills them), linked to each other. Directories 0755
+ * and files 0444, as kernfs makes them; the directories with nothing the sandbox
+ * can show are empty.
  * /sys/fs/cgroup is the mount point Linux makes for cgroupfs; sbx has no cgroups.
  */
 #define SD(n, t) { n, SK_DIR, t, S_IFDIR | 0755 }
@@ -126,7 +127,8 @@ static const struct synth_ent t_sysfs_cpus[] = {
 /* cpuN; cpu0 is this without "online": x86 cannot take it offline, and Linux gives
  * it no such file. */
 static const struct synth_ent t_sysfs_cpu[] = {
-	F("online", G_SYS_CPU_ONLINE), SD("topology", ST_SYSFS_TOPOLOGY), { 0 },
+	F("online", G_SYS_CPU_ONLINE), SD("topology", ST_SYSFS_TOPOLOGY),
+	L("node0", L_SYS_NODE), { 0 },
 };
 static const struct synth_ent t_sysfs_topology[] = {
 	F("physical_package_id", G_SYS_PACKAGE_ID), F("die_id", G_SYS_DIE_ID),
@@ -141,8 +143,8 @@ static const struct synth_ent t_sysfs_topology[] = {
 static const struct synth_ent t_sysfs_nodes[] = {
 	F("online", G_SYS_NODE_ONLINE), F("possible", G_SYS_NODE_POSSIBLE),
 	F("has_cpu", G_SYS_NODE_HAS_CPU), F("has_memory", G_SYS_NODE_HAS_MEMORY),
-	F("has_normal_memory", G_SYS_NODE_HAS_NORMAL_MEMORY), SD("node0", ST_SYSFS_NODE),
-	{ 0 },
+	F("has_normal_memory", G_SYS_NODE_HAS_NORMAL_MEMORY),
+	{ "node0", SK_SYS_CPUS, ST_SYSFS_NODE, S_IFDIR | 0755 }, { 0 },
 };
 static const struct synth_ent t_sysfs_node[] = {
 	F("cpumap", G_SYS_NODE_CPUMAP), F("cpulist", G_SYS_NODE_CPULIST),
@@ -253,10 +255,12 @@ static int synth_lookup(struct vfs_dentry *dir, const char *name, struct vfs_ino
 				       out);
 	}
 	if (si->kind == SK_SYS_CPUS) {
-		if (sysfs_is_cpu(t, name, &n))
-			return sys_inode_new(SK_DIR, n ? ST_SYSFS_CPU : ST_SYSFS_CPU0,
-					     S_IFDIR | 0755, n, out);
-		return -ENOENT;
+		if (!sysfs_is_cpu(t, name, &n))
+			return -ENOENT;
+		if (si->id == ST_SYSFS_NODE)
+			return sys_inode_new(SK_LINK, L_SYS_CPU, S_IFLNK | 0777, n, out);
+		return sys_inode_new(SK_DIR, n ? ST_SYSFS_CPU : ST_SYSFS_CPU0, S_IFDIR | 0755,
+				     n, out);
 	}
 	if (si->kind == SK_TASK_DIR) {
 		if (parse_num(name, &n) && procfs_same_process(t, si->pid, n))
@@ -347,11 +351,16 @@ static int synth_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dire
 
 static int synth_readlink(struct task *t, struct vfs_inode *ino, char *buf, size_t len)
 {
+	if (SYN_I(ino)->sys)
+		return sysfs_readlink(SYN_I(ino), buf, len);
 	return procfs_readlink(t, SYN_I(ino), buf, len);
 }
 
+/* sysfs's links are plain ones: -ENOENT has the VFS follow readlink's text. */
 static int synth_get_link(struct task *t, struct vfs_inode *ino, struct vfs_path *out)
 {
+	if (SYN_I(ino)->sys)
+		return -ENOENT;
 	return procfs_get_link(t, SYN_I(ino), out);
 }
 

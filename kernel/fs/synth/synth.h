@@ -31,7 +31,8 @@ enum synth_kind {
 	SK_LINK,        /* generated symlink: link @id */
 	SK_DEV,         /* character device @id */
 	SK_TASK_DIR,    /* /proc/<pid>/task: a directory per thread of the process */
-	SK_SYS_CPUS,    /* /sys/devices/system/cpu: table @id plus a cpuN per CPU */
+	SK_SYS_CPUS,    /* table @id plus an entry per CPU: a directory cpuN in
+			 * /sys/devices/system/cpu, a link cpuN in node/node0 */
 };
 
 /* Saved in images: new tables go last. ST_SHM (/dev/shm) has no table: it was
@@ -67,7 +68,10 @@ enum synth_gen {
 };
 
 enum synth_link { L_SELF, L_EXE, L_CWD, L_ROOT, L_FD, L_MOUNTS, L_DEVFD, L_STDIN,
-		  L_STDOUT, L_STDERR, L_THREAD_SELF };
+		  L_STDOUT, L_STDERR, L_THREAD_SELF,
+		  L_SYS_NODE,   /* cpuN/node0 */
+		  L_SYS_CPU,    /* node0/cpuN (N: the inode's pid) */
+};
 
 SAVABLE struct synth_inode {
 	struct vfs_inode base SAVE_BASE(&synth_inode_ops);
@@ -129,6 +133,8 @@ int sysfs_generate(struct task *t, struct synth_inode *si, char **text, size_t *
 bool sysfs_is_cpu(struct task *t, const char *name, u32 *cpu);
 int sysfs_readdir_cpus(struct task *t, struct synth_inode *si, struct vfs_dirent **ents,
 		       u32 *n, u32 *cap);
+/* The target of a /sys link (relative, as Linux's are), its length or -errno. */
+int sysfs_readlink(struct synth_inode *si, char *buf, size_t len);
 
 /* The task whose /proc/<pid> this is, or NULL. */
 struct task *procfs_task(struct task *t, u32 pid);

@@ -88,9 +88,28 @@ int sysfs_readdir_cpus(struct task *t, struct synth_inode *si, struct vfs_dirent
 		char name[16];
 
 		snprintf(name, sizeof(name), "cpu%d", c);
-		err = synth_dirent_add(ents, n, cap, name, si->base.ino + 0x100 + c, DT_DIR);
+		err = synth_dirent_add(ents, n, cap, name, si->base.ino + 0x100 + c,
+				       si->id == ST_SYSFS_NODE ? DT_LNK : DT_DIR);
 	}
 	return err;
+}
+
+int sysfs_readlink(struct synth_inode *si, char *buf, size_t len)
+{
+	char tmp[32];
+	int n;
+
+	if (si->kind != SK_LINK)
+		return -EINVAL;
+	if (si->id == L_SYS_NODE)
+		n = snprintf(tmp, sizeof(tmp), "../../node/node0");
+	else if (si->id == L_SYS_CPU)
+		n = snprintf(tmp, sizeof(tmp), "../../cpu/cpu%u", si->pid);
+	else
+		return -ENOENT;
+	n = MIN((size_t)n, len);
+	memcpy(buf, tmp, n);
+	return n;
 }
 
 /* The CPU files: the sandbox's CPUs, the one CPU @cpu, or none. */
