@@ -23,7 +23,9 @@
 
 #define PROC_DEV 0x16
 #define DEV_DEV 0x5
-#define SYS_DEV 0x15
+/* /proc/self/mountinfo numbers a mount's device 0:(20 + its id): /sys is mount 6
+ * (fs_boot), as /proc is mount 2 */
+#define SYS_DEV 0x1a
 #define SYSFS_MAGIC 0x62656572
 
 struct synth_ent {
