@@ -2,10 +2,10 @@
  * --signal). The program's cwd is /sys/devices/system/cpu, it holds an fd on "online"
  * read one byte into, a directory fd on /sys/devices/system/cpu/cpu0/topology and a
  * directory fd on the cwd listed halfway with getdents64 (a few entries a call, so
- * that the offset is the kernel's, not a buffer's in libc). After the restore the cwd, the offsets and
- * what a fresh open sees must agree: the fd reads the rest of what it began reading,
- * the listing the rest of its names, openat through the directory fd works, and the
- * filesystem is still sysfs.
+ * that the offset is the kernel's, not a buffer's in libc). After the restore the cwd,
+ * the offsets and what a fresh open sees must agree: the fd reads the rest of what it
+ * began reading, the listing the rest of its names, openat through the directory fd
+ * works, and the filesystem is still sysfs.
  *
  * usage: td_files_cr_sysfs [nowait] */
 #define _GNU_SOURCE

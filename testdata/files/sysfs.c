@@ -1,13 +1,13 @@
 /* sysfs: what programs read from /sys, compared with the host's. It prints the CPU
  * files (online, possible, present), the cpuN directories, the top-level directories
- * sbx provides (a subset of Linux's), the filesystem magic, the modes and sizes
- * of a few entries and the links between cpu0 and node0; checks that each CPU's topology agrees with the CPU list and
- * with sched_getaffinity, /proc/cpuinfo and sysconf, whatever the host's topology;
- * and prints what writes get. The errnos that depend on the mount are folded: the
- * host's /sys is read-write and root's write opens get EACCES from kernfs, sbx's is
- * read-only (as container runtimes mount it) and gives EROFS, as Linux does then
- * (mkdir and unlink get EPERM from kernfs on the host); an unprivileged user gets
- * EACCES from both.
+ * sbx provides (a subset of Linux's), the filesystem magic, the modes and sizes of a
+ * few entries and the links between cpu0 and node0; checks that each CPU's topology
+ * agrees with the CPU list and with sched_getaffinity, /proc/cpuinfo and sysconf,
+ * whatever the host's topology; and prints what writes get. The errnos that depend on
+ * the mount are folded: the host's /sys is read-write and root's write opens get
+ * EACCES from kernfs, sbx's is read-only (as container runtimes mount it) and gives
+ * EROFS, as Linux does then (mkdir and unlink get EPERM from kernfs on the host); an
+ * unprivileged user gets EACCES from both.
  *
  * usage: td_files_sysfs */
 #define _GNU_SOURCE
@@ -228,7 +228,8 @@ static void tree(void)
 
 		target[n > 0 ? n : 0] = 0;
 		printf("%s -> %s, %s\n", l, n > 0 ? target : strerror(errno),
-		       stat(l, &st) ? strerror(errno) : S_ISDIR(st.st_mode) ? "a dir" : "not a dir");
+		       stat(l, &st) ? strerror(errno) :
+		       S_ISDIR(st.st_mode) ? "a dir" : "not a dir");
 	}
 	printf("no cpu%d: %d\n", CPU_SETSIZE,
 	       stat(CPU "/cpu1024", &st) < 0 && errno == ENOENT);

@@ -137,7 +137,8 @@ static const struct synth_ent t_sysfs_topology[] = {
 	F("core_id", G_SYS_CORE_ID), F("core_cpus", G_SYS_CORE_CPUS),
 	F("core_cpus_list", G_SYS_CORE_CPUS_LIST), F("thread_siblings", G_SYS_THREAD_SIBLINGS),
 	F("thread_siblings_list", G_SYS_THREAD_SIBLINGS_LIST),
-	F("core_siblings", G_SYS_CORE_SIBLINGS), F("core_siblings_list", G_SYS_CORE_SIBLINGS_LIST),
+	F("core_siblings", G_SYS_CORE_SIBLINGS),
+	F("core_siblings_list", G_SYS_CORE_SIBLINGS_LIST),
 	F("die_cpus", G_SYS_DIE_CPUS), F("die_cpus_list", G_SYS_DIE_CPUS_LIST),
 	F("package_cpus", G_SYS_PACKAGE_CPUS), F("package_cpus_list", G_SYS_PACKAGE_CPUS_LIST),
 	{ 0 },
@@ -203,7 +204,7 @@ int synth_inode_new(u32 kind, u32 id, u32 mode, u32 pid, s32 fd, bool proc,
 	si->base.dev = proc ? PROC_DEV : DEV_DEV;
 	si->base.ino = ((u64)pid << 20) + ((u64)kind << 12) + (id << 4) + (fd & 0xfff) +
 		       (proc ? 1 : 0x1000000);
-	/* /sys/devices/system/cpu too: a restore on another host may have other CPUs */
+	/* /sys's cpu and node0 too: a restore on another host may have other CPUs */
 	si->base.nocache = kind == SK_PROC_ROOT || kind == SK_PID_DIR || kind == SK_FD_DIR ||
 			   kind == SK_TASK_DIR || kind == SK_SYS_CPUS;
 	if (kind == SK_DEV && id < ARRAY_SIZE(dev_rdev))
@@ -336,7 +337,8 @@ static int synth_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dire
 	if (!err && si->kind == SK_PROC_ROOT)
 		err = synth_dirent_add(&ents, n, &cap, "self", si->base.ino + 100, DT_LNK);
 	if (!err && si->kind == SK_PROC_ROOT)
-		err = synth_dirent_add(&ents, n, &cap, "thread-self", si->base.ino + 101, DT_LNK);
+		err = synth_dirent_add(&ents, n, &cap, "thread-self", si->base.ino + 101,
+				       DT_LNK);
 	if (!err && si->kind == SK_SYS_CPUS)
 		err = sysfs_readdir_cpus(t, si, &ents, n, &cap);
 	else if (!err)

@@ -45,7 +45,8 @@ static void expect(u32 gen, u32 cpu, const char *want)
 	char *text;
 	size_t len;
 
-	ck_assert_int_eq(synth_inode_new(SK_FILE, gen, S_IFREG | 0444, cpu, -1, false, &ino), 0);
+	ck_assert_int_eq(synth_inode_new(SK_FILE, gen, S_IFREG | 0444, cpu, -1, false, &ino),
+			 0);
 	SYN_I(ino)->sys = true;
 	ck_assert_int_eq(sysfs_generate(t, SYN_I(ino), &text, &len), 0);
 	ck_assert_uint_eq(len, strlen(want));
