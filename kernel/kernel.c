@@ -51,6 +51,14 @@ unsigned kernel_ncpus(const struct kernel *k)
 	return n ? n : 1;
 }
 
+int kernel_cpu_next(const struct kernel *k, int cpu)
+{
+	for (unsigned c = cpu + 1; c < ARRAY_SIZE(k->cpumask) * 64; c++)
+		if (k->cpumask[c / 64] >> (c % 64) & 1)
+			return c;
+	return -1;
+}
+
 /* What a kernel holds of the host it runs on, never saved: set when it is made and
  * again when it is restored. */
 static int kernel_init_host(struct kernel *k, struct platform *plat, struct memfile *mf)

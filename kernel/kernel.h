@@ -134,6 +134,9 @@ int kernel_oom_score(struct kernel *k, struct thread_group *tg);
 
 /* CPUs the sandbox runs on. */
 unsigned kernel_ncpus(const struct kernel *k);
+/* The sandbox's next CPU after @cpu (-1: the first), by its host number, which is
+ * how sched_getaffinity, /proc and /sys name it; -1 after the last. */
+int kernel_cpu_next(const struct kernel *k, int cpu);
 /* Called by a task's thread as it ends. */
 void kernel_task_gone(struct kernel *k);
 /* Called by init's thread when it exits. */

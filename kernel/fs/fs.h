@@ -1,9 +1,10 @@
 /*
  * Building the sandbox's filesystem tree at boot: the root (an overlay over the
- * gofer's tree, connection 0), then /proc, /dev and /dev/shm, then the mounts the
- * command asked for, parents before children: volumes served by gofers of their own
- * (connections 1..n), each a gofer filesystem written through to the host (read-only
- * mounts for :ro), and tmpfs mounts (--tmpfs, and /tmp when the root's is empty).
+ * gofer's tree, connection 0), then /proc, /dev, /dev/shm and /sys (read-only), then
+ * the mounts the command asked for, parents before children: volumes served by gofers
+ * of their own (connections 1..n), each a gofer filesystem written through to the
+ * host (read-only mounts for :ro), and tmpfs mounts (--tmpfs, and /tmp when the root's
+ * is empty).
  * Mount points missing from the root are made in its upper layer.
  */
 #ifndef SBX_FS_H

@@ -133,6 +133,14 @@ int fs_boot(struct kernel *k, const struct fs_volume *vols, int nvols, char *why
 		err = ovl_new(OVL_NO_GOFER, "shm", 01777, &d);
 	if (!err)
 		err = mount_at(ns, "/dev/shm", d, "tmpfs", "shm", VFS_MNT_NOSUID | VFS_MNT_NODEV);
+	/* Read-only, as container runtimes mount it (after /dev, as they do): nothing in
+	 * it can be written. Mount 6, which fs/synth's SYS_DEV follows. */
+	what = "/sys";
+	if (!err)
+		err = sysfs_new(&d);
+	if (!err)
+		err = mount_at(ns, "/sys", d, "sysfs", "sysfs", VFS_MNT_RDONLY | VFS_MNT_NOSUID |
+			       VFS_MNT_NODEV | VFS_MNT_NOEXEC);
 	/* Parents before children (a volume may sit inside a tmpfs or another volume):
 	 * in order of path length, since a parent's path is shorter than its child's. */
 	for (int i = 0; i < nvols; i++) {

@@ -179,10 +179,12 @@ static void gen_sys_stat(FILE *f, struct kernel *k)
 	busy = (user + sys + ncpu - 1) / ncpu;
 	fprintf(f, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\n", (unsigned long long)user,
 		(unsigned long long)sys, (unsigned long long)(ncpu * (up - MIN(up, busy))));
-	for (unsigned c = 0; c < ncpu; c++) {
-		u64 cu = user / ncpu + (c < user % ncpu), cs = sys / ncpu + (c < sys % ncpu);
+	/* each CPU by its number, as sched_getaffinity and /sys name it */
+	for (int c = kernel_cpu_next(k, -1), i = 0; c >= 0; c = kernel_cpu_next(k, c), i++) {
+		u64 cu = user / ncpu + ((u64)i < user % ncpu);
+		u64 cs = sys / ncpu + ((u64)i < sys % ncpu);
 
-		fprintf(f, "cpu%u %llu 0 %llu %llu 0 0 0 0 0 0\n", c, (unsigned long long)cu,
+		fprintf(f, "cpu%d %llu 0 %llu %llu 0 0 0 0 0 0\n", c, (unsigned long long)cu,
 			(unsigned long long)cs, (unsigned long long)(up - MIN(up, busy)));
 	}
 	/* btime: the sandbox's boot on the wall clock, which a restore does not move
@@ -366,11 +368,13 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 		return -ENOMEM;
 	switch (si->id) {
 	case G_CPUINFO:
-		for (unsigned c = 0; c < kernel_ncpus(t->k); c++)
-			fprintf(f, "processor\t: %u\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
+		/* numbered as sched_getaffinity and /sys number them; the topology
+		 * is /sys's: one package, a core per CPU */
+		for (int c = kernel_cpu_next(t->k, -1); c >= 0; c = kernel_cpu_next(t->k, c))
+			fprintf(f, "processor\t: %d\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
 				"model name\t: sbx virtual CPU\ncpu MHz\t\t: 2000.000\n"
 				"cache size\t: 32768 KB\nphysical id\t: 0\nsiblings\t: %u\n"
-				"core id\t\t: %u\ncpu cores\t: %u\nflags\t\t: fpu sse sse2\n"
+				"core id\t\t: %d\ncpu cores\t: %u\nflags\t\t: fpu sse sse2\n"
 				"bogomips\t: 4000.00\n\n", c, kernel_ncpus(t->k), c,
 				kernel_ncpus(t->k));
 		break;

@@ -1,8 +1,9 @@
 /*
- * procfs and devfs inodes and files (see synth.h): the static tables of their
+ * procfs, devfs and sysfs inodes and files (see synth.h): the static tables of their
  * directories, lookup and listing, opening generated files, and the devices of
- * /dev (null, zero, full, random, urandom; tty and ptmx are fs/devpts's). After Linux's fs/proc and
- * drivers/char/mem.c, and gVisor's fsimpl/proc and devices/memdev.
+ * /dev (null, zero, full, random, urandom; tty and ptmx are fs/devpts's). After Linux's fs/proc,
+ * fs/sysfs and drivers/char/mem.c, and gVisor's fsimpl/proc, fsimpl/sys and
+ * devices/memdev.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -22,6 +23,10 @@
 
 #define PROC_DEV 0x16
 #define DEV_DEV 0x5
+/* /proc/self/mountinfo numbers a mount's device 0:(20 + its id): /sys is mount 6
+ * (fs_boot), as /proc is mount 2 */
+#define SYS_DEV 0x1a
+#define SYSFS_MAGIC 0x62656572
 
 struct synth_ent {
 	const char *name;
@@ -87,11 +92,79 @@ static const struct synth_ent t_dev[] = {
 	{ 0 },
 };
 
+/*
+ * sysfs: what Linux has at the top of /sys, and under devices/system the CPUs and
+ * one memory node (sysfs_gen.c fills them), linked to each other. Directories 0755
+ * and files 0444, as kernfs makes them; the directories with nothing the sandbox
+ * can show are empty.
+ * /sys/fs/cgroup is the mount point Linux makes for cgroupfs; sbx has no cgroups.
+ */
+#define SD(n, t) { n, SK_DIR, t, S_IFDIR | 0755 }
+
+static const struct synth_ent t_sysfs_root[] = {
+	SD("block", ST_SYSFS_BLOCK), SD("bus", ST_SYSFS_BUS), SD("class", ST_SYSFS_CLASS),
+	SD("dev", ST_SYSFS_DEV), SD("devices", ST_SYSFS_DEVICES),
+	SD("firmware", ST_SYSFS_FIRMWARE), SD("fs", ST_SYSFS_FS),
+	SD("kernel", ST_SYSFS_KERNEL), SD("module", ST_SYSFS_MODULE),
+	SD("power", ST_SYSFS_POWER), { 0 },
+};
+static const struct synth_ent t_sysfs_dev[] = {
+	SD("block", ST_SYSFS_DEV_BLOCK), SD("char", ST_SYSFS_DEV_CHAR), { 0 },
+};
+static const struct synth_ent t_sysfs_devices[] = {
+	SD("system", ST_SYSFS_SYSTEM), { 0 },
+};
+static const struct synth_ent t_sysfs_fs[] = {
+	SD("cgroup", ST_SYSFS_CGROUP), { 0 },
+};
+static const struct synth_ent t_sysfs_system[] = {
+	{ "cpu", SK_SYS_CPUS, ST_SYSFS_CPUS, S_IFDIR | 0755 }, SD("node", ST_SYSFS_NODES),
+	{ 0 },
+};
+static const struct synth_ent t_sysfs_cpus[] = {
+	F("online", G_SYS_ONLINE), F("possible", G_SYS_POSSIBLE),
+	F("present", G_SYS_PRESENT), F("offline", G_SYS_OFFLINE),
+	F("kernel_max", G_SYS_KERNEL_MAX), { 0 },
+};
+/* cpuN; cpu0 is this without "online": x86 cannot take it offline, and Linux gives
+ * it no such file. */
+static const struct synth_ent t_sysfs_cpu[] = {
+	F("online", G_SYS_CPU_ONLINE), SD("topology", ST_SYSFS_TOPOLOGY),
+	L("node0", L_SYS_NODE), { 0 },
+};
+static const struct synth_ent t_sysfs_topology[] = {
+	F("physical_package_id", G_SYS_PACKAGE_ID), F("die_id", G_SYS_DIE_ID),
+	F("core_id", G_SYS_CORE_ID), F("core_cpus", G_SYS_CORE_CPUS),
+	F("core_cpus_list", G_SYS_CORE_CPUS_LIST), F("thread_siblings", G_SYS_THREAD_SIBLINGS),
+	F("thread_siblings_list", G_SYS_THREAD_SIBLINGS_LIST),
+	F("core_siblings", G_SYS_CORE_SIBLINGS),
+	F("core_siblings_list", G_SYS_CORE_SIBLINGS_LIST),
+	F("die_cpus", G_SYS_DIE_CPUS), F("die_cpus_list", G_SYS_DIE_CPUS_LIST),
+	F("package_cpus", G_SYS_PACKAGE_CPUS), F("package_cpus_list", G_SYS_PACKAGE_CPUS_LIST),
+	{ 0 },
+};
+static const struct synth_ent t_sysfs_nodes[] = {
+	F("online", G_SYS_NODE_ONLINE), F("possible", G_SYS_NODE_POSSIBLE),
+	F("has_cpu", G_SYS_NODE_HAS_CPU), F("has_memory", G_SYS_NODE_HAS_MEMORY),
+	F("has_normal_memory", G_SYS_NODE_HAS_NORMAL_MEMORY),
+	{ "node0", SK_SYS_CPUS, ST_SYSFS_NODE, S_IFDIR | 0755 }, { 0 },
+};
+static const struct synth_ent t_sysfs_node[] = {
+	F("cpumap", G_SYS_NODE_CPUMAP), F("cpulist", G_SYS_NODE_CPULIST),
+	F("meminfo", G_SYS_NODE_MEMINFO), F("distance", G_SYS_NODE_DISTANCE), { 0 },
+};
+
 static const struct synth_ent *const tables[ST_NTABLES] = {
 	[ST_PROC] = t_proc, [ST_PID] = t_pid, [ST_SYS] = t_sys,
 	[ST_SYS_KERNEL] = t_sys_kernel, [ST_SYS_RANDOM] = t_sys_random,
 	[ST_SYS_VM] = t_sys_vm, [ST_DEV] = t_dev, [ST_SYS_FS] = t_sys_fs,
 	[ST_SYS_FS_INOTIFY] = t_sys_fs_inotify,
+	[ST_SYSFS_ROOT] = t_sysfs_root, [ST_SYSFS_DEV] = t_sysfs_dev,
+	[ST_SYSFS_DEVICES] = t_sysfs_devices, [ST_SYSFS_FS] = t_sysfs_fs,
+	[ST_SYSFS_SYSTEM] = t_sysfs_system, [ST_SYSFS_CPUS] = t_sysfs_cpus,
+	[ST_SYSFS_CPU0] = t_sysfs_cpu + 1, [ST_SYSFS_CPU] = t_sysfs_cpu,
+	[ST_SYSFS_TOPOLOGY] = t_sysfs_topology, [ST_SYSFS_NODES] = t_sysfs_nodes,
+	[ST_SYSFS_NODE] = t_sysfs_node,
 };
 
 static const u16 dev_rdev[] = {
@@ -110,7 +183,7 @@ static const struct synth_ent *table_of(struct synth_inode *si)
 		return t_proc;
 	if (si->kind == SK_PID_DIR)
 		return t_pid;   /* a thread's stops before "task" (synth_readdir, lookup) */
-	if (si->kind == SK_DIR && si->id < ST_NTABLES)
+	if ((si->kind == SK_DIR || si->kind == SK_SYS_CPUS) && si->id < ST_NTABLES)
 		return tables[si->id];
 	return NULL;
 }
@@ -131,12 +204,28 @@ int synth_inode_new(u32 kind, u32 id, u32 mode, u32 pid, s32 fd, bool proc,
 	si->base.dev = proc ? PROC_DEV : DEV_DEV;
 	si->base.ino = ((u64)pid << 20) + ((u64)kind << 12) + (id << 4) + (fd & 0xfff) +
 		       (proc ? 1 : 0x1000000);
+	/* /sys's cpu and node0 too: a restore on another host may have other CPUs */
 	si->base.nocache = kind == SK_PROC_ROOT || kind == SK_PID_DIR || kind == SK_FD_DIR ||
-			   kind == SK_TASK_DIR;
+			   kind == SK_TASK_DIR || kind == SK_SYS_CPUS;
 	if (kind == SK_DEV && id < ARRAY_SIZE(dev_rdev))
 		si->base.rdev = dev_rdev[id];
 	*out = &si->base;
 	return 0;
+}
+
+/* A sysfs inode: one of synth_inode_new's with sysfs's st_dev; @cpu for the files
+ * under cpuN. */
+static int sys_inode_new(u32 kind, u32 id, u32 mode, u32 cpu, struct vfs_inode **out)
+{
+	int err = synth_inode_new(kind, id, mode, cpu, -1, false, out);
+
+	if (!err) {
+		SYN_I(*out)->sys = true;
+		(*out)->dev = SYS_DEV;
+		if (S_ISREG(mode))
+			(*out)->size = 4096;
+	}
+	return err;
 }
 
 static bool parse_num(const char *s, u32 *v)
@@ -160,10 +249,22 @@ static int synth_lookup(struct vfs_dentry *dir, const char *name, struct vfs_ino
 	struct task *t = vfs_task;
 	u32 n;
 
-	for (u32 i = 0; e && e[i].name && (!is_tid_dir(si) || i < T_TID_N); i++)
-		if (!strcmp(e[i].name, name))
-			return synth_inode_new(e[i].kind, e[i].id, e[i].mode, si->pid, -1, si->proc,
-					       out);
+	for (u32 i = 0; e && e[i].name && (!is_tid_dir(si) || i < T_TID_N); i++) {
+		if (strcmp(e[i].name, name))
+			continue;
+		if (si->sys)
+			return sys_inode_new(e[i].kind, e[i].id, e[i].mode, si->pid, out);
+		return synth_inode_new(e[i].kind, e[i].id, e[i].mode, si->pid, -1, si->proc,
+				       out);
+	}
+	if (si->kind == SK_SYS_CPUS) {
+		if (!sysfs_is_cpu(t, name, &n))
+			return -ENOENT;
+		if (si->id == ST_SYSFS_NODE)
+			return sys_inode_new(SK_LINK, L_SYS_CPU, S_IFLNK | 0777, n, out);
+		return sys_inode_new(SK_DIR, n ? ST_SYSFS_CPU : ST_SYSFS_CPU0, S_IFDIR | 0755,
+				     n, out);
+	}
 	if (si->kind == SK_TASK_DIR) {
 		if (parse_num(name, &n) && procfs_same_process(t, si->pid, n))
 			return synth_inode_new(SK_PID_DIR, 1, S_IFDIR | 0555, n, -1, true, out);
@@ -201,8 +302,8 @@ static int synth_lookup(struct vfs_dentry *dir, const char *name, struct vfs_ino
 	return -ENOENT;
 }
 
-static int add(struct vfs_dirent **ents, u32 *n, u32 *cap, const char *name, u64 ino,
-	       u8 type)
+int synth_dirent_add(struct vfs_dirent **ents, u32 *n, u32 *cap, const char *name, u64 ino,
+		     u8 type)
 {
 	if (*n == *cap) {
 		u32 c = *cap ? *cap * 2 : 32;
@@ -231,12 +332,16 @@ static int synth_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dire
 
 	*n = 0;
 	for (u32 i = 0; e && e[i].name && (!is_tid_dir(si) || i < T_TID_N) && !err; i++)
-		err = add(&ents, n, &cap, e[i].name, si->base.ino + i + 1, vfs_dtype(e[i].mode));
+		err = synth_dirent_add(&ents, n, &cap, e[i].name, si->base.ino + i + 1,
+				       vfs_dtype(e[i].mode));
 	if (!err && si->kind == SK_PROC_ROOT)
-		err = add(&ents, n, &cap, "self", si->base.ino + 100, DT_LNK);
+		err = synth_dirent_add(&ents, n, &cap, "self", si->base.ino + 100, DT_LNK);
 	if (!err && si->kind == SK_PROC_ROOT)
-		err = add(&ents, n, &cap, "thread-self", si->base.ino + 101, DT_LNK);
-	if (!err)
+		err = synth_dirent_add(&ents, n, &cap, "thread-self", si->base.ino + 101,
+				       DT_LNK);
+	if (!err && si->kind == SK_SYS_CPUS)
+		err = sysfs_readdir_cpus(t, si, &ents, n, &cap);
+	else if (!err)
 		err = procfs_readdir_dynamic(t, si, &ents, n, &cap);
 	if (err) {
 		for (u32 i = 0; i < *n; i++)
@@ -250,11 +355,16 @@ static int synth_readdir(struct task *t, struct vfs_dentry *dir, struct vfs_dire
 
 static int synth_readlink(struct task *t, struct vfs_inode *ino, char *buf, size_t len)
 {
+	if (SYN_I(ino)->sys)
+		return sysfs_readlink(SYN_I(ino), buf, len);
 	return procfs_readlink(t, SYN_I(ino), buf, len);
 }
 
+/* sysfs's links are plain ones: -ENOENT has the VFS follow readlink's text. */
 static int synth_get_link(struct task *t, struct vfs_inode *ino, struct vfs_path *out)
 {
+	if (SYN_I(ino)->sys)
+		return -ENOENT;
 	return procfs_get_link(t, SYN_I(ino), out);
 }
 
@@ -315,7 +425,8 @@ static int synth_open(struct task *t, const struct vfs_path *p, u32 flags,
 			free(sf);
 			return -EACCES;
 		}
-		err = procfs_generate(t, si, &sf->text, &len);
+		err = si->sys ? sysfs_generate(t, si, &sf->text, &len) :
+				procfs_generate(t, si, &sf->text, &len);
 		if (err) {
 			free(sf);
 			return err;
@@ -335,7 +446,8 @@ static void synth_release(struct vfs_inode *ino)
 
 static int synth_statfs(struct vfs_inode *ino, struct statfs *sf)
 {
-	sf->f_type = SYN_I(ino)->proc ? 0x9fa0 : 0x01021994; /* PROC_SUPER_MAGIC, tmpfs */
+	/* PROC_SUPER_MAGIC, SYSFS_MAGIC; devfs is a tmpfs */
+	sf->f_type = SYN_I(ino)->proc ? 0x9fa0 : SYN_I(ino)->sys ? SYSFS_MAGIC : 0x01021994;
 	sf->f_bsize = sf->f_frsize = 4096;
 	sf->f_namelen = 255;
 	return 0;
@@ -351,6 +463,7 @@ const struct vfs_inode_ops synth_inode_ops = {
 	.readdir = synth_readdir,
 	.statfs = synth_statfs,
 	.release = synth_release,
+	.exact_blocks = true,   /* no blocks, whatever the size */
 };
 
 /* ---- files ---- */
@@ -385,8 +498,8 @@ static s64 sf_lseek(struct vfs_file *f, s64 off, int whence)
 
 static int sf_fstat(struct vfs_file *f, struct stat *st)
 {
+	/* the inode's size: 0 but for sysfs's attribute files (a page, as kernfs) */
 	vfs_file_fstat_inode(f, st);
-	st->st_size = 0;
 	st->st_blocks = 0;
 	return 0;
 }
@@ -587,4 +700,16 @@ int procfs_new(struct vfs_dentry **root)
 int devfs_new(struct vfs_dentry **root)
 {
 	return new_root(SK_DIR, ST_DEV, false, root);
+}
+
+int sysfs_new(struct vfs_dentry **root)
+{
+	struct vfs_inode *ino;
+	int err = sys_inode_new(SK_DIR, ST_SYSFS_ROOT, S_IFDIR | 0555, 0, &ino);
+
+	if (err)
+		return err;
+	err = vfs_dentry_new(NULL, "/", ino, root);
+	vfs_inode_put(ino);
+	return err;
 }
