@@ -4,10 +4,10 @@
  * its process); a regular file's text is generated when it is opened (as Linux's
  * seq_file does on first read) and read from that snapshot; devices are served
  * directly. Nothing here touches the host: /proc shows the sandbox, not the machine,
- * except what a container shows too (cpuinfo). /sys shows the
- * sandbox's CPUs (kernel->cpumask, the set sched_getaffinity reports) and one memory
- * node holding them all, with the directories Linux has at its top, empty where the
- * sandbox has nothing to show.
+ * except what a container shows too (cpuinfo). /sys shows the sandbox's CPUs
+ * (kernel->cpumask, the set sched_getaffinity reports) and one memory node holding
+ * them all, with the directories Linux has at its top, empty where the sandbox has
+ * nothing to show.
  */
 #ifndef SBX_FS_SYNTH_H
 #define SBX_FS_SYNTH_H
