@@ -18,6 +18,23 @@ SAVABLE struct cpuid_policy {
 };
 
 void cpuid_policy_init(struct cpuid_policy *p, u64 platform_xcr0);
+
+/* What /proc/cpuinfo tells of the CPU, from the policy's answers (cpuid_describe). */
+struct cpuid_desc {
+	char vendor[13];
+	char model_name[49];
+	u32 family, model, stepping;
+	u32 level;              /* the highest basic leaf */
+	u32 cache_kb;           /* Linux's "cache size"; 0: unknown */
+	u32 clflush;            /* bytes */
+	u32 phys_bits, virt_bits;
+	u32 khz;                /* the TSC's rate, measured once */
+};
+
+void cpuid_describe(const struct cpuid_policy *p, struct cpuid_desc *d);
+/* Writes Linux's names (arch/x86/include/asm/cpufeatures.h) of the features from cpuid
+ * that the policy offers, each preceded by a space, into @buf; returns its length. */
+size_t cpuid_flags(const struct cpuid_policy *p, char *buf, size_t len);
 /* Fills @out (eax, ebx, ecx, edx) for leaf @eax, subleaf @ecx. */
 void cpuid_emulate(const struct cpuid_policy *p, u32 eax, u32 ecx, u32 out[4]);
 

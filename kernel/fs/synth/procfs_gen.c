@@ -21,6 +21,7 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
+#include "arch/cpuid.h"
 #include "fs/devpts/devpts.h"
 #include "fs/synth/synth.h"
 #include "kernel.h"
@@ -197,6 +198,38 @@ static void gen_sys_stat(FILE *f, struct kernel *k)
 		(unsigned long long)running);
 }
 
+/*
+ * /proc/cpuinfo in Linux's layout (arch/x86/kernel/cpu/proc.c): the CPU as cpuid tells
+ * the application (the kernel's policy), its features by Linux's names, numbered as
+ * sched_getaffinity and /sys number the CPUs, with /sys's topology (one package, a
+ * core per CPU). Linux's own flags (constant_tsc, rep_good, ...), its bug list and
+ * the microcode revision are the host kernel's knowledge and are left out.
+ */
+static void gen_cpuinfo(FILE *f, struct kernel *k)
+{
+	struct cpuid_desc d;
+	char flags[2048];
+	unsigned n = kernel_ncpus(k);
+
+	cpuid_describe(&k->cpuid, &d);
+	cpuid_flags(&k->cpuid, flags, sizeof(flags));
+	for (int c = kernel_cpu_next(k, -1); c >= 0; c = kernel_cpu_next(k, c)) {
+		fprintf(f, "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+			"model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %u.%03u\n", c, d.vendor,
+			d.family, d.model, d.model_name, d.stepping, d.khz / 1000, d.khz % 1000);
+		if (d.cache_kb)
+			fprintf(f, "cache size\t: %u KB\n", d.cache_kb);
+		fprintf(f, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %d\ncpu cores\t: %u\n"
+			"apicid\t\t: %d\ninitial apicid\t: %d\nfpu\t\t: yes\n"
+			"fpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:%s\n"
+			"bugs\t\t:\nbogomips\t: %u.%02u\nclflush size\t: %u\n"
+			"cache_alignment\t: %u\naddress sizes\t: %u bits physical, %u bits virtual\n"
+			"power management:\n\n", n, c, n, c, c, d.level, flags,
+			d.khz / 500, (d.khz / 5) % 100, d.clflush, d.clflush, d.phys_bits,
+			d.virt_bits);
+	}
+}
+
 /* /proc/loadavg, as Linux's fs/proc/loadavg.c: the three averages rounded to two
  * places, running/total tasks, and the last pid handed out. */
 static void gen_loadavg(FILE *f, struct kernel *k)
@@ -368,15 +401,7 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 		return -ENOMEM;
 	switch (si->id) {
 	case G_CPUINFO:
-		/* numbered as sched_getaffinity and /sys number them; the topology
-		 * is /sys's: one package, a core per CPU */
-		for (int c = kernel_cpu_next(t->k, -1); c >= 0; c = kernel_cpu_next(t->k, c))
-			fprintf(f, "processor\t: %d\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
-				"model name\t: sbx virtual CPU\ncpu MHz\t\t: 2000.000\n"
-				"cache size\t: 32768 KB\nphysical id\t: 0\nsiblings\t: %u\n"
-				"core id\t\t: %d\ncpu cores\t: %u\nflags\t\t: fpu sse sse2\n"
-				"bogomips\t: 4000.00\n\n", c, kernel_ncpus(t->k), c,
-				kernel_ncpus(t->k));
+		gen_cpuinfo(f, t->k);
 		break;
 	case G_MEMINFO: {
 		u64 total, free;
