@@ -73,6 +73,29 @@ static void *thread_fn(void *arg)
 	return NULL;
 }
 
+/* /proc/self/status's Cpus_allowed lines show the one CPU left, as a list and as a
+ * mask (comma-separated 32-bit hex words, the last holding CPUs 0-31). */
+static void status_cpus(int cpu)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256], want[64];
+	int list = 0, mask = 0;
+
+	snprintf(want, sizeof(want), "Cpus_allowed_list:\t%d\n", cpu);
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *word = strrchr(line, ',');
+
+		list |= !strcmp(line, want);
+		if (strncmp(line, "Cpus_allowed:\t", 14))
+			continue;
+		word = word ? word + 1 : line + 14;
+		mask = cpu < 32 && strtoul(word, NULL, 16) == 1UL << cpu;
+	}
+	if (f)
+		fclose(f);
+	printf("status: Cpus_allowed_list %d, Cpus_allowed %d\n", list, mask);
+}
+
 static void affinity(void)
 {
 	cpu_set_t s, one;
@@ -101,6 +124,7 @@ static void affinity(void)
 	CPU_ZERO(&s);
 	sched_getaffinity(0, sizeof(s), &s);
 	printf("after set: count %d first set %d\n", CPU_COUNT(&s), CPU_ISSET(first, &s));
+	status_cpus(first);
 	if (fork() == 0) {
 		CPU_ZERO(&s);
 		sched_getaffinity(0, sizeof(s), &s);

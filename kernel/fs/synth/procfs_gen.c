@@ -278,6 +278,7 @@ static void gen_status(FILE *f, struct task *pt, u32 id)
 {
 	u64 vm = vm_size(pt) >> 10, rss = rss_pages(pt) * (PAGE_SIZE >> 10), ign, cgt;
 	u32 ppid = pt->tg && pt->tg->parent ? pt->tg->parent->tgid : 0;
+	u64 mask[ARRAY_SIZE(pt->affinity)];
 
 	sig_actions(pt, &ign, &cgt);
 	fprintf(f, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%u\nNgid:\t0\n"
@@ -288,7 +289,7 @@ static void gen_status(FILE *f, struct task *pt, u32 id)
 		"SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n"
 		"CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
 		"CapBnd:\t%016llx\nCapAmb:\t%016llx\nNoNewPrivs:\t%d\n"
-		"Seccomp:\t0\nCpus_allowed_list:\t0-%u\n",
+		"Seccomp:\t0\n",
 		pt->comm, pt->umask, task_state(pt), pt->tgid, id, ppid, pt->uid, pt->euid,
 		pt->suid, pt->euid, pt->gid, pt->egid, pt->sgid, pt->egid, (unsigned long long)vm,
 		(unsigned long long)vm,
@@ -300,7 +301,13 @@ static void gen_status(FILE *f, struct task *pt, u32 id)
 		(unsigned long long)pt->sigmask, (unsigned long long)ign, (unsigned long long)cgt,
 		(unsigned long long)pt->cap_inh, (unsigned long long)pt->cap_prm,
 		(unsigned long long)pt->cap_eff, (unsigned long long)pt->cap_bnd,
-		(unsigned long long)pt->cap_amb, pt->no_new_privs, kernel_ncpus(pt->k) - 1);
+		(unsigned long long)pt->cap_amb, pt->no_new_privs);
+	/* the task's sched_setaffinity mask, as sched_getaffinity reports it */
+	task_get_affinity(pt, mask);
+	fputs("Cpus_allowed:\t", f);
+	synth_put_cpumask(f, mask, pt->k->ncpu_ids);
+	fputs("Cpus_allowed_list:\t", f);
+	synth_put_cpulist(f, mask, pt->k->ncpu_ids);
 }
 
 /* A field of @pt's address space, 0 for a zombie, which has none. */

@@ -12,6 +12,8 @@
 #ifndef SBX_FS_SYNTH_H
 #define SBX_FS_SYNTH_H
 
+#include <stdio.h>
+
 #include "save.h"
 #include "vfs/vfs.h"
 
@@ -138,6 +140,11 @@ int sysfs_readdir_cpus(struct task *t, struct synth_inode *si, struct vfs_dirent
 int sysfs_readlink(struct synth_inode *si, char *buf, size_t len);
 
 /* The task whose /proc/<pid> this is, or NULL. */
+/* CPU sets as Linux prints them (sysfs_gen.c), each line ending in a newline: a
+ * cpulist "0-3,6" (empty for no CPU), and a cpumask, 32-bit hex words most
+ * significant first, separated by commas, the first as wide as its bits need. */
+void synth_put_cpulist(FILE *f, const u64 *mask, unsigned nbits);
+void synth_put_cpumask(FILE *f, const u64 *mask, unsigned nbits);
 struct task *procfs_task(struct task *t, u32 pid);
 /* /proc/<pid> is there: a live task or a zombie process not reaped yet. */
 bool procfs_pid_exists(struct task *t, u32 pid);

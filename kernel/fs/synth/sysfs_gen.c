@@ -27,8 +27,7 @@ static bool has_cpu(const u64 *mask, unsigned c)
 	return c < NR_CPUS && (mask[c / 64] >> (c % 64) & 1);
 }
 
-/* A cpulist: "0-3,6", then a newline (alone for an empty mask). */
-static void put_list(FILE *f, const u64 *mask, unsigned nbits)
+void synth_put_cpulist(FILE *f, const u64 *mask, unsigned nbits)
 {
 	const char *sep = "";
 
@@ -46,9 +45,7 @@ static void put_list(FILE *f, const u64 *mask, unsigned nbits)
 	fputc('\n', f);
 }
 
-/* A cpumask: 32-bit words in hex, most significant first, separated by commas; the
- * first one as wide as its bits need, the others 8 digits. */
-static void put_mask(FILE *f, const u64 *mask, unsigned nbits)
+void synth_put_cpumask(FILE *f, const u64 *mask, unsigned nbits)
 {
 	unsigned top = ALIGN_UP(MAX(nbits, 1u), 32) - 32;
 	unsigned width = nbits - top;
@@ -128,24 +125,24 @@ static void gen_cpus(FILE *f, struct kernel *k, u32 gen, u32 cpu)
 	case G_SYS_DIE_CPUS_LIST:
 	case G_SYS_PACKAGE_CPUS_LIST:
 	case G_SYS_NODE_CPULIST:
-		put_list(f, k->cpumask, nbits);
+		synth_put_cpulist(f, k->cpumask, nbits);
 		break;
 	case G_SYS_OFFLINE:     /* possible but not online: none */
-		put_list(f, none, nbits);
+		synth_put_cpulist(f, none, nbits);
 		break;
 	case G_SYS_CORE_SIBLINGS:
 	case G_SYS_DIE_CPUS:
 	case G_SYS_PACKAGE_CPUS:
 	case G_SYS_NODE_CPUMAP:
-		put_mask(f, k->cpumask, nbits);
+		synth_put_cpumask(f, k->cpumask, nbits);
 		break;
 	case G_SYS_CORE_CPUS_LIST:
 	case G_SYS_THREAD_SIBLINGS_LIST:
-		put_list(f, one, nbits);
+		synth_put_cpulist(f, one, nbits);
 		break;
 	case G_SYS_CORE_CPUS:
 	case G_SYS_THREAD_SIBLINGS:
-		put_mask(f, one, nbits);
+		synth_put_cpumask(f, one, nbits);
 		break;
 	}
 }
