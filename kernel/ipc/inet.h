@@ -20,6 +20,8 @@
 #ifndef SBX_IPC_INET_H
 #define SBX_IPC_INET_H
 
+#include <stdio.h>
+
 #include "base/types.h"
 #include "save.h"
 
@@ -75,6 +77,10 @@ int inet_setsockopt(struct vfs_file *f, int level, int name, const void *val, u3
 /* The ioctls about devices (SIOCGIF*), which Linux serves on any socket: the
  * loopback device `lo`. -ENOTTY for others. */
 int inet_dev_ioctl(struct task *t, struct vfs_file *f, u64 cmd, u64 arg);
+/* net_proc.c: /proc/net/tcp (@tcp) or udp of @family's sockets (tcp6, udp6 for
+ * AF_INET6), and /proc/net/unix, in Linux's formats. */
+void net_proc_inet(FILE *f, int family, bool tcp);
+void net_proc_unix(FILE *f);
 /* TCP_INFO's tcpi_state of @sk (Linux's TCP_* states). */
 int inet_tcp_state(struct unix_sock *sk);
 

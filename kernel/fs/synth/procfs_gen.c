@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/random.h>
@@ -22,6 +23,8 @@
 #include <sys/utsname.h>
 
 #include "arch/cpuid.h"
+#include "ipc/inet.h"
+#include "ipc/unix.h"
 #include "fs/devpts/devpts.h"
 #include "fs/synth/synth.h"
 #include "kernel.h"
@@ -437,6 +440,13 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 	case G_LOADAVG:
 		gen_loadavg(f, t->k);
 		break;
+	case G_NET_TCP: case G_NET_TCP6: case G_NET_UDP: case G_NET_UDP6:
+		net_proc_inet(f, si->id == G_NET_TCP || si->id == G_NET_UDP ? AF_INET : AF_INET6,
+			      si->id == G_NET_TCP || si->id == G_NET_TCP6);
+		break;
+	case G_NET_UNIX:
+		net_proc_unix(f);
+		break;
 	case G_STAT:
 		gen_sys_stat(f, t->k);
 		break;
@@ -794,6 +804,8 @@ int procfs_readlink(struct task *t, struct synth_inode *si, char *buf, size_t le
 		return put_str(buf, len, tmp);
 	case L_MOUNTS:
 		return put_str(buf, len, "self/mounts");
+	case L_NET:
+		return put_str(buf, len, "self/net");
 	case L_DEVFD:
 		return put_str(buf, len, "/proc/self/fd");
 	case L_STDIN: case L_STDOUT: case L_STDERR:

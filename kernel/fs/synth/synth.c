@@ -45,7 +45,7 @@ static const struct synth_ent t_proc[] = {
 	F("cpuinfo", G_CPUINFO), F("meminfo", G_MEMINFO), F("uptime", G_UPTIME),
 	F("loadavg", G_LOADAVG), F("stat", G_STAT), F("filesystems", G_FILESYSTEMS),
 	F("version", G_VERSION), L("mounts", L_MOUNTS), D("sys", ST_SYS),
-	F("vmstat", G_VMSTAT), { 0 },
+	F("vmstat", G_VMSTAT), L("net", L_NET), { 0 },
 };
 static const struct synth_ent t_pid[] = {
 	L("exe", L_EXE), L("cwd", L_CWD), L("root", L_ROOT),
@@ -55,12 +55,17 @@ static const struct synth_ent t_pid[] = {
 	F("cmdline", G_PID_CMDLINE), { "environ", SK_FILE, G_PID_ENVIRON, S_IFREG | 0400 },
 	F("mounts", G_PID_MOUNTS), F("mountinfo", G_PID_MOUNTINFO), W("comm", G_PID_COMM),
 	F("limits", G_PID_LIMITS), W("oom_score_adj", G_PID_OOM_SCORE_ADJ),
-	W("oom_adj", G_PID_OOM_ADJ), F("oom_score", G_PID_OOM_SCORE),
+	W("oom_adj", G_PID_OOM_ADJ), F("oom_score", G_PID_OOM_SCORE), D("net", ST_PID_NET),
 	/* last: a thread's directory (t_tid) is this table without it */
 	{ "task", SK_TASK_DIR, 0, S_IFDIR | 0555 }, { 0 },
 };
 /* /proc/<pid>/task/<tid>: Linux's tid_base_stuff, the files of one thread. */
 #define T_TID_N (ARRAY_SIZE(t_pid) - 2)
+/* /proc/<pid>/net: the sandbox's one network namespace, the same for every process. */
+static const struct synth_ent t_pid_net[] = {
+	F("tcp", G_NET_TCP), F("tcp6", G_NET_TCP6), F("udp", G_NET_UDP),
+	F("udp6", G_NET_UDP6), F("unix", G_NET_UNIX), { 0 },
+};
 static const struct synth_ent t_sys[] = {
 	D("fs", ST_SYS_FS), D("kernel", ST_SYS_KERNEL), D("vm", ST_SYS_VM), { 0 },
 };
@@ -164,7 +169,7 @@ static const struct synth_ent *const tables[ST_NTABLES] = {
 	[ST_SYSFS_SYSTEM] = t_sysfs_system, [ST_SYSFS_CPUS] = t_sysfs_cpus,
 	[ST_SYSFS_CPU0] = t_sysfs_cpu + 1, [ST_SYSFS_CPU] = t_sysfs_cpu,
 	[ST_SYSFS_TOPOLOGY] = t_sysfs_topology, [ST_SYSFS_NODES] = t_sysfs_nodes,
-	[ST_SYSFS_NODE] = t_sysfs_node,
+	[ST_SYSFS_NODE] = t_sysfs_node, [ST_PID_NET] = t_pid_net,
 };
 
 static const u16 dev_rdev[] = {
