@@ -439,6 +439,18 @@ SYS(dup3)
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
 
+/* O_ASYNC turned on or off on @f through @fd: the type's ->fasync hears of a change
+ * (Linux's setfl), before the flag itself is set. */
+static int set_async(struct task *t, struct vfs_file *f, int fd, bool on)
+{
+	int err;
+
+	if (!on == !(f->flags & O_ASYNC) || !f->ops->fasync)
+		return 0;
+	err = f->ops->fasync(t, f, fd, on);
+	return err < 0 ? err : 0;
+}
+
 /* Whether @id names a task, a process group or a session (Linux's find_vpid). */
 static bool owner_exists(struct task *t, u32 id)
 {
@@ -479,12 +491,12 @@ static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 			return -EINVAL;
 		break;
 	}
-	pthread_mutex_lock(&f->pos_lock);
+	if (cmd == F_SETOWN || cmd == F_SETOWN_EX) {
+		vfs_owner_set(t, f, ex.type, ex.pid, true);
+		return 0;
+	}
+	pthread_mutex_lock(&vfs_owner_lock);
 	switch (cmd) {
-	case F_SETOWN: case F_SETOWN_EX:
-		f->owner_type = ex.type;
-		f->owner_id = ex.pid;
-		break;
 	case F_GETOWN:
 		ret = f->owner_type == F_OWNER_PGRP ? -(long)f->owner_id : (long)f->owner_id;
 		break;
@@ -499,7 +511,7 @@ static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 		ret = f->owner_sig;
 		break;
 	}
-	pthread_mutex_unlock(&f->pos_lock);
+	pthread_mutex_unlock(&vfs_owner_lock);
 	if (cmd == F_GETOWN_EX && mm_copy_out(t->mm, arg, &ex, sizeof(ex)))
 		return -EFAULT;
 	return ret;
@@ -543,12 +555,21 @@ SYS(fcntl)
 	case F_SETPIPE_SZ:
 		ret = file_is_pipe(f) ? pipe_fcntl(f, cmd, a[2]) : -EBADF;
 		break;
-	case F_SETFL:
+	case F_SETFL: {
+		u32 set = a[2] & SETFL_MASK;
+
+		/* A type without ->fasync keeps O_ASYNC off and says nothing, as
+		 * Linux 6.18 does (older kernels stored the flag). */
+		if (!f->ops->fasync)
+			set &= ~O_ASYNC;
+		ret = set_async(t, f, fd, set & O_ASYNC);
+		if (ret)
+			break;
 		pthread_mutex_lock(&f->pos_lock);
-		f->flags = (f->flags & ~SETFL_MASK) | (a[2] & SETFL_MASK);
+		f->flags = (f->flags & ~SETFL_MASK) | set;
 		pthread_mutex_unlock(&f->pos_lock);
-		ret = 0;
 		break;
+	}
 	case F_SETOWN: case F_GETOWN: case F_SETOWN_EX: case F_GETOWN_EX:
 	case F_SETSIG: case F_GETSIG:
 		ret = fcntl_owner(t, f, cmd, a[2]);
@@ -597,10 +618,18 @@ SYS(ioctl)
 		ret = -EFAULT;
 		if (mm_copy_in(t->mm, &v, a[2], sizeof(v)))
 			break;
+		/* Linux's ioctl_fioasync: ENOTTY for a type without ->fasync, when
+		 * the flag would change. */
+		if (bit == O_ASYNC && !f->ops->fasync && !v != !(f->flags & O_ASYNC)) {
+			ret = -ENOTTY;
+			break;
+		}
+		ret = bit == O_ASYNC ? set_async(t, f, a[0], v) : 0;
+		if (ret)
+			break;
 		pthread_mutex_lock(&f->pos_lock);
 		f->flags = v ? f->flags | bit : f->flags & ~bit;
 		pthread_mutex_unlock(&f->pos_lock);
-		ret = 0;
 		break;
 	}
 	default:

@@ -1,0 +1,2 @@
+#include "../cr/cr.h"
+int main(void){return 0;}
