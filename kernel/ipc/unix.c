@@ -783,6 +783,16 @@ static int unix_ioctl(struct task *t, struct vfs_file *f, u64 cmd, u64 arg)
 	struct unix_sock *sk = unix_sk(f);
 	int n = 0, err = 0;
 
+	/* sock_ioctl's owner of the socket's SIGIO, as fcntl F_SETOWN/F_GETOWN */
+	if (cmd == FIOSETOWN || cmd == SIOCSPGRP) {
+		if (mm_copy_in(t->mm, &n, arg, sizeof(n)))
+			return -EFAULT;
+		return vfs_setown(t, f, n);
+	}
+	if (cmd == FIOGETOWN || cmd == SIOCGPGRP) {
+		n = vfs_getown(f);
+		return mm_copy_out(t->mm, arg, &n, sizeof(n)) ? -EFAULT : 0;
+	}
 	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
 		return inet_dev_ioctl(t, f, cmd, arg);
 	pthread_mutex_lock(&unix_lock);

@@ -451,17 +451,6 @@ static int set_async(struct task *t, struct vfs_file *f, int fd, bool on)
 	return err < 0 ? err : 0;
 }
 
-/* Whether @id names a task, a process group or a session (Linux's find_vpid). */
-static bool owner_exists(struct task *t, u32 id)
-{
-	bool found;
-
-	pthread_mutex_lock(&t->k->lock);
-	found = kernel_pid_in_use(t->k, id);
-	pthread_mutex_unlock(&t->k->lock);
-	return found;
-}
-
 /* F_SETOWN, F_GETOWN, their _EX forms, F_SETSIG and F_GETSIG (Linux's fs/fcntl.c). */
 static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 {
@@ -471,19 +460,13 @@ static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 
 	switch (cmd) {
 	case F_SETOWN:
-		if (who == INT_MIN)
-			return -EINVAL;
-		ex.type = who < 0 ? F_OWNER_PGRP : F_OWNER_PID;
-		ex.pid = who < 0 ? -who : who;
-		if (ex.pid && !owner_exists(t, ex.pid))
-			return -ESRCH;
-		break;
+		return vfs_setown(t, f, who);
 	case F_SETOWN_EX:
 		if (mm_copy_in(t->mm, &ex, arg, sizeof(ex)))
 			return -EFAULT;
 		if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID && ex.type != F_OWNER_PGRP)
 			return -EINVAL;
-		if (ex.pid < 0 || (ex.pid && !owner_exists(t, ex.pid)))
+		if (ex.pid < 0 || (ex.pid && !vfs_owner_exists(t, ex.pid)))
 			return -ESRCH;
 		break;
 	case F_SETSIG:
@@ -495,11 +478,10 @@ static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 		vfs_owner_set(t, f, ex.type, ex.pid, true);
 		return 0;
 	}
+	if (cmd == F_GETOWN)
+		return vfs_getown(f);
 	pthread_mutex_lock(&vfs_owner_lock);
 	switch (cmd) {
-	case F_GETOWN:
-		ret = f->owner_type == F_OWNER_PGRP ? -(long)f->owner_id : (long)f->owner_id;
-		break;
 	case F_GETOWN_EX:
 		ex.type = f->owner_type;        /* F_OWNER_TID (0) until first set */
 		ex.pid = f->owner_id;

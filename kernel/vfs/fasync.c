@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -205,6 +206,38 @@ void fasync_flush(void)
 			vfs_file_put(batch[i].f);
 		free(batch);
 	}
+}
+
+bool vfs_owner_exists(struct task *t, u32 id)
+{
+	bool found;
+
+	pthread_mutex_lock(&t->k->lock);
+	found = kernel_pid_in_use(t->k, id);
+	pthread_mutex_unlock(&t->k->lock);
+	return found;
+}
+
+int vfs_setown(struct task *t, struct vfs_file *f, int who)
+{
+	u32 id = who < 0 ? -(u32)who : (u32)who;
+
+	if (who == INT_MIN)
+		return -EINVAL;
+	if (id && !vfs_owner_exists(t, id))
+		return -ESRCH;
+	vfs_owner_set(t, f, who < 0 ? F_OWNER_PGRP : F_OWNER_PID, id, true);
+	return 0;
+}
+
+int vfs_getown(struct vfs_file *f)
+{
+	int who;
+
+	pthread_mutex_lock(&vfs_owner_lock);
+	who = f->owner_type == F_OWNER_PGRP ? -(int)f->owner_id : (int)f->owner_id;
+	pthread_mutex_unlock(&vfs_owner_lock);
+	return who;
 }
 
 void vfs_owner_set(struct task *t, struct vfs_file *f, s32 type, u32 id, bool force)

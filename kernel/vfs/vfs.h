@@ -194,6 +194,13 @@ void fasync_flush(void);
 /* Sets @f's owner unless it has one (@force: always), Linux's __f_setown, with the
  * ids of @t as the owner's credentials. */
 void vfs_owner_set(struct task *t, struct vfs_file *f, s32 type, u32 id, bool force);
+/* Whether @id names a task, a process group or a session (Linux's find_vpid). */
+bool vfs_owner_exists(struct task *t, u32 id);
+/* Linux's f_setown and f_getown (F_SETOWN, F_GETOWN, a socket's FIOSETOWN and
+ * SIOCGPGRP...): @who > 0 a process, < 0 a process group, 0 none. 0, -EINVAL,
+ * -ESRCH; the owner as F_GETOWN gives it. */
+int vfs_setown(struct task *t, struct vfs_file *f, int who);
+int vfs_getown(struct vfs_file *f);
 
 #define FDT_MAX_DEFAULT 1024
 

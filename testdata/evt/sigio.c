@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -270,7 +271,16 @@ static void sockets(void)
 		exit(2);
 	sv[0] = fdrenum(sv[0], 22);
 	sv[1] = fdrenum(sv[1], 23);
-	async_on(sv[0], SIGRTMIN + 1);
+	{
+		/* a socket's owner through sock_ioctl */
+		int pid = getpid(), got = 0;
+
+		ioctl(sv[0], FIOSETOWN, &pid);
+		fcntl(sv[0], F_SETSIG, SIGRTMIN + 1);
+		fcntl(sv[0], F_SETFL, O_ASYNC);
+		ioctl(sv[0], SIOCGPGRP, &got);
+		printf("SIOCGPGRP after FIOSETOWN: the pid: %d\n", got == pid);
+	}
 	send(sv[1], "d", 1, 0);
 	show("dgram send");
 	close(sv[0]);
