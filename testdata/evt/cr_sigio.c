@@ -12,42 +12,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
-#define MAXREC 32
-
-static struct {
-	int sig, code, fd;
-	long band;
-} recs[MAXREC];
-static volatile int nrec;
-
-static void on_sig(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	if (nrec < MAXREC) {
-		recs[nrec].sig = sig;
-		recs[nrec].code = si->si_code;
-		recs[nrec].band = si->si_band;
-		recs[nrec].fd = si->si_fd;
-	}
-	nrec++;
-}
-
-static void async_on(int fd, int sig)
-{
-	if (fcntl(fd, F_SETOWN, getpid()) || fcntl(fd, F_SETSIG, sig) ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC)) {
-		perror("async_on");
-		exit(2);
-	}
-}
-
-static int renum(int fd, int want)
-{
-	if (fd < 0 || dup2(fd, want) < 0)
-		exit(2);
-	close(fd);
-	return want;
-}
+#include "sigio.h"
 
 static int bad;
 
@@ -72,28 +37,23 @@ static void expect(const char *what, int want, int fd)
 
 int main(void)
 {
-	struct sigaction sa;
 	int p[2], sv[2], full[2], quiet[2];
 	char buf[4096];
 
 	cr_arm();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sig;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
 	for (int i = 1; i <= 4; i++)
-		sigaction(SIGRTMIN + i, &sa, NULL);
-	sigaction(SIGIO, &sa, NULL);
+		handle(SIGRTMIN + i);
+	handle(SIGIO);
 
 	if (pipe(p) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, full))
 		return 2;
-	p[0] = renum(p[0], 10);
-	p[1] = renum(p[1], 11);
-	sv[0] = renum(sv[0], 20);
-	sv[1] = renum(sv[1], 21);
-	full[0] = renum(full[0], 30);
-	full[1] = renum(full[1], 31);
+	p[0] = fdrenum(p[0], 10);
+	p[1] = fdrenum(p[1], 11);
+	sv[0] = fdrenum(sv[0], 20);
+	sv[1] = fdrenum(sv[1], 21);
+	full[0] = fdrenum(full[0], 30);
+	full[1] = fdrenum(full[1], 31);
 	if (pipe(quiet))
 		return 2;
 	async_on(p[0], SIGRTMIN + 1);

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,7 +20,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
-#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,28 +28,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define MAXREC 64
-
-struct rec {
-	int sig, code, fd;
-	long band;
-};
-
-static struct rec recs[MAXREC];
-static volatile int nrec;
-
-static void on_sig(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	if (nrec < MAXREC) {
-		recs[nrec].sig = sig;
-		recs[nrec].code = si->si_code;
-		/* si_band and si_fd mean something only for the POLL_* codes */
-		recs[nrec].band = si->si_code > 0 && si->si_code < 7 ? si->si_band : 0;
-		recs[nrec].fd = si->si_code > 0 && si->si_code < 7 ? si->si_fd : -1;
-	}
-	nrec++;
-}
+#include "sigio.h"
 
 static const char *signame(int sig)
 {
@@ -78,35 +57,6 @@ static void show(const char *what)
 	printf("\n");
 	fflush(stdout);
 	nrec = 0;
-}
-
-static void handle(int sig)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sig;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
-}
-
-/* O_ASYNC through F_SETFL, owned by this process, with signal @sig (0: SIGIO). */
-static void async_on(int fd, int sig)
-{
-	if (fcntl(fd, F_SETOWN, getpid()) || fcntl(fd, F_SETSIG, sig) ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC)) {
-		perror("async_on");
-		exit(2);
-	}
-}
-
-static int fdrenum(int fd, int want)
-{
-	if (dup2(fd, want) < 0)
-		exit(2);
-	close(fd);
-	return want;
 }
 
 static void pipes(void)
@@ -312,13 +262,27 @@ static void tcp(void)
 	close(l);
 }
 
+/* A pty's input is processed by a Linux worker, after the write returned: waits
+ * for the first signal of @set, then takes any others the batches made. */
+static void pty_wait(const sigset_t *set, const char *what)
+{
+	struct timespec ts = { 10, 0 }, zero = { 0, 0 };
+	siginfo_t si;
+
+	if (sigtimedwait(set, &si, &ts) > 0)
+		printf("%s got %s code %d band %#lx fd %d\n", what, signame(si.si_signo),
+		       si.si_code, (long)si.si_band, si.si_fd);
+	else
+		printf("%s got no signal\n", what);
+	while (sigtimedwait(set, &si, &zero) > 0)
+		;
+}
+
 static void pty(void)
 {
 	int m, s;
 	struct termios t;
-	siginfo_t si;
 	sigset_t set;
-	struct timespec ts = { 10, 0 }, zero = { 0, 0 };
 
 	m = posix_openpt(O_RDWR | O_NOCTTY);
 	if (m < 0 || grantpt(m) || unlockpt(m))
@@ -338,21 +302,9 @@ static void pty(void)
 	async_on(m, SIGRTMIN + 4);
 	async_on(s, SIGRTMIN + 5);
 	write(m, "k", 1);
-	if (sigtimedwait(&set, &si, &ts) > 0)
-		printf("pty master write: slave got %s code %d band %#lx fd %d\n",
-		       signame(si.si_signo), si.si_code, (long)si.si_band, si.si_fd);
-	else
-		printf("pty master write: no signal\n");
-	while (sigtimedwait(&set, &si, &zero) > 0)
-		;
+	pty_wait(&set, "pty master write: the slave");
 	write(s, "j", 1);
-	if (sigtimedwait(&set, &si, &ts) > 0)
-		printf("pty slave write: master got %s code %d band %#lx fd %d\n",
-		       signame(si.si_signo), si.si_code, (long)si.si_band, si.si_fd);
-	else
-		printf("pty slave write: no signal\n");
-	while (sigtimedwait(&set, &si, &zero) > 0)
-		;
+	pty_wait(&set, "pty slave write: the master");
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	close(s);
 	close(m);
