@@ -189,7 +189,7 @@ void fasync_list_free(struct st_list *list);
 /* Linux's kill_fasync: queues @band (L_POLL_IN...) for every file on @list, for
  * fasync_flush to signal. The object's lock held. */
 void fasync_kill(struct st_list *list, int band);
-/* Sends what this thread queued. No lock held but, at most, a file's pos_lock. */
+/* Sends what this thread queued. No lock held. */
 void fasync_flush(void);
 /* Sets @f's owner unless it has one (@force: always), Linux's __f_setown, with the
  * ids of @t as the owner's credentials. */
