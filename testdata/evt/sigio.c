@@ -511,6 +511,55 @@ static void stress(void)
 	}
 }
 
+/* A writer that blocks on a full pipe whose reader wakes only for SIGIO: the
+ * signal of what it wrote must reach the reader before the writer sleeps. */
+#define BIG (1 << 20)
+
+static int sleep_pipe[2];
+
+static void *big_writer(void *arg)
+{
+	static char buf[BIG];
+
+	(void)arg;
+	memset(buf, 'w', sizeof(buf));
+	write(sleep_pipe[1], buf, sizeof(buf));
+	return NULL;
+}
+
+static void blocked_writer(void)
+{
+	sigset_t set;
+	siginfo_t si;
+	pthread_t th;
+	long got = 0;
+	char buf[65536];
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN + 8);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (pipe(sleep_pipe))
+		exit(2);
+	async_on(sleep_pipe[0], SIGRTMIN + 8);
+	fcntl(sleep_pipe[0], F_SETFL, O_ASYNC | O_NONBLOCK);
+	pthread_create(&th, NULL, big_writer, NULL);
+	while (got < BIG) {
+		ssize_t n;
+
+		if (sigwaitinfo(&set, &si) < 0)
+			break;
+		while ((n = read(sleep_pipe[0], buf, sizeof(buf))) > 0)
+			got += n;
+	}
+	pthread_join(th, NULL);
+	while (sigtimedwait(&set, &si, &(struct timespec){ 0, 0 }) > 0)
+		;
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	printf("blocked writer: the reader woken by SIGIO alone read %ld bytes\n", got);
+	close(sleep_pipe[0]);
+	close(sleep_pipe[1]);
+}
+
 int main(void)
 {
 	handle(SIGIO);
@@ -527,5 +576,6 @@ int main(void)
 	pgrp();
 	thread_owner();
 	stress();
+	blocked_writer();
 	return 0;
 }
