@@ -439,8 +439,13 @@ SYS(dup3)
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
 
+/* Serializes O_ASYNC changes (F_SETFL, FIOASYNC) so that a file's flag and its
+ * fasync entry agree, as Linux's fasync_helper sets the flag under f_lock; taken
+ * before the object's lock and pos_lock. */
+static pthread_mutex_t async_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* O_ASYNC turned on or off on @f through @fd: the type's ->fasync hears of a change
- * (Linux's setfl), before the flag itself is set. */
+ * (Linux's setfl), before the flag itself is set. async_lock held. */
 static int set_async(struct task *t, struct vfs_file *f, int fd, bool on)
 {
 	int err;
@@ -544,12 +549,14 @@ SYS(fcntl)
 		 * Linux 6.18 does (older kernels stored the flag). */
 		if (!f->ops->fasync)
 			set &= ~O_ASYNC;
+		pthread_mutex_lock(&async_lock);
 		ret = set_async(t, f, fd, set & O_ASYNC);
-		if (ret)
-			break;
-		pthread_mutex_lock(&f->pos_lock);
-		f->flags = (f->flags & ~SETFL_MASK) | set;
-		pthread_mutex_unlock(&f->pos_lock);
+		if (!ret) {
+			pthread_mutex_lock(&f->pos_lock);
+			f->flags = (f->flags & ~SETFL_MASK) | set;
+			pthread_mutex_unlock(&f->pos_lock);
+		}
+		pthread_mutex_unlock(&async_lock);
 		break;
 	}
 	case F_SETOWN: case F_GETOWN: case F_SETOWN_EX: case F_GETOWN_EX:
@@ -606,12 +613,14 @@ SYS(ioctl)
 			ret = -ENOTTY;
 			break;
 		}
+		pthread_mutex_lock(&async_lock);
 		ret = bit == O_ASYNC ? set_async(t, f, a[0], v) : 0;
-		if (ret)
-			break;
-		pthread_mutex_lock(&f->pos_lock);
-		f->flags = v ? f->flags | bit : f->flags & ~bit;
-		pthread_mutex_unlock(&f->pos_lock);
+		if (!ret) {
+			pthread_mutex_lock(&f->pos_lock);
+			f->flags = v ? f->flags | bit : f->flags & ~bit;
+			pthread_mutex_unlock(&f->pos_lock);
+		}
+		pthread_mutex_unlock(&async_lock);
 		break;
 	}
 	default:
