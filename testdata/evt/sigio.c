@@ -477,9 +477,25 @@ static void *stress_reader(void *arg)
 	return (void *)got;
 }
 
+/* Turns O_ASYNC on and off on the pipe's reader while the others run. */
+static void *stress_toggler(void *arg)
+{
+	int on;
+
+	(void)arg;
+	for (int i = 0; i < ROUNDS; i++) {
+		on = i & 1;
+		if (i % 3)
+			fcntl(stress_fd[1], F_SETFL, on ? O_ASYNC : 0);
+		else
+			ioctl(stress_fd[1], FIOASYNC, &on);
+	}
+	return NULL;
+}
+
 static void stress(void)
 {
-	pthread_t th[4];
+	pthread_t th[5];
 	int p[2], sv[2];
 	void *r1, *r2;
 
@@ -498,6 +514,8 @@ static void stress(void)
 	pthread_create(&th[1], NULL, stress_reader, (void *)1L);
 	pthread_create(&th[2], NULL, stress_writer, (void *)2L);
 	pthread_create(&th[3], NULL, stress_reader, (void *)3L);
+	pthread_create(&th[4], NULL, stress_toggler, NULL);
+	pthread_join(th[4], NULL);
 	pthread_join(th[0], NULL);
 	pthread_join(th[1], &r1);
 	pthread_join(th[2], NULL);
