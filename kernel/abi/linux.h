@@ -66,6 +66,7 @@ SAVABLE SAVE_CUSTOM struct l_siginfo {
 		struct { s32 pid; u32 uid; s32 status; s32 pad; s64 utime, stime; } chld;
 		struct { s32 tid; s32 overrun; u64 value; } timer;
 		struct { s32 pid; u32 uid; u64 value; } rt;
+		struct { s64 band; s32 fd; } poll;      /* SIGIO from O_ASYNC */
 		u8 raw[112];
 	};
 };
@@ -76,6 +77,14 @@ BUILD_BUG_ON(sizeof(struct l_siginfo) != 128);
 #define L_SI_QUEUE (-1)
 #define L_SI_TKILL (-6)
 #define L_SI_TIMER (-2)
+#define L_SI_SIGIO (-5)
+/* si_code of a SIGIO (or F_SETSIG's signal) for O_ASYNC: what changed */
+#define L_POLL_IN 1
+#define L_POLL_OUT 2
+#define L_POLL_MSG 3
+#define L_POLL_ERR 4
+#define L_POLL_PRI 5
+#define L_POLL_HUP 6
 #define L_SIGRTMIN 32   /* the kernel's; glibc keeps 32 and 33 for itself */
 
 /* struct sigevent (timer_create) and its notify kinds. */

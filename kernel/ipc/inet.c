@@ -582,6 +582,7 @@ int inet_shutdown(struct vfs_file *f, int how)
 			sk->peer->shutdown |= UNIX_RCV_SHUTDOWN;
 			sk->peer->inet.fin_in = true;
 			waitq_wake_all(&sk->peer->wq);
+			inet_fin_wake(sk->peer);
 		}
 	}
 	waitq_wake_all(&sk->wq);
@@ -610,13 +611,26 @@ void inet_peer_gone(struct unix_sock *sk, bool reset)
 	/* A reset after the peer's FIN is not seen (Linux's loopback shows none):
 	 * our next send meets the closed peer as after a clean close. */
 	if (reset && !sk->inet.fin_in) {
-		if (inet_tcp_state(sk) != 7)    /* TCP_CLOSE: Linux's tcp_reset ignores it */
+		if (inet_tcp_state(sk) != 7) {  /* TCP_CLOSE: Linux's tcp_reset ignores it */
 			sk->err = ECONNRESET;
+			/* sk_error_report */
+			unix_wake_async(sk, UNIX_WAKE_IO, L_POLL_ERR);
+		}
 		sk->shutdown = UNIX_SHUTDOWN_MASK;
 	} else {
 		sk->shutdown |= UNIX_RCV_SHUTDOWN;
 		sk->inet.fin_in = true;
+		inet_fin_wake(sk);
 	}
+}
+
+void inet_fin_wake(struct unix_sock *sk)
+{
+	/* Linux's tcp_fin: POLL_HUP once both directions are closed, else POLL_IN
+	 * (a half close); then the FIN's segment is data ready: POLL_IN again. */
+	unix_wake_async(sk, UNIX_WAKE_WAITD,
+			sk->shutdown == UNIX_SHUTDOWN_MASK ? L_POLL_HUP : L_POLL_IN);
+	unix_wake_async(sk, UNIX_WAKE_WAITD, L_POLL_IN);
 }
 
 int inet_tcp_state(struct unix_sock *sk)

@@ -89,6 +89,9 @@ int inet_tcp_state(struct unix_sock *sk);
  * clean close; whether @sk's port is wanted by the port lookups. */
 void inet_embryo_init(struct unix_sock *emb, struct unix_sock *c, struct unix_sock *l);
 void inet_peer_gone(struct unix_sock *sk, bool reset);
+/* A FIN reached @sk: the SIGIO of Linux's tcp_fin for its O_ASYNC file. unix_lock
+ * held. */
+void inet_fin_wake(struct unix_sock *sk);
 int inet_sock_check(struct unix_sock *sk);
 
 #endif

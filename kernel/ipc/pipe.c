@@ -114,6 +114,7 @@ static int pipe_wait(struct pipe *p, struct task *t, bool nonblock, bool *interr
 	pthread_mutex_unlock(&p->lock);
 	if (wl)
 		wake_list_run(wl);	/* whom our part concerned, before we sleep */
+	fasync_flush();
 	*interrupted = task_block(t, -1) == -EINTR;
 	pthread_mutex_lock(&p->lock);
 	waitq_del(&w);
@@ -145,6 +146,10 @@ static s64 pipe_read(struct task *t, struct vfs_file *f, void *buf, size_t len, 
 		if (ret)
 			break;
 	}
+	/* Linux's pipe_read tells the writers at every return but an interrupted
+	 * sleep's, an empty nonblocking read included. */
+	if (ret != -ERESTARTSYS)
+		fasync_kill(&p->fasync_writers, L_POLL_OUT);
 	pthread_mutex_unlock(&p->lock);
 	wake_list_run(&wl);
 	return ret;
@@ -167,6 +172,7 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 		size_t want = len - done;
 
 		if (!p->readers) {
+			fasync_kill(&p->fasync_readers, L_POLL_IN);
 			pthread_mutex_unlock(&p->lock);
 			wake_list_run(&wl);
 			send_sigpipe(t);
@@ -185,10 +191,15 @@ static s64 pipe_write(struct task *t, struct vfs_file *f, const void *buf, size_
 			waitq_collect(&p->wq, &wl);
 			continue;
 		}
+		/* Linux's pipe_write tells the readers before it sleeps, and at every
+		 * return (a nonblocking write to a full pipe too). */
+		if (!(f->flags & O_NONBLOCK) && !interrupted)
+			fasync_kill(&p->fasync_readers, L_POLL_IN);
 		ret = pipe_wait(p, t, f->flags & O_NONBLOCK, &interrupted, &wl);
 		if (ret)
 			break;
 	}
+	fasync_kill(&p->fasync_readers, L_POLL_IN);
 	pthread_mutex_unlock(&p->lock);
 	wake_list_run(&wl);
 	return done ? (s64)done : ret;
@@ -269,6 +280,8 @@ static void pipe_free(struct pipe *p)
 {
 	memfile_uncharge(p->mf, p->charged);
 	vfs_inode_put(p->lock_ino);
+	fasync_list_free(&p->fasync_readers);
+	fasync_list_free(&p->fasync_writers);
 	pthread_mutex_destroy(&p->lock);
 	free(p->buf);
 	free(p);
@@ -286,6 +299,10 @@ static void pipe_drop(struct pipe *p, bool reader, bool writer)
 	p->writers -= writer;
 	last = !p->readers && !p->writers;
 	waitq_wake_all(&p->wq);
+	if (!p->readers != !p->writers) {
+		fasync_kill(&p->fasync_readers, L_POLL_IN);
+		fasync_kill(&p->fasync_writers, L_POLL_OUT);
+	}
 	pthread_mutex_unlock(&p->lock);
 	if (last && p->fifo)
 		p->fifo->pipe = NULL;
@@ -307,6 +324,24 @@ static struct vfs_inode *pipe_lock_inode(struct vfs_file *f, bool create)
 	return vfs_lock_inode_slot(&P(f)->lock_ino, create);
 }
 
+/* Linux's pipe_fasync: a reading end hears of writes, a writing end of reads. */
+static int pipe_fasync(struct task *t, struct vfs_file *f, int fd, bool on)
+{
+	struct pipe *p = P(f);
+	int err = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (is_reader(f))
+		err = fasync_helper(&p->fasync_readers, f, fd, on);
+	if (err >= 0 && is_writer(f)) {
+		err = fasync_helper(&p->fasync_writers, f, fd, on);
+		if (err < 0 && is_reader(f))
+			fasync_helper(&p->fasync_readers, f, fd, false);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return err;
+}
+
 const struct vfs_file_ops pipe_ops = {
 	.type = "pipe",
 	.read = pipe_read,
@@ -318,6 +353,7 @@ const struct vfs_file_ops pipe_ops = {
 	.release = pipe_release,
 	.reopen = pipe_reopen,
 	.lock_inode = pipe_lock_inode,
+	.fasync = pipe_fasync,
 };
 
 bool file_is_pipe(const struct vfs_file *f)
@@ -367,6 +403,8 @@ static struct pipe *pipe_alloc(struct memfile *mf, u32 uid, u32 gid)
 	p->gid = gid;
 	pthread_mutex_init(&p->lock, NULL);
 	waitq_init(&p->wq);
+	st_list_init(&p->fasync_readers);
+	st_list_init(&p->fasync_writers);
 	return p;
 }
 
@@ -548,6 +586,7 @@ void pipe_consume(struct vfs_file *f, u32 n)
 	p->off = (p->off + n) % p->cap;
 	p->size -= n;
 	waitq_wake_all(&p->wq);
+	fasync_kill(&p->fasync_writers, L_POLL_OUT);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -565,8 +604,10 @@ s64 pipe_fill(struct vfs_file *f, const void *buf, u32 len)
 	room = MIN(len, p->cap - p->size);
 	n = pipe_charge(p, room);
 	pipe_copy_in(p, buf, n);
-	if (n)
+	if (n) {
 		waitq_wake_all(&p->wq);
+		fasync_kill(&p->fasync_readers, L_POLL_IN);
+	}
 	pthread_mutex_unlock(&p->lock);
 	return n || !room ? (s64)n : -ENOMEM;
 }
@@ -605,6 +646,9 @@ s64 pipe_transfer(struct task *t, struct vfs_file *in, struct vfs_file *out, siz
 			}
 			waitq_wake_all(&a->wq);
 			waitq_wake_all(&b->wq);
+			if (!copy)
+				fasync_kill(&a->fasync_writers, L_POLL_OUT);
+			fasync_kill(&b->fasync_readers, L_POLL_IN);
 		}
 		pthread_mutex_unlock(&second->lock);
 		pthread_mutex_unlock(&first->lock);
@@ -674,5 +718,10 @@ int pipe_after_load(void *o, void *ctx)
 	memfile_charge(p->mf, p->charged, true);
 	pthread_mutex_init(&p->lock, NULL);
 	waitq_init(&p->wq);
+	/* images from before O_ASYNC was signalled have no lists */
+	if (!p->fasync_readers.next)
+		st_list_init(&p->fasync_readers);
+	if (!p->fasync_writers.next)
+		st_list_init(&p->fasync_writers);
 	return 0;
 }

@@ -35,6 +35,11 @@ SAVABLE struct pipe {
 	 * made by the first lock; a FIFO's are on the FIFO inode */
 	struct vfs_inode *lock_ino SAVE_POLY;
 	struct waitq wq SAVE_SKIP;         /* rebuilt empty: waiters re-block after restore */
+	/* the ends with O_ASYNC that read (SIGIO with POLL_IN when data comes) and
+	 * that write (POLL_OUT when data goes), as Linux's fasync_readers and
+	 * fasync_writers; an O_RDWR end is on both; under lock */
+	struct st_list fasync_readers SAVE_LIST(struct fasync, link);
+	struct st_list fasync_writers SAVE_LIST(struct fasync, link);
 	pthread_mutex_t lock SAVE_SKIP;
 	/* The ring's bytes written at least once since it was allocated, in whole pages:
 	 * [0, charged) is what the host holds for it, charged to the sandbox's memory

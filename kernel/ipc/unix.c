@@ -82,6 +82,7 @@ static struct unix_sock *sock_alloc(struct task *t, int type)
 	st_list_init(&sk->rq);
 	st_list_init(&sk->accq);
 	st_list_init(&sk->acc_link);
+	st_list_init(&sk->fasync);
 	waitq_init(&sk->wq);
 	pthread_mutex_lock(&unix_lock);
 	sk->ino = unix_next_ino++;
@@ -98,6 +99,7 @@ void unix_sock_put(struct unix_sock *sk)
 	pthread_mutex_lock(&unix_lock);
 	st_list_del(&sk->all);
 	pthread_mutex_unlock(&unix_lock);
+	fasync_list_free(&sk->fasync);
 	if (sk->bound_ino)
 		vfs_inode_put(sk->bound_ino);
 	free(sk);
@@ -380,6 +382,7 @@ int unix_wait(struct task *t, struct waitq *wq, s64 deadline, bool *interrupted)
 		return -EAGAIN;
 	waitq_add(wq, &w, t);
 	pthread_mutex_unlock(&unix_lock);
+	fasync_flush();         /* whom our part concerned, before we sleep */
 	r = task_block(t, deadline ? deadline : -1);
 	pthread_mutex_lock(&unix_lock);
 	waitq_del(&w);
@@ -387,6 +390,20 @@ int unix_wait(struct task *t, struct waitq *wq, s64 deadline, bool *interrupted)
 	if (r == -EINTR)
 		*interrupted = true;
 	return 0;
+}
+
+void unix_wake_async(struct unix_sock *sk, int how, int band)
+{
+	if (st_list_empty(&sk->fasync))
+		return;
+	if (how == UNIX_WAKE_WAITD && sk->async_waitdata)
+		return;
+	if (how == UNIX_WAKE_SPACE) {
+		if (!sk->async_nospace)
+			return;
+		sk->async_nospace = false;
+	}
+	fasync_kill(&sk->fasync, band);
 }
 
 /* Wakes the datagram sockets that send to @sk: room came in its queue. Linux keeps
@@ -464,6 +481,9 @@ int unix_stream_join(struct task *t, struct unix_sock *sk, struct unix_sock *oth
 	other->qlen++;
 	emb = NULL;
 	waitq_wake_all(&other->wq);
+	unix_wake_async(other, UNIX_WAKE_WAITD, L_POLL_IN);
+	if (sk->family != AF_UNIX)
+		unix_wake_async(sk, UNIX_WAKE_IO, L_POLL_OUT);
 out:
 	pthread_mutex_unlock(&unix_lock);
 	unix_sock_put(emb);
@@ -621,6 +641,10 @@ int unix_shutdown(struct vfs_file *f, int how)
 			pm |= UNIX_RCV_SHUTDOWN;
 		peer->shutdown |= pm;
 		waitq_wake_all(&peer->wq);
+		if (pm == UNIX_SHUTDOWN_MASK)
+			unix_wake_async(peer, UNIX_WAKE_WAITD, L_POLL_HUP);
+		else if (pm & UNIX_RCV_SHUTDOWN)
+			unix_wake_async(peer, UNIX_WAKE_WAITD, L_POLL_IN);
 	}
 	pthread_mutex_unlock(&unix_lock);
 	return 0;
@@ -652,6 +676,7 @@ static void sock_release(struct unix_sock *sk, bool embryo)
 			peer->shutdown = UNIX_SHUTDOWN_MASK;
 			if (reset)
 				peer->err = ECONNRESET;
+			unix_wake_async(peer, UNIX_WAKE_WAITD, L_POLL_HUP);
 		}
 	}
 	if (peer)
@@ -741,11 +766,33 @@ static void unix_poll_cancel(struct vfs_file *f, struct waiter *w)
 	pthread_mutex_unlock(&unix_lock);
 }
 
+/* Linux's sock_fasync. */
+static int unix_fasync(struct task *t, struct vfs_file *f, int fd, bool on)
+{
+	struct unix_sock *sk = unix_sk(f);
+	int err;
+
+	pthread_mutex_lock(&unix_lock);
+	err = fasync_helper(&sk->fasync, f, fd, on);
+	pthread_mutex_unlock(&unix_lock);
+	return err;
+}
+
 static int unix_ioctl(struct task *t, struct vfs_file *f, u64 cmd, u64 arg)
 {
 	struct unix_sock *sk = unix_sk(f);
 	int n = 0, err = 0;
 
+	/* sock_ioctl's owner of the socket's SIGIO, as fcntl F_SETOWN/F_GETOWN */
+	if (cmd == FIOSETOWN || cmd == SIOCSPGRP) {
+		if (mm_copy_in(t->mm, &n, arg, sizeof(n)))
+			return -EFAULT;
+		return vfs_setown(t, f, n);
+	}
+	if (cmd == FIOGETOWN || cmd == SIOCGPGRP) {
+		n = vfs_getown(f);
+		return mm_copy_out(t->mm, arg, &n, sizeof(n)) ? -EFAULT : 0;
+	}
 	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
 		return inet_dev_ioctl(t, f, cmd, arg);
 	pthread_mutex_lock(&unix_lock);
@@ -799,6 +846,7 @@ const struct vfs_file_ops unix_file_ops = {
 	.poll = unix_poll,
 	.poll_cancel = unix_poll_cancel,
 	.release = unix_release,
+	.fasync = unix_fasync,
 };
 
 int unix_sock_after_load(void *o, void *ctx)
@@ -817,6 +865,8 @@ int unix_sock_after_load(void *o, void *ctx)
 				     : sk->family != AF_UNIX && inet_sock_check(sk))
 		return -EINVAL;
 	waitq_init(&sk->wq);
+	if (!sk->fasync.next)   /* an image from before O_ASYNC was signalled */
+		st_list_init(&sk->fasync);
 	pthread_mutex_lock(&unix_lock);
 	st_list_add_tail(&sk->all, &unix_all);
 	if (sk->ino >= unix_next_ino)

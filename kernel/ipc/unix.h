@@ -138,6 +138,15 @@ SAVABLE struct unix_sock {
 	 * and of sockets that send to it */
 	struct waitq wq SAVE_SKIP;              /* rebuilt empty: waiters re-block */
 	struct st_list all SAVE_SKIP;           /* in unix_all; rebuilt by after_load */
+	/* the files with O_ASYNC on it (Linux's socket_wq fasync_list; one at most,
+	 * a socket has one file) and sock_wake_async's two flags: a stream reader
+	 * sleeps for data, so arriving data sends no SIGIO (SOCKWQ_ASYNC_WAITDATA;
+	 * the reader sets it again when its call restarts), and a writer or a poll
+	 * found no room, so the next room sends POLL_OUT (SOCKWQ_ASYNC_NOSPACE); under
+	 * unix_lock */
+	struct st_list fasync SAVE_LIST(struct fasync, link);
+	bool async_waitdata SAVE_SKIP;
+	bool async_nospace;
 };
 
 extern const struct vfs_file_ops unix_file_ops;
@@ -247,6 +256,16 @@ int unix_stream_join(struct task *t, struct unix_sock *sk, struct unix_sock *oth
 int unix_wait(struct task *t, struct waitq *wq, s64 deadline, bool *interrupted);
 s64 unix_deadline(s64 timeo);
 void unix_wake_senders(struct unix_sock *sk);
+/* Linux's sk_wake_async: SIGIO with @band for @sk's O_ASYNC file; UNIX_WAKE_WAITD
+ * not while a stream reader sleeps for data, UNIX_WAKE_SPACE only after a writer
+ * or a poll found no room. unix_lock held. */
+#define UNIX_WAKE_IO 0
+#define UNIX_WAKE_WAITD 1
+#define UNIX_WAKE_SPACE 2
+void unix_wake_async(struct unix_sock *sk, int how, int band);
+/* Room came in @sk's send buffer (Linux's unix_write_space, sk_stream_write_space):
+ * POLL_OUT if a writer had found none. unix_lock held. */
+void unix_write_space(struct unix_sock *sk);
 void unix_cred_of(struct task *t, struct unix_cred *c);
 
 #endif

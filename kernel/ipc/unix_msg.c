@@ -69,6 +69,7 @@ static void msg_uncharge(struct unix_msg *m)
 	if (m->owner) {
 		m->owner->wmem -= MIN(m->owner->wmem, m->len);
 		waitq_wake_all(&m->owner->wq);
+		unix_write_space(m->owner);
 	}
 }
 
@@ -125,6 +126,25 @@ static u64 wmem_limit(struct unix_sock *sk)
 	return (u64)sk->sndbuf + sk->peer->rcvbuf;
 }
 
+/* Linux's unix_writable, and for a datagram sender room in its peer's queue. */
+static bool sock_writable(struct unix_sock *sk)
+{
+	if (sk->state == UNIX_LISTEN || (u64)sk->wmem * 4 > wmem_limit(sk))
+		return false;
+	return sk->type == SOCK_STREAM || !sk->peer || !recvq_full(sk, sk->peer);
+}
+
+void unix_write_space(struct unix_sock *sk)
+{
+	if (!sock_writable(sk))
+		return;
+	/* TCP's sk_stream_write_space: not once it is shut down for sending */
+	if (sk->family != AF_UNIX && sk->type == SOCK_STREAM &&
+	    (sk->shutdown & UNIX_SEND_SHUTDOWN))
+		return;
+	unix_wake_async(sk, UNIX_WAKE_SPACE, L_POLL_OUT);
+}
+
 short unix_poll_mask(struct unix_sock *sk)
 {
 	short mask = 0;
@@ -140,11 +160,11 @@ short unix_poll_mask(struct unix_sock *sk)
 		mask |= POLLIN | POLLRDNORM;
 	if (sk->type != SOCK_DGRAM && sk->state == UNIX_CLOSE)
 		mask |= POLLHUP;
-	writable = sk->state != UNIX_LISTEN && (u64)sk->wmem * 4 <= wmem_limit(sk);
-	if (writable && sk->type != SOCK_STREAM && sk->peer && recvq_full(sk, sk->peer))
-		writable = false;
+	writable = sock_writable(sk);
 	if (writable)
 		mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	else
+		sk->async_nospace = true;       /* Linux's unix_poll sets NOSPACE */
 	return mask;
 }
 
@@ -231,6 +251,7 @@ static int wait_wmem(struct task *t, struct unix_sock *sk, bool nonblock, s64 de
 			return -EPIPE;
 		if (sk->wmem < wmem_limit(sk))
 			return 0;
+		sk->async_nospace = true;       /* sock_alloc_send_pskb's NOSPACE */
 		if (nonblock)
 			return -EAGAIN;
 		err = unix_wait(t, &sk->wq, deadline, interrupted);
@@ -248,6 +269,7 @@ void unix_enqueue(struct unix_sock *sk, struct unix_sock *other, struct unix_msg
 	other->qlen++;
 	other->rq_bytes += m->len;
 	waitq_wake_all(&other->wq);
+	unix_wake_async(other, UNIX_WAKE_WAITD, L_POLL_IN);     /* sk_data_ready */
 }
 
 static s64 stream_send(struct task *t, struct unix_sock *sk, struct unix_io *io,
@@ -522,7 +544,11 @@ static int wait_msg(struct task *t, struct unix_sock *sk, bool nonblock, s64 dea
 			return 1;
 		if (nonblock)
 			return -EAGAIN;
+		/* A stream reader asleep for data takes no SIGIO for it (Linux's
+		 * unix_stream_data_wait, sk_wait_data). */
+		sk->async_waitdata = sk->type == SOCK_STREAM;
 		err = unix_wait(t, &sk->wq, deadline, interrupted);
+		sk->async_waitdata = false;
 		if (err)
 			return err;
 	}

@@ -439,15 +439,21 @@ SYS(dup3)
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_ASYNC)
 
-/* Whether @id names a task, a process group or a session (Linux's find_vpid). */
-static bool owner_exists(struct task *t, u32 id)
-{
-	bool found;
+/* Serializes O_ASYNC changes (F_SETFL, FIOASYNC) so that a file's flag and its
+ * fasync entry agree, as Linux's fasync_helper sets the flag under f_lock; taken
+ * before the object's lock and pos_lock. */
+static pthread_mutex_t async_lock = PTHREAD_MUTEX_INITIALIZER;
 
-	pthread_mutex_lock(&t->k->lock);
-	found = kernel_pid_in_use(t->k, id);
-	pthread_mutex_unlock(&t->k->lock);
-	return found;
+/* O_ASYNC turned on or off on @f through @fd: the type's ->fasync hears of a change
+ * (Linux's setfl), before the flag itself is set. async_lock held. */
+static int set_async(struct task *t, struct vfs_file *f, int fd, bool on)
+{
+	int err;
+
+	if (!on == !(f->flags & O_ASYNC) || !f->ops->fasync)
+		return 0;
+	err = f->ops->fasync(t, f, fd, on);
+	return err < 0 ? err : 0;
 }
 
 /* F_SETOWN, F_GETOWN, their _EX forms, F_SETSIG and F_GETSIG (Linux's fs/fcntl.c). */
@@ -459,19 +465,13 @@ static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 
 	switch (cmd) {
 	case F_SETOWN:
-		if (who == INT_MIN)
-			return -EINVAL;
-		ex.type = who < 0 ? F_OWNER_PGRP : F_OWNER_PID;
-		ex.pid = who < 0 ? -who : who;
-		if (ex.pid && !owner_exists(t, ex.pid))
-			return -ESRCH;
-		break;
+		return vfs_setown(t, f, who);
 	case F_SETOWN_EX:
 		if (mm_copy_in(t->mm, &ex, arg, sizeof(ex)))
 			return -EFAULT;
 		if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID && ex.type != F_OWNER_PGRP)
 			return -EINVAL;
-		if (ex.pid < 0 || (ex.pid && !owner_exists(t, ex.pid)))
+		if (ex.pid < 0 || (ex.pid && !vfs_owner_exists(t, ex.pid)))
 			return -ESRCH;
 		break;
 	case F_SETSIG:
@@ -479,15 +479,14 @@ static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 			return -EINVAL;
 		break;
 	}
-	pthread_mutex_lock(&f->pos_lock);
+	if (cmd == F_SETOWN || cmd == F_SETOWN_EX) {
+		vfs_owner_set(t, f, ex.type, ex.pid, true);
+		return 0;
+	}
+	if (cmd == F_GETOWN)
+		return vfs_getown(f);
+	pthread_mutex_lock(&vfs_owner_lock);
 	switch (cmd) {
-	case F_SETOWN: case F_SETOWN_EX:
-		f->owner_type = ex.type;
-		f->owner_id = ex.pid;
-		break;
-	case F_GETOWN:
-		ret = f->owner_type == F_OWNER_PGRP ? -(long)f->owner_id : (long)f->owner_id;
-		break;
 	case F_GETOWN_EX:
 		ex.type = f->owner_type;        /* F_OWNER_TID (0) until first set */
 		ex.pid = f->owner_id;
@@ -499,7 +498,7 @@ static long fcntl_owner(struct task *t, struct vfs_file *f, int cmd, u64 arg)
 		ret = f->owner_sig;
 		break;
 	}
-	pthread_mutex_unlock(&f->pos_lock);
+	pthread_mutex_unlock(&vfs_owner_lock);
 	if (cmd == F_GETOWN_EX && mm_copy_out(t->mm, arg, &ex, sizeof(ex)))
 		return -EFAULT;
 	return ret;
@@ -543,12 +542,23 @@ SYS(fcntl)
 	case F_SETPIPE_SZ:
 		ret = file_is_pipe(f) ? pipe_fcntl(f, cmd, a[2]) : -EBADF;
 		break;
-	case F_SETFL:
-		pthread_mutex_lock(&f->pos_lock);
-		f->flags = (f->flags & ~SETFL_MASK) | (a[2] & SETFL_MASK);
-		pthread_mutex_unlock(&f->pos_lock);
-		ret = 0;
+	case F_SETFL: {
+		u32 set = a[2] & SETFL_MASK;
+
+		/* A type without ->fasync keeps O_ASYNC off and says nothing, as
+		 * Linux 6.18 does (older kernels stored the flag). */
+		if (!f->ops->fasync)
+			set &= ~O_ASYNC;
+		pthread_mutex_lock(&async_lock);
+		ret = set_async(t, f, fd, set & O_ASYNC);
+		if (!ret) {
+			pthread_mutex_lock(&f->pos_lock);
+			f->flags = (f->flags & ~SETFL_MASK) | set;
+			pthread_mutex_unlock(&f->pos_lock);
+		}
+		pthread_mutex_unlock(&async_lock);
 		break;
+	}
 	case F_SETOWN: case F_GETOWN: case F_SETOWN_EX: case F_GETOWN_EX:
 	case F_SETSIG: case F_GETSIG:
 		ret = fcntl_owner(t, f, cmd, a[2]);
@@ -597,10 +607,20 @@ SYS(ioctl)
 		ret = -EFAULT;
 		if (mm_copy_in(t->mm, &v, a[2], sizeof(v)))
 			break;
-		pthread_mutex_lock(&f->pos_lock);
-		f->flags = v ? f->flags | bit : f->flags & ~bit;
-		pthread_mutex_unlock(&f->pos_lock);
-		ret = 0;
+		/* Linux's ioctl_fioasync: ENOTTY for a type without ->fasync, when
+		 * the flag would change. */
+		if (bit == O_ASYNC && !f->ops->fasync && !v != !(f->flags & O_ASYNC)) {
+			ret = -ENOTTY;
+			break;
+		}
+		pthread_mutex_lock(&async_lock);
+		ret = bit == O_ASYNC ? set_async(t, f, a[0], v) : 0;
+		if (!ret) {
+			pthread_mutex_lock(&f->pos_lock);
+			f->flags = v ? f->flags | bit : f->flags & ~bit;
+			pthread_mutex_unlock(&f->pos_lock);
+		}
+		pthread_mutex_unlock(&async_lock);
 		break;
 	}
 	default:

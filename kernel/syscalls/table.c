@@ -41,9 +41,10 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(pipe2, "px", "O_DIRECT packet mode is not offered"), F(dup, "f"), F(dup2, "ff"), F(dup3, "ffx"),
 	F(sendfile, "ffpu"), F(splice, "fpfpux"), F(tee, "ffux"), F(copy_file_range, "fpfpux"),
 	P(vmsplice, "fpux", "pages are copied, never gifted; room is counted in bytes, not slots"),
-	P(fcntl, "fdx", "no leases; F_SETOWN and F_SETSIG are recorded but no SIGIO is sent "
-		"(O_ASYNC too); no locks on sockets (ENOLCK)"),
-	P(ioctl, "fxx", "terminal ioctls on host ttys and ptys (fs/devpts/pty.c lists the missing), FIONREAD, FIOCLEX, FIONBIO, SIOCINQ/SIOCOUTQ, SIOCGIF* of lo (read only)"),
+	P(fcntl, "fdx", "no leases; O_ASYNC sends SIGIO (or F_SETSIG's signal) from pipes, "
+		"FIFOs, sockets, ptys and inotify, not from host-fd stdio (F_SETFL leaves it "
+		"off there); no SIGIO/SIGURG for TCP urgent data; no locks on sockets (ENOLCK)"),
+	P(ioctl, "fxx", "terminal ioctls on host ttys and ptys (fs/devpts/pty.c lists the missing), FIONREAD, FIOCLEX, FIONBIO, FIOASYNC, FIOSETOWN/SIOCSPGRP, SIOCINQ/SIOCOUTQ, SIOCGIF* of lo (read only)"),
 	F(fstat, "fp"),
 	F(newfstatat, "fspx"),
 	P(poll, "pdd", "restarts with the full timeout after a signal"),

@@ -198,6 +198,9 @@ static void run(struct task *t)
 	int err;
 
 	for (;;) {
+		/* The SIGIO the last syscall caused (O_ASYNC files), pending before
+		 * the return to the application, as on Linux. */
+		fasync_flush();
 		if (__atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE) || task_pending(t) ||
 		    t->in_syscall)
 			sig_deliver(t);
@@ -287,6 +290,7 @@ void *task_main(void *arg)
 	/* After task_do_exit @t may be freed (by us, or a reaping parent) at any time. */
 	if (task_do_exit(t, &status))
 		kernel_init_exited(k, status);
+	fasync_flush();         /* what closing its files at exit caused */
 	kernel_task_gone(k);
 	return NULL;
 }

@@ -133,6 +133,9 @@ void vfs_file_put(struct vfs_file *f)
 		memfile_uncharge(vfs_mf, VFS_FILE_COST);
 		vfs_locks_release_file(f);
 		epoll_file_release(f);  /* the epoll entries that watch it go */
+		/* Off whatever the flag says: no entry may outlive its file. */
+		if (f->ops->fasync)
+			f->ops->fasync(NULL, f, -1, false);
 		pthread_mutex_destroy(&f->pos_lock);
 		f->ops->release(f);
 		if (p.d || ino) {

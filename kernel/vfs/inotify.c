@@ -66,6 +66,7 @@ static void ev_add(struct inotify_file *in, struct inotify_kevent *ev)
 	in->nevents++;
 	in->bytes += EV_HDR + ev_namelen(ev);
 	waitq_wake_all(&in->wq);
+	fasync_kill(&in->fasync, L_POLL_IN);    /* fsnotify_insert_event */
 }
 
 /* IN_Q_OVERFLOW, unless it is queued already. */
@@ -581,7 +582,19 @@ static void inotify_release(struct vfs_file *f)
 		st_list_del(&ev->link);
 		ev_free(ev);
 	}
+	fasync_list_free(&in->fasync);
 	free(in);
+}
+
+/* Linux's fsnotify_fasync. */
+static int inotify_fasync(struct task *t, struct vfs_file *f, int fd, bool on)
+{
+	int err;
+
+	pthread_mutex_lock(&inotify_lock);
+	err = fasync_helper(&IN(f)->fasync, f, fd, on);
+	pthread_mutex_unlock(&inotify_lock);
+	return err;
 }
 
 const struct vfs_file_ops inotify_ops = {
@@ -594,6 +607,7 @@ const struct vfs_file_ops inotify_ops = {
 	.poll = inotify_poll,
 	.poll_cancel = inotify_poll_cancel,
 	.release = inotify_release,
+	.fasync = inotify_fasync,
 };
 
 int inotify_wd_hash_init(struct inotify_file *in)
@@ -631,6 +645,7 @@ int inotify_new(u32 uid, u32 flags, struct vfs_file **out)
 	vfs_file_init(&in->base, &inotify_ops, O_RDONLY | (flags & O_NONBLOCK));
 	st_list_init(&in->watches);
 	st_list_init(&in->events);
+	st_list_init(&in->fasync);
 	waitq_init(&in->wq);
 	in->uid = uid;
 	st_list_add_tail(&in->all, &inotify_instances);

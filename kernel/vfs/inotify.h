@@ -82,6 +82,8 @@ SAVABLE struct inotify_file {
 	/* in the list of every instance (the per-user counts); re-added at load */
 	struct st_list all SAVE_SKIP;
 	struct waitq wq SAVE_SKIP;      /* readers and pollers; rebuilt empty */
+	/* its O_ASYNC entry (Linux's group->fsn_fa): POLL_IN for each new event */
+	struct st_list fasync SAVE_LIST(struct fasync, link);
 };
 
 int inotify_kevent_after_load(void *o, void *ctx);

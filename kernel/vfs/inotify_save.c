@@ -44,6 +44,8 @@ int inotify_file_after_load(void *o, void *ctx)
 	memfile_charge(((struct restore_ctx *)ctx)->mf,
 		       INOTIFY_WD_BUCKETS * sizeof(*in->wd_hash), true);
 	waitq_init(&in->wq);
+	if (!in->fasync.next)   /* an image from before O_ASYNC was signalled */
+		st_list_init(&in->fasync);
 	st_list_add_tail(&in->all, &inotify_instances);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "base/ref.h"
 #include "base/types.h"
 #include "save.h"
+#include "st_list.h"
 
 struct task;
 struct memfile;
@@ -89,6 +90,12 @@ struct vfs_file_ops {
 	 * inode on Linux (a pipe's two ends, a reopened host fd); made on first use if
 	 * @create, else NULL while none was. NULL op: no locks (ENOLCK). */
 	struct vfs_inode *(*lock_inode)(struct vfs_file *f, bool create);
+	/* O_ASYNC turned on or off through descriptor @fd (-1 at the last close; @t
+	 * NULL then): puts or takes the file's struct fasync on the object's list
+	 * (fasync_helper), as Linux's ->fasync. NULL: the type sends no SIGIO (Linux's
+	 * eventfd, timerfd, signalfd, epoll, regular files, host-fd stdio here): F_SETFL
+	 * leaves O_ASYNC off, ioctl FIOASYNC is ENOTTY. */
+	int (*fasync)(struct task *t, struct vfs_file *f, int fd, bool on);
 };
 
 /* A place in the tree: a dentry and the mount it was reached through. Both are
@@ -106,11 +113,14 @@ SAVABLE struct vfs_file {
 	struct vfs_path path;   /* where it was opened; {NULL, NULL} for host-fd files */
 	struct vfs_inode *inode SAVE_POLY;      /* what it was opened on, or NULL */
 	/* fcntl F_SETOWN(_EX): the owner's kind (F_OWNER_TID, _PID, _PGRP) and id (0:
-	 * none), and F_SETSIG's signal (0: SIGIO); under pos_lock. Recorded only: no
-	 * SIGIO is sent for O_ASYNC */
+	 * none), F_SETSIG's signal (0: SIGIO), and the uid and euid of whoever set the
+	 * owner (Linux's f_owner.uid/euid: sigio_perm checks them against the target);
+	 * under vfs_owner_lock. With O_ASYNC on a file whose type has ->fasync, each
+	 * readiness change the type reports sends the owner that signal (fasync.c). */
 	s32 owner_type;
 	u32 owner_id;
 	s32 owner_sig;
+	u32 owner_uid, owner_euid;
 	pthread_mutex_t pos_lock SAVE_SKIP;
 };
 
@@ -148,6 +158,49 @@ int vfs_file_map_pages(struct task *t, struct vfs_file *f, u64 off, u64 len,
 		       struct mf_pages **out);
 static inline void vfs_file_get(struct vfs_file *f) { ref_get(&f->ref); }
 void vfs_file_put(struct vfs_file *f);
+
+/*
+ * Signal-driven I/O (fasync.c, after Linux's fs/fcntl.c). A file with O_ASYNC is on
+ * its object's list through a struct fasync; where Linux calls kill_fasync, the
+ * object calls fasync_kill under its own lock. Sending takes kernel->lock and the
+ * sighand locks, which must not be taken under an object's lock (waiter callbacks
+ * run there; signalfd and epoll wake-ups come back through them), so fasync_kill
+ * only queues the file (referenced) on the calling Sentry thread's list, and
+ * fasync_flush sends, once the thread holds no lock: before a task sleeps in a
+ * wait that may need the signal, and at every return to the application, so a
+ * SIGIO a syscall caused for its own caller is pending when the syscall returns,
+ * as on Linux. Only task threads change the readiness of these objects.
+ */
+SAVABLE struct fasync {
+	struct st_list link SAVE_SKIP;  /* on its object's list; restored by the list */
+	/* not referenced: ->fasync takes it off before the file's release */
+	struct vfs_file *file SAVE_POLY;
+	s32 fd;                 /* si_fd: the descriptor O_ASYNC was set through */
+};
+
+/* Guards every file's owner_* fields; a leaf. */
+extern pthread_mutex_t vfs_owner_lock;
+/* Adds (@on) or removes @f's entry on @list, Linux's fasync_helper; the object's
+ * lock held. 1 when an entry was added, 0 when there was one already (its fd is
+ * updated) or it was removed, -ENOMEM. */
+int fasync_helper(struct st_list *list, struct vfs_file *f, int fd, bool on);
+/* Frees every entry of @list (an object going away). */
+void fasync_list_free(struct st_list *list);
+/* Linux's kill_fasync: queues @band (L_POLL_IN...) for every file on @list, for
+ * fasync_flush to signal. The object's lock held. */
+void fasync_kill(struct st_list *list, int band);
+/* Sends what this thread queued. No lock held. */
+void fasync_flush(void);
+/* Sets @f's owner unless it has one (@force: always), Linux's __f_setown, with the
+ * ids of @t as the owner's credentials. */
+void vfs_owner_set(struct task *t, struct vfs_file *f, s32 type, u32 id, bool force);
+/* Whether @id names a task, a process group or a session (Linux's find_vpid). */
+bool vfs_owner_exists(struct task *t, u32 id);
+/* Linux's f_setown and f_getown (F_SETOWN, F_GETOWN, a socket's FIOSETOWN and
+ * SIOCGPGRP...): @who > 0 a process, < 0 a process group, 0 none. 0, -EINVAL,
+ * -ESRCH; the owner as F_GETOWN gives it. */
+int vfs_setown(struct task *t, struct vfs_file *f, int who);
+int vfs_getown(struct vfs_file *f);
 
 #define FDT_MAX_DEFAULT 1024
 

@@ -57,6 +57,8 @@ void pty_put(struct pty *p)
 		devpts_ptys[p->index] = NULL;
 	pthread_mutex_unlock(&devpts_lock);
 	memfile_uncharge(p->mf, sizeof(*p));
+	fasync_list_free(&p->fasync_master);
+	fasync_list_free(&p->fasync_slave);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -302,6 +304,8 @@ int devpts_open_ptmx(struct task *t, u32 flags, struct vfs_file **out)
 	p->mf = t->k->mf;
 	pthread_mutex_init(&p->lock, NULL);
 	waitq_init(&p->wq);
+	st_list_init(&p->fasync_master);
+	st_list_init(&p->fasync_slave);
 	ref_init(&p->ref);
 	clock_gettime(CLOCK_REALTIME, &now);
 	p->born_sec = now.tv_sec;

@@ -78,6 +78,10 @@ SAVABLE struct pty {
 	u8 out[PTY_OUT];
 	u32 out_off, out_len;
 	struct waitq wq SAVE_SKIP;              /* rebuilt empty: waiters re-block */
+	/* the master's and the slave files' O_ASYNC entries (each tty's fasync list
+	 * in Linux): SIGIO with POLL_IN when input for that end was processed */
+	struct st_list fasync_master SAVE_LIST(struct fasync, link);
+	struct st_list fasync_slave SAVE_LIST(struct fasync, link);
 	pthread_mutex_t lock SAVE_SKIP;
 	struct memfile *mf SAVE_SKIP;           /* the kernel's; charged again on load */
 };
@@ -130,6 +134,10 @@ int pts_open(struct task *t, struct pty *p, u32 flags, bool noctty, struct vfs_f
  * lock is dropped (pty_unlock_signal). */
 u64 ldisc_pump(struct pty *p);
 u64 ldisc_receive(struct pty *p, u8 c);
+/* After input was received (ldisc_pump does it): SIGIO for the slave's O_ASYNC
+ * files if it made a line (canonical) or there is input, for the master's if echoes
+ * went out; @canon and @out were in_canon and out_len before. */
+void ldisc_input_done(struct pty *p, u32 canon, u32 out);
 /* Copies what a read of the slave may take now into @buf: in canonical mode up to
  * the end of the first complete line (0 for an end of file), -EAGAIN without one;
  * otherwise what there is (maybe 0). */

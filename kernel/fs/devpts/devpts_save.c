@@ -20,5 +20,10 @@ int pty_after_load(void *o, void *ctx_)
 	memfile_charge(p->mf, sizeof(*p), true);
 	pthread_mutex_init(&p->lock, NULL);
 	waitq_init(&p->wq);
+	/* images from before O_ASYNC was signalled have no lists */
+	if (!p->fasync_master.next)
+		st_list_init(&p->fasync_master);
+	if (!p->fasync_slave.next)
+		st_list_init(&p->fasync_slave);
 	return devpts_register(p);
 }

@@ -144,6 +144,8 @@ size_t ldisc_write(struct pty *p, const u8 *buf, size_t len)
 	for (i = 0; i < len && !p->stopped; i++)
 		if (!output_char(p, buf[i]))
 			break;
+	if (i)
+		fasync_kill(&p->fasync_master, L_POLL_IN);
 	return i;
 }
 
@@ -392,8 +394,20 @@ u64 ldisc_receive(struct pty *p, u8 c)
 	return 0;
 }
 
+void ldisc_input_done(struct pty *p, u32 canon, u32 out)
+{
+	/* n_tty's __receive_buf and n_tty_receive_char_canon (a line end); the
+	 * master hears of echoes as Linux's master hears of what pty_write sent it */
+	if (L(p, ICANON) ? p->in_canon > canon : p->in_len > 0)
+		fasync_kill(&p->fasync_slave, L_POLL_IN);
+	if (p->out_len > out)
+		fasync_kill(&p->fasync_master, L_POLL_IN);
+}
+
 u64 ldisc_pump(struct pty *p)
 {
+	u32 canon = p->in_canon, out = p->out_len;
+	bool moved = false;
 	u64 sigs = 0;
 
 	while (p->raw_len && in_has_room(p)) {
@@ -402,7 +416,10 @@ u64 ldisc_pump(struct pty *p)
 		p->raw_off = (p->raw_off + 1) % PTY_RAW;
 		p->raw_len--;
 		sigs |= ldisc_receive(p, c);
+		moved = true;
 	}
+	if (moved)
+		ldisc_input_done(p, canon, out);
 	return sigs;
 }
 

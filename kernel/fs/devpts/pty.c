@@ -87,6 +87,7 @@ static int pty_wait(struct pty *p, struct task *t, bool nonblock, bool *interrup
 		return -ERESTARTSYS;
 	waitq_add(&p->wq, &w, t);
 	pthread_mutex_unlock(&p->lock);
+	fasync_flush();         /* whom our part concerned, before we sleep */
 	r = task_block(t, deadline);
 	pthread_mutex_lock(&p->lock);
 	waitq_del(&w);
@@ -532,9 +533,13 @@ static int tty_ioctl(struct task *t, struct pty *p, bool master, u64 cmd, u64 ar
 			if (p->out_len < PTY_OUT) {
 				p->out[(p->out_off + p->out_len) % PTY_OUT] = c;
 				p->out_len++;
+				fasync_kill(&p->fasync_master, L_POLL_IN);
 			}
 		} else {
+			u32 canon = p->in_canon, out = p->out_len;
+
 			sigs = ldisc_receive(p, c);
+			ldisc_input_done(p, canon, out);
 		}
 		pty_unlock(t, p, sigs);
 		return 0;
@@ -702,12 +707,63 @@ static void pts_release(struct vfs_file *f)
 	free(container_of(f, struct pts_file, base));
 }
 
+/*
+ * Linux's __tty_fasync for either end: on the end's list; a first O_ASYNC makes
+ * the owner, if there is none, the terminal's foreground group or else the
+ * caller's process. A hung-up slave answers ENOTTY (hung_up_tty_fasync).
+ */
+static int pty_fasync(struct task *t, struct vfs_file *f, int fd, bool on, bool master)
+{
+	struct pty *p = master ? PM(f) : PS(f);
+	u32 pgrp;
+	int ret;
+
+	pthread_mutex_lock(&p->lock);
+	if (!master && hung(p)) {
+		pthread_mutex_unlock(&p->lock);
+		return -ENOTTY;
+	}
+	ret = fasync_helper(master ? &p->fasync_master : &p->fasync_slave, f, fd, on);
+	pgrp = master ? 0 : p->pgrp;
+	pthread_mutex_unlock(&p->lock);
+	if (ret > 0 && on && t)
+		vfs_owner_set(t, f, pgrp ? F_OWNER_PGRP : F_OWNER_PID, pgrp ? pgrp : t->tgid,
+			      false);
+	return ret < 0 ? ret : 0;
+}
+
+static int ptm_fasync(struct task *t, struct vfs_file *f, int fd, bool on)
+{
+	return pty_fasync(t, f, fd, on, true);
+}
+
+static int pts_fasync(struct task *t, struct vfs_file *f, int fd, bool on)
+{
+	return pty_fasync(t, f, fd, on, false);
+}
+
+/* The hangup takes O_ASYNC off the slave's files (Linux's __tty_hangup calls
+ * their ->fasync off). p->lock held; a file's pos_lock comes after it. */
+static void hangup_fasync(struct pty *p)
+{
+	while (!st_list_empty(&p->fasync_slave)) {
+		struct fasync *fa = container_of(p->fasync_slave.next, struct fasync, link);
+
+		pthread_mutex_lock(&fa->file->pos_lock);
+		fa->file->flags &= ~O_ASYNC;
+		pthread_mutex_unlock(&fa->file->pos_lock);
+		st_list_del(&fa->link);
+		free(fa);
+	}
+}
+
 static void ptm_release(struct vfs_file *f)
 {
 	struct pty *p = PM(f);
 
 	pthread_mutex_lock(&p->lock);
 	p->master_open = false;
+	hangup_fasync(p);
 	/* what the slave had not read goes, as a hangup flushes the ldisc */
 	ldisc_flush_in(p);
 	p->raw_len = 0;
@@ -733,6 +789,7 @@ const struct vfs_file_ops pts_ops = {
 	.poll = pts_poll,
 	.poll_cancel = pts_poll_cancel,
 	.release = pts_release,
+	.fasync = pts_fasync,
 };
 
 const struct vfs_file_ops ptm_ops = {
@@ -744,4 +801,5 @@ const struct vfs_file_ops ptm_ops = {
 	.poll = ptm_poll,
 	.poll_cancel = ptm_poll_cancel,
 	.release = ptm_release,
+	.fasync = ptm_fasync,
 };
