@@ -241,9 +241,24 @@ int main(void)
 	waitpid(pid, &st, 0);
 	pty_status("leader", st);
 	printf("orphaned group's read: EIO %d\n", orphan_eio);
-	/* The hung-up child is ours now (we are the reaper). */
-	while ((pid = wait(&st)) > 0)
-		pty_status("leader's foreground child", st);
+	/* The hung-up child is ours now (we are the reaper), with any other orphan of
+	 * the session; they end in no set order, so they are shown sorted. */
+	{
+		int sts[16], k = 0;
+
+		while ((pid = wait(&st)) > 0)
+			if (k < 16)
+				sts[k++] = st;
+		for (int i = 1; i < k; i++)
+			for (int j = i; j > 0 && sts[j - 1] > sts[j]; j--) {
+				int x = sts[j];
+
+				sts[j] = sts[j - 1];
+				sts[j - 1] = x;
+			}
+		for (int i = 0; i < k; i++)
+			pty_status("leader's foreground child", sts[i]);
+	}
 	n = pty_read_until(m, buf, sizeof(buf), "leader done\r\n");
 	pty_show("master saw", buf, n);
 
