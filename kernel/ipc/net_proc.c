@@ -28,12 +28,15 @@
 
 /* An address as Linux prints it: each 32-bit word of the network-order address
  * read as a host integer, in hex (so 127.0.0.1 is 0100007F); the last word only for
- * IPv4 (@a is in IPv6 form, IPv4-mapped). */
-static void put_addr(FILE *f, const u8 *a, int family)
+ * IPv4 (@a is in IPv6 form, IPv4-mapped). Returns the characters written. */
+static int put_addr(FILE *f, const u8 *a, int family)
 {
+	int n = 0;
+
 	for (int w = family == AF_INET ? 3 : 0; w < 4; w++)
-		fprintf(f, "%02X%02X%02X%02X", a[4 * w + 3], a[4 * w + 2], a[4 * w + 1],
-			a[4 * w]);
+		n += fprintf(f, "%02X%02X%02X%02X", a[4 * w + 3], a[4 * w + 2], a[4 * w + 1],
+			     a[4 * w]);
+	return n;
 }
 
 static int sock_state(struct unix_sock *sk, bool tcp)
@@ -43,35 +46,28 @@ static int sock_state(struct unix_sock *sk, bool tcp)
 	return sk->inet.rport ? TCP_ESTABLISHED : TCP_CLOSE;
 }
 
-static void put_inet(FILE *f, struct unix_sock *sk, int family, bool tcp, int n)
+static void put_inet(FILE *f, struct unix_sock *sk, int family, bool tcp, int i)
 {
-	int st = sock_state(sk, tcp);
+	int st = sock_state(sk, tcp), n;
 	/* nothing is ever unacknowledged on loopback; a listener's receive queue is its
 	 * accept queue */
-	u32 tx = 0, rx = st == TCP_LISTEN ? sk->qlen : sk->rq_bytes;
-	char line[256];
-	FILE *l = fmemopen(line, sizeof(line), "w");
+	u32 rx = st == TCP_LISTEN ? sk->qlen : sk->rq_bytes;
 
-	if (!l)
-		return;
-	fprintf(l, tcp ? "%4d: " : "%5d: ", n);
-	put_addr(l, sk->inet.laddr, family);
-	fprintf(l, ":%04X ", sk->inet.lport);
-	put_addr(l, sk->inet.raddr, family);
-	fprintf(l, ":%04X %02X %08X:%08X 00:00000000 00000000 %5u %8d %llu 1 0000000000000000",
-		sk->inet.rport, st, tx, rx, sk->uid, 0, (unsigned long long)sk->ino);
+	n = fprintf(f, tcp ? "%4d: " : "%5d: ", i);
+	n += put_addr(f, sk->inet.laddr, family);
+	n += fprintf(f, ":%04X ", sk->inet.lport);
+	n += put_addr(f, sk->inet.raddr, family);
+	n += fprintf(f, ":%04X %02X %08X:%08X 00:00000000 00000000 %5u %8d %llu 1 "
+		     "0000000000000000", sk->inet.rport, st, 0, rx, sk->uid, 0,
+		     (unsigned long long)sk->ino);
 	if (tcp && st == TCP_LISTEN)
-		fprintf(l, " 100 0 0 10 0");
+		n += fprintf(f, " 100 0 0 10 0");
 	else if (tcp)
-		fprintf(l, " 20 4 30 10 -1");
+		n += fprintf(f, " 20 4 30 10 -1");
 	else
-		fprintf(l, " 0");
-	fclose(l);
+		n += fprintf(f, " 0");
 	/* IPv4 lines are padded to Linux's fixed width (seq_pad) */
-	if (family == AF_INET)
-		fprintf(f, "%-*s\n", tcp ? 149 : 127, line);
-	else
-		fprintf(f, "%s\n", line);
+	fprintf(f, "%*s\n", family == AF_INET ? MAX((tcp ? 149 : 127) - n, 0) : 0, "");
 }
 
 void net_proc_inet(FILE *f, int family, bool tcp)

@@ -397,6 +397,14 @@ int sig_send_group(struct thread_group *tg, const struct l_siginfo *info, bool e
 /* Whether @t may send @sig to @p from the application (Linux's check_kill_permission:
  * kill_ok_by_cred, or SIGCONT within the session). @p's group must be unreaped. */
 bool sig_may_kill(const struct task *t, const struct task *p, int sig);
+/* Whether @t is running or runnable, what ps shows as 'R' and the load averages
+ * count: not a zombie, not stopped, not asleep in a Sentry or host wait. */
+static inline bool task_running(struct task *t)
+{
+	if ((t->tg && (t->tg->zombie || t->tg->stopped)) || t->exited)
+		return false;
+	return !__atomic_load_n(&t->sleeping, __ATOMIC_RELAXED);
+}
 /* Pending signals @t could take: its own and its group's. */
 static inline u64 task_pending(const struct task *t)
 {

@@ -40,10 +40,8 @@ u32 loadavg_nr_active(struct kernel *k)
 		struct thread_group *tg = container_of(p, struct thread_group, tglink);
 		struct task *t;
 
-		if (tg->zombie || tg->stopped)
-			continue;
 		tg_for_each_task(t, tg)
-			n += !t->exited && !__atomic_load_n(&t->sleeping, __ATOMIC_RELAXED);
+			n += task_running(t);
 	}
 	return n;
 }

@@ -142,9 +142,7 @@ static const char *task_state(struct task *pt)
 		return "Z (zombie)";
 	if (pt->tg && pt->tg->stopped)
 		return "T (stopped)";
-	if (__atomic_load_n(&pt->sleeping, __ATOMIC_RELAXED))
-		return "S (sleeping)";
-	return "R (running)";
+	return task_running(pt) ? "R (running)" : "S (sleeping)";
 }
 
 /* The sandbox's CPU time and its uptime (CLOCK_BOOTTIME, as Linux's), in USER_HZ
