@@ -145,6 +145,7 @@ static const int allowed[] = {
 	SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(exit),
 	SCMP_SYS(exit_group), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(rt_sigtimedwait),
+	SCMP_SYS(restart_syscall),     /* a sleep resumed after a host SIGSTOP/SIGCONT */
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getuid), SCMP_SYS(getgid),
 	SCMP_SYS(geteuid), SCMP_SYS(getegid), SCMP_SYS(poll), SCMP_SYS(ppoll),
 	SCMP_SYS(eventfd2), SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres),

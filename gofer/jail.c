@@ -164,6 +164,7 @@ static const int allowed[] = {
 	SCMP_SYS(fcntl), SCMP_SYS(fsync), SCMP_SYS(flistxattr), SCMP_SYS(fgetxattr),
 	SCMP_SYS(lseek), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(brk), SCMP_SYS(exit_group), SCMP_SYS(exit), SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(restart_syscall),     /* a wait resumed after a host SIGSTOP/SIGCONT */
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex), SCMP_SYS(getpid),
 };
 
