@@ -126,23 +126,50 @@ static bool ctl_checkpoint(struct kernel *k, struct ctl_conn *c, struct ctl_repl
 	return false;
 }
 
-void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len)
+/* A line to the monitor on the status pipe; nobody to tell if it is gone. */
+static void tell_monitor(int status_fd, const char *line)
 {
-	bool paused = false;
+	if (write(status_fd, line, strlen(line)) < 0) {
+		/* the monitor is gone */
+	}
+}
+
+void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
+	       char *status, size_t len)
+{
+	bool paused = false, tty_paused = false;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = k->done_fd, .events = POLLIN },
+		struct pollfd p[3] = { { .fd = k->done_fd, .events = POLLIN },
+				       { .fd = jobctl_fd, .events = POLLIN },
 				       { .fd = listen_fd, .events = POLLIN } };
 		struct ctl_reply rep = { 0 };
 		struct ctl_conn c;
+		char what;
 
-		if (poll(p, listen_fd >= 0 ? 2 : 1, -1) < 0)
+		if (poll(p, 3, -1) < 0)
 			continue;
 		if (p[0].revents) {
 			snprintf(status, len, "exit %d", kernel_wait(k));
 			return;
 		}
-		if (!p[1].revents || !ctl_next(listen_fd, &c))
+		if (p[1].revents && read(jobctl_fd, &what, 1) == 1) {
+			if (what == 'S') {
+				/* Paused here, or already by sbx pause (which only
+				 * sbx resume undoes); either way the job stops. */
+				if (!paused)
+					kernel_stop_world(k);
+				tty_paused |= !paused;
+				paused = true;
+				tell_monitor(status_fd, "stopped\n");
+			} else if (what == 'C' && tty_paused) {
+				kernel_resume_world(k);
+				paused = tty_paused = false;
+				tell_monitor(status_fd, "continued\n");
+			}
+			continue;
+		}
+		if (!p[2].revents || !ctl_next(listen_fd, &c))
 			continue;
 		switch (c.req.op) {
 		case CTL_STATUS:
@@ -155,14 +182,14 @@ void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len)
 		case CTL_RESUME:
 			if (paused)
 				kernel_resume_world(k);
-			paused = false;
+			paused = tty_paused = false;
 			break;
 		case CTL_KILL:
 			rep.err = kernel_signal_init(k, c.req.arg);
 			/* A paused sandbox still dies of SIGKILL, as a frozen container does. */
 			if (!rep.err && c.req.arg == SIGKILL && paused) {
 				kernel_resume_world(k);
-				paused = false;
+				paused = tty_paused = false;
 			}
 			break;
 		case CTL_CHECKPOINT:

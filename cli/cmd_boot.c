@@ -64,8 +64,20 @@ static void report(const char *fmt, ...)
 	}
 }
 
-static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH };
+static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP,
+				 SIGCONT };
 
+/* The control loop's end of the terminal's stops and continues (ctl_serve). */
+static int jobctl_pipe[2] = { -1, -1 };
+
+/*
+ * The signals the Sentry gets from outside. What a terminal sends (^C, ^\, a
+ * hangup, a resize: si_code SI_KERNEL) goes to init's process group, the
+ * sandbox's side of the terminal's foreground; what someone sent the Sentry with
+ * kill goes to init. SIGTSTP and SIGCONT are the job's: ^Z pauses the whole sandbox
+ * and stops the foreground sbx, fg or bg resumes it (ctl_serve), since the
+ * sandbox's init, as any pid 1, would ignore a SIGTSTP it does not handle.
+ */
 static void *forward_signals(void *arg)
 {
 	struct kernel *k = arg;
@@ -77,9 +89,21 @@ static void *forward_signals(void *arg)
 	for (;;) {
 		siginfo_t si;
 		struct l_siginfo info = { .code = L_SI_USER };
+		char what;
 
 		if (sigwaitinfo(&set, &si) < 0)
 			continue;
+		if (si.si_signo == SIGTSTP || si.si_signo == SIGCONT) {
+			what = si.si_signo == SIGTSTP ? 'S' : 'C';
+			if (write(jobctl_pipe[1], &what, 1) < 0) {
+				/* the control loop has ended */
+			}
+			continue;
+		}
+		if (si.si_code == SI_KERNEL) {
+			kernel_signal_foreground(k, si.si_signo);
+			continue;
+		}
 		info.signo = si.si_signo;
 		sig_send(k->init, &info, false, true);
 	}
@@ -285,6 +309,10 @@ int cmd_boot(int argc, char **argv)
 	}
 	cr_mark("sentry: memory file and platform");
 	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(jobctl_pipe, O_CLOEXEC)) {
+		report("error cannot make a pipe: %s", strerror(errno));
+		return SBX_EXIT_ERROR;
+	}
 	if (restore || warm) {
 		/* Lock down first: an image is untrusted input, parsed under the filter. */
 		err = sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
@@ -378,7 +406,7 @@ int cmd_boot(int argc, char **argv)
 	if (warm)
 		ctl_restore_done(&wr, 0, NULL);
 	cr_mark("sentry: started");
-	ctl_serve(k, BOOT_CONTROL_FD, line, sizeof(line));
+	ctl_serve(k, BOOT_CONTROL_FD, jobctl_pipe[0], status_fd, line, sizeof(line));
 	report("%s", line);
 	_exit(0);
 }

@@ -61,9 +61,15 @@ int ctl_call_fds(const char *id, const struct ctl_req *req, const int *fds, int 
 int ctl_listen(const char *id);
 
 /* Server (boot_control.c), in the Sentry's main thread: serves requests until init
- * exits or the sandbox is checkpointed. Returns the status line to report. */
+ * exits or the sandbox is checkpointed. Returns the status line to report.
+ * @jobctl_fd carries the terminal's stop and continue ('S' for a SIGTSTP, 'C' for a
+ * SIGCONT the Sentry received): a stop pauses the sandbox as `sbx pause` does and
+ * says "stopped" on @status_fd, and the SIGCONT after it resumes what the stop
+ * paused and says "continued", so that the foreground sbx stops and goes on with it
+ * as a job of the shell. */
 struct kernel;
-void ctl_serve(struct kernel *k, int listen_fd, char *status, size_t len);
+void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
+	       char *status, size_t len);
 
 /* A restore request accepted by a created sandbox: its connection, still to be
  * answered, and the descriptors that came with it. */

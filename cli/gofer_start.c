@@ -40,6 +40,10 @@ static int start_one(const char *dir, bool ro, int *sentry_end)
 			args[5] = (char *)dir;
 		else
 			args[4] = (char *)dir;
+		/* Out of the terminal's foreground group: ^C, ^\ and ^Z are the
+		 * application's (the Sentry passes them on), never the file server's,
+		 * which a ^C used to kill under a program that went on afterwards. */
+		setpgid(0, 0);
 		if (dup2(sv[1], 3) < 0)
 			_exit(SBX_EXIT_ERROR);
 		for (int fd = 4; fd < 64; fd++)

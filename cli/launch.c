@@ -186,6 +186,28 @@ static int finish(const char *id, const char *line, int ws, bool quiet)
 
 /* Forks the Sentry, waits for it, records everything. Returns sbx's exit status.
  * @ready, if >= 0, gets one byte once the Sentry runs (or has failed). */
+/*
+ * The Sentry paused the sandbox for a SIGTSTP (^Z: @stopped) or resumed it after a
+ * SIGCONT. Recorded as sbx pause and sbx resume record it; a foreground sbx then
+ * stops itself with SIGTSTP, so that its shell sees the job stop, and goes on at
+ * the SIGCONT of fg or bg, which the Sentry gets too.
+ */
+static void job_stop(struct sbx_meta *m, bool stopped, bool foreground)
+{
+	struct sbx_meta cur;
+
+	if (!statedir_read_meta(m->id, &cur) &&
+	    !strcmp(cur.status, stopped ? "running" : "paused")) {
+		snprintf(cur.status, sizeof(cur.status), "%s", stopped ? "paused" : "running");
+		statedir_write_meta(&cur);
+	}
+	if (stopped && foreground) {
+		signal(SIGTSTP, SIG_DFL);
+		raise(SIGTSTP);
+		signal(SIGTSTP, SIG_IGN);
+	}
+}
+
 static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int ready,
 		   bool quiet)
 {
@@ -240,6 +262,10 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 			/* the CLI is gone; the sandbox runs on */
 		}
 		read_line(pipefd[0], line, sizeof(line));
+		while (!strcmp(line, "stopped") || !strcmp(line, "continued")) {
+			job_stop(m, !strcmp(line, "stopped"), !quiet);
+			read_line(pipefd[0], line, sizeof(line));
+		}
 	} else {
 		snprintf(line, sizeof(line), "%s", first);
 	}
@@ -311,6 +337,7 @@ int launch(const struct launch *l)
 	if (!l->detach && !l->warm) {
 		signal(SIGINT, SIG_IGN);   /* the terminal sends these to the Sentry too */
 		signal(SIGQUIT, SIG_IGN);
+		signal(SIGTSTP, SIG_IGN);  /* the Sentry pauses, then says so (job_stop) */
 		signal(SIGTERM, forward);
 		signal(SIGHUP, forward);
 		rc = monitor(l, &m, ctl_fd, -1, false);

@@ -107,6 +107,9 @@ void kernel_stop_world(struct kernel *k);
 void kernel_resume_world(struct kernel *k);
 /* Sends @sig to init as a signal from outside the sandbox. */
 int kernel_signal_init(struct kernel *k, int sig);
+/* Sends @sig, as the sandbox's terminal would, to every process in init's process
+ * group (the foreground of the host terminal the sandbox was started on). */
+int kernel_signal_foreground(struct kernel *k, int sig);
 
 /* kernel_mem.c: the memory limit and the OOM killer. */
 /* Half the host's RAM, at least SBX_MIN_MEM_LIMIT: the limit without --memory. */

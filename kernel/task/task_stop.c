@@ -66,3 +66,26 @@ int kernel_signal_init(struct kernel *k, int sig)
 	pthread_mutex_unlock(&k->lock);
 	return err;
 }
+
+int kernel_signal_foreground(struct kernel *k, int sig)
+{
+	struct l_siginfo info = { .signo = sig, .code = L_SI_KERNEL };
+	struct st_list *p;
+	int err = -ESRCH;
+
+	if (sig < 1 || sig > L_NSIG)
+		return -EINVAL;
+	pthread_mutex_lock(&k->lock);
+	if (k->init && !k->done) {
+		u32 pgid = k->init->tg->pgid;
+
+		st_list_for_each(p, &k->tgs) {
+			struct thread_group *tg = container_of(p, struct thread_group, tglink);
+
+			if (tg->pgid == pgid && !tg->zombie)
+				err = sig_send_group(tg, &info, true) ? err : 0;
+		}
+	}
+	pthread_mutex_unlock(&k->lock);
+	return err;
+}

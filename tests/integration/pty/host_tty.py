@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""host_tty.py: `sbx run` as a foreground job on a host terminal, against the same
+program run natively as that job.
+
+A pseudo-terminal is made here, and a small job-control shell in its session runs the
+program (testdata/pty/host_tty_prog.py) as its foreground job: natively as `python3
+PROG`, then as `sbx run -- python3 PROG`. Through the terminal, the driver types ^C
+(the program must catch it and then still read files: a ^C once killed the gofer),
+then ^Z (the job must stop as a job, and print nothing while stopped), then lets
+the shell continue it as fg does. The transcripts (output lines, the stop signal,
+lines printed while stopped, exit status) must be the same.
+
+usage: host_tty.py SBX PROG
+"""
+import os
+import pty
+import select
+import signal
+import sys
+import time
+
+TIMEOUT = 60.0
+
+
+def job_shell(argv, report_fd, cmd_fd):
+    """In the terminal's session: runs argv as a foreground job, reports its stops
+    and exit on report_fd, continues it (fg) when cmd_fd says so."""
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    job = os.fork()
+    if job == 0:
+        os.setpgid(0, 0)
+        os.tcsetpgrp(0, os.getpid())
+        signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+        os.execvp(argv[0], argv)
+    os.setpgid(job, job)
+    os.tcsetpgrp(0, job)
+    while True:
+        _, st = os.waitpid(job, os.WUNTRACED)
+        if os.WIFSTOPPED(st):
+            os.write(report_fd, b"stopped %d\n" % os.WSTOPSIG(st))
+            os.read(cmd_fd, 1)
+            os.tcsetpgrp(0, job)
+            os.killpg(job, signal.SIGCONT)
+            continue
+        code = os.waitstatus_to_exitcode(st)
+        os.write(report_fd, b"exit %d\n" % code)
+        os._exit(0)
+
+
+class Session:
+    def __init__(self, argv):
+        rep_r, rep_w = os.pipe()
+        cmd_r, cmd_w = os.pipe()
+        self.pid, self.master = pty.fork()
+        if self.pid == 0:
+            os.close(rep_r)
+            os.close(cmd_w)
+            try:
+                job_shell(argv, rep_w, cmd_r)
+            finally:
+                os._exit(1)
+        os.close(rep_w)
+        os.close(cmd_r)
+        self.rep, self.cmd = rep_r, cmd_w
+        self.out = b""
+        self.events = []   # (time, event line) from the job shell
+        self.lines_at = []  # (time, line) as each output line arrived
+
+    def pump(self, secs):
+        """Reads the terminal and the shell's reports for up to secs."""
+        end = time.monotonic() + secs
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            r, _, _ = select.select([self.master, self.rep], [], [], left)
+            now = time.monotonic()
+            if self.master in r:
+                try:
+                    data = os.read(self.master, 4096)
+                except OSError:
+                    data = b""
+                if data:
+                    self.out += data
+                    while b"\n" in self.out:
+                        line, self.out = self.out.split(b"\n", 1)
+                        self.lines_at.append((now, line.rstrip(b"\r").decode()))
+            if self.rep in r:
+                data = os.read(self.rep, 4096)
+                if not data:
+                    return
+                for ev in data.decode().splitlines():
+                    self.events.append((now, ev))
+
+    def wait_line(self, text):
+        end = time.monotonic() + TIMEOUT
+        while not any(text == l for _, l in self.lines_at):
+            if time.monotonic() > end:
+                raise RuntimeError("no line %r; output so far: %r" %
+                                   (text, [l for _, l in self.lines_at]))
+            self.pump(0.05)
+
+    def wait_event(self, prefix):
+        end = time.monotonic() + TIMEOUT
+        while True:
+            for t, ev in self.events:
+                if ev.startswith(prefix):
+                    return t, ev
+            if time.monotonic() > end:
+                raise RuntimeError("no %r from the job shell; output: %r" %
+                                   (prefix, [l for _, l in self.lines_at]))
+            self.pump(0.05)
+
+
+def transcript(argv):
+    s = Session(argv)
+    s.wait_line("ready")
+    os.write(s.master, b"\x03")
+    s.wait_line("stop me")
+    os.write(s.master, b"\x1a")
+    t_stop, ev = s.wait_event("stopped")
+    s.pump(0.6)
+    t_cont = time.monotonic()
+    # Lines that came once the job had been reported stopped (a grace of 50 ms for
+    # one already on its way).
+    during = [l for t, l in s.lines_at if t_stop + 0.05 < t < t_cont]
+    os.write(s.cmd, b"c")
+    _, ex = s.wait_event("exit")
+    s.pump(0.2)
+    os.waitpid(s.pid, 0)
+    # The terminal echoes ^C and ^Z where the cursor is, before the next line.
+    lines = [l.replace("^C", "").replace("^Z", "") for _, l in s.lines_at]
+    lines = [l for l in lines if l]
+    return ["job: " + ev, "lines while stopped: %d" % len(during), "job: " + ex] + \
+        ["out: " + l for l in lines]
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    sbx, prog = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    try:
+        native = transcript(["python3", prog])
+    except RuntimeError as e:
+        print("FAIL host_tty: natively: %s" % e, file=sys.stderr)
+        return 1
+    try:
+        sandboxed = transcript([sbx, "run", "--", "python3", prog])
+    except RuntimeError as e:
+        print("FAIL host_tty: under sbx: %s" % e, file=sys.stderr)
+        return 1
+    if native == sandboxed:
+        print("PASS host_tty: %d transcript lines agree" % len(native))
+        return 0
+    print("FAIL host_tty: the transcripts differ", file=sys.stderr)
+    for a, b in zip(native + [""] * len(sandboxed), sandboxed + [""] * len(native)):
+        if a or b:
+            print("  %s %-45s | %s" % (" " if a == b else "*", a, b), file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
