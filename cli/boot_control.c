@@ -154,15 +154,18 @@ void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 			return;
 		}
 		if (p[1].revents && read(jobctl_fd, &what, 1) == 1) {
-			if (what == 'S') {
+			if (what == SIGTSTP || what == SIGTTIN || what == SIGTTOU) {
+				char line[32];
+
 				/* Paused here, or already by sbx pause (which only
 				 * sbx resume undoes); either way the job stops. */
 				if (!paused)
 					kernel_stop_world(k);
 				tty_paused |= !paused;
 				paused = true;
-				tell_monitor(status_fd, "stopped\n");
-			} else if (what == 'C' && tty_paused) {
+				snprintf(line, sizeof(line), "stopped %d\n", what);
+				tell_monitor(status_fd, line);
+			} else if (what == SIGCONT && tty_paused) {
 				kernel_resume_world(k);
 				paused = tty_paused = false;
 				tell_monitor(status_fd, "continued\n");

@@ -65,7 +65,7 @@ static void report(const char *fmt, ...)
 }
 
 static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP,
-				 SIGCONT };
+				 SIGTTIN, SIGTTOU, SIGCONT };
 
 /* The control loop's end of the terminal's stops and continues (ctl_serve). */
 static int jobctl_pipe[2] = { -1, -1 };
@@ -74,9 +74,12 @@ static int jobctl_pipe[2] = { -1, -1 };
  * The signals the Sentry gets from outside. What a terminal sends (^C, ^\, a
  * hangup, a resize: si_code SI_KERNEL) goes to init's process group, the
  * sandbox's side of the terminal's foreground; what someone sent the Sentry with
- * kill goes to init. SIGTSTP and SIGCONT are the job's: ^Z pauses the whole sandbox
- * and stops the foreground sbx, fg or bg resumes it (ctl_serve), since the
- * sandbox's init, as any pid 1, would ignore a SIGTSTP it does not handle.
+ * kill goes to init. The stop signals and SIGCONT are the job's: ^Z pauses the whole
+ * sandbox and stops the foreground sbx, fg or bg resumes it (ctl_serve), since the
+ * sandbox's init, as any pid 1, would ignore a SIGTSTP it does not handle. Blocked
+ * in every other thread, SIGTTIN makes a read of the terminal from the background
+ * fail with EIO, as for a program that blocks it, where the host used to restart
+ * the read for ever (the Sentry, a pid 1, drops a SIGTTIN it has no handler for).
  */
 static void *forward_signals(void *arg)
 {
@@ -93,8 +96,9 @@ static void *forward_signals(void *arg)
 
 		if (sigwaitinfo(&set, &si) < 0)
 			continue;
-		if (si.si_signo == SIGTSTP || si.si_signo == SIGCONT) {
-			what = si.si_signo == SIGTSTP ? 'S' : 'C';
+		if (si.si_signo == SIGTSTP || si.si_signo == SIGTTIN ||
+		    si.si_signo == SIGTTOU || si.si_signo == SIGCONT) {
+			what = (char)si.si_signo;
 			if (write(jobctl_pipe[1], &what, 1) < 0) {
 				/* the control loop has ended */
 			}

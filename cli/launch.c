@@ -184,30 +184,31 @@ static int finish(const char *id, const char *line, int ws, bool quiet)
 	return rc;
 }
 
-/* Forks the Sentry, waits for it, records everything. Returns sbx's exit status.
- * @ready, if >= 0, gets one byte once the Sentry runs (or has failed). */
 /*
- * The Sentry paused the sandbox for a SIGTSTP (^Z: @stopped) or resumed it after a
- * SIGCONT. Recorded as sbx pause and sbx resume record it; a foreground sbx then
- * stops itself with SIGTSTP, so that its shell sees the job stop, and goes on at
- * the SIGCONT of fg or bg, which the Sentry gets too.
+ * The Sentry paused the sandbox for stop signal @sig (^Z's SIGTSTP, or a SIGTTIN or
+ * SIGTTOU someone sent it), or resumed it after a SIGCONT (@sig 0). Recorded as sbx pause and sbx resume record it; a foreground sbx then stops
+ * itself with @sig, so that its shell sees the job stop as it would a program's,
+ * and goes on at the SIGCONT of fg or bg, which the Sentry gets too.
  */
-static void job_stop(struct sbx_meta *m, bool stopped, bool foreground)
+static void job_stop(struct sbx_meta *m, int sig, bool foreground)
 {
 	struct sbx_meta cur;
 
-	if (!statedir_read_meta(m->id, &cur) &&
-	    !strcmp(cur.status, stopped ? "running" : "paused")) {
-		snprintf(cur.status, sizeof(cur.status), "%s", stopped ? "paused" : "running");
+	if (!statedir_read_meta(m->id, &cur) && !strcmp(cur.status, sig ? "running" : "paused")) {
+		snprintf(cur.status, sizeof(cur.status), "%s", sig ? "paused" : "running");
 		statedir_write_meta(&cur);
 	}
-	if (stopped && foreground) {
-		signal(SIGTSTP, SIG_DFL);
-		raise(SIGTSTP);
-		signal(SIGTSTP, SIG_IGN);
+	if (sig && foreground) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+
+		sigaction(sig, &dfl, &old);
+		raise(sig);
+		sigaction(sig, &old, NULL);
 	}
 }
 
+/* Forks the Sentry, waits for it, records everything. Returns sbx's exit status.
+ * @ready, if >= 0, gets one byte once the Sentry runs (or has failed). */
 static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int ready,
 		   bool quiet)
 {
@@ -262,8 +263,12 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 			/* the CLI is gone; the sandbox runs on */
 		}
 		read_line(pipefd[0], line, sizeof(line));
-		while (!strcmp(line, "stopped") || !strcmp(line, "continued")) {
-			job_stop(m, !strcmp(line, "stopped"), !quiet);
+		for (;;) {
+			int sig = 0;
+
+			if (strcmp(line, "continued") && sscanf(line, "stopped %d", &sig) != 1)
+				break;
+			job_stop(m, sig, !quiet);
 			read_line(pipefd[0], line, sizeof(line));
 		}
 	} else {
