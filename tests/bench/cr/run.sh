@@ -89,6 +89,20 @@ else
 	stamp() { printf -v "$1" '%d' $(($(date +%s%N) / 1000000)); }
 fi
 
+# watchdog SECS NAME / watchdog_off: a bound on the timed command (a child of this
+# shell named NAME) that is not a process between it and the clock, as a `timeout`
+# wrapper would be (its fork and exec, 2-3 ms here, counted in every interval).
+watchdog() {
+	(sleep "$1" && pkill -KILL -P $$ -x "$2") >/dev/null 2>&1 &
+	wd_pid=$!
+}
+watchdog_off() {
+	pkill -P "$wd_pid" 2>/dev/null
+	kill "$wd_pid" 2>/dev/null
+	wait "$wd_pid" 2>/dev/null
+	return 0
+}
+
 # sentry_ms FILE FROM: ms from the Sentry's mark FROM to its "first task runs" in FILE.
 sentry_ms() {
 	awk -v from="$2" '/^sbx-times: / && index($0, from) && !a { a = $2 }
@@ -126,14 +140,17 @@ bench_sbx() {
 	"$sbx" --root "$r" run -d --name "$id" -- "$prog" "$mb" </dev/null >"$d/out" 2>"$d/err" ||
 		{ echo "run.sh: sbx run failed: $(cat "$d/err")" >&2; return 1; }
 	wait_for "$d/out" '^ready' 600 || { echo "run.sh: no ready mark from sbx" >&2; return 1; }
+	watchdog 600 "$(basename "$sbx")"
 	stamp t0
-	if ! timeout 600 "$sbx" --root "$r" checkpoint --compress "$ckcomp" --image "$d/img" "$id" \
+	if ! "$sbx" --root "$r" checkpoint --compress "$ckcomp" --image "$d/img" "$id" \
 		2>"$d/ck.err"; then
+		watchdog_off
 		echo "run.sh: sbx checkpoint failed: $(cat "$d/ck.err")" >&2
 		row "$mb" sbx "$comp" fail - - - - -
 		return 1
 	fi
 	stamp t1
+	watchdog_off
 	ck=$((t1 - t0))
 	img=$(stat -c %s "$d/img")
 	target=(--name "$id")
@@ -149,14 +166,17 @@ bench_sbx() {
 		from="sentry: restore request"
 	fi
 	sync
+	watchdog 600 "$(basename "$sbx")"
 	stamp t0
-	if ! SBX_CR_TIMES=1 timeout 600 "$sbx" --root "$r-2" restore -d "${rflags[@]}" --image "$d/img" \
+	if ! SBX_CR_TIMES=1 "$sbx" --root "$r-2" restore -d "${rflags[@]}" --image "$d/img" \
 		"${target[@]}" </dev/null >"$d/out2" 2>"$d/rs.err"; then
+		watchdog_off
 		echo "run.sh: sbx restore failed: $(grep -v '^sbx-times: ' "$d/rs.err")" >&2
 		row "$mb" sbx "$comp" "$ck" "$img" fail - - -
 		return 1
 	fi
 	stamp t1
+	watchdog_off
 	"$sbx" --root "$r-2" kill "$id" USR1
 	if wait_for "$d/out2" '^resumed' 600; then
 		stamp t2
@@ -212,24 +232,30 @@ EOF
 		timeout 120 "${rs_cmd[@]}" start "$id" 2>>"$b/err" ||
 		{ echo "run.sh: runsc create/start failed: $(tail -n3 "$b/err")" >&2; return 1; }
 	wait_for "$b/out" 'ready' 600 || { echo "run.sh: no ready mark from runsc" >&2; return 1; }
+	watchdog 600 runsc
 	stamp t0
-	if ! timeout 600 "${rs_cmd[@]}" checkpoint --image-path "$b/img" "$id" 2>"$b/ck.err"; then
+	if ! "${rs_cmd[@]}" checkpoint --image-path "$b/img" "$id" 2>"$b/ck.err"; then
+		watchdog_off
 		echo "run.sh: runsc checkpoint failed: $(tail -n3 "$b/ck.err")" >&2
 		row "$mb" runsc - fail - - - - -
 		return 1
 	fi
 	stamp t1
+	watchdog_off
 	ck=$((t1 - t0))
 	img=$(du -sb "$b/img" | cut -f1)
 	sync
+	watchdog 600 runsc
 	stamp t0
-	if ! timeout 600 "${rs_cmd[@]}" restore --detach --image-path "$b/img" --bundle "$b" "$id-r" \
+	if ! "${rs_cmd[@]}" restore --detach --image-path "$b/img" --bundle "$b" "$id-r" \
 		</dev/null >"$b/out2" 2>"$b/rs.err"; then
+		watchdog_off
 		echo "run.sh: runsc restore failed: $(tail -n3 "$b/rs.err")" >&2
 		row "$mb" runsc - "$ck" "$img" fail - - -
 		return 1
 	fi
 	stamp t1
+	watchdog_off
 	"${rs_cmd[@]}" kill "$id-r" USR1
 	if wait_for "$b/out2" 'resumed' 600; then
 		stamp t2
