@@ -134,6 +134,19 @@ static void tell_monitor(int status_fd, const char *line)
 	}
 }
 
+/*
+ * The sandbox a ^Z paused goes on, or ends, other than by the job's SIGCONT (sbx
+ * resume, kill -9, a checkpoint): the stopped foreground sbx, the Sentry's monitor
+ * in its process group, is continued too, so that it records what happened and its
+ * shell sees the job run again or end.
+ */
+static void wake_job(bool *tty_paused)
+{
+	if (*tty_paused)
+		kill(0, SIGCONT);
+	*tty_paused = false;
+}
+
 void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 	       char *status, size_t len)
 {
@@ -185,18 +198,21 @@ void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 		case CTL_RESUME:
 			if (paused)
 				kernel_resume_world(k);
-			paused = tty_paused = false;
+			paused = false;
+			wake_job(&tty_paused);
 			break;
 		case CTL_KILL:
 			rep.err = kernel_signal_init(k, c.req.arg);
 			/* A paused sandbox still dies of SIGKILL, as a frozen container does. */
 			if (!rep.err && c.req.arg == SIGKILL && paused) {
 				kernel_resume_world(k);
-				paused = tty_paused = false;
+				paused = false;
+				wake_job(&tty_paused);
 			}
 			break;
 		case CTL_CHECKPOINT:
 			if (ctl_checkpoint(k, &c, &rep, paused)) {
+				wake_job(&tty_paused);
 				ctl_reply(&c, &rep);
 				close(c.fd);
 				close_passed(&c);

@@ -192,6 +192,10 @@ static int build_filter(scmp_filter_ctx ctx, const struct platform *plat)
 	 * to clone, whose flags it can. */
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* SIGCONT to its own process group: the stopped foreground sbx (wake_job). */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
+				       SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A1(SCMP_CMP_EQ, SIGCONT));
 	/* Replies on connected sockets only: no destination address. */
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,

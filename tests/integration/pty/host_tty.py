@@ -34,13 +34,24 @@ def job_shell(argv, report_fd, cmd_fd):
         os.execvp(argv[0], argv)
     os.setpgid(job, job)
     os.tcsetpgrp(0, job)
+    stopped = False
     while True:
-        _, st = os.waitpid(job, os.WUNTRACED)
-        if os.WIFSTOPPED(st):
-            os.write(report_fd, b"stopped %d\n" % os.WSTOPSIG(st))
+        # A stopped job waits for the driver's fg, or goes on or ends by itself.
+        if stopped and select.select([cmd_fd], [], [], 0.05)[0]:
             os.read(cmd_fd, 1)
             os.tcsetpgrp(0, job)
             os.killpg(job, signal.SIGCONT)
+            stopped = False
+        pid, st = os.waitpid(job, os.WUNTRACED | os.WCONTINUED |
+                             (os.WNOHANG if stopped else 0))
+        if pid == 0:
+            continue
+        if os.WIFCONTINUED(st):
+            stopped = False
+            continue
+        if os.WIFSTOPPED(st):
+            os.write(report_fd, b"stopped %d\n" % os.WSTOPSIG(st))
+            stopped = True
             continue
         code = os.waitstatus_to_exitcode(st)
         os.write(report_fd, b"exit %d\n" % code)
@@ -135,6 +146,28 @@ def transcript(argv):
         ["out: " + l for l in lines]
 
 
+def checkpoint_while_stopped(sbx):
+    """sbx only: a job stopped with ^Z is checkpointed from outside. The checkpoint
+    must complete (the stopped sbx, which records it, is woken) and the job end."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        root, img = os.path.join(d, "root"), os.path.join(d, "img")
+        s = Session([sbx, "--root", root, "run", "--name", "ck", "--", "/bin/sh", "-c",
+                     "echo ready; while :; do sleep 0.1; done"])
+        s.wait_line("ready")
+        os.write(s.master, b"\x1a")
+        s.wait_event("stopped")
+        r = subprocess.run([sbx, "--root", root, "checkpoint", "--image", img, "ck"],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        _, ex = s.wait_event("exit")
+        os.waitpid(s.pid, 0)
+        if r.returncode != 0 or "not stopped" in r.stderr or not os.path.exists(img):
+            raise RuntimeError("checkpoint of the stopped job: exit %d, %r" %
+                               (r.returncode, r.stderr.strip()))
+        return ex
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -151,7 +184,13 @@ def main():
         print("FAIL host_tty: under sbx: %s" % e, file=sys.stderr)
         return 1
     if native == sandboxed:
-        print("PASS host_tty: %d transcript lines agree" % len(native))
+        try:
+            ex = checkpoint_while_stopped(sbx)
+        except RuntimeError as e:
+            print("FAIL host_tty: %s" % e, file=sys.stderr)
+            return 1
+        print("PASS host_tty: %d transcript lines agree; a stopped job checkpointed "
+              "from outside ended (%s)" % (len(native), ex))
         return 0
     print("FAIL host_tty: the transcripts differ", file=sys.stderr)
     for a, b in zip(native + [""] * len(sandboxed), sandboxed + [""] * len(native)):
