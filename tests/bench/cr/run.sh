@@ -91,7 +91,9 @@ fi
 
 # watchdog SECS NAME / watchdog_off: a bound on the timed command (a child of this
 # shell named NAME) that is not a process between it and the clock, as a `timeout`
-# wrapper would be (its fork and exec, 2-3 ms here, counted in every interval).
+# wrapper would be (its fork and exec, 2-3 ms here, counted in every interval). It
+# is started before the step that precedes the clock (a wait, a sync), so that its
+# own start does not run beside the timed command either.
 watchdog() {
 	(sleep "$1" && pkill -KILL -P $$ -x "$2") >/dev/null 2>&1 &
 	wd_pid=$!
@@ -139,8 +141,9 @@ bench_sbx() {
 	roots+=("$r" "$r-2")
 	"$sbx" --root "$r" run -d --name "$id" -- "$prog" "$mb" </dev/null >"$d/out" 2>"$d/err" ||
 		{ echo "run.sh: sbx run failed: $(cat "$d/err")" >&2; return 1; }
-	wait_for "$d/out" '^ready' 600 || { echo "run.sh: no ready mark from sbx" >&2; return 1; }
 	watchdog 600 "$(basename "$sbx")"
+	wait_for "$d/out" '^ready' 600 ||
+		{ watchdog_off; echo "run.sh: no ready mark from sbx" >&2; return 1; }
 	stamp t0
 	if ! "$sbx" --root "$r" checkpoint --compress "$ckcomp" --image "$d/img" "$id" \
 		2>"$d/ck.err"; then
@@ -165,8 +168,8 @@ bench_sbx() {
 		marks=$d/create.err
 		from="sentry: restore request"
 	fi
-	sync
 	watchdog 600 "$(basename "$sbx")"
+	sync
 	stamp t0
 	if ! SBX_CR_TIMES=1 "$sbx" --root "$r-2" restore -d "${rflags[@]}" --image "$d/img" \
 		"${target[@]}" </dev/null >"$d/out2" 2>"$d/rs.err"; then
@@ -231,8 +234,9 @@ EOF
 	timeout 120 "${rs_cmd[@]}" create --bundle "$b" "$id" </dev/null >"$b/out" 2>"$b/err" &&
 		timeout 120 "${rs_cmd[@]}" start "$id" 2>>"$b/err" ||
 		{ echo "run.sh: runsc create/start failed: $(tail -n3 "$b/err")" >&2; return 1; }
-	wait_for "$b/out" 'ready' 600 || { echo "run.sh: no ready mark from runsc" >&2; return 1; }
 	watchdog 600 runsc
+	wait_for "$b/out" 'ready' 600 ||
+		{ watchdog_off; echo "run.sh: no ready mark from runsc" >&2; return 1; }
 	stamp t0
 	if ! "${rs_cmd[@]}" checkpoint --image-path "$b/img" "$id" 2>"$b/ck.err"; then
 		watchdog_off
@@ -244,8 +248,8 @@ EOF
 	watchdog_off
 	ck=$((t1 - t0))
 	img=$(du -sb "$b/img" | cut -f1)
-	sync
 	watchdog 600 runsc
+	sync
 	stamp t0
 	if ! "${rs_cmd[@]}" restore --detach --image-path "$b/img" --bundle "$b" "$id-r" \
 		</dev/null >"$b/out2" 2>"$b/rs.err"; then
