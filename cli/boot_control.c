@@ -202,7 +202,9 @@ void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 			wake_job(&tty_paused);
 			break;
 		case CTL_KILL:
-			rep.err = kernel_signal_init(k, c.req.arg);
+			rep.err = c.req.flags & CTL_FOREGROUND ?
+					  kernel_signal_foreground(k, c.req.arg) :
+					  kernel_signal_init(k, c.req.arg);
 			/* A paused sandbox still dies of SIGKILL, as a frozen container does. */
 			if (!rep.err && c.req.arg == SIGKILL && paused) {
 				kernel_resume_world(k);

@@ -47,18 +47,45 @@ static void note_signal(int sig)
 	pending_sig = sig;
 }
 
-/* Passes a terminal signal that reached this command on to the sandbox's init. */
+/*
+ * Passes a signal that reached this command on to the sandbox, which runs in the
+ * created sandbox's own session, away from this terminal: ^C and ^\ to the
+ * processes in init's process group as a terminal sends them, a SIGTERM or SIGHUP to
+ * init. ^Z pauses the sandbox and stops this command, as a foreground sbx run does;
+ * fg or bg resumes both.
+ */
 static void forward_pending(const char *id)
 {
 	struct ctl_req req = { .magic = CTL_MAGIC, .op = CTL_KILL };
 	struct ctl_reply rep;
+	struct sbx_meta m;
 	int sig = pending_sig;
 
 	if (!sig)
 		return;
 	pending_sig = 0;
-	req.arg = sig;
-	ctl_call(id, &req, -1, &rep);
+	if (sig != SIGTSTP) {
+		req.arg = sig;
+		req.flags = sig == SIGINT || sig == SIGQUIT ? CTL_FOREGROUND : 0;
+		ctl_call(id, &req, -1, &rep);
+		return;
+	}
+	req.op = CTL_PAUSE;
+	if (ctl_call(id, &req, -1, &rep) || rep.err)
+		return;
+	if (!statedir_read_meta(id, &m)) {
+		snprintf(m.status, sizeof(m.status), "paused");
+		statedir_write_meta(&m);
+	}
+	signal(SIGTSTP, SIG_DFL);
+	raise(SIGTSTP);
+	signal(SIGTSTP, note_signal);
+	req.op = CTL_RESUME;
+	if (!ctl_call(id, &req, -1, &rep) && !rep.err && !statedir_read_meta(id, &m) &&
+	    !strcmp(m.status, "paused")) {
+		snprintf(m.status, sizeof(m.status), "running");
+		statedir_write_meta(&m);
+	}
 }
 
 /*
@@ -126,6 +153,7 @@ static int restore_into(const char *id, const char *image, int img, bool lazy, b
 		signal(SIGTERM, note_signal);
 		signal(SIGHUP, note_signal);
 		signal(SIGQUIT, note_signal);
+		signal(SIGTSTP, note_signal);
 	}
 	err = ctl_call_fds(id, &req, fds, 4, &rep);
 	close(img);

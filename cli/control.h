@@ -29,6 +29,7 @@ enum ctl_op {
 
 #define CTL_LEAVE_RUNNING 0x1   /* checkpoint */
 #define CTL_LAZY 0x2            /* restore: memory loads behind the application */
+#define CTL_FOREGROUND 0x4      /* kill: to init's process group, as a terminal sends */
 #define CTL_MAX_FDS 4
 
 struct ctl_req {

@@ -16,6 +16,7 @@ import os
 import pty
 import select
 import signal
+import subprocess
 import sys
 import time
 
@@ -149,7 +150,6 @@ def transcript(argv):
 def checkpoint_while_stopped(sbx):
     """sbx only: a job stopped with ^Z is checkpointed from outside. The checkpoint
     must complete (the stopped sbx, which records it, is woken) and the job end."""
-    import subprocess
     import tempfile
     with tempfile.TemporaryDirectory() as d:
         root, img = os.path.join(d, "root"), os.path.join(d, "img")
@@ -166,6 +166,51 @@ def checkpoint_while_stopped(sbx):
             raise RuntimeError("checkpoint of the stopped job: exit %d, %r" %
                                (r.returncode, r.stderr.strip()))
         return ex
+
+
+def stop_restored_into(sbx):
+    """sbx only: `sbx restore --into` in the foreground is a job too. A ticking loop
+    is checkpointed, restored into a created sandbox as the terminal's job, stopped
+    with ^Z (nothing may be printed while it is stopped) and continued; it must end
+    as it would have, every tick once, with its exit status."""
+    import tempfile
+    loop = "echo ready; i=0; while [ $i -lt 15 ]; do sleep 0.1; i=$((i+1)); " \
+           "echo tick $i; done; exit 4"
+    with tempfile.TemporaryDirectory() as d:
+        root, img, out = (os.path.join(d, n) for n in ("root", "img", "out"))
+        with open(out, "w") as f:
+            subprocess.run([sbx, "--root", root, "run", "-d", "--name", "src", "--",
+                            "/bin/sh", "-c", loop], stdin=subprocess.DEVNULL, stdout=f,
+                           check=True, timeout=TIMEOUT)
+        end = time.monotonic() + TIMEOUT
+        while "ready" not in open(out).read():
+            if time.monotonic() > end:
+                raise RuntimeError("the loop to checkpoint never started")
+            time.sleep(0.01)
+        subprocess.run([sbx, "--root", root, "checkpoint", "--image", img, "src"],
+                       check=True, capture_output=True, timeout=TIMEOUT)
+        # A created sandbox keeps the stdio it was given: not pipes read to the end.
+        subprocess.run([sbx, "--root", root, "create", "--name", "w"], check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=TIMEOUT)
+        s = Session([sbx, "--root", root, "restore", "--image", img, "--into", "w"])
+        s.wait_line("tick 3")
+        os.write(s.master, b"\x1a")
+        t_stop, ev = s.wait_event("stopped")
+        s.pump(0.6)
+        during = [l for t, l in s.lines_at if t > t_stop + 0.05]
+        os.write(s.cmd, b"c")
+        _, ex = s.wait_event("exit")
+        s.pump(0.2)
+        os.waitpid(s.pid, 0)
+        ticks = [l.replace("^Z", "") for _, l in s.lines_at if "tick" in l]
+        # Ticks already written when the checkpoint came are in the file.
+        first = int(ticks[0].split()[-1]) if ticks else 0
+        want = ["tick %d" % i for i in range(first, 16)]
+        if ev != "stopped 20" or during or ex != "exit 4" or ticks != want:
+            raise RuntimeError("restore --into as a job: %s, %d lines while stopped, %s, "
+                               "ticks %r" % (ev, len(during), ex, ticks))
+        return "%s, %s" % (ev, ex)
 
 
 def main():
@@ -186,11 +231,13 @@ def main():
     if native == sandboxed:
         try:
             ex = checkpoint_while_stopped(sbx)
-        except RuntimeError as e:
+            into = stop_restored_into(sbx)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             print("FAIL host_tty: %s" % e, file=sys.stderr)
             return 1
         print("PASS host_tty: %d transcript lines agree; a stopped job checkpointed "
-              "from outside ended (%s)" % (len(native), ex))
+              "from outside ended (%s); restore --into stopped and continued as a "
+              "job (%s)" % (len(native), ex, into))
         return 0
     print("FAIL host_tty: the transcripts differ", file=sys.stderr)
     for a, b in zip(native + [""] * len(sandboxed), sandboxed + [""] * len(native)):
