@@ -2,10 +2,12 @@
  * sbx boot: the Sentry process (internal; started by sbx run). Creates the memory
  * file and the platform while still single-threaded, loads the program handed over
  * as a descriptor into pid 1, runs it, and reports its exit status on the status fd.
- * Terminal signals that reach the Sentry are passed to the sandbox's init as signals
- * from outside, under init's rules. With --restore it loads the image handed over
- * instead; with --warm (sbx create) it boots, locks down and waits on the control
- * socket for the image and stdio of a later `sbx restore --into`.
+ * Signals that reach the Sentry are passed on (forward_signals): a terminal's to
+ * init's process group, a kill's to init, both as signals from outside under init's
+ * rules; the stop signals and SIGCONT pause and resume the sandbox as a job. With
+ * --restore it loads the image handed over instead; with --warm (sbx create) it
+ * boots, locks down and waits on the control socket for the image and stdio of a
+ * later `sbx restore --into`.
  */
 #define _GNU_SOURCE
 #include <errno.h>

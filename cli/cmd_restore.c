@@ -115,8 +115,8 @@ static void await_recorded(const char *id, int in, struct sbx_meta *m)
 /*
  * --into ID: hands the image and this command's stdio to the created sandbox ID,
  * which restores and answers once the application runs. Detached, returns then; in
- * the foreground, waits for the sandbox as sbx run does (terminal signals are passed
- * to its init) and removes it at the end.
+ * the foreground, waits for the sandbox as sbx run does (signals are passed on, ^Z
+ * stops it as a job: forward_pending) and removes it at the end.
  */
 static int restore_into(const char *id, const char *image, int img, bool lazy, bool detach)
 {
