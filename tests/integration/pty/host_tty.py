@@ -18,6 +18,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 TIMEOUT = 60.0
@@ -147,25 +148,40 @@ def transcript(argv):
         ["out: " + l for l in lines]
 
 
+def delete_all(sbx, root, names):
+    """Whatever failed, no sandbox of a test outlives it (a created one would wait
+    for ever, its state directory gone with the test's)."""
+    for n in names:
+        subprocess.run([sbx, "--root", root, "delete", n], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+
+
 def checkpoint_while_stopped(sbx):
     """sbx only: a job stopped with ^Z is checkpointed from outside. The checkpoint
     must complete (the stopped sbx, which records it, is woken) and the job end."""
-    import tempfile
     with tempfile.TemporaryDirectory() as d:
         root, img = os.path.join(d, "root"), os.path.join(d, "img")
-        s = Session([sbx, "--root", root, "run", "--name", "ck", "--", "/bin/sh", "-c",
-                     "echo ready; while :; do sleep 0.1; done"])
-        s.wait_line("ready")
-        os.write(s.master, b"\x1a")
-        s.wait_event("stopped")
-        r = subprocess.run([sbx, "--root", root, "checkpoint", "--image", img, "ck"],
-                           capture_output=True, text=True, timeout=TIMEOUT)
-        _, ex = s.wait_event("exit")
-        os.waitpid(s.pid, 0)
-        if r.returncode != 0 or "not stopped" in r.stderr or not os.path.exists(img):
-            raise RuntimeError("checkpoint of the stopped job: exit %d, %r" %
-                               (r.returncode, r.stderr.strip()))
-        return ex
+        try:
+            return checkpoint_stopped_in(sbx, root, img)
+        finally:
+            delete_all(sbx, root, ["ck"])
+
+
+def checkpoint_stopped_in(sbx, root, img):
+    """checkpoint_while_stopped's body, in ROOT, the image at IMG."""
+    s = Session([sbx, "--root", root, "run", "--name", "ck", "--", "/bin/sh", "-c",
+                 "echo ready; while :; do sleep 0.1; done"])
+    s.wait_line("ready")
+    os.write(s.master, b"\x1a")
+    s.wait_event("stopped")
+    r = subprocess.run([sbx, "--root", root, "checkpoint", "--image", img, "ck"],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    _, ex = s.wait_event("exit")
+    os.waitpid(s.pid, 0)
+    if r.returncode != 0 or "not stopped" in r.stderr or not os.path.exists(img):
+        raise RuntimeError("checkpoint of the stopped job: exit %d, %r" %
+                           (r.returncode, r.stderr.strip()))
+    return ex
 
 
 def stop_restored_into(sbx):
@@ -173,44 +189,51 @@ def stop_restored_into(sbx):
     is checkpointed, restored into a created sandbox as the terminal's job, stopped
     with ^Z (nothing may be printed while it is stopped) and continued; it must end
     as it would have, every tick once, with its exit status."""
-    import tempfile
     loop = "echo ready; i=0; while [ $i -lt 15 ]; do sleep 0.1; i=$((i+1)); " \
            "echo tick $i; done; exit 4"
     with tempfile.TemporaryDirectory() as d:
         root, img, out = (os.path.join(d, n) for n in ("root", "img", "out"))
-        with open(out, "w") as f:
-            subprocess.run([sbx, "--root", root, "run", "-d", "--name", "src", "--",
-                            "/bin/sh", "-c", loop], stdin=subprocess.DEVNULL, stdout=f,
-                           check=True, timeout=TIMEOUT)
-        end = time.monotonic() + TIMEOUT
-        while "ready" not in open(out).read():
-            if time.monotonic() > end:
-                raise RuntimeError("the loop to checkpoint never started")
-            time.sleep(0.01)
-        subprocess.run([sbx, "--root", root, "checkpoint", "--image", img, "src"],
-                       check=True, capture_output=True, timeout=TIMEOUT)
-        # A created sandbox keeps the stdio it was given: not pipes read to the end.
-        subprocess.run([sbx, "--root", root, "create", "--name", "w"], check=True,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=TIMEOUT)
-        s = Session([sbx, "--root", root, "restore", "--image", img, "--into", "w"])
-        s.wait_line("tick 3")
-        os.write(s.master, b"\x1a")
-        t_stop, ev = s.wait_event("stopped")
-        s.pump(0.6)
-        during = [l for t, l in s.lines_at if t > t_stop + 0.05]
-        os.write(s.cmd, b"c")
-        _, ex = s.wait_event("exit")
-        s.pump(0.2)
-        os.waitpid(s.pid, 0)
-        ticks = [l.replace("^Z", "") for _, l in s.lines_at if "tick" in l]
-        # Ticks already written when the checkpoint came are in the file.
-        first = int(ticks[0].split()[-1]) if ticks else 0
-        want = ["tick %d" % i for i in range(first, 16)]
-        if ev != "stopped 20" or during or ex != "exit 4" or ticks != want:
-            raise RuntimeError("restore --into as a job: %s, %d lines while stopped, %s, "
-                               "ticks %r" % (ev, len(during), ex, ticks))
-        return "%s, %s" % (ev, ex)
+        try:
+            return restored_into_in(sbx, root, img, out, loop)
+        finally:
+            delete_all(sbx, root, ["src", "w"])
+
+
+def restored_into_in(sbx, root, img, out, loop):
+    """stop_restored_into's body: LOOP's output before the checkpoint goes to OUT."""
+    with open(out, "w") as f:
+        subprocess.run([sbx, "--root", root, "run", "-d", "--name", "src", "--",
+                        "/bin/sh", "-c", loop], stdin=subprocess.DEVNULL, stdout=f,
+                       check=True, timeout=TIMEOUT)
+    end = time.monotonic() + TIMEOUT
+    while "ready" not in open(out).read():
+        if time.monotonic() > end:
+            raise RuntimeError("the loop to checkpoint never started")
+        time.sleep(0.01)
+    subprocess.run([sbx, "--root", root, "checkpoint", "--image", img, "src"],
+                   check=True, capture_output=True, timeout=TIMEOUT)
+    # A created sandbox keeps the stdio it was given: not pipes read to the end.
+    subprocess.run([sbx, "--root", root, "create", "--name", "w"], check=True,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=TIMEOUT)
+    s = Session([sbx, "--root", root, "restore", "--image", img, "--into", "w"])
+    s.wait_line("tick 3")
+    os.write(s.master, b"\x1a")
+    t_stop, ev = s.wait_event("stopped")
+    s.pump(0.6)
+    during = [l for t, l in s.lines_at if t > t_stop + 0.05]
+    os.write(s.cmd, b"c")
+    _, ex = s.wait_event("exit")
+    s.pump(0.2)
+    os.waitpid(s.pid, 0)
+    ticks = [l.replace("^Z", "") for _, l in s.lines_at if "tick" in l]
+    # Ticks already written when the checkpoint came are in the file.
+    first = int(ticks[0].split()[-1]) if ticks else 0
+    want = ["tick %d" % i for i in range(first, 16)]
+    if ev != "stopped 20" or during or ex != "exit 4" or ticks != want:
+        raise RuntimeError("restore --into as a job: %s, %d lines while stopped, %s, "
+                           "ticks %r" % (ev, len(during), ex, ticks))
+    return "%s, %s" % (ev, ex)
 
 
 def main():
