@@ -6,10 +6,10 @@
  * (sbx create, which takes the volumes), whose Sentry has booted already: what a warm
  * pool does to start a function fast. With --lazy the application runs as soon as the
  * kernel objects are back and memory is loaded behind it (kernel/checkpoint/lazy.c);
- * damage in the image's pages found after that ends the sandbox with an error. Every host-fd file comes back bound to this command's
- * stdin, stdout or stderr, according to which of the three it came from. In the
- * foreground, exits as sbx run does; one image restored twice gives two independent
- * sandboxes.
+ * damage in the image's pages found after that ends the sandbox with an error. Every
+ * host-fd file comes back bound to this command's stdin, stdout or stderr, according
+ * to which of the three it came from. In the foreground, exits as sbx run does; one
+ * image restored twice gives two independent sandboxes.
  */
 #define _GNU_SOURCE
 #include <errno.h>

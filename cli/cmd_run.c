@@ -1,10 +1,10 @@
 /*
- * sbx run and sbx create. sbx run: start a sandbox running PROGRAM, found on the PATH inside the sandbox
- * (the root is the host's "/" or --rootfs DIR, read-only through a gofer, with an
- * in-memory overlay on top; --volume adds host directories, --tmpfs empty in-memory
- * ones, and /tmp is a tmpfs when the root's is empty). In the foreground, exits
- * with the application's exit status, 128+N if signal N killed it, or 125 if sbx
- * itself failed; with -d, returns once the sandbox runs. sbx create takes the same
+ * sbx run and sbx create. sbx run: start a sandbox running PROGRAM, found on the PATH
+ * inside the sandbox (the root is the host's "/" or --rootfs DIR, read-only through
+ * a gofer, with an in-memory overlay on top; --volume adds host directories, --tmpfs
+ * empty in-memory ones, and /tmp is a tmpfs when the root's is empty). In the
+ * foreground, exits with the application's exit status, 128+N if signal N killed
+ * it, or 125 if sbx itself failed; with -d, returns once the sandbox runs. sbx create takes the same
  * options but no program: the sandbox boots (gofer, namespaces, memory file,
  * platform, filter), is listed as "created", and waits for `sbx restore --into`.
  */

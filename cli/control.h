@@ -65,9 +65,9 @@ int ctl_listen(const char *id);
  * exits or the sandbox is checkpointed. Returns the status line to report.
  * @jobctl_fd carries the job's stops and continues, a byte each: the signal number
  * of a SIGTSTP, SIGTTIN or SIGTTOU the Sentry received, or of a SIGCONT. A stop
- * pauses the sandbox as `sbx pause` does and says "stopped SIG" on @status_fd; the SIGCONT after it resumes what the stop paused and
- * says "continued", so that the foreground sbx stops and goes on with it as a job
- * of the shell. */
+ * pauses the sandbox as `sbx pause` does and says "stopped SIG" on @status_fd; the
+ * SIGCONT after it resumes what the stop paused and says "continued", so that the
+ * foreground sbx stops and goes on with it as a job of the shell. */
 struct kernel;
 void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 	       char *status, size_t len);

@@ -186,15 +186,17 @@ static int finish(const char *id, const char *line, int ws, bool quiet)
 
 /*
  * The Sentry paused the sandbox for stop signal @sig (^Z's SIGTSTP, or a SIGTTIN or
- * SIGTTOU someone sent it), or resumed it after a SIGCONT (@sig 0). Recorded as sbx pause and sbx resume record it; a foreground sbx then stops
- * itself with @sig, so that its shell sees the job stop as it would a program's,
- * and goes on at the SIGCONT of fg or bg, which the Sentry gets too.
+ * SIGTTOU someone sent it), or resumed it after a SIGCONT (@sig 0). Recorded as sbx
+ * pause and sbx resume record it; a foreground sbx then stops itself with @sig, so
+ * that its shell sees the job stop as it would a program's, and goes on at the
+ * SIGCONT of fg or bg, which the Sentry gets too.
  */
 static void job_stop(struct sbx_meta *m, int sig, bool foreground)
 {
 	struct sbx_meta cur;
 
-	if (!statedir_read_meta(m->id, &cur) && !strcmp(cur.status, sig ? "running" : "paused")) {
+	if (!statedir_read_meta(m->id, &cur) &&
+	    !strcmp(cur.status, sig ? "running" : "paused")) {
 		snprintf(cur.status, sizeof(cur.status), "%s", sig ? "paused" : "running");
 		statedir_write_meta(&cur);
 	}
