@@ -4,9 +4,10 @@
  * a gofer, with an in-memory overlay on top; --volume adds host directories, --tmpfs
  * empty in-memory ones, and /tmp is a tmpfs when the root's is empty). In the
  * foreground, exits with the application's exit status, 128+N if signal N killed
- * it, or 125 if sbx itself failed; with -d, returns once the sandbox runs. sbx create takes the same
- * options but no program: the sandbox boots (gofer, namespaces, memory file,
- * platform, filter), is listed as "created", and waits for `sbx restore --into`.
+ * it, or 125 if sbx itself failed; with -d, returns once the sandbox runs. sbx
+ * create takes the same options but no program: the sandbox boots (gofer,
+ * namespaces, memory file, platform, filter), is listed as "created", and waits for
+ * `sbx restore --into`.
  */
 #define _GNU_SOURCE
 #include <errno.h>
