@@ -145,8 +145,12 @@ int main(int argc, char **argv)
 	printf("wait4: maxrss >= 60 MiB: %d, > own peak: %d\n", w.ru_maxrss >= 60 * 1024,
 	       w.ru_maxrss > b.ru_maxrss);
 	printf("wait4: nvcsw >= 2: %d, minflt > 0: %d\n", w.ru_nvcsw >= 2, w.ru_minflt > 0);
+	/* Within one switch: Linux adds a child's counts to its parent's children when
+	 * it reaps it, and the dying child's own last switch (into its death) may come
+	 * after that yet still show in what wait4 reports (a native run printed 0). */
 	printf("children: maxrss >= the child's: %d, nvcsw >= its: %d, minflt >= its: %d\n",
-	       c.ru_maxrss >= w.ru_maxrss, c.ru_nvcsw >= w.ru_nvcsw, c.ru_minflt >= w.ru_minflt);
+	       c.ru_maxrss >= w.ru_maxrss, c.ru_nvcsw + 1 >= w.ru_nvcsw,
+	       c.ru_minflt >= w.ru_minflt);
 
 	/* A grandchild's peak reaches the grandparent through the child. */
 	fflush(stdout);
