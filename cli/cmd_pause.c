@@ -11,7 +11,6 @@ static int pause_resume(int argc, char **argv, int op, const char *status)
 {
 	struct ctl_req req = { .magic = CTL_MAGIC, .op = op };
 	struct ctl_reply rep;
-	struct sbx_meta m;
 	int err;
 
 	if (argc != 2) {
@@ -23,10 +22,7 @@ static int pause_resume(int argc, char **argv, int op, const char *status)
 		die("%s: sandbox '%s' is not running (%s)", argv[0], argv[1], strerror(-err));
 	if (rep.err)
 		die("%s: %s", argv[0], rep.msg[0] ? rep.msg : strerror(-rep.err));
-	if (!statedir_read_meta(argv[1], &m)) {
-		snprintf(m.status, sizeof(m.status), "%s", status);
-		statedir_write_meta(&m);
-	}
+	statedir_set_status(argv[1], NULL, status);
 	return 0;
 }
 

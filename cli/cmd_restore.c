@@ -58,7 +58,6 @@ static void forward_pending(const char *id)
 {
 	struct ctl_req req = { .magic = CTL_MAGIC, .op = CTL_KILL };
 	struct ctl_reply rep;
-	struct sbx_meta m;
 	int sig = pending_sig;
 
 	if (!sig)
@@ -73,19 +72,11 @@ static void forward_pending(const char *id)
 	req.op = CTL_PAUSE;
 	if (ctl_call(id, &req, -1, &rep) || rep.err)
 		return;
-	if (!statedir_read_meta(id, &m)) {
-		snprintf(m.status, sizeof(m.status), "paused");
-		statedir_write_meta(&m);
-	}
-	signal(SIGTSTP, SIG_DFL);
-	raise(SIGTSTP);
-	signal(SIGTSTP, note_signal);
+	statedir_set_status(id, NULL, "paused");
+	stop_as_job(SIGTSTP);
 	req.op = CTL_RESUME;
-	if (!ctl_call(id, &req, -1, &rep) && !rep.err && !statedir_read_meta(id, &m) &&
-	    !strcmp(m.status, "paused")) {
-		snprintf(m.status, sizeof(m.status), "running");
-		statedir_write_meta(&m);
-	}
+	if (!ctl_call(id, &req, -1, &rep) && !rep.err)
+		statedir_set_status(id, "paused", "running");
 }
 
 /*

@@ -193,20 +193,18 @@ static int finish(const char *id, const char *line, int ws, bool quiet)
  */
 static void job_stop(struct sbx_meta *m, int sig, bool foreground)
 {
-	struct sbx_meta cur;
+	statedir_set_status(m->id, sig ? "running" : "paused", sig ? "paused" : "running");
+	if (sig && foreground)
+		stop_as_job(sig);
+}
 
-	if (!statedir_read_meta(m->id, &cur) &&
-	    !strcmp(cur.status, sig ? "running" : "paused")) {
-		snprintf(cur.status, sizeof(cur.status), "%s", sig ? "paused" : "running");
-		statedir_write_meta(&cur);
-	}
-	if (sig && foreground) {
-		struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+void stop_as_job(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
 
-		sigaction(sig, &dfl, &old);
-		raise(sig);
-		sigaction(sig, &old, NULL);
-	}
+	sigaction(sig, &dfl, &old);
+	raise(sig);
+	sigaction(sig, &old, NULL);
 }
 
 /* Forks the Sentry, waits for it, records everything. Returns sbx's exit status.

@@ -31,5 +31,8 @@ struct launch {
 
 /* Runs the sandbox; returns sbx's exit status (the application's, 128+N, or 125). */
 int launch(const struct launch *l);
+/* Stops this process with @sig's default action, as a job of its shell, and returns
+ * once a SIGCONT (fg, bg) has continued it; @sig's handling is then as it was. */
+void stop_as_job(int sig);
 
 #endif

@@ -158,6 +158,17 @@ int statedir_set_stopped(const char *id, int exit_status, const char *reason)
 	return statedir_write_meta(&m);
 }
 
+int statedir_set_status(const char *id, const char *from, const char *to)
+{
+	struct sbx_meta m;
+	int err = statedir_read_meta(id, &m);
+
+	if (err || (from && strcmp(m.status, from)))
+		return err;
+	snprintf(m.status, sizeof(m.status), "%s", to);
+	return statedir_write_meta(&m);
+}
+
 int statedir_remove(const char *id)
 {
 	char dir[512], path[800];

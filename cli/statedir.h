@@ -35,6 +35,8 @@ int statedir_write_meta(const struct sbx_meta *m);
 int statedir_read_meta(const char *id, struct sbx_meta *m);
 /* Marks the sandbox stopped with its exit status or a reason. */
 int statedir_set_stopped(const char *id, int exit_status, const char *reason);
+/* Records status @to ("running", "paused") if the sandbox's is @from (NULL: any). */
+int statedir_set_status(const char *id, const char *from, const char *to);
 int statedir_remove(const char *id);
 /* Refreshes m->status from the host: a Sentry that died is stopped, never running. */
 void statedir_refresh(struct sbx_meta *m);

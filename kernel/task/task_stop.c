@@ -82,8 +82,8 @@ int kernel_signal_foreground(struct kernel *k, int sig)
 		st_list_for_each(p, &k->tgs) {
 			struct thread_group *tg = container_of(p, struct thread_group, tglink);
 
-			if (tg->pgid == pgid && !tg->zombie)
-				err = sig_send_group(tg, &info, true) ? err : 0;
+			if (tg->pgid == pgid && !tg->zombie && !sig_send_group(tg, &info, true))
+				err = 0;
 		}
 	}
 	pthread_mutex_unlock(&k->lock);

@@ -207,6 +207,11 @@ static void session_leader(void)
 	_exit(0);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a < *(const int *)b ? -1 : *(const int *)a > *(const int *)b;
+}
+
 int main(void)
 {
 	char buf[512];
@@ -249,13 +254,7 @@ int main(void)
 		while ((pid = wait(&st)) > 0)
 			if (k < 16)
 				sts[k++] = st;
-		for (int i = 1; i < k; i++)
-			for (int j = i; j > 0 && sts[j - 1] > sts[j]; j--) {
-				int x = sts[j];
-
-				sts[j] = sts[j - 1];
-				sts[j - 1] = x;
-			}
+		qsort(sts, k, sizeof(sts[0]), cmp_int);
 		for (int i = 0; i < k; i++)
 			pty_status("leader's foreground child", sts[i]);
 	}
