@@ -13,6 +13,15 @@ static char name[64];
 static int to_parent[2];        /* the session leader says "go on" to the parent */
 static volatile sig_atomic_t got;
 
+/* Waits for @sig's handler to have run. @sig is blocked from before its handler is
+ * set until sigsuspend, so one that comes before the wait is not lost (a check of
+ * `got` then pause() could miss it and wait for ever: the native run hung so once). */
+static void await_sig(int sig, const sigset_t *old)
+{
+	while (got != sig)
+		sigsuspend(old);
+}
+
 static void on_sig(int sig)
 {
 	got = sig;
@@ -175,8 +184,7 @@ static void session_leader(void)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	signal(SIGWINCH, on_sig);
 	tell_parent('w');
-	while (got != SIGWINCH)
-		sigsuspend(&old);
+	await_sig(SIGWINCH, &old);
 	{
 		struct winsize ws;
 
@@ -193,10 +201,12 @@ static void session_leader(void)
 		if (pipe(ready))
 			_exit(92);
 		if (!(pid = fork())) {
+			sigemptyset(&set);
+			sigaddset(&set, SIGHUP);
+			sigprocmask(SIG_BLOCK, &set, &old);
 			signal(SIGHUP, on_sig);
 			write(ready[1], "r", 1);
-			while (got != SIGHUP)
-				pause();
+			await_sig(SIGHUP, &old);
 			_exit(9);
 		}
 		if (read(ready[0], &c, 1) != 1)
@@ -268,10 +278,14 @@ int main(void)
 		s = open(name, O_RDWR);
 		if (tcgetsid(s) != getpid())
 			_exit(1);
+		sigset_t set, old;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGHUP);
+		sigprocmask(SIG_BLOCK, &set, &old);
 		signal(SIGHUP, on_sig);
 		tell_parent('r');
-		while (got != SIGHUP)
-			pause();
+		await_sig(SIGHUP, &old);
 		n = read(s, buf, sizeof(buf));
 		fd = open("/dev/tty", O_RDWR);
 		_exit(n == 0 && fd < 0 && errno == ENXIO ? 10 : 2);
