@@ -82,42 +82,13 @@ static int write_chunk(struct img_writer *w, struct pool *p, struct slot *s,
 	return rc;
 }
 
-/* Each chunk in order: inline with one thread, else as workers finish them. */
-static int write_chunks(struct img_writer *w, struct pool *p, struct img_mem_stats *st)
+/* pool->emit: the next chunk, in order, from whichever thread filled it. */
+static int emit_chunk(struct pool *p, struct slot *s)
 {
-	struct wctx wc;
-	int rc = 0;
+	struct img_writer *w = p->emit_arg;
+	int rc = write_chunk(w, p, s, &p->stats);
 
-	if (!p->nthreads) {
-		rc = wctx_init(p, &wc);
-		for (uint64_t k = 0; !rc && k < p->nchunks; k++) {
-			p->slots[0].k = k;
-			p->slots[0].c = p->chunks[k];
-			rc = pool_work(p, &wc, &p->slots[0]);
-			if (!rc)
-				rc = write_chunk(w, p, &p->slots[0], st);
-		}
-		wctx_fini(p, &wc);
-		return rc;
-	}
-	for (uint64_t k = 0; !rc && k < p->nchunks; k++) {
-		struct slot *s = &p->slots[k % p->nslots];
-
-		pthread_mutex_lock(&p->mu);
-		while (!p->stop && !(s->state == SLOT_FULL && s->k == k))
-			pthread_cond_wait(&p->cv, &p->mu);
-		rc = p->rc;
-		pthread_mutex_unlock(&p->mu);
-		if (!rc)
-			rc = write_chunk(w, p, s, st);
-		pthread_mutex_lock(&p->mu);
-		s->state = SLOT_FREE;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-	}
-	if (rc && !p->rc)
-		pool_fail(p, rc, "%s", img_writer_error(w));
-	return rc;
+	return rc ? pool_fail(p, rc, "%s", img_writer_error(w)) : 0;
 }
 
 static int write_table(struct img_writer *w, struct pool *p, const struct img_mem_src *src,
@@ -140,8 +111,7 @@ int img_write_mem(struct img_writer *w, const struct img_mem_src *src,
 {
 	struct pool p = { .writing = true, .comp = opts->comp, .level = opts->level,
 			  .chunk_size = opts->chunk_size ? opts->chunk_size : 1u << 20,
-			  .src = src };
-	struct img_mem_stats st = { 0 };
+			  .src = src, .emit = emit_chunk, .emit_arg = w };
 	unsigned threads = opts->threads ? opts->threads : img_online_cpus();
 	uint64_t total;
 	int rc, sync_err;
@@ -160,7 +130,7 @@ int img_write_mem(struct img_writer *w, const struct img_mem_src *src,
 		rc = pool_start(&p, threads);
 	img_sync_start(w);
 	if (!rc)
-		rc = write_chunks(w, &p, &st);
+		rc = pool_write_all(&p);
 	if (p.rc)
 		img_wfail(w, p.rc, "%s", p.err);
 	pool_stop(&p);
@@ -168,9 +138,9 @@ int img_write_mem(struct img_writer *w, const struct img_mem_src *src,
 	if (!rc && !p.rc && sync_err)
 		rc = img_wfail(w, sync_err, "flushing the image: %s", strerror(-sync_err));
 	free(p.chunks);
-	st.extent_bytes = total;
-	st.nchunks = p.nchunks;
+	p.stats.extent_bytes = total;
+	p.stats.nchunks = p.nchunks;
 	if (stats)
-		*stats = st;
+		*stats = p.stats;
 	return rc ? rc : p.rc;
 }

@@ -1,8 +1,10 @@
 /*
  * The chunk pipeline shared by the memory writer and reader: a ring of slots, worker
  * threads that each own a (de)compression context, and the ordering rules. Writer:
- * workers claim chunk k into slot k % nslots once it is free and fill it; the calling
- * thread writes slot k when it is done, in order. Reader: the calling thread reads
+ * the calling thread and the pool's threads claim chunk k into slot k % nslots once
+ * it is free and fill it; whoever fills the next chunk to go out writes it, and
+ * every filled one after it, while the others go on filling (so nobody waits for a
+ * wake-up from another CPU to write, and no thread only writes). Reader: the calling thread reads
  * chunk k into a free slot; workers take filled slots in any order, and one worker at
  * a time writes the decompressed ones into the destination. With one thread
  * there are no workers: the calling thread does the work inline.
@@ -37,16 +39,17 @@ struct slot {
 
 struct wctx {
 	void *zc;                       /* ZSTD_CCtx or ZSTD_DCtx */
-	uint8_t *scratch;
+	uint8_t *stage;                 /* writer that compresses: its source pages */
 };
 
 struct pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct slot *slots;
-	uint8_t *arena;                 /* every slot's buf and stage */
+	uint8_t *arena;                 /* every slot's buf and stage, every wctx's stage */
 	size_t arena_len;
 	unsigned nslots, nthreads;
+	unsigned nstages, stages_taken; /* wctx stages in the arena; handed out (mu) */
 	pthread_t *tids;
 	uint64_t next;                  /* writer: next chunk to claim */
 	uint64_t nchunks;
@@ -55,6 +58,14 @@ struct pool {
 	char err[160];
 	bool stop;
 	bool scattering;                /* reader: a worker is in scatter_ready() */
+	bool emitting;                  /* writer: a worker is in emit_ready() */
+	uint64_t next_emit;             /* writer: the next chunk to hand to emit */
+	/* writer: puts a filled slot's chunk in the image; chunks come in order, from
+	 * one thread at a time. 0 or -errno (the pool then fails with the image's
+	 * error, which emit says through pool_fail). */
+	int (*emit)(struct pool *p, struct slot *s);
+	void *emit_arg;
+	struct img_mem_stats stats;     /* writer: what emit wrote (emit's) */
 	/* the job */
 	bool writing;
 	enum img_comp comp;
@@ -65,6 +76,9 @@ struct pool {
 };
 
 int pool_start(struct pool *p, unsigned threads);
+/* Writer: the calling thread works beside the pool's threads until every chunk is
+ * emitted or the pool failed; p->rc. */
+int pool_write_all(struct pool *p);
 void pool_stop(struct pool *p);
 int pool_fail(struct pool *p, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -1,5 +1,7 @@
 /*
- * The image file: every compression with one and two threads, fd and mapping sources,
+ * The image file: every compression with one to four threads (many small chunks, so
+ * that the writer's slots wrap and its threads overtake each other), fd and mapping
+ * sources, a write that fails midway,
  * zero pages elided, page-aligned uncompressed data, streaming through a pipe, the
  * header's refusals, and random access for lazy restore (index, load, refusals).
  */
@@ -8,7 +10,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "tgraph_util.h"
@@ -18,7 +22,9 @@
 static const struct img_mem_opts variants[] = {
 	{ IMG_COMP_ZSTD, 1, 1, 0 }, { IMG_COMP_ZSTD, 3, 2, 0 }, { IMG_COMP_LZ4, 0, 1, 0 },
 	{ IMG_COMP_LZ4, 0, 2, 16384 }, { IMG_COMP_NONE, 0, 1, 0 }, { IMG_COMP_NONE, 0, 2, 8192 },
+	{ IMG_COMP_ZSTD, 0, 4, 8192 }, { IMG_COMP_LZ4, 0, 3, 4096 }, { IMG_COMP_NONE, 0, 4, 4096 },
 };
+#define NVARIANTS (int)(sizeof(variants) / sizeof(variants[0]))
 
 static int tmpfile_fd(void)
 {
@@ -35,9 +41,10 @@ START_TEST(roundtrip_each_compression)
 	ck_assert_int_eq(tm_write_image(fd, memfd, 5, 3, o, 0), 0);
 	lseek(fd, 0, SEEK_SET);
 	ck_assert_msg(tm_read_image(fd, memfd, 5, 3, o->threads, err) == 0, "%s", err);
-	/* and read with the other thread count */
+	/* and read with another thread count */
 	lseek(fd, 0, SEEK_SET);
-	ck_assert_msg(tm_read_image(fd, memfd, 5, 3, 3 - o->threads, err) == 0, "%s", err);
+	ck_assert_msg(tm_read_image(fd, memfd, 5, 3, o->threads == 1 ? 2 : 1, err) == 0,
+		      "%s", err);
 	close(fd);
 	close(memfd);
 }
@@ -179,6 +186,27 @@ START_TEST(fd_source_and_destination)
 	close(out);
 	close(memfd);
 	close(fd);
+}
+END_TEST
+
+/*
+ * A file that stops growing partway through the memory (RLIMIT_FSIZE; check runs each
+ * test in a process of its own): img_write_mem says why and returns, whichever thread
+ * met the error, with nothing left running.
+ */
+START_TEST(failed_write_ends_the_memory_section)
+{
+	const struct img_mem_opts *o = &variants[_i];
+	struct rlimit lim = { 64 << 10, RLIM_INFINITY };
+	int memfd, fd = tmpfile_fd();
+
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(tm_memfd(300, 3, &memfd), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ck_assert_int_ne(tm_write_image(fd, memfd, 2, 1, o, 0), 0);
+	ck_assert_uint_le(lseek(fd, 0, SEEK_END), 64 << 10);
+	close(fd);
+	close(memfd);
 }
 END_TEST
 
@@ -347,14 +375,15 @@ Suite *image_suite(void)
 	TCase *tc = tcase_create("image");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, roundtrip_each_compression, 0, 6);
+	tcase_add_loop_test(tc, roundtrip_each_compression, 0, NVARIANTS);
 	tcase_add_test(tc, zero_pages_and_holes_are_not_stored);
 	tcase_add_test(tc, uncompressed_pages_are_page_aligned);
-	tcase_add_loop_test(tc, streams_through_a_pipe, 0, 6);
+	tcase_add_loop_test(tc, streams_through_a_pipe, 0, NVARIANTS);
+	tcase_add_loop_test(tc, failed_write_ends_the_memory_section, 0, NVARIANTS);
 	tcase_add_test(tc, fd_source_and_destination);
 	tcase_add_test(tc, skip_sections_and_header_fields);
 	tcase_add_test(tc, temporary_file_then_rename);
-	tcase_add_loop_test(tc, lazy_index_and_chunk_load, 0, 6);
+	tcase_add_loop_test(tc, lazy_index_and_chunk_load, 0, NVARIANTS);
 	suite_add_tcase(s, tc);
 	return s;
 }
