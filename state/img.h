@@ -94,12 +94,13 @@ struct img_mem_dst {
 };
 
 /*
- * zstd's level when none is given: its first fast level. On the checkpoint benchmark's
- * mix (half random, a quarter text, a quarter zero pages) it compresses 1 MiB chunks
- * about 1.5x as fast as level 1 here (3.8 against 2.5 GB/s per core) into an image
- * of the same size: nearly all of level 1's extra work is spent on the random pages.
+ * zstd's level when none is given. The first fast level (-1) compresses the checkpoint
+ * benchmark's mix (half random, a quarter text, a quarter zero pages) 1.5x as fast
+ * here into an image of the same size, but a real heap (python3 holding 200 MB of
+ * dicts and strings) only 1.14x as fast into an image 16% larger (31.2 against 26.8
+ * MB; lz4: 53 MB, and slower): level 1 stays.
  */
-#define IMG_ZSTD_LEVEL (-1)
+#define IMG_ZSTD_LEVEL 1
 
 struct img_mem_opts {
 	enum img_comp comp;

@@ -544,17 +544,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/*
- * The buffers, in one arena so that they fill whole huge pages. Every slot has its
- * bitmap and stored data (buf). Where the source pages must outlive the work on them
- * (a reader's decompressed pages wait for the scatter; an uncompressed writer's
- * stored data is its source), each slot has a stage for them too; a compressing
- * writer is done with its source once the chunk is compressed, so each thread doing
- * the work has one stage instead, and the writer needs only a slot per worker and
- * two more. The arena is fresh memory, whose first touch costs 0.5-2 ms per MiB
- * here (host faults behind the guest's: 7-31 ms for 14 MiB of huge pages), at the
- * start of every checkpoint, on its critical path: the less the better.
- */
 int pool_write_all(struct pool *p)
 {
 	int rc;
@@ -568,6 +557,17 @@ int pool_write_all(struct pool *p)
 	return rc;
 }
 
+/*
+ * The buffers, in one arena so that they fill whole huge pages. Every slot has its
+ * bitmap and stored data (buf). Where the source pages must outlive the work on them
+ * (a reader's decompressed pages wait for the scatter; an uncompressed writer's
+ * stored data is its source), each slot has a stage for them too; a compressing
+ * writer is done with its source once the chunk is compressed, so each thread doing
+ * the work has one stage instead, and the writer needs only a slot per worker and
+ * two more. The arena is fresh memory, whose first touch costs 0.5-2 ms per MiB
+ * here (host faults behind the guest's: 7-31 ms for 14 MiB of huge pages), at the
+ * start of every checkpoint, on its critical path: the less the better.
+ */
 int pool_start(struct pool *p, unsigned threads)
 {
 	size_t bm = IMG_MAX_CHUNK / IMG_PAGE / 8;
