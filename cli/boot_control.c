@@ -150,7 +150,11 @@ static void wake_job(bool *tty_paused)
 void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 	       char *status, size_t len)
 {
-	bool paused = false, tty_paused = false;
+	/* paused: the world is stopped. tty_paused: by a stop signal, so a SIGCONT
+	 * resumes it. job_stopped: the monitor was told "stopped" and no SIGCONT has
+	 * come since; a second stop (two readers of the terminal, ^Z again) is not
+	 * told twice, which would stop the monitor again after its fg. */
+	bool paused = false, tty_paused = false, job_stopped = false;
 
 	for (;;) {
 		struct pollfd p[3] = { { .fd = k->done_fd, .events = POLLIN },
@@ -170,6 +174,9 @@ void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 			if (what == SIGTSTP || what == SIGTTIN || what == SIGTTOU) {
 				char line[32];
 
+				if (job_stopped)
+					continue;
+				job_stopped = true;
 				/* Paused here, or already by sbx pause (which only
 				 * sbx resume undoes); either way the job stops. */
 				if (!paused)
@@ -178,10 +185,13 @@ void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 				paused = true;
 				snprintf(line, sizeof(line), "stopped %d\n", what);
 				tell_monitor(status_fd, line);
-			} else if (what == SIGCONT && tty_paused) {
-				kernel_resume_world(k);
-				paused = tty_paused = false;
-				tell_monitor(status_fd, "continued\n");
+			} else if (what == SIGCONT) {
+				job_stopped = false;
+				if (tty_paused) {
+					kernel_resume_world(k);
+					paused = tty_paused = false;
+					tell_monitor(status_fd, "continued\n");
+				}
 			}
 			continue;
 		}

@@ -79,9 +79,10 @@ static int jobctl_pipe[2] = { -1, -1 };
  * kill goes to init. The stop signals and SIGCONT are the job's: ^Z pauses the whole
  * sandbox and stops the foreground sbx, fg or bg resumes it (ctl_serve), since the
  * sandbox's init, as any pid 1, would ignore a SIGTSTP it does not handle. Blocked
- * in every other thread, SIGTTIN makes a read of the terminal from the background
- * fail with EIO, as for a program that blocks it, where the host used to restart
- * the read for ever (the Sentry, a pid 1, drops a SIGTTIN it has no handler for).
+ * in every other thread, SIGTTIN makes the host fail a read of the terminal from the
+ * background with EIO, where it used to restart the read for ever (the Sentry, a
+ * pid 1, drops a SIGTTIN it has no handler for); the read then stops the job
+ * through the same pipe (hostfd.c), as the terminal's SIGTTIN would.
  */
 static void *forward_signals(void *arg)
 {
@@ -384,6 +385,8 @@ int cmd_boot(int argc, char **argv)
 		}
 	}
 	cr_mark("sentry: kernel ready");
+	/* A task that reads the terminal from the background stops the job here too. */
+	k->host_jobctl_fd = jobctl_pipe[1];
 	close(BOOT_EXEC_FD);
 	err = locked ? 0 : sandbox_lockdown(plat, debug_filter, status_fd, why, sizeof(why));
 	if (err) {

@@ -85,6 +85,7 @@ static int kernel_init_host(struct kernel *k, struct platform *plat, struct memf
 	pthread_cond_init(&k->cond, NULL);
 	k->done = k->stopping = false;
 	k->nparked = k->nrunning = 0;
+	k->host_jobctl_fd = -1;
 	k->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	return k->done_fd < 0 ? -errno : 0;
 }

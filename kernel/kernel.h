@@ -82,6 +82,10 @@ SAVABLE struct kernel {
 	bool done SAVE_SKIP;                    /* init has exited; under lock */
 	int exit_status SAVE_SKIP;              /* wait status of init; under lock */
 	int done_fd SAVE_SKIP;                  /* eventfd, readable once done */
+	/* Where a task asks the sandbox's host job to stop, as a terminal stops a
+	 * background job that reads it: one byte, the signal (SIGTTIN). -1: nobody
+	 * listens (set by whoever serves the job's stops: sbx boot's control loop). */
+	int host_jobctl_fd SAVE_SKIP;
 	bool stopping SAVE_SKIP;                /* the world is stopped; under lock */
 	u32 nparked SAVE_SKIP;                  /* tasks parked; under lock */
 	u32 nrunning SAVE_SKIP;                 /* task threads alive; under lock */

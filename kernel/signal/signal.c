@@ -63,6 +63,16 @@ static bool sig_ignored(struct task *t, int sig, bool external)
 	       (h == L_SIG_DFL && sig_default_action(sig) == SIG_DEFAULT_IGNORE);
 }
 
+bool sig_blocked_or_ignored(struct task *t, int sig)
+{
+	bool ign;
+
+	pthread_mutex_lock(&t->sh->lock);
+	ign = (t->sigmask & sigbit(sig)) || t->sh->act[sig - 1].handler == L_SIG_IGN;
+	pthread_mutex_unlock(&t->sh->lock);
+	return ign;
+}
+
 /* Tells @tg's parent that it stopped or continued (CLD_STOPPED, CLD_CONTINUED), as
  * SIGCHLD unless the parent asked not to hear of stops. k->lock held. */
 static void notify_parent_jobctl(struct thread_group *tg, int code, int status)

@@ -391,6 +391,9 @@ bool task_signal_pending(struct task *t);
 /* Sends @info to thread @t. @forced: a fault; unblocks and resets an ignored
  * handler. @external: sent from outside the sandbox (init semantics differ). */
 int sig_send(struct task *t, const struct l_siginfo *info, bool forced, bool external);
+/* Linux's is_ignored(), which terminal job control asks: @sig blocked by @t, or
+ * ignored (SIG_IGN) by its process. */
+bool sig_blocked_or_ignored(struct task *t, int sig);
 /* Sends @info to process @tg: any of its threads that does not block it takes it.
  * kernel->lock held. */
 int sig_send_group(struct thread_group *tg, const struct l_siginfo *info, bool external);

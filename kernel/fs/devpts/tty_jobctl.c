@@ -50,17 +50,6 @@ void tty_signal_pgrp(struct kernel *k, u32 pgrp, u64 sigs)
 	pthread_mutex_unlock(&k->lock);
 }
 
-/* Linux's is_ignored: blocked or SIG_IGN. */
-static bool is_ignored(struct task *t, int sig)
-{
-	bool ign;
-
-	pthread_mutex_lock(&t->sh->lock);
-	ign = (t->sigmask & sigbit(sig)) || t->sh->act[sig - 1].handler == L_SIG_IGN;
-	pthread_mutex_unlock(&t->sh->lock);
-	return ign;
-}
-
 /* Linux's will_become_orphaned_pgrp(pgrp, NULL): no member has a parent in
  * another group of the same session. k->lock held. */
 static bool pgrp_orphaned(struct kernel *k, u32 pgrp)
@@ -93,7 +82,7 @@ int tty_check_change(struct task *t, struct pty *p, int sig)
 	pthread_mutex_unlock(&p->lock);
 	if (!pgrp || pgrp == t->tg->pgid)
 		goto out;
-	if (is_ignored(t, sig)) {
+	if (sig_blocked_or_ignored(t, sig)) {
 		if (sig == SIGTTIN)
 			ret = -EIO;
 	} else if (pgrp_orphaned(k, t->tg->pgid)) {

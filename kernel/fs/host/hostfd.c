@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fs/host/hostfd.h"
+#include "kernel.h"
 #include "mm/mm.h"
 #include "task/task.h"
 
@@ -59,6 +60,38 @@ static s64 own_pos_io(struct vfs_file *f, void *buf, size_t len, bool write)
 	return n < 0 ? -errno : n;
 }
 
+/*
+ * A read of the host terminal from a background job: on Linux the terminal stops the
+ * job with SIGTTIN and the read goes on once fg has continued it; a program that
+ * blocks or ignores SIGTTIN gets EIO. The Sentry's threads block SIGTTIN (the
+ * Sentry is a pid 1, which would drop it and have the host restart the read for
+ * ever), so the host answers a background read with EIO, and an empty read asks it
+ * without waiting for input: EIO there, with no hang-up, means the sandbox's host
+ * job is in the background (or orphaned, which is not told apart: that job, no
+ * longer anyone's, stays stopped until sbx resume or kill). The sandbox then stops
+ * as a job, as at ^Z (k->host_jobctl_fd), and the read restarts once it goes on.
+ * Returns 0 to read, -EIO, or -ERESTARTSYS.
+ */
+static int host_tty_background(struct task *t, struct vfs_file *f)
+{
+	struct pollfd p = { .fd = HF(f)->fd };
+	char sig = SIGTTIN;
+	int err;
+
+	if (!HF(f)->tty || t->k->host_jobctl_fd < 0 || read(HF(f)->fd, &sig, 0) == 0 ||
+	    errno != EIO)
+		return 0;
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+		return 0;       /* hung up: the read itself says so */
+	if (sig_blocked_or_ignored(t, SIGTTIN))
+		return -EIO;
+	if (write(t->k->host_jobctl_fd, &sig, 1) != 1)
+		return -EIO;
+	/* Until the stop takes this task (it restarts the read after), or a signal. */
+	err = task_sleep_until(t, -1);
+	return err == -EINTR || !err ? -ERESTARTSYS : err;
+}
+
 static s64 hostfd_read(struct task *t, struct vfs_file *f, void *buf, size_t len, s64 *pos)
 {
 	ssize_t n;
@@ -70,7 +103,9 @@ static s64 hostfd_read(struct task *t, struct vfs_file *f, void *buf, size_t len
 		n = pread(HF(f)->fd, buf, len, *pos);
 		return n < 0 ? -errno : n;
 	}
-	err = wait_ready(t, f, POLLIN);
+	err = host_tty_background(t, f);
+	if (!err)
+		err = wait_ready(t, f, POLLIN);
 	if (err < 0)
 		return err;
 	n = read(HF(f)->fd, buf, len);

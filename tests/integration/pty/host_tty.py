@@ -7,7 +7,9 @@ program (testdata/pty/host_tty_prog.py) as its foreground job: natively as `pyth
 PROG`, then as `sbx run -- python3 PROG`. Through the terminal, the driver types ^C
 (the program must catch it and then still read files: a ^C once killed the gofer),
 then ^Z (the job must stop as a job, and print nothing while stopped), then lets
-the shell continue it as fg does. The transcripts (output lines, the stop signal,
+the shell continue it as fg does. Then a program that reads the terminal is started
+as a background job: it must stop as one (SIGTTIN), and read what is typed once fg
+has brought it to the foreground. The transcripts (output lines, the stop signal,
 lines printed while stopped, exit status) must be the same.
 
 usage: host_tty.py SBX PROG
@@ -24,18 +26,21 @@ import time
 TIMEOUT = 60.0
 
 
-def job_shell(argv, report_fd, cmd_fd):
-    """In the terminal's session: runs argv as a foreground job, reports its stops
-    and exit on report_fd, continues it (fg) when cmd_fd says so."""
+def job_shell(argv, report_fd, cmd_fd, background):
+    """In the terminal's session: runs argv as a foreground job (or a background
+    one), reports its stops and exit on report_fd, continues it in the foreground
+    (fg) when cmd_fd says so."""
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     job = os.fork()
     if job == 0:
         os.setpgid(0, 0)
-        os.tcsetpgrp(0, os.getpid())
+        if not background:
+            os.tcsetpgrp(0, os.getpid())
         signal.signal(signal.SIGTTOU, signal.SIG_DFL)
         os.execvp(argv[0], argv)
     os.setpgid(job, job)
-    os.tcsetpgrp(0, job)
+    if not background:
+        os.tcsetpgrp(0, job)
     stopped = False
     while True:
         # A stopped job waits for the driver's fg, or goes on or ends by itself.
@@ -61,7 +66,7 @@ def job_shell(argv, report_fd, cmd_fd):
 
 
 class Session:
-    def __init__(self, argv):
+    def __init__(self, argv, background=False):
         rep_r, rep_w = os.pipe()
         cmd_r, cmd_w = os.pipe()
         self.pid, self.master = pty.fork()
@@ -69,7 +74,7 @@ class Session:
             os.close(rep_r)
             os.close(cmd_w)
             try:
-                job_shell(argv, rep_w, cmd_r)
+                job_shell(argv, rep_w, cmd_r, background)
             finally:
                 os._exit(1)
         os.close(rep_w)
@@ -146,6 +151,26 @@ def transcript(argv):
     lines = [l for l in lines if l]
     return ["job: " + ev, "lines while stopped: %d" % len(during), "job: " + ex] + \
         ["out: " + l for l in lines]
+
+
+# Reads a line from the terminal; started in the background, it is stopped first.
+READER = "import sys; print('got', sys.stdin.readline().strip(), flush=True); sys.exit(5)"
+
+
+def background_transcript(argv):
+    """argv (which runs READER) as a background job: it stops (SIGTTIN) and prints
+    nothing; after fg it reads the line typed then."""
+    s = Session(argv, background=True)
+    _, ev = s.wait_event("stopped")
+    s.pump(0.3)
+    before = [l for _, l in s.lines_at]
+    os.write(s.cmd, b"c")
+    os.write(s.master, b"hello\n")
+    _, ex = s.wait_event("exit")
+    s.pump(0.2)
+    os.waitpid(s.pid, 0)
+    return ["background job: " + ev, "lines before fg: %d" % len(before),
+            "background job: " + ex] + ["out: " + l for _, l in s.lines_at if l]
 
 
 def delete_all(sbx, root, names):
@@ -242,12 +267,14 @@ def main():
         return 2
     sbx, prog = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     try:
-        native = transcript(["python3", prog])
+        native = transcript(["python3", prog]) + \
+            background_transcript(["python3", "-c", READER])
     except RuntimeError as e:
         print("FAIL host_tty: natively: %s" % e, file=sys.stderr)
         return 1
     try:
-        sandboxed = transcript([sbx, "run", "--", "python3", prog])
+        sandboxed = transcript([sbx, "run", "--", "python3", prog]) + \
+            background_transcript([sbx, "run", "--", "python3", "-c", READER])
     except RuntimeError as e:
         print("FAIL host_tty: under sbx: %s" % e, file=sys.stderr)
         return 1
