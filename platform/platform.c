@@ -46,6 +46,8 @@ int plat_open(const char *name, int memfd, struct platform **out)
 
 int plat_preopen(const char *name)
 {
+	if (!strcmp(name, "ptrace"))
+		return ptrace_platform_preopen();
 	return strcmp(name, "kvm") ? 0 : kvm_platform_preopen();
 }
 

@@ -121,6 +121,9 @@ struct platform {
 	uint64_t max_user_addr;    /* application mappings lie below this */
 	size_t fpstate_size;       /* bytes of the xsave area plat_ctx_*_fpstate move */
 	uint64_t xsave_features;   /* XCR0: state components present in that area */
+	/* The host vDSO's clock_gettime, callable at this address in every address
+	 * space (above max_user_addr), for the sandbox's vDSO; 0 where there is none. */
+	uint64_t host_clock_gettime;
 };
 
 /*
@@ -132,7 +135,8 @@ int plat_open(const char *name, int memfd, struct platform **out);
 /*
  * Opens what platform @name needs from the host's filesystem, for a caller about to
  * lose it (the Sentry pivots into an empty root before plat_open): kvm keeps /dev/kvm
- * open for the next plat_open("kvm"). ptrace needs nothing. 0 or -errno.
+ * open for the next plat_open("kvm"); ptrace reads where the host's vDSO is
+ * (/proc/self/maps), which it moves into every stub. 0 or -errno.
  */
 int plat_preopen(const char *name);
 

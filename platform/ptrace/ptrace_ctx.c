@@ -243,6 +243,35 @@ static int ptrace_signal_event(struct ptrace_thread *t, int sig, struct plat_reg
 }
 
 /*
+ * An interrupt that stopped the thread inside the host's vDSO (a clock read the
+ * sandbox's vDSO made there): single-step it out, so that what the Sentry sees, and
+ * may checkpoint, is never in code another host does not have. A clock read is a
+ * few dozen instructions; the bound only guards against a loop that never leaves.
+ * A syscall there (the host vDSO's own fallback) is not stepped over, which would
+ * run it on the host: the thread stops before it and the next switch traps it.
+ */
+static int ptrace_step_out_of_host_vdso(struct ptrace_thread *t, struct plat_regs *regs)
+{
+	for (int i = 0; i < 100000 && ptrace_in_host_vdso(regs->rip); i++) {
+		int insn = ptrace_insn_at(t, regs->rip), st, err;
+
+		if (insn < 0 || insn == 0x050f)
+			break;
+		if (ptrace(PTRACE_SINGLESTEP, t->tid, NULL, NULL))
+			return -errno;
+		err = ptrace_wait(t->tid, &st);
+		if (err)
+			return err;
+		if (ptrace(PTRACE_GETREGS, t->tid, NULL, &t->regs))
+			return -errno;
+		*regs = t->regs;
+		if (WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != PTRACE_INTERRUPT_SIG)
+			break;  /* a fault there: the Sentry sees it as it is */
+	}
+	return 0;
+}
+
+/*
  * Hands @regs to the stopped thread, writing only what changed: nothing, rax alone
  * (the usual syscall return: one POKEUSER), or everything. Returns 0 or -1/errno.
  */
@@ -305,6 +334,8 @@ int ptrace_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat
 		err = ptrace_signal_event(t, sig, regs, ev);
 		if (err < 0)
 			return err;
+		if (err && ev->kind == PLAT_EV_INTERRUPT && ptrace_in_host_vdso(regs->rip))
+			return ptrace_step_out_of_host_vdso(t, regs);
 		if (err)
 			return 0;
 	}

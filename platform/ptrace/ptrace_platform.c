@@ -127,8 +127,11 @@ static int ptrace_drop_caps(void)
  * In the forked child. Only raw syscalls and async-signal-safe calls: the parent's
  * locks may be held by nobody here, but its heap is not ours to trust.
  */
-static void __attribute__((noreturn)) ptrace_template_child(int memfd, pid_t parent)
+static void __attribute__((noreturn)) ptrace_template_child(int memfd, pid_t parent,
+							   int vdso_fd)
 {
+	char moved;
+
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(1);
 	ptrace_template_reset_signals();
@@ -148,6 +151,11 @@ static void __attribute__((noreturn)) ptrace_template_child(int memfd, pid_t par
 	if (__rseq_size && ptrace_rseq_unregister())
 		_exit(3);
 	syscall(SYS_set_tid_address, NULL);
+	/* The host's vDSO moves to where every stub keeps it; the parent hears whether
+	 * it did (the descriptor goes with the others below). */
+	moved = ptrace_host_vdso_move();
+	if (write(vdso_fd, &moved, 1) != 1)
+		_exit(7);
 	if (memfd != STUB_MEMFD && dup2(memfd, STUB_MEMFD) < 0)
 		_exit(4);
 	if (syscall(SYS_close_range, 0, STUB_MEMFD - 1, 0) ||
@@ -159,15 +167,26 @@ static void __attribute__((noreturn)) ptrace_template_child(int memfd, pid_t par
 static int ptrace_template_start(struct ptrace_platform *pp, int memfd)
 {
 	pid_t parent = getpid(), pid;
-	int st;
+	int st, vdso[2];
+	char moved = 0;
 
 	if (stub_image_end - stub_image_start > STUB_TABLE_OFF)
 		return -E2BIG;
-	pid = fork();
-	if (pid < 0)
+	if (pipe2(vdso, O_CLOEXEC))
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(vdso[0]);
+		close(vdso[1]);
+		return -errno;
+	}
 	if (pid == 0)
-		ptrace_template_child(memfd, parent);
+		ptrace_template_child(memfd, parent, vdso[1]);
+	close(vdso[1]);
+	if (read(vdso[0], &moved, 1) != 1)
+		moved = 0;
+	close(vdso[0]);
+	pp->base.host_clock_gettime = moved ? ptrace_host_vdso_clock_gettime() : 0;
 
 	while (waitpid(pid, &st, WUNTRACED) < 0) {
 		if (errno != EINTR) {

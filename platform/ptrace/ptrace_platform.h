@@ -106,6 +106,14 @@ static inline pid_t ptrace_self(void)
 
 /* ptrace_platform.c */
 int ptrace_platform_open(int memfd, struct platform **out);
+
+/* ptrace_host_vdso.c: the host's vDSO in every stub. preopen finds it (before the
+ * Sentry loses /proc); the template child moves it to STUB_HOST_VDSO (true if it
+ * did); the Sentry then knows where its clock_gettime is there (0: nowhere). */
+int ptrace_platform_preopen(void);
+bool ptrace_host_vdso_move(void);
+uint64_t ptrace_host_vdso_clock_gettime(void);
+bool ptrace_in_host_vdso(uint64_t rip);
 int ptrace_seccomp_rules(const struct platform *p, void *scmp_filter_ctx);
 
 /* ptrace_stub.c */

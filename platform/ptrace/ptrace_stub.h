@@ -15,6 +15,10 @@
 #define STUB_ADDR		0x7fffff100000
 #define STUB_PAGE_SIZE		0x1000
 #define STUB_TASK_TOP		0x7ffffffff000
+/* Where the template moves the host's vDSO and its data pages ([vvar]...), kept in
+ * every stub for the sandbox's own vDSO to call (ptrace_host_vdso.c). */
+#define STUB_HOST_VDSO		0x7fffff200000
+#define STUB_HOST_VDSO_MAX	0x100000
 #define STUB_MEMFD		3
 
 /*

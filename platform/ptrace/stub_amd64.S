@@ -5,7 +5,8 @@
  * a page at STUB_ADDR, copies the image [stub_image_start, stub_image_end) there and
  * jumps to its copy of stub_setup. MAP_FIXED may land on whatever the Sentry had there
  * (its stack, with ASLR off); nothing below uses a stack, so that is harmless.
- * stub_setup installs the stub's seccomp filter, unmaps everything but the stub page,
+ * stub_setup installs the stub's seccomp filter, unmaps everything but the stub page
+ * (and the host's vDSO, which the template moved to STUB_HOST_VDSO),
  * and falls into stub_loop, where the template stops itself with SIGSTOP forever.
  * stub_syscall is where the Sentry points rip to inject a syscall: the trailing int3
  * hands control back with the result in rax; stub_apply does the same for a table of
@@ -112,7 +113,16 @@ stub_setup:
 
 	mov	$STUB_NR_MUNMAP, %eax
 	movabs	$(STUB_ADDR + STUB_PAGE_SIZE), %rdi
-	movabs	$(STUB_TASK_TOP - STUB_ADDR - STUB_PAGE_SIZE), %rsi
+	movabs	$(STUB_HOST_VDSO - STUB_ADDR - STUB_PAGE_SIZE), %rsi
+	syscall
+	mov	$STUB_EXIT_MUNMAP, %edi
+	test	%rax, %rax
+	jnz	stub_die
+
+	/* The host's vDSO stays, moved here by the template (ptrace_host_vdso.c). */
+	mov	$STUB_NR_MUNMAP, %eax
+	movabs	$(STUB_HOST_VDSO + STUB_HOST_VDSO_MAX), %rdi
+	movabs	$(STUB_TASK_TOP - STUB_HOST_VDSO - STUB_HOST_VDSO_MAX), %rsi
 	syscall
 	mov	$STUB_EXIT_MUNMAP, %edi
 	test	%rax, %rax
