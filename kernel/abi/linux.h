@@ -206,6 +206,7 @@ int l_siginfo_load(struct st_dec *d, void *p);
 #define L_AT_HWCAP2 26
 #define L_AT_EXECFN 31
 #define L_AT_MINSIGSTKSZ 51
+#define L_AT_SYSINFO_EHDR 33
 
 /* The kernel's O_LARGEFILE: glibc defines it as 0 on x86_64, but the kernel sets this
  * bit in every file opened on a 64-bit system and F_GETFL reports it. */

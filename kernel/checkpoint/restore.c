@@ -22,6 +22,7 @@
 #include "memfile/memfile.h"
 #include "platform.h"
 #include "st.h"
+#include "vdso/vdso.h"
 
 extern char fs_restore_why[512];  /* fs/ovl/ovl_save.c */
 
@@ -174,6 +175,9 @@ int kernel_restore(int fd, struct restore_ctx *ctx, struct kernel **out,
 		err = -EINVAL;
 		goto out;
 	}
+	/* This host's vDSO and the offsets the clocks now have (after the memory: a
+	 * lazy restore loads the pages first). */
+	vdso_update_all(k);
 	st->mem_bytes = ms.raw_bytes;
 	st->zero_pages = ms.zero_pages;
 	st->usec = now_usec() - t0;

@@ -1,8 +1,8 @@
 /*
  * The ELF loader for static and static-pie x86_64 executables, and the initial stack
  * Linux's create_elf_tables() builds: argc, argv, envp, auxv, then the strings and the
- * 16 AT_RANDOM bytes above them. No vDSO is offered (AT_SYSINFO_EHDR is absent), so
- * libc makes real time syscalls, which the Sentry serves.
+ * 16 AT_RANDOM bytes above them. Every program gets the sandbox's vDSO
+ * (AT_SYSINFO_EHDR; vdso/), which reads the clocks without a system call.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "abi/linux.h"
+#include "vdso/vdso.h"
 #include "kernel.h"
 #include "loader/loader.h"
 #include "memfile/memfile.h"
@@ -332,7 +333,7 @@ static int load_elf(struct task *t, struct ld_src *src, const char *execfn,
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[MAX_PHNUM];
 	u64 bias = 0, brk = 0, phdr = 0, fsize, interp_base = 0, entry;
-	u64 auxv[2 * 16];
+	u64 auxv[2 * 20], vdso = 0;
 	char *interp = NULL;
 	s64 end;
 	int n = 0, err;
@@ -411,7 +412,12 @@ static int load_elf(struct task *t, struct ld_src *src, const char *execfn,
 		if (err)
 			goto out;
 	}
+	/* Without it (no room left?) the program still runs: its time calls trap. */
+	if (vdso_map(t->k, mm, &vdso))
+		vdso = 0;
 #define AUX(k, v) (auxv[2 * n] = (k), auxv[2 * n + 1] = (v), n++)
+	if (vdso)
+		AUX(L_AT_SYSINFO_EHDR, vdso);
 	AUX(L_AT_HWCAP, t->k->cpuid.leaf1_edx);
 	AUX(L_AT_PAGESZ, PAGE_SIZE);
 	AUX(L_AT_CLKTCK, 100);
