@@ -12,7 +12,7 @@
  * a host vDSO, or for any other clock, the call is the system call.
  *
  * Built on its own (no libc, no relocations: nobody relocates a vDSO) and embedded in
- * sbx (vdso_blob.S). kernel/vdso/vdso.h has the parameter page's layout.
+ * sbx (vdso_blob.S). vdso_params.h has the parameter page's layout.
  */
 #include <stddef.h>
 #include <stdint.h>
