@@ -8,6 +8,8 @@
 #     floor for any ptrace platform), with ratios against native and against the probe.
 #   start-to-exit of the static `true` program: native, `sbx run`, `runsc do`; median of
 #     20 runs (hyperfine when installed, otherwise a date +%s%N loop).
+#   ns per clock_gettime(CLOCK_MONOTONIC) through libc (td_cr_vdso loop: the vDSO where
+#     there is one): start-to-exit of 100,000 calls less that of `true`, per call.
 #
 # Prints a table. No assertions: this is a measurement, never a test.
 # usage: run.sh BUILD_DIR [NATIVE_CALLS [SANDBOX_CALLS]]
@@ -52,25 +54,25 @@ ns_per_call() {
 	done | median
 }
 
-# start_ms CMD...: median start-to-exit in ms of CMD td_true.
+# start_ms CMD...: median start-to-exit in ms of CMD td_true (of CMD $prog_args, if set).
 start_ms() {
 	if command -v hyperfine >/dev/null; then
 		hyperfine -N --runs "$starts" --warmup 2 --export-json /dev/stdout --style none \
-			"$(printf '%q ' "$@" "$true_prog")" 2>/dev/null |
+			"$(printf '%q ' "$@" "${prog_args[@]:-$true_prog}")" 2>/dev/null |
 			awk -F: '/"median"/ { gsub(/[ ,]/, "", $2); printf "%.2f\n", $2 * 1000; exit }'
 		return
 	fi
-	"$@" "$true_prog" >/dev/null 2>&1 || true	# warm the page cache
+	"$@" "${prog_args[@]:-$true_prog}" >/dev/null 2>&1 || true	# warm the page cache
 	for ((i = 0; i < starts; i++)); do
 		local a b
 		a=$(date +%s%N)
-		"$@" "$true_prog" >/dev/null 2>&1 || true
+		"$@" "${prog_args[@]:-$true_prog}" >/dev/null 2>&1 || true
 		b=$(date +%s%N)
 		echo "scale=2; ($b - $a) / 1000000" | bc
 	done | median
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else if (a / b < 10) printf "%.2fx\n", a / b; else printf "%.1fx\n", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else if (a / b < 0.1) printf "%.4fx\n", a / b; else if (a / b < 10) printf "%.2fx\n", a / b; else printf "%.1fx\n", a / b }'; }
 
 native_ns=$(ns_per_call "$n_native" unshare --pid --fork --kill-child --)
 sbx_ns=-
@@ -90,6 +92,24 @@ sbx_ms=-
 runsc_ms=-
 ((${#runsc_cmd[@]})) && runsc_ms=$(start_ms "${runsc_cmd[@]}")
 
+# clock_ns START_MS CMD...: ns per clock_gettime of 100,000, less CMD's start-to-exit.
+clock=$build/testdata/cr/td_cr_vdso
+clock_ns() {
+	local base=$1 ms
+	shift
+	[[ $base != - && -x $clock ]] || { echo -; return; }
+	prog_args=("$clock" loop 100000)
+	ms=$(start_ms "$@")
+	prog_args=()
+	awk -v a="$ms" -v b="$base" 'BEGIN { printf "%.0f\n", (a - b) * 1e6 / 100000 }'
+}
+prog_args=()
+native_clock=$(clock_ns "$native_ms" unshare --pid --fork --kill-child --)
+sbx_clock=-
+((have_sbx)) && sbx_clock=$(clock_ns "$sbx_ms" "$sbx" run "${run_flags[@]}" --)
+runsc_clock=-
+((${#runsc_cmd[@]})) && runsc_clock=$(clock_ns "$runsc_ms" "${runsc_cmd[@]}")
+
 echo "getppid round trip (median of $reps runs; native $n_native calls, sandboxes $n_sandbox)"
 printf '  %-46s %12s %10s %10s\n' "" "ns/call" "vs native" "vs probe"
 printf '  %-46s %12s %10s %10s\n' "native (unshare --pid)" "$native_ns" "1.0x" "$(ratio "$native_ns" "$probe_ns")"
@@ -102,6 +122,12 @@ printf '  %-46s %12s %10s %10s\n' "" "ms" "vs native" "vs runsc"
 printf '  %-46s %12s %10s %10s\n' "native (unshare --pid)" "$native_ms" "1.0x" "$(ratio "$native_ms" "$runsc_ms")"
 printf '  %-46s %12s %10s %10s\n' "sbx run ${run_flags[*]}" "$sbx_ms" "$(ratio "$sbx_ms" "$native_ms")" "$(ratio "$sbx_ms" "$runsc_ms")"
 printf '  %-46s %12s %10s %10s\n' "runsc ${runsc_cmd[*]:1}" "$runsc_ms" "$(ratio "$runsc_ms" "$native_ms")" "$( [[ $runsc_ms == - ]] && echo - || echo 1.0x)"
+echo
+echo "clock_gettime(CLOCK_MONOTONIC) through libc (100,000 calls, start-to-exit less true's)"
+printf '  %-46s %12s %10s %10s\n' "" "ns/call" "vs native" "vs runsc"
+printf '  %-46s %12s %10s %10s\n' "native (unshare --pid)" "$native_clock" "1.0x" "$(ratio "$native_clock" "$runsc_clock")"
+printf '  %-46s %12s %10s %10s\n' "sbx run ${run_flags[*]}" "$sbx_clock" "$(ratio "$sbx_clock" "$native_clock")" "$(ratio "$sbx_clock" "$runsc_clock")"
+printf '  %-46s %12s %10s %10s\n' "runsc ${runsc_cmd[*]:1}" "$runsc_clock" "$(ratio "$runsc_clock" "$native_clock")" "$( [[ $runsc_clock == - ]] && echo - || echo 1.0x)"
 ((have_sbx)) || echo "(sbx: $sbx missing or cannot run td_true)"
 ((${#runsc_cmd[@]})) || echo "(runsc: not installed or cannot run here)"
 [[ -x $probe ]] || echo "(probe: $probe not built)"
