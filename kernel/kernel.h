@@ -21,6 +21,7 @@
 struct futex_table;
 struct ktimer_svc;
 struct memfile;
+struct mf_pages;
 struct vfs_mntns;
 struct vfs_file;
 struct shm_ns;
@@ -69,6 +70,10 @@ SAVABLE struct kernel {
 	/* System V semaphores (ipc/sem.h) and message queues (ipc/msg.h), likewise */
 	struct sem_ns *sem;
 	struct msg_ns *msg;
+	/* The vDSO's parameter page and image (vdso/), one page each, which every
+	 * program maps: made by the first exec; NULL until then, and in images older
+	 * than them */
+	struct mf_pages *vdso_vvar, *vdso_image;
 	/* CPUs the sandbox may run on (1024 max); read again from the restoring host */
 	u64 cpumask[16] SAVE_SKIP;
 	u32 ncpu_ids SAVE_SKIP;         /* highest CPU in cpumask + 1 */

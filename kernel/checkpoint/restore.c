@@ -177,7 +177,7 @@ int kernel_restore(int fd, struct restore_ctx *ctx, struct kernel **out,
 	}
 	/* This host's vDSO and the offsets the clocks now have (after the memory: a
 	 * lazy restore loads the pages first). */
-	vdso_update_all(k);
+	vdso_update(k);
 	st->mem_bytes = ms.raw_bytes;
 	st->zero_pages = ms.zero_pages;
 	st->usec = now_usec() - t0;

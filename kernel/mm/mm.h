@@ -40,8 +40,6 @@ struct plat_ctx;
  * into it (mm_poke). Linux leaves read-only private memory uncommitted too; here a
  * read would populate the memory file, so only PROT_NONE is left out. */
 #define VMA_NOACCT 0x40
-#define VMA_VDSO 0x80           /* the vDSO image (vdso/), for /proc/self/maps */
-#define VMA_VVAR 0x100          /* the vDSO's parameter page, which the Sentry rewrites */
 
 #define PROT_WRITE_BIT 0x2      /* PROT_WRITE, without <sys/mman.h> here */
 

@@ -1,25 +1,33 @@
 /*
  * Mapping the sandbox's vDSO (app/vdso.c) and keeping its parameter page right.
  *
- * Each program gets its own copy: a read-only parameter page ([vvar]) and, right
- * above it, the image ([vdso], read and execute), placed top-down like any mapping
- * and copied by fork like any private memory. The page holds what the image cannot
- * know: where the platform keeps the host's clock_gettime (platform.h,
- * host_clock_gettime) and the sandbox's clock offsets (time/ktime.h). Both change
- * only across a restore, which rewrites every page before a task runs.
+ * As Linux does, every program maps the same two pages: a parameter page ([vvar],
+ * read-only) and, right above it, the image ([vdso], read and execute), each a
+ * one-page file of the memory file's (mf_pages) that the kernel holds, mapped
+ * private like a library's text: exec maps them without a copy and fork shares them.
+ * The parameter page holds what the image cannot know: where the platform keeps the
+ * host's clock_gettime (platform.h, host_clock_gettime) and the sandbox's clock
+ * offsets (time/ktime.h). Both change only across a restore, which rewrites the
+ * page before a task runs.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "kernel.h"
+#include "memfile/memfile.h"
 #include "mm/mm.h"
 #include "platform.h"
-#include "task/task.h"
 #include "vdso/vdso.h"
 #include "vdso/vdso_params.h"
 
 extern const char vdso_image_start[], vdso_image_end[];
+
+/* Serialises the first exec's making of the pages. */
+static pthread_mutex_t vdso_lock = PTHREAD_MUTEX_INITIALIZER;
+
+_Static_assert(VDSO_PARAMS_SIZE == PAGE_SIZE, "the parameter page is a page");
 
 static void fill(struct kernel *k, struct vdso_params *vp)
 {
@@ -29,65 +37,83 @@ static void fill(struct kernel *k, struct vdso_params *vp)
 	vp->boot_offset = k->time.boot_offset;
 }
 
-int vdso_map(struct kernel *k, struct mm *mm, u64 *ehdr)
+/* A one-page file named @name holding @len bytes of @data, zeros after them. */
+static int new_page(struct kernel *k, const char *name, const void *data, size_t len,
+		    struct mf_pages **out)
 {
-	size_t len = PAGE_ALIGN((size_t)(vdso_image_end - vdso_image_start));
-	struct vdso_params vp;
-	s64 at;
-	int err;
+	static const u8 zero[PAGE_SIZE];
+	struct mf_pages *p;
+	s64 got;
+	int err = mf_pages_new(k->mf, &p);
 
-	/* A free range, top-down; then the two mappings with their names. */
-	at = mm_mmap_anon(mm, 0, VDSO_PARAMS_SIZE + len, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS);
-	if (at < 0)
-		return at;
-	fill(k, &vp);
-	err = mm_map_fixed_data(mm, at, VDSO_PARAMS_SIZE, PROT_READ, VMA_VVAR);
-	if (!err)
-		err = mm_map_fixed_data(mm, at + VDSO_PARAMS_SIZE, len, PROT_READ | PROT_EXEC,
-					VMA_VDSO);
-	if (!err)
-		err = mm_poke(mm, at, &vp, sizeof(vp));
-	if (!err)
-		err = mm_poke(mm, at + VDSO_PARAMS_SIZE, vdso_image_start,
-			      vdso_image_end - vdso_image_start);
-	if (err) {
-		mm_munmap(mm, at, VDSO_PARAMS_SIZE + len);
+	if (err)
 		return err;
+	mf_pages_set_name(p, name);
+	pthread_mutex_lock(&p->lock);
+	got = mf_pages_alloc_locked(p, 0, 1);
+	if (got == 1) {
+		mf_pages_write_locked(p, zero, PAGE_SIZE, 0);
+		mf_pages_write_locked(p, data, len, 0);
 	}
-	*ehdr = at + VDSO_PARAMS_SIZE;
+	pthread_mutex_unlock(&p->lock);
+	if (got != 1) {
+		mf_pages_put(p);
+		return got < 0 ? (int)got : -ENOMEM;
+	}
+	*out = p;
 	return 0;
 }
 
-/* The parameter pages of @mm (an application may have moved or copied them). */
-static void update_mm(struct kernel *k, struct mm *mm)
+static int make_pages(struct kernel *k)
 {
 	struct vdso_params vp;
-	u64 at[8];
-	u32 n = 0;
+	int err = 0;
 
-	fill(k, &vp);
-	pthread_mutex_lock(&mm->lock);
-	for (u32 i = 0; i < mm->nvmas && n < 8; i++)
-		if (mm->vmas[i].flags & VMA_VVAR)
-			at[n++] = mm->vmas[i].start;
-	pthread_mutex_unlock(&mm->lock);
-	for (u32 i = 0; i < n; i++)
-		mm_poke(mm, at[i], &vp, sizeof(vp));
+	pthread_mutex_lock(&vdso_lock);
+	if (!k->vdso_vvar) {
+		fill(k, &vp);
+		err = new_page(k, "[vvar]", &vp, sizeof(vp), &k->vdso_vvar);
+	}
+	if (!err && !k->vdso_image)
+		err = new_page(k, "[vdso]", vdso_image_start,
+			       vdso_image_end - vdso_image_start, &k->vdso_image);
+	pthread_mutex_unlock(&vdso_lock);
+	return err;
 }
 
-void vdso_update_all(struct kernel *k)
+int vdso_map(struct kernel *k, struct mm *mm, u64 *ehdr)
 {
-	struct st_list *p;
-	struct task *t;
+	s64 at, r;
+	int err;
 
-	pthread_mutex_lock(&k->lock);
-	st_list_for_each(p, &k->tgs) {
-		struct thread_group *tg = container_of(p, struct thread_group, tglink);
-
-		tg_for_each_task(t, tg)
-			if (t->mm)
-				update_mm(k, t->mm);
+	err = make_pages(k);
+	if (err)
+		return err;
+	/* A free range, top-down; then the two pages over it. */
+	at = mm_mmap_anon(mm, 0, 2 * PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+	if (at < 0)
+		return at;
+	r = mm_mmap_pages(mm, at, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_FIXED,
+			  k->vdso_vvar, 0, false);
+	if (r >= 0)
+		r = mm_mmap_pages(mm, at + PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_EXEC,
+				  MAP_PRIVATE | MAP_FIXED, k->vdso_image, 0, false);
+	if (r < 0) {
+		mm_munmap(mm, at, 2 * PAGE_SIZE);
+		return r;
 	}
-	pthread_mutex_unlock(&k->lock);
+	*ehdr = at + PAGE_SIZE;
+	return 0;
+}
+
+void vdso_update(struct kernel *k)
+{
+	struct vdso_params vp;
+
+	if (!k->vdso_vvar)
+		return;         /* no program has mapped it yet, or an older image */
+	fill(k, &vp);
+	pthread_mutex_lock(&k->vdso_vvar->lock);
+	mf_pages_write_locked(k->vdso_vvar, &vp, sizeof(vp), 0);
+	pthread_mutex_unlock(&k->vdso_vvar->lock);
 }

@@ -83,9 +83,7 @@ static void gen_maps(FILE *f, struct task *pt, bool rollup)
 			mf_pages_name(file, name, sizeof(name));
 		else
 			snprintf(name, sizeof(name), "%s", v->flags & VMA_HEAP ? "[heap]" :
-				 v->flags & VMA_STACK ? "[stack]" :
-				 v->flags & VMA_VDSO ? "[vdso]" :
-				 v->flags & VMA_VVAR ? "[vvar]" : "");
+				 v->flags & VMA_STACK ? "[stack]" : "");
 		fprintf(f, "%08llx-%08llx %c%c%c%c %08llx 00:00 0 %*s%s\n",
 			(unsigned long long)v->start, (unsigned long long)v->end,
 			v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
