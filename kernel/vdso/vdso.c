@@ -102,6 +102,13 @@ int vdso_map(struct kernel *k, struct mm *mm, u64 *ehdr)
 		mm_munmap(mm, at, 2 * PAGE_SIZE);
 		return r;
 	}
+	/* Linux keeps its vDSO apart from what mmap places (above the stack); here it
+	 * tops the mmap area, so the area starts again a page below it: nothing the
+	 * program maps later lies against it (a read past a segment's end faults). */
+	pthread_mutex_lock(&mm->lock);
+	if (mm->mmap_base > (u64)at - PAGE_SIZE)
+		mm->mmap_base = at - PAGE_SIZE;
+	pthread_mutex_unlock(&mm->lock);
 	*ehdr = at + PAGE_SIZE;
 	return 0;
 }

@@ -256,6 +256,7 @@ int main(void)
 	waitpid(pid, &st, 0);
 	pty_status("leader", st);
 	printf("orphaned group's read: EIO %d\n", orphan_eio);
+	fflush(stdout);         /* what a hang below would otherwise take with it */
 	/* The hung-up child is ours now (we are the reaper), with any other orphan of
 	 * the session; they end in no set order, so they are shown sorted. */
 	{
@@ -275,9 +276,15 @@ int main(void)
 	if (!(pid = fork())) {
 		close(m);
 		setsid();
-		s = open(name, O_RDWR);
-		if (tcgetsid(s) != getpid())
+		/* The old session's hang-up may still be under way on a loaded host: the
+		 * open can fail for a moment. Whatever happens, the parent hears from us
+		 * (it waits for that before it closes the master). */
+		for (int i = 0; i < 200 && (s = open(name, O_RDWR)) < 0; i++)
+			usleep(10000);
+		if (s < 0 || tcgetsid(s) != getpid()) {
+			tell_parent('r');
 			_exit(1);
+		}
 		sigset_t set, old;
 
 		sigemptyset(&set);
