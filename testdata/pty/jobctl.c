@@ -77,7 +77,7 @@ static void session_leader(void)
 	struct stat st;
 	sigset_t set, old;
 	pid_t pid;
-	int fd, r;
+	int fd, r, orphan[2];
 
 	setsid();
 	s = open(name, O_RDWR);
@@ -140,22 +140,39 @@ static void session_leader(void)
 		_exit(ok ? 7 : 1);
 	}
 	report("bg tcsetpgrp, SIGTTOU ignored (7: moved and back)", pid);
+	/* The orphan answers through a pipe of ours, and we wait for it: if we went
+	 * on and exited first, the session would lose its terminal (a pty is not hung
+	 * up then) and the orphan's read would wait for input for ever. */
+	if (pipe(orphan))
+		_exit(94);
 	if (!(pid = bg())) {
 		/* An orphaned group: its only member's parent is outside the session. */
 		pid_t mid = getpid(), h = fork();
 
 		if (h == 0) {
+			char c;
+
 			setpgid(0, 0);
 			while (getppid() == mid)
 				usleep(1000);
 			dfl(SIGTTIN);
 			r = read(s, buf, 1);
-			tell_parent(r < 0 && errno == EIO ? 'o' : 'x');
+			c = r < 0 && errno == EIO ? 'o' : 'x';
+			write(orphan[1], &c, 1);
 			_exit(0);
 		}
 		_exit(0);
 	}
 	report("orphan's parent", pid);
+	{
+		char c = 'x';
+
+		close(orphan[1]);
+		if (read(orphan[0], &c, 1) != 1)
+			c = 'x';
+		close(orphan[0]);
+		tell_parent(c);
+	}
 	if (!(pid = fork())) {
 		dfl(SIGTTOU);
 		r = ioctl(s, TIOCSCTTY, 0) < 0 && errno == EPERM;
