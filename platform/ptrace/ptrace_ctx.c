@@ -38,6 +38,8 @@
 #define X86_TRAP_GP	13
 #define X86_TRAP_PF	14
 
+static void ptrace_ctx_unlink_exit(struct ptrace_thread *t);
+
 /*
  * A context is a stub thread of its own, cloned by the spawner (or, for the creator
  * of a pooled stub, that stub's first thread) and traced by the calling thread; one
@@ -53,7 +55,7 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 
 	pthread_mutex_lock(&as->lock);
 	for (t = as->threads; t; t = t->next)
-		if (t->tracer == me)
+		if (t->tracer == me || (t->sysmsg && t->owner == me))
 			break;
 	pthread_mutex_unlock(&as->lock);
 	if (t && !t->reserved)
@@ -69,16 +71,24 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 	} else {
 		err = ptrace_spawn_thread(as, &t);
 	}
+	if (!err && as->p->sysmsg) {
+		err = ptrace_sysmsg_setup(t);
+		if (err)
+			ptrace_ctx_unlink_exit(t);
+	}
 	if (err) {
 		free(ctx);
 		return err;
 	}
 	/*
 	 * Tracer and tracee on one CPU: every stop wakes the other side, and a wake-up
-	 * across vCPUs costs 20x a switch on these VMs. Best effort.
+	 * across vCPUs costs 20x a switch on these VMs. Best effort. Not in sysmsg
+	 * mode, where both sides spin, each on its own CPU.
 	 */
 	cpu = sched_getcpu();
-	if (cpu >= 0 && !ptrace_pin_to_cpu(0, cpu))
+	if (as->p->sysmsg)
+		ptrace_sysmsg_place(as->p, t->tid);
+	else if (cpu >= 0 && !ptrace_pin_to_cpu(0, cpu))
 		ptrace_pin_to_cpu(t->tid, cpu);
 	ctx->t = t;
 	ctx->pid = as->pid;
@@ -88,15 +98,16 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 }
 
 /* The context's thread exits (the process lives on) and is reaped; then unlinked. */
-void ptrace_ctx_destroy(struct plat_ctx *pctx)
+static void ptrace_ctx_unlink_exit(struct ptrace_thread *t)
 {
-	struct ptrace_ctx *ctx = to_ptrace_ctx(pctx);
-	struct ptrace_thread *t = ctx->t, **pp;
+	struct ptrace_thread **pp;
 	struct ptrace_as *as = t->as;
 	static const long args[6] = { 0 };
 	long ret;
 
-	if (!t->dead && ptrace_inject(t, SYS_exit, args, &ret) != -ESRCH)
+	if (t->sysmsg)
+		ptrace_sysmsg_destroy(t);
+	else if (!t->dead && ptrace_inject(t, SYS_exit, args, &ret) != -ESRCH)
 		ptrace_reap(t->tid);
 	pthread_mutex_lock(&as->lock);
 	for (pp = &as->threads; *pp; pp = &(*pp)->next) {
@@ -107,6 +118,13 @@ void ptrace_ctx_destroy(struct plat_ctx *pctx)
 	}
 	pthread_mutex_unlock(&as->lock);
 	free(t);
+}
+
+void ptrace_ctx_destroy(struct plat_ctx *pctx)
+{
+	struct ptrace_ctx *ctx = to_ptrace_ctx(pctx);
+
+	ptrace_ctx_unlink_exit(ctx->t);
 	free(ctx);
 }
 
@@ -310,6 +328,8 @@ int ptrace_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat
 		ev->kind = PLAT_EV_INTERRUPT;
 		return 0;
 	}
+	if (t->sysmsg)
+		return ptrace_sysmsg_switch(t, regs, ev);
 	err = ptrace_load_regs(t, regs);
 	if (err)
 		goto out_errno;
@@ -365,6 +385,8 @@ int ptrace_ctx_get_fpstate(struct plat_ctx *pctx, void *buf, size_t len)
 		return -EINVAL;
 	if (t->dead)
 		return -ESRCH;
+	if (t->sysmsg && !t->tracer)
+		return ptrace_sysmsg_get_fpstate(t, buf);
 	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)(long)ptrace_fpstate_note(p), &iov))
 		return -errno;
 	return 0;
@@ -380,6 +402,8 @@ int ptrace_ctx_set_fpstate(struct plat_ctx *pctx, const void *buf, size_t len)
 		return -EINVAL;
 	if (t->dead)
 		return -ESRCH;
+	if (t->sysmsg && !t->tracer)
+		return ptrace_sysmsg_set_fpstate(t, buf);
 	if (ptrace(PTRACE_SETREGSET, t->tid, (void *)(long)ptrace_fpstate_note(p), &iov))
 		return -errno;
 	return 0;

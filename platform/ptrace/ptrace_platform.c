@@ -127,14 +127,16 @@ static int ptrace_drop_caps(void)
  * In the forked child. Only raw syscalls and async-signal-safe calls: the parent's
  * locks may be held by nobody here, but its heap is not ours to trust.
  */
-static void __attribute__((noreturn)) ptrace_template_child(int memfd, pid_t parent,
-							   int vdso_fd)
+static void __attribute__((noreturn)) ptrace_template_child(int memfd, int sm_fd,
+							   pid_t parent, int vdso_fd)
 {
 	char moved;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(1);
 	ptrace_template_reset_signals();
+	if (sm_fd >= 0 && ptrace_sysmsg_install_handlers())
+		_exit(8);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		_exit(2);
 	/*
@@ -156,10 +158,16 @@ static void __attribute__((noreturn)) ptrace_template_child(int memfd, pid_t par
 	moved = ptrace_host_vdso_move();
 	if (write(vdso_fd, &moved, 1) != 1)
 		_exit(7);
+	/* The descriptors the stub keeps go above any they could land on first. */
+	if (sm_fd >= 0 && (sm_fd = fcntl(sm_fd, F_DUPFD, STUB_SYSMSG_FD + 1)) < 0)
+		_exit(4);
 	if (memfd != STUB_MEMFD && dup2(memfd, STUB_MEMFD) < 0)
 		_exit(4);
+	if (sm_fd >= 0 && dup2(sm_fd, STUB_SYSMSG_FD) < 0)
+		_exit(4);
 	if (syscall(SYS_close_range, 0, STUB_MEMFD - 1, 0) ||
-	    syscall(SYS_close_range, STUB_MEMFD + 1, ~0U, 0))
+	    syscall(SYS_close_range, sm_fd >= 0 ? STUB_SYSMSG_FD + 1 : STUB_MEMFD + 1,
+		    ~0U, 0))
 		_exit(5);
 	stub_entry();
 }
@@ -181,7 +189,7 @@ static int ptrace_template_start(struct ptrace_platform *pp, int memfd)
 		return -errno;
 	}
 	if (pid == 0)
-		ptrace_template_child(memfd, parent, vdso[1]);
+		ptrace_template_child(memfd, pp->sysmsg ? pp->sm_fd : -1, parent, vdso[1]);
 	close(vdso[1]);
 	if (read(vdso[0], &moved, 1) != 1)
 		moved = 0;
@@ -216,6 +224,7 @@ static void ptrace_platform_destroy(struct platform *p)
 		while (waitpid(pp->template_pid, &st, __WALL) < 0 && errno == EINTR)
 			;
 	}
+	ptrace_sysmsg_close(pp);
 	pthread_mutex_destroy(&pp->pool_lock);
 	pthread_mutex_destroy(&pp->template_lock);
 	free(pp);
@@ -239,12 +248,19 @@ int ptrace_platform_open(int memfd, struct platform **out)
 	pthread_mutex_init(&pp->template_lock, NULL);
 	pthread_mutex_init(&pp->pool_lock, NULL);
 
+	if (ptrace_sysmsg_wanted()) {
+		err = ptrace_sysmsg_open(pp);
+		if (err)
+			goto out_free;
+	}
 	err = ptrace_template_start(pp, memfd);
 	if (err)
-		goto out_free;
+		goto out_close;
 	*out = &pp->base;
 	return 0;
 
+out_close:
+	ptrace_sysmsg_close(pp);
 out_free:
 	pthread_mutex_destroy(&pp->pool_lock);
 	pthread_mutex_destroy(&pp->template_lock);
@@ -272,6 +288,12 @@ int ptrace_seccomp_rules(const struct platform *p, void *filter)
 
 	for (i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nrs[i], 0);
+		if (err)
+			return err < 0 ? err : -EINVAL;
+	}
+	/* sysmsg mode reads an instruction of an untraced thread (ptrace_sysmsg.c). */
+	if (to_ptrace_platform((struct platform *)p)->sysmsg) {
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(process_vm_readv), 0);
 		if (err)
 			return err < 0 ? err : -EINVAL;
 	}

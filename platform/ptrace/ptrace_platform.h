@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -37,7 +38,18 @@ struct ptrace_platform {
 	struct ptrace_as *spare;	/* one made by as_premake, for the next as_new
 					 * (atomic) */
 	pthread_mutex_t pool_lock;	/* makes the pool once */
+	/* sysmsg mode (ptrace_sysmsg.c); immutable once open but the bitmap */
+	bool sysmsg;
+	int sm_fd;			/* the sysmsg file, STUB_SYSMSG_FD in stubs */
+	char *sm_base;			/* all of it, mapped in the Sentry */
+	bool sm_spin;			/* spin before futex (two CPUs or more) */
+	uint64_t sm_mask;		/* host signal mask of a context's thread */
+	pthread_mutex_t sm_lock;
+	uint64_t *sm_used;		/* slots taken (sm_lock) */
 };
+
+/* Bitmap words for an address space's slot places (STUB_SYSMSG_BASE up). */
+#define SM_LOCAL_WORDS	6
 
 /*
  * One stub thread, traced by one Sentry thread. A context runs on a thread of its
@@ -55,6 +67,12 @@ struct ptrace_thread {
 	bool dead;			/* reaped or unusable (tracer) */
 	bool reserved;			/* a pooled stub's first thread, its context not made
 					 * yet: for its tracer's ctx_new (tracer) */
+	/* sysmsg mode: set up by ptrace_sysmsg_setup; then traced only until its first
+	 * switch (tracer 0 after). Its slot, and the fs/gs bases last loaded. */
+	bool sysmsg;
+	pid_t owner;			/* the Sentry thread whose context it is */
+	int sm_slot, sm_local;
+	uint64_t sm_fs, sm_gs;
 };
 
 /*
@@ -71,6 +89,7 @@ struct ptrace_as {
 	pthread_mutex_t table_lock;	/* held while a thread uses the stub page's table */
 	struct ptrace_thread spawner;	/* the stub's first thread (lock) */
 	struct ptrace_thread *threads;	/* one per context (lock) */
+	uint64_t sm_local[SM_LOCAL_WORDS]; /* sysmsg slot places taken (lock) */
 };
 
 struct ptrace_ctx {
@@ -104,6 +123,17 @@ static inline pid_t ptrace_self(void)
 	return tid;
 }
 
+/*
+ * The signal mask of a stub thread that runs no context: every signal. In sysmsg mode
+ * SIGTRAP stays open: each injection ends in an int3, and a forced signal that finds
+ * itself blocked is unblocked and reset to SIG_DFL for the whole process, which
+ * would take stub_sysmsg_handler away from every context's thread.
+ */
+static inline uint64_t ptrace_parked_mask(const struct ptrace_platform *pp)
+{
+	return pp->sysmsg ? ~(1ULL << (SIGTRAP - 1)) : ~0ULL;
+}
+
 /* ptrace_platform.c */
 int ptrace_platform_open(int memfd, struct platform **out);
 
@@ -134,6 +164,20 @@ void ptrace_thread_release(struct ptrace_thread *t);
 int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_wait(pid_t tid, int *status);
 int ptrace_reap(pid_t tid);
+
+/* ptrace_sysmsg.c */
+bool ptrace_sysmsg_wanted(void);
+int ptrace_sysmsg_open(struct ptrace_platform *pp);
+void ptrace_sysmsg_close(struct ptrace_platform *pp);
+int ptrace_sysmsg_install_handlers(void);
+int ptrace_sysmsg_setup(struct ptrace_thread *t);
+int ptrace_sysmsg_switch(struct ptrace_thread *t, struct plat_regs *regs,
+			 struct plat_event *ev);
+void ptrace_sysmsg_destroy(struct ptrace_thread *t);
+int ptrace_sysmsg_get_fpstate(struct ptrace_thread *t, void *buf);
+int ptrace_sysmsg_set_fpstate(struct ptrace_thread *t, const void *buf);
+void ptrace_sysmsg_place(const struct ptrace_platform *pp, pid_t tid);
+int ptrace_sysmsg_insn_at(const struct ptrace_thread *t, uint64_t rip);
 
 /* ptrace_pool.c */
 int ptrace_pool_take(struct ptrace_platform *pp, struct ptrace_as **out);

@@ -77,7 +77,7 @@ static int ptrace_pool_make(struct ptrace_platform *pp, struct ptrace_as **out)
 		err = ptrace_spawn_thread(as, &w);	/* parks the spawner */
 	if (!err) {
 		w->reserved = true;
-		err = ptrace_set_sigmask(w, ~0ULL);
+		err = ptrace_set_sigmask(w, ptrace_parked_mask(pp));
 	}
 	if (!err) {
 		ptrace_thread_release(w);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -328,7 +329,19 @@ int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 		goto out_free;
 	s->regs_loaded = true;
 	ptrace_as_set_cpuid_faulting(as);
-	err = ptrace_set_sigmask(s, ~0ULL);
+	/* Untraced contexts (sysmsg mode) have no EXITKILL to die by: the stub dies
+	 * with its parent, the template, which dies with the Sentry. */
+	if (pp->sysmsg) {
+		static const long pdeath[6] = { PR_SET_PDEATHSIG, SIGKILL };
+		long ret = 0;
+
+		err = ptrace_inject(s, SYS_prctl, pdeath, &ret);
+		if (!err && ret)
+			err = -EIO;
+		if (err)
+			goto out_free;
+	}
+	err = ptrace_set_sigmask(s, ptrace_parked_mask(pp));
 	if (err)
 		goto out_free;
 	if (s->dead) {
@@ -400,18 +413,45 @@ void ptrace_as_destroy(struct plat_as *pas)
 	free(as);
 }
 
-/* The stub thread through which the calling thread may act on @as. */
-static struct ptrace_thread *ptrace_as_thread(struct ptrace_as *as)
+/*
+ * The stub thread through which the calling thread may act on @as: the spawner or a
+ * thread it traces. In sysmsg mode a context's thread cannot make these calls (its
+ * own filter refuses them): the spawner is taken for the call, under as->lock, which
+ * *locked says is held until ptrace_as_put.
+ */
+static int ptrace_as_get(struct ptrace_as *as, struct ptrace_thread **out, bool *locked)
 {
 	pid_t me = ptrace_self();
 	struct ptrace_thread *t;
+	int err;
 
+	*locked = false;
 	pthread_mutex_lock(&as->lock);
 	t = as->spawner.tracer == me ? &as->spawner : as->threads;
-	while (t && t != &as->spawner && t->tracer != me)
+	while (t && t != &as->spawner && (t->tracer != me || t->sysmsg))
 		t = t->next;
+	if (t || !as->p->sysmsg) {
+		pthread_mutex_unlock(&as->lock);
+		*out = t;
+		return t ? 0 : -EPERM;
+	}
+	err = ptrace_thread_take(&as->spawner);
+	if (err) {
+		pthread_mutex_unlock(&as->lock);
+		return err;
+	}
+	*locked = true;
+	*out = &as->spawner;
+	return 0;
+}
+
+static void ptrace_as_put(struct ptrace_as *as, struct ptrace_thread *t, bool locked)
+{
+	if (!locked)
+		return;
+	if (!t->dead)
+		ptrace_thread_release(t);
 	pthread_mutex_unlock(&as->lock);
-	return t;
 }
 
 /* Takes parked stub thread @s for the calling thread: seize, interrupt, wait. */
@@ -563,13 +603,15 @@ static int ptrace_check_range(uint64_t addr, uint64_t len)
 
 static int ptrace_as_call(struct ptrace_as *as, long nr, const long args[6])
 {
-	struct ptrace_thread *t = ptrace_as_thread(as);
+	struct ptrace_thread *t;
+	bool locked;
 	long ret;
-	int err;
+	int err = ptrace_as_get(as, &t, &locked);
 
-	if (!t)
-		return -EPERM;
+	if (err)
+		return err;
 	err = ptrace_inject(t, nr, args, &ret);
+	ptrace_as_put(as, t, locked);
 	if (err)
 		return err;
 	if (ret < 0 && ret > -4096)
@@ -688,6 +730,7 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 	struct ptrace_as *as = to_ptrace_as(pas);
 	struct ptrace_thread *t;
 	size_t done = 0, k;
+	bool locked;
 	int err = 0;
 
 	if (n == 0)
@@ -702,9 +745,9 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 			return ptrace_as_protect(pas, ops->addr, ops->len, ops->prot);
 		}
 	}
-	t = ptrace_as_thread(as);
-	if (!t)
-		return -EPERM;
+	err = ptrace_as_get(as, &t, &locked);
+	if (err)
+		return err;
 	pthread_mutex_lock(&as->table_lock);
 	while (done < n && !err) {
 		/* A chunk of valid operations; an invalid one ends the batch after it. */
@@ -722,6 +765,7 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 		done += k;
 	}
 	pthread_mutex_unlock(&as->table_lock);
+	ptrace_as_put(as, t, locked);
 	return err;
 }
 

@@ -35,6 +35,34 @@
 #define STUB_OP_MASK		3
 #define STUB_PROT_SHIFT		2
 
+/*
+ * sysmsg mode (ptrace_sysmsg.c): each context's thread owns a slot of the platform's
+ * sysmsg file (descriptor STUB_SYSMSG_FD in every stub), mapped at
+ * STUB_SYSMSG_BASE + i * STUB_SLOT_SIZE, slot-aligned: a control page, then the
+ * alternate signal stack stub_sysmsg_handler runs on, which finds its control page by
+ * masking its stack pointer. Offsets in the control page (SM_*) and the states of
+ * SM_STATE (the thread's exit clears it to SM_DEAD: it is the clear_child_tid word).
+ */
+#define STUB_SYSMSG_FD		4
+#define STUB_SYSMSG_BASE	0x7fffff400000
+#define STUB_SLOT_SIZE		0x8000
+#define SM_STATE		0	/* u32, futex word */
+#define SM_STUB_SLEEPING	4	/* u32: the handler waits in futex */
+#define SM_SENTRY_SLEEPING	8	/* u32: the Sentry waits in futex */
+#define SM_SIGNO		12	/* u32 */
+#define SM_INFO			16	/* u64: siginfo_t * (stub address) */
+#define SM_UCTX			24	/* u64: ucontext_t * (stub address) */
+#define SM_SET_FS		32	/* u32: load SM_FS_BASE before returning */
+#define SM_SET_GS		36	/* u32 */
+#define SM_FS_BASE		40	/* u64 */
+#define SM_GS_BASE		48	/* u64 */
+#define SM_SPIN			56	/* u32: pause iterations before sleeping */
+#define SM_SCRATCH		256	/* setup arguments (stack_t, filter) */
+#define SM_DEAD			0
+#define SM_RUN			1	/* the application runs, or is about to */
+#define SM_EVENT		2	/* the handler waits for the Sentry */
+#define SM_EXIT			3	/* the handler is to end the thread */
+
 /* Exit statuses of a template stub that failed to set itself up. */
 #define STUB_EXIT_MMAP		101
 #define STUB_EXIT_MPROTECT	102
@@ -49,6 +77,15 @@
 #define STUB_NR_GETPID		39
 #define STUB_NR_KILL		62
 #define STUB_NR_SECCOMP		317
+#define STUB_NR_FUTEX		202
+#define STUB_NR_RT_SIGRETURN	15
+#define STUB_NR_ARCH_PRCTL	158
+#define STUB_NR_EXIT		60
+#define STUB_NR_SCHED_YIELD	24
+#define STUB_FUTEX_WAIT		0
+#define STUB_FUTEX_WAKE		1
+#define STUB_ARCH_SET_FS	0x1002
+#define STUB_ARCH_SET_GS	0x1001
 #define STUB_NR_EXIT_GROUP	231
 #define STUB_SIGSTOP		19
 #define STUB_PROT_RW		3

@@ -28,6 +28,7 @@
 	.text
 	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_park
 	.globl	stub_apply, stub_apply_done
+	.globl	stub_sysmsg_handler, stub_sysmsg_restorer, stub_sysmsg_syscalls
 	.globl	stub_entry
 
 	.balign	16
@@ -92,6 +93,91 @@ stub_apply:
 stub_apply_done:
 	int3
 	ud2
+
+/*
+ * sysmsg mode: the handler of every signal a context's thread takes (SIGSYS for its
+ * syscalls, the fault signals, the interrupt), on the slot's alternate stack, every
+ * signal blocked. rdi = signo, rsi = siginfo, rdx = ucontext. It tells the Sentry
+ * where they are, sets SM_EVENT (waking the Sentry if it sleeps), and waits, spinning
+ * SM_SPIN times and then in futex, until the Sentry has written the registers to
+ * resume with into the ucontext and set SM_RUN (yielding the CPU every 64 turns: the Sentry
+ * may be waiting for it); then it loads fs/gs bases the Sentry
+ * changed and returns through stub_sysmsg_restorer (rt_sigreturn). SM_EXIT, met at
+ * entry or while waiting, ends the thread. Every register is free here: rt_sigreturn
+ * restores them all from the frame.
+ */
+stub_sysmsg_handler:
+	mov	%rsp, %rbx
+	and	$-STUB_SLOT_SIZE, %rbx
+	mov	%edi, SM_SIGNO(%rbx)
+	mov	%rsi, SM_INFO(%rbx)
+	mov	%rdx, SM_UCTX(%rbx)
+	mov	$SM_EVENT, %eax
+	xchg	%eax, SM_STATE(%rbx)
+	cmp	$SM_EXIT, %eax
+	je	6f
+	cmpl	$0, SM_SENTRY_SLEEPING(%rbx)
+	je	1f
+	lea	SM_STATE(%rbx), %rdi
+	mov	$STUB_FUTEX_WAKE, %esi
+	mov	$1, %edx
+	mov	$STUB_NR_FUTEX, %eax
+	syscall
+1:	mov	SM_SPIN(%rbx), %r12d
+2:	mov	SM_STATE(%rbx), %eax
+	cmp	$SM_EVENT, %eax
+	jne	4f
+	test	%r12d, %r12d
+	jz	3f
+	dec	%r12d
+	test	$63, %r12d
+	jz	9f
+	pause
+	jmp	2b
+9:	mov	$STUB_NR_SCHED_YIELD, %eax	/* the Sentry may be waiting for this CPU */
+	syscall
+	jmp	2b
+3:	mov	$1, %eax
+	xchg	%eax, SM_STUB_SLEEPING(%rbx)
+	mov	SM_STATE(%rbx), %eax
+	cmp	$SM_EVENT, %eax
+	jne	5f
+	lea	SM_STATE(%rbx), %rdi
+	mov	$STUB_FUTEX_WAIT, %esi
+	mov	$SM_EVENT, %edx
+	xor	%r10d, %r10d
+	mov	$STUB_NR_FUTEX, %eax
+	syscall
+5:	movl	$0, SM_STUB_SLEEPING(%rbx)
+	xor	%r12d, %r12d
+	jmp	2b
+4:	cmp	$SM_EXIT, %eax
+	je	6f
+	cmpl	$0, SM_SET_FS(%rbx)
+	je	7f
+	movl	$0, SM_SET_FS(%rbx)
+	mov	$STUB_ARCH_SET_FS, %edi
+	mov	SM_FS_BASE(%rbx), %rsi
+	mov	$STUB_NR_ARCH_PRCTL, %eax
+	syscall
+7:	cmpl	$0, SM_SET_GS(%rbx)
+	je	8f
+	movl	$0, SM_SET_GS(%rbx)
+	mov	$STUB_ARCH_SET_GS, %edi
+	mov	SM_GS_BASE(%rbx), %rsi
+	mov	$STUB_NR_ARCH_PRCTL, %eax
+	syscall
+8:	ret
+6:	mov	$STUB_NR_EXIT, %eax
+	xor	%edi, %edi
+	syscall
+	ud2
+
+stub_sysmsg_restorer:
+	mov	$STUB_NR_RT_SIGRETURN, %eax
+	syscall
+	ud2
+stub_sysmsg_syscalls:
 
 stub_setup:
 	mov	$STUB_NR_SECCOMP, %eax

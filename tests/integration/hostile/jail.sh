@@ -43,6 +43,8 @@ sbx=$1 case=$2
 busybox=/bin/busybox
 [[ -x $busybox ]] || { echo "FAIL jail/$case: $busybox is missing (busybox-static)" >&2; exit 1; }
 
+sysmsg=0
+[[ ${SBX_PTRACE_SYSMSG:-} != 1 ]] || sysmsg=1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sbx-jail.XXXXXX")
 trap 'hs_stop_spinner; rm -rf "$tmp"' EXIT
 ulimit -c 0
@@ -148,12 +150,16 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 		[[ ! -e /proc/$S/root/etc ]] || fail "the Sentry's root has /etc"
 		;;
 	stub_fds)
+		# The memory file, as 3; in sysmsg mode also the slots' file, as 4.
 		for p in "$T" "$U"; do
 			fds=($(ls /proc/"$p"/fd))
 			echo "process $p fds: ${fds[*]} -> $(readlink /proc/"$p"/fd/"${fds[0]}")"
-			((${#fds[@]} == 1)) || fail "process $p holds ${#fds[@]} fds, want 1"
-			[[ $(readlink /proc/"$p"/fd/"${fds[0]}") == /memfd:sbx-memory* ]] ||
-				fail "process $p's fd is not the memory file"
+			((${#fds[@]} == 1 + sysmsg)) ||
+				fail "process $p holds ${#fds[@]} fds, want $((1 + sysmsg))"
+			[[ $(readlink /proc/"$p"/fd/3) == /memfd:sbx-memory* ]] ||
+				fail "process $p's fd 3 is not the memory file"
+			((!sysmsg)) || [[ $(readlink /proc/"$p"/fd/4) == /memfd:sbx-sysmsg* ]] ||
+				fail "process $p's fd 4 is not the sysmsg file"
 		done
 		;;
 	stub_creds)
@@ -172,15 +178,24 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 		done
 		# A stub thread either runs a task, traced by a Sentry thread, or waits
 		# untraced in stub_park with every signal blocked: the spawner of each stub,
-		# and a pooled stub's first thread.
+		# and a pooled stub's first thread. In sysmsg mode a task's thread runs
+		# untraced, under a second filter of its own, every signal blocked but the
+		# seven its handler takes (SIGILL TRAP BUS FPE SEGV STKFLT SYS).
 		n=0
 		for p in "${stubs[@]}"; do
 			for task in /proc/"$p"/task/*; do
 				tid=${task##*/}
 				tracer=$(awk '$1 == "TracerPid:" {print $2}' "$task"/status)
-				echo "stub $p thread $tid: TracerPid $tracer"
+				blocked=$(awk '$1 == "SigBlk:" {print $2}' "$task"/status)
+				filters=$(awk '$1 == "Seccomp_filters:" {print $2}' "$task"/status)
+				echo "stub $p thread $tid: TracerPid $tracer SigBlk $blocked filters $filters"
+				if ((sysmsg)) && [[ $tracer == 0 && $filters == 2 ]]; then
+					[[ $blocked == ffffffffbffb7a27 ]] ||
+						fail "sysmsg thread $tid's mask is $blocked"
+					n=$((n + 1))
+					continue
+				fi
 				if [[ $tracer == 0 ]]; then
-					blocked=$(awk '$1 == "SigBlk:" {print $2}' "$task"/status)
 					# All but SIGKILL and SIGSTOP (unblockable) and SIGTRAP (each
 					# injection's int3 unblocks it, as any forced signal).
 					((((0x$blocked | 0x40110)) == -1)) ||
@@ -206,6 +221,11 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 				esac
 				# The stub page: one anonymous r-x page at 0x7fffff100000.
 				if [[ $range == 7fffff100000-7fffff101000 && $perms == r-xp && -z $path ]]; then
+					continue
+				fi
+				# sysmsg mode: a context's slot, shared, never executable.
+				if ((sysmsg)) && [[ $path == /memfd:sbx-sysmsg* && $perms == rw-s &&
+				      $range == 7fffff[4-9a-f]* ]]; then
 					continue
 				fi
 				# The host's own vDSO and its read-only data, moved to the

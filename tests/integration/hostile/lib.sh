@@ -4,7 +4,8 @@
 #
 # A sandbox's host processes form a chain of children:
 #   sbx run  ->  Sentry (sbx boot, pid 1 of its own pid namespace), beside its gofers
-#            ->  template stub (stopped)  ->  address-space stub (traced by a Sentry thread)
+#            ->  template stub (stopped)  ->  address-space stub (traced by a Sentry thread,
+#                                               or holding a sysmsg slot)
 
 # Prints the host pids of @1's children (all threads), space-separated.
 hs_children() {
@@ -15,15 +16,16 @@ hs_children() {
 	echo $out
 }
 
-# hs_traced_stub PID SENTRY: true if a thread of process PID is traced by a thread of
-# SENTRY.
+# hs_traced_stub PID SENTRY: true if process PID runs the application: a thread of it
+# is traced by a thread of SENTRY, or (the ptrace platform's sysmsg mode, where
+# contexts run untraced) it maps a context's sysmsg slot.
 hs_traced_stub() {
 	local task tracer
 	for task in /proc/"$1"/task/*; do
 		tracer=$(awk '$1 == "TracerPid:" {print $2}' "$task"/status 2>/dev/null)
 		[[ -n $tracer && $tracer != 0 && -d /proc/$2/task/$tracer ]] && return 0
 	done
-	return 1
+	grep -q 'memfd:sbx-sysmsg' /proc/"$1"/maps 2>/dev/null
 }
 
 # hs_find_chain RUNPID [SECS]: sets SENTRY, TEMPLATE and STUB (host pids: STUB runs the

@@ -8,7 +8,7 @@
 #
 # usage: run.sh SBX TDDIR CASE [TIMEOUT]
 #   CASE: host_paths kill_init ptrace_pids signal_host int80 vsyscall mmap_huge proc_sys
-#         stub_page fuzz_seed<N>[_<CALLS>]
+#         stub_page sysmsg_slot fuzz_seed<N>[_<CALLS>]
 # Environment: SBX_HOSTILE_KEEP=1 keeps the temporary directory with the outputs.
 set -euo pipefail
 
@@ -55,7 +55,7 @@ host_paths)
 	cp "$(prog host_paths)" "$tmp/root/hostile_host_paths"
 	run_prog done strict -- --rootfs "$tmp/root" -- /hostile_host_paths
 	;;
-kill_init | int80 | mmap_huge | stub_page)
+kill_init | int80 | mmap_huge | stub_page | sysmsg_slot)
 	run_prog done strict -- "$(prog "$case")"
 	;;
 ptrace_pids)

@@ -1,0 +1,699 @@
+/*
+ * sysmsg mode of the ptrace platform (SBX_PTRACE_SYSMSG=1): a context's thread runs
+ * untraced, and its syscalls, faults and interrupts reach the Sentry through a signal
+ * handler in the stub and shared memory, after gVisor's systrap. A ptrace round trip
+ * is two context switches through the tracer's waitpid (16.5 us here); a signal
+ * handler that spins on shared memory while the Sentry, spinning on another CPU,
+ * answers, is a few microseconds.
+ *
+ * Every stub keeps the sysmsg file as STUB_SYSMSG_FD; the Sentry maps all of it. A
+ * context's thread gets a slot (ptrace_sysmsg_setup, by injection while its creator
+ * still traces it, before its first switch): the slot mapped at its place in the stub,
+ * the slot's state word as its clear_child_tid (its exit wakes the Sentry with
+ * SM_DEAD), the slot's stack as its alternate signal stack, the signals of
+ * SYSMSG_SIGS unblocked (the template installed stub_sysmsg_handler for them), and a
+ * seccomp filter of its own. The stub's filter allows any syscall from the stub page;
+ * the thread's own filter narrows that to what the handler makes (futex wait and
+ * wake, sched_yield, rt_sigreturn, arch_prctl SET_FS/SET_GS, exit): with the thread untraced, an
+ * application that jumps into the stub page gets nothing it could not do anyway.
+ * Every other syscall is SIGSYS.
+ *
+ * The first switch loads the registers with ptrace and detaches. From then on a
+ * switch writes the registers into the ucontext of the frame the handler waits in,
+ * sets SM_RUN and waits for SM_EVENT; the handler's rt_sigreturn loads them. The
+ * slot is writable by the application (all of its memory is), so everything read
+ * back is checked: pointers must lie in the slot, and a forged event is no more than
+ * what the thread could have done itself.
+ *
+ * Address-space operations cannot go through a context's thread any more (its
+ * filter refuses mmap): ptrace_stub.c makes them through the spawner, taken for the
+ * call as ctx_new takes it for a clone.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "ptrace_platform.h"
+
+#define SM_MAX_SLOTS		4096
+#define SM_SLOTS_PER_AS		((STUB_TASK_TOP - STUB_SYSMSG_BASE) / STUB_SLOT_SIZE)
+/*
+ * Spins, in pause instructions (about 20 ns each here). The Sentry spins while the
+ * application runs between two syscalls; the handler while the Sentry serves one,
+ * which is the application's CPU time (the host charges it to the stub): short.
+ */
+#define SM_SENTRY_SPIN		5000	/* 100 us, less the yields */
+#define SM_STUB_SPIN		1000	/* 20 us */
+#define SM_WAIT_NS		(100 * 1000000L)
+#define X86_EFLAGS_TF		0x100UL
+#define SI_SYS_SECCOMP		1
+#define SA_RESTORER		0x04000000	/* not in glibc's headers */
+#define SM_NR_URETPROBE		335
+#define FX_SW_BYTES_OFF		464	/* fpx_sw_bytes in the fxsave area */
+#define FX_SW_BYTES_END		512
+
+_Static_assert(SM_SLOTS_PER_AS <= 64 * SM_LOCAL_WORDS, "per-AS slot bitmap");
+_Static_assert(STUB_NR_FUTEX == SYS_futex && STUB_NR_RT_SIGRETURN == SYS_rt_sigreturn &&
+	       STUB_NR_ARCH_PRCTL == SYS_arch_prctl && STUB_NR_EXIT == SYS_exit &&
+	       STUB_NR_SCHED_YIELD == SYS_sched_yield &&
+	       STUB_FUTEX_WAIT == FUTEX_WAIT && STUB_FUTEX_WAKE == FUTEX_WAKE,
+	       "sysmsg uapi values");
+
+extern const char stub_image_start[], stub_sysmsg_handler[], stub_sysmsg_restorer[];
+
+/* The signals a context's thread takes in the handler; every other one is blocked. */
+static const int sysmsg_sigs[] = {
+	SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, PTRACE_INTERRUPT_SIG,
+};
+
+struct sm_ctl {
+	uint32_t state, stub_sleeping, sentry_sleeping, signo;
+	uint64_t info, uctx;
+	uint32_t set_fs, set_gs;
+	uint64_t fs_base, gs_base;
+	uint32_t spin;
+};
+
+_Static_assert(offsetof(struct sm_ctl, stub_sleeping) == SM_STUB_SLEEPING &&
+	       offsetof(struct sm_ctl, sentry_sleeping) == SM_SENTRY_SLEEPING &&
+	       offsetof(struct sm_ctl, signo) == SM_SIGNO &&
+	       offsetof(struct sm_ctl, info) == SM_INFO &&
+	       offsetof(struct sm_ctl, uctx) == SM_UCTX &&
+	       offsetof(struct sm_ctl, set_fs) == SM_SET_FS &&
+	       offsetof(struct sm_ctl, set_gs) == SM_SET_GS &&
+	       offsetof(struct sm_ctl, fs_base) == SM_FS_BASE &&
+	       offsetof(struct sm_ctl, gs_base) == SM_GS_BASE &&
+	       offsetof(struct sm_ctl, spin) == SM_SPIN, "sysmsg control page");
+
+static uint64_t sm_stub_addr(const char *sym)
+{
+	return STUB_ADDR + (sym - stub_image_start);
+}
+
+bool ptrace_sysmsg_wanted(void)
+{
+	const char *v = getenv("SBX_PTRACE_SYSMSG");
+
+	return v && !strcmp(v, "1");
+}
+
+int ptrace_sysmsg_open(struct ptrace_platform *pp)
+{
+	size_t len = (size_t)SM_MAX_SLOTS * STUB_SLOT_SIZE;
+	int fd = memfd_create("sbx-sysmsg", MFD_CLOEXEC);
+	void *base;
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, len)) {
+		close(fd);
+		return -errno;
+	}
+	base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (base == MAP_FAILED) {
+		close(fd);
+		return -errno;
+	}
+	pp->sm_fd = fd;
+	pp->sm_base = base;
+	pp->sm_used = calloc(SM_MAX_SLOTS / 64, sizeof(uint64_t));
+	if (!pp->sm_used) {
+		munmap(base, len);
+		close(fd);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&pp->sm_lock, NULL);
+	pp->sm_mask = ~0ULL;
+	for (size_t i = 0; i < sizeof(sysmsg_sigs) / sizeof(sysmsg_sigs[0]); i++)
+		pp->sm_mask &= ~(1ULL << (sysmsg_sigs[i] - 1));
+	/* Spinning pays only when the other side can run meanwhile. */
+	pp->sm_spin = CPU_COUNT(&pp->cpus) > 1;
+	pp->sysmsg = true;
+	return 0;
+}
+
+void ptrace_sysmsg_close(struct ptrace_platform *pp)
+{
+	if (!pp->sysmsg)
+		return;
+	munmap(pp->sm_base, (size_t)SM_MAX_SLOTS * STUB_SLOT_SIZE);
+	close(pp->sm_fd);
+	free(pp->sm_used);
+	pthread_mutex_destroy(&pp->sm_lock);
+}
+
+/*
+ * For the template child: stub_sysmsg_handler for every signal of sysmsg_sigs, on the
+ * alternate stack, every signal blocked while it runs. Raw syscalls only.
+ */
+int ptrace_sysmsg_install_handlers(void)
+{
+	struct {
+		uint64_t handler, flags, restorer, mask;
+	} ksa = {
+		sm_stub_addr(stub_sysmsg_handler),
+		SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+		sm_stub_addr(stub_sysmsg_restorer),
+		~0ULL,
+	};
+
+	for (size_t i = 0; i < sizeof(sysmsg_sigs) / sizeof(sysmsg_sigs[0]); i++)
+		if (syscall(SYS_rt_sigaction, sysmsg_sigs[i], &ksa, NULL, sizeof(uint64_t)))
+			return -1;
+	return 0;
+}
+
+static struct sm_ctl *sm_ctl(const struct ptrace_thread *t)
+{
+	return (struct sm_ctl *)(t->as->p->sm_base + (size_t)t->sm_slot * STUB_SLOT_SIZE);
+}
+
+static uint64_t sm_stub_slot(const struct ptrace_thread *t)
+{
+	return STUB_SYSMSG_BASE + (uint64_t)t->sm_local * STUB_SLOT_SIZE;
+}
+
+/* The Sentry's view of stub address @addr in @t's slot, if [addr, addr + len) lies in
+ * the slot past the control page; NULL otherwise. */
+static void *sm_view(const struct ptrace_thread *t, uint64_t addr, size_t len)
+{
+	uint64_t lo = sm_stub_slot(t) + STUB_PAGE_SIZE, hi = sm_stub_slot(t) + STUB_SLOT_SIZE;
+
+	if (addr < lo || addr > hi || len > hi - addr)
+		return NULL;
+	return (char *)sm_ctl(t) + (addr - sm_stub_slot(t));
+}
+
+static int sm_slot_alloc(struct ptrace_thread *t)
+{
+	struct ptrace_platform *pp = t->as->p;
+	struct ptrace_as *as = t->as;
+	int g = -1, l = -1;
+
+	pthread_mutex_lock(&pp->sm_lock);
+	for (int i = 0; i < SM_MAX_SLOTS && g < 0; i++)
+		if (!(pp->sm_used[i / 64] & 1ULL << (i % 64))) {
+			pp->sm_used[i / 64] |= 1ULL << (i % 64);
+			g = i;
+		}
+	pthread_mutex_unlock(&pp->sm_lock);
+	pthread_mutex_lock(&as->lock);
+	for (int i = 0; i < (int)SM_SLOTS_PER_AS && l < 0; i++)
+		if (!(as->sm_local[i / 64] & 1ULL << (i % 64))) {
+			as->sm_local[i / 64] |= 1ULL << (i % 64);
+			l = i;
+		}
+	pthread_mutex_unlock(&as->lock);
+	t->sm_slot = g;
+	t->sm_local = l;
+	if (g < 0 || l < 0)
+		return -EAGAIN;		/* as clone(2) with too many threads */
+	return 0;
+}
+
+static void sm_slot_free(struct ptrace_thread *t)
+{
+	struct ptrace_platform *pp = t->as->p;
+	struct ptrace_as *as = t->as;
+
+	if (t->sm_slot >= 0) {
+		pthread_mutex_lock(&pp->sm_lock);
+		pp->sm_used[t->sm_slot / 64] &= ~(1ULL << (t->sm_slot % 64));
+		pthread_mutex_unlock(&pp->sm_lock);
+	}
+	if (t->sm_local >= 0) {
+		pthread_mutex_lock(&as->lock);
+		as->sm_local[t->sm_local / 64] &= ~(1ULL << (t->sm_local % 64));
+		pthread_mutex_unlock(&as->lock);
+	}
+	t->sm_slot = t->sm_local = -1;
+}
+
+/*
+ * The thread's own filter, written into the slot for the seccomp call: a syscall from
+ * the stub page with the x86_64 ABI is allowed if the handler makes it; anything else
+ * is SIGSYS (the stub's filter allows the rest of the stub page's).
+ */
+static size_t sm_filter(struct sock_filter *f)
+{
+	const uint32_t trap = SECCOMP_RET_TRAP, allow = SECCOMP_RET_ALLOW;
+	size_t n = 0;
+
+#define LD(off)		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, off)
+#define JEQ(k, t, e)	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, t, e)
+#define RET(k)		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, k)
+	LD(offsetof(struct seccomp_data, arch));
+	JEQ(AUDIT_ARCH_X86_64, 1, 0);
+	RET(trap);
+	LD(offsetof(struct seccomp_data, instruction_pointer) + 4);
+	JEQ((uint32_t)(STUB_ADDR >> 32), 1, 0);
+	RET(trap);
+	LD(offsetof(struct seccomp_data, instruction_pointer));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~(STUB_PAGE_SIZE - 1));
+	JEQ((uint32_t)STUB_ADDR, 1, 0);
+	RET(trap);
+	LD(offsetof(struct seccomp_data, nr));
+	JEQ(SYS_rt_sigreturn, 11, 0);
+	JEQ(SYS_exit, 10, 0);
+	JEQ(SYS_sched_yield, 9, 0);
+	JEQ(SYS_futex, 5, 0);
+	JEQ(SYS_arch_prctl, 1, 0);
+	RET(trap);
+	LD(offsetof(struct seccomp_data, args[0]));
+	JEQ(STUB_ARCH_SET_FS, 4, 0);
+	JEQ(STUB_ARCH_SET_GS, 3, 4);
+	LD(offsetof(struct seccomp_data, args[1]));
+	JEQ(FUTEX_WAIT, 1, 0);
+	JEQ(FUTEX_WAKE, 0, 1);
+	RET(allow);
+	RET(trap);
+#undef LD
+#undef JEQ
+#undef RET
+	return n;
+}
+
+static int sm_inject(struct ptrace_thread *t, long nr, long a0, long a1, long a2, long a3,
+		     long a4, long a5)
+{
+	const long args[6] = { a0, a1, a2, a3, a4, a5 };
+	long ret;
+	int err = ptrace_inject(t, nr, args, &ret);
+
+	if (err)
+		return err;
+	if (ret < 0 && ret > -4096)
+		return (int)ret;
+	return 0;
+}
+
+/*
+ * Gives new context thread @t (traced by the caller, stopped, its filter not yet
+ * narrowed) its slot and everything the handler needs, as the file comment tells.
+ * It stays stopped and traced: the first switch detaches it.
+ */
+int ptrace_sysmsg_setup(struct ptrace_thread *t)
+{
+	struct ptrace_platform *pp = t->as->p;
+	struct sm_ctl *ctl;
+	uint64_t slot;
+	struct sock_filter *f;
+	struct sock_fprog *prog;
+	stack_t *ss;
+	int err;
+
+	err = sm_slot_alloc(t);
+	if (err)
+		goto fail;
+	slot = sm_stub_slot(t);
+	ctl = sm_ctl(t);
+	memset(ctl, 0, STUB_PAGE_SIZE);
+	ctl->state = SM_RUN;
+	ctl->spin = pp->sm_spin ? SM_STUB_SPIN : 0;
+	ss = (stack_t *)((char *)ctl + SM_SCRATCH);
+	ss->ss_sp = (void *)(slot + STUB_PAGE_SIZE);
+	ss->ss_size = STUB_SLOT_SIZE - STUB_PAGE_SIZE;
+	prog = (struct sock_fprog *)((char *)ctl + SM_SCRATCH + 64);
+	f = (struct sock_filter *)((char *)ctl + SM_SCRATCH + 128);
+	prog->len = (unsigned short)sm_filter(f);
+	prog->filter = (struct sock_filter *)(slot + SM_SCRATCH + 128);
+
+	err = sm_inject(t, SYS_mmap, (long)slot, STUB_SLOT_SIZE, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_FIXED, STUB_SYSMSG_FD,
+			(long)t->sm_slot * STUB_SLOT_SIZE);
+	if (!err)
+		err = sm_inject(t, SYS_set_tid_address, (long)(slot + SM_STATE), 0, 0, 0, 0, 0);
+	if (!err)
+		err = sm_inject(t, SYS_sigaltstack, (long)(slot + SM_SCRATCH), 0, 0, 0, 0, 0);
+	if (!err)
+		err = sm_inject(t, SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
+				(long)(slot + SM_SCRATCH + 64), 0, 0, 0);
+	if (!err)
+		err = ptrace_set_sigmask(t, pp->sm_mask);
+	if (err)
+		goto fail;
+	t->owner = ptrace_self();
+	t->sysmsg = true;
+	return 0;
+fail:
+	sm_slot_free(t);
+	return err;
+}
+
+/*
+ * A context's thread may run on any CPU the Sentry may (it was made on its creator's,
+ * like the stub), so that it and its Sentry thread, both spinning, are apart.
+ */
+void ptrace_sysmsg_place(const struct ptrace_platform *pp, pid_t tid)
+{
+	cpu_set_t set = pp->cpus;
+
+	if (CPU_COUNT(&set))
+		sched_setaffinity(tid, sizeof(set), &set);
+}
+
+/*
+ * Waits until @ctl leaves SM_RUN: spinning first, when there is a CPU for the other
+ * side, then in futex. A thread that died without its exit clearing the word (the
+ * last of its process, or killed with it) is found by the timeout.
+ */
+static uint32_t sm_wait(struct ptrace_thread *t, struct sm_ctl *ctl)
+{
+	struct timespec ts = { 0, SM_WAIT_NS };
+	uint32_t spin = t->as->p->sm_spin ? SM_SENTRY_SPIN : 0, s;
+
+	for (;;) {
+		s = __atomic_load_n(&ctl->state, __ATOMIC_ACQUIRE);
+		if (s != SM_RUN)
+			return s;
+		if (spin) {
+			/* Now and then the CPU goes to whoever waits for it here: maybe
+			 * the very thread this one waits for. */
+			if (--spin % 64)
+				__builtin_ia32_pause();
+			else
+				sched_yield();
+			continue;
+		}
+		__atomic_exchange_n(&ctl->sentry_sleeping, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&ctl->state, __ATOMIC_SEQ_CST) == SM_RUN &&
+		    syscall(SYS_futex, &ctl->state, FUTEX_WAIT, SM_RUN, &ts, NULL, 0) &&
+		    errno == ETIMEDOUT &&
+		    syscall(SYS_tgkill, t->as->pid, t->tid, 0) && errno == ESRCH) {
+			__atomic_store_n(&ctl->sentry_sleeping, 0, __ATOMIC_RELAXED);
+			return SM_DEAD;
+		}
+		__atomic_store_n(&ctl->sentry_sleeping, 0, __ATOMIC_RELAXED);
+	}
+}
+
+/* Lets the handler return: SM_RUN, and a wake-up if it sleeps. */
+static void sm_resume(struct sm_ctl *ctl, uint32_t state)
+{
+	__atomic_exchange_n(&ctl->state, state, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&ctl->stub_sleeping, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &ctl->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static ucontext_t *sm_uctx(const struct ptrace_thread *t)
+{
+	const struct sm_ctl *ctl = sm_ctl(t);
+
+	return sm_view(t, __atomic_load_n(&ctl->uctx, __ATOMIC_RELAXED), sizeof(ucontext_t));
+}
+
+static void sm_regs_from(const struct ptrace_thread *t, const greg_t *g,
+			 struct plat_regs *r)
+{
+	r->r8 = g[REG_R8]; r->r9 = g[REG_R9]; r->r10 = g[REG_R10]; r->r11 = g[REG_R11];
+	r->r12 = g[REG_R12]; r->r13 = g[REG_R13]; r->r14 = g[REG_R14]; r->r15 = g[REG_R15];
+	r->rdi = g[REG_RDI]; r->rsi = g[REG_RSI]; r->rbp = g[REG_RBP]; r->rbx = g[REG_RBX];
+	r->rdx = g[REG_RDX]; r->rax = g[REG_RAX]; r->rcx = g[REG_RCX]; r->rsp = g[REG_RSP];
+	r->rip = g[REG_RIP]; r->eflags = g[REG_EFL];
+	r->cs = g[REG_CSGSFS] & 0xffff;
+	r->ss = (uint64_t)g[REG_CSGSFS] >> 48;
+	r->orig_rax = -1;
+	r->fs_base = t->sm_fs;
+	r->gs_base = t->sm_gs;
+}
+
+static void sm_regs_to(const struct plat_regs *r, greg_t *g)
+{
+	g[REG_R8] = r->r8; g[REG_R9] = r->r9; g[REG_R10] = r->r10; g[REG_R11] = r->r11;
+	g[REG_R12] = r->r12; g[REG_R13] = r->r13; g[REG_R14] = r->r14; g[REG_R15] = r->r15;
+	g[REG_RDI] = r->rdi; g[REG_RSI] = r->rsi; g[REG_RBP] = r->rbp; g[REG_RBX] = r->rbx;
+	g[REG_RDX] = r->rdx; g[REG_RAX] = r->rax; g[REG_RCX] = r->rcx; g[REG_RSP] = r->rsp;
+	g[REG_RIP] = r->rip; g[REG_EFL] = r->eflags;
+	g[REG_CSGSFS] = (g[REG_CSGSFS] & 0x0000ffffffff0000LL) | (r->cs & 0xffff) |
+			(greg_t)(r->ss & 0xffff) << 48;
+}
+
+/* The two bytes at @rip in @t's address space, or -1. */
+int ptrace_sysmsg_insn_at(const struct ptrace_thread *t, uint64_t rip)
+{
+	uint16_t insn;
+	struct iovec local = { &insn, sizeof(insn) }, remote = { (void *)rip, sizeof(insn) };
+
+	if (process_vm_readv(t->tid, &local, 1, &remote, 1, 0) != sizeof(insn))
+		return -1;
+	return insn;
+}
+
+/*
+ * The event in @t's slot: 1 with @ev and @regs filled, 0 for a signal to drop
+ * (resume as it was), -EIO for a frame that is not where it must be.
+ */
+static int sm_event(struct ptrace_thread *t, struct plat_regs *regs, struct plat_event *ev)
+{
+	const struct sm_ctl *ctl = sm_ctl(t);
+	ucontext_t *uc = sm_uctx(t);
+	siginfo_t si;
+	const void *sip;
+	uint64_t orig = -1;
+	int sig = (int)__atomic_load_n(&ctl->signo, __ATOMIC_RELAXED);
+
+	sip = sm_view(t, __atomic_load_n(&ctl->info, __ATOMIC_RELAXED), sizeof(si));
+	if (!uc || !sip)
+		return -EIO;
+	memcpy(&si, sip, sizeof(si));
+	if (sig == PTRACE_INTERRUPT_SIG) {
+		/*
+		 * Met before the thread ran an instruction (pending when it left the
+		 * handler): as Linux, which delivers it on the way out of the syscall,
+		 * orig_rax is still the syscall's.
+		 */
+		if (regs->rip == (uint64_t)uc->uc_mcontext.gregs[REG_RIP] &&
+		    regs->rsp == (uint64_t)uc->uc_mcontext.gregs[REG_RSP])
+			orig = regs->orig_rax;
+		sm_regs_from(t, uc->uc_mcontext.gregs, regs);
+		regs->orig_rax = orig;
+		ev->kind = PLAT_EV_INTERRUPT;
+		return 1;
+	}
+	sm_regs_from(t, uc->uc_mcontext.gregs, regs);
+	if (sig == SIGSYS) {
+		if (si.si_code != SI_SYS_SECCOMP)
+			return 0;
+		regs->orig_rax = (uint32_t)si.si_syscall;
+		regs->rax = -ENOSYS;
+		ev->kind = si.si_arch == AUDIT_ARCH_X86_64 ? PLAT_EV_SYSCALL : PLAT_EV_SYSCALL32;
+		return 1;
+	}
+	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL &&
+	    sig != SIGTRAP)
+		return 0;
+	if (si.si_code <= 0)
+		return 0;
+	/*
+	 * uretprobe (335): seccomp lets it through unfiltered (Linux 6.13+), and from
+	 * anywhere but the kernel's uprobe trampoline it is a SIGILL, SI_KERNEL, with
+	 * rip past the syscall instruction. It is the syscall the Sentry would have
+	 * seen under PTRACE_SYSEMU.
+	 */
+	if (sig == SIGILL && si.si_code == SI_KERNEL &&
+	    ptrace_sysmsg_insn_at(t, regs->rip - 2) == 0x050f) {
+		regs->orig_rax = SM_NR_URETPROBE;
+		regs->rax = -ENOSYS;
+		ev->kind = PLAT_EV_SYSCALL;
+		return 1;
+	}
+	if (sig == SIGSEGV && si.si_code == SI_KERNEL) {
+		int insn = ptrace_sysmsg_insn_at(t, regs->rip);
+
+		if (insn == 0xa20f && t->as->cpuid_faulting) {
+			ev->kind = PLAT_EV_CPUID;
+			return 1;
+		}
+		if (insn == 0x80cd) {
+			regs->rip += 2;
+			regs->orig_rax = regs->rax;
+			regs->rax = -ENOSYS;
+			ev->kind = PLAT_EV_SYSCALL32;
+			return 1;
+		}
+	}
+	ev->kind = PLAT_EV_FAULT;
+	ev->signo = sig;
+	ev->code = si.si_code;
+	ev->addr = (uint64_t)si.si_addr;
+	ev->trapno = uc->uc_mcontext.gregs[REG_TRAPNO];
+	ev->err = uc->uc_mcontext.gregs[REG_ERR];
+	return 1;
+}
+
+/* Hands @regs to the thread waiting in the handler and lets it go. */
+static int sm_run(struct ptrace_thread *t, const struct plat_regs *regs)
+{
+	struct sm_ctl *ctl = sm_ctl(t);
+	ucontext_t *uc = sm_uctx(t);
+
+	if (!uc)
+		return -EIO;
+	sm_regs_to(regs, uc->uc_mcontext.gregs);
+	/*
+	 * rt_sigreturn also loads the host signal mask and alternate stack from the
+	 * frame, which the application can write: put back the handler's own, so a
+	 * thread cannot block its SIGSYS or move its handler off the slot.
+	 */
+	memcpy(&uc->uc_sigmask, &t->as->p->sm_mask, sizeof(uint64_t));
+	uc->uc_stack.ss_sp = (void *)(sm_stub_slot(t) + STUB_PAGE_SIZE);
+	uc->uc_stack.ss_size = STUB_SLOT_SIZE - STUB_PAGE_SIZE;
+	uc->uc_stack.ss_flags = 0;
+	if (regs->fs_base != t->sm_fs) {
+		ctl->fs_base = regs->fs_base;
+		ctl->set_fs = 1;
+		t->sm_fs = regs->fs_base;
+	}
+	if (regs->gs_base != t->sm_gs) {
+		ctl->gs_base = regs->gs_base;
+		ctl->set_gs = 1;
+		t->sm_gs = regs->gs_base;
+	}
+	sm_resume(ctl, SM_RUN);
+	return 0;
+}
+
+/* The first switch: the registers by ptrace, then the thread goes untraced. */
+static int sm_start(struct ptrace_thread *t, const struct plat_regs *regs)
+{
+	struct plat_regs r = *regs;
+
+	r.orig_rax = -1;	/* no syscall restart on the way out of this stop */
+	__atomic_store_n(&sm_ctl(t)->state, SM_RUN, __ATOMIC_SEQ_CST);
+	if (ptrace(PTRACE_SETREGS, t->tid, NULL, &r) ||
+	    ptrace(PTRACE_DETACH, t->tid, NULL, NULL))
+		return -errno;
+	t->tracer = 0;
+	t->sm_fs = r.fs_base;
+	t->sm_gs = r.gs_base;
+	return 0;
+}
+
+int ptrace_sysmsg_switch(struct ptrace_thread *t, struct plat_regs *regs,
+			 struct plat_event *ev)
+{
+	struct plat_regs cur = *regs;
+	int steps = 0, err;
+
+	err = t->tracer ? sm_start(t, regs) : sm_run(t, regs);
+	for (;;) {
+		if (err == -ESRCH || (!err && sm_wait(t, sm_ctl(t)) == SM_DEAD)) {
+			t->dead = true;
+			ev->kind = PLAT_EV_DEAD;
+			return 0;
+		}
+		if (err)
+			return err;
+		cur = *regs;
+		err = sm_event(t, &cur, ev);
+		if (err < 0)
+			return err;
+		if (err == 0) {
+			err = sm_run(t, &cur);
+			continue;
+		}
+		/*
+		 * An interrupt inside the host's vDSO: step out (trap flag) before the
+		 * Sentry sees registers pointing into code another host lacks, stopping
+		 * before a syscall instruction (the vDSO's own fallback), which the
+		 * next switch traps.
+		 */
+		if (ptrace_in_host_vdso(cur.rip) && steps < 100000 &&
+		    (ev->kind == PLAT_EV_INTERRUPT ||
+		     (steps && ev->kind == PLAT_EV_FAULT && ev->signo == SIGTRAP)) &&
+		    ptrace_sysmsg_insn_at(t, cur.rip) != 0x050f) {
+			cur.eflags |= X86_EFLAGS_TF;
+			steps++;
+			err = sm_run(t, &cur);
+			continue;
+		}
+		if (steps) {
+			cur.eflags &= ~X86_EFLAGS_TF;
+			if (ev->kind == PLAT_EV_FAULT && ev->signo == SIGTRAP &&
+			    ev->code == TRAP_TRACE)
+				ev->kind = PLAT_EV_INTERRUPT;
+		}
+		*regs = cur;
+		return 0;
+	}
+}
+
+/*
+ * Ends @t's thread: SM_EXIT to a thread in the handler (or one entering it), then a
+ * wait until it is gone, so that its slot can be reused. Still traced (it never
+ * ran), an injected exit does it.
+ */
+void ptrace_sysmsg_destroy(struct ptrace_thread *t)
+{
+	static const long args[6] = { 0 };
+	long ret;
+
+	if (t->tracer) {
+		if (!t->dead && ptrace_inject(t, SYS_exit, args, &ret) != -ESRCH)
+			ptrace_reap(t->tid);
+		sm_slot_free(t);
+		return;
+	}
+	sm_resume(sm_ctl(t), SM_EXIT);
+	for (int i = 0; i < 10000; i++) {
+		if (syscall(SYS_tgkill, t->as->pid, t->tid, 0) && errno == ESRCH) {
+			sm_slot_free(t);
+			return;
+		}
+		if (i > 100)
+			usleep(100);
+		else
+			sched_yield();
+	}
+	/* Never left a running application: its slot stays taken. */
+}
+
+/* The xsave area of the frame @t waits in: fpstate_size bytes, or NULL. */
+static void *sm_fpstate(const struct ptrace_thread *t)
+{
+	ucontext_t *uc = sm_uctx(t);
+
+	if (!uc)
+		return NULL;
+	return sm_view(t, (uint64_t)uc->uc_mcontext.fpregs, t->as->p->base.fpstate_size);
+}
+
+int ptrace_sysmsg_get_fpstate(struct ptrace_thread *t, void *buf)
+{
+	const void *fp = sm_fpstate(t);
+
+	if (!fp)
+		return -EIO;
+	memcpy(buf, fp, t->as->p->base.fpstate_size);
+	return 0;
+}
+
+/* The frame's software bytes (the size and features sigreturn checks) are kept. */
+int ptrace_sysmsg_set_fpstate(struct ptrace_thread *t, const void *buf)
+{
+	size_t size = t->as->p->base.fpstate_size;
+	char *fp = sm_fpstate(t);
+
+	if (!fp)
+		return -EIO;
+	memcpy(fp, buf, FX_SW_BYTES_OFF);
+	if (size > FX_SW_BYTES_END)
+		memcpy(fp + FX_SW_BYTES_END, (const char *)buf + FX_SW_BYTES_END,
+		       size - FX_SW_BYTES_END);
+	return 0;
+}
