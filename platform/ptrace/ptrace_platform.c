@@ -291,11 +291,18 @@ int ptrace_seccomp_rules(const struct platform *p, void *filter)
 		if (err)
 			return err < 0 ? err : -EINVAL;
 	}
-	/* sysmsg mode reads an instruction of an untraced thread (ptrace_sysmsg.c). */
+	/* sysmsg mode reads an instruction of an untraced thread, and takes each stub's
+	 * reply pipe (ptrace_sysmsg.c). */
 	if (to_ptrace_platform((struct platform *)p)->sysmsg) {
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(process_vm_readv), 0);
-		if (err)
-			return err < 0 ? err : -EINVAL;
+		static const int sm_nrs[] = {
+			SCMP_SYS(process_vm_readv), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_getfd),
+		};
+
+		for (i = 0; i < sizeof(sm_nrs) / sizeof(sm_nrs[0]); i++) {
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sm_nrs[i], 0);
+			if (err)
+				return err < 0 ? err : -EINVAL;
+		}
 	}
 	return 0;
 }

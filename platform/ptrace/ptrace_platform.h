@@ -90,6 +90,11 @@ struct ptrace_as {
 	struct ptrace_thread spawner;	/* the stub's first thread (lock) */
 	struct ptrace_thread *threads;	/* one per context (lock) */
 	uint64_t sm_local[SM_LOCAL_WORDS]; /* sysmsg slot places taken (lock) */
+	/* sysmsg mode: the slot holding the request and reply pages, the Sentry's end
+	 * of the reply pipe, the last request's sequence number (lock). */
+	int sm_req, sm_reply;
+	uint32_t sm_seq;
+	int sm_cpu;			/* where the spawner was last pinned (lock) */
 };
 
 struct ptrace_ctx {
@@ -158,7 +163,11 @@ int ptrace_as_cpu_time(struct plat_as *as, uint64_t *user_ns, uint64_t *sys_ns);
 int ptrace_as_reuse(struct plat_as *as, struct plat_ctx *ctx);
 int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out);
 int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *ret);
+struct user_regs_struct;
+int ptrace_run_routine(struct ptrace_thread *t, struct user_regs_struct *r,
+		       const char *entry, const char *brk);
 int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask);
+void ptrace_table_entry(const struct plat_as_op *o, uint64_t e[3]);
 int ptrace_thread_take(struct ptrace_thread *t);
 void ptrace_thread_release(struct ptrace_thread *t);
 int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);
@@ -171,6 +180,9 @@ int ptrace_sysmsg_open(struct ptrace_platform *pp);
 void ptrace_sysmsg_close(struct ptrace_platform *pp);
 int ptrace_sysmsg_install_handlers(void);
 int ptrace_sysmsg_setup(struct ptrace_thread *t);
+int ptrace_sysmsg_as_setup(struct ptrace_as *as);
+void ptrace_sysmsg_as_teardown(struct ptrace_as *as);
+int ptrace_sysmsg_as_apply(struct ptrace_as *as, const struct plat_as_op *ops, size_t n);
 int ptrace_sysmsg_switch(struct ptrace_thread *t, struct plat_regs *regs,
 			 struct plat_event *ev);
 void ptrace_sysmsg_destroy(struct ptrace_thread *t);

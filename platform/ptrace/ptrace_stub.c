@@ -42,7 +42,7 @@ _Static_assert(__builtin_offsetof(struct plat_regs, orig_rax) ==
 	       __builtin_offsetof(struct user_regs_struct, gs), "plat_regs layout");
 
 extern const char stub_image_start[], stub_syscall[], stub_park[];
-extern const char stub_apply[], stub_apply_done[];
+extern const char stub_apply[], stub_apply_done[], stub_sysloop[];
 
 static uint64_t stub_addr(const char *sym)
 {
@@ -152,6 +152,25 @@ static int ptrace_run_stub(pid_t tid, struct user_regs_struct *r, const char *en
 			return -EFAULT;
 		}
 	}
+}
+
+/*
+ * Runs stub routine @entry, ending at the int3 @brk, in stopped thread @t (traced by
+ * the caller) with registers @r; on success @r holds them at the int3. The
+ * application's registers are left unloaded, as by an injection.
+ */
+int ptrace_run_routine(struct ptrace_thread *t, struct user_regs_struct *r,
+		       const char *entry, const char *brk)
+{
+	int err;
+
+	if (t->dead)
+		return -ESRCH;
+	t->regs_loaded = false;
+	err = ptrace_run_stub(t->tid, r, entry, brk, &t->interrupt_pending, NULL);
+	if (err == -ESRCH)
+		t->dead = true;
+	return err;
 }
 
 /*
@@ -303,6 +322,7 @@ int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 	if (!as)
 		return -ENOMEM;
 	as->p = pp;
+	as->sm_req = as->sm_reply = as->sm_cpu = -1;
 	pthread_mutex_init(&as->lock, NULL);
 	pthread_mutex_init(&as->table_lock, NULL);
 	/* The child inherits the template's affinity: spare the wake-ups a CPU apart. */
@@ -338,6 +358,8 @@ int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 		err = ptrace_inject(s, SYS_prctl, pdeath, &ret);
 		if (!err && ret)
 			err = -EIO;
+		if (!err)
+			err = ptrace_sysmsg_as_setup(as);
 		if (err)
 			goto out_free;
 	}
@@ -356,6 +378,7 @@ out_free:
 		kill(pid, SIGKILL);
 		ptrace_reap(pid);
 	}
+	ptrace_sysmsg_as_teardown(as);
 	pthread_mutex_destroy(&as->table_lock);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
@@ -408,6 +431,7 @@ void ptrace_as_destroy(struct plat_as *pas)
 		as->threads = t->next;
 		free(t);
 	}
+	ptrace_sysmsg_as_teardown(as);
 	pthread_mutex_destroy(&as->table_lock);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
@@ -415,43 +439,21 @@ void ptrace_as_destroy(struct plat_as *pas)
 
 /*
  * The stub thread through which the calling thread may act on @as: the spawner or a
- * thread it traces. In sysmsg mode a context's thread cannot make these calls (its
- * own filter refuses them): the spawner is taken for the call, under as->lock, which
- * *locked says is held until ptrace_as_put.
+ * thread it traces; NULL if none. In sysmsg mode a context's thread cannot make these
+ * calls (its own filter refuses them): they go to the spawner's stub_sysloop instead
+ * (ptrace_sysmsg_as_apply), unless the caller still traces the spawner.
  */
-static int ptrace_as_get(struct ptrace_as *as, struct ptrace_thread **out, bool *locked)
+static struct ptrace_thread *ptrace_as_thread(struct ptrace_as *as)
 {
 	pid_t me = ptrace_self();
 	struct ptrace_thread *t;
-	int err;
 
-	*locked = false;
 	pthread_mutex_lock(&as->lock);
 	t = as->spawner.tracer == me ? &as->spawner : as->threads;
 	while (t && t != &as->spawner && (t->tracer != me || t->sysmsg))
 		t = t->next;
-	if (t || !as->p->sysmsg) {
-		pthread_mutex_unlock(&as->lock);
-		*out = t;
-		return t ? 0 : -EPERM;
-	}
-	err = ptrace_thread_take(&as->spawner);
-	if (err) {
-		pthread_mutex_unlock(&as->lock);
-		return err;
-	}
-	*locked = true;
-	*out = &as->spawner;
-	return 0;
-}
-
-static void ptrace_as_put(struct ptrace_as *as, struct ptrace_thread *t, bool locked)
-{
-	if (!locked)
-		return;
-	if (!t->dead)
-		ptrace_thread_release(t);
 	pthread_mutex_unlock(&as->lock);
+	return t;
 }
 
 /* Takes parked stub thread @s for the calling thread: seize, interrupt, wait. */
@@ -481,14 +483,19 @@ int ptrace_thread_take(struct ptrace_thread *s)
 }
 
 /*
- * Parks stub thread @s (the spawner, or a pooled stub's first thread) in stub_park and
- * lets it go. It blocks every signal but SIGTRAP, which each injection's int3
+ * Parks stub thread @s (the spawner, or a pooled stub's first thread) in stub_park (in
+ * sysmsg mode the spawner in stub_sysloop, to serve address-space calls) and lets it
+ * go. It blocks every signal but SIGTRAP, which each injection's int3
  * unblocks (as the kernel does for any forced signal): only a host process allowed to
  * signal the stub could send it one.
  */
 void ptrace_thread_release(struct ptrace_thread *s)
 {
 	s->regs.rip = stub_addr(stub_park);
+	if (s->as->p->sysmsg && s == &s->as->spawner) {
+		s->regs.rip = stub_addr(stub_sysloop);
+		s->regs.r12 = s->as->sm_seq;	/* the last request served */
+	}
 	s->regs.orig_rax = -1;
 	if (ptrace(PTRACE_SETREGS, s->tid, NULL, &s->regs) ||
 	    ptrace(PTRACE_DETACH, s->tid, NULL, NULL))
@@ -601,17 +608,18 @@ static int ptrace_check_range(uint64_t addr, uint64_t len)
 	return 0;
 }
 
-static int ptrace_as_call(struct ptrace_as *as, long nr, const long args[6])
+static int ptrace_as_call(struct ptrace_as *as, const struct plat_as_op *op, long nr,
+			  const long args[6])
 {
-	struct ptrace_thread *t;
-	bool locked;
+	struct ptrace_thread *t = ptrace_as_thread(as);
 	long ret;
-	int err = ptrace_as_get(as, &t, &locked);
+	int err;
 
-	if (err)
-		return err;
+	if (!t && as->p->sysmsg)
+		return ptrace_sysmsg_as_apply(as, op, 1);
+	if (!t)
+		return -EPERM;
 	err = ptrace_inject(t, nr, args, &ret);
-	ptrace_as_put(as, t, locked);
 	if (err)
 		return err;
 	if (ret < 0 && ret > -4096)
@@ -629,7 +637,9 @@ int ptrace_as_map(struct plat_as *pas, uint64_t addr, uint64_t len, int prot,
 		return err;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) || file_off & (STUB_PAGE_SIZE - 1))
 		return -EINVAL;
-	return ptrace_as_call(to_ptrace_as(pas), SYS_mmap, args);
+	const struct plat_as_op op = { PLAT_AS_MAP, prot, addr, len, file_off };
+
+	return ptrace_as_call(to_ptrace_as(pas), &op, SYS_mmap, args);
 }
 
 int ptrace_as_unmap(struct plat_as *pas, uint64_t addr, uint64_t len)
@@ -639,7 +649,9 @@ int ptrace_as_unmap(struct plat_as *pas, uint64_t addr, uint64_t len)
 
 	if (err)
 		return err;
-	return ptrace_as_call(to_ptrace_as(pas), SYS_munmap, args);
+	const struct plat_as_op op = { PLAT_AS_UNMAP, 0, addr, len, 0 };
+
+	return ptrace_as_call(to_ptrace_as(pas), &op, SYS_munmap, args);
 }
 
 int ptrace_as_protect(struct plat_as *pas, uint64_t addr, uint64_t len, int prot)
@@ -651,7 +663,9 @@ int ptrace_as_protect(struct plat_as *pas, uint64_t addr, uint64_t len, int prot
 		return err;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
-	return ptrace_as_call(to_ptrace_as(pas), SYS_mprotect, args);
+	const struct plat_as_op op = { PLAT_AS_PROTECT, prot, addr, len, 0 };
+
+	return ptrace_as_call(to_ptrace_as(pas), &op, SYS_mprotect, args);
 }
 
 #define STUB_TABLE_ENTRIES	((STUB_PAGE_SIZE - STUB_TABLE_OFF) / STUB_ENTRY_SIZE)
@@ -683,14 +697,22 @@ static int ptrace_check_op(const struct plat_as_op *o)
  * on the first write), where neither the application nor another address space
  * can change the table between the write and its use.
  */
-static int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops,
-			      size_t n)
+void ptrace_table_entry(const struct plat_as_op *o, uint64_t e[3])
 {
 	static const uint64_t kinds[] = {
 		[PLAT_AS_MAP] = STUB_OP_MAP,
 		[PLAT_AS_UNMAP] = STUB_OP_UNMAP,
 		[PLAT_AS_PROTECT] = STUB_OP_PROTECT,
 	};
+
+	e[0] = o->addr | kinds[o->kind] | (uint64_t)o->prot << STUB_PROT_SHIFT;
+	e[1] = o->len;
+	e[2] = o->kind == PLAT_AS_MAP ? o->file_off : 0;
+}
+
+static int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops,
+			      size_t n)
+{
 	const uint64_t table = STUB_ADDR + STUB_TABLE_OFF;
 	struct user_regs_struct r;
 	int err = 0;
@@ -698,12 +720,9 @@ static int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *
 	if (t->dead)
 		return -ESRCH;
 	for (size_t i = 0; i < n && !err; i++) {
-		const struct plat_as_op *o = &ops[i];
-		uint64_t e[3] = {
-			o->addr | kinds[o->kind] | (uint64_t)o->prot << STUB_PROT_SHIFT,
-			o->len, o->kind == PLAT_AS_MAP ? o->file_off : 0,
-		};
+		uint64_t e[3];
 
+		ptrace_table_entry(&ops[i], e);
 		for (int w = 0; w < 3 && !err; w++)
 			err = ptrace_request(PTRACE_POKEDATA, t->tid,
 					     (void *)(table + i * STUB_ENTRY_SIZE + w * 8),
@@ -730,7 +749,6 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 	struct ptrace_as *as = to_ptrace_as(pas);
 	struct ptrace_thread *t;
 	size_t done = 0, k;
-	bool locked;
 	int err = 0;
 
 	if (n == 0)
@@ -745,9 +763,20 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 			return ptrace_as_protect(pas, ops->addr, ops->len, ops->prot);
 		}
 	}
-	err = ptrace_as_get(as, &t, &locked);
-	if (err)
-		return err;
+	t = ptrace_as_thread(as);
+	if (!t && as->p->sysmsg) {
+		for (k = 0; k < n && !err; k++)
+			err = ptrace_check_op(&ops[k]);
+		/* Those before an invalid one are done, as below. */
+		if (err) {
+			int e = k > 1 ? ptrace_sysmsg_as_apply(as, ops, k - 1) : 0;
+
+			return e ? e : err;
+		}
+		return ptrace_sysmsg_as_apply(as, ops, n);
+	}
+	if (!t)
+		return -EPERM;
 	pthread_mutex_lock(&as->table_lock);
 	while (done < n && !err) {
 		/* A chunk of valid operations; an invalid one ends the batch after it. */
@@ -765,7 +794,6 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 		done += k;
 	}
 	pthread_mutex_unlock(&as->table_lock);
-	ptrace_as_put(as, t, locked);
 	return err;
 }
 

@@ -27,7 +27,7 @@
  * the operation in bits 0-1 and its protection in bits 2-4; quad 1 the length; quad 2
  * the memory-file offset of a map.
  */
-#define STUB_TABLE_OFF		0x400
+#define STUB_TABLE_OFF		0x800
 #define STUB_ENTRY_SIZE		24
 #define STUB_OP_MAP		1
 #define STUB_OP_UNMAP		2
@@ -57,7 +57,25 @@
 #define SM_FS_BASE		40	/* u64 */
 #define SM_GS_BASE		48	/* u64 */
 #define SM_SPIN			56	/* u32: pause iterations before sleeping */
-#define SM_SCRATCH		256	/* setup arguments (stack_t, filter) */
+#define SM_SCRATCH		256	/* setup arguments: stack_t, */
+#define SM_FPROG		320	/* the filter's sock_fprog, */
+#define SM_FILTER		384	/* and the filter */
+/*
+ * sysmsg mode, per address space: the request page at STUB_REQ_ADDR (read-only in the
+ * stub: a sequence number, a count, then stub_apply's entries) and the reply page
+ * after it (read-write), served by stub_sysloop in the spawner; replies go through
+ * the pipe STUB_REPLY_FD.
+ */
+#define STUB_REQ_ADDR		0x7fffff300000
+#define STUB_REPLY_FD		5
+#define REQ_SEQ			0	/* u32, futex word */
+#define REQ_N			4	/* u32 */
+#define REQ_TABLE		64
+#define STUB_REQ_MAX		((STUB_PAGE_SIZE - REQ_TABLE) / STUB_ENTRY_SIZE)
+#define REP_SEQ			0x1000	/* u64, from STUB_REQ_ADDR */
+#define REP_RET			0x1008	/* u64 */
+#define REP_AT			0x1010	/* u64: the entry that failed */
+#define REP_FDS			0x1018	/* int[2]: the pipe, at setup */
 #define SM_DEAD			0
 #define SM_RUN			1	/* the application runs, or is about to */
 #define SM_EVENT		2	/* the handler waits for the Sentry */
@@ -82,6 +100,14 @@
 #define STUB_NR_ARCH_PRCTL	158
 #define STUB_NR_EXIT		60
 #define STUB_NR_SCHED_YIELD	24
+#define STUB_NR_SET_TID_ADDRESS	218
+#define STUB_NR_SIGALTSTACK	131
+#define STUB_NR_WRITE		1
+#define STUB_NR_CLOSE		3
+#define STUB_NR_PIPE2		293
+#define STUB_NR_DUP3		292
+#define STUB_O_CLOEXEC		0x80000
+#define STUB_PROT_R		1
 #define STUB_FUTEX_WAIT		0
 #define STUB_FUTEX_WAKE		1
 #define STUB_ARCH_SET_FS	0x1002

@@ -26,11 +26,13 @@
  * what the thread could have done itself.
  *
  * Address-space operations cannot go through a context's thread any more (its
- * filter refuses mmap): ptrace_stub.c makes them through the spawner, taken for the
- * call as ctx_new takes it for a clone.
+ * filter refuses mmap): the spawner serves them untraced in stub_sysloop, from a
+ * request page the stub maps read-only, and answers through a pipe the application
+ * cannot write (ptrace_sysmsg_as_apply).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
@@ -44,6 +46,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -71,10 +74,14 @@ _Static_assert(SM_SLOTS_PER_AS <= 64 * SM_LOCAL_WORDS, "per-AS slot bitmap");
 _Static_assert(STUB_NR_FUTEX == SYS_futex && STUB_NR_RT_SIGRETURN == SYS_rt_sigreturn &&
 	       STUB_NR_ARCH_PRCTL == SYS_arch_prctl && STUB_NR_EXIT == SYS_exit &&
 	       STUB_NR_SCHED_YIELD == SYS_sched_yield &&
+	       STUB_NR_SET_TID_ADDRESS == SYS_set_tid_address &&
+	       STUB_NR_SIGALTSTACK == SYS_sigaltstack &&
 	       STUB_FUTEX_WAIT == FUTEX_WAIT && STUB_FUTEX_WAKE == FUTEX_WAKE,
 	       "sysmsg uapi values");
 
 extern const char stub_image_start[], stub_sysmsg_handler[], stub_sysmsg_restorer[];
+extern const char stub_sysmsg_init[], stub_sysmsg_init_done[];
+extern const char stub_sysmsg_as_init[], stub_sysmsg_as_init_done[];
 
 /* The signals a context's thread takes in the handler; every other one is blocked. */
 static const int sysmsg_sigs[] = {
@@ -244,6 +251,138 @@ static void sm_slot_free(struct ptrace_thread *t)
 	t->sm_slot = t->sm_local = -1;
 }
 
+/* A free slot of the sysmsg file, or -1. */
+static int sm_global_alloc(struct ptrace_platform *pp)
+{
+	int g = -1;
+
+	pthread_mutex_lock(&pp->sm_lock);
+	for (int i = 0; i < SM_MAX_SLOTS && g < 0; i++)
+		if (!(pp->sm_used[i / 64] & 1ULL << (i % 64))) {
+			pp->sm_used[i / 64] |= 1ULL << (i % 64);
+			g = i;
+		}
+	pthread_mutex_unlock(&pp->sm_lock);
+	return g;
+}
+
+static void sm_global_free(struct ptrace_platform *pp, int g)
+{
+	pthread_mutex_lock(&pp->sm_lock);
+	pp->sm_used[g / 64] &= ~(1ULL << (g % 64));
+	pthread_mutex_unlock(&pp->sm_lock);
+}
+
+/*
+ * An address space's channel for its address-space calls (stub_sysloop): a slot for
+ * the request and reply pages, mapped by stub_sysmsg_as_init in the spawner (traced
+ * by the caller, new), and the read end of the stub's reply pipe, taken with
+ * pidfd_getfd. The spawner enters stub_sysloop when it is let go.
+ */
+int ptrace_sysmsg_as_setup(struct ptrace_as *as)
+{
+	struct ptrace_platform *pp = as->p;
+	struct user_regs_struct r;
+	char *req;
+	int g, rd, pidfd, err;
+
+	g = sm_global_alloc(pp);
+	if (g < 0)
+		return -EAGAIN;
+	as->sm_req = g;
+	req = pp->sm_base + (size_t)g * STUB_SLOT_SIZE;
+	memset(req, 0, 2 * STUB_PAGE_SIZE);
+	memcpy(&r, &as->spawner.regs, sizeof(r));
+	r.r13 = (uint64_t)g * STUB_SLOT_SIZE;
+	err = ptrace_run_routine(&as->spawner, &r, stub_sysmsg_as_init,
+				 stub_sysmsg_as_init_done);
+	if (!err && r.rax)
+		err = (long)r.rax < 0 && (long)r.rax > -4096 ? (int)r.rax : -EIO;
+	if (err)
+		return err;
+	memcpy(&rd, req + REP_FDS, sizeof(rd));
+	pidfd = (int)syscall(SYS_pidfd_open, as->pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	as->sm_reply = (int)syscall(SYS_pidfd_getfd, pidfd, rd, 0);
+	err = as->sm_reply < 0 ? -errno : 0;
+	close(pidfd);
+	return err;
+}
+
+void ptrace_sysmsg_as_teardown(struct ptrace_as *as)
+{
+	if (as->sm_reply >= 0)
+		close(as->sm_reply);
+	if (as->sm_req >= 0)
+		sm_global_free(as->p, as->sm_req);
+	as->sm_reply = as->sm_req = -1;
+}
+
+/*
+ * @ops[0..n), checked, through the spawner's stub_sysloop: written into the request
+ * page, the sequence number bumped and the spawner woken; its reply read from the
+ * pipe. Under as->lock, which a ctx_new holds while it has the spawner out of the
+ * loop for a clone. Stops at the first that fails, as plat_as_apply.
+ */
+int ptrace_sysmsg_as_apply(struct ptrace_as *as, const struct plat_as_op *ops, size_t n)
+{
+	char *req = as->p->sm_base + (size_t)as->sm_req * STUB_SLOT_SIZE;
+	struct ptrace_thread *t;
+	uint64_t reply[3];
+	int err = 0, cpu;
+
+	if (as->sm_req < 0 || as->sm_reply < 0)
+		return -ESRCH;
+	pthread_mutex_lock(&as->lock);
+	/*
+	 * Its creator still traces the spawner (before the first context): it is not in
+	 * stub_sysloop, and only the creator may map. Another thread is refused, as
+	 * under SYSEMU a thread with no traced thread in the stub is.
+	 */
+	if (as->spawner.tracer && as->spawner.tracer != ptrace_self()) {
+		pthread_mutex_unlock(&as->lock);
+		return -EPERM;
+	}
+	/* The caller's own thread, waiting in the handler, stops spinning: the spawner
+	 * is about to need this CPU. The next switch lets it spin again. */
+	for (t = as->threads; t; t = t->next)
+		if (t->sysmsg && t->owner == ptrace_self() && t->sm_slot >= 0)
+			__atomic_store_n(&sm_ctl(t)->spin, 0, __ATOMIC_RELAXED);
+	/* The spawner and the caller take turns: on one CPU, a wake-up is a switch, not
+	 * a 60-100 us cross-CPU one. */
+	cpu = sched_getcpu();
+	if (cpu >= 0 && cpu != as->sm_cpu && !ptrace_pin_to_cpu(as->pid, cpu))
+		as->sm_cpu = cpu;
+	for (size_t done = 0; done < n && !err;) {
+		size_t k = n - done < STUB_REQ_MAX ? n - done : STUB_REQ_MAX;
+		uint32_t seq = as->sm_seq + 1, nk = (uint32_t)k;
+		ssize_t got;
+
+		for (size_t i = 0; i < k; i++)
+			ptrace_table_entry(&ops[done + i],
+					   (uint64_t *)(req + REQ_TABLE + i * STUB_ENTRY_SIZE));
+		memcpy(req + REQ_N, &nk, sizeof(nk));
+		__atomic_store_n((uint32_t *)(req + REQ_SEQ), seq, __ATOMIC_SEQ_CST);
+		as->sm_seq = seq;
+		/* Every waiter: the dying stub of the address space that had this slot
+		 * before may still wait on it, and would take a single wake-up. */
+		syscall(SYS_futex, req + REQ_SEQ, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+		do
+			got = read(as->sm_reply, reply, sizeof(reply));
+		while (got < 0 && errno == EINTR);
+		if (got == 0 || (got < 0 && errno == EBADF))
+			err = -ESRCH;		/* the stub is gone */
+		else if (got != sizeof(reply) || reply[0] != seq)
+			err = -EIO;
+		else if (reply[1])
+			err = (long)reply[1] < 0 && (long)reply[1] > -4096 ? (int)reply[1] : -EIO;
+		done += k;
+	}
+	pthread_mutex_unlock(&as->lock);
+	return err;
+}
+
 /*
  * The thread's own filter, written into the slot for the seccomp call: a syscall from
  * the stub page with the x86_64 ABI is allowed if the handler makes it; anything else
@@ -288,28 +427,16 @@ static size_t sm_filter(struct sock_filter *f)
 	return n;
 }
 
-static int sm_inject(struct ptrace_thread *t, long nr, long a0, long a1, long a2, long a3,
-		     long a4, long a5)
-{
-	const long args[6] = { a0, a1, a2, a3, a4, a5 };
-	long ret;
-	int err = ptrace_inject(t, nr, args, &ret);
-
-	if (err)
-		return err;
-	if (ret < 0 && ret > -4096)
-		return (int)ret;
-	return 0;
-}
-
 /*
  * Gives new context thread @t (traced by the caller, stopped, its filter not yet
  * narrowed) its slot and everything the handler needs, as the file comment tells.
- * It stays stopped and traced: the first switch detaches it.
+ * It stays stopped and traced: the first switch detaches it. One round trip: the
+ * stub's stub_sysmsg_init makes the calls.
  */
 int ptrace_sysmsg_setup(struct ptrace_thread *t)
 {
 	struct ptrace_platform *pp = t->as->p;
+	struct user_regs_struct r;
 	struct sm_ctl *ctl;
 	uint64_t slot;
 	struct sock_filter *f;
@@ -328,21 +455,18 @@ int ptrace_sysmsg_setup(struct ptrace_thread *t)
 	ss = (stack_t *)((char *)ctl + SM_SCRATCH);
 	ss->ss_sp = (void *)(slot + STUB_PAGE_SIZE);
 	ss->ss_size = STUB_SLOT_SIZE - STUB_PAGE_SIZE;
-	prog = (struct sock_fprog *)((char *)ctl + SM_SCRATCH + 64);
-	f = (struct sock_filter *)((char *)ctl + SM_SCRATCH + 128);
+	prog = (struct sock_fprog *)((char *)ctl + SM_FPROG);
+	f = (struct sock_filter *)((char *)ctl + SM_FILTER);
 	prog->len = (unsigned short)sm_filter(f);
-	prog->filter = (struct sock_filter *)(slot + SM_SCRATCH + 128);
+	prog->filter = (struct sock_filter *)(slot + SM_FILTER);
 
-	err = sm_inject(t, SYS_mmap, (long)slot, STUB_SLOT_SIZE, PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_FIXED, STUB_SYSMSG_FD,
-			(long)t->sm_slot * STUB_SLOT_SIZE);
-	if (!err)
-		err = sm_inject(t, SYS_set_tid_address, (long)(slot + SM_STATE), 0, 0, 0, 0, 0);
-	if (!err)
-		err = sm_inject(t, SYS_sigaltstack, (long)(slot + SM_SCRATCH), 0, 0, 0, 0, 0);
-	if (!err)
-		err = sm_inject(t, SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
-				(long)(slot + SM_SCRATCH + 64), 0, 0, 0);
+	/* stub_sysmsg_init: the slot, clear_child_tid, sigaltstack, the filter. */
+	memcpy(&r, &t->regs, sizeof(r));
+	r.r12 = slot;
+	r.r13 = (uint64_t)t->sm_slot * STUB_SLOT_SIZE;
+	err = ptrace_run_routine(t, &r, stub_sysmsg_init, stub_sysmsg_init_done);
+	if (!err && r.rax)
+		err = (long)r.rax < 0 && (long)r.rax > -4096 ? (int)r.rax : -EIO;
 	if (!err)
 		err = ptrace_set_sigmask(t, pp->sm_mask);
 	if (err)
@@ -407,7 +531,7 @@ static void sm_resume(struct sm_ctl *ctl, uint32_t state)
 {
 	__atomic_exchange_n(&ctl->state, state, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&ctl->stub_sleeping, __ATOMIC_SEQ_CST))
-		syscall(SYS_futex, &ctl->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+		syscall(SYS_futex, &ctl->state, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 static ucontext_t *sm_uctx(const struct ptrace_thread *t)
@@ -545,6 +669,7 @@ static int sm_run(struct ptrace_thread *t, const struct plat_regs *regs)
 	if (!uc)
 		return -EIO;
 	sm_regs_to(regs, uc->uc_mcontext.gregs);
+	ctl->spin = t->as->p->sm_spin ? SM_STUB_SPIN : 0;
 	/*
 	 * rt_sigreturn also loads the host signal mask and alternate stack from the
 	 * frame, which the application can write: put back the handler's own, so a

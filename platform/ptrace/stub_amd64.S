@@ -29,6 +29,8 @@
 	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_park
 	.globl	stub_apply, stub_apply_done
 	.globl	stub_sysmsg_handler, stub_sysmsg_restorer, stub_sysmsg_syscalls
+	.globl	stub_sysmsg_init, stub_sysmsg_init_done, stub_sysloop
+	.globl	stub_sysmsg_as_init, stub_sysmsg_as_init_done
 	.globl	stub_entry
 
 	.balign	16
@@ -58,6 +60,8 @@ stub_park:
  * with the error and rbx at the entry that failed.
  */
 stub_apply:
+	lea	stub_apply_done(%rip), %r13
+stub_apply_body:			/* the same, returning to r13 */
 	cmp	%rbp, %rbx
 	jae	3f
 	mov	(%rbx), %rdi
@@ -88,9 +92,103 @@ stub_apply:
 4:	test	%rax, %rax
 	jnz	3f
 	add	$STUB_ENTRY_SIZE, %rbx
-	jmp	stub_apply
-3:
+	jmp	stub_apply_body
+3:	jmp	*%r13
 stub_apply_done:
+	int3
+	ud2
+
+/*
+ * sysmsg mode: where an address space's spawner waits, untraced, between the
+ * threads it is asked to clone, serving the Sentry's address-space calls. The Sentry
+ * writes a table (stub_apply's entries) into the request page, which the stub maps
+ * read-only, bumps its sequence number and wakes us; we run the table, then write
+ * {seq, rax, failed entry} to STUB_REPLY_FD, a pipe whose other end the Sentry reads:
+ * the application can write the reply page but cannot write that pipe, so it cannot
+ * make the Sentry believe an unmap done that is not. r12 = the last sequence served
+ * (the Sentry sets it when it lets us go here).
+ */
+stub_sysloop:
+	movabs	$STUB_REQ_ADDR, %r14
+1:	mov	REQ_SEQ(%r14), %eax
+	cmp	%r12d, %eax
+	jne	2f
+	lea	REQ_SEQ(%r14), %rdi
+	mov	$STUB_FUTEX_WAIT, %esi
+	mov	%r12d, %edx
+	xor	%r10d, %r10d
+	mov	$STUB_NR_FUTEX, %eax
+	syscall
+	jmp	1b
+2:	mov	%eax, %r12d
+	mov	REQ_N(%r14), %ecx
+	cmp	$STUB_REQ_MAX, %ecx
+	jbe	3f
+	mov	$STUB_REQ_MAX, %ecx
+3:	lea	REQ_TABLE(%r14), %rbx
+	imul	$STUB_ENTRY_SIZE, %rcx, %rbp
+	add	%rbx, %rbp
+	lea	4f(%rip), %r13
+	jmp	stub_apply_body
+4:	mov	%r12, REP_SEQ(%r14)
+	mov	%rax, REP_RET(%r14)
+	mov	%rbx, REP_AT(%r14)
+	mov	$STUB_REPLY_FD, %edi
+	lea	REP_SEQ(%r14), %rsi
+	mov	$24, %edx
+	mov	$STUB_NR_WRITE, %eax
+	syscall
+	jmp	1b
+
+/*
+ * sysmsg mode, once per address space, in its spawner while its creator traces it:
+ * the request page read-only and the reply page read-write (sysmsg file offset r13),
+ * and a pipe whose write end becomes STUB_REPLY_FD (the Sentry takes the read end
+ * with pidfd_getfd: its number is left in the reply page). Stops at the int3 with
+ * rax = 0 or the error of the step that failed.
+ */
+stub_sysmsg_as_init:
+	movabs	$STUB_REQ_ADDR, %r14
+	mov	%r14, %rdi
+	mov	$STUB_PAGE_SIZE, %esi
+	mov	$STUB_PROT_R, %edx
+	mov	$STUB_MAP_SHARED_FIXED, %r10d
+	mov	$STUB_SYSMSG_FD, %r8d
+	mov	%r13, %r9
+	mov	$STUB_NR_MMAP, %eax
+	syscall
+	cmp	%r14, %rax
+	jne	1f
+	lea	STUB_PAGE_SIZE(%r14), %rdi
+	mov	$STUB_PAGE_SIZE, %esi
+	mov	$STUB_PROT_RW, %edx
+	mov	$STUB_MAP_SHARED_FIXED, %r10d
+	mov	$STUB_SYSMSG_FD, %r8d
+	lea	STUB_PAGE_SIZE(%r13), %r9
+	mov	$STUB_NR_MMAP, %eax
+	syscall
+	lea	STUB_PAGE_SIZE(%r14), %rdi
+	cmp	%rdi, %rax
+	jne	1f
+	lea	REP_FDS(%r14), %rdi
+	mov	$STUB_O_CLOEXEC, %esi
+	mov	$STUB_NR_PIPE2, %eax
+	syscall
+	test	%rax, %rax
+	jnz	1f
+	mov	REP_FDS+4(%r14), %edi
+	mov	$STUB_REPLY_FD, %esi
+	xor	%edx, %edx
+	mov	$STUB_NR_DUP3, %eax
+	syscall
+	cmp	$STUB_REPLY_FD, %rax
+	jne	1f
+	mov	REP_FDS+4(%r14), %edi
+	mov	$STUB_NR_CLOSE, %eax
+	syscall
+	xor	%eax, %eax
+1:
+stub_sysmsg_as_init_done:
 	int3
 	ud2
 
@@ -129,6 +227,8 @@ stub_sysmsg_handler:
 	jne	4f
 	test	%r12d, %r12d
 	jz	3f
+	cmpl	$0, SM_SPIN(%rbx)		/* the Sentry says: sleep now */
+	je	3f
 	dec	%r12d
 	test	$63, %r12d
 	jz	9f
@@ -178,6 +278,43 @@ stub_sysmsg_restorer:
 	syscall
 	ud2
 stub_sysmsg_syscalls:
+
+/*
+ * sysmsg mode: a new context's thread sets itself up in one round trip (the Sentry
+ * has written the stack_t and the filter into the slot through its own mapping):
+ * maps slot r12 (sysmsg file offset r13), makes its state word the clear_child_tid,
+ * its stack the alternate signal stack, and installs the filter. Stops at the int3
+ * with rax = 0, or the error of the step that failed.
+ */
+stub_sysmsg_init:
+	mov	%r12, %rdi
+	mov	$STUB_SLOT_SIZE, %esi
+	mov	$STUB_PROT_RW, %edx
+	mov	$STUB_MAP_SHARED_FIXED, %r10d
+	mov	$STUB_SYSMSG_FD, %r8d
+	mov	%r13, %r9
+	mov	$STUB_NR_MMAP, %eax
+	syscall
+	cmp	%r12, %rax
+	jne	1f
+	lea	SM_STATE(%r12), %rdi
+	mov	$STUB_NR_SET_TID_ADDRESS, %eax
+	syscall
+	lea	SM_SCRATCH(%r12), %rdi
+	xor	%esi, %esi
+	mov	$STUB_NR_SIGALTSTACK, %eax
+	syscall
+	test	%rax, %rax
+	jnz	1f
+	mov	$STUB_SECCOMP_SET_FILTER, %edi
+	xor	%esi, %esi
+	lea	SM_FPROG(%r12), %rdx
+	mov	$STUB_NR_SECCOMP, %eax
+	syscall
+1:
+stub_sysmsg_init_done:
+	int3
+	ud2
 
 stub_setup:
 	mov	$STUB_NR_SECCOMP, %eax

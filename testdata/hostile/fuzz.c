@@ -256,7 +256,6 @@ int main(int argc, char **argv)
 	unsigned long calls = 0, skipped = 0;
 	char res[32];
 	long r;
-	char *p;
 	volatile int here;
 
 	hs_require_sandbox("fuzz");
@@ -311,14 +310,7 @@ int main(int argc, char **argv)
 		}
 	}
 	hs_printf("%lu calls made, %lu skipped for their arguments\n", calls, skipped);
-	p = (char *)hs_sys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (hs_failed((long)p)) {
-		hs_report("mmap(4096) after everything", (long)p, false);
-	} else {
-		p[0] = 'x';
-		hs_report("mmap(4096) and touch after everything", 0, p[0] == 'x');
-	}
+	hs_mmap_after_everything();
 	hs_write_all("\n", 1);
 	return hs_done("survived");
 }

@@ -75,7 +75,6 @@ int main(int argc, char **argv)
 {
 	char in[4096], word[128];
 	size_t n = 0, wl = 0;
-	char *p;
 	long r;
 
 	hs_require_sandbox("signal_host");
@@ -107,13 +106,6 @@ int main(int argc, char **argv)
 	}
 	r = hs_sys0(SYS_getpid);
 	hs_report("getpid() after everything", r, r == 1);
-	p = (char *)hs_sys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (hs_failed((long)p)) {
-		hs_report("mmap(4096) after everything", (long)p, false);
-	} else {
-		p[0] = 'x';
-		hs_report("mmap(4096) and touch after everything", 0, p[0] == 'x');
-	}
+	hs_mmap_after_everything();
 	return hs_done("done");
 }

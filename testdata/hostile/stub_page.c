@@ -128,13 +128,6 @@ int main(void)
 			hs_printf("stub gadget getpid: signal %d (%s) ok\n", caught,
 				  caught ? sigabbrev_np(caught) : "returned");
 	}
-	p = (char *)hs_sys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (hs_failed((long)p)) {
-		hs_report("mmap(4096) after everything", (long)p, false);
-	} else {
-		p[0] = 'x';
-		hs_report("mmap(4096) and touch after everything", 0, p[0] == 'x');
-	}
+	hs_mmap_after_everything();
 	return hs_done("done");
 }

@@ -87,7 +87,6 @@ static void zero_slot(unsigned long slot)
 int main(void)
 {
 	unsigned long slot = 0;
-	char *p;
 
 	hs_require_sandbox("sysmsg_slot");
 	signal(SIGSEGV, handler);
@@ -109,13 +108,6 @@ int main(void)
 	}
 	hs_report("getpid after everything (1)", hs_sys0(SYS_getpid),
 		  hs_sys0(SYS_getpid) == 1);
-	p = (char *)hs_sys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (hs_failed((long)p)) {
-		hs_report("mmap(4096) after everything", (long)p, false);
-	} else {
-		p[0] = 'x';
-		hs_report("mmap(4096) and touch after everything", 0, p[0] == 'x');
-	}
+	hs_mmap_after_everything();
 	return hs_done("done");
 }

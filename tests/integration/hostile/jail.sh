@@ -150,16 +150,23 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 		[[ ! -e /proc/$S/root/etc ]] || fail "the Sentry's root has /etc"
 		;;
 	stub_fds)
-		# The memory file, as 3; in sysmsg mode also the slots' file, as 4.
+		# The memory file, as 3; in sysmsg mode also the slots' file, as 4, and in
+		# an address space's stub (not the template) its reply pipe, 0 and 5.
 		for p in "$T" "$U"; do
 			fds=($(ls /proc/"$p"/fd))
-			echo "process $p fds: ${fds[*]} -> $(readlink /proc/"$p"/fd/"${fds[0]}")"
-			((${#fds[@]} == 1 + sysmsg)) ||
-				fail "process $p holds ${#fds[@]} fds, want $((1 + sysmsg))"
+			want=1
+			((!sysmsg)) || want=$([[ $p == "$T" ]] && echo 2 || echo 4)
+			echo "process $p fds: ${fds[*]}"
+			((${#fds[@]} == want)) || fail "process $p holds ${#fds[@]} fds, want $want"
 			[[ $(readlink /proc/"$p"/fd/3) == /memfd:sbx-memory* ]] ||
 				fail "process $p's fd 3 is not the memory file"
 			((!sysmsg)) || [[ $(readlink /proc/"$p"/fd/4) == /memfd:sbx-sysmsg* ]] ||
 				fail "process $p's fd 4 is not the sysmsg file"
+			if ((sysmsg)) && [[ $p == "$U" ]]; then
+				[[ $(readlink /proc/"$p"/fd/5) == pipe:* &&
+				   $(readlink /proc/"$p"/fd/0) == "$(readlink /proc/"$p"/fd/5)" ]] ||
+					fail "process $p's fds 0 and 5 are not its reply pipe"
+			fi
 		done
 		;;
 	stub_creds)
@@ -223,9 +230,10 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 				if [[ $range == 7fffff100000-7fffff101000 && $perms == r-xp && -z $path ]]; then
 					continue
 				fi
-				# sysmsg mode: a context's slot, shared, never executable.
-				if ((sysmsg)) && [[ $path == /memfd:sbx-sysmsg* && $perms == rw-s &&
-				      $range == 7fffff[4-9a-f]* ]]; then
+				# sysmsg mode: a context's slot, the request (read-only) and
+				# reply pages; shared, never executable.
+				if ((sysmsg)) && [[ $path == /memfd:sbx-sysmsg* &&
+				      ($perms == rw-s || $perms == r--s) && $range == 7fffff[3-9a-f]* ]]; then
 					continue
 				fi
 				# The host's own vDSO and its read-only data, moved to the

@@ -42,13 +42,15 @@ START_TEST(test_stub_one_fd)
 	while ((d = readdir(dir))) {
 		if (d->d_name[0] == '.')
 			continue;
-		/* sysmsg mode keeps its slots' file as 4. */
-		if (!ptrace_sysmsg_wanted() || strcmp(d->d_name, "4"))
+		/* sysmsg mode keeps its slots' file as 4, and its reply pipe as 5 (and
+		 * 0, the end the Sentry took a copy of). */
+		if (!ptrace_sysmsg_wanted() || (strcmp(d->d_name, "4") &&
+						 strcmp(d->d_name, "5") && strcmp(d->d_name, "0")))
 			ck_assert_str_eq(d->d_name, "3");
 		n++;
 	}
 	closedir(dir);
-	ck_assert_int_eq(n, ptrace_sysmsg_wanted() ? 2 : 1);
+	ck_assert_int_eq(n, ptrace_sysmsg_wanted() ? 4 : 1);
 	snprintf(path, sizeof(path), "/proc/%d/fd/3", ptrace_as_pid(e.as));
 	n = readlink(path, link, sizeof(link) - 1);
 	ck_assert_int_gt(n, 0);
@@ -76,6 +78,15 @@ START_TEST(test_stub_maps)
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f)) {
 		ck_assert_int_eq(sscanf(line, "%lx-%lx", &start, &end), 2);
+		if (ptrace_sysmsg_wanted() && start == STUB_REQ_ADDR) {
+			/* The request page, read-only; then the reply page. */
+			ck_assert_msg(!strncmp(line + 26, "r--s", 4), "request %s", line);
+			continue;
+		}
+		if (ptrace_sysmsg_wanted() && start == STUB_REQ_ADDR + STUB_PAGE_SIZE) {
+			ck_assert_msg(!strncmp(line + 26, "rw-s", 4), "reply %s", line);
+			continue;
+		}
 		if (ptrace_sysmsg_wanted() && start >= STUB_SYSMSG_BASE && end <= STUB_TASK_TOP) {
 			/* A context's slot: shared, never executable. */
 			ck_assert_uint_eq(end - start, STUB_SLOT_SIZE);
