@@ -206,29 +206,37 @@ static void *sm_view(const struct ptrace_thread *t, uint64_t addr, size_t len)
 	return (char *)sm_ctl(t) + (addr - sm_stub_slot(t));
 }
 
+/* The first clear bit of @map's @n, set under @lock; -1 if none. */
+static int sm_bit_take(uint64_t *map, int n, pthread_mutex_t *lock)
+{
+	int got = -1;
+
+	pthread_mutex_lock(lock);
+	for (int i = 0; i < n && got < 0; i++)
+		if (!(map[i / 64] & 1ULL << (i % 64))) {
+			map[i / 64] |= 1ULL << (i % 64);
+			got = i;
+		}
+	pthread_mutex_unlock(lock);
+	return got;
+}
+
+static void sm_bit_put(uint64_t *map, int i, pthread_mutex_t *lock)
+{
+	pthread_mutex_lock(lock);
+	map[i / 64] &= ~(1ULL << (i % 64));
+	pthread_mutex_unlock(lock);
+}
+
+/* A slot of the sysmsg file for @t, and a place for it in its stub. */
 static int sm_slot_alloc(struct ptrace_thread *t)
 {
 	struct ptrace_platform *pp = t->as->p;
 	struct ptrace_as *as = t->as;
-	int g = -1, l = -1;
 
-	pthread_mutex_lock(&pp->sm_lock);
-	for (int i = 0; i < SM_MAX_SLOTS && g < 0; i++)
-		if (!(pp->sm_used[i / 64] & 1ULL << (i % 64))) {
-			pp->sm_used[i / 64] |= 1ULL << (i % 64);
-			g = i;
-		}
-	pthread_mutex_unlock(&pp->sm_lock);
-	pthread_mutex_lock(&as->lock);
-	for (int i = 0; i < (int)SM_SLOTS_PER_AS && l < 0; i++)
-		if (!(as->sm_local[i / 64] & 1ULL << (i % 64))) {
-			as->sm_local[i / 64] |= 1ULL << (i % 64);
-			l = i;
-		}
-	pthread_mutex_unlock(&as->lock);
-	t->sm_slot = g;
-	t->sm_local = l;
-	if (g < 0 || l < 0)
+	t->sm_slot = sm_bit_take(pp->sm_used, SM_MAX_SLOTS, &pp->sm_lock);
+	t->sm_local = sm_bit_take(as->sm_local, (int)SM_SLOTS_PER_AS, &as->lock);
+	if (t->sm_slot < 0 || t->sm_local < 0)
 		return -EAGAIN;		/* as clone(2) with too many threads */
 	return 0;
 }
@@ -238,39 +246,11 @@ static void sm_slot_free(struct ptrace_thread *t)
 	struct ptrace_platform *pp = t->as->p;
 	struct ptrace_as *as = t->as;
 
-	if (t->sm_slot >= 0) {
-		pthread_mutex_lock(&pp->sm_lock);
-		pp->sm_used[t->sm_slot / 64] &= ~(1ULL << (t->sm_slot % 64));
-		pthread_mutex_unlock(&pp->sm_lock);
-	}
-	if (t->sm_local >= 0) {
-		pthread_mutex_lock(&as->lock);
-		as->sm_local[t->sm_local / 64] &= ~(1ULL << (t->sm_local % 64));
-		pthread_mutex_unlock(&as->lock);
-	}
+	if (t->sm_slot >= 0)
+		sm_bit_put(pp->sm_used, t->sm_slot, &pp->sm_lock);
+	if (t->sm_local >= 0)
+		sm_bit_put(as->sm_local, t->sm_local, &as->lock);
 	t->sm_slot = t->sm_local = -1;
-}
-
-/* A free slot of the sysmsg file, or -1. */
-static int sm_global_alloc(struct ptrace_platform *pp)
-{
-	int g = -1;
-
-	pthread_mutex_lock(&pp->sm_lock);
-	for (int i = 0; i < SM_MAX_SLOTS && g < 0; i++)
-		if (!(pp->sm_used[i / 64] & 1ULL << (i % 64))) {
-			pp->sm_used[i / 64] |= 1ULL << (i % 64);
-			g = i;
-		}
-	pthread_mutex_unlock(&pp->sm_lock);
-	return g;
-}
-
-static void sm_global_free(struct ptrace_platform *pp, int g)
-{
-	pthread_mutex_lock(&pp->sm_lock);
-	pp->sm_used[g / 64] &= ~(1ULL << (g % 64));
-	pthread_mutex_unlock(&pp->sm_lock);
 }
 
 /*
@@ -286,7 +266,7 @@ int ptrace_sysmsg_as_setup(struct ptrace_as *as)
 	char *req;
 	int g, rd, pidfd, err;
 
-	g = sm_global_alloc(pp);
+	g = sm_bit_take(pp->sm_used, SM_MAX_SLOTS, &pp->sm_lock);
 	if (g < 0)
 		return -EAGAIN;
 	as->sm_req = g;
@@ -315,7 +295,7 @@ void ptrace_sysmsg_as_teardown(struct ptrace_as *as)
 	if (as->sm_reply >= 0)
 		close(as->sm_reply);
 	if (as->sm_req >= 0)
-		sm_global_free(as->p, as->sm_req);
+		sm_bit_put(as->p->sm_used, as->sm_req, &as->p->sm_lock);
 	as->sm_reply = as->sm_req = -1;
 }
 
