@@ -85,10 +85,9 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 	 * across vCPUs costs 20x a switch on these VMs. Best effort. Not in sysmsg
 	 * mode, where both sides spin, each on its own CPU.
 	 */
-	cpu = sched_getcpu();
 	if (as->p->sysmsg)
 		ptrace_sysmsg_place(as->p, t->tid);
-	else if (cpu >= 0 && !ptrace_pin_to_cpu(0, cpu))
+	else if ((cpu = sched_getcpu()) >= 0 && !ptrace_pin_to_cpu(0, cpu))
 		ptrace_pin_to_cpu(t->tid, cpu);
 	ctx->t = t;
 	ctx->pid = as->pid;

@@ -166,6 +166,7 @@ int ptrace_inject(struct ptrace_thread *t, long nr, const long args[6], long *re
 struct user_regs_struct;
 int ptrace_run_routine(struct ptrace_thread *t, struct user_regs_struct *r,
 		       const char *entry, const char *brk);
+int ptrace_stub_err(uint64_t rax);
 int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask);
 void ptrace_table_entry(const struct plat_as_op *o, uint64_t e[3]);
 int ptrace_thread_take(struct ptrace_thread *t);

@@ -154,6 +154,14 @@ static int ptrace_run_stub(pid_t tid, struct user_regs_struct *r, const char *en
 	}
 }
 
+/* A stub routine's rax at its int3: 0, or the -errno of the step that failed. */
+int ptrace_stub_err(uint64_t rax)
+{
+	if (!rax)
+		return 0;
+	return (long)rax < 0 && (long)rax > -4096 ? (int)rax : -EIO;
+}
+
 /*
  * Runs stub routine @entry, ending at the int3 @brk, in stopped thread @t (traced by
  * the caller) with registers @r; on success @r holds them at the int3. The
@@ -728,20 +736,24 @@ static int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *
 					     (void *)(table + i * STUB_ENTRY_SIZE + w * 8),
 					     (void *)e[w]);
 	}
-	if (err)
-		goto out;
+	if (err) {
+		if (err == -ESRCH)
+			t->dead = true;
+		return err;
+	}
 	memcpy(&r, &t->regs, sizeof(r));
 	r.rbx = table;
 	r.rbp = table + n * STUB_ENTRY_SIZE;
-	t->regs_loaded = false;
-	err = ptrace_run_stub(t->tid, &r, stub_apply, stub_apply_done, &t->interrupt_pending,
-			      NULL);
-	if (!err && r.rax)
-		err = (long)r.rax < 0 && (long)r.rax > -4096 ? (int)r.rax : -EIO;
-out:
-	if (err == -ESRCH)
-		t->dead = true;
-	return err;
+	err = ptrace_run_routine(t, &r, stub_apply, stub_apply_done);
+	return err ? err : ptrace_stub_err(r.rax);
+}
+
+/* @n checked operations: through @t's stub_apply, or in sysmsg mode without one
+ * (@t NULL) through the spawner's stub_sysloop. */
+static int ptrace_as_run(struct ptrace_as *as, struct ptrace_thread *t,
+			 const struct plat_as_op *ops, size_t n)
+{
+	return t ? ptrace_apply_table(t, ops, n) : ptrace_sysmsg_as_apply(as, ops, n);
 }
 
 int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
@@ -764,18 +776,7 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 		}
 	}
 	t = ptrace_as_thread(as);
-	if (!t && as->p->sysmsg) {
-		for (k = 0; k < n && !err; k++)
-			err = ptrace_check_op(&ops[k]);
-		/* Those before an invalid one are done, as below. */
-		if (err) {
-			int e = k > 1 ? ptrace_sysmsg_as_apply(as, ops, k - 1) : 0;
-
-			return e ? e : err;
-		}
-		return ptrace_sysmsg_as_apply(as, ops, n);
-	}
-	if (!t)
+	if (!t && !as->p->sysmsg)
 		return -EPERM;
 	pthread_mutex_lock(&as->table_lock);
 	while (done < n && !err) {
@@ -786,7 +787,7 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 				break;
 		}
 		if (k) {
-			int e = ptrace_apply_table(t, ops + done, k);
+			int e = ptrace_as_run(as, t, ops + done, k);
 
 			if (e)
 				err = e;

@@ -276,8 +276,8 @@ int ptrace_sysmsg_as_setup(struct ptrace_as *as)
 	r.r13 = (uint64_t)g * STUB_SLOT_SIZE;
 	err = ptrace_run_routine(&as->spawner, &r, stub_sysmsg_as_init,
 				 stub_sysmsg_as_init_done);
-	if (!err && r.rax)
-		err = (long)r.rax < 0 && (long)r.rax > -4096 ? (int)r.rax : -EIO;
+	if (!err)
+		err = ptrace_stub_err(r.rax);
 	if (err)
 		return err;
 	memcpy(&rd, req + REP_FDS, sizeof(rd));
@@ -355,8 +355,8 @@ int ptrace_sysmsg_as_apply(struct ptrace_as *as, const struct plat_as_op *ops, s
 			err = -ESRCH;		/* the stub is gone */
 		else if (got != sizeof(reply) || reply[0] != seq)
 			err = -EIO;
-		else if (reply[1])
-			err = (long)reply[1] < 0 && (long)reply[1] > -4096 ? (int)reply[1] : -EIO;
+		else
+			err = ptrace_stub_err(reply[1]);
 		done += k;
 	}
 	pthread_mutex_unlock(&as->lock);
@@ -445,8 +445,8 @@ int ptrace_sysmsg_setup(struct ptrace_thread *t)
 	r.r12 = slot;
 	r.r13 = (uint64_t)t->sm_slot * STUB_SLOT_SIZE;
 	err = ptrace_run_routine(t, &r, stub_sysmsg_init, stub_sysmsg_init_done);
-	if (!err && r.rax)
-		err = (long)r.rax < 0 && (long)r.rax > -4096 ? (int)r.rax : -EIO;
+	if (!err)
+		err = ptrace_stub_err(r.rax);
 	if (!err)
 		err = ptrace_set_sigmask(t, pp->sm_mask);
 	if (err)
