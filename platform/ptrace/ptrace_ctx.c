@@ -43,7 +43,8 @@ static void ptrace_ctx_unlink_exit(struct ptrace_thread *t);
 /*
  * A context is a stub thread of its own, cloned by the spawner (or, for the creator
  * of a pooled stub, that stub's first thread) and traced by the calling thread; one
- * per Sentry thread and address space.
+ * per Sentry thread and address space. In sysmsg mode the spawner's loop clones it,
+ * and nobody traces it (ptrace_sysmsg_ctx_new).
  */
 int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **out)
 {
@@ -63,18 +64,15 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
-	if (t) {
+	if (as->p->sysmsg) {
+		err = ptrace_sysmsg_ctx_new(as, &t);
+	} else if (t) {
 		/* A pooled stub's first thread, taken by our as_new: made already. */
 		err = ptrace_set_sigmask(t, 0);
 		if (!err)
 			t->reserved = false;
 	} else {
 		err = ptrace_spawn_thread(as, &t);
-	}
-	if (!err && as->p->sysmsg) {
-		err = ptrace_sysmsg_setup(t);
-		if (err)
-			ptrace_ctx_unlink_exit(t);
 	}
 	if (err) {
 		free(ctx);

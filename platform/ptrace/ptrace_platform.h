@@ -67,8 +67,8 @@ struct ptrace_thread {
 	bool dead;			/* reaped or unusable (tracer) */
 	bool reserved;			/* a pooled stub's first thread, its context not made
 					 * yet: for its tracer's ctx_new (tracer) */
-	/* sysmsg mode: set up by ptrace_sysmsg_setup; then traced only until its first
-	 * switch (tracer 0 after). Its slot, and the fs/gs bases last loaded. */
+	/* sysmsg mode: made by ptrace_sysmsg_ctx_new, never traced. Its slot, and the
+	 * fs/gs bases last loaded. */
 	bool sysmsg;
 	pid_t owner;			/* the Sentry thread whose context it is */
 	int sm_slot, sm_local;
@@ -180,7 +180,7 @@ bool ptrace_sysmsg_wanted(void);
 int ptrace_sysmsg_open(struct ptrace_platform *pp);
 void ptrace_sysmsg_close(struct ptrace_platform *pp);
 int ptrace_sysmsg_install_handlers(void);
-int ptrace_sysmsg_setup(struct ptrace_thread *t);
+int ptrace_sysmsg_ctx_new(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_sysmsg_as_setup(struct ptrace_as *as);
 void ptrace_sysmsg_as_teardown(struct ptrace_as *as);
 int ptrace_sysmsg_as_apply(struct ptrace_as *as, const struct plat_as_op *ops, size_t n);

@@ -70,6 +70,11 @@ static int ptrace_pool_make(struct ptrace_platform *pp, struct ptrace_as **out)
 	err = ptrace_as_make(pp, &as);
 	if (err)
 		return err;
+	if (pp->sysmsg) {
+		/* Ready as made: its spawner serves the taker from its loop. */
+		*out = as;
+		return 0;
+	}
 	err = ptrace_inject(&as->spawner, SYS_prctl, pdeath, &ret);
 	if (!err && ret)
 		err = ret < 0 && ret > -4096 ? (int)ret : -EIO;
@@ -175,10 +180,11 @@ static int ptrace_pool_hand_over(struct ptrace_as *as, int cpu, struct ptrace_as
 {
 	/* Moved while asleep: the interrupt below wakes them here, next to us. */
 	if (cpu >= 0) {
-		ptrace_pin_to_cpu(as->threads->tid, cpu);
+		if (as->threads)
+			ptrace_pin_to_cpu(as->threads->tid, cpu);
 		ptrace_pin_to_cpu(as->pid, cpu);
 	}
-	if (ptrace_thread_take(as->threads)) {
+	if (as->threads && ptrace_thread_take(as->threads)) {
 		ptrace_as_destroy((struct plat_as *)as);
 		return -EAGAIN;
 	}

@@ -317,7 +317,8 @@ static void ptrace_as_set_cpuid_faulting(struct ptrace_as *as)
 /*
  * Clones a new stub from the template, traced by the calling thread and stopped, its
  * first thread (the spawner) blocking every signal. The stub starts on the calling
- * thread's CPU.
+ * thread's CPU. In sysmsg mode the spawner is let go at once, untraced, into the loop
+ * that serves the address space's calls and clones its threads (stub_sysloop).
  */
 int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 {
@@ -356,24 +357,18 @@ int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 	if (err)
 		goto out_free;
 	s->regs_loaded = true;
-	ptrace_as_set_cpuid_faulting(as);
-	/* Untraced contexts (sysmsg mode) have no EXITKILL to die by: the stub dies
-	 * with its parent, the template, which dies with the Sentry. */
 	if (pp->sysmsg) {
-		static const long pdeath[6] = { PR_SET_PDEATHSIG, SIGKILL };
-		long ret = 0;
-
-		err = ptrace_inject(s, SYS_prctl, pdeath, &ret);
-		if (!err && ret)
-			err = -EIO;
-		if (!err)
-			err = ptrace_sysmsg_as_setup(as);
+		err = ptrace_sysmsg_as_setup(as);
 		if (err)
 			goto out_free;
+	} else {
+		ptrace_as_set_cpuid_faulting(as);
 	}
 	err = ptrace_set_sigmask(s, ptrace_parked_mask(pp));
 	if (err)
 		goto out_free;
+	if (pp->sysmsg)
+		ptrace_thread_release(s);
 	if (s->dead) {
 		err = -ESRCH;
 		goto out_free;

@@ -29,6 +29,7 @@
  */
 #define STUB_TABLE_OFF		0x800
 #define STUB_ENTRY_SIZE		24
+#define STUB_OP_THREAD		0	/* sysmsg mode's loop only (stub_thread_op) */
 #define STUB_OP_MAP		1
 #define STUB_OP_UNMAP		2
 #define STUB_OP_PROTECT		3
@@ -57,9 +58,6 @@
 #define SM_FS_BASE		40	/* u64 */
 #define SM_GS_BASE		48	/* u64 */
 #define SM_SPIN			56	/* u32: pause iterations before sleeping */
-#define SM_SCRATCH		256	/* setup arguments: stack_t, */
-#define SM_FPROG		320	/* the filter's sock_fprog, */
-#define SM_FILTER		384	/* and the filter */
 /*
  * sysmsg mode, per address space: the request page at STUB_REQ_ADDR (read-only in the
  * stub: a sequence number, a count, then stub_apply's entries) and the reply page
@@ -100,12 +98,26 @@
 #define STUB_NR_ARCH_PRCTL	158
 #define STUB_NR_EXIT		60
 #define STUB_NR_SCHED_YIELD	24
-#define STUB_NR_SET_TID_ADDRESS	218
 #define STUB_NR_SIGALTSTACK	131
 #define STUB_NR_WRITE		1
 #define STUB_NR_CLOSE		3
 #define STUB_NR_PIPE2		293
 #define STUB_NR_DUP3		292
+#define STUB_NR_CLONE		56
+#define STUB_NR_RT_SIGPROCMASK	14
+#define STUB_NR_PRCTL		157
+#define STUB_PR_SET_PDEATHSIG	1
+#define STUB_SIGKILL		9
+#define STUB_SIGSYS		31
+#define STUB_SIG_SETMASK	2
+#define STUB_ARCH_SET_CPUID	0x1012
+#define STUB_EIO		(-5)
+#define STUB_NR_MADVISE		28
+#define STUB_MADV_POPULATE_WRITE 23
+#define STUB_MAP_SHARED_FIXED_POPULATE 0x8011
+/* A context's thread: CLONE_VM | FS | FILES | SIGHAND | THREAD | SYSVSEM |
+ * CHILD_CLEARTID. */
+#define STUB_CLONE_THREAD	0x250f00
 #define STUB_O_CLOEXEC		0x80000
 #define STUB_PROT_R		1
 #define STUB_FUTEX_WAIT		0

@@ -6,43 +6,44 @@
  * handler that spins on shared memory while the Sentry, spinning on another CPU,
  * answers, is a few microseconds.
  *
- * Every stub keeps the sysmsg file as STUB_SYSMSG_FD; the Sentry maps all of it. A
- * context's thread gets a slot (ptrace_sysmsg_setup, by injection while its creator
- * still traces it, before its first switch): the slot mapped at its place in the stub,
- * the slot's state word as its clear_child_tid (its exit wakes the Sentry with
- * SM_DEAD), the slot's stack as its alternate signal stack, the signals of
- * SYSMSG_SIGS unblocked (the template installed stub_sysmsg_handler for them), and a
- * seccomp filter of its own. The stub's filter allows any syscall from the stub page;
- * the thread's own filter narrows that to what the handler makes (futex wait and
- * wake, sched_yield, rt_sigreturn, arch_prctl SET_FS/SET_GS, exit): with the thread untraced, an
- * application that jumps into the stub page gets nothing it could not do anyway.
- * Every other syscall is SIGSYS.
+ * Every stub keeps the sysmsg file as STUB_SYSMSG_FD; the Sentry maps all of it.
+ * Nothing in a stub is traced once it is made: its first thread, the spawner, waits
+ * in stub_sysloop for requests from the Sentry, in a request page the stub maps
+ * read-only, and answers through a pipe the application cannot write. A request is a
+ * table of address-space operations (ptrace_sysmsg_as_apply; a context's thread
+ * cannot make them: its filter refuses mmap) or a new context's thread
+ * (ptrace_sysmsg_ctx_new): the spawner maps a slot of the file at its place in the
+ * stub and clones the thread there (stub_thread_op), the slot's state word its
+ * clear_child_tid (its exit wakes the Sentry with SM_DEAD). The thread makes the
+ * slot's stack its alternate signal stack, installs a seccomp filter of its own and
+ * traps into stub_sysmsg_handler (stub_sysmsg_thread), which the template installed
+ * for the signals of sysmsg_sigs. The stub's filter allows any syscall from the stub
+ * page; the thread's own filter narrows that to what the handler makes (futex wait
+ * and wake, sched_yield, rt_sigreturn, arch_prctl SET_FS/SET_GS, exit): with the
+ * thread untraced, an application that jumps into the stub page gets nothing it
+ * could not do anyway. Every other syscall is SIGSYS.
  *
- * The first switch loads the registers with ptrace and detaches. From then on a
- * switch writes the registers into the ucontext of the frame the handler waits in,
+ * A switch writes the registers into the ucontext of the frame the handler waits in,
  * sets SM_RUN and waits for SM_EVENT; the handler's rt_sigreturn loads them. The
  * slot is writable by the application (all of its memory is), so everything read
  * back is checked: pointers must lie in the slot, and a forged event is no more than
- * what the thread could have done itself.
- *
- * Address-space operations cannot go through a context's thread any more (its
- * filter refuses mmap): the spawner serves them untraced in stub_sysloop, from a
- * request page the stub maps read-only, and answers through a pipe the application
- * cannot write (ptrace_sysmsg_as_apply).
+ * what the thread could have done itself. What must not be forged is not in a slot:
+ * the filter is in the stub page, the requests in the read-only page, the replies in
+ * the pipe.
  */
 #define _GNU_SOURCE
+#include <asm/prctl.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/futex.h>
-#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -74,13 +75,21 @@ _Static_assert(SM_SLOTS_PER_AS <= 64 * SM_LOCAL_WORDS, "per-AS slot bitmap");
 _Static_assert(STUB_NR_FUTEX == SYS_futex && STUB_NR_RT_SIGRETURN == SYS_rt_sigreturn &&
 	       STUB_NR_ARCH_PRCTL == SYS_arch_prctl && STUB_NR_EXIT == SYS_exit &&
 	       STUB_NR_SCHED_YIELD == SYS_sched_yield &&
-	       STUB_NR_SET_TID_ADDRESS == SYS_set_tid_address &&
-	       STUB_NR_SIGALTSTACK == SYS_sigaltstack &&
+	       STUB_NR_SIGALTSTACK == SYS_sigaltstack && STUB_NR_CLONE == SYS_clone &&
+	       STUB_NR_RT_SIGPROCMASK == SYS_rt_sigprocmask && STUB_NR_PRCTL == SYS_prctl &&
 	       STUB_FUTEX_WAIT == FUTEX_WAIT && STUB_FUTEX_WAKE == FUTEX_WAKE,
 	       "sysmsg uapi values");
+_Static_assert(STUB_PR_SET_PDEATHSIG == PR_SET_PDEATHSIG && STUB_SIGKILL == SIGKILL &&
+	       STUB_SIGSYS == SIGSYS && STUB_SIG_SETMASK == SIG_SETMASK &&
+	       STUB_ARCH_SET_CPUID == ARCH_SET_CPUID && STUB_EIO == -EIO &&
+	       STUB_NR_MADVISE == SYS_madvise &&
+	       STUB_MADV_POPULATE_WRITE == MADV_POPULATE_WRITE &&
+	       STUB_MAP_SHARED_FIXED_POPULATE == (MAP_SHARED | MAP_FIXED | MAP_POPULATE) &&
+	       STUB_CLONE_THREAD == (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				     CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID),
+	       "sysmsg stub values");
 
 extern const char stub_image_start[], stub_sysmsg_handler[], stub_sysmsg_restorer[];
-extern const char stub_sysmsg_init[], stub_sysmsg_init_done[];
 extern const char stub_sysmsg_as_init[], stub_sysmsg_as_init_done[];
 
 /* The signals a context's thread takes in the handler; every other one is blocked. */
@@ -254,10 +263,11 @@ static void sm_slot_free(struct ptrace_thread *t)
 }
 
 /*
- * An address space's channel for its address-space calls (stub_sysloop): a slot for
- * the request and reply pages, mapped by stub_sysmsg_as_init in the spawner (traced
- * by the caller, new), and the read end of the stub's reply pipe, taken with
- * pidfd_getfd. The spawner enters stub_sysloop when it is let go.
+ * New stub @as (its spawner traced by the caller) in one round trip,
+ * stub_sysmsg_as_init: PR_SET_PDEATHSIG, CPUID faulting, and the channel for its
+ * address-space calls and new threads (stub_sysloop): a slot for the request and
+ * reply pages, and the read end of the stub's reply pipe, taken with pidfd_getfd.
+ * The spawner enters stub_sysloop when it is let go.
  */
 int ptrace_sysmsg_as_setup(struct ptrace_as *as)
 {
@@ -265,6 +275,7 @@ int ptrace_sysmsg_as_setup(struct ptrace_as *as)
 	struct user_regs_struct r;
 	char *req;
 	int g, rd, pidfd, err;
+	bool cpuid;
 
 	g = sm_bit_take(pp->sm_used, SM_MAX_SLOTS, &pp->sm_lock);
 	if (g < 0)
@@ -274,12 +285,19 @@ int ptrace_sysmsg_as_setup(struct ptrace_as *as)
 	memset(req, 0, 2 * STUB_PAGE_SIZE);
 	memcpy(&r, &as->spawner.regs, sizeof(r));
 	r.r13 = (uint64_t)g * STUB_SLOT_SIZE;
+	cpuid = __atomic_load_n(&pp->cpuid_faulting, __ATOMIC_RELAXED) != 0;
+	r.r15 = cpuid;
 	err = ptrace_run_routine(&as->spawner, &r, stub_sysmsg_as_init,
 				 stub_sysmsg_as_init_done);
 	if (!err)
 		err = ptrace_stub_err(r.rax);
 	if (err)
 		return err;
+	/* CPUID faulting is a host property: tried until it fails once. */
+	if (cpuid) {
+		as->cpuid_faulting = r.r15 == 0;
+		__atomic_store_n(&pp->cpuid_faulting, as->cpuid_faulting, __ATOMIC_RELAXED);
+	}
 	memcpy(&rd, req + REP_FDS, sizeof(rd));
 	pidfd = (int)syscall(SYS_pidfd_open, as->pid, 0);
 	if (pidfd < 0)
@@ -299,163 +317,84 @@ void ptrace_sysmsg_as_teardown(struct ptrace_as *as)
 	as->sm_reply = as->sm_req = -1;
 }
 
+static char *sm_req_page(const struct ptrace_as *as)
+{
+	return as->p->sm_base + (size_t)as->sm_req * STUB_SLOT_SIZE;
+}
+
 /*
- * @ops[0..n), checked, through the spawner's stub_sysloop: written into the request
- * page, the sequence number bumped and the spawner woken; its reply read from the
- * pipe. Under as->lock, which a ctx_new holds while it has the spawner out of the
- * loop for a clone. Stops at the first that fails, as plat_as_apply.
+ * Before requests to @as's loop, under as->lock: the caller's own thread, waiting in
+ * the handler, stops spinning (the spawner is about to need this CPU; the next switch
+ * lets it spin again), and the spawner moves to the caller's CPU, where a wake-up is
+ * a switch, not a 60-100 us cross-CPU one.
+ */
+static void sm_request_prepare(struct ptrace_as *as)
+{
+	int cpu = sched_getcpu();
+
+	for (struct ptrace_thread *t = as->threads; t; t = t->next)
+		if (t->sysmsg && t->owner == ptrace_self() && t->sm_slot >= 0)
+			__atomic_store_n(&sm_ctl(t)->spin, 0, __ATOMIC_RELAXED);
+	if (cpu >= 0 && cpu != as->sm_cpu && !ptrace_pin_to_cpu(as->pid, cpu))
+		as->sm_cpu = cpu;
+}
+
+/*
+ * Runs the @k entries written into the request page: the sequence number bumped, the
+ * spawner woken, its reply read from the pipe; *ret is the loop's rax (0, an error,
+ * or a new thread's tid). Under as->lock.
+ */
+static int sm_request(struct ptrace_as *as, size_t k, uint64_t *ret)
+{
+	char *req = sm_req_page(as);
+	uint32_t seq = as->sm_seq + 1, nk = (uint32_t)k;
+	uint64_t reply[3];
+	ssize_t got;
+
+	memcpy(req + REQ_N, &nk, sizeof(nk));
+	__atomic_store_n((uint32_t *)(req + REQ_SEQ), seq, __ATOMIC_SEQ_CST);
+	as->sm_seq = seq;
+	/* Every waiter: the dying stub of the address space that had this slot before
+	 * may still wait on it, and would take a single wake-up. */
+	syscall(SYS_futex, req + REQ_SEQ, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	do
+		got = read(as->sm_reply, reply, sizeof(reply));
+	while (got < 0 && errno == EINTR);
+	if (got == 0 || (got < 0 && errno == EBADF))
+		return -ESRCH;		/* the stub is gone */
+	if (got != sizeof(reply) || reply[0] != seq)
+		return -EIO;
+	*ret = reply[1];
+	return 0;
+}
+
+/*
+ * @ops[0..n), checked, through the spawner's stub_sysloop, in requests of up to
+ * STUB_REQ_MAX. Under as->lock, which also orders them with new threads'
+ * requests. Stops at the first that fails, as plat_as_apply.
  */
 int ptrace_sysmsg_as_apply(struct ptrace_as *as, const struct plat_as_op *ops, size_t n)
 {
-	char *req = as->p->sm_base + (size_t)as->sm_req * STUB_SLOT_SIZE;
-	struct ptrace_thread *t;
-	uint64_t reply[3];
-	int err = 0, cpu;
+	char *req = sm_req_page(as);
+	int err = 0;
 
 	if (as->sm_req < 0 || as->sm_reply < 0)
 		return -ESRCH;
 	pthread_mutex_lock(&as->lock);
-	/*
-	 * Its creator still traces the spawner (before the first context): it is not in
-	 * stub_sysloop, and only the creator may map. Another thread is refused, as
-	 * under SYSEMU a thread with no traced thread in the stub is.
-	 */
-	if (as->spawner.tracer && as->spawner.tracer != ptrace_self()) {
-		pthread_mutex_unlock(&as->lock);
-		return -EPERM;
-	}
-	/* The caller's own thread, waiting in the handler, stops spinning: the spawner
-	 * is about to need this CPU. The next switch lets it spin again. */
-	for (t = as->threads; t; t = t->next)
-		if (t->sysmsg && t->owner == ptrace_self() && t->sm_slot >= 0)
-			__atomic_store_n(&sm_ctl(t)->spin, 0, __ATOMIC_RELAXED);
-	/* The spawner and the caller take turns: on one CPU, a wake-up is a switch, not
-	 * a 60-100 us cross-CPU one. */
-	cpu = sched_getcpu();
-	if (cpu >= 0 && cpu != as->sm_cpu && !ptrace_pin_to_cpu(as->pid, cpu))
-		as->sm_cpu = cpu;
+	sm_request_prepare(as);
 	for (size_t done = 0; done < n && !err;) {
 		size_t k = n - done < STUB_REQ_MAX ? n - done : STUB_REQ_MAX;
-		uint32_t seq = as->sm_seq + 1, nk = (uint32_t)k;
-		ssize_t got;
+		uint64_t ret;
 
 		for (size_t i = 0; i < k; i++)
 			ptrace_table_entry(&ops[done + i],
 					   (uint64_t *)(req + REQ_TABLE + i * STUB_ENTRY_SIZE));
-		memcpy(req + REQ_N, &nk, sizeof(nk));
-		__atomic_store_n((uint32_t *)(req + REQ_SEQ), seq, __ATOMIC_SEQ_CST);
-		as->sm_seq = seq;
-		/* Every waiter: the dying stub of the address space that had this slot
-		 * before may still wait on it, and would take a single wake-up. */
-		syscall(SYS_futex, req + REQ_SEQ, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-		do
-			got = read(as->sm_reply, reply, sizeof(reply));
-		while (got < 0 && errno == EINTR);
-		if (got == 0 || (got < 0 && errno == EBADF))
-			err = -ESRCH;		/* the stub is gone */
-		else if (got != sizeof(reply) || reply[0] != seq)
-			err = -EIO;
-		else
-			err = ptrace_stub_err(reply[1]);
+		err = sm_request(as, k, &ret);
+		if (!err)
+			err = ptrace_stub_err(ret);
 		done += k;
 	}
 	pthread_mutex_unlock(&as->lock);
-	return err;
-}
-
-/*
- * The thread's own filter, written into the slot for the seccomp call: a syscall from
- * the stub page with the x86_64 ABI is allowed if the handler makes it; anything else
- * is SIGSYS (the stub's filter allows the rest of the stub page's).
- */
-static size_t sm_filter(struct sock_filter *f)
-{
-	const uint32_t trap = SECCOMP_RET_TRAP, allow = SECCOMP_RET_ALLOW;
-	size_t n = 0;
-
-#define LD(off)		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, off)
-#define JEQ(k, t, e)	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, t, e)
-#define RET(k)		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, k)
-	LD(offsetof(struct seccomp_data, arch));
-	JEQ(AUDIT_ARCH_X86_64, 1, 0);
-	RET(trap);
-	LD(offsetof(struct seccomp_data, instruction_pointer) + 4);
-	JEQ((uint32_t)(STUB_ADDR >> 32), 1, 0);
-	RET(trap);
-	LD(offsetof(struct seccomp_data, instruction_pointer));
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~(STUB_PAGE_SIZE - 1));
-	JEQ((uint32_t)STUB_ADDR, 1, 0);
-	RET(trap);
-	LD(offsetof(struct seccomp_data, nr));
-	JEQ(SYS_rt_sigreturn, 11, 0);
-	JEQ(SYS_exit, 10, 0);
-	JEQ(SYS_sched_yield, 9, 0);
-	JEQ(SYS_futex, 5, 0);
-	JEQ(SYS_arch_prctl, 1, 0);
-	RET(trap);
-	LD(offsetof(struct seccomp_data, args[0]));
-	JEQ(STUB_ARCH_SET_FS, 4, 0);
-	JEQ(STUB_ARCH_SET_GS, 3, 4);
-	LD(offsetof(struct seccomp_data, args[1]));
-	JEQ(FUTEX_WAIT, 1, 0);
-	JEQ(FUTEX_WAKE, 0, 1);
-	RET(allow);
-	RET(trap);
-#undef LD
-#undef JEQ
-#undef RET
-	return n;
-}
-
-/*
- * Gives new context thread @t (traced by the caller, stopped, its filter not yet
- * narrowed) its slot and everything the handler needs, as the file comment tells.
- * It stays stopped and traced: the first switch detaches it. One round trip: the
- * stub's stub_sysmsg_init makes the calls.
- */
-int ptrace_sysmsg_setup(struct ptrace_thread *t)
-{
-	struct ptrace_platform *pp = t->as->p;
-	struct user_regs_struct r;
-	struct sm_ctl *ctl;
-	uint64_t slot;
-	struct sock_filter *f;
-	struct sock_fprog *prog;
-	stack_t *ss;
-	int err;
-
-	err = sm_slot_alloc(t);
-	if (err)
-		goto fail;
-	slot = sm_stub_slot(t);
-	ctl = sm_ctl(t);
-	memset(ctl, 0, STUB_PAGE_SIZE);
-	ctl->state = SM_RUN;
-	ctl->spin = pp->sm_spin ? SM_STUB_SPIN : 0;
-	ss = (stack_t *)((char *)ctl + SM_SCRATCH);
-	ss->ss_sp = (void *)(slot + STUB_PAGE_SIZE);
-	ss->ss_size = STUB_SLOT_SIZE - STUB_PAGE_SIZE;
-	prog = (struct sock_fprog *)((char *)ctl + SM_FPROG);
-	f = (struct sock_filter *)((char *)ctl + SM_FILTER);
-	prog->len = (unsigned short)sm_filter(f);
-	prog->filter = (struct sock_filter *)(slot + SM_FILTER);
-
-	/* stub_sysmsg_init: the slot, clear_child_tid, sigaltstack, the filter. */
-	memcpy(&r, &t->regs, sizeof(r));
-	r.r12 = slot;
-	r.r13 = (uint64_t)t->sm_slot * STUB_SLOT_SIZE;
-	err = ptrace_run_routine(t, &r, stub_sysmsg_init, stub_sysmsg_init_done);
-	if (!err)
-		err = ptrace_stub_err(r.rax);
-	if (!err)
-		err = ptrace_set_sigmask(t, pp->sm_mask);
-	if (err)
-		goto fail;
-	t->owner = ptrace_self();
-	t->sysmsg = true;
-	return 0;
-fail:
-	sm_slot_free(t);
 	return err;
 }
 
@@ -673,20 +612,68 @@ static int sm_run(struct ptrace_thread *t, const struct plat_regs *regs)
 	return 0;
 }
 
-/* The first switch: the registers by ptrace, then the thread goes untraced. */
-static int sm_start(struct ptrace_thread *t, const struct plat_regs *regs)
+/*
+ * A new context's thread in @as for the calling thread, without ptrace: a slot, the
+ * thread cloned by the spawner's loop (stub_thread_op, which maps the slot), and its
+ * birth awaited (stub_sysmsg_thread): once it waits in the handler with its first
+ * frame, the first switch is like any other, and its FPU state is the frame's. Its
+ * fs/gs bases are the spawner's: the first switch loads the context's.
+ */
+int ptrace_sysmsg_ctx_new(struct ptrace_as *as, struct ptrace_thread **out)
 {
-	struct plat_regs r = *regs;
+	struct ptrace_platform *pp = as->p;
+	struct ptrace_thread *t;
+	struct sm_ctl *ctl;
+	uint64_t *e, ret = 0;
+	int err;
 
-	r.orig_rax = -1;	/* no syscall restart on the way out of this stop */
-	__atomic_store_n(&sm_ctl(t)->state, SM_RUN, __ATOMIC_SEQ_CST);
-	if (ptrace(PTRACE_SETREGS, t->tid, NULL, &r) ||
-	    ptrace(PTRACE_DETACH, t->tid, NULL, NULL))
-		return -errno;
-	t->tracer = 0;
-	t->sm_fs = r.fs_base;
-	t->sm_gs = r.gs_base;
+	if (as->sm_req < 0 || as->sm_reply < 0)
+		return -ESRCH;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->as = as;
+	err = sm_slot_alloc(t);
+	if (err)
+		goto out_free;
+	ctl = sm_ctl(t);
+	memset(ctl, 0, STUB_PAGE_SIZE);
+	ctl->state = SM_RUN;
+	ctl->spin = pp->sm_spin ? SM_STUB_SPIN : 0;
+
+	pthread_mutex_lock(&as->lock);
+	sm_request_prepare(as);
+	e = (uint64_t *)(sm_req_page(as) + REQ_TABLE);
+	e[0] = sm_stub_slot(t) | STUB_OP_THREAD;
+	e[1] = STUB_SLOT_SIZE;
+	e[2] = (uint64_t)t->sm_slot * STUB_SLOT_SIZE;
+	err = sm_request(as, 1, &ret);
+	if (!err && ((int64_t)ret <= 0 || ret > INT_MAX))
+		err = (int64_t)ret < 0 ? ptrace_stub_err(ret) : -EIO;
+	pthread_mutex_unlock(&as->lock);
+	if (err)
+		goto out_free;
+	t->tid = (pid_t)ret;
+	t->sysmsg = true;
+	t->owner = ptrace_self();
+	/* No user address is this: the first switch loads both. */
+	t->sm_fs = t->sm_gs = UINT64_MAX;
+	if (sm_wait(t, ctl) != SM_EVENT || !sm_uctx(t)) {
+		ptrace_sysmsg_destroy(t);
+		free(t);
+		return -EIO;
+	}
+	pthread_mutex_lock(&as->lock);
+	t->next = as->threads;
+	as->threads = t;
+	pthread_mutex_unlock(&as->lock);
+	*out = t;
 	return 0;
+
+out_free:
+	sm_slot_free(t);
+	free(t);
+	return err;
 }
 
 int ptrace_sysmsg_switch(struct ptrace_thread *t, struct plat_regs *regs,
@@ -695,7 +682,7 @@ int ptrace_sysmsg_switch(struct ptrace_thread *t, struct plat_regs *regs,
 	struct plat_regs cur = *regs;
 	int steps = 0, err;
 
-	err = t->tracer ? sm_start(t, regs) : sm_run(t, regs);
+	err = sm_run(t, regs);
 	for (;;) {
 		if (err == -ESRCH || (!err && sm_wait(t, sm_ctl(t)) == SM_DEAD)) {
 			t->dead = true;
@@ -740,30 +727,25 @@ int ptrace_sysmsg_switch(struct ptrace_thread *t, struct plat_regs *regs,
 
 /*
  * Ends @t's thread: SM_EXIT to a thread in the handler (or one entering it), then a
- * wait until it is gone, so that its slot can be reused. Still traced (it never
- * ran), an injected exit does it.
+ * wait until it is gone, so that its slot can be reused: its exit clears the state
+ * word and wakes it (clear_child_tid, while the process has another thread); a
+ * thread the host killed is found by tgkill.
  */
 void ptrace_sysmsg_destroy(struct ptrace_thread *t)
 {
-	static const long args[6] = { 0 };
-	long ret;
+	struct timespec ts = { 0, 1000000 };
+	struct sm_ctl *ctl = sm_ctl(t);
 
-	if (t->tracer) {
-		if (!t->dead && ptrace_inject(t, SYS_exit, args, &ret) != -ESRCH)
-			ptrace_reap(t->tid);
-		sm_slot_free(t);
-		return;
-	}
-	sm_resume(sm_ctl(t), SM_EXIT);
-	for (int i = 0; i < 10000; i++) {
-		if (syscall(SYS_tgkill, t->as->pid, t->tid, 0) && errno == ESRCH) {
+	sm_resume(ctl, SM_EXIT);
+	for (int i = 0; i < 1000; i++) {
+		uint32_t s = __atomic_load_n(&ctl->state, __ATOMIC_ACQUIRE);
+
+		if (s == SM_DEAD ||
+		    (syscall(SYS_tgkill, t->as->pid, t->tid, 0) && errno == ESRCH)) {
 			sm_slot_free(t);
 			return;
 		}
-		if (i > 100)
-			usleep(100);
-		else
-			sched_yield();
+		syscall(SYS_futex, &ctl->state, FUTEX_WAIT, s, &ts, NULL, 0);
 	}
 	/* Never left a running application: its slot stays taken. */
 }

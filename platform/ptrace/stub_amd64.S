@@ -28,8 +28,7 @@
 	.text
 	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_park
 	.globl	stub_apply, stub_apply_done
-	.globl	stub_sysmsg_handler, stub_sysmsg_restorer, stub_sysmsg_syscalls
-	.globl	stub_sysmsg_init, stub_sysmsg_init_done, stub_sysloop
+	.globl	stub_sysmsg_handler, stub_sysmsg_restorer, stub_sysloop
 	.globl	stub_sysmsg_as_init, stub_sysmsg_as_init_done
 	.globl	stub_entry
 
@@ -72,6 +71,8 @@ stub_apply_body:			/* the same, returning to r13 */
 	and	$STUB_OP_MASK, %eax
 	and	$-STUB_PAGE_SIZE, %rdi		/* addr */
 	mov	8(%rbx), %rsi			/* len */
+	test	%eax, %eax
+	jz	stub_thread_op
 	cmp	$STUB_OP_MAP, %eax
 	je	1f
 	cmp	$STUB_OP_UNMAP, %eax
@@ -97,6 +98,43 @@ stub_apply_body:			/* the same, returning to r13 */
 stub_apply_done:
 	int3
 	ud2
+
+/*
+ * sysmsg mode, from stub_sysloop: STUB_OP_THREAD, a new context's thread. Maps its
+ * slot at rdi (sysmsg file offset in the entry's third quad), its page tables filled
+ * (a first touch costs 10-40 us on a PVM guest, a populated page 0.2), and clones a
+ * thread whose stack is the slot's top and whose clear_child_tid is the slot's state
+ * word. Ends the table with rax = its tid or the error.
+ */
+stub_thread_op:
+	mov	%rdi, %r15
+	mov	$STUB_SLOT_SIZE, %esi
+	mov	$STUB_PROT_RW, %edx
+	mov	$STUB_MAP_SHARED_FIXED, %r10d
+	mov	$STUB_SYSMSG_FD, %r8d
+	mov	16(%rbx), %r9
+	mov	$STUB_NR_MMAP, %eax
+	syscall
+	cmp	%r15, %rax
+	je	2f
+	test	%rax, %rax
+	js	1f
+	mov	$STUB_EIO, %rax			/* another address: never, with MAP_FIXED */
+	jmp	1f
+2:	mov	$STUB_SLOT_SIZE, %esi		/* an old host lacks it: then they fault in */
+	mov	$STUB_MADV_POPULATE_WRITE, %edx
+	mov	$STUB_NR_MADVISE, %eax
+	syscall
+	mov	$STUB_CLONE_THREAD, %edi
+	lea	STUB_SLOT_SIZE(%r15), %rsi
+	xor	%edx, %edx
+	lea	SM_STATE(%r15), %r10
+	xor	%r8d, %r8d
+	mov	$STUB_NR_CLONE, %eax
+	syscall
+	test	%rax, %rax
+	jz	stub_sysmsg_thread
+1:	jmp	*%r13
 
 /*
  * sysmsg mode: where an address space's spawner waits, untraced, between the
@@ -144,15 +182,31 @@ stub_sysloop:
  * sysmsg mode, once per address space, in its spawner while its creator traces it:
  * the request page read-only and the reply page read-write (sysmsg file offset r13),
  * and a pipe whose write end becomes STUB_REPLY_FD (the Sentry takes the read end
- * with pidfd_getfd: its number is left in the reply page). Stops at the int3 with
- * rax = 0 or the error of the step that failed.
+ * with pidfd_getfd: its number is left in the reply page). Before that, the stub is
+ * made to die with its parent, the template (PR_SET_PDEATHSIG: no tracer's
+ * PTRACE_O_EXITKILL will kill it), and, unless r15 is 0, CPUID faulting is tried,
+ * its result left in r15. Stops at the int3 with rax = 0 or the error of the step
+ * that failed.
  */
 stub_sysmsg_as_init:
-	movabs	$STUB_REQ_ADDR, %r14
+	mov	$STUB_PR_SET_PDEATHSIG, %edi
+	mov	$STUB_SIGKILL, %esi
+	mov	$STUB_NR_PRCTL, %eax
+	syscall
+	test	%rax, %rax
+	jnz	1f
+	test	%r15, %r15
+	jz	2f
+	mov	$STUB_ARCH_SET_CPUID, %edi
+	xor	%esi, %esi
+	mov	$STUB_NR_ARCH_PRCTL, %eax
+	syscall
+	mov	%rax, %r15
+2:	movabs	$STUB_REQ_ADDR, %r14
 	mov	%r14, %rdi
 	mov	$STUB_PAGE_SIZE, %esi
 	mov	$STUB_PROT_R, %edx
-	mov	$STUB_MAP_SHARED_FIXED, %r10d
+	mov	$STUB_MAP_SHARED_FIXED_POPULATE, %r10d
 	mov	$STUB_SYSMSG_FD, %r8d
 	mov	%r13, %r9
 	mov	$STUB_NR_MMAP, %eax
@@ -170,6 +224,10 @@ stub_sysmsg_as_init:
 	lea	STUB_PAGE_SIZE(%r14), %rdi
 	cmp	%rdi, %rax
 	jne	1f
+	mov	$STUB_PAGE_SIZE, %esi
+	mov	$STUB_MADV_POPULATE_WRITE, %edx
+	mov	$STUB_NR_MADVISE, %eax
+	syscall
 	lea	REP_FDS(%r14), %rdi
 	mov	$STUB_O_CLOEXEC, %esi
 	mov	$STUB_NR_PIPE2, %eax
@@ -277,43 +335,53 @@ stub_sysmsg_restorer:
 	mov	$STUB_NR_RT_SIGRETURN, %eax
 	syscall
 	ud2
-stub_sysmsg_syscalls:
 
 /*
- * sysmsg mode: a new context's thread sets itself up in one round trip (the Sentry
- * has written the stack_t and the filter into the slot through its own mapping):
- * maps slot r12 (sysmsg file offset r13), makes its state word the clear_child_tid,
- * its stack the alternate signal stack, and installs the filter. Stops at the int3
- * with rax = 0, or the error of the step that failed.
+ * sysmsg mode: a new context's thread, cloned by stub_thread_op, on the top of its
+ * slot's stack (r15 = the slot) with the spawner's signal mask (every signal blocked
+ * but SIGTRAP). It makes that stack its alternate signal stack, leaves only SIGSYS
+ * open, and installs its own filter (stub_sysmsg_fprog, in this read-only page: a
+ * sibling thread of the application can write the slot, not this). Then it makes
+ * a call the filter refuses: the SIGSYS takes it into stub_sysmsg_handler, where the
+ * Sentry finds its first frame, and the first switch writes the application's
+ * registers (and the full signal mask) there. A step that fails ends the thread,
+ * which clears the state word: the Sentry sees SM_DEAD.
  */
-stub_sysmsg_init:
-	mov	%r12, %rdi
-	mov	$STUB_SLOT_SIZE, %esi
-	mov	$STUB_PROT_RW, %edx
-	mov	$STUB_MAP_SHARED_FIXED, %r10d
-	mov	$STUB_SYSMSG_FD, %r8d
-	mov	%r13, %r9
-	mov	$STUB_NR_MMAP, %eax
-	syscall
-	cmp	%r12, %rax
-	jne	1f
-	lea	SM_STATE(%r12), %rdi
-	mov	$STUB_NR_SET_TID_ADDRESS, %eax
-	syscall
-	lea	SM_SCRATCH(%r12), %rdi
+stub_sysmsg_thread:
+	mov	$(STUB_SLOT_SIZE - STUB_PAGE_SIZE), %eax
+	push	%rax				/* stack_t: ss_size */
+	push	$0				/* ss_flags */
+	lea	STUB_PAGE_SIZE(%r15), %rax
+	push	%rax				/* ss_sp */
+	mov	%rsp, %rdi
 	xor	%esi, %esi
 	mov	$STUB_NR_SIGALTSTACK, %eax
 	syscall
 	test	%rax, %rax
 	jnz	1f
+	movabs	$~(1 << (STUB_SIGSYS - 1)), %rax
+	push	%rax
+	mov	$STUB_SIG_SETMASK, %edi
+	mov	%rsp, %rsi
+	xor	%edx, %edx
+	mov	$8, %r10d
+	mov	$STUB_NR_RT_SIGPROCMASK, %eax
+	syscall
+	test	%rax, %rax
+	jnz	1f
 	mov	$STUB_SECCOMP_SET_FILTER, %edi
 	xor	%esi, %esi
-	lea	SM_FPROG(%r12), %rdx
+	movabs	$(STUB_ADDR + stub_sysmsg_fprog - stub_image_start), %rdx
 	mov	$STUB_NR_SECCOMP, %eax
 	syscall
-1:
-stub_sysmsg_init_done:
-	int3
+	test	%rax, %rax
+	jnz	1f
+	mov	$STUB_NR_GETPID, %eax		/* refused: the SIGSYS of its birth */
+	syscall
+	ud2
+1:	mov	%eax, %edi
+	mov	$STUB_NR_EXIT, %eax
+	syscall
 	ud2
 
 stub_setup:
@@ -373,6 +441,45 @@ stub_filter:				/* struct sock_filter: u16 code, u8 jt, u8 jf, u32 k */
 	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_ALLOW
 	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_TRAP
 stub_filter_end:
+
+/*
+ * sysmsg mode: a context's thread's own filter, on top of the one above. From the
+ * stub page with the x86_64 ABI only what stub_sysmsg_handler makes: futex wait and
+ * wake, sched_yield, rt_sigreturn, arch_prctl SET_FS/SET_GS, exit. Everything else,
+ * from anywhere, is SIGSYS. (The kernel reads int arguments: the low halves.)
+ */
+	.balign	8
+stub_sysmsg_fprog:
+	.short	(stub_sysmsg_filter_end - stub_sysmsg_filter) / 8
+	.short	0, 0, 0
+	.quad	STUB_ADDR + stub_sysmsg_filter - stub_image_start
+stub_sysmsg_filter:
+	.short	0x20; .byte 0, 0; .long 4		/*  0: ld [arch] */
+	.short	0x15; .byte 1, 0; .long STUB_AUDIT_ARCH_X86_64
+	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_TRAP
+	.short	0x20; .byte 0, 0; .long 12		/*  3: ld [ip >> 32] */
+	.short	0x15; .byte 1, 0; .long (STUB_ADDR >> 32)
+	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_TRAP
+	.short	0x20; .byte 0, 0; .long 8		/*  6: ld [ip & 0xffffffff] */
+	.short	0x54; .byte 0, 0; .long 0xfffff000	/*     and #page mask */
+	.short	0x15; .byte 1, 0; .long (STUB_ADDR & 0xffffffff)
+	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_TRAP
+	.short	0x20; .byte 0, 0; .long 0		/* 10: ld [nr] */
+	.short	0x15; .byte 11, 0; .long STUB_NR_RT_SIGRETURN
+	.short	0x15; .byte 10, 0; .long STUB_NR_EXIT
+	.short	0x15; .byte 9, 0; .long STUB_NR_SCHED_YIELD
+	.short	0x15; .byte 5, 0; .long STUB_NR_FUTEX
+	.short	0x15; .byte 1, 0; .long STUB_NR_ARCH_PRCTL
+	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_TRAP
+	.short	0x20; .byte 0, 0; .long 16		/* 17: ld [args[0]] */
+	.short	0x15; .byte 4, 0; .long STUB_ARCH_SET_FS
+	.short	0x15; .byte 3, 4; .long STUB_ARCH_SET_GS
+	.short	0x20; .byte 0, 0; .long 24		/* 20: ld [args[1]] */
+	.short	0x15; .byte 1, 0; .long STUB_FUTEX_WAIT
+	.short	0x15; .byte 0, 1; .long STUB_FUTEX_WAKE
+	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_ALLOW	/* 23 */
+	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_TRAP	/* 24 */
+stub_sysmsg_filter_end:
 stub_image_end:
 
 /* Not part of the image: runs once, in the template, from the Sentry's text. */
