@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ptrace_platform.h"
@@ -43,8 +44,9 @@ static void ptrace_ctx_unlink_exit(struct ptrace_thread *t);
 /*
  * A context is a stub thread of its own, cloned by the spawner (or, for the creator
  * of a pooled stub, that stub's first thread) and traced by the calling thread; one
- * per Sentry thread and address space. In sysmsg mode the spawner's loop clones it,
- * and nobody traces it (ptrace_sysmsg_ctx_new).
+ * per Sentry thread and address space. When contexts start in sysmsg the spawner's
+ * loop clones it, and nobody traces it (ptrace_sysmsg_ctx_new); otherwise a busy one
+ * moves there later (ptrace_ctx_switch).
  */
 int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **out)
 {
@@ -64,7 +66,7 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
-	if (as->p->sysmsg) {
+	if (as->p->sm_born) {
 		err = ptrace_sysmsg_ctx_new(as, &t);
 	} else if (t) {
 		/* A pooled stub's first thread, taken by our as_new: made already. */
@@ -83,7 +85,7 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 	 * across vCPUs costs 20x a switch on these VMs. Best effort. Not in sysmsg
 	 * mode, where both sides spin, each on its own CPU.
 	 */
-	if (as->p->sysmsg)
+	if (t->sysmsg)
 		ptrace_sysmsg_place(as->p, t->tid);
 	else if ((cpu = sched_getcpu()) >= 0 && !ptrace_pin_to_cpu(0, cpu))
 		ptrace_pin_to_cpu(t->tid, cpu);
@@ -135,6 +137,30 @@ void ptrace_ctx_interrupt(struct plat_ctx *pctx)
 	 * the Sentry's last check and its next switch. Repeats coalesce.
 	 */
 	syscall(SYS_tgkill, ctx->pid, ctx->tid, PTRACE_INTERRUPT_SIG);
+}
+
+/*
+ * With sysmsg on, a context that makes SM_PROMOTE_AFTER syscalls in less than
+ * SM_PROMOTE_NS is due to move there: each of its syscalls would cost about half,
+ * and the move about what 40 of them save. One that makes them seldom (a loop of
+ * fork and wait, a server idling) stays traced, where a long syscall's wake-up is
+ * a switch on one CPU rather than one across CPUs.
+ */
+static void ptrace_count_syscall(struct ptrace_thread *t)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	if (!t->as->p->sysmsg)
+		return;
+	t->nsys++;
+	if (t->nsys != 1 && t->nsys % SM_PROMOTE_AFTER)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (t->nsys != 1 && now - t->window_ns < SM_PROMOTE_NS)
+		t->sm_due = true;
+	t->window_ns = now;
 }
 
 static int ptrace_dead(struct ptrace_thread *t, struct plat_event *ev)
@@ -327,6 +353,22 @@ int ptrace_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat
 	}
 	if (t->sysmsg)
 		return ptrace_sysmsg_switch(t, regs, ev);
+	/* Busy: on to sysmsg (ptrace_sysmsg_promote). Failing that, traced for good.
+	 * An interrupt its injections swallowed is reported before the thread runs. */
+	if (t->sm_due && !t->sm_stay) {
+		err = ptrace_sysmsg_promote(t);
+		if (err == -ESRCH)
+			return ptrace_dead(t, ev);
+		if (err)
+			t->sm_stay = true;
+		if (t->interrupt_pending) {
+			t->interrupt_pending = false;
+			ev->kind = PLAT_EV_INTERRUPT;
+			return 0;
+		}
+		if (!err)
+			return ptrace_sysmsg_switch(t, regs, ev);
+	}
 	err = ptrace_load_regs(t, regs);
 	if (err)
 		goto out_errno;
@@ -346,6 +388,7 @@ int ptrace_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat
 		*regs = t->regs;
 		if (sig == (SIGTRAP | 0x80)) {
 			ev->kind = ptrace_syscall_kind(t, regs);
+			ptrace_count_syscall(t);
 			return 0;
 		}
 		err = ptrace_signal_event(t, sig, regs, ev);

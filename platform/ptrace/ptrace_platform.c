@@ -248,7 +248,7 @@ int ptrace_platform_open(int memfd, struct platform **out)
 	pthread_mutex_init(&pp->template_lock, NULL);
 	pthread_mutex_init(&pp->pool_lock, NULL);
 
-	if (ptrace_sysmsg_wanted()) {
+	if (ptrace_sysmsg_mode() != PTRACE_SM_OFF) {
 		err = ptrace_sysmsg_open(pp);
 		if (err)
 			goto out_free;

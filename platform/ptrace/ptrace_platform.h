@@ -38,8 +38,11 @@ struct ptrace_platform {
 	struct ptrace_as *spare;	/* one made by as_premake, for the next as_new
 					 * (atomic) */
 	pthread_mutex_t pool_lock;	/* makes the pool once */
-	/* sysmsg mode (ptrace_sysmsg.c); immutable once open but the bitmap */
-	bool sysmsg;
+	/* sysmsg (ptrace_sysmsg.c); immutable once open but the bitmap. sysmsg: the
+	 * machinery is there (the file, the handlers in every stub); sm_born: every
+	 * context starts in sysmsg (SBX_PTRACE_SYSMSG=1), else (the default) a context
+	 * starts traced and moves to sysmsg after SM_PROMOTE_AFTER syscalls */
+	bool sysmsg, sm_born;
 	int sm_fd;			/* the sysmsg file, STUB_SYSMSG_FD in stubs */
 	char *sm_base;			/* all of it, mapped in the Sentry */
 	bool sm_spin;			/* spin before futex (two CPUs or more) */
@@ -67,8 +70,14 @@ struct ptrace_thread {
 	bool dead;			/* reaped or unusable (tracer) */
 	bool reserved;			/* a pooled stub's first thread, its context not made
 					 * yet: for its tracer's ctx_new (tracer) */
-	/* sysmsg mode: made by ptrace_sysmsg_ctx_new, never traced. Its slot, and the
-	 * fs/gs bases last loaded. */
+	/* Its syscalls while traced, counted in windows of SM_PROMOTE_AFTER: when one
+	 * window took less than SM_PROMOTE_NS, it is to move to sysmsg (tracer) */
+	uint32_t nsys;
+	uint64_t window_ns;		/* CLOCK_MONOTONIC at the window's start */
+	bool sm_due;			/* to move at the next switch */
+	bool sm_stay;			/* its move to sysmsg failed: stays traced */
+	/* sysmsg: made by ptrace_sysmsg_ctx_new or moved by ptrace_sysmsg_promote,
+	 * untraced from then on. Its slot, and the fs/gs bases last loaded. */
 	bool sysmsg;
 	pid_t owner;			/* the Sentry thread whose context it is */
 	int sm_slot, sm_local;
@@ -90,9 +99,11 @@ struct ptrace_as {
 	struct ptrace_thread spawner;	/* the stub's first thread (lock) */
 	struct ptrace_thread *threads;	/* one per context (lock) */
 	uint64_t sm_local[SM_LOCAL_WORDS]; /* sysmsg slot places taken (lock) */
-	/* sysmsg mode: the slot holding the request and reply pages, the Sentry's end
-	 * of the reply pipe, the last request's sequence number (lock). */
+	/* sysmsg: the slot holding the request and reply pages, the Sentry's end of
+	 * the reply pipe, the last request's sequence number (lock); sm_ready once
+	 * they are made and the spawner serves them (set once, under lock; atomic) */
 	int sm_req, sm_reply;
+	bool sm_ready;
 	uint32_t sm_seq;
 	int sm_cpu;			/* where the spawner was last pinned (lock) */
 };
@@ -175,13 +186,19 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_wait(pid_t tid, int *status);
 int ptrace_reap(pid_t tid);
 
-/* ptrace_sysmsg.c */
-bool ptrace_sysmsg_wanted(void);
+/* ptrace_sysmsg.c. SBX_PTRACE_SYSMSG: 0 never, 1 from every context's start, anything
+ * else (or unset) once a context makes syscalls often: SM_PROMOTE_AFTER of them in
+ * less than SM_PROMOTE_NS. */
+enum ptrace_sm_mode { PTRACE_SM_OFF, PTRACE_SM_AUTO, PTRACE_SM_ALWAYS };
+#define SM_PROMOTE_AFTER	64
+#define SM_PROMOTE_NS		(8 * 1000000ULL)
+enum ptrace_sm_mode ptrace_sysmsg_mode(void);
 int ptrace_sysmsg_open(struct ptrace_platform *pp);
 void ptrace_sysmsg_close(struct ptrace_platform *pp);
 int ptrace_sysmsg_install_handlers(void);
 int ptrace_sysmsg_ctx_new(struct ptrace_as *as, struct ptrace_thread **out);
-int ptrace_sysmsg_as_setup(struct ptrace_as *as);
+int ptrace_sysmsg_as_setup(struct ptrace_as *as, bool cpuid);
+int ptrace_sysmsg_promote(struct ptrace_thread *t);
 void ptrace_sysmsg_as_teardown(struct ptrace_as *as);
 int ptrace_sysmsg_as_apply(struct ptrace_as *as, const struct plat_as_op *ops, size_t n);
 int ptrace_sysmsg_switch(struct ptrace_thread *t, struct plat_regs *regs,

@@ -70,7 +70,7 @@ static int ptrace_pool_make(struct ptrace_platform *pp, struct ptrace_as **out)
 	err = ptrace_as_make(pp, &as);
 	if (err)
 		return err;
-	if (pp->sysmsg) {
+	if (pp->sm_born) {
 		/* Ready as made: its spawner serves the taker from its loop. */
 		*out = as;
 		return 0;

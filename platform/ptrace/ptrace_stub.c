@@ -317,8 +317,9 @@ static void ptrace_as_set_cpuid_faulting(struct ptrace_as *as)
 /*
  * Clones a new stub from the template, traced by the calling thread and stopped, its
  * first thread (the spawner) blocking every signal. The stub starts on the calling
- * thread's CPU. In sysmsg mode the spawner is let go at once, untraced, into the loop
- * that serves the address space's calls and clones its threads (stub_sysloop).
+ * thread's CPU. When contexts start in sysmsg (SBX_PTRACE_SYSMSG=1) the spawner is let
+ * go at once, untraced, into the loop that serves the address space's calls and
+ * clones its threads (stub_sysloop).
  */
 int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 {
@@ -357,8 +358,8 @@ int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 	if (err)
 		goto out_free;
 	s->regs_loaded = true;
-	if (pp->sysmsg) {
-		err = ptrace_sysmsg_as_setup(as);
+	if (pp->sm_born) {
+		err = ptrace_sysmsg_as_setup(as, true);
 		if (err)
 			goto out_free;
 	} else {
@@ -367,7 +368,7 @@ int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 	err = ptrace_set_sigmask(s, ptrace_parked_mask(pp));
 	if (err)
 		goto out_free;
-	if (pp->sysmsg)
+	if (pp->sm_born)
 		ptrace_thread_release(s);
 	if (s->dead) {
 		err = -ESRCH;
@@ -442,9 +443,9 @@ void ptrace_as_destroy(struct plat_as *pas)
 
 /*
  * The stub thread through which the calling thread may act on @as: the spawner or a
- * thread it traces; NULL if none. In sysmsg mode a context's thread cannot make these
- * calls (its own filter refuses them): they go to the spawner's stub_sysloop instead
- * (ptrace_sysmsg_as_apply), unless the caller still traces the spawner.
+ * thread it traces; NULL if none. A context's thread in sysmsg cannot make these
+ * calls (its own filter refuses them): in a stub ready for sysmsg they go to the
+ * spawner's stub_sysloop instead (ptrace_sysmsg_as_apply).
  */
 static struct ptrace_thread *ptrace_as_thread(struct ptrace_as *as)
 {
@@ -486,24 +487,28 @@ int ptrace_thread_take(struct ptrace_thread *s)
 }
 
 /*
- * Parks stub thread @s (the spawner, or a pooled stub's first thread) in stub_park (in
- * sysmsg mode the spawner in stub_sysloop, to serve address-space calls) and lets it
- * go. It blocks every signal but SIGTRAP, which each injection's int3
- * unblocks (as the kernel does for any forced signal): only a host process allowed to
- * signal the stub could send it one.
+ * Parks stub thread @s (the spawner, or a pooled stub's first thread) in stub_park (a
+ * spawner whose stub is set up for sysmsg in stub_sysloop, to serve address-space
+ * calls and clone threads: the stub is then ready) and lets it go. It blocks every
+ * signal but SIGTRAP, which each injection's int3 unblocks (as the kernel does for
+ * any forced signal): only a host process allowed to signal the stub could send it
+ * one. Caller holds as->lock, or is the stub's creator before anyone else has it.
  */
 void ptrace_thread_release(struct ptrace_thread *s)
 {
-	s->regs.rip = stub_addr(stub_park);
-	if (s->as->p->sysmsg && s == &s->as->spawner) {
-		s->regs.rip = stub_addr(stub_sysloop);
-		s->regs.r12 = s->as->sm_seq;	/* the last request served */
-	}
+	struct ptrace_as *as = s->as;
+	bool serve = s == &as->spawner && as->sm_req >= 0 && as->sm_reply >= 0;
+
+	s->regs.rip = stub_addr(serve ? stub_sysloop : stub_park);
+	if (serve)
+		s->regs.r12 = as->sm_seq;	/* the last request served */
 	s->regs.orig_rax = -1;
 	if (ptrace(PTRACE_SETREGS, s->tid, NULL, &s->regs) ||
 	    ptrace(PTRACE_DETACH, s->tid, NULL, NULL))
 		s->dead = true;
 	s->tracer = 0;
+	if (serve && !s->dead)
+		__atomic_store_n(&as->sm_ready, true, __ATOMIC_RELEASE);
 }
 
 /*
@@ -618,7 +623,7 @@ static int ptrace_as_call(struct ptrace_as *as, const struct plat_as_op *op, lon
 	long ret;
 	int err;
 
-	if (!t && as->p->sysmsg)
+	if (!t && __atomic_load_n(&as->sm_ready, __ATOMIC_ACQUIRE))
 		return ptrace_sysmsg_as_apply(as, op, 1);
 	if (!t)
 		return -EPERM;
@@ -743,8 +748,8 @@ static int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *
 	return err ? err : ptrace_stub_err(r.rax);
 }
 
-/* @n checked operations: through @t's stub_apply, or in sysmsg mode without one
- * (@t NULL) through the spawner's stub_sysloop. */
+/* @n checked operations: through @t's stub_apply, or without one (@t NULL: the stub
+ * is ready for sysmsg) through the spawner's stub_sysloop. */
 static int ptrace_as_run(struct ptrace_as *as, struct ptrace_thread *t,
 			 const struct plat_as_op *ops, size_t n)
 {
@@ -771,7 +776,7 @@ int ptrace_as_apply(struct plat_as *pas, const struct plat_as_op *ops, size_t n)
 		}
 	}
 	t = ptrace_as_thread(as);
-	if (!t && !as->p->sysmsg)
+	if (!t && !__atomic_load_n(&as->sm_ready, __ATOMIC_ACQUIRE))
 		return -EPERM;
 	pthread_mutex_lock(&as->table_lock);
 	while (done < n && !err) {

@@ -76,6 +76,7 @@ _Static_assert(STUB_NR_FUTEX == SYS_futex && STUB_NR_RT_SIGRETURN == SYS_rt_sigr
 	       STUB_NR_ARCH_PRCTL == SYS_arch_prctl && STUB_NR_EXIT == SYS_exit &&
 	       STUB_NR_SCHED_YIELD == SYS_sched_yield &&
 	       STUB_NR_SIGALTSTACK == SYS_sigaltstack && STUB_NR_CLONE == SYS_clone &&
+	       STUB_NR_SET_TID_ADDRESS == SYS_set_tid_address &&
 	       STUB_NR_RT_SIGPROCMASK == SYS_rt_sigprocmask && STUB_NR_PRCTL == SYS_prctl &&
 	       STUB_FUTEX_WAIT == FUTEX_WAIT && STUB_FUTEX_WAKE == FUTEX_WAKE,
 	       "sysmsg uapi values");
@@ -91,6 +92,7 @@ _Static_assert(STUB_PR_SET_PDEATHSIG == PR_SET_PDEATHSIG && STUB_SIGKILL == SIGK
 
 extern const char stub_image_start[], stub_sysmsg_handler[], stub_sysmsg_restorer[];
 extern const char stub_sysmsg_as_init[], stub_sysmsg_as_init_done[];
+extern const char stub_sysmsg_thread[];
 
 /* The signals a context's thread takes in the handler; every other one is blocked. */
 static const int sysmsg_sigs[] = {
@@ -121,11 +123,13 @@ static uint64_t sm_stub_addr(const char *sym)
 	return STUB_ADDR + (sym - stub_image_start);
 }
 
-bool ptrace_sysmsg_wanted(void)
+enum ptrace_sm_mode ptrace_sysmsg_mode(void)
 {
 	const char *v = getenv("SBX_PTRACE_SYSMSG");
 
-	return v && !strcmp(v, "1");
+	if (v && !strcmp(v, "0"))
+		return PTRACE_SM_OFF;
+	return v && !strcmp(v, "1") ? PTRACE_SM_ALWAYS : PTRACE_SM_AUTO;
 }
 
 int ptrace_sysmsg_open(struct ptrace_platform *pp)
@@ -160,6 +164,7 @@ int ptrace_sysmsg_open(struct ptrace_platform *pp)
 	/* Spinning pays only when the other side can run meanwhile. */
 	pp->sm_spin = CPU_COUNT(&pp->cpus) > 1;
 	pp->sysmsg = true;
+	pp->sm_born = ptrace_sysmsg_mode() == PTRACE_SM_ALWAYS;
 	return 0;
 }
 
@@ -263,19 +268,19 @@ static void sm_slot_free(struct ptrace_thread *t)
 }
 
 /*
- * New stub @as (its spawner traced by the caller) in one round trip,
- * stub_sysmsg_as_init: PR_SET_PDEATHSIG, CPUID faulting, and the channel for its
+ * Stub @as (its spawner stopped, traced by the caller) made ready for sysmsg in one
+ * round trip, stub_sysmsg_as_init: PR_SET_PDEATHSIG (an untraced thread has no
+ * tracer's EXITKILL to die by), CPUID faulting if @cpuid, and the channel for its
  * address-space calls and new threads (stub_sysloop): a slot for the request and
  * reply pages, and the read end of the stub's reply pipe, taken with pidfd_getfd.
- * The spawner enters stub_sysloop when it is let go.
+ * The spawner enters stub_sysloop when it is let go (ptrace_thread_release).
  */
-int ptrace_sysmsg_as_setup(struct ptrace_as *as)
+int ptrace_sysmsg_as_setup(struct ptrace_as *as, bool cpuid)
 {
 	struct ptrace_platform *pp = as->p;
 	struct user_regs_struct r;
 	char *req;
 	int g, rd, pidfd, err;
-	bool cpuid;
 
 	g = sm_bit_take(pp->sm_used, SM_MAX_SLOTS, &pp->sm_lock);
 	if (g < 0)
@@ -285,7 +290,7 @@ int ptrace_sysmsg_as_setup(struct ptrace_as *as)
 	memset(req, 0, 2 * STUB_PAGE_SIZE);
 	memcpy(&r, &as->spawner.regs, sizeof(r));
 	r.r13 = (uint64_t)g * STUB_SLOT_SIZE;
-	cpuid = __atomic_load_n(&pp->cpuid_faulting, __ATOMIC_RELAXED) != 0;
+	cpuid = cpuid && __atomic_load_n(&pp->cpuid_faulting, __ATOMIC_RELAXED) != 0;
 	r.r15 = cpuid;
 	err = ptrace_run_routine(&as->spawner, &r, stub_sysmsg_as_init,
 				 stub_sysmsg_as_init_done);
@@ -378,7 +383,7 @@ int ptrace_sysmsg_as_apply(struct ptrace_as *as, const struct plat_as_op *ops, s
 	char *req = sm_req_page(as);
 	int err = 0;
 
-	if (as->sm_req < 0 || as->sm_reply < 0)
+	if (!__atomic_load_n(&as->sm_ready, __ATOMIC_ACQUIRE))
 		return -ESRCH;
 	pthread_mutex_lock(&as->lock);
 	sm_request_prepare(as);
@@ -627,7 +632,7 @@ int ptrace_sysmsg_ctx_new(struct ptrace_as *as, struct ptrace_thread **out)
 	uint64_t *e, ret = 0;
 	int err;
 
-	if (as->sm_req < 0 || as->sm_reply < 0)
+	if (!__atomic_load_n(&as->sm_ready, __ATOMIC_ACQUIRE))
 		return -ESRCH;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -673,6 +678,107 @@ int ptrace_sysmsg_ctx_new(struct ptrace_as *as, struct ptrace_thread **out)
 out_free:
 	sm_slot_free(t);
 	free(t);
+	return err;
+}
+
+/*
+ * @as ready for sysmsg, made so the first time: its spawner, parked, taken by the
+ * caller for ptrace_sysmsg_as_setup (under as->lock, which a spawn holds while it has
+ * the spawner) and let go into stub_sysloop.
+ */
+static int sm_as_ready(struct ptrace_as *as)
+{
+	struct ptrace_thread *s = &as->spawner;
+	int err = 0;
+
+	if (__atomic_load_n(&as->sm_ready, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&as->lock);
+	if (!as->sm_ready) {
+		err = ptrace_thread_take(s);
+		if (!err)
+			err = ptrace_sysmsg_as_setup(as, false);
+		if (err)
+			ptrace_sysmsg_as_teardown(as);
+		if (!s->dead)
+			ptrace_thread_release(s);	/* ready: into stub_sysloop */
+		if (!err && !as->sm_ready)
+			err = -ESRCH;
+	}
+	pthread_mutex_unlock(&as->lock);
+	return err;
+}
+
+/*
+ * Moves context thread @t from ptrace to sysmsg (the default mode, after
+ * SM_PROMOTE_AFTER syscalls: a thread that makes that many will likely make many
+ * more, each about twice as fast here, and the move costs about what 40 of them
+ * save). @t is stopped, traced by the caller, its registers the Sentry's to load at
+ * the next switch. Its stub made ready (once), its slot mapped by injection, it is
+ * let go, untraced, into stub_sysmsg_thread, as a new thread is born: every signal
+ * blocked but SIGSYS until the first switch's rt_sigreturn, so that an interrupt
+ * sent meanwhile waits for the handler. Its FPU state travels in the birth frame.
+ * -ESRCH if the thread was lost on the way; another error leaves it traced, as it
+ * was (registers unloaded).
+ */
+int ptrace_sysmsg_promote(struct ptrace_thread *t)
+{
+	struct ptrace_platform *pp = t->as->p;
+	struct user_regs_struct r;
+	struct sm_ctl *ctl;
+	uint64_t slot;
+	long ret = 0;
+	int err;
+
+	err = sm_as_ready(t->as);
+	if (err)
+		return err;
+	err = sm_slot_alloc(t);
+	if (err)
+		goto fail;
+	slot = sm_stub_slot(t);
+	ctl = sm_ctl(t);
+	memset(ctl, 0, STUB_PAGE_SIZE);
+	ctl->state = SM_RUN;
+	ctl->spin = pp->sm_spin ? SM_STUB_SPIN : 0;
+	const long args[6] = {
+		(long)slot, STUB_SLOT_SIZE, PROT_READ | PROT_WRITE,
+		MAP_SHARED | MAP_FIXED | MAP_POPULATE, STUB_SYSMSG_FD,
+		(long)t->sm_slot * STUB_SLOT_SIZE,
+	};
+	err = ptrace_inject(t, SYS_mmap, args, &ret);
+	if (!err && (uint64_t)ret != slot)
+		err = ret < 0 && ret > -4096 ? (int)ret : -EIO;
+	if (!err)
+		err = ptrace_set_sigmask(t, ~(1ULL << (SIGSYS - 1)));
+	if (err)
+		goto fail;
+	memcpy(&r, &t->regs, sizeof(r));
+	r.rip = sm_stub_addr(stub_sysmsg_thread);
+	r.rsp = slot + STUB_SLOT_SIZE;
+	r.r15 = slot;
+	r.orig_rax = -1;
+	r.eflags &= ~X86_EFLAGS_TF;
+	if (ptrace(PTRACE_SETREGS, t->tid, NULL, &r) ||
+	    ptrace(PTRACE_DETACH, t->tid, NULL, NULL)) {
+		err = -errno;
+		goto fail;
+	}
+	t->tracer = 0;
+	t->sysmsg = true;
+	t->owner = ptrace_self();
+	t->sm_fs = t->sm_gs = UINT64_MAX;	/* the first switch loads both */
+	if (sm_wait(t, ctl) != SM_EVENT || !sm_uctx(t)) {
+		t->dead = true;
+		return -ESRCH;
+	}
+	ptrace_sysmsg_place(pp, t->tid);
+	return 0;
+
+fail:
+	sm_slot_free(t);
+	if (err == -ESRCH)
+		t->dead = true;
 	return err;
 }
 

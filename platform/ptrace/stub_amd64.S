@@ -28,7 +28,7 @@
 	.text
 	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_park
 	.globl	stub_apply, stub_apply_done
-	.globl	stub_sysmsg_handler, stub_sysmsg_restorer, stub_sysloop
+	.globl	stub_sysmsg_handler, stub_sysmsg_restorer, stub_sysloop, stub_sysmsg_thread
 	.globl	stub_sysmsg_as_init, stub_sysmsg_as_init_done
 	.globl	stub_entry
 
@@ -337,17 +337,22 @@ stub_sysmsg_restorer:
 	ud2
 
 /*
- * sysmsg mode: a new context's thread, cloned by stub_thread_op, on the top of its
- * slot's stack (r15 = the slot) with the spawner's signal mask (every signal blocked
- * but SIGTRAP). It makes that stack its alternate signal stack, leaves only SIGSYS
- * open, and installs its own filter (stub_sysmsg_fprog, in this read-only page: a
- * sibling thread of the application can write the slot, not this). Then it makes
- * a call the filter refuses: the SIGSYS takes it into stub_sysmsg_handler, where the
- * Sentry finds its first frame, and the first switch writes the application's
- * registers (and the full signal mask) there. A step that fails ends the thread,
- * which clears the state word: the Sentry sees SM_DEAD.
+ * sysmsg mode: a new context's thread, cloned by stub_thread_op (or a traced one let
+ * go here by ptrace_sysmsg_promote), on the top of its slot's stack (r15 = the slot)
+ * with the spawner's signal mask (every signal blocked but SIGTRAP; SIGSYS for a
+ * promoted one). It makes the slot's state word its clear_child_tid and its stack its
+ * alternate signal stack, leaves only SIGSYS open, and installs its own filter
+ * (stub_sysmsg_fprog, in this read-only page: a sibling thread of the application can
+ * write the slot, not this). Then it makes a call the filter refuses: the SIGSYS
+ * takes it into stub_sysmsg_handler, where the Sentry finds its first frame, and the
+ * first switch writes the application's registers (and the full signal mask) there.
+ * A step that fails ends the thread, which clears the state word: the Sentry sees
+ * SM_DEAD.
  */
 stub_sysmsg_thread:
+	lea	SM_STATE(%r15), %rdi
+	mov	$STUB_NR_SET_TID_ADDRESS, %eax
+	syscall
 	mov	$(STUB_SLOT_SIZE - STUB_PAGE_SIZE), %eax
 	push	%rax				/* stack_t: ss_size */
 	push	$0				/* ss_flags */

@@ -43,8 +43,13 @@ sbx=$1 case=$2
 busybox=/bin/busybox
 [[ -x $busybox ]] || { echo "FAIL jail/$case: $busybox is missing (busybox-static)" >&2; exit 1; }
 
-sysmsg=0
-[[ ${SBX_PTRACE_SYSMSG:-} != 1 ]] || sysmsg=1
+# The ptrace platform's sysmsg (platform/README.md): 0 off, 1 every context from its
+# start, 2 (the default) a context that makes syscalls often, once it has.
+case ${SBX_PTRACE_SYSMSG:-} in
+0) sysmsg=0 ;;
+1) sysmsg=1 ;;
+*) sysmsg=2 ;;
+esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sbx-jail.XXXXXX")
 trap 'hs_stop_spinner; rm -rf "$tmp"' EXIT
 ulimit -c 0
@@ -150,19 +155,25 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 		[[ ! -e /proc/$S/root/etc ]] || fail "the Sentry's root has /etc"
 		;;
 	stub_fds)
-		# The memory file, as 3; in sysmsg mode also the slots' file, as 4, and in
-		# an address space's stub (not the template) its reply pipe, 0 and 5.
+		# The memory file, as 3; with sysmsg also the slots' file, as 4, and in an
+		# address space's stub (not the template) ready for it, its reply pipe, 0
+		# and 5 (by default only once one of its contexts has moved there).
 		for p in "$T" "$U"; do
 			fds=($(ls /proc/"$p"/fd))
+			ready=0
+			if [[ $p == "$U" ]] && ((sysmsg == 1 || (sysmsg == 2 && ${#fds[@]} == 4))); then
+				ready=1
+			fi
 			want=1
-			((!sysmsg)) || want=$([[ $p == "$T" ]] && echo 2 || echo 4)
+			((!sysmsg)) || want=2
+			((!ready)) || want=4
 			echo "process $p fds: ${fds[*]}"
 			((${#fds[@]} == want)) || fail "process $p holds ${#fds[@]} fds, want $want"
 			[[ $(readlink /proc/"$p"/fd/3) == /memfd:sbx-memory* ]] ||
 				fail "process $p's fd 3 is not the memory file"
 			((!sysmsg)) || [[ $(readlink /proc/"$p"/fd/4) == /memfd:sbx-sysmsg* ]] ||
 				fail "process $p's fd 4 is not the sysmsg file"
-			if ((sysmsg)) && [[ $p == "$U" ]]; then
+			if ((ready)); then
 				[[ $(readlink /proc/"$p"/fd/5) == pipe:* &&
 				   $(readlink /proc/"$p"/fd/0) == "$(readlink /proc/"$p"/fd/5)" ]] ||
 					fail "process $p's fds 0 and 5 are not its reply pipe"
@@ -185,7 +196,7 @@ namespaces | sentry_creds | sentry_root | stub_fds | stub_creds | stub_maps)
 		done
 		# A stub thread either runs a task, traced by a Sentry thread, or waits
 		# untraced in stub_park with every signal blocked: the spawner of each stub,
-		# and a pooled stub's first thread. In sysmsg mode a task's thread runs
+		# and a pooled stub's first thread. A task's thread in sysmsg runs
 		# untraced, under a second filter of its own, every signal blocked but the
 		# seven its handler takes (SIGILL TRAP BUS FPE SEGV STKFLT SYS).
 		n=0

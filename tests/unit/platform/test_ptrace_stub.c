@@ -26,9 +26,11 @@ CODE(code_store_twice,
      "movl $0xdeadbeef, 0x600100\n mov $39, %eax\n syscall\n"
      "movl $1, 0x600100\n mov $39, %eax\n syscall\n");
 CODE(code_spin, "1: jmp 1b\n");
+CODE(code_getpid_loop, "1: mov $39, %eax\n syscall\n jmp 1b\n");
 
 START_TEST(test_stub_one_fd)
 {
+	enum ptrace_sm_mode mode = ptrace_sysmsg_mode();
 	char path[64], link[256];
 	struct dirent *d;
 	struct env e;
@@ -42,15 +44,18 @@ START_TEST(test_stub_one_fd)
 	while ((d = readdir(dir))) {
 		if (d->d_name[0] == '.')
 			continue;
-		/* sysmsg mode keeps its slots' file as 4, and its reply pipe as 5 (and
-		 * 0, the end the Sentry took a copy of). */
-		if (!ptrace_sysmsg_wanted() || (strcmp(d->d_name, "4") &&
-						 strcmp(d->d_name, "5") && strcmp(d->d_name, "0")))
+		/* With sysmsg the slots' file is 4; a stub ready for it (at once when
+		 * contexts start there) has its reply pipe as 5 (and 0, the end the
+		 * Sentry took a copy of). */
+		if (mode == PTRACE_SM_OFF ||
+		    (strcmp(d->d_name, "4") &&
+		     (mode != PTRACE_SM_ALWAYS ||
+		      (strcmp(d->d_name, "5") && strcmp(d->d_name, "0")))))
 			ck_assert_str_eq(d->d_name, "3");
 		n++;
 	}
 	closedir(dir);
-	ck_assert_int_eq(n, ptrace_sysmsg_wanted() ? 4 : 1);
+	ck_assert_int_eq(n, mode == PTRACE_SM_ALWAYS ? 4 : mode == PTRACE_SM_AUTO ? 2 : 1);
 	snprintf(path, sizeof(path), "/proc/%d/fd/3", ptrace_as_pid(e.as));
 	n = readlink(path, link, sizeof(link) - 1);
 	ck_assert_int_gt(n, 0);
@@ -67,6 +72,7 @@ START_TEST(test_stub_maps)
 	};
 	unsigned long start, end;
 	char path[64], line[512];
+	bool sm = ptrace_sysmsg_mode() == PTRACE_SM_ALWAYS;
 	bool seen_stub = false;
 	struct env e;
 	size_t i;
@@ -78,16 +84,16 @@ START_TEST(test_stub_maps)
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f)) {
 		ck_assert_int_eq(sscanf(line, "%lx-%lx", &start, &end), 2);
-		if (ptrace_sysmsg_wanted() && start == STUB_REQ_ADDR) {
+		if (sm && start == STUB_REQ_ADDR) {
 			/* The request page, read-only; then the reply page. */
 			ck_assert_msg(!strncmp(line + 26, "r--s", 4), "request %s", line);
 			continue;
 		}
-		if (ptrace_sysmsg_wanted() && start == STUB_REQ_ADDR + STUB_PAGE_SIZE) {
+		if (sm && start == STUB_REQ_ADDR + STUB_PAGE_SIZE) {
 			ck_assert_msg(!strncmp(line + 26, "rw-s", 4), "reply %s", line);
 			continue;
 		}
-		if (ptrace_sysmsg_wanted() && start >= STUB_SYSMSG_BASE && end <= STUB_TASK_TOP) {
+		if (sm && start >= STUB_SYSMSG_BASE && end <= STUB_TASK_TOP) {
 			/* A context's slot: shared, never executable. */
 			ck_assert_uint_eq(end - start, STUB_SLOT_SIZE);
 			ck_assert_msg(!strncmp(line + 26, "rw-s", 4), "slot %s", line);
@@ -151,9 +157,9 @@ START_TEST(test_as_from_other_threads)
 	for (i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
 		ck_assert_int_eq(o[i].err, 0);
-		/* No context of this thread there: refused, not a ptrace error; sysmsg
-		 * mode maps through the stub's spawner for any thread. */
-		if (ptrace_sysmsg_wanted())
+		/* No context of this thread there: refused, not a ptrace error; a stub
+		 * ready for sysmsg maps through its spawner for any thread. */
+		if (ptrace_sysmsg_mode() == PTRACE_SM_ALWAYS)
 			ck_assert_int_eq(plat_as_map(e.p, o[i].as, 0x800000, 0x1000,
 						     PROT_READ, 0), 0);
 		else
@@ -331,7 +337,8 @@ START_TEST(test_pool_stub)
 		n++;
 		/* In sysmsg mode a stub's one thread before any context is its
 		 * spawner, whoever made it: any stub will do. */
-		if (task_count(ptrace_as_pid(as)) == (ptrace_sysmsg_wanted() ? 1 : 2))
+		if (task_count(ptrace_as_pid(as)) ==
+		    (ptrace_sysmsg_mode() == PTRACE_SM_ALWAYS ? 1 : 2))
 			break;
 		plat_as_destroy(e.p, as);
 		usleep(20000);
@@ -402,6 +409,75 @@ START_TEST(test_foreign_signal_ignored)
 }
 END_TEST
 
+/* TracerPid of context @ctx's stub thread. */
+static int ctx_tracer(struct plat_ctx *ctx)
+{
+	char path[96], line[256];
+	int tracer = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", to_ptrace_ctx(ctx)->pid,
+		 to_ptrace_ctx(ctx)->tid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "TracerPid: %d", &tracer);
+	fclose(f);
+	return tracer;
+}
+
+/*
+ * By default a context starts traced and, once it makes syscalls often (this loop:
+ * SM_PROMOTE_AFTER of them in less than SM_PROMOTE_NS, unless the machine is very
+ * busy: it is given many windows), goes on untraced in sysmsg: its registers and FPU
+ * state carried over, an interrupt still an interrupt, its syscalls still syscalls.
+ * With sysmsg off it stays traced; with contexts born in sysmsg it never was.
+ */
+START_TEST(test_promote)
+{
+	static const uint8_t pattern[16] = "sbx-promote-xmm0";
+	enum ptrace_sm_mode mode = ptrace_sysmsg_mode();
+	const uint64_t mark = 0x1234567890abcdefULL;
+	struct env e;
+	uint8_t *fp;
+	size_t n;
+
+	env_setup(&e, code_getpid_loop, code_getpid_loop_end);
+	n = e.p->fpstate_size;
+	fp = calloc(1, n);
+	ck_assert_ptr_nonnull(fp);
+	for (int i = 0; i < SM_PROMOTE_AFTER * 64; i++) {
+		if (i > SM_PROMOTE_AFTER * 2 && i % SM_PROMOTE_AFTER == 8 &&
+		    (mode == PTRACE_SM_OFF || !ctx_tracer(e.ctx)))
+			break;
+		if (i == SM_PROMOTE_AFTER - 1) {
+			ck_assert_int_eq(ctx_tracer(e.ctx) != 0, mode != PTRACE_SM_ALWAYS);
+			ck_assert_int_eq(plat_ctx_get_fpstate(e.p, e.ctx, fp, n), 0);
+			memcpy(fp + 160, pattern, sizeof(pattern));	/* xmm0 */
+			if (n > 512)
+				fp[512] |= 2;		/* xstate_bv: SSE state present */
+			ck_assert_int_eq(plat_ctx_set_fpstate(e.p, e.ctx, fp, n), 0);
+			e.regs.r12 = mark;
+		}
+		e.regs.rax = 1000 + i;
+		env_run_expect(&e, PLAT_EV_SYSCALL);
+		ck_assert_uint_eq(e.regs.orig_rax, 39);
+	}
+	ck_assert_int_eq(ctx_tracer(e.ctx) != 0, mode == PTRACE_SM_OFF);
+	ck_assert_uint_eq(e.regs.r12, mark);
+	ck_assert_uint_eq(e.regs.rip, CODE_ADDR + 7);	/* past the syscall */
+	memset(fp, 0, n);
+	ck_assert_int_eq(plat_ctx_get_fpstate(e.p, e.ctx, fp, n), 0);
+	ck_assert_mem_eq(fp + 160, pattern, sizeof(pattern));
+	plat_ctx_interrupt(e.p, e.ctx);
+	env_run_expect(&e, PLAT_EV_INTERRUPT);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	ck_assert_uint_eq(e.regs.orig_rax, 39);
+	free(fp);
+	env_teardown(&e);
+}
+END_TEST
+
 TCase *stub_tcase(void)
 {
 	TCase *tc = tcase_create("stub");
@@ -418,5 +494,6 @@ TCase *stub_tcase(void)
 	tcase_add_test(tc, test_as_destroy_after_ctx);
 	tcase_add_test(tc, test_stub_killed);
 	tcase_add_test(tc, test_foreign_signal_ignored);
+	tcase_add_test(tc, test_promote);
 	return tc;
 }
