@@ -5,8 +5,8 @@
  *
  * A stub process holds one page of code at STUB_ADDR, above the application's range
  * (PTRACE_MAX_USER) and below the x86_64 4-level TASK_SIZE (STUB_TASK_TOP), plus the
- * memory-file ranges the Sentry maps into it. Its one descriptor, the memory file, is
- * STUB_MEMFD.
+ * memory-file ranges the Sentry maps into it. Its descriptors: the memory file,
+ * STUB_MEMFD, and with sysmsg (below) the sysmsg file and a ready stub's reply pipe.
  */
 #ifndef SBX_PTRACE_STUB_H
 #define SBX_PTRACE_STUB_H
