@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -80,6 +81,14 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	/*
+	 * The Sentry dies with its monitor (the CLI in the foreground): nobody would
+	 * record its end, and a `sbx run` killed with SIGKILL would leave it running.
+	 * Its pid namespace goes with it, stubs and all; the gofers see their socket
+	 * close. Kept across the exec (sbx is not set-id).
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		_exit(SBX_EXIT_ERROR);
 	while (l->argv && l->argv[argc])
 		argc++;
 	/* Fixed options, two words per volume and tmpfs, the program's arguments. */
