@@ -151,7 +151,7 @@ static void ptrace_count_syscall(struct ptrace_thread *t)
 	struct timespec ts;
 	uint64_t now;
 
-	if (!t->as->p->sysmsg)
+	if (!t->as->p->sysmsg || t->sm_stay)
 		return;
 	t->nsys++;
 	if (t->nsys != 1 && t->nsys % SM_PROMOTE_AFTER)
@@ -344,6 +344,12 @@ int ptrace_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat
 	int st, sig, err;
 
 	memset(ev, 0, sizeof(*ev));
+	/* Busy: on to sysmsg (ptrace_sysmsg_promote), failing that traced for good. An
+	 * interrupt the move's injection swallowed is reported below, as any other. */
+	if (t->sm_due && !t->dead) {
+		t->sm_due = false;
+		t->sm_stay = ptrace_sysmsg_promote(t) != 0;
+	}
 	if (t->dead)
 		return ptrace_dead(t, ev);
 	if (t->interrupt_pending) {
@@ -353,22 +359,6 @@ int ptrace_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat
 	}
 	if (t->sysmsg)
 		return ptrace_sysmsg_switch(t, regs, ev);
-	/* Busy: on to sysmsg (ptrace_sysmsg_promote). Failing that, traced for good.
-	 * An interrupt its injections swallowed is reported before the thread runs. */
-	if (t->sm_due && !t->sm_stay) {
-		err = ptrace_sysmsg_promote(t);
-		if (err == -ESRCH)
-			return ptrace_dead(t, ev);
-		if (err)
-			t->sm_stay = true;
-		if (t->interrupt_pending) {
-			t->interrupt_pending = false;
-			ev->kind = PLAT_EV_INTERRUPT;
-			return 0;
-		}
-		if (!err)
-			return ptrace_sysmsg_switch(t, regs, ev);
-	}
 	err = ptrace_load_regs(t, regs);
 	if (err)
 		goto out_errno;

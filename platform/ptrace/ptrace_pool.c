@@ -76,8 +76,8 @@ static int ptrace_pool_make(struct ptrace_platform *pp, struct ptrace_as **out)
 		return 0;
 	}
 	err = ptrace_inject(&as->spawner, SYS_prctl, pdeath, &ret);
-	if (!err && ret)
-		err = ret < 0 && ret > -4096 ? (int)ret : -EIO;
+	if (!err)
+		err = ptrace_stub_err(ret);
 	if (!err)
 		err = ptrace_spawn_thread(as, &w);	/* parks the spawner */
 	if (!err) {

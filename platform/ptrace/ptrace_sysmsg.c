@@ -624,11 +624,38 @@ static int sm_run(struct ptrace_thread *t, const struct plat_regs *regs)
  * frame, the first switch is like any other, and its FPU state is the frame's. Its
  * fs/gs bases are the spawner's: the first switch loads the context's.
  */
+/* A slot for @t, its control page set for a thread about to be born (SM_RUN). */
+static int sm_slot_prepare(struct ptrace_thread *t)
+{
+	struct sm_ctl *ctl;
+	int err = sm_slot_alloc(t);
+
+	if (err)
+		return err;
+	ctl = sm_ctl(t);
+	memset(ctl, 0, STUB_PAGE_SIZE);
+	ctl->state = SM_RUN;
+	ctl->spin = t->as->p->sm_spin ? SM_STUB_SPIN : 0;
+	return 0;
+}
+
+/*
+ * @t, running untraced towards stub_sysmsg_thread, is the caller's sysmsg context
+ * once its birth frame is in the handler: false if it never gets there. Its fs/gs
+ * bases are still another thread's: no user address is UINT64_MAX, so the first
+ * switch loads both.
+ */
+static bool sm_await_birth(struct ptrace_thread *t)
+{
+	t->sysmsg = true;
+	t->owner = ptrace_self();
+	t->sm_fs = t->sm_gs = UINT64_MAX;
+	return sm_wait(t, sm_ctl(t)) == SM_EVENT && sm_uctx(t);
+}
+
 int ptrace_sysmsg_ctx_new(struct ptrace_as *as, struct ptrace_thread **out)
 {
-	struct ptrace_platform *pp = as->p;
 	struct ptrace_thread *t;
-	struct sm_ctl *ctl;
 	uint64_t *e, ret = 0;
 	int err;
 
@@ -638,13 +665,9 @@ int ptrace_sysmsg_ctx_new(struct ptrace_as *as, struct ptrace_thread **out)
 	if (!t)
 		return -ENOMEM;
 	t->as = as;
-	err = sm_slot_alloc(t);
+	err = sm_slot_prepare(t);
 	if (err)
 		goto out_free;
-	ctl = sm_ctl(t);
-	memset(ctl, 0, STUB_PAGE_SIZE);
-	ctl->state = SM_RUN;
-	ctl->spin = pp->sm_spin ? SM_STUB_SPIN : 0;
 
 	pthread_mutex_lock(&as->lock);
 	sm_request_prepare(as);
@@ -659,11 +682,7 @@ int ptrace_sysmsg_ctx_new(struct ptrace_as *as, struct ptrace_thread **out)
 	if (err)
 		goto out_free;
 	t->tid = (pid_t)ret;
-	t->sysmsg = true;
-	t->owner = ptrace_self();
-	/* No user address is this: the first switch loads both. */
-	t->sm_fs = t->sm_gs = UINT64_MAX;
-	if (sm_wait(t, ctl) != SM_EVENT || !sm_uctx(t)) {
+	if (!sm_await_birth(t)) {
 		ptrace_sysmsg_destroy(t);
 		free(t);
 		return -EIO;
@@ -710,37 +729,31 @@ static int sm_as_ready(struct ptrace_as *as)
 }
 
 /*
- * Moves context thread @t from ptrace to sysmsg (the default mode, after
- * SM_PROMOTE_AFTER syscalls: a thread that makes that many will likely make many
- * more, each about twice as fast here, and the move costs about what 40 of them
- * save). @t is stopped, traced by the caller, its registers the Sentry's to load at
- * the next switch. Its stub made ready (once), its slot mapped by injection, it is
+ * Moves context thread @t from ptrace to sysmsg (the default mode, once it makes
+ * syscalls often: ptrace_ctx_switch). @t is stopped, traced by the caller, its
+ * registers the Sentry's to load at the next switch. Its stub made ready (once), its slot mapped by injection, it is
  * let go, untraced, into stub_sysmsg_thread, as a new thread is born: every signal
  * blocked but SIGSYS until the first switch's rt_sigreturn, so that an interrupt
  * sent meanwhile waits for the handler. Its FPU state travels in the birth frame.
- * -ESRCH if the thread was lost on the way; another error leaves it traced, as it
- * was (registers unloaded).
+ * -ESRCH (@t marked dead) if the thread or its stub was lost on the way; another
+ * error leaves it traced, as it was (registers unloaded).
  */
 int ptrace_sysmsg_promote(struct ptrace_thread *t)
 {
-	struct ptrace_platform *pp = t->as->p;
 	struct user_regs_struct r;
-	struct sm_ctl *ctl;
 	uint64_t slot;
 	long ret = 0;
 	int err;
 
 	err = sm_as_ready(t->as);
-	if (err)
+	if (err) {
+		t->dead = err == -ESRCH;	/* the stub's spawner is lost */
 		return err;
-	err = sm_slot_alloc(t);
+	}
+	err = sm_slot_prepare(t);
 	if (err)
 		goto fail;
 	slot = sm_stub_slot(t);
-	ctl = sm_ctl(t);
-	memset(ctl, 0, STUB_PAGE_SIZE);
-	ctl->state = SM_RUN;
-	ctl->spin = pp->sm_spin ? SM_STUB_SPIN : 0;
 	const long args[6] = {
 		(long)slot, STUB_SLOT_SIZE, PROT_READ | PROT_WRITE,
 		MAP_SHARED | MAP_FIXED | MAP_POPULATE, STUB_SYSMSG_FD,
@@ -748,7 +761,7 @@ int ptrace_sysmsg_promote(struct ptrace_thread *t)
 	};
 	err = ptrace_inject(t, SYS_mmap, args, &ret);
 	if (!err && (uint64_t)ret != slot)
-		err = ret < 0 && ret > -4096 ? (int)ret : -EIO;
+		err = ptrace_stub_err(ret) ?: -EIO;
 	if (!err)
 		err = ptrace_set_sigmask(t, ~(1ULL << (SIGSYS - 1)));
 	if (err)
@@ -765,14 +778,11 @@ int ptrace_sysmsg_promote(struct ptrace_thread *t)
 		goto fail;
 	}
 	t->tracer = 0;
-	t->sysmsg = true;
-	t->owner = ptrace_self();
-	t->sm_fs = t->sm_gs = UINT64_MAX;	/* the first switch loads both */
-	if (sm_wait(t, ctl) != SM_EVENT || !sm_uctx(t)) {
+	if (!sm_await_birth(t)) {
 		t->dead = true;
 		return -ESRCH;
 	}
-	ptrace_sysmsg_place(pp, t->tid);
+	ptrace_sysmsg_place(t->as->p, t->tid);
 	return 0;
 
 fail:
