@@ -112,8 +112,12 @@ static bool ctl_checkpoint(struct kernel *k, struct ctl_conn *c, struct ctl_repl
 		return false;
 	}
 	cr_mark("sentry: checkpoint request");
-	if (!paused)
-		kernel_stop_world(k);
+	if (!paused && kernel_stop_world(k)) {
+		rep->err = -ETIMEDOUT;
+		snprintf(rep->msg, sizeof(rep->msg),
+			 "the sandbox did not stop within 20 s; it goes on");
+		return false;
+	}
 	cr_mark("sentry: world stopped");
 	rep->err = kernel_checkpoint(k, c->passed[0], comp, &st, rep->msg, sizeof(rep->msg));
 	cr_mark("sentry: image written");
@@ -179,8 +183,10 @@ void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 				job_stopped = true;
 				/* Paused here, or already by sbx pause (which only
 				 * sbx resume undoes); either way the job stops. */
-				if (!paused)
-					kernel_stop_world(k);
+				if (!paused && kernel_stop_world(k)) {
+					job_stopped = false;
+					continue;	/* did not stop: goes on */
+				}
 				tty_paused |= !paused;
 				paused = true;
 				snprintf(line, sizeof(line), "stopped %d\n", what);
@@ -201,8 +207,12 @@ void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 		case CTL_STATUS:
 			break;
 		case CTL_PAUSE:
-			if (!paused)
-				kernel_stop_world(k);
+			if (!paused && kernel_stop_world(k)) {
+				rep.err = -ETIMEDOUT;
+				snprintf(rep.msg, sizeof(rep.msg),
+					 "the sandbox did not stop within 20 s; it goes on");
+				break;
+			}
 			paused = true;
 			break;
 		case CTL_RESUME:

@@ -111,8 +111,9 @@ int kernel_start_task(struct kernel *k, struct task *t);
 /* Blocks until init exits; returns its wait status (exit code << 8 or signal). */
 int kernel_wait(struct kernel *k);
 /* Stops the world: every task parks at a syscall boundary (a blocked syscall is
- * interrupted and rewound to restart) with its FP state fetched. */
-void kernel_stop_world(struct kernel *k);
+ * interrupted and rewound to restart) with its FP state fetched. -ETIMEDOUT (logged,
+ * the world running again) if some task did not park within 20 s. */
+int kernel_stop_world(struct kernel *k);
 void kernel_resume_world(struct kernel *k);
 /* Sends @sig to init as a signal from outside the sandbox. */
 int kernel_signal_init(struct kernel *k, int sig);

@@ -223,6 +223,7 @@ SAVABLE struct task {
 	/* in a host wait now (task_ppoll): /proc shows it sleeping, 'S'. Its own thread
 	 * writes it, atomic; 0 on restore, where every task starts parked, out of one */
 	bool sleeping SAVE_SKIP;
+	bool parked SAVE_SKIP;          /* in task_park's wait; under kernel->lock */
 	/* wake_list entries naming this task whose wake-up is still to come
 	 * (waitq.h); task_destroy waits for none. Atomic */
 	u32 wake_pins SAVE_SKIP;

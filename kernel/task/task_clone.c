@@ -218,6 +218,13 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 	}
 	k->ntasks++;
 	k->nforks++;
+	/*
+	 * A stop of the world that began during this clone did not see @c: stop it too.
+	 * Left running, it would never park, and it may wait for us (a semaphore we
+	 * post, a pipe we write) while we are parked: the stop would never end.
+	 */
+	if (k->stopping)
+		__atomic_or_fetch(&c->interrupt, TIF_STOP, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&k->lock);
 
 	/* The tids the caller asked for, in the child's and the parent's memory. */

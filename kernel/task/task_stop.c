@@ -4,11 +4,22 @@
  * where an interrupted syscall has already been rewound to restart (or turned into a
  * restart_syscall with its restart block), and fetches its FP state first, since only
  * the task's own thread may talk to its platform context.
+ *
+ * A task a clone makes while the world stops is stopped too (task_clone.c). A world
+ * that still has not stopped after STOP_WORLD_TIMEOUT_S is a bug somewhere; as
+ * Linux's freezer does (freeze_timeout_msecs, 20 s), the stop is given up and the
+ * sandbox goes on, its pause or checkpoint failed, rather than hang.
  */
+#define _GNU_SOURCE             /* pthread_cond_clockwait */
+#include <errno.h>
 #include <pthread.h>
+#include <time.h>
 
+#include "base/log.h"
 #include "kernel.h"
 #include "task/task.h"
+
+#define STOP_WORLD_TIMEOUT_S 20
 
 void task_park(struct task *t)
 {
@@ -19,9 +30,11 @@ void task_park(struct task *t)
 	__atomic_and_fetch(&t->interrupt, ~TIF_STOP, __ATOMIC_ACQ_REL);
 	if (k->stopping) {
 		k->nparked++;
+		t->parked = true;
 		pthread_cond_broadcast(&k->cond);
 		while (k->stopping)
 			pthread_cond_wait(&k->cond, &k->lock);
+		t->parked = false;
 		k->nparked--;
 	}
 	pthread_mutex_unlock(&k->lock);
@@ -33,15 +46,46 @@ static int interrupt_stop(struct task *t, void *arg)
 	return 0;
 }
 
-void kernel_stop_world(struct kernel *k)
+/* One line naming a task that did not park, and where it is. */
+static int report_unparked(struct task *t, void *arg)
 {
+	int *left = arg;
+
+	if (t->parked || t->exiting || !*left)
+		return 0;
+	--*left;
+	if (t->in_syscall || t->sleeping)
+		warn("stop: task %u did not park, in syscall %llu%s", t->tid,
+		     (unsigned long long)t->regs.orig_rax, t->sleeping ? ", waiting" : "");
+	else
+		warn("stop: task %u did not park", t->tid);
+	return 0;
+}
+
+int kernel_stop_world(struct kernel *k)
+{
+	struct timespec deadline;
+	int err = 0, left = 8;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += STOP_WORLD_TIMEOUT_S;
 	pthread_mutex_lock(&k->lock);
 	k->stopping = true;
 	if (!k->done)
 		kernel_each_live_task(k, interrupt_stop, NULL);
-	while (k->nparked < k->nrunning)
-		pthread_cond_wait(&k->cond, &k->lock);
+	while (k->nparked < k->nrunning && err != ETIMEDOUT)
+		err = pthread_cond_clockwait(&k->cond, &k->lock, CLOCK_MONOTONIC, &deadline);
+	err = 0;
+	if (k->nparked < k->nrunning) {
+		warn("stop: %u of %u tasks parked after %d s; the sandbox goes on", k->nparked,
+		     k->nrunning, STOP_WORLD_TIMEOUT_S);
+		kernel_each_live_task(k, report_unparked, &left);
+		k->stopping = false;
+		pthread_cond_broadcast(&k->cond);
+		err = -ETIMEDOUT;
+	}
 	pthread_mutex_unlock(&k->lock);
+	return err;
 }
 
 void kernel_resume_world(struct kernel *k)

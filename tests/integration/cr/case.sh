@@ -158,7 +158,8 @@ for comp in $comps; do
 	t_ck1=$(cr_ms)
 	((stdin_block)) && exec 7>&-
 	if ((rc != 0)); then
-		cr_fail "$label: sbx checkpoint --compress $comp exited $rc"
+		st="$(cr_field "$r1" "$id" status) ($(cr_field "$r1" "$id" reason))"
+		cr_fail "$label: sbx checkpoint --compress $comp exited $rc; the sandbox is $st"
 		cr_show "checkpoint stderr" "$d/ck.err"
 		cr_show "sandbox stderr" "$d/orig.err"
 		continue
