@@ -295,6 +295,7 @@ int st_get_embed(struct st_dec *d, const struct st_type *t, void *p)
 /* Object number of id, checked for range and exact type. */
 static int resolve(struct st_dec *d, uint64_t id, const struct st_type *t, uint32_t *idx)
 {
+	*idx = 0;	/* for -O3, which cannot tell that failures are non-zero */
 	if (!id || id > d->nobj)
 		return st_dec_fail(d, -EINVAL, "reference to object #%llu, out of range",
 				   (unsigned long long)id);

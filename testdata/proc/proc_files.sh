@@ -3,7 +3,8 @@
 # limit set to a fixed value first, by prlimit(1) on the reader itself and on another
 # process), task/ (one directory per thread, holding a thread's files and no task/
 # of its own; stat's first field the thread's id), and what ps and pgrep make of
-# them for threads and states; vmstat(8), which needs /proc/vmstat to start.
+# them for threads and states; vmstat(8), which needs /proc/vmstat to start; the
+# unified cgroup hierarchy's line of /proc/self/cgroup, which runtimes look for.
 set -e
 # Natively the harness gives a new pid namespace but the host's /proc: run again with
 # a /proc of this namespace (the sandbox's is its own already).
@@ -27,6 +28,7 @@ kill $p
 wait $p || true
 vmstat | wc -l
 vmstat -s | grep -c 'K total memory'
+grep -c '^0::/' /proc/self/cgroup
 python3 - <<'PY'
 import os, threading
 ev = threading.Event()

@@ -561,6 +561,11 @@ static int generate(struct task *t, struct task *pt, struct synth_inode *si, cha
 	case G_PID_LIMITS:
 		gen_limits(f, pt);
 		break;
+	case G_PID_CGROUP:
+		/* Linux always lists the unified hierarchy, mounted or not; every task
+		 * is in its root, as in a new cgroup namespace (sbx has no cgroups) */
+		fprintf(f, "0::/\n");
+		break;
 	default:
 		err = -ENOENT;
 	}

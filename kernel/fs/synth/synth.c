@@ -56,6 +56,7 @@ static const struct synth_ent t_pid[] = {
 	F("mounts", G_PID_MOUNTS), F("mountinfo", G_PID_MOUNTINFO), W("comm", G_PID_COMM),
 	F("limits", G_PID_LIMITS), W("oom_score_adj", G_PID_OOM_SCORE_ADJ),
 	W("oom_adj", G_PID_OOM_ADJ), F("oom_score", G_PID_OOM_SCORE), D("net", ST_PID_NET),
+	F("cgroup", G_PID_CGROUP),
 	/* last: a thread's directory (t_tid) is this table without it */
 	{ "task", SK_TASK_DIR, 0, S_IFDIR | 0555 }, { 0 },
 };

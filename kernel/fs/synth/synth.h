@@ -70,6 +70,8 @@ enum synth_gen {
 	G_SYS_NODE_MEMINFO, G_SYS_NODE_DISTANCE,
 	/* /proc/<pid>/net (ipc/net_proc.c) */
 	G_NET_TCP, G_NET_TCP6, G_NET_UDP, G_NET_UDP6, G_NET_UNIX,
+	/* new ones last: images name generators by number */
+	G_PID_CGROUP,
 };
 
 enum synth_link { L_SELF, L_EXE, L_CWD, L_ROOT, L_FD, L_MOUNTS, L_DEVFD, L_STDIN,
