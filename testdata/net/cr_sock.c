@@ -20,16 +20,24 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
-static struct sockaddr_un addr(const char *path, socklen_t *len)
+/* Names carry a tag drawn at the start: native runs share the host's abstract
+ * names, and a C/R case and its plain twin run at once (each is pid 1 of its own
+ * pid namespace, so the pid would not tell them apart). */
+static unsigned name_tag;
+
+static struct sockaddr_un addr(const char *name, socklen_t *len)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	size_t n = strlen(path);
+	char path[sizeof(a.sun_path)];
+	size_t n;
 
+	n = snprintf(path, sizeof(path), "%s.%08x", name, name_tag);
 	memcpy(a.sun_path, path, n);
 	if (path[0] == '@')
 		a.sun_path[0] = 0;
@@ -255,5 +263,9 @@ int main(int argc, char **argv)
 		{ NULL, NULL },
 	};
 
+	if (getrandom(&name_tag, sizeof(name_tag), 0) != sizeof(name_tag)) {
+		perror("getrandom");
+		return 2;
+	}
 	return cr_net_main(argc, argv, modes);
 }
