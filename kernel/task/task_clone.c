@@ -205,6 +205,22 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 		st_list_add_tail(&c->tglink, &tg->tasks);
 		tg->nlive++;
 	} else {
+		/*
+		 * A signal sent to our process group, session or everyone while we
+		 * cloned (under kernel->lock, as this is) did not find the child. As on
+		 * Linux, signals that come before the fork are the parent's alone: take
+		 * it first and fork again after it, so that a group killed mid-fork
+		 * leaves no child behind.
+		 */
+		u64 pend;
+
+		pthread_mutex_lock(&t->sh->lock);
+		pend = task_pending(t) & ~t->sigmask;
+		pthread_mutex_unlock(&t->sh->lock);
+		if (pend) {
+			err = -ERESTARTNOINTR;
+			goto out_unlock;
+		}
 		parent = (ca->flags & CLONE_PARENT) && t->tg->parent ? t->tg->parent : t->tg;
 		err = tg_new(k, c, parent, &tg);
 		if (err)
