@@ -194,12 +194,15 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 		goto out_unlock;
 	}
 	c->tid = tid;
+	/* Linux: a fatal signal is pending. An exit_group or an exec's de_thread told
+	 * us to die (TIF_KILL, under kernel->lock): what we made now would outlive the
+	 * kill, and a thread would keep the exec waiting for it. */
+	if (t->tg->group_exit || (__atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE) & TIF_KILL)) {
+		err = -ERESTARTNOINTR;
+		goto out_unlock;
+	}
 	if (ca->flags & CLONE_THREAD) {
 		tg = t->tg;
-		if (tg->group_exit) {
-			err = -ERESTARTNOINTR;  /* Linux: a fatal signal is pending */
-			goto out_unlock;
-		}
 		c->tg = tg;
 		c->tgid = tg->tgid;
 		st_list_add_tail(&c->tglink, &tg->tasks);
