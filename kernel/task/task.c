@@ -121,6 +121,17 @@ void task_interrupt(struct task *t, u32 tif)
 		plat_ctx_interrupt(t->k->plat, t->ctx);
 }
 
+void task_set_ctx(struct task *t, struct plat_ctx *ctx)
+{
+	struct plat_ctx *old = t->ctx;
+
+	pthread_mutex_lock(&t->k->lock);
+	t->ctx = ctx;
+	pthread_mutex_unlock(&t->k->lock);
+	if (old)
+		plat_ctx_destroy(t->k->plat, old);
+}
+
 void task_exit(struct task *t, int wait_status)
 {
 	if (t->exiting)
@@ -265,11 +276,14 @@ void *task_main(void *arg)
 {
 	struct task *t = arg;
 	struct kernel *k = t->k;
+	struct plat_ctx *ctx;
 	int err, status;
 
 	task_current = t;
 	pin_self();
-	err = mm_ctx_new(t->mm, &t->ctx);
+	err = mm_ctx_new(t->mm, &ctx);
+	if (!err)
+		task_set_ctx(t, ctx);
 	if (!err && t->fp_load)
 		err = plat_ctx_set_fpstate(t->k->plat, t->ctx, t->fpstate, t->fpstate_len);
 	if (err) {

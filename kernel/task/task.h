@@ -216,7 +216,9 @@ SAVABLE struct task {
 	 * kernel->lock. Nobody waits across a restore: 0 and NULL */
 	u64 app_exits SAVE_SKIP;
 	struct task *mb_waiter SAVE_SKIP;
-	struct plat_ctx *ctx SAVE_SKIP;         /* recreated on the task's thread */
+	/* recreated on the task's thread, which alone changes it (task_set_ctx), under
+	 * kernel->lock: another thread reads it under that lock (task_interrupt) */
+	struct plat_ctx *ctx SAVE_SKIP;
 	pthread_t thread SAVE_SKIP;
 	int evfd SAVE_SKIP;                     /* interrupt eventfd, recreated */
 	u32 interrupt SAVE_SKIP;                /* TIF_* bits, atomic */
@@ -368,8 +370,12 @@ void *task_main(void *arg);
 /* The task this Sentry thread runs (NULL on other threads): what Linux's
  * "current" is to file ops that have no task argument (a signalfd's poll). */
 extern __thread struct task *task_current;
-/* Makes the task notice interrupt bits @tif; any thread. */
+/* Makes the task notice interrupt bits @tif; any thread, holding kernel->lock
+ * unless @t is its own task (it reads t->ctx). */
 void task_interrupt(struct task *t, u32 tif);
+/* Gives @t the platform context @ctx (NULL: none), destroying the one it had. Its
+ * own thread only; takes kernel->lock. */
+void task_set_ctx(struct task *t, struct plat_ctx *ctx);
 /* Task exit: records @wait_status and stops the run loop. */
 void task_exit(struct task *t, int wait_status);
 

@@ -134,8 +134,7 @@ static int switch_mm(struct task *t, struct mm *old, struct mm *mm, bool *kept)
 		err = mm_ctx_new(mm, &ctx);
 		if (err)
 			return err;
-		plat_ctx_destroy(t->k->plat, t->ctx);
-		t->ctx = ctx;
+		task_set_ctx(t, ctx);
 	}
 	/* Past the point of no return (@mm may run in the kept address space): a
 	 * context that cannot take it is dead, which its next switch reports. */

@@ -140,10 +140,7 @@ bool task_do_exit(struct task *t, int *status)
 	if (t->mm)
 		exit_mm_release(t);
 	/* Resources first, outside the tree lock: closing pipes wakes their readers. */
-	if (t->ctx) {
-		plat_ctx_destroy(k->plat, t->ctx);
-		t->ctx = NULL;
-	}
+	task_set_ctx(t, NULL);
 	if (t->mm) {
 		struct mm *mm = t->mm;
 
