@@ -97,6 +97,14 @@ static bool ctl_next(int listen_fd, struct ctl_conn *c)
 	return false;
 }
 
+/* The reply to a pause or checkpoint whose stop of the world was given up. */
+static void stop_failed(struct ctl_reply *rep)
+{
+	rep->err = -ETIMEDOUT;
+	snprintf(rep->msg, sizeof(rep->msg), "the sandbox did not stop within %d s; it goes on",
+		 KERNEL_STOP_TIMEOUT_S);
+}
+
 /* Saves the sandbox into the image descriptor that came with the request. Returns
  * true when the sandbox is to end now (saved, without --leave-running). */
 static bool ctl_checkpoint(struct kernel *k, struct ctl_conn *c, struct ctl_reply *rep,
@@ -113,9 +121,7 @@ static bool ctl_checkpoint(struct kernel *k, struct ctl_conn *c, struct ctl_repl
 	}
 	cr_mark("sentry: checkpoint request");
 	if (!paused && kernel_stop_world(k)) {
-		rep->err = -ETIMEDOUT;
-		snprintf(rep->msg, sizeof(rep->msg),
-			 "the sandbox did not stop within 20 s; it goes on");
+		stop_failed(rep);
 		return false;
 	}
 	cr_mark("sentry: world stopped");
@@ -208,9 +214,7 @@ void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 			break;
 		case CTL_PAUSE:
 			if (!paused && kernel_stop_world(k)) {
-				rep.err = -ETIMEDOUT;
-				snprintf(rep.msg, sizeof(rep.msg),
-					 "the sandbox did not stop within 20 s; it goes on");
+				stop_failed(&rep);
 				break;
 			}
 			paused = true;

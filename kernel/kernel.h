@@ -112,7 +112,8 @@ int kernel_start_task(struct kernel *k, struct task *t);
 int kernel_wait(struct kernel *k);
 /* Stops the world: every task parks at a syscall boundary (a blocked syscall is
  * interrupted and rewound to restart) with its FP state fetched. -ETIMEDOUT (logged,
- * the world running again) if some task did not park within 20 s. */
+ * the world running again) if some task did not park within KERNEL_STOP_TIMEOUT_S. */
+#define KERNEL_STOP_TIMEOUT_S 20
 int kernel_stop_world(struct kernel *k);
 void kernel_resume_world(struct kernel *k);
 /* Sends @sig to init as a signal from outside the sandbox. */

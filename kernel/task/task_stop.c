@@ -6,7 +6,7 @@
  * the task's own thread may talk to its platform context.
  *
  * A task a clone makes while the world stops is stopped too (task_clone.c). A world
- * that still has not stopped after STOP_WORLD_TIMEOUT_S is a bug somewhere; as
+ * that still has not stopped after KERNEL_STOP_TIMEOUT_S is a bug somewhere; as
  * Linux's freezer does (freeze_timeout_msecs, 20 s), the stop is given up and the
  * sandbox goes on, its pause or checkpoint failed, rather than hang.
  */
@@ -18,8 +18,6 @@
 #include "base/log.h"
 #include "kernel.h"
 #include "task/task.h"
-
-#define STOP_WORLD_TIMEOUT_S 20
 
 void task_park(struct task *t)
 {
@@ -68,17 +66,18 @@ int kernel_stop_world(struct kernel *k)
 	int err = 0, left = 8;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += STOP_WORLD_TIMEOUT_S;
+	deadline.tv_sec += KERNEL_STOP_TIMEOUT_S;
 	pthread_mutex_lock(&k->lock);
 	k->stopping = true;
 	if (!k->done)
 		kernel_each_live_task(k, interrupt_stop, NULL);
-	while (k->nparked < k->nrunning && err != ETIMEDOUT)
-		err = pthread_cond_clockwait(&k->cond, &k->lock, CLOCK_MONOTONIC, &deadline);
-	err = 0;
+	/* 0 or ETIMEDOUT; after a timeout the count is looked at once more */
+	while (k->nparked < k->nrunning &&
+	       !pthread_cond_clockwait(&k->cond, &k->lock, CLOCK_MONOTONIC, &deadline))
+		;
 	if (k->nparked < k->nrunning) {
 		warn("stop: %u of %u tasks parked after %d s; the sandbox goes on", k->nparked,
-		     k->nrunning, STOP_WORLD_TIMEOUT_S);
+		     k->nrunning, KERNEL_STOP_TIMEOUT_S);
 		kernel_each_live_task(k, report_unparked, &left);
 		k->stopping = false;
 		pthread_cond_broadcast(&k->cond);
