@@ -105,6 +105,7 @@ static int object_id(struct st_enc *e, const struct st_type *t, void *p, uint32_
 	uint32_t idx;
 	int rc;
 
+	*id = 0;
 	if (st_pmap_get(&e->ids, p, &idx)) {
 		if (e->objs[idx].type != t)
 			return st_enc_fail(e, -EINVAL, "object %p saved as both %s and %s",

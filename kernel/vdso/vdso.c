@@ -50,6 +50,9 @@ static int new_page(struct kernel *k, const char *name, const void *data, size_t
 		return err;
 	mf_pages_set_name(p, name);
 	pthread_mutex_lock(&p->lock);
+	/* A page long: a file's end is where a fault stops, and where every address
+	 * space drops its mappings after any file anywhere shrinks (mm_file.c). */
+	p->size = PAGE_SIZE;
 	got = mf_pages_alloc_locked(p, 0, 1);
 	if (got == 1) {
 		mf_pages_write_locked(p, zero, PAGE_SIZE, 0);
@@ -121,6 +124,12 @@ void vdso_update(struct kernel *k)
 		return;         /* no program has mapped it yet, or an older image */
 	fill(k, &vp);
 	pthread_mutex_lock(&k->vdso_vvar->lock);
+	k->vdso_vvar->size = PAGE_SIZE;         /* images before 2026-11-30 say 0 */
 	mf_pages_write_locked(k->vdso_vvar, &vp, sizeof(vp), 0);
 	pthread_mutex_unlock(&k->vdso_vvar->lock);
+	if (k->vdso_image) {
+		pthread_mutex_lock(&k->vdso_image->lock);
+		k->vdso_image->size = PAGE_SIZE;
+		pthread_mutex_unlock(&k->vdso_image->lock);
+	}
 }

@@ -6,12 +6,17 @@
  * (cr.h), then checks everything again and that CLOCK_MONOTONIC and CLOCK_BOOTTIME
  * read through the vDSO did not go back across the wait (a restore in between must
  * have given the vDSO the sandbox's clock offsets). Exits 0 when all held.
+ * Before each check a child process shrinks a file it wrote: a truncate anywhere
+ * makes every process drop its mappings past a file's end, which must never take
+ * the vDSO's pages (they did, and the next clock read was a SIGBUS).
  * With "loop N": N clock_gettime(CLOCK_MONOTONIC) calls through libc and nothing
  * else, for a harness that counts the system calls they made. */
 #include "cr.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -36,6 +41,25 @@ static long long sys_now(clockid_t id)
 
 	syscall(SYS_clock_gettime, id, &t);
 	return ns(&t);
+}
+
+/* A child writes two pages to a file of its own, truncates it to none and exits. */
+static void shrink_elsewhere(void)
+{
+	static char buf[8192];
+	char path[] = "/tmp/sbx-cr-vdso.XXXXXX";
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = mkstemp(path);
+
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf) || ftruncate(fd, 0))
+			_exit(1);
+		unlink(path);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 }
 
 static int check(const char *when, long long *mono, long long *boot)
@@ -90,10 +114,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	cr_say("vDSO present: %s\n", getauxval(AT_SYSINFO_EHDR) ? "yes" : "no");
+	shrink_elsewhere();
 	bad = check("before", &m0, &b0);
 	cr_arm();
 	cr_say("ready vdso\n");
 	cr_wait();
+	shrink_elsewhere();
 	bad += check("after", &m1, &b1);
 	cr_say("MONOTONIC and BOOTTIME went on: %s\n", m1 >= m0 && b1 >= b0 ? "yes" : "no");
 	return bad || m1 < m0 || b1 < b0;
