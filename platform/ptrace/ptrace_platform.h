@@ -40,8 +40,8 @@ struct ptrace_platform {
 	pthread_mutex_t pool_lock;	/* makes the pool once */
 	/* sysmsg (ptrace_sysmsg.c); immutable once open but the bitmap. sysmsg: the
 	 * machinery is there (the file, the handlers in every stub); sm_born: every
-	 * context starts in sysmsg (SBX_PTRACE_SYSMSG=1), else (=auto) a context
-	 * starts traced and moves to sysmsg once it makes syscalls often */
+	 * context starts in sysmsg (SBX_PTRACE_SYSMSG=1), else (the default) a context
+	 * starts traced and moves to sysmsg after SM_PROMOTE_AFTER syscalls */
 	bool sysmsg, sm_born;
 	int sm_fd;			/* the sysmsg file, STUB_SYSMSG_FD in stubs */
 	char *sm_base;			/* all of it, mapped in the Sentry */
@@ -186,9 +186,9 @@ int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_wait(pid_t tid, int *status);
 int ptrace_reap(pid_t tid);
 
-/* ptrace_sysmsg.c. SBX_PTRACE_SYSMSG: 1 from every context's start, "auto" once a
- * context makes syscalls often (SM_PROMOTE_AFTER of them in less than SM_PROMOTE_NS),
- * anything else (or unset: the default) never. */
+/* ptrace_sysmsg.c. SBX_PTRACE_SYSMSG: 0 never, 1 from every context's start, anything
+ * else (or unset) once a context makes syscalls often: SM_PROMOTE_AFTER of them in
+ * less than SM_PROMOTE_NS. */
 enum ptrace_sm_mode { PTRACE_SM_OFF, PTRACE_SM_AUTO, PTRACE_SM_ALWAYS };
 #define SM_PROMOTE_AFTER	64
 #define SM_PROMOTE_NS		(8 * 1000000ULL)

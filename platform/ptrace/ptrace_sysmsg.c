@@ -127,9 +127,9 @@ enum ptrace_sm_mode ptrace_sysmsg_mode(void)
 {
 	const char *v = getenv("SBX_PTRACE_SYSMSG");
 
-	if (v && !strcmp(v, "1"))
-		return PTRACE_SM_ALWAYS;
-	return v && !strcmp(v, "auto") ? PTRACE_SM_AUTO : PTRACE_SM_OFF;
+	if (v && !strcmp(v, "0"))
+		return PTRACE_SM_OFF;
+	return v && !strcmp(v, "1") ? PTRACE_SM_ALWAYS : PTRACE_SM_AUTO;
 }
 
 int ptrace_sysmsg_open(struct ptrace_platform *pp)
@@ -729,12 +729,12 @@ static int sm_as_ready(struct ptrace_as *as)
 }
 
 /*
- * Moves context thread @t from ptrace to sysmsg (SBX_PTRACE_SYSMSG=auto, once it
- * makes syscalls often: ptrace_ctx_switch). @t is stopped, traced by the caller, its
- * registers the Sentry's to load at the next switch. Its stub made ready (once), its
- * slot mapped by injection, it is let go, untraced, into stub_sysmsg_thread, as a
- * new thread is born: every signal blocked but SIGSYS until the first switch's
- * rt_sigreturn, so that an interrupt sent meanwhile waits for the handler. Its FPU state travels in the birth frame.
+ * Moves context thread @t from ptrace to sysmsg (the default mode, once it makes
+ * syscalls often: ptrace_ctx_switch). @t is stopped, traced by the caller, its
+ * registers the Sentry's to load at the next switch. Its stub made ready (once), its slot mapped by injection, it is
+ * let go, untraced, into stub_sysmsg_thread, as a new thread is born: every signal
+ * blocked but SIGSYS until the first switch's rt_sigreturn, so that an interrupt
+ * sent meanwhile waits for the handler. Its FPU state travels in the birth frame.
  * -ESRCH (@t marked dead) if the thread or its stub was lost on the way; another
  * error leaves it traced, as it was (registers unloaded).
  */

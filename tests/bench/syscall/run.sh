@@ -3,9 +3,9 @@
 # directory where td_core (and optionally bench_sysemu and sbx) are built.
 #
 #   ns per getppid (td_getppid_loop, timed inside the program around the loop only):
-#     native (pid 1 of a new pid namespace), `sbx run` (PTRACE_SYSEMU), `sbx run` with
-#     SBX_PTRACE_SYSMSG=auto (the loop's thread soon moves to the ptrace platform's
-#     sysmsg), `runsc --platform=ptrace do`,
+#     native (pid 1 of a new pid namespace), `sbx run` (where the loop's thread soon
+#     moves to the ptrace platform's sysmsg), `sbx run` with every thread kept on
+#     PTRACE_SYSEMU (SBX_PTRACE_SYSMSG=0), `runsc --platform=ptrace do`,
 #     and the bare PTRACE_SYSEMU round trip of tests/bench/ptrace/bench_sysemu (the
 #     floor for any ptrace platform), with ratios against native and against the probe.
 #   start-to-exit of the static `true` program: native, `sbx run`, `runsc do`; median of
@@ -79,8 +79,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 native_ns=$(ns_per_call "$n_native" unshare --pid --fork --kill-child --)
 sbx_ns=-
 ((have_sbx)) && sbx_ns=$(ns_per_call "$n_sandbox" "$sbx" run "${run_flags[@]}" --)
-auto_ns=-
-((have_sbx)) && auto_ns=$(ns_per_call "$n_sandbox" env SBX_PTRACE_SYSMSG=auto "$sbx" run "${run_flags[@]}" --)
+sysemu_ns=-
+((have_sbx)) && sysemu_ns=$(ns_per_call "$n_sandbox" env SBX_PTRACE_SYSMSG=0 "$sbx" run "${run_flags[@]}" --)
 runsc_ns=-
 ((${#runsc_cmd[@]})) && runsc_ns=$(ns_per_call "$n_sandbox" "${runsc_cmd[@]}")
 probe_ns=-
@@ -119,7 +119,7 @@ printf '  %-46s %12s %10s %10s\n' "" "ns/call" "vs native" "vs probe"
 printf '  %-46s %12s %10s %10s\n' "native (unshare --pid)" "$native_ns" "1.0x" "$(ratio "$native_ns" "$probe_ns")"
 printf '  %-46s %12s %10s %10s\n' "bare PTRACE_SYSEMU probe" "$probe_ns" "$(ratio "$probe_ns" "$native_ns")" "$( [[ $probe_ns == - ]] && echo - || echo 1.0x)"
 printf '  %-46s %12s %10s %10s\n' "sbx run ${run_flags[*]}" "$sbx_ns" "$(ratio "$sbx_ns" "$native_ns")" "$(ratio "$sbx_ns" "$probe_ns")"
-printf '  %-46s %12s %10s %10s\n' "SBX_PTRACE_SYSMSG=auto sbx run ${run_flags[*]}" "$auto_ns" "$(ratio "$auto_ns" "$native_ns")" "$(ratio "$auto_ns" "$probe_ns")"
+printf '  %-46s %12s %10s %10s\n' "SBX_PTRACE_SYSMSG=0 sbx run ${run_flags[*]}" "$sysemu_ns" "$(ratio "$sysemu_ns" "$native_ns")" "$(ratio "$sysemu_ns" "$probe_ns")"
 printf '  %-46s %12s %10s %10s\n' "runsc ${runsc_cmd[*]:1}" "$runsc_ns" "$(ratio "$runsc_ns" "$native_ns")" "$(ratio "$runsc_ns" "$probe_ns")"
 echo
 echo "start-to-exit of static true (median of $starts, ms$(command -v hyperfine >/dev/null && echo ", hyperfine"))"

@@ -43,12 +43,12 @@ sbx=$1 case=$2
 busybox=/bin/busybox
 [[ -x $busybox ]] || { echo "FAIL jail/$case: $busybox is missing (busybox-static)" >&2; exit 1; }
 
-# The ptrace platform's sysmsg (platform/README.md): 0 off (the default), 1 every
-# context from its start, 2 (=auto) a context that makes syscalls often, once it has.
+# The ptrace platform's sysmsg (platform/README.md): 0 off, 1 every context from its
+# start, 2 (the default) a context that makes syscalls often, once it has.
 case ${SBX_PTRACE_SYSMSG:-} in
+0) sysmsg=0 ;;
 1) sysmsg=1 ;;
-auto) sysmsg=2 ;;
-*) sysmsg=0 ;;
+*) sysmsg=2 ;;
 esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sbx-jail.XXXXXX")
 trap 'hs_stop_spinner; rm -rf "$tmp"' EXIT
