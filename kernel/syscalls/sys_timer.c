@@ -112,7 +112,7 @@ SYS(getitimer)
 
 SYS(alarm)
 {
-	struct l_itimerval nv = { .value_sec = (u32)a[0] }, old;
+	struct l_itimerval nv = { .value_sec = (u32)a[0] }, old = { 0 };
 	s64 secs;
 
 	do_setitimer(t, ITIMER_REAL, &nv, &old);

@@ -69,7 +69,7 @@ static void refresh(struct goferfs_inode *gi)
 int goferfs_new(u32 gofer, const char *name, struct vfs_dentry **root)
 {
 	struct goferfs_fs *fs = calloc(1, sizeof(*fs));
-	struct goferfs_inode *gi;
+	struct goferfs_inode *gi = NULL;
 	struct gofer_stat st;
 	int err;
 
