@@ -465,11 +465,13 @@ static int ovl_create(struct vfs_dentry *dir, const char *name, u32 mode, u32 ui
 	return 0;
 }
 
-/* O_TMPFILE: an upper file like any other, with no name yet. */
+/* O_TMPFILE: an upper file like any other, with no name yet. The VFS asks for a
+ * regular file; the type is made plain here for the compiler, which otherwise sees
+ * a symlink made with no target. */
 static int ovl_tmpfile(struct vfs_dentry *dir, u32 mode, u32 uid, u32 gid,
 		       struct vfs_inode **out)
 {
-	int err = ovl_create(dir, NULL, mode, uid, gid, NULL, out);
+	int err = ovl_create(dir, NULL, S_IFREG | (mode & 07777), uid, gid, NULL, out);
 
 	if (!err)
 		(*out)->nlink = 0;
