@@ -116,6 +116,16 @@ int vdso_map(struct kernel *k, struct mm *mm, u64 *ehdr)
 	return 0;
 }
 
+/* Images made before 2026-11-30 say the pages are 0 bytes long (new_page). */
+static void page_long(struct mf_pages *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->size = PAGE_SIZE;
+	pthread_mutex_unlock(&p->lock);
+}
+
 void vdso_update(struct kernel *k)
 {
 	struct vdso_params vp;
@@ -124,12 +134,8 @@ void vdso_update(struct kernel *k)
 		return;         /* no program has mapped it yet, or an older image */
 	fill(k, &vp);
 	pthread_mutex_lock(&k->vdso_vvar->lock);
-	k->vdso_vvar->size = PAGE_SIZE;         /* images before 2026-11-30 say 0 */
 	mf_pages_write_locked(k->vdso_vvar, &vp, sizeof(vp), 0);
 	pthread_mutex_unlock(&k->vdso_vvar->lock);
-	if (k->vdso_image) {
-		pthread_mutex_lock(&k->vdso_image->lock);
-		k->vdso_image->size = PAGE_SIZE;
-		pthread_mutex_unlock(&k->vdso_image->lock);
-	}
+	page_long(k->vdso_vvar);
+	page_long(k->vdso_image);
 }
