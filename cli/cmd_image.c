@@ -75,16 +75,18 @@ static int memory(struct img_reader *r, bool json)
 	img_mem_extents(r, &v, &n, &comp);
 	if (json) {
 		printf("{\"type\": \"memory\", \"compression\": \"%s\", \"extents\": %zu, "
-		       "\"extent_bytes\": %" PRIu64 ", \"zero_pages\": %" PRIu64 ", \"raw\": %"
-		       PRIu64 ", \"stored\": %" PRIu64 ", \"chunks\": %" PRIu64 "}",
-		       img_comp_name(comp), n, st.extent_bytes, st.zero_pages, st.raw_bytes,
-		       st.stored_bytes, st.nchunks);
+		       "\"extent_bytes\": %" PRIu64 ", \"zero_pages\": %" PRIu64
+		       ", \"noise_pages\": %" PRIu64 ", \"raw\": %" PRIu64 ", \"stored\": %"
+		       PRIu64 ", \"chunks\": %" PRIu64 "}",
+		       img_comp_name(comp), n, st.extent_bytes, st.zero_pages, st.noise_pages,
+		       st.raw_bytes, st.stored_bytes, st.nchunks);
 		return 0;
 	}
 	printf("  memory  %10" PRIu64 " bytes stored, %10" PRIu64 " raw (%s, %" PRIu64
 	       " chunks)\n          %zu extents of %" PRIu64 " bytes, %" PRIu64
-	       " zero pages elided\n", st.stored_bytes, st.raw_bytes, img_comp_name(comp),
-	       st.nchunks, n, st.extent_bytes, st.zero_pages);
+	       " zero pages elided, %" PRIu64 " random-looking pages stored uncompressed\n",
+	       st.stored_bytes, st.raw_bytes, img_comp_name(comp), st.nchunks, n,
+	       st.extent_bytes, st.zero_pages, st.noise_pages);
 	return 0;
 }
 

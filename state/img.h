@@ -13,7 +13,9 @@
  * memory file; IMG_SEC_CHUNK sections follow, one per chunk of at most chunk_size
  * bytes of an extent, in order. A chunk holds a bitmap of its pages that are not zero
  * and those pages, compressed independently (zstd, lz4 or none); with none the pages
- * start page-aligned in the file, so they can be mapped. Chunks are compressed and
+ * start page-aligned in the file, so they can be mapped. A compressed chunk may be
+ * split (format 1.1): pages that look random are stored as they are, beside a second
+ * bitmap that says which, and only the others are compressed. Chunks are compressed and
  * decompressed on a pool of threads. Everything is written and read sequentially, so
  * the file may be a pipe; checksums are xxh64-style (img_sum64). A seekable image can
  * also be read at random: img_mem_index locates every chunk without reading pages,
@@ -29,7 +31,7 @@
 #include <stdint.h>
 
 #define IMG_MAJOR 1
-#define IMG_MINOR 0
+#define IMG_MINOR 1                     /* 1.1: split chunks */
 #define IMG_ARCH_X86_64 62              /* ELF e_machine */
 #define IMG_ARCH_AARCH64 183
 
@@ -112,6 +114,7 @@ struct img_mem_opts {
 struct img_mem_stats {
 	uint64_t extent_bytes;          /* bytes in the extents */
 	uint64_t zero_pages;            /* pages found zero, not stored */
+	uint64_t noise_pages;           /* pages stored uncompressed in split chunks */
 	uint64_t raw_bytes;             /* bytes of non-zero pages */
 	uint64_t stored_bytes;          /* bytes of chunk payloads */
 	uint64_t nchunks;
@@ -159,9 +162,11 @@ struct img_chunk_ref {
 	uint32_t len;                   /* bytes of the memory file it covers */
 	uint32_t raw_len;               /* bytes of its pages that are not zero */
 	uint64_t file_off;              /* of its bitmap in the image */
-	uint32_t bm_len, pad;           /* bitmap bytes, then padding (none: to a page) */
+	uint32_t bm_len, pad;           /* bitmap bytes (both bitmaps if split), then
+					 * padding (none: to a page) */
 	uint64_t data_len;              /* stored bytes after the padding */
 	uint64_t csum;
+	bool split;                     /* some pages stored raw (img_pool.h) */
 };
 
 /* Indexes the current IMG_SEC_MEM section of a seekable image without reading its

@@ -11,6 +11,8 @@
 #define IMG_PAGE 4096u
 #define IMG_MAX_CPU 65536
 #define IMG_MAX_CHUNK (64u << 20)
+/* A chunk section's flags: its compression, and this when it is split (img_pool.h). */
+#define IMG_CHUNK_SPLIT 0x100u
 
 struct img_writer {
 	int fd;

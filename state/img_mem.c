@@ -70,13 +70,14 @@ static int write_chunk(struct img_writer *w, struct pool *p, struct slot *s,
 	};
 	int rc;
 
-	rc = img_write_sect_hdr(w, IMG_SEC_CHUNK, p->comp, s->bm_len + pad + s->data_len,
-				s->raw_len, s->csum);
+	rc = img_write_sect_hdr(w, IMG_SEC_CHUNK, p->comp | (s->nnoise ? IMG_CHUNK_SPLIT : 0),
+				s->bm_len + pad + s->data_len, s->raw_len, s->csum);
 	if (!rc)
 		rc = img_write_iov(w, v, 3);
 	if (!rc)
 		img_kick_writeback(w);
 	st->zero_pages += s->zero_pages;
+	st->noise_pages += s->nnoise;
 	st->raw_bytes += s->raw_len;
 	st->stored_bytes += s->bm_len + pad + s->data_len;
 	return rc;

@@ -70,21 +70,23 @@ int img_mem_index(struct img_reader *r, struct img_chunk_ref **out, size_t *nout
 		struct img_range x = ext[e];
 		uint32_t len = x.len - o < r->chunk_size ? x.len - o : r->chunk_size;
 		size_t bm = (len / IMG_PAGE + 7) / 8, pad;
+		uint64_t data_len;
+		int ck;
 
 		rc = read_hdr(r, pos, &h);
 		if (rc)
 			goto fail;
 		pad = r->comp == IMG_COMP_NONE && h.aux ?
 		      (IMG_PAGE - (pos + IMG_SECT_LEN + bm) % IMG_PAGE) % IMG_PAGE : 0;
-		if (h.type != IMG_SEC_CHUNK || h.flags != r->comp) {
+		ck = h.type == IMG_SEC_CHUNK ?
+		     chunk_check_hdr(r->comp, h.flags, h.len, h.aux, len, pad, &bm, &data_len) :
+		     CHUNK_BAD_HDR;
+		if (ck == CHUNK_BAD_HDR) {
 			rc = img_rfail(r, -EBADMSG, "corrupt chunk %llu header",
 				       (unsigned long long)k);
 			goto fail;
 		}
-		if (h.aux > len || h.aux % IMG_PAGE || h.len < bm + pad ||
-		    h.len - bm - pad > img_comp_bound(r->comp, h.aux) ||
-		    (r->comp == IMG_COMP_NONE && h.len - bm - pad != h.aux) ||
-		    pos + IMG_SECT_LEN + h.len > (uint64_t)end) {
+		if (ck == CHUNK_BAD_LEN || pos + IMG_SECT_LEN + h.len > (uint64_t)end) {
 			rc = h.len && pos + IMG_SECT_LEN + h.len > (uint64_t)end ?
 			     img_rfail(r, -ENODATA, "image truncated at byte %llu",
 				       (unsigned long long)end) :
@@ -94,8 +96,8 @@ int img_mem_index(struct img_reader *r, struct img_chunk_ref **out, size_t *nout
 		}
 		v[k] = (struct img_chunk_ref){ .off = x.off + o, .len = len, .raw_len = h.aux,
 					       .file_off = pos + IMG_SECT_LEN, .bm_len = bm,
-					       .pad = pad, .data_len = h.len - bm - pad,
-					       .csum = h.csum };
+					       .pad = pad, .data_len = data_len,
+					       .csum = h.csum, .split = h.flags & IMG_CHUNK_SPLIT };
 		pos += IMG_SECT_LEN + h.len;
 		o += len;
 		if (o == x.len) {
@@ -123,42 +125,22 @@ fail:
 	return rc;
 }
 
-/* Puts the present pages of chunk c (out, in bitmap order) into dst_fd. */
+/* Puts the present pages of chunk c into dst_fd, a pwritev per run: its noise pages
+ * from noise, the others from dec, each in bitmap order. */
 static int scatter_pwrite(const struct img_chunk_ref *c, const uint8_t *bm,
-			  const uint8_t *out, int dst_fd)
+			  const uint8_t *rawmap, const uint8_t *noise, const uint8_t *dec,
+			  int dst_fd)
 {
-	uint32_t npages = c->len / IMG_PAGE, j = 0;
+	struct chunk_runs it = { .bm = bm, .rawmap = rawmap, .noise = noise, .dec = dec,
+				 .npages = c->len / IMG_PAGE };
+	struct iovec iov[IMG_IOV];
+	uint32_t i, n;
+	int rc = 0, niov;
 
-	for (uint32_t i = 0; i < npages;) {
-		uint32_t run = 0;
-		size_t len;
-		const uint8_t *p;
-		uint64_t off;
-
-		if (!(bm[i / 8] & (1u << (i % 8)))) {
-			i++;
-			continue;
-		}
-		while (i + run < npages && (bm[(i + run) / 8] & (1u << ((i + run) % 8))))
-			run++;
-		p = out + (size_t)j * IMG_PAGE;
-		off = c->off + (uint64_t)i * IMG_PAGE;
-		len = (size_t)run * IMG_PAGE;
-		while (len) {
-			ssize_t k = pwrite(dst_fd, p, len, off);
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				return k < 0 ? -errno : -EIO;
-			p += k;
-			len -= k;
-			off += k;
-		}
-		i += run;
-		j += run;
-	}
-	return 0;
+	while (!rc && chunk_next_run(&it, &i, &n, iov, IMG_IOV, &niov))
+		if (niov)
+			rc = img_pwritev_full(dst_fd, iov, niov, c->off + (uint64_t)i * IMG_PAGE);
+	return rc;
 }
 
 size_t img_chunk_buf_size(const struct img_chunk_ref *c)
@@ -170,8 +152,9 @@ int img_chunk_load(int fd, const struct img_chunk_ref *c, enum img_comp comp, vo
 		   int dst_fd, char *why, size_t whylen)
 {
 	uint8_t *b = buf, *data = b + c->bm_len + c->pad, *raw = data + c->data_len;
-	uint32_t npages = c->len / IMG_PAGE, present = 0;
-	const uint8_t *out = data;
+	uint32_t npages = c->len / IMG_PAGE, present, nnoise;
+	size_t bm = c->split ? c->bm_len / 2 : c->bm_len, noise_len, dec_len;
+	const uint8_t *rawmap = c->split ? b + bm : NULL, *out = data;
 	int rc;
 
 	rc = img_pread_full(fd, b, c->bm_len + c->pad + c->data_len, c->file_off);
@@ -187,30 +170,29 @@ int img_chunk_load(int fd, const struct img_chunk_ref *c, enum img_comp comp, vo
 			goto corrupt;
 	if (img_sum64(data, c->data_len, img_sum64(b, c->bm_len, 0)) != c->csum)
 		goto corrupt;
-	for (uint32_t i = 0; i < c->bm_len * 8; i++) {
-		bool bit = b[i / 8] & (1u << (i % 8));
-
-		if (bit && i >= npages)
-			goto corrupt;
-		present += bit;
-	}
-	if ((size_t)present * IMG_PAGE != c->raw_len)
+	if (!chunk_count(b, rawmap, bm, npages, &present, &nnoise) || (c->split && !nnoise))
 		goto corrupt;
-	if (comp == IMG_COMP_ZSTD) {
-		size_t n = ZSTD_decompress(raw, c->raw_len, data, c->data_len);
+	noise_len = (size_t)nnoise * IMG_PAGE;
+	if ((size_t)present * IMG_PAGE != c->raw_len || noise_len > c->data_len ||
+	    (c->split && noise_len == c->raw_len && c->data_len != noise_len))
+		goto corrupt;
+	dec_len = c->raw_len - noise_len;
+	if (comp == IMG_COMP_ZSTD && dec_len) {
+		size_t n = ZSTD_decompress(raw, dec_len, data + noise_len,
+					   c->data_len - noise_len);
 
-		if (ZSTD_isError(n) || n != c->raw_len)
+		if (ZSTD_isError(n) || n != dec_len)
 			goto corrupt;
 		out = raw;
-	} else if (comp == IMG_COMP_LZ4) {
-		int n = LZ4_decompress_safe((const char *)data, (char *)raw, c->data_len,
-					    c->raw_len);
+	} else if (comp == IMG_COMP_LZ4 && dec_len) {
+		int n = LZ4_decompress_safe((const char *)data + noise_len, (char *)raw,
+					    c->data_len - noise_len, dec_len);
 
-		if (n < 0 || (size_t)n != c->raw_len)
+		if (n < 0 || (size_t)n != dec_len)
 			goto corrupt;
 		out = raw;
 	}
-	rc = scatter_pwrite(c, b, out, dst_fd);
+	rc = scatter_pwrite(c, b, rawmap, data, out, dst_fd);
 	if (rc)
 		snprintf(why, whylen, "writing memory: %s", strerror(-rc));
 	return rc;

@@ -63,6 +63,7 @@ static int read_chunk(struct img_reader *r, struct pool *p, struct slot *s, uint
 	struct disk_sect_raw h;
 	struct chunk c = s->c;
 	size_t bm = (c.len / IMG_PAGE + 7) / 8, pad;
+	uint64_t data_len;
 	uint8_t scratch[IMG_PAGE];
 	uint32_t want;
 	int rc = img_read_all(r, &h, sizeof(h));
@@ -74,18 +75,21 @@ static int read_chunk(struct img_reader *r, struct pool *p, struct slot *s, uint
 	want = h.hdr_csum;
 	h.hdr_csum = 0;
 	if (h.magic != IMG_SECT_MAGIC || (uint32_t)img_sum64(&h, sizeof(h), 0) != want ||
-	    h.type != IMG_SEC_CHUNK || h.flags != p->comp)
+	    h.type != IMG_SEC_CHUNK)
 		return img_rfail(r, -EBADMSG, "corrupt chunk %llu header",
 				 (unsigned long long)k);
-	if (h.aux > c.len || h.aux % IMG_PAGE || h.len < bm + pad ||
-	    h.len - bm - pad > img_comp_bound(p->comp, h.aux) ||
-	    (p->comp == IMG_COMP_NONE && h.len - bm - pad != h.aux))
+	switch (chunk_check_hdr(p->comp, h.flags, h.len, h.aux, c.len, pad, &bm, &data_len)) {
+	case CHUNK_BAD_HDR:
+		return img_rfail(r, -EBADMSG, "corrupt chunk %llu header",
+				 (unsigned long long)k);
+	case CHUNK_BAD_LEN:
 		return img_rfail(r, -EBADMSG, "chunk %llu has impossible lengths",
 				 (unsigned long long)k);
+	}
 	s->k = k;
 	s->bm_len = bm;
 	s->raw_len = h.aux;
-	s->data_len = h.len - bm - pad;
+	s->data_len = data_len;
 	s->data = s->buf + bm;
 	s->csum = h.csum;
 	rc = img_read_all(r, s->buf, bm);
@@ -158,6 +162,8 @@ static int read_chunks(struct img_reader *r, struct pool *p, struct img_mem_stat
 		if (!p->nthreads) {
 			if (!rc)
 				rc = pool_work(p, &wc, s);
+			if (!rc)
+				st->noise_pages += s->nnoise;
 			continue;
 		}
 		pthread_mutex_lock(&p->mu);
@@ -199,6 +205,7 @@ int img_read_mem(struct img_reader *r, const struct img_mem_dst *dst, unsigned t
 	pool_stop(&p);
 	if (p.rc)
 		img_rfail(r, p.rc, "%s", p.err);
+	st.noise_pages += p.stats.noise_pages;
 	st.extent_bytes = d.total;
 	st.nchunks = d.nchunks;
 	if (stats)

@@ -46,21 +46,21 @@ until grep -aq '^ready' "$d/out"; do
 	sleep 0.01
 done
 : >"$d/err"     # the boot's marks are not the checkpoint's (the Sentry appends)
-t0=$(date +%s%N)
+t0=${EPOCHREALTIME/[.,]/}000
 SBX_CR_TIMES=1 "$sbx" --root "$d/root" checkpoint --compress "$comp" --image "$d/img" "${ck_opts[@]}" \
 	"$id" 2>"$d/ck.err" || { echo "marks.sh: checkpoint failed: $(cat "$d/ck.err")" >&2; exit 1; }
-t1=$(date +%s%N)
+t1=${EPOCHREALTIME/[.,]/}000
 echo "checkpoint of $mb MB ($comp): $(((t1 - t0) / 1000000)) ms, image $(stat -c %s "$d/img") bytes"
 # The Sentry's and the monitor's marks go to the sandbox's stderr.
 print_marks "$d/err" "$d/ck.err"
 ((restore)) || exit 0
 
 sync
-t0=$(date +%s%N)
+t0=${EPOCHREALTIME/[.,]/}000
 SBX_CR_TIMES=1 timeout 600 "$sbx" --root "$d/root2" restore -d --name "$id" --image "$d/img" \
 	"${rs_opts[@]}" </dev/null >"$d/out2" 2>"$d/rs.err" ||
 	{ echo "marks.sh: restore failed: $(grep -av '^sbx-times: ' "$d/rs.err")" >&2; exit 1; }
-t1=$(date +%s%N)
+t1=${EPOCHREALTIME/[.,]/}000
 echo "restore of $mb MB ($comp${rs_opts[*]:+ ${rs_opts[*]}}): $(((t1 - t0) / 1000000)) ms"
 "$sbx" --root "$d/root2" kill "$id" USR1
 timeout 600 "$sbx" --root "$d/root2" wait "$id" >/dev/null 2>&1

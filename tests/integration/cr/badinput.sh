@@ -270,7 +270,7 @@ restore_version)
 	good_image "$d/good.sbximg" zstd
 	# struct disk_hdr (state/img_file.c): magic[8], then major and minor, u16 LE each.
 	cp "$d/good.sbximg" "$d/v2.sbximg"
-	printf '\002\000' | dd of="$d/v2.sbximg" bs=1 seek=8 conv=notrunc status=none
+	printf '\002\000\000\000' | dd of="$d/v2.sbximg" bs=1 seek=8 conv=notrunc status=none
 	restore_fails "restore of a format 2.0 image" "$d/v2.sbximg"
 	grep -q '2\.0' "$d/try.err" || cr_fail "the message does not name the image's version: $(cat "$d/try.err")"
 	cp "$d/good.sbximg" "$d/v0.sbximg"

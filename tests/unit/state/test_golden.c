@@ -2,7 +2,8 @@
  * The golden image: testdata/state/golden.img holds a tiny graph and memory file
  * written by "state_tools golden". Writing the same now must give the same bytes, so
  * any change to the format shows up here (then: review, bump a minor or major version,
- * regenerate, commit). And the checked-in image must still load.
+ * keep the old image as golden-MAJOR.MINOR.img, regenerate, commit). And the
+ * checked-in images must still load: this one and those of earlier minor versions.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include "tests.h"
 
 #define GOLDEN SBX_TESTDATA_STATE "/golden.img"
+#define GOLDEN_1_0 SBX_TESTDATA_STATE "/golden-1.0.img"   /* before split chunks */
 
 START_TEST(golden_bytes_unchanged)
 {
@@ -38,13 +40,16 @@ START_TEST(golden_bytes_unchanged)
 }
 END_TEST
 
+static const char *const goldens[] = { GOLDEN, GOLDEN_1_0 };
+
 START_TEST(golden_image_loads)
 {
-	int memfd, gfd = open(GOLDEN, O_RDONLY);
+	int memfd, gfd = open(goldens[_i], O_RDONLY);
 	char err[256] = "";
 
+	ck_assert_int_ge(gfd, 0);
 	ck_assert_int_eq(tm_memfd(6, 1, &memfd), 0);
-	ck_assert_msg(tm_read_image(gfd, memfd, 3, 2, 1, err) == 0, "%s", err);
+	ck_assert_msg(tm_read_image(gfd, memfd, 3, 2, 1, err) == 0, "%s: %s", goldens[_i], err);
 	close(gfd);
 	close(memfd);
 }
@@ -56,7 +61,7 @@ Suite *golden_suite(void)
 	TCase *tc = tcase_create("golden");
 
 	tcase_add_test(tc, golden_bytes_unchanged);
-	tcase_add_test(tc, golden_image_loads);
+	tcase_add_loop_test(tc, golden_image_loads, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

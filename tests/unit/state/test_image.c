@@ -2,8 +2,9 @@
  * The image file: every compression with one to four threads (many small chunks, so
  * that the writer's slots wrap and its threads overtake each other), fd and mapping
  * sources, a write that fails midway,
- * zero pages elided, page-aligned uncompressed data, streaming through a pipe, the
- * header's refusals, and random access for lazy restore (index, load, refusals).
+ * zero pages elided, page-aligned uncompressed data, random pages stored raw in split
+ * chunks (and crafted split chunks refused), streaming through a pipe, the header's
+ * refusals, and random access for lazy restore (index, load, refusals).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "img_pool.h"
 #include "tgraph_util.h"
 #include "timage.h"
 #include "tests.h"
@@ -72,6 +74,103 @@ START_TEST(zero_pages_and_holes_are_not_stored)
 	ck_assert_uint_lt(img_writer_pos(w), 200000);
 	img_writer_destroy(w);
 	munmap(mem, src.size);
+	close(fd);
+}
+END_TEST
+
+static uint64_t mix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* What the writer takes for noise: random bytes, and nothing with structure. */
+START_TEST(noise_pages_are_told_apart)
+{
+	uint64_t page[512], seed = 5;
+	double *d = (double *)page;
+	int nrandom = 0;
+
+	for (int t = 0; t < 2000; t++) {
+		for (int k = 0; k < 512; k++)
+			page[k] = mix64(&seed);
+		nrandom += img_page_is_noise((uint8_t *)page);
+	}
+	ck_assert_int_eq(nrandom, 2000);
+	for (int k = 0; k < 512; k++)          /* pointers into one address space */
+		page[k] = 0x00007f0000000000ull | (mix64(&seed) & 0xffffffffffull);
+	ck_assert(!img_page_is_noise((uint8_t *)page));
+	for (int k = 0; k < 512; k++)          /* doubles in [0, 1) */
+		d[k] = (double)(mix64(&seed) >> 11) / (double)(1ull << 53);
+	ck_assert(!img_page_is_noise((uint8_t *)page));
+	for (int k = 0; k < 4096; k++)         /* text */
+		((char *)page)[k] = "lorem ipsum dolor sit amet, consectetur adipiscing "[k % 51];
+	ck_assert(!img_page_is_noise((uint8_t *)page));
+	for (int k = 0; k < 512; k++)          /* small counters */
+		page[k] = mix64(&seed) % 1000;
+	ck_assert(!img_page_is_noise((uint8_t *)page));
+}
+END_TEST
+
+/* Mixed memory, compressed: the random pages go into the image as they are, the
+ * rest compressed, and it all comes back; with none nothing is split. */
+START_TEST(split_chunks_store_noise_raw)
+{
+	static const enum img_comp comps[] = { IMG_COMP_ZSTD, IMG_COMP_LZ4, IMG_COMP_NONE };
+	size_t npages = 1000, nrandom = 0;
+	struct img_range r = { 0, npages * 4096 };
+	struct img_mem_src src = { .size = r.len, .ranges = &r, .nranges = 1 };
+	struct img_mem_opts o = { comps[_i], 0, 2, 0 };
+	struct img_info info = { .version = "t" };
+	struct img_mem_dst dst = { .size = r.len, .zeroed = true };
+	struct img_mem_stats st, rst;
+	struct img_writer *w;
+	struct img_reader *rd;
+	struct img_section sec;
+	uint64_t seed = 9;
+	int fd = tmpfile_fd();
+	uint8_t *mem = mmap(NULL, r.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	uint8_t *back = mmap(NULL, r.len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t *q = (uint64_t *)(mem + i * 4096);
+
+		if (i % 5 == 0 || i % 7 == 0) {
+			for (int k = 0; k < 512; k++)
+				q[k] = mix64(&seed);
+			nrandom++;
+		} else if (i % 5 != 4) {
+			snprintf((char *)q, 4096, "page %zu of text, and more text", i);
+		}
+	}
+	src.base = mem;
+	ck_assert_int_eq(img_writer_new(&w, fd), 0);
+	ck_assert_int_eq(img_write_header(w, &info), 0);
+	ck_assert_int_eq(img_write_mem(w, &src, &o, &st), 0);
+	ck_assert_int_eq(img_write_end(w), 0);
+	img_writer_destroy(w);
+	ck_assert_uint_eq(st.noise_pages, comps[_i] == IMG_COMP_NONE ? 0 : nrandom);
+	ck_assert_uint_ge(st.stored_bytes, nrandom * 4096);
+	if (comps[_i] != IMG_COMP_NONE)
+		ck_assert_uint_lt(st.stored_bytes, nrandom * 4096 + 100000);
+
+	lseek(fd, 0, SEEK_SET);
+	dst.base = back;
+	ck_assert_int_eq(img_reader_new(&rd, fd), 0);
+	ck_assert_int_eq(img_read_header(rd, NULL), 0);
+	ck_assert_int_eq(img_next_section(rd, &sec), 0);
+	ck_assert_uint_eq(sec.type, IMG_SEC_MEM);
+	ck_assert_msg(img_read_mem(rd, &dst, 2, &rst) == 0, "%s", img_reader_error(rd));
+	ck_assert_uint_eq(rst.noise_pages, st.noise_pages);
+	img_reader_destroy(rd);
+	ck_assert_mem_eq(mem, back, r.len);
+	munmap(mem, r.len);
+	munmap(back, r.len);
 	close(fd);
 }
 END_TEST
@@ -286,6 +385,85 @@ static int index_image(int fd, struct img_chunk_ref **v, size_t *n, enum img_com
 	return rc;
 }
 
+/* Rewrites chunk c's payload checksum and its section header's, after an edit. */
+static void reseal_chunk(int fd, const struct img_chunk_ref *c)
+{
+	size_t len = c->bm_len + c->pad + c->data_len;
+	uint8_t *b = malloc(len), h[40];
+	uint64_t sum;
+	uint32_t hs = 0;
+
+	ck_assert_int_eq(pread(fd, b, len, c->file_off), (ssize_t)len);
+	sum = img_sum64(b + c->bm_len + c->pad, c->data_len, img_sum64(b, c->bm_len, 0));
+	ck_assert_int_eq(pread(fd, h, 40, c->file_off - 40), 40);
+	memcpy(h + 32, &sum, 8);
+	memcpy(h + 12, &hs, 4);
+	hs = (uint32_t)img_sum64(h, 40, 0);
+	memcpy(h + 12, &hs, 4);
+	ck_assert_int_eq(pwrite(fd, h, 40, c->file_off - 40), 40);
+	free(b);
+}
+
+/* A split chunk whose checksums hold but whose second bitmap lies: marks a zero
+ * page as stored raw, or no page at all. Neither loads, lazily or not. */
+START_TEST(crafted_split_chunks_are_refused)
+{
+	struct img_mem_opts o = { IMG_COMP_ZSTD, 0, 1, 0 };
+	struct img_chunk_ref *v = NULL, *c = NULL;
+	enum img_comp comp;
+	size_t n, bm;
+	int memfd, fd = tmpfile_fd(), out = memfd_create("out", 0);
+	uint8_t map[2][64];
+	char why[200], err[256];
+	void *buf;
+
+	ck_assert_int_eq(tm_memfd(300, 7, &memfd), 0);
+	ck_assert_int_eq(tm_write_image(fd, memfd, 5, 3, &o, 0), 0);
+	ck_assert_int_eq(index_image(fd, &v, &n, &comp), 0);
+	for (size_t k = 0; k < n && !c; k++)
+		if (v[k].split)
+			c = &v[k];
+	ck_assert_ptr_nonnull(c);
+	bm = c->bm_len / 2;
+	ck_assert_uint_le(bm, sizeof(map[0]));
+	ck_assert_int_eq(pread(fd, map[0], bm, c->file_off), (ssize_t)bm);
+	ck_assert_int_eq(pread(fd, map[1], bm, c->file_off + bm), (ssize_t)bm);
+	ck_assert_int_eq(ftruncate(out, 300 * 4096), 0);
+	for (int t = 0; t < 2; t++) {
+		uint8_t lie[64];
+		uint32_t z = 0;
+
+		if (t == 0) {           /* the first zero page of the chunk, marked raw */
+			while (map[0][z / 8] & (1u << (z % 8)))
+				z++;
+			ck_assert_uint_lt(z, c->len / 4096);
+			memcpy(lie, map[1], bm);
+			lie[z / 8] |= 1u << (z % 8);
+		} else {                /* split, but no page raw */
+			memset(lie, 0, bm);
+		}
+		ck_assert_int_eq(pwrite(fd, lie, bm, c->file_off + bm), (ssize_t)bm);
+		reseal_chunk(fd, c);
+		buf = malloc(img_chunk_buf_size(c));
+		ck_assert_int_eq(img_chunk_load(fd, c, comp, buf, out, why, sizeof(why)),
+				 -EBADMSG);
+		free(buf);
+		lseek(fd, 0, SEEK_SET);
+		ck_assert_int_ne(tm_read_image(fd, memfd, 5, 3, 1, err), 0);
+		ck_assert_ptr_nonnull(strstr(err, "bitmap"));
+	}
+	/* put back as written: it loads again */
+	ck_assert_int_eq(pwrite(fd, map[1], bm, c->file_off + bm), (ssize_t)bm);
+	reseal_chunk(fd, c);
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_msg(tm_read_image(fd, memfd, 5, 3, 2, err) == 0, "%s", err);
+	free(v);
+	close(out);
+	close(memfd);
+	close(fd);
+}
+END_TEST
+
 START_TEST(lazy_index_and_chunk_load)
 {
 	const struct img_mem_opts *o = &variants[_i];
@@ -377,6 +555,9 @@ Suite *image_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, roundtrip_each_compression, 0, NVARIANTS);
 	tcase_add_test(tc, zero_pages_and_holes_are_not_stored);
+	tcase_add_test(tc, noise_pages_are_told_apart);
+	tcase_add_loop_test(tc, split_chunks_store_noise_raw, 0, 3);
+	tcase_add_test(tc, crafted_split_chunks_are_refused);
 	tcase_add_test(tc, uncompressed_pages_are_page_aligned);
 	tcase_add_loop_test(tc, streams_through_a_pipe, 0, NVARIANTS);
 	tcase_add_loop_test(tc, failed_write_ends_the_memory_section, 0, NVARIANTS);
