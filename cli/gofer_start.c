@@ -19,38 +19,50 @@
 #include "cli.h"
 #include "gofer_start.h"
 #include "launch.h"
+#include "spawn.h"
+
+struct gofer_child {
+	const char *dir;
+	bool ro;
+	int fd;                         /* its end of the socketpair */
+};
+
+/* In the spawned child (spawn.h): the socket at 3, nothing else past stderr. */
+static int gofer_exec(void *p)
+{
+	const struct gofer_child *g = p;
+	char *args[] = { "sbx", "gofer", "--fd", "3", g->ro ? "--ro" : NULL, NULL, NULL };
+
+	if (g->ro)
+		args[5] = (char *)g->dir;
+	else
+		args[4] = (char *)g->dir;
+	/* Out of the terminal's foreground group: ^C, ^\ and ^Z are the
+	 * application's (the Sentry passes them on), never the file server's,
+	 * which a ^C used to kill under a program that went on afterwards. */
+	setpgid(0, 0);
+	if (g->fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(g->fd, 3) < 0)
+		_exit(SBX_EXIT_ERROR);      /* the same fd: keep it across the exec */
+	for (int fd = 4; fd < 64; fd++)
+		close(fd);
+	execv("/proc/self/exe", args);
+	_exit(SBX_EXIT_ERROR);
+}
 
 static int start_one(const char *dir, bool ro, int *sentry_end)
 {
+	struct gofer_child g = { dir, ro, -1 };
 	int sv[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return -errno;
-	pid = fork();
+	g.fd = sv[1];
+	pid = cli_spawn(gofer_exec, &g);
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
 		return -errno;
-	}
-	if (pid == 0) {
-		char *args[] = { "sbx", "gofer", "--fd", "3", ro ? "--ro" : NULL, NULL, NULL };
-
-		if (ro)
-			args[5] = (char *)dir;
-		else
-			args[4] = (char *)dir;
-		/* Out of the terminal's foreground group: ^C, ^\ and ^Z are the
-		 * application's (the Sentry passes them on), never the file server's,
-		 * which a ^C used to kill under a program that went on afterwards. */
-		setpgid(0, 0);
-		if (dup2(sv[1], 3) < 0)
-			_exit(SBX_EXIT_ERROR);
-		for (int fd = 4; fd < 64; fd++)
-			if (fd != 2)
-				close(fd);
-		execv("/proc/self/exe", args);
-		_exit(SBX_EXIT_ERROR);
 	}
 	close(sv[1]);
 	*sentry_end = sv[0];

@@ -27,6 +27,7 @@
 #include "gofer_start.h"
 #include "launch.h"
 #include "sandbox.h"
+#include "spawn.h"
 #include "statedir.h"
 
 static pid_t sentry_pid;
@@ -55,46 +56,19 @@ static void gen_id(char *buf, size_t len)
 	snprintf(buf, len, "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
 }
 
-static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
+/* The Sentry's command line: malloc'ed, its strings the launch's or @memory's and
+ * @pids' (room for a number each). */
+static char **sentry_args(const struct launch *l, char memory[24], char pids[16])
 {
-	char **args, memory[24], pids[16];
-	int n = 0, argc = 0, in = l->input_fd;
+	int n = 0, argc = 0;
+	char **args;
 
-	/* Free the fixed numbers first, in an order that cannot clobber a source. */
-	if (status_fd == BOOT_EXEC_FD || status_fd == BOOT_CONTROL_FD)
-		status_fd = dup(status_fd);
-	if (ctl_fd == BOOT_EXEC_FD || ctl_fd == BOOT_STATUS_FD)
-		ctl_fd = dup(ctl_fd);
-	if (in == BOOT_STATUS_FD || in == BOOT_CONTROL_FD)
-		in = dup(in);
-	for (int i = 0; i < ngofers; i++)
-		gofer_fds[i] = fcntl(gofer_fds[i], F_DUPFD_CLOEXEC, 100);
-	if (in < 0)
-		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (move_fd(in, BOOT_EXEC_FD) || move_fd(status_fd, BOOT_STATUS_FD) ||
-	    move_fd(ctl_fd, BOOT_CONTROL_FD))
-		_exit(SBX_EXIT_ERROR);
-	for (int i = 0; i < ngofers; i++)
-		if (move_fd(gofer_fds[i], BOOT_GOFER_FD + i))
-			_exit(SBX_EXIT_ERROR);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	/*
-	 * The Sentry dies with its monitor (the CLI in the foreground): nobody would
-	 * record its end, and a `sbx run` killed with SIGKILL would leave it running.
-	 * Its pid namespace goes with it, stubs and all; the gofers see their socket
-	 * close. Kept across the exec (sbx is not set-id).
-	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
-		_exit(SBX_EXIT_ERROR);
 	while (l->argv && l->argv[argc])
 		argc++;
 	/* Fixed options, two words per volume and tmpfs, the program's arguments. */
 	args = calloc(24 + 2 * (l->nvolumes + l->ntmpfs) + argc + 1, sizeof(*args));
 	if (!args)
-		_exit(SBX_EXIT_ERROR);
+		return NULL;
 	args[n++] = "sbx";
 	args[n++] = "boot";
 	args[n++] = strcmp(l->platform, "kvm") ? "--platform=ptrace" : "--platform=kvm";
@@ -105,12 +79,12 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 	if (l->restore)
 		args[n++] = "--restore";
 	if (l->memory) {
-		snprintf(memory, sizeof(memory), "%llu", l->memory);
+		snprintf(memory, 24, "%llu", l->memory);
 		args[n++] = "--memory";
 		args[n++] = memory;
 	}
 	if (l->pids_limit) {
-		snprintf(pids, sizeof(pids), "%u", l->pids_limit);
+		snprintf(pids, 16, "%u", l->pids_limit);
 		args[n++] = "--pids-limit";
 		args[n++] = pids;
 	}
@@ -136,8 +110,57 @@ static void exec_sentry(const struct launch *l, int status_fd, int ctl_fd)
 	if (!l->argv && !l->warm)
 		args[n++] = (char *)l->command;
 	args[n] = NULL;
-	execv("/proc/self/exe", args);
-	fprintf(stderr, "sbx: cannot start the sentry: %s\n", strerror(errno));
+	return args;
+}
+
+struct sentry_child {
+	char **args;
+	int in, status_fd, ctl_fd;
+	int gofers[GOFER_MAX_STARTED];
+	int ngofers;
+};
+
+/* In the spawned child (spawn.h): the fixed descriptors, then exec the Sentry. */
+static int exec_sentry(void *p)
+{
+	static const char msg[] = "sbx: cannot start the sentry\n";
+	struct sentry_child *c = p;
+	int in = c->in, status_fd = c->status_fd, ctl_fd = c->ctl_fd;
+	int gofers[GOFER_MAX_STARTED];
+
+	/* Free the fixed numbers first, in an order that cannot clobber a source. */
+	if (status_fd == BOOT_EXEC_FD || status_fd == BOOT_CONTROL_FD)
+		status_fd = dup(status_fd);
+	if (ctl_fd == BOOT_EXEC_FD || ctl_fd == BOOT_STATUS_FD)
+		ctl_fd = dup(ctl_fd);
+	if (in == BOOT_STATUS_FD || in == BOOT_CONTROL_FD)
+		in = dup(in);
+	for (int i = 0; i < c->ngofers; i++)
+		gofers[i] = fcntl(c->gofers[i], F_DUPFD_CLOEXEC, 100);
+	if (in < 0)
+		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (move_fd(in, BOOT_EXEC_FD) || move_fd(status_fd, BOOT_STATUS_FD) ||
+	    move_fd(ctl_fd, BOOT_CONTROL_FD))
+		_exit(SBX_EXIT_ERROR);
+	for (int i = 0; i < c->ngofers; i++)
+		if (move_fd(gofers[i], BOOT_GOFER_FD + i))
+			_exit(SBX_EXIT_ERROR);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	/*
+	 * The Sentry dies with its monitor (the CLI in the foreground): nobody would
+	 * record its end, and a `sbx run` killed with SIGKILL would leave it running.
+	 * Its pid namespace goes with it, stubs and all; the gofers see their socket
+	 * close. Kept across the exec (sbx is not set-id).
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		_exit(SBX_EXIT_ERROR);
+	execv("/proc/self/exe", c->args);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nowhere to say it */
+	}
 	_exit(SBX_EXIT_ERROR);
 }
 
@@ -221,7 +244,8 @@ void stop_as_job(int sig)
 static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int ready,
 		   bool quiet)
 {
-	char line[512], first[512];
+	char line[512], first[512], memory[24], pids[16];
+	struct sentry_child child;
 	int pipefd[2], ws, rc = 0;
 	bool early;
 	char why[256];
@@ -234,11 +258,18 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return SBX_EXIT_ERROR;
-	sentry_pid = fork();
+	child.args = sentry_args(l, memory, pids);
+	if (!child.args)
+		return SBX_EXIT_ERROR;
+	child.in = l->input_fd;
+	child.status_fd = pipefd[1];
+	child.ctl_fd = ctl_fd;
+	child.ngofers = ngofers;
+	memcpy(child.gofers, gofer_fds, sizeof(child.gofers));
+	sentry_pid = cli_spawn(exec_sentry, &child);
+	free(child.args);
 	if (sentry_pid < 0)
 		return SBX_EXIT_ERROR;
-	if (sentry_pid == 0)
-		exec_sentry(l, pipefd[1], ctl_fd);
 	close(pipefd[1]);
 	close(ctl_fd);
 	if (l->input_fd >= 0)
