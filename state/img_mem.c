@@ -49,7 +49,10 @@ static int split_chunks(struct pool *p, const struct img_range *v, size_t n)
 			uint64_t left = v[i].len - o;
 
 			p->chunks[k].off = v[i].off + o;
-			p->chunks[k++].len = left < p->chunk_size ? left : p->chunk_size;
+			p->chunks[k].len = left < p->chunk_size ? left : p->chunk_size;
+			if (p->chunks[k].len > p->max_chunk)
+				p->max_chunk = p->chunks[k].len;
+			k++;
 		}
 	}
 	return 0;

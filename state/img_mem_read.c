@@ -198,6 +198,9 @@ int img_read_mem(struct img_reader *r, const struct img_mem_dst *dst, unsigned t
 		return img_rfail(r, -EINVAL, "image memory does not fit the destination");
 	p.comp = d.comp;
 	p.chunk_size = d.chunk_size;
+	for (size_t i = 0; i < r->next; i++)
+		if (r->ext[i].len > p.max_chunk)
+			p.max_chunk = r->ext[i].len < d.chunk_size ? r->ext[i].len : d.chunk_size;
 	p.nchunks = d.nchunks;
 	rc = pool_start(&p, threads ? threads : img_online_cpus());
 	if (!rc)

@@ -150,7 +150,7 @@ int wctx_init(struct pool *p, struct wctx *w)
 	if (p->nstages) {
 		pthread_mutex_lock(&p->mu);
 		w->stage = p->arena + p->arena_len -
-			   (size_t)(p->nstages - p->stages_taken++) * p->chunk_size;
+			   (size_t)(p->nstages - p->stages_taken++) * p->max_chunk;
 		pthread_mutex_unlock(&p->mu);
 	}
 	if (p->comp != IMG_COMP_ZSTD)
@@ -704,7 +704,7 @@ int pool_start(struct pool *p, unsigned threads)
 {
 	size_t bm = IMG_MAX_CHUNK / IMG_PAGE / 8;
 	/* A split chunk: both bitmaps, its noise pages, and the frame of the rest. */
-	size_t cap = 2 * bm + img_comp_bound(p->comp, p->chunk_size) + IMG_SPLIT_SLACK;
+	size_t cap = 2 * bm + img_comp_bound(p->comp, p->max_chunk) + IMG_SPLIT_SLACK;
 	bool own_stage = p->writing && p->comp != IMG_COMP_NONE;
 	/* A reader's uncompressed chunk is used where it was read: no stage. */
 	bool no_stage = own_stage || (!p->writing && p->comp == IMG_COMP_NONE);
@@ -712,8 +712,13 @@ int pool_start(struct pool *p, unsigned threads)
 
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	/* A small image gets small buffers and no idle threads. */
+	if (threads > p->nchunks)
+		threads = p->nchunks;
 	if (!threads)
 		threads = 1;
+	if (!p->max_chunk || p->max_chunk > p->chunk_size)
+		p->max_chunk = p->chunk_size;
 	if (p->writing) {
 		/* The caller is one of the threads (pool_write_all). */
 		p->nthreads = threads - 1;
@@ -722,14 +727,16 @@ int pool_start(struct pool *p, unsigned threads)
 		p->nthreads = threads > 1 ? threads : 0;
 		p->nslots = threads > 1 ? threads + 2 : 1;
 	}
+	if (p->nslots > p->nchunks && p->nchunks)
+		p->nslots = p->nchunks;
 	p->nstages = own_stage ? threads : 0;
 	p->slots = calloc(p->nslots, sizeof(*p->slots));
 	p->tids = calloc(p->nthreads + 1, sizeof(*p->tids));
 	if (!p->slots || !p->tids)
 		return pool_fail(p, -ENOMEM, "out of memory");
 	cap = (cap + IMG_PAGE - 1) & ~(size_t)(IMG_PAGE - 1);
-	slot_len = cap + (no_stage ? 0 : p->chunk_size);
-	p->arena_len = slot_len * p->nslots + (size_t)p->nstages * p->chunk_size;
+	slot_len = cap + (no_stage ? 0 : p->max_chunk);
+	p->arena_len = slot_len * p->nslots + (size_t)p->nstages * p->max_chunk;
 	p->arena = img_buf_alloc(p->arena_len);
 	if (!p->arena)
 		return pool_fail(p, -ENOMEM, "out of memory");

@@ -74,6 +74,7 @@ struct pool {
 	enum img_comp comp;
 	int level;
 	uint32_t chunk_size;
+	uint32_t max_chunk;             /* the largest chunk's bytes: the buffers' size */
 	const struct img_mem_src *src;
 	const struct img_mem_dst *dst;
 };
@@ -119,6 +120,8 @@ enum { CHUNK_OK, CHUNK_BAD_HDR, CHUNK_BAD_LEN };
 int chunk_check_hdr(enum img_comp comp, uint32_t flags, uint64_t len, uint64_t raw_len,
 		    uint32_t chunk_len, size_t pad, size_t *bm_len, uint64_t *data_len);
 
+/* Starts at most @threads threads (no more than there are chunks) with buffers for
+ * chunks of p->max_chunk bytes (set it first: the caller knows its chunks). */
 int pool_start(struct pool *p, unsigned threads);
 /* Writer: the calling thread works beside the pool's threads until every chunk is
  * emitted or the pool failed; p->rc. */
