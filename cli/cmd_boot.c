@@ -35,6 +35,7 @@
 #include <sys/resource.h>
 #include "control.h"
 #include "sandbox.h"
+#include "statedir.h"
 #include "kernel.h"
 #include "memfile/memfile.h"
 #include "platform.h"
@@ -362,6 +363,9 @@ int cmd_boot(int argc, char **argv)
 		}
 		/* The image's limit; an image older than the limit gets this host's default. */
 		kernel_set_mem_limit(k, k->mem_limit ? k->mem_limit : kernel_default_mem_limit());
+		/* What sbx list shows: the command the image's sandbox was started with. */
+		if (k->command[0])
+			report("command %s", k->command);
 	} else {
 		err = kernel_new(plat, mf, &k);
 		if (err) {
@@ -383,6 +387,7 @@ int cmd_boot(int argc, char **argv)
 			report("error %s: %s", argv[optind], why);
 			return SBX_EXIT_ERROR;
 		}
+		statedir_command(k->command, sizeof(k->command), argv + optind);
 	}
 	cr_mark("sentry: kernel ready");
 	/* A task that reads the terminal from the background stops the job here too. */

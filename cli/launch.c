@@ -181,6 +181,21 @@ static void read_line(int fd, char *buf, size_t len)
 	buf[n] = 0;
 }
 
+/*
+ * Reads the next status line that is not "command TEXT" (a restored Sentry's: the
+ * command its image was started with), which goes into @m (*got set) instead.
+ */
+static void read_status(int fd, char *buf, size_t len, struct sbx_meta *m, bool *got)
+{
+	for (;;) {
+		read_line(fd, buf, len);
+		if (strncmp(buf, "command ", 8))
+			return;
+		snprintf(m->command, sizeof(m->command), "%s", buf + 8);
+		*got = true;
+	}
+}
+
 /* Turns the Sentry's final status line and wait status into sbx's exit status,
  * recording the outcome in the state directory. */
 static int finish(const char *id, const char *line, int ws, bool quiet)
@@ -247,7 +262,7 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 	char line[512], first[512], memory[24], pids[16];
 	struct sentry_child child;
 	int pipefd[2], ws, rc = 0;
-	bool early;
+	bool early, got_command = false;
 	char why[256];
 
 	if (sandbox_new_pidns(why, sizeof(why))) {
@@ -281,7 +296,7 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 	statedir_write_meta(m);
 
 	cr_mark("monitor: sentry forked");
-	read_line(pipefd[0], first, sizeof(first));
+	read_status(pipefd[0], first, sizeof(first), m, &got_command);
 	cr_mark("monitor: first status line");
 	if (!strcmp(first, "waiting")) {
 		struct sbx_meta cur;
@@ -291,9 +306,10 @@ static int monitor(const struct launch *l, struct sbx_meta *m, int ctl_fd, int r
 			/* the CLI is gone */
 		}
 		ready = -1;
-		read_line(pipefd[0], first, sizeof(first));
-		/* sbx restore --into recorded what it restores before asking. */
-		if (!statedir_read_meta(m->id, &cur))
+		read_status(pipefd[0], first, sizeof(first), m, &got_command);
+		/* sbx restore --into recorded what it restores before asking; the
+		 * image's own command, if it has one, says more. */
+		if (!got_command && !statedir_read_meta(m->id, &cur))
 			snprintf(m->command, sizeof(m->command), "%s", cur.command);
 	}
 	if (!strcmp(first, "started")) {
@@ -357,18 +373,8 @@ int launch(const struct launch *l)
 	snprintf(m.platform, sizeof(m.platform), "%s", l->platform);
 	snprintf(m.status, sizeof(m.status), "created");
 	m.created = time(NULL);
-	if (l->argv) {
-		size_t off = 0;
-
-		for (int i = 0; l->argv[i] && off < sizeof(m.command) - 2; i++)
-			off += snprintf(m.command + off, sizeof(m.command) - off, "%s%s",
-					i ? " " : "", l->argv[i]);
-	} else {
-		snprintf(m.command, sizeof(m.command), "%s", l->command);
-	}
-	for (char *p = m.command; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
+	statedir_command(m.command, sizeof(m.command),
+			 l->argv ? l->argv : (char *const[]){ (char *)l->command, NULL });
 	statedir_write_meta(&m);
 	cr_mark("cli: state directory made");
 	gofer_start_all(l, gofer_fds, &ngofers);

@@ -87,6 +87,21 @@ int statedir_create(const char *id)
 	return mkdir(path, 0700) ? -errno : 0;
 }
 
+void statedir_command(char *dst, size_t len, char *const argv[])
+{
+	size_t off = 0;
+
+	dst[0] = 0;
+	for (int i = 0; argv && argv[i] && off < len - 2; i++) {
+		int n = snprintf(dst + off, len - off, "%s%s", i ? " " : "", argv[i]);
+
+		off = n < 0 ? off : off + (size_t)n > len - 1 ? len - 1 : off + n;
+	}
+	for (char *p = dst; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
 int statedir_write_meta(const struct sbx_meta *m)
 {
 	char dir[512], tmp[600], final[600];

@@ -7,6 +7,7 @@
 #define SBX_CLI_STATEDIR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #define SBX_ID_MAX 64
@@ -32,6 +33,9 @@ bool statedir_valid_id(const char *id);
 /* Creates ROOT/<id>; -EEXIST if it exists. */
 int statedir_create(const char *id);
 int statedir_write_meta(const struct sbx_meta *m);
+/* A command line as sbx list shows it: @argv joined by spaces, newlines made spaces,
+ * cut to fit @len. */
+void statedir_command(char *dst, size_t len, char *const argv[]);
 int statedir_read_meta(const char *id, struct sbx_meta *m);
 /* Marks the sandbox stopped with its exit status or a reason. */
 int statedir_set_stopped(const char *id, int exit_status, const char *reason);

@@ -59,6 +59,9 @@ SAVABLE struct kernel {
 	u32 next_tid;                   /* under lock */
 	u32 uid, gid;                   /* credentials tasks start with */
 	char hostname[65];
+	/* the command the sandbox was started with, as sbx list shows it, for the
+	 * sandboxes restored from its images; "" in images older than it */
+	char command[512];
 	struct cpuid_policy cpuid;      /* what cpuid tells the application */
 	/* the first of the starting command's stdin, stdout and stderr that was a
 	 * terminal, as a host-fd file: what /dev/tty opens for the first session

@@ -8,7 +8,8 @@
 #      stopped (checkpointed) in `sbx list` and its Sentry must be gone, with it the
 #      original must still be running
 #   3. `sbx restore -d --image IMG` into a different --root (another host) or the same
-#      one, with the restore stdin; with --twice, two restores of the one image
+#      one, with the restore stdin; with --twice, two restores of the one image; each
+#      must be listed with the original's command
 #   4. with --signal, `sbx kill ID USR1` to each copy (the original too when it was left
 #      running); `sbx wait` each
 #   5. compare: the original's output before the checkpoint followed by the restored
@@ -167,6 +168,7 @@ for comp in $comps; do
 	[[ -s $img ]] || cr_fail "$label: no image at $img after a successful checkpoint"
 	ls "$d" | grep -q '\.tmp\.' && cr_fail "$label: a .tmp. file was left: $(ls "$d")"
 	size=$(stat -c %s "$img" 2>/dev/null || echo 0)
+	orig_cmd=$(cr_field "$r1" "$id" command)
 	st=$(cr_field "$r1" "$id" status)
 	reason=$(cr_field "$r1" "$id" reason)
 	if ((leave)); then
@@ -212,6 +214,10 @@ for comp in $comps; do
 			cr_fail "$label: sbx restore -d ($where) exited $rc"
 			cr_show "restore stderr" "$d/$c.err"
 		fi
+		# sbx list shows the command the image's sandbox was started with.
+		cmd=$(cr_field "$r2" "$rid" command)
+		[[ $rc != 0 || $cmd == "$orig_cmd" ]] ||
+			cr_fail "$label: sbx list shows the restored copy's command as '$cmd', not '$orig_cmd'"
 	done
 
 	# 4. signal and wait
