@@ -84,8 +84,9 @@ hs_start_spinner() {
 # the stubs die with it) and reaps sbx run. Safe to call twice.
 hs_stop_spinner() {
 	[[ -n ${SPIN_RUN:-} ]] || return 0
-	[[ -n ${SPIN_SENTRY:-} ]] && kill -KILL "$SPIN_SENTRY" 2>/dev/null
-	kill -KILL "$SPIN_RUN" 2>/dev/null
+	# Either may be gone already; a cleanup under set -e must not fail the test.
+	[[ -n ${SPIN_SENTRY:-} ]] && kill -KILL "$SPIN_SENTRY" 2>/dev/null || true
+	kill -KILL "$SPIN_RUN" 2>/dev/null || true
 	wait "$SPIN_RUN" 2>/dev/null || true
 	SPIN_RUN=
 }

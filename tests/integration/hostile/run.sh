@@ -110,9 +110,12 @@ signal_host)
 	rc=0
 	hs_wait_timeout "$run" "$tmo" || rc=$?
 	hs_check_run "hostile/$case" "$rc" "$tmp/out" "$tmp/err" done strict
+	# Alive, not a zombie its parent has yet to reap (kill -0 would pass for one).
 	for p in "$SPIN_SENTRY" "$SPIN_TEMPLATE" "$SPIN_STUB"; do
-		if ! kill -0 "$p" 2>/dev/null; then
-			echo "FAIL hostile/$case: the other sandbox's process $p died" >&2
+		state=$(hs_status_field "$p" State 2>/dev/null || true)
+		if [[ -z $state || $state == Z || $state == X ]]; then
+			echo "FAIL hostile/$case: the other sandbox's process $p died (state '$state')" >&2
+			cat "$tmp/spin.err" >&2
 			exit 1
 		fi
 	done
