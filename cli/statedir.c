@@ -92,10 +92,12 @@ void statedir_command(char *dst, size_t len, char *const argv[])
 	size_t off = 0;
 
 	dst[0] = 0;
-	for (int i = 0; argv && argv[i] && off < len - 2; i++) {
+	for (int i = 0; argv && argv[i] && off < len - 1; i++) {
 		int n = snprintf(dst + off, len - off, "%s%s", i ? " " : "", argv[i]);
 
-		off = n < 0 ? off : off + (size_t)n > len - 1 ? len - 1 : off + n;
+		if (n < 0)
+			break;
+		off += n;       /* past len - 1 when cut: the loop ends */
 	}
 	for (char *p = dst; *p; p++)
 		if (*p == '\n')

@@ -8,12 +8,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <lz4.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include "img_pool.h"
 
@@ -170,25 +168,14 @@ int img_chunk_load(int fd, const struct img_chunk_ref *c, enum img_comp comp, vo
 			goto corrupt;
 	if (img_sum64(data, c->data_len, img_sum64(b, c->bm_len, 0)) != c->csum)
 		goto corrupt;
-	if (!chunk_count(b, rawmap, bm, npages, &present, &nnoise) || (c->split && !nnoise))
+	if (!chunk_check_maps(b, rawmap, bm, npages, c->raw_len, c->data_len, &present,
+			      &nnoise))
 		goto corrupt;
 	noise_len = (size_t)nnoise * IMG_PAGE;
-	if ((size_t)present * IMG_PAGE != c->raw_len || noise_len > c->data_len ||
-	    (c->split && noise_len == c->raw_len && c->data_len != noise_len))
-		goto corrupt;
 	dec_len = c->raw_len - noise_len;
-	if (comp == IMG_COMP_ZSTD && dec_len) {
-		size_t n = ZSTD_decompress(raw, dec_len, data + noise_len,
-					   c->data_len - noise_len);
-
-		if (ZSTD_isError(n) || n != dec_len)
-			goto corrupt;
-		out = raw;
-	} else if (comp == IMG_COMP_LZ4 && dec_len) {
-		int n = LZ4_decompress_safe((const char *)data + noise_len, (char *)raw,
-					    c->data_len - noise_len, dec_len);
-
-		if (n < 0 || (size_t)n != dec_len)
+	if (comp != IMG_COMP_NONE && dec_len) {
+		if (img_unpack(comp, NULL, data + noise_len, c->data_len - noise_len, raw,
+			       dec_len))
 			goto corrupt;
 		out = raw;
 	}

@@ -226,27 +226,21 @@ bool chunk_next_run(struct chunk_runs *it, uint32_t *first, uint32_t *n, struct 
 		return false;
 	present = bit(it->bm, i);
 	*niov = 0;
-	for (; i + k < it->npages && bit(it->bm, i + k) == present; k++) {
-		const uint8_t *pg;
+	while (!present && i + k < it->npages && !bit(it->bm, i + k))
+		k++;            /* a run of zero pages: no pieces */
+	for (; present && i + k < it->npages && bit(it->bm, i + k); k++) {
+		bool noise = it->rawmap && bit(it->rawmap, i + k);
+		uint32_t *j = noise ? &it->jn : &it->jd;
+		const uint8_t *pg = (noise ? it->noise : it->dec) + (size_t)*j * IMG_PAGE;
+		struct iovec *last = *niov ? &iov[*niov - 1] : NULL;
 
-		if (!present)
-			continue;
-		if (it->rawmap && bit(it->rawmap, i + k))
-			pg = it->noise + (size_t)it->jn++ * IMG_PAGE;
+		if (last && (uint8_t *)last->iov_base + last->iov_len == pg)
+			last->iov_len += IMG_PAGE;
+		else if (*niov < max)
+			iov[(*niov)++] = (struct iovec){ (void *)pg, IMG_PAGE };
 		else
-			pg = it->dec + (size_t)it->jd++ * IMG_PAGE;
-		if (*niov && (uint8_t *)iov[*niov - 1].iov_base + iov[*niov - 1].iov_len == pg) {
-			iov[*niov - 1].iov_len += IMG_PAGE;
-			continue;
-		}
-		if (*niov == max) {     /* not taken: put its index back */
-			if (it->rawmap && bit(it->rawmap, i + k))
-				it->jn--;
-			else
-				it->jd--;
-			break;
-		}
-		iov[(*niov)++] = (struct iovec){ (void *)pg, IMG_PAGE };
+			break;          /* the run ends here; this page starts the next */
+		(*j)++;
 	}
 	*first = i;
 	*n = k;
@@ -277,23 +271,43 @@ int img_pwritev_full(int fd, struct iovec *iov, int n, uint64_t off)
 	return 0;
 }
 
-bool chunk_count(const uint8_t *bm, const uint8_t *rawmap, size_t bm_len, uint32_t npages,
-		 uint32_t *present, uint32_t *nnoise)
+bool chunk_check_maps(const uint8_t *bm, const uint8_t *rawmap, size_t bm_len,
+		      uint32_t npages, size_t raw_len, size_t data_len, uint32_t *present,
+		      uint32_t *nnoise)
 {
+	size_t noise_len;
+
 	*present = *nnoise = 0;
 	for (uint32_t i = 0; i < bm_len * 8; i++) {
 		if (bit(bm, i) && i >= npages)
 			return false;
 		*present += bit(bm, i);
 	}
-	if (!rawmap)
-		return true;
-	for (size_t i = 0; i < bm_len; i++) {
+	for (size_t i = 0; rawmap && i < bm_len; i++) {
 		if (rawmap[i] & ~bm[i])
 			return false;
 		*nnoise += __builtin_popcount(rawmap[i]);
 	}
-	return true;
+	noise_len = (size_t)*nnoise * IMG_PAGE;
+	return (size_t)*present * IMG_PAGE == raw_len && noise_len <= data_len &&
+	       (!rawmap || (*nnoise && (noise_len < raw_len || data_len == noise_len)));
+}
+
+int img_unpack(enum img_comp comp, void *dctx, const void *from, size_t from_len, void *to,
+	       size_t to_len)
+{
+	if (comp == IMG_COMP_ZSTD) {
+		size_t n = dctx ? ZSTD_decompressDCtx(dctx, to, to_len, from, from_len) :
+				  ZSTD_decompress(to, to_len, from, from_len);
+
+		return ZSTD_isError(n) || n != to_len ? -EBADMSG : 0;
+	}
+	if (comp == IMG_COMP_LZ4) {
+		int k = LZ4_decompress_safe(from, to, from_len, to_len);
+
+		return k < 0 || (size_t)k != to_len ? -EBADMSG : 0;
+	}
+	return -EINVAL;
 }
 
 int chunk_check_hdr(enum img_comp comp, uint32_t flags, uint64_t len, uint64_t raw_len,
@@ -473,26 +487,6 @@ static int scatter(struct pool *p, struct slot *s, const uint8_t *out)
 	return rc;
 }
 
-static int decompress(struct pool *p, struct wctx *w, struct slot *s, const uint8_t *from,
-		      size_t from_len, uint8_t *to, size_t to_len)
-{
-	size_t n;
-
-	if (p->comp == IMG_COMP_ZSTD) {
-		n = ZSTD_decompressDCtx(w->zc, to, to_len, from, from_len);
-		if (ZSTD_isError(n) || n != to_len)
-			return pool_fail(p, -EBADMSG, "chunk %llu does not decompress",
-					 (unsigned long long)s->k);
-	} else {
-		int k = LZ4_decompress_safe((const char *)from, (char *)to, from_len, to_len);
-
-		if (k < 0 || (size_t)k != to_len)
-			return pool_fail(p, -EBADMSG, "chunk %llu does not decompress",
-					 (unsigned long long)s->k);
-	}
-	return 0;
-}
-
 /* Reader: check slot s's chunk and decompress it; s->out is then what scatter()
  * puts in place (with the noise pages of a split chunk), or NULL when the pages are
  * already there. */
@@ -508,15 +502,11 @@ static int work_check(struct pool *p, struct wctx *w, struct slot *s)
 	if (img_sum64(s->data, s->data_len, img_sum64(s->buf, s->bm_len, 0)) != s->csum)
 		return pool_fail(p, -EBADMSG, "chunk %llu checksum mismatch",
 				 (unsigned long long)s->k);
-	if (!chunk_count(s->buf, split ? s->buf + bm : NULL, bm, npages, &present, &nnoise) ||
-	    (split && !nnoise))
-		return pool_fail(p, -EBADMSG, "chunk %llu: bad bitmap",
+	if (!chunk_check_maps(s->buf, split ? s->buf + bm : NULL, bm, npages, s->raw_len,
+			      s->data_len, &present, &nnoise))
+		return pool_fail(p, -EBADMSG, "chunk %llu: bitmaps and lengths disagree",
 				 (unsigned long long)s->k);
 	noise_len = (size_t)nnoise * IMG_PAGE;
-	if ((size_t)present * IMG_PAGE != s->raw_len || noise_len > s->data_len ||
-	    (split && noise_len == s->raw_len && s->data_len != noise_len))
-		return pool_fail(p, -EBADMSG, "chunk %llu: bitmap and length disagree",
-				 (unsigned long long)s->k);
 	s->zero_pages = npages - present;
 	s->nnoise = nnoise;
 	s->out = NULL;
@@ -524,9 +514,10 @@ static int work_check(struct pool *p, struct wctx *w, struct slot *s)
 	if (p->comp != IMG_COMP_NONE && dec_len) {
 		if (present == npages && !nnoise && p->dst && p->dst->base)
 			direct = (uint8_t *)p->dst->base + c.off;
-		if (decompress(p, w, s, s->data + noise_len, s->data_len - noise_len,
+		if (img_unpack(p->comp, w->zc, s->data + noise_len, s->data_len - noise_len,
 			       direct ? direct : s->stage, dec_len))
-			return p->rc;
+			return pool_fail(p, -EBADMSG, "chunk %llu does not decompress",
+					 (unsigned long long)s->k);
 		if (direct)
 			return 0;
 		out = s->stage;

@@ -107,10 +107,18 @@ bool chunk_next_run(struct chunk_runs *it, uint32_t *first, uint32_t *n, struct 
 #define IMG_IOV 256                     /* pieces per run: a 1 MiB chunk's pages */
 /* pwritev of all of iov[0..n) at off (EINTR and short writes retried): 0 or -errno. */
 int img_pwritev_full(int fd, struct iovec *iov, int n, uint64_t off);
-/* Counts a chunk's present and noise pages, checking that no bit lies beyond
- * npages and that rawmap (if any) is a subset of bm: false if not. */
-bool chunk_count(const uint8_t *bm, const uint8_t *rawmap, size_t bm_len, uint32_t npages,
-		 uint32_t *present, uint32_t *nnoise);
+/* Checks a chunk's bitmaps against its lengths (raw_len bytes of present pages,
+ * data_len stored): no bit beyond npages, rawmap (a split chunk's, else NULL) a
+ * non-empty subset of bm, the noise pages within the stored bytes and, when every
+ * present page is noise, nothing else stored. Counts the present and noise pages;
+ * false if any of it does not hold. */
+bool chunk_check_maps(const uint8_t *bm, const uint8_t *rawmap, size_t bm_len,
+		      uint32_t npages, size_t raw_len, size_t data_len, uint32_t *present,
+		      uint32_t *nnoise);
+/* Decompresses from[0..from_len) into exactly to_len bytes at to, with dctx (a
+ * ZSTD_DCtx) or, if NULL, a context of zstd's own: 0 or -EBADMSG. */
+int img_unpack(enum img_comp comp, void *dctx, const void *from, size_t from_len, void *to,
+	       size_t to_len);
 
 /* Checks a chunk section's flags and lengths against the chunk it must be (chunk_len
  * bytes of memory, in an image compressed with comp; pad bytes before the data):

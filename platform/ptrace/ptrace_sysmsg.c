@@ -731,10 +731,11 @@ static int sm_as_ready(struct ptrace_as *as)
 /*
  * Moves context thread @t from ptrace to sysmsg (the default mode, once it makes
  * syscalls often: ptrace_ctx_switch). @t is stopped, traced by the caller, its
- * registers the Sentry's to load at the next switch. Its stub made ready (once), its slot mapped by injection, it is
- * let go, untraced, into stub_sysmsg_thread, as a new thread is born: every signal
- * blocked but SIGSYS until the first switch's rt_sigreturn, so that an interrupt
- * sent meanwhile waits for the handler. Its FPU state travels in the birth frame.
+ * registers the Sentry's to load at the next switch. Its stub made ready (once), its
+ * slot mapped by injection, it is let go, untraced, into stub_sysmsg_thread, as a
+ * new thread is born: every signal blocked but SIGSYS until the first switch's
+ * rt_sigreturn, so that an interrupt sent meanwhile waits for the handler. Its FPU
+ * state travels in the birth frame.
  * -ESRCH (@t marked dead) if the thread or its stub was lost on the way; another
  * error leaves it traced, as it was (registers unloaded).
  */
