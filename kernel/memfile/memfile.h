@@ -94,7 +94,8 @@ int memfile_adopt(struct memfile *mf, struct memfile *saved);
 #define MEMFILE_IO_MIN 2048
 void memfile_read(struct memfile *mf, void *buf, u64 len, u64 off);
 void memfile_write(struct memfile *mf, const void *buf, u64 len, u64 off);
-/* Copies [src, src+len) to [dst, dst+len); the ranges must not overlap. */
+/* Copies [src, src+len) to [dst, dst+len); the ranges must not overlap. The source's
+ * holes stay holes where the destination has them (they read as zeros either way). */
 void memfile_copy(struct memfile *mf, u64 dst, u64 src, u64 len);
 /* Reads up to @len bytes of host file @fd at @pos into the memory file at @off, through
  * a bounce buffer; returns the bytes read (fewer at the file's end) or -EIO. */

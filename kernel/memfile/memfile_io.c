@@ -56,7 +56,8 @@ void memfile_write(struct memfile *mf, const void *buf, u64 len, u64 off)
 	memcpy(memfile_ptr(mf, off + done), (const u8 *)buf + done, len - done);
 }
 
-void memfile_copy(struct memfile *mf, u64 dst, u64 src, u64 len)
+/* Copies [src, src+len) to @dst, both of the memory file, all of it. */
+static void copy_all(struct memfile *mf, u64 dst, u64 src, u64 len)
 {
 	while (len >= MEMFILE_IO_MIN) {
 		loff_t in = src, out = dst;
@@ -72,6 +73,82 @@ void memfile_copy(struct memfile *mf, u64 dst, u64 src, u64 len)
 	}
 	if (len)
 		memfile_write(mf, memfile_ptr(mf, src), len, dst);
+}
+
+/*
+ * The next run of [off, end) the memory file holds pages for (SEEK_DATA, then
+ * SEEK_HOLE): [*d, *h), or *d = end when there is none. False when the host cannot
+ * tell (the caller then treats all of it as data).
+ */
+static bool next_data(struct memfile *mf, u64 off, u64 end, u64 *d, u64 *h)
+{
+	off_t data = lseek(mf->fd, off, SEEK_DATA), hole;
+
+	if (data < 0 && errno != ENXIO)
+		return false;
+	if (data < 0 || (u64)data >= end) {
+		*d = *h = end;
+		return true;
+	}
+	hole = lseek(mf->fd, data, SEEK_HOLE);
+	if (hole < 0)
+		return false;
+	*d = MAX((u64)data, off);
+	*h = MIN((u64)hole, end);
+	return true;
+}
+
+/* Makes [off, off+len) read as zeros: written over where the file holds pages (a
+ * hole reads as zeros already). Written, not punched: a punch zaps the Sentry's
+ * mapping of the pages and flushes every CPU's TLB, dearer here than the write. */
+static void zero_range(struct memfile *mf, u64 off, u64 len)
+{
+	static const u8 zeros[64 << 10];
+	u64 end = off + len, d, h;
+
+	while (off < end) {
+		if (!next_data(mf, off, end, &d, &h))
+			d = off, h = end;
+		if (d >= end)
+			return;
+		for (off = d; off < h;) {
+			ssize_t n = pwrite(mf->fd, zeros, MIN(h - off, sizeof(zeros)), off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				memset(memfile_ptr(mf, off), 0, h - off);
+				off = h;
+				break;
+			}
+			off += n;
+		}
+	}
+}
+
+/*
+ * Only what the source holds is copied: the pages of a range never written (or
+ * punched) are holes in the memfd and read as zeros, so the destination gets zeros
+ * there instead, which costs nothing where it is a hole too. A fork's copies are
+ * mostly such holes (a 132 KiB stack with two pages touched) and copy_file_range
+ * copies a hole as a page of zeros, allocating it.
+ */
+void memfile_copy(struct memfile *mf, u64 dst, u64 src, u64 len)
+{
+	u64 pos = src, end = src + len, d, h;
+
+	memfile_await(mf, src, len);
+	while (pos < end) {
+		if (!next_data(mf, pos, end, &d, &h)) {
+			copy_all(mf, dst + (pos - src), pos, end - pos);
+			return;
+		}
+		if (d > pos)
+			zero_range(mf, dst + (pos - src), d - pos);
+		if (d < end)
+			copy_all(mf, dst + (d - src), d, h - d);
+		pos = h;
+	}
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "memfile/memfile.h"
 #include "mm/mm.h"
@@ -107,6 +108,72 @@ START_TEST(memfile_dirty_pool_only_for_copies)
 	memfile_set_limit(mf, 16 * PAGE_SIZE);
 	ck_assert_uint_eq(mf->dirty_bytes, 0);
 	memfile_set_limit(mf, 0);
+}
+END_TEST
+
+/* Populated bytes of [off, off+len) of the memory file. */
+static u64 populated(u64 off, u64 len)
+{
+	u64 end = off + len, n = 0;
+
+	while (off < end) {
+		off_t d = lseek(mf->fd, off, SEEK_DATA), h;
+
+		if (d < 0 || (u64)d >= end)
+			break;
+		h = lseek(mf->fd, d, SEEK_HOLE);
+		if (h < 0 || (u64)h > end)
+			h = end;
+		n += h - d;
+		off = h;
+	}
+	return n;
+}
+
+/* A copy reads as its source everywhere, into clean memory and into the dirty pool's,
+ * and the source's holes stay holes where the destination had them. */
+START_TEST(memfile_copy_keeps_holes)
+{
+	static u8 want[16 * PAGE_SIZE], got[16 * PAGE_SIZE];
+	const u64 len = 16 * PAGE_SIZE;
+	u64 src, clean, dirty, old;
+
+	ck_assert_int_eq(memfile_alloc(mf, len, &src), 0);
+	memset(want, 0, sizeof(want));
+	for (int pg = 0; pg < 16; pg++) {
+		if (pg != 1 && pg != 2 && pg != 9 && pg != 15)
+			continue;
+		memset(want + pg * PAGE_SIZE, 0x10 + pg, PAGE_SIZE);
+		memfile_write(mf, want + pg * PAGE_SIZE, PAGE_SIZE, src + pg * PAGE_SIZE);
+	}
+	ck_assert_uint_eq(populated(src, len), 4 * PAGE_SIZE);
+
+	ck_assert_int_eq(memfile_alloc(mf, len, &clean), 0);
+	memfile_copy(mf, clean, src, len);
+	ck_assert_uint_eq(populated(clean, len), 4 * PAGE_SIZE);
+	memfile_read(mf, got, len, clean);
+	ck_assert_mem_eq(got, want, len);
+
+	/* Memory from the dirty pool holds what its last user wrote: every byte of it
+	 * must be the source's after the copy. */
+	ck_assert_int_eq(memfile_alloc(mf, len, &old), 0);
+	memset(got, 0xee, len);
+	memfile_write(mf, got, len, old);
+	memfile_free(mf, old, len);
+	ck_assert_int_eq(memfile_alloc_copy(mf, len, &dirty), 0);
+	ck_assert_uint_eq(dirty, old);
+	memfile_copy(mf, dirty, src, len);
+	memfile_read(mf, got, len, dirty);
+	ck_assert_mem_eq(got, want, len);
+
+	/* A short copy at an odd offset goes through the mapping. */
+	memfile_copy(mf, clean + 3 * PAGE_SIZE + 7, src + PAGE_SIZE + 100, 300);
+	memfile_read(mf, got, 300, clean + 3 * PAGE_SIZE + 7);
+	ck_assert_mem_eq(got, want + PAGE_SIZE + 100, 300);
+
+	memfile_free(mf, src, len);
+	memfile_free(mf, clean, len);
+	memfile_free(mf, dirty, len);
 }
 END_TEST
 
@@ -348,6 +415,7 @@ static Suite *mm_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, memfile_alloc_free_coalesce);
 	tcase_add_test(tc, memfile_dirty_pool_only_for_copies);
+	tcase_add_test(tc, memfile_copy_keeps_holes);
 	tcase_add_test(tc, memfile_bad_and_exhausted);
 	tcase_add_test(tc, memfile_extend_and_zero_after_free);
 	tcase_add_test(tc, vma_mmap_hint_fixed_noreplace);
