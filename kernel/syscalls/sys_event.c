@@ -121,7 +121,38 @@ static s64 ms_deadline(int ms)
 	return ms ? ktime_host_mono_now() + ms * 1000000LL : 0;
 }
 
-SYS(epoll_wait) { return do_epoll_wait(t, a[0], a[1], a[2], ms_deadline(a[3])); }
+/*
+ * epoll_wait, first or restarted. Linux fails it with EINTR at any interruption; an
+ * interruption the application never sees (a checkpoint, a signal without a
+ * handler) restarts it here instead, through restart_syscall with its deadline on
+ * the sandbox's clock, so that a restored wait takes only what was left of it.
+ */
+static long epoll_wait_until(struct task *t, int epfd, u64 uevents, int max, s64 deadline)
+{
+	s64 host = deadline > 0 ?
+		MAX(ktime_to_host_mono(&t->k->time, CLOCK_MONOTONIC, deadline), 1) : deadline;
+	long ret = do_epoll_wait(t, epfd, uevents, max, host);
+
+	if (ret != -ERESTARTNOHAND)
+		return ret;
+	t->restart = (struct restart_block){ .kind = RESTART_EPOLL, .clockid = epfd,
+					     .deadline = deadline, .uaddr = uevents,
+					     .val = max };
+	return -ERESTART_RESTARTBLOCK;
+}
+
+long epoll_restart(struct task *t, const struct restart_block *rb)
+{
+	return epoll_wait_until(t, rb->clockid, rb->uaddr, rb->val, rb->deadline);
+}
+
+SYS(epoll_wait)
+{
+	int ms = a[3];
+
+	return epoll_wait_until(t, a[0], a[1], a[2], ms < 0 ? -1 :
+				ms ? ktime_mono(&t->k->time) + ms * 1000000LL : 0);
+}
 
 /* epoll_pwait and epoll_pwait2: the wait under a sigmask, as ppoll's. */
 static long epoll_wait_masked(struct task *t, const u64 *a, s64 deadline)

@@ -820,12 +820,33 @@ static long do_poll(struct task *t, u64 ufds, u64 nfds, s64 deadline)
 	return ret;
 }
 
+/* poll, first or restarted: an interruption without a handler restarts it through
+ * restart_syscall with the same deadline (Linux's do_restart_poll), so a restart
+ * waits only for what was left, however long the task was stopped or frozen. */
+static long poll_until(struct task *t, u64 ufds, u64 nfds, s64 deadline)
+{
+	long ret = do_poll(t, ufds, nfds, deadline);
+
+	if (ret != -ERESTARTNOHAND)
+		return ret;
+	t->restart = (struct restart_block){ .kind = RESTART_POLL, .deadline = deadline,
+					     .uaddr = ufds, .val = nfds };
+	return -ERESTART_RESTARTBLOCK;
+}
+
+long poll_restart(struct task *t, const struct restart_block *rb)
+{
+	return poll_until(t, rb->uaddr, rb->val, rb->deadline);
+}
+
 SYS(poll)
 {
 	s64 ms = (int)a[2];
 	s64 deadline = ms < 0 ? -1 : ms == 0 ? 0 : ktime_mono(&t->k->time) + ms * 1000000;
 
-	return do_poll(t, a[0], a[1], deadline);
+	/* nfds above RLIMIT_NOFILE fails before any wait: the restart block's 32 bits
+	 * hold any that waits. */
+	return poll_until(t, a[0], a[1], deadline);
 }
 
 /* Installs the sigmask at @umask (of @size bytes) for a wait, its old value in @old;
@@ -884,5 +905,14 @@ SYS(ppoll)
 		return ret;
 	ret = do_poll(t, a[0], a[1], deadline);
 	sys_sigmask_restore(t, a[3], ret, old);
+	/* The time left goes back to the timeout (Linux's poll_select_finish; glibc's
+	 * wrapper hides it), whatever the outcome: a restart waits only for that. */
+	if (deadline > 0) {
+		s64 left = MAX(deadline - ktime_mono(&t->k->time), 0);
+
+		ts = (struct l_timespec){ left / NSEC_PER_SEC, left % NSEC_PER_SEC };
+		if (mm_copy_out(t->mm, a[2], &ts, sizeof(ts)))
+			ret = ret == -ERESTARTNOHAND ? -EINTR : ret;
+	}
 	return ret;
 }

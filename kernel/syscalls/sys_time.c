@@ -223,6 +223,10 @@ SYS(restart_syscall)
 	case RESTART_FUTEX:
 	case RESTART_FUTEX_LOCK_PI:
 		return futex_restart(t, &rb);
+	case RESTART_POLL:
+		return poll_restart(t, &rb);
+	case RESTART_EPOLL:
+		return epoll_restart(t, &rb);
 	default:
 		return -EINTR;
 	}

@@ -47,17 +47,21 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(ioctl, "fxx", "terminal ioctls on host ttys and ptys (fs/devpts/pty.c lists the missing), FIONREAD, FIOCLEX, FIONBIO, FIOASYNC, FIOSETOWN/SIOCSPGRP, SIOCINQ/SIOCOUTQ, SIOCGIF* of lo (read only)"),
 	F(fstat, "fp"),
 	F(newfstatat, "fspx"),
-	P(poll, "pdd", "restarts with the full timeout after a signal"),
-	F(ppoll, "pdpp"),
-	P(select, "dpppp", "over poll: no POLLPRI-only exceptional conditions"),
-	P(pselect6, "dpppp", "over poll: no POLLPRI-only exceptional conditions"),
+	F(poll, "pdd"),
+	P(ppoll, "pdpp", "a job-control stop does not interrupt it: the time stopped counts "
+	  "against the timeout (Linux restarts it with the time left, from SIGCONT)"),
+	P(select, "dpppp", "over poll: no POLLPRI-only exceptional conditions; a stop "
+	  "does not interrupt it, as ppoll"),
+	P(pselect6, "dpppp", "over poll: no POLLPRI-only exceptional conditions; a stop "
+	  "does not interrupt it, as ppoll"),
 	/* event files (sys_event.c) */
 	F(epoll_create, "d"), F(epoll_create1, "x"),
 	P(epoll_ctl, "fdfp", "EPOLLEXCLUSIVE wakes every waiter; EPOLLWAKEUP is ignored"),
-	P(epoll_wait, "fpdd", "restarts with the full timeout after a signal it was not "
-	  "handled for; an edge-triggered entry also fires on changes it did not ask for"),
-	P(epoll_pwait, "fpddpu", "as epoll_wait"),
-	P(epoll_pwait2, "fpdppu", "as epoll_wait"),
+	P(epoll_wait, "fpdd", "restarts with the time left after an interruption the "
+	  "application does not see (Linux fails it with EINTR after a stop); an "
+	  "edge-triggered entry also fires on changes it did not ask for"),
+	P(epoll_pwait, "fpddpu", "as epoll_wait, but restarts with the whole timeout"),
+	P(epoll_pwait2, "fpdppu", "as epoll_pwait"),
 	F(eventfd, "u"), F(eventfd2, "ux"),
 	P(timerfd_create, "dx", "_ALARM clocks run as their plain clocks (nothing suspends)"),
 	P(timerfd_settime, "fxpp", "TFD_TIMER_CANCEL_ON_SET never cancels"),

@@ -1,11 +1,17 @@
-/* sleeper [MS]: prints the ready mark, sleeps MS milliseconds (default 2000) in one
- * nanosleep, and exits 0. A checkpoint interrupts the sleep; after restore it must
- * restart with the remaining time (the harness times that), return 0 (not EINTR) and
- * find that CLOCK_MONOTONIC advanced by at least MS. */
+/* sleeper [MS [HOW]]: prints the ready mark, waits MS milliseconds (default 2000) in one
+ * call, and exits 0. HOW is the call: nanosleep (the default), or poll, ppoll, select,
+ * pselect6 or epoll_wait on a pipe nobody writes. A checkpoint interrupts the wait;
+ * after restore it must restart with the remaining time (the harness times that),
+ * return 0 (not EINTR) and find that CLOCK_MONOTONIC advanced by at least MS. */
 #include "cr.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <time.h>
+#include <unistd.h>
 
 static long long now_ms(void)
 {
@@ -15,19 +21,49 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+static int wait_ms(const char *how, long ms)
+{
+	struct timespec req = { ms / 1000, ms % 1000 * 1000000L }, rem = { 0, 0 };
+	struct timeval tv = { ms / 1000, ms % 1000 * 1000L };
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct pollfd p;
+	int fds[2], ep;
+	fd_set r;
+
+	if (!strcmp(how, "nanosleep"))
+		return nanosleep(&req, &rem);
+	if (pipe(fds))
+		return -1;
+	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	FD_ZERO(&r);
+	FD_SET(fds[0], &r);
+	if (!strcmp(how, "poll"))
+		return poll(&p, 1, ms);
+	if (!strcmp(how, "ppoll"))
+		return ppoll(&p, 1, &req, NULL);
+	if (!strcmp(how, "select"))
+		return select(fds[0] + 1, &r, NULL, NULL, &tv);
+	if (!strcmp(how, "pselect6"))
+		return pselect(fds[0] + 1, &r, NULL, NULL, &req, NULL);
+	ep = epoll_create1(0);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev))
+		return -1;
+	return epoll_wait(ep, &ev, 1, ms);
+}
+
 int main(int argc, char **argv)
 {
 	long ms = argc > 1 ? strtol(argv[1], NULL, 0) : 2000;
-	struct timespec req = { ms / 1000, ms % 1000 * 1000000L }, rem = { 0, 0 };
+	const char *how = argc > 2 ? argv[2] : "nanosleep";
 	long long t0, dt;
 	int rc;
 
 	t0 = now_ms();
-	cr_say("ready sleeper: sleeping %ld ms\n", ms);
-	rc = nanosleep(&req, &rem);
+	cr_say("ready sleeper: %s for %ld ms\n", how, ms);
+	rc = wait_ms(how, ms);
 	dt = now_ms() - t0;
 	fprintf(stderr, "sleeper: %lld ms by CLOCK_MONOTONIC\n", dt);
-	cr_say("nanosleep returned %d%s\n", rc, rc ? (errno == EINTR ? " (EINTR)" : " (error)") : "");
+	cr_say("%s returned %d%s\n", how, rc, rc ? (errno == EINTR ? " (EINTR)" : " (error)") : "");
 	cr_say("CLOCK_MONOTONIC advanced by at least %ld ms: %s\n", ms, dt >= ms ? "yes" : "no");
 	return rc == 0 && dt >= ms ? 0 : 1;
 }
