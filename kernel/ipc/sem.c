@@ -21,6 +21,7 @@
 #include "kernel.h"
 #include "mm/mm.h"
 #include "task/task.h"
+#include "time/ktime.h"
 
 #ifndef SEM_STAT_ANY
 #define SEM_STAT_ANY 20
@@ -277,14 +278,6 @@ again:
 	}
 }
 
-static s64 mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
 /* The caller's undo list, made on first use (Linux's get_undo_list). */
 static struct sem_undo_list *undo_list(struct task *t, struct sem_ns *ns)
 {
@@ -305,7 +298,16 @@ static struct sem_undo_list *undo_list(struct task *t, struct sem_ns *ns)
 	return ul;
 }
 
-long sem_timedop(struct task *t, int id, u64 usops, u64 nsops, u64 utimeout)
+/*
+ * semop and semtimedop, first or restarted: a timeout at @utimeout (a user struct
+ * timespec; 0 for none) or, restarted, the @deadline it gave (on the sandbox's
+ * CLOCK_MONOTONIC; -1 for none). An interruption without a handler restarts a wait
+ * with a timeout through restart_syscall with the same deadline, so that a
+ * checkpoint's takes only what was left after restore; without one it restarts as
+ * it began.
+ */
+static long timedop(struct task *t, int id, u64 usops, u64 nsops, u64 utimeout,
+		    s64 deadline)
 {
 	struct sem_ns *ns = ns_of(t->k);
 	struct sem_queue q = { .t = t, .pid = t->tgid, .status = 1 };
@@ -313,7 +315,7 @@ long sem_timedop(struct task *t, int id, u64 usops, u64 nsops, u64 utimeout)
 	struct sem_undo *un = NULL;
 	struct sem_set *s;
 	bool undos = false;
-	s64 deadline = -1;
+	s64 host = -1;
 	u32 max = 0;
 	long ret;
 
@@ -336,8 +338,10 @@ long sem_timedop(struct task *t, int id, u64 usops, u64 nsops, u64 utimeout)
 		ret = -EINVAL;
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
 			goto out_free;
-		deadline = mono_now() + ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+		deadline = ktime_mono(&t->k->time) + ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 	}
+	if (deadline >= 0)
+		host = MAX(ktime_to_host_mono(&t->k->time, CLOCK_MONOTONIC, deadline), 0);
 	for (u32 i = 0; i < nsops; i++) {
 		max = MAX(max, sops[i].sem_num);
 		undos |= (sops[i].sem_flg & SEM_UNDO) != 0;
@@ -390,7 +394,7 @@ long sem_timedop(struct task *t, int id, u64 usops, u64 nsops, u64 utimeout)
 		int br;
 
 		pthread_mutex_unlock(&ns->lock);
-		br = task_block(t, deadline);
+		br = task_block(t, host);
 		pthread_mutex_lock(&ns->lock);
 		if (q.status != 1) {
 			ret = q.status;
@@ -399,9 +403,16 @@ long sem_timedop(struct task *t, int id, u64 usops, u64 nsops, u64 utimeout)
 		if (br == -EINTR) {
 			st_list_del(&q.link);
 			ret = -ERESTARTNOHAND;
+			if (deadline >= 0) {
+				t->restart = (struct restart_block){
+					.kind = RESTART_SEMTIMEDOP, .clockid = id,
+					.deadline = deadline, .uaddr = usops, .val = nsops,
+				};
+				ret = -ERESTART_RESTARTBLOCK;
+			}
 			break;
 		}
-		if (deadline >= 0 && mono_now() >= deadline) {
+		if (host >= 0 && ktime_host_mono_now() >= host) {
 			st_list_del(&q.link);
 			ret = -EAGAIN;
 			break;
@@ -413,6 +424,16 @@ out_free:
 	if (sops != small)
 		free(sops);
 	return ret;
+}
+
+long sem_timedop(struct task *t, int id, u64 usops, u64 nsops, u64 utimeout)
+{
+	return timedop(t, id, usops, nsops, utimeout, -1);
+}
+
+long sem_restart(struct task *t, const struct restart_block *rb)
+{
+	return timedop(t, rb->clockid, rb->uaddr, rb->val, 0, rb->deadline);
 }
 
 /* Waiters for semaphore @num: decrementing (@zero false) or waiting for zero. */

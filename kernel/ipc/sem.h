@@ -79,6 +79,9 @@ int sem_ns_after_load(void *o, void *ctx);
 long sem_get(struct task *t, s32 key, int nsems, int flags);
 /* semtimedop: @timeout a user struct timespec, or 0 for none (semop). */
 long sem_timedop(struct task *t, int id, u64 sops, u64 nsops, u64 timeout);
+/* Continues a semtimedop interrupted in its wait (restart_syscall). */
+struct restart_block;
+long sem_restart(struct task *t, const struct restart_block *rb);
 long sem_ctl(struct task *t, int id, int semnum, int cmd, u64 arg);
 
 /* clone: the child's undo list, shared with CLONE_SYSVSEM (made first if the parent

@@ -337,16 +337,61 @@ SYS(rt_sigpending)
 	return mm_copy_out(t->mm, a[0], &set, a[1]) ? -EFAULT : 0;
 }
 
-static s64 host_now(void)
+/*
+ * rt_sigtimedwait, first or restarted: takes a pending signal of @set without running
+ * its handler, waiting until @deadline of the sandbox's CLOCK_MONOTONIC (-1: no
+ * timeout). A blocked signal wakes the task too (sig_send), so waiting for blocked
+ * ones works. Interrupted by a signal it does not take, it fails with EINTR when that
+ * signal has a handler, as Linux; an interruption the application does not see (a
+ * checkpoint) restarts it through restart_syscall with the same deadline, so a
+ * restored wait takes only what was left, where Linux would say EINTR.
+ */
+static long sigtimedwait_until(struct task *t, u64 set, u64 uinfo, s64 deadline)
 {
-	struct timespec ts;
+	s64 host = deadline < 0 ? -1 :
+		MAX(ktime_to_host_mono(&t->k->time, CLOCK_MONOTONIC, deadline), 0);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts_to_ns(ts.tv_sec, ts.tv_nsec);
+	for (;;) {
+		struct l_siginfo info;
+		int sig = 0, r;
+
+		pthread_mutex_lock(&t->sh->lock);
+		if (t->pending & set) {
+			sig = __builtin_ctzll(t->pending & set) + 1;
+			sigq_take(t->tg, SIGPEND_TASK(t), sig, &info);
+		} else if (t->tg->pending & set) {
+			sig = __builtin_ctzll(t->tg->pending & set) + 1;
+			sigq_take(t->tg, SIGPEND_TG(t->tg), sig, &info);
+		}
+		pthread_mutex_unlock(&t->sh->lock);
+		if (sig) {
+			if (uinfo && mm_copy_out(t->mm, uinfo, &info, sizeof(info)))
+				return -EFAULT;
+			return sig;
+		}
+		if (host >= 0 && ktime_host_mono_now() >= host)
+			return -EAGAIN;
+		r = task_block(t, host);
+		if (r == -EINTR) {
+			pthread_mutex_lock(&t->sh->lock);
+			sig = (task_pending(t) & set) != 0;
+			pthread_mutex_unlock(&t->sh->lock);
+			if (!sig) {
+				t->restart = (struct restart_block){
+					.kind = RESTART_SIGTIMEDWAIT, .deadline = deadline,
+					.uaddr = uinfo, .set = set,
+				};
+				return -ERESTART_RESTARTBLOCK;
+			}
+		}
+	}
 }
 
-/* rt_sigtimedwait: takes a pending signal of @set without running its handler. A
- * blocked signal wakes the task too (sig_send), so waiting for blocked ones works. */
+long sigtimedwait_restart(struct task *t, const struct restart_block *rb)
+{
+	return sigtimedwait_until(t, rb->set, rb->uaddr, rb->deadline);
+}
+
 SYS(rt_sigtimedwait)
 {
 	struct l_timespec ts;
@@ -363,37 +408,9 @@ SYS(rt_sigtimedwait)
 			return -EFAULT;
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 			return -EINVAL;
-		deadline = host_now() + ts_to_ns(ts.tv_sec, ts.tv_nsec);
+		deadline = ktime_mono(&t->k->time) + ts_to_ns(ts.tv_sec, ts.tv_nsec);
 	}
-	for (;;) {
-		struct l_siginfo info;
-		int sig = 0, r;
-
-		pthread_mutex_lock(&t->sh->lock);
-		if (t->pending & set) {
-			sig = __builtin_ctzll(t->pending & set) + 1;
-			sigq_take(t->tg, SIGPEND_TASK(t), sig, &info);
-		} else if (t->tg->pending & set) {
-			sig = __builtin_ctzll(t->tg->pending & set) + 1;
-			sigq_take(t->tg, SIGPEND_TG(t->tg), sig, &info);
-		}
-		pthread_mutex_unlock(&t->sh->lock);
-		if (sig) {
-			if (a[1] && mm_copy_out(t->mm, a[1], &info, sizeof(info)))
-				return -EFAULT;
-			return sig;
-		}
-		if (deadline >= 0 && host_now() >= deadline)
-			return -EAGAIN;
-		r = task_block(t, deadline);
-		if (r == -EINTR) {
-			pthread_mutex_lock(&t->sh->lock);
-			sig = (task_pending(t) & set) != 0;
-			pthread_mutex_unlock(&t->sh->lock);
-			if (!sig)
-				return -EINTR;
-		}
-	}
+	return sigtimedwait_until(t, set, a[1], deadline);
 }
 
 SYS(pidfd_send_signal) { return pidfd_send_signal(t, a[0], a[1], a[2], a[3]); }

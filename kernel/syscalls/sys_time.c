@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "ipc/sem.h"
 #include "kernel.h"
 #include "mm/mm.h"
 #include "syscalls/handlers.h"
@@ -227,6 +228,10 @@ SYS(restart_syscall)
 		return poll_restart(t, &rb);
 	case RESTART_EPOLL:
 		return epoll_restart(t, &rb);
+	case RESTART_SIGTIMEDWAIT:
+		return sigtimedwait_restart(t, &rb);
+	case RESTART_SEMTIMEDOP:
+		return sem_restart(t, &rb);
 	default:
 		return -EINTR;
 	}

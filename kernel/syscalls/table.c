@@ -85,7 +85,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(munlockall, ""),
 	F(rt_sigaction, "dppu"), F(rt_sigprocmask, "dppu"), F(sigaltstack, "pp"),
 	F(rt_sigreturn, ""), F(pause, ""), F(rt_sigsuspend, "pu"), F(rt_sigpending, "pu"),
-	F(rt_sigtimedwait, "pppu"),
+	P(rt_sigtimedwait, "pppu", "a job-control stop does not interrupt it (Linux fails it "
+	  "with EINTR after SIGSTOP and SIGCONT)"),
 	F(kill, "dd"), F(tkill, "dd"), F(tgkill, "ddd"),
 	F(rt_sigqueueinfo, "ddp"), F(rt_tgsigqueueinfo, "dddp"),
 	P(pidfd_open, "dx", "no fdinfo"),
@@ -259,7 +260,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(shmdt, "p"),
 	P(shmctl, "dxp", "SHM_LOCK sets the flag only: RLIMIT_MEMLOCK is not charged"),
 	F(semget, "dux"), P(semop, "dpu", SEM_NOTE),
-	P(semtimedop, "dpup", SEM_NOTE), F(semctl, "ddxx"),
+	P(semtimedop, "dpup", SEM_NOTE "; a job-control stop does not interrupt it (Linux: "
+	  "EINTR)"), F(semctl, "ddxx"),
 	F(msgget, "dx"), F(msgsnd, "dpux"), F(msgrcv, "dpudx"), F(msgctl, "dxp"),
 };
 

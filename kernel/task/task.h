@@ -33,16 +33,17 @@ struct pty;
 /* A syscall interrupted with ERESTART_RESTARTBLOCK: what restart_syscall continues.
  * Data, never a function pointer, so it survives checkpoint and restore. */
 enum restart_kind { RESTART_NONE, RESTART_NANOSLEEP, RESTART_FUTEX, RESTART_FUTEX_LOCK_PI,
-		    RESTART_POLL, RESTART_EPOLL };
+		    RESTART_POLL, RESTART_EPOLL, RESTART_SIGTIMEDWAIT, RESTART_SEMTIMEDOP };
 
 SAVABLE struct restart_block {
 	u32 kind;               /* enum restart_kind */
-	s32 clockid;            /* epoll_wait: the epoll fd */
+	s32 clockid;            /* epoll_wait: the epoll fd; semtimedop: the set's id */
 	s64 deadline;           /* sandbox clock ns */
 	u64 rmtp;               /* nanosleep: where to write the remaining time, or 0 */
-	u64 uaddr;              /* futex: the word, its value and bitset; poll and */
-	u32 val, bitset;        /* epoll_wait: the array (uaddr) and its length (val) */
-	bool private;
+	u64 uaddr;              /* futex: the word, its value and bitset; poll, */
+	u32 val, bitset;        /* epoll_wait, semtimedop: the array and its length; */
+	bool private;           /* rt_sigtimedwait: where the siginfo goes */
+	u64 set;                /* rt_sigtimedwait: the signals waited for */
 };
 
 /* syscalls/sys_futex.c: continues an interrupted futex wait. */
@@ -51,6 +52,8 @@ long futex_restart(struct task *t, const struct restart_block *rb);
 long poll_restart(struct task *t, const struct restart_block *rb);
 /* syscalls/sys_event.c: continues an interrupted epoll_wait. */
 long epoll_restart(struct task *t, const struct restart_block *rb);
+/* syscalls/sys_signal.c: continues an interrupted rt_sigtimedwait. */
+long sigtimedwait_restart(struct task *t, const struct restart_block *rb);
 
 /*
  * Signal handlers, shared by threads (CLONE_SIGHAND). Its lock is Linux's siglock:

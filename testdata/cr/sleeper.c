@@ -1,8 +1,10 @@
 /* sleeper [MS [HOW]]: prints the ready mark, waits MS milliseconds (default 2000) in one
  * call, and exits 0. HOW is the call: nanosleep (the default), or poll, ppoll, select,
- * pselect6 or epoll_wait on a pipe nobody writes. A checkpoint interrupts the wait;
+ * pselect6 or epoll_wait on a pipe nobody writes, rt_sigtimedwait for a signal nobody
+ * sends, semtimedop on a semaphore nobody raises. A checkpoint interrupts the wait;
  * after restore it must restart with the remaining time (the harness times that),
- * return 0 (not EINTR) and find that CLOCK_MONOTONIC advanced by at least MS. */
+ * time out as it would have (0, or EAGAIN for the last two; not EINTR) and find that
+ * CLOCK_MONOTONIC advanced by at least MS. */
 #include "cr.h"
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/sem.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +35,22 @@ static int wait_ms(const char *how, long ms)
 
 	if (!strcmp(how, "nanosleep"))
 		return nanosleep(&req, &rem);
+	if (!strcmp(how, "rt_sigtimedwait")) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR2);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		return sigtimedwait(&set, NULL, &req) < 0 && errno == EAGAIN ? 0 : -1;
+	}
+	if (!strcmp(how, "semtimedop")) {
+		struct sembuf op = { 0, -1, 0 };
+		int id = semget(IPC_PRIVATE, 1, 0600), r;
+
+		r = semtimedop(id, &op, 1, &req) < 0 && errno == EAGAIN ? 0 : -1;
+		semctl(id, 0, IPC_RMID);
+		return r;
+	}
 	if (pipe(fds))
 		return -1;
 	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };

@@ -1,7 +1,8 @@
 /*
- * How poll, ppoll, select and pselect6 come back from an interruption (after Linux's
- * fs/select.c). Interrupted by a signal that has a handler they fail with EINTR,
- * SA_RESTART or not, and ppoll and pselect6 have written the time that was left back
+ * How the waits with a timeout come back from an interruption: poll, ppoll, select
+ * and pselect6 (after Linux's fs/select.c), rt_sigtimedwait and semtimedop.
+ * Interrupted by a signal that has a handler they fail with EINTR, SA_RESTART or
+ * not, and ppoll and pselect6 have written the time that was left back
  * to their timeout (ppoll's is hidden by glibc: called raw here), which is what they
  * restart with after an interruption without a handler. poll restarts through
  * restart_syscall, keeping its deadline: stopped by SIGSTOP after 0.3 s of a 1.5 s
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/sem.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -51,6 +53,23 @@ static long wait_once(const char *how, long ms, struct timespec *left)
 
 	FD_ZERO(&r);
 	FD_SET(rfd, &r);
+	if (!strcmp(how, "rt_sigtimedwait")) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR2);
+		return sigtimedwait(&set, NULL, &ts);
+	}
+	if (!strcmp(how, "semtimedop")) {
+		struct sembuf op = { 0, -1, 0 };
+		int id = semget(IPC_PRIVATE, 1, 0600);
+		long r = semtimedop(id, &op, 1, &ts);
+		int e = errno;
+
+		semctl(id, 0, IPC_RMID);
+		errno = e;
+		return r;
+	}
 	if (!strcmp(how, "poll"))
 		ret = poll(&p, 1, ms);
 	else if (!strcmp(how, "ppoll"))
@@ -112,7 +131,8 @@ static void handled(const char *how)
 
 int main(void)
 {
-	static const char *const hows[] = { "poll", "ppoll", "select", "pselect6" };
+	static const char *const hows[] = { "poll", "ppoll", "select", "pselect6",
+					    "rt_sigtimedwait", "semtimedop" };
 	struct sigaction sa = { .sa_handler = on_alrm, .sa_flags = SA_RESTART };
 	struct pollfd p;
 	struct timespec zero = { 0, 0 };
@@ -124,7 +144,7 @@ int main(void)
 	rfd = fds[0];
 	sigaction(SIGALRM, &sa, NULL);
 	stopped("poll");
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		handled(hows[i]);
 	/* A zero timeout is not written back. */
 	p = (struct pollfd){ .fd = rfd, .events = POLLIN };
