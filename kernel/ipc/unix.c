@@ -376,8 +376,11 @@ int unix_wait(struct task *t, struct waitq *wq, s64 deadline, bool *interrupted)
 	struct waiter w;
 	int r;
 
+	/* Under SO_RCVTIMEO or SO_SNDTIMEO Linux says EINTR even with SA_RESTART; an
+	 * interruption the application does not see (a checkpoint) starts the wait
+	 * over, with the whole timeout: the timeout is the socket's, not the call's. */
 	if (*interrupted)
-		return deadline ? -EINTR : -ERESTARTSYS;
+		return deadline ? -ERESTARTNOHAND : -ERESTARTSYS;
 	if (deadline && ktime_host_mono_now() >= deadline)
 		return -EAGAIN;
 	waitq_add(wq, &w, t);

@@ -253,7 +253,9 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	  "PEERCRED, SNDBUF, RCVBUF, RCVLOWAT, RCVTIMEO, SNDTIMEO, LINGER and inert REUSEADDR, "
 	  "KEEPALIVE...; inet: IP_TOS, IP_TTL, IPV6_V6ONLY, TCP_NODELAY, TCP_INFO and the "
 	  "other integer ones kept and read back; others ENOPROTOOPT"),
-	P(setsockopt, "fddpu", "as getsockopt; no multicast (ENODEV)"),
+	P(setsockopt, "fddpu", "as getsockopt; no multicast (ENODEV); a wait under "
+	  "SO_RCVTIMEO or SO_SNDTIMEO that a checkpoint interrupted starts over with the "
+	  "whole timeout after restore"),
 	U(rseq, "restartable sequences are not offered; glibc falls back"),
 	F(shmget, "dux"),
 	P(shmat, "dpx", "SHM_HUGETLB-backed segments are plain pages"),

@@ -1,9 +1,11 @@
 /* sleeper [MS [HOW]]: prints the ready mark, waits MS milliseconds (default 2000) in one
  * call, and exits 0. HOW is the call: nanosleep (the default), or poll, ppoll, select,
  * pselect6 or epoll_wait on a pipe nobody writes, rt_sigtimedwait for a signal nobody
- * sends, semtimedop on a semaphore nobody raises. A checkpoint interrupts the wait;
- * after restore it must restart with the remaining time (the harness times that),
- * time out as it would have (0, or EAGAIN for the last two; not EINTR) and find that
+ * sends, semtimedop on a semaphore nobody raises, or so_rcvtimeo: recv under
+ * SO_RCVTIMEO on a socket nobody writes. A checkpoint interrupts the wait; after
+ * restore it must restart with the remaining time (the harness times that; under
+ * SO_RCVTIMEO, the socket's, sbx starts over with the whole timeout), time out as it
+ * would have (0, or EAGAIN for the last three; not EINTR) and find that
  * CLOCK_MONOTONIC advanced by at least MS. */
 #include "cr.h"
 
@@ -13,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/sem.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +45,15 @@ static int wait_ms(const char *how, long ms)
 		sigaddset(&set, SIGUSR2);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		return sigtimedwait(&set, NULL, &req) < 0 && errno == EAGAIN ? 0 : -1;
+	}
+	if (!strcmp(how, "so_rcvtimeo")) {
+		int sv[2];
+		char c;
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+		    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+			return -1;
+		return recv(sv[0], &c, 1, 0) < 0 && errno == EAGAIN ? 0 : -1;
 	}
 	if (!strcmp(how, "semtimedop")) {
 		struct sembuf op = { 0, -1, 0 };

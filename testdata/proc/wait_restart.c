@@ -1,6 +1,7 @@
 /*
  * How the waits with a timeout come back from an interruption: poll, ppoll, select
- * and pselect6 (after Linux's fs/select.c), rt_sigtimedwait and semtimedop.
+ * and pselect6 (after Linux's fs/select.c), rt_sigtimedwait, semtimedop and recv
+ * under SO_RCVTIMEO.
  * Interrupted by a signal that has a handler they fail with EINTR, SA_RESTART or
  * not, and ppoll and pselect6 have written the time that was left back
  * to their timeout (ppoll's is hidden by glibc: called raw here), which is what they
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/sem.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -50,6 +52,7 @@ static long wait_once(const char *how, long ms, struct timespec *left)
 	struct timeval tv = { ms / 1000, ms % 1000 * 1000L };
 	fd_set r;
 	long ret;
+	int st;
 
 	FD_ZERO(&r);
 	FD_SET(rfd, &r);
@@ -69,6 +72,20 @@ static long wait_once(const char *how, long ms, struct timespec *left)
 		semctl(id, 0, IPC_RMID);
 		errno = e;
 		return r;
+	}
+	if (!strcmp(how, "recv SO_RCVTIMEO")) {
+		int sv[2];
+		char c;
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+		    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+			return -2;
+		ret = recv(sv[0], &c, 1, 0);
+		st = errno;
+		close(sv[0]);
+		close(sv[1]);
+		errno = st;
+		return ret;
 	}
 	if (!strcmp(how, "poll"))
 		ret = poll(&p, 1, ms);
@@ -132,7 +149,7 @@ static void handled(const char *how)
 int main(void)
 {
 	static const char *const hows[] = { "poll", "ppoll", "select", "pselect6",
-					    "rt_sigtimedwait", "semtimedop" };
+					    "rt_sigtimedwait", "semtimedop", "recv SO_RCVTIMEO" };
 	struct sigaction sa = { .sa_handler = on_alrm, .sa_flags = SA_RESTART };
 	struct pollfd p;
 	struct timespec zero = { 0, 0 };
@@ -144,7 +161,7 @@ int main(void)
 	rfd = fds[0];
 	sigaction(SIGALRM, &sa, NULL);
 	stopped("poll");
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		handled(hows[i]);
 	/* A zero timeout is not written back. */
 	p = (struct pollfd){ .fd = rfd, .events = POLLIN };
