@@ -1,12 +1,12 @@
 /* sleeper [MS [HOW]]: prints the ready mark, waits MS milliseconds (default 2000) in one
- * call, and exits 0. HOW is the call: nanosleep (the default), or poll, ppoll, select,
- * pselect6 or epoll_wait on a pipe nobody writes, rt_sigtimedwait for a signal nobody
- * sends, semtimedop on a semaphore nobody raises, or so_rcvtimeo: recv under
- * SO_RCVTIMEO on a socket nobody writes. A checkpoint interrupts the wait; after
- * restore it must restart with the remaining time (the harness times that; under
- * SO_RCVTIMEO, the socket's, sbx starts over with the whole timeout), time out as it
- * would have (0, or EAGAIN for the last three; not EINTR) and find that
- * CLOCK_MONOTONIC advanced by at least MS. */
+ * call, and exits 0. HOW is the call: nanosleep (the default); poll, ppoll, select,
+ * pselect6 or epoll_wait on a pipe nobody writes; futex (FUTEX_WAIT with a relative
+ * timeout) on a word nobody wakes; rt_sigtimedwait for a signal nobody sends;
+ * semtimedop on a semaphore nobody raises; so_rcvtimeo: recv under SO_RCVTIMEO on a
+ * socket nobody writes. A checkpoint interrupts the wait; after restore it must
+ * restart with the remaining time (the harness times that; under SO_RCVTIMEO, the
+ * socket's, sbx starts over with the whole timeout), time out as it would have (not
+ * EINTR) and find that CLOCK_MONOTONIC advanced by at least MS. */
 #include "cr.h"
 
 #include <errno.h>
@@ -16,6 +16,8 @@
 #include <sys/select.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +47,12 @@ static int wait_ms(const char *how, long ms)
 		sigaddset(&set, SIGUSR2);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		return sigtimedwait(&set, NULL, &req) < 0 && errno == EAGAIN ? 0 : -1;
+	}
+	if (!strcmp(how, "futex")) {
+		static int word;
+
+		return syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &req, NULL, 0) < 0 &&
+		       errno == ETIMEDOUT ? 0 : -1;
 	}
 	if (!strcmp(how, "so_rcvtimeo")) {
 		int sv[2];
