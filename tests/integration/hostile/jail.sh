@@ -265,7 +265,7 @@ gofer_namespaces | gofer_creds | gofer_root)
 	mkdir -p "$tmp/root"
 	cp "$busybox" "$tmp/root/busybox"
 	echo marker >"$tmp/root/marker"
-	"$sbx" run --rootfs "$tmp/root" /busybox sh -c 'while :; do :; done' </dev/null \
+	"$sbx" --root "$tmp/sbx-root" run --rootfs "$tmp/root" /busybox sh -c 'while :; do :; done' </dev/null \
 		>"$tmp/spin.out" 2>"$tmp/spin.err" &
 	SPIN_RUN=$!
 	hs_find_chain "$SPIN_RUN" 10 || { cat "$tmp/spin.err" >&2; fail "the sandbox did not start"; }

@@ -67,10 +67,12 @@ hs_status_field() {
 
 # hs_start_spinner SBX OUTDIR: starts a sandbox running a busybox shell loop in the
 # background; sets SPIN_RUN to its `sbx run` pid and SPIN_SENTRY/SPIN_TEMPLATE/SPIN_STUB.
+# Its state directory is under OUTDIR: the sandbox is killed, never deleted, and must
+# not stay behind in the host's /run/sbx.
 hs_start_spinner() {
 	local sbx=$1 dir=$2
-	"$sbx" run /bin/busybox sh -c 'while :; do :; done' </dev/null >"$dir/spin.out" \
-		2>"$dir/spin.err" &
+	"$sbx" --root "$dir/sbx-root" run /bin/busybox sh -c 'while :; do :; done' \
+		</dev/null >"$dir/spin.out" 2>"$dir/spin.err" &
 	SPIN_RUN=$!
 	if ! hs_find_chain "$SPIN_RUN" 10; then
 		echo "FAIL: the spinning sandbox's Sentry/template/stub did not appear" >&2
