@@ -114,61 +114,54 @@ out_put:
 	return ret;
 }
 
-static s64 ms_deadline(int ms)
-{
-	if (ms < 0)
-		return -1;
-	return ms ? ktime_host_mono_now() + ms * 1000000LL : 0;
-}
-
 /*
- * epoll_wait, first or restarted. Linux fails it with EINTR at any interruption; an
- * interruption the application never sees (a checkpoint, a signal without a
- * handler) restarts it here instead, through restart_syscall with its deadline on
- * the sandbox's clock, so that a restored wait takes only what was left of it.
+ * The epoll_wait family, first or restarted, under the sigmask at @umask (of @size
+ * bytes; 0: none) while it waits. Linux fails them with EINTR at any interruption; an
+ * interruption the application never sees (a checkpoint, a signal without a handler)
+ * restarts them here instead, through restart_syscall with the deadline on the
+ * sandbox's clock (and the mask read again), so that a restored wait takes only what
+ * was left of it.
  */
-static long epoll_wait_until(struct task *t, int epfd, u64 uevents, int max, s64 deadline)
+static long epoll_wait_until(struct task *t, int epfd, u64 uevents, int max, u64 umask,
+			     u64 size, s64 deadline)
 {
 	s64 host = deadline > 0 ?
 		MAX(ktime_to_host_mono(&t->k->time, CLOCK_MONOTONIC, deadline), 1) : deadline;
-	long ret = do_epoll_wait(t, epfd, uevents, max, host);
+	u64 old = 0;
+	long ret;
 
-	if (ret != -ERESTARTNOHAND)
+	ret = sys_sigmask_swap(t, umask, size, &old);
+	if (ret)
 		return ret;
-	t->restart = (struct restart_block){ .kind = RESTART_EPOLL, .clockid = epfd,
-					     .deadline = deadline, .uaddr = uevents,
-					     .val = max };
-	return -ERESTART_RESTARTBLOCK;
+	ret = do_epoll_wait(t, epfd, uevents, max, host);
+	if (ret == -ERESTARTNOHAND) {
+		t->restart = (struct restart_block){ .kind = RESTART_EPOLL, .clockid = epfd,
+						     .deadline = deadline, .uaddr = uevents,
+						     .val = max, .rmtp = umask, .bitset = size };
+		ret = -ERESTART_RESTARTBLOCK;
+	}
+	sys_sigmask_restore(t, umask, ret, old);
+	return ret;
 }
 
 long epoll_restart(struct task *t, const struct restart_block *rb)
 {
-	return epoll_wait_until(t, rb->clockid, rb->uaddr, rb->val, rb->deadline);
+	return epoll_wait_until(t, rb->clockid, rb->uaddr, rb->val, rb->rmtp, rb->bitset,
+				rb->deadline);
 }
 
-SYS(epoll_wait)
+/* A deadline on the sandbox's CLOCK_MONOTONIC @ms from now (-1: none, 0: no wait). */
+static s64 ms_deadline(struct task *t, int ms)
 {
-	int ms = a[3];
-
-	return epoll_wait_until(t, a[0], a[1], a[2], ms < 0 ? -1 :
-				ms ? ktime_mono(&t->k->time) + ms * 1000000LL : 0);
+	return ms < 0 ? -1 : ms ? ktime_mono(&t->k->time) + ms * 1000000LL : 0;
 }
 
-/* epoll_pwait and epoll_pwait2: the wait under a sigmask, as ppoll's. */
-static long epoll_wait_masked(struct task *t, const u64 *a, s64 deadline)
+SYS(epoll_wait) { return epoll_wait_until(t, a[0], a[1], a[2], 0, 0, ms_deadline(t, a[3])); }
+
+SYS(epoll_pwait)
 {
-	u64 old = 0;
-	long ret;
-
-	ret = sys_sigmask_swap(t, a[4], a[5], &old);
-	if (ret)
-		return ret;
-	ret = do_epoll_wait(t, a[0], a[1], a[2], deadline);
-	sys_sigmask_restore(t, a[4], ret, old);
-	return ret;
+	return epoll_wait_until(t, a[0], a[1], a[2], a[4], a[5], ms_deadline(t, a[3]));
 }
-
-SYS(epoll_pwait) { return epoll_wait_masked(t, a, ms_deadline(a[3])); }
 
 SYS(epoll_pwait2)
 {
@@ -181,9 +174,9 @@ SYS(epoll_pwait2)
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
 			return -EINVAL;
 		deadline = ts.tv_sec || ts.tv_nsec ?
-			ktime_host_mono_now() + ts_to_ns(ts.tv_sec, ts.tv_nsec) : 0;
+			ktime_mono(&t->k->time) + ts_to_ns(ts.tv_sec, ts.tv_nsec) : 0;
 	}
-	return epoll_wait_masked(t, a, deadline);
+	return epoll_wait_until(t, a[0], a[1], a[2], a[4], a[5], deadline);
 }
 
 SYS(eventfd2)

@@ -874,9 +874,9 @@ void sys_sigmask_restore(struct task *t, u64 umask, long ret, u64 old)
 	if (!umask)
 		return;
 	/* Interrupted: the old mask comes back when the handler returns (it is what the
-	 * signal frame saves); otherwise right away. */
+	 * signal frame saves), or before a restart; otherwise right away. */
 	pthread_mutex_lock(&t->sh->lock);
-	if (ret == -ERESTARTNOHAND) {
+	if (ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK) {
 		t->saved_sigmask = old;
 		t->restore_sigmask = true;
 	} else {

@@ -60,8 +60,8 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	P(epoll_wait, "fpdd", "restarts with the time left after an interruption the "
 	  "application does not see (Linux fails it with EINTR after a stop); an "
 	  "edge-triggered entry also fires on changes it did not ask for"),
-	P(epoll_pwait, "fpddpu", "as epoll_wait, but restarts with the whole timeout"),
-	P(epoll_pwait2, "fpdppu", "as epoll_pwait"),
+	P(epoll_pwait, "fpddpu", "as epoll_wait"),
+	P(epoll_pwait2, "fpdppu", "as epoll_wait"),
 	F(eventfd, "u"), F(eventfd2, "ux"),
 	P(timerfd_create, "dx", "_ALARM clocks run as their plain clocks (nothing suspends)"),
 	P(timerfd_settime, "fxpp", "TFD_TIMER_CANCEL_ON_SET never cancels"),

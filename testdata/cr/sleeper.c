@@ -1,6 +1,6 @@
 /* sleeper [MS [HOW]]: prints the ready mark, waits MS milliseconds (default 2000) in one
  * call, and exits 0. HOW is the call: nanosleep (the default); poll, ppoll, select,
- * pselect6 or epoll_wait on a pipe nobody writes; futex (FUTEX_WAIT with a relative
+ * pselect6, epoll_wait or epoll_pwait (under a sigmask) on a pipe nobody writes; futex (FUTEX_WAIT with a relative
  * timeout) on a word nobody wakes; rt_sigtimedwait for a signal nobody sends;
  * semtimedop on a semaphore nobody raises; so_rcvtimeo: recv under SO_RCVTIMEO on a
  * socket nobody writes. A checkpoint interrupts the wait; after restore it must
@@ -87,6 +87,13 @@ static int wait_ms(const char *how, long ms)
 	ep = epoll_create1(0);
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev))
 		return -1;
+	if (!strcmp(how, "epoll_pwait")) {
+		sigset_t mask;
+
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGUSR2);
+		return epoll_pwait(ep, &ev, 1, ms, &mask);
+	}
 	return epoll_wait(ep, &ev, 1, ms);
 }
 

@@ -1,7 +1,7 @@
 /*
  * How the waits with a timeout come back from an interruption: poll, ppoll, select
- * and pselect6 (after Linux's fs/select.c), rt_sigtimedwait, semtimedop and recv
- * under SO_RCVTIMEO.
+ * and pselect6 (after Linux's fs/select.c), epoll_pwait, rt_sigtimedwait, semtimedop
+ * and recv under SO_RCVTIMEO.
  * Interrupted by a signal that has a handler they fail with EINTR, SA_RESTART or
  * not, and ppoll and pselect6 have written the time that was left back
  * to their timeout (ppoll's is hidden by glibc: called raw here), which is what they
@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
@@ -72,6 +73,21 @@ static long wait_once(const char *how, long ms, struct timespec *left)
 		semctl(id, 0, IPC_RMID);
 		errno = e;
 		return r;
+	}
+	if (!strcmp(how, "epoll_pwait")) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		int ep = epoll_create1(0);
+		sigset_t mask;
+
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGUSR2);
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, rfd, &ev))
+			return -2;
+		ret = epoll_pwait(ep, &ev, 1, ms, &mask);
+		st = errno;
+		close(ep);
+		errno = st;
+		return ret;
 	}
 	if (!strcmp(how, "recv SO_RCVTIMEO")) {
 		int sv[2];
@@ -149,7 +165,8 @@ static void handled(const char *how)
 int main(void)
 {
 	static const char *const hows[] = { "poll", "ppoll", "select", "pselect6",
-					    "rt_sigtimedwait", "semtimedop", "recv SO_RCVTIMEO" };
+					    "epoll_pwait", "rt_sigtimedwait", "semtimedop",
+					    "recv SO_RCVTIMEO" };
 	struct sigaction sa = { .sa_handler = on_alrm, .sa_flags = SA_RESTART };
 	struct pollfd p;
 	struct timespec zero = { 0, 0 };
@@ -161,7 +178,7 @@ int main(void)
 	rfd = fds[0];
 	sigaction(SIGALRM, &sa, NULL);
 	stopped("poll");
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 8; i++)
 		handled(hows[i]);
 	/* A zero timeout is not written back. */
 	p = (struct pollfd){ .fd = rfd, .events = POLLIN };
