@@ -31,19 +31,29 @@ struct sem_undo_list;
 struct pty;
 
 /* A syscall interrupted with ERESTART_RESTARTBLOCK: what restart_syscall continues.
- * Data, never a function pointer, so it survives checkpoint and restore. */
+ * Data, never a function pointer, so it survives checkpoint and restore.
+ *   nanosleep      clockid, deadline, rmtp: where the remaining time goes (or 0)
+ *   futex          clockid, deadline, uaddr: the word, val, bitset, private
+ *   poll           deadline, uaddr: the pollfd array, val: its length
+ *   epoll_wait     clockid: the epoll fd, deadline, uaddr: the events, val: their
+ *                  number, rmtp: the sigmask (epoll_pwait; or 0), bitset: its size
+ *   rt_sigtimedwait  deadline, set: the signals, uaddr: the siginfo (or 0)
+ *   semtimedop     clockid: the set's id, deadline, uaddr: the sembufs, val: their
+ *                  number
+ * Deadlines are on the sandbox's clocks (CLOCK_MONOTONIC but for nanosleep's and
+ * futex's own), which a restore carries over. */
 enum restart_kind { RESTART_NONE, RESTART_NANOSLEEP, RESTART_FUTEX, RESTART_FUTEX_LOCK_PI,
 		    RESTART_POLL, RESTART_EPOLL, RESTART_SIGTIMEDWAIT, RESTART_SEMTIMEDOP };
 
 SAVABLE struct restart_block {
 	u32 kind;               /* enum restart_kind */
-	s32 clockid;            /* epoll_wait: the epoll fd; semtimedop: the set's id */
+	s32 clockid;
 	s64 deadline;           /* sandbox clock ns */
-	u64 rmtp;               /* nanosleep: where to write the remaining time, or 0 */
-	u64 uaddr;              /* futex: the word, its value and bitset; poll, */
-	u32 val, bitset;        /* epoll_wait, semtimedop: the array and its length; */
-	bool private;           /* rt_sigtimedwait: where the siginfo goes */
-	u64 set;                /* rt_sigtimedwait: the signals waited for */
+	u64 rmtp;
+	u64 uaddr;
+	u32 val, bitset;
+	bool private;
+	u64 set;
 };
 
 /* syscalls/sys_futex.c: continues an interrupted futex wait. */
