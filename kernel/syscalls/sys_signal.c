@@ -351,6 +351,7 @@ static long sigtimedwait_until(struct task *t, u64 set, u64 uinfo, s64 deadline)
 	s64 host = deadline < 0 ? -1 :
 		MAX(ktime_to_host_mono(&t->k->time, CLOCK_MONOTONIC, deadline), 0);
 
+	set &= ~UNBLOCKABLE;    /* here, where a restart block from an image comes too */
 	for (;;) {
 		struct l_siginfo info;
 		int sig = 0, r;
@@ -402,7 +403,6 @@ SYS(rt_sigtimedwait)
 		return -EINVAL;
 	if (mm_copy_in(t->mm, &set, a[0], sizeof(set)))
 		return -EFAULT;
-	set &= ~UNBLOCKABLE;
 	if (a[2]) {
 		if (mm_copy_in(t->mm, &ts, a[2], sizeof(ts)))
 			return -EFAULT;
