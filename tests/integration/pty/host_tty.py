@@ -114,8 +114,10 @@ class Session:
         end = time.monotonic() + TIMEOUT
         while not any(text == l for _, l in self.lines_at):
             if time.monotonic() > end:
-                raise RuntimeError("no line %r; output so far: %r" %
-                                   (text, [l for _, l in self.lines_at]))
+                # The job shell's reports say whether the job stopped meanwhile.
+                raise RuntimeError("no line %r; output so far: %r; job shell: %r" %
+                                   (text, [l for _, l in self.lines_at],
+                                    [ev for _, ev in self.events]))
             self.pump(0.05)
 
     def wait_event(self, prefix):
