@@ -94,6 +94,10 @@ int memfile_adopt(struct memfile *mf, struct memfile *saved);
 #define MEMFILE_IO_MIN 2048
 void memfile_read(struct memfile *mf, void *buf, u64 len, u64 off);
 void memfile_write(struct memfile *mf, const void *buf, u64 len, u64 off);
+/* The next run of [off, end) the memory file holds pages for (SEEK_DATA, then
+ * SEEK_HOLE): [*d, *h), or *d = *h = end when there is none. False when the host cannot
+ * tell. */
+bool memfile_next_data(struct memfile *mf, u64 off, u64 end, u64 *d, u64 *h);
 /* Copies [src, src+len) to [dst, dst+len); the ranges must not overlap. The source's
  * holes stay holes where the destination has them (they read as zeros either way). */
 void memfile_copy(struct memfile *mf, u64 dst, u64 src, u64 len);

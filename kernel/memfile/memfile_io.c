@@ -75,12 +75,7 @@ static void copy_all(struct memfile *mf, u64 dst, u64 src, u64 len)
 		memfile_write(mf, memfile_ptr(mf, src), len, dst);
 }
 
-/*
- * The next run of [off, end) the memory file holds pages for (SEEK_DATA, then
- * SEEK_HOLE): [*d, *h), or *d = end when there is none. False when the host cannot
- * tell (the caller then treats all of it as data).
- */
-static bool next_data(struct memfile *mf, u64 off, u64 end, u64 *d, u64 *h)
+bool memfile_next_data(struct memfile *mf, u64 off, u64 end, u64 *d, u64 *h)
 {
 	off_t data = lseek(mf->fd, off, SEEK_DATA), hole;
 
@@ -107,7 +102,7 @@ static void zero_range(struct memfile *mf, u64 off, u64 len)
 	u64 end = off + len, d, h;
 
 	while (off < end) {
-		if (!next_data(mf, off, end, &d, &h))
+		if (!memfile_next_data(mf, off, end, &d, &h))
 			d = off, h = end;
 		if (d >= end)
 			return;
@@ -139,7 +134,7 @@ void memfile_copy(struct memfile *mf, u64 dst, u64 src, u64 len)
 
 	memfile_await(mf, src, len);
 	while (pos < end) {
-		if (!next_data(mf, pos, end, &d, &h)) {
+		if (!memfile_next_data(mf, pos, end, &d, &h)) {
 			copy_all(mf, dst + (pos - src), pos, end - pos);
 			return;
 		}

@@ -16,20 +16,13 @@
 #include "mm/mm_internal.h"
 
 /* Populated bytes of the memory file in [off, off + len). */
-static u64 populated(int fd, u64 off, u64 len)
+static u64 populated(struct memfile *mf, u64 off, u64 len)
 {
-	u64 end = off + len, n = 0;
+	u64 end = off + len, n = 0, d, h;
 
-	while (off < end) {
-		off_t data = lseek(fd, off, SEEK_DATA), hole;
-
-		if (data < 0 || (u64)data >= end)
-			break;
-		hole = lseek(fd, data, SEEK_HOLE);
-		if (hole < 0 || (u64)hole > end)
-			hole = end;
-		n += hole - data;
-		off = hole;
+	while (off < end && memfile_next_data(mf, off, end, &d, &h) && d < end) {
+		n += h - d;
+		off = h;
 	}
 	return n;
 }
@@ -43,7 +36,7 @@ u64 mm_rss_pages(struct mm *mm)
 		const struct vma *v = &mm->vmas[i];
 
 		if (!v->pages)
-			bytes += populated(mm->mf->fd, v->off, v->end - v->start);
+			bytes += populated(mm->mf, v->off, v->end - v->start);
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return bytes / PAGE_SIZE;
