@@ -14,7 +14,9 @@
  *    or, for the map calls, from the thread that made it before any context exists.
  *  - plat_ctx_new() may be called by any thread on any address space (one context per
  *    thread and address space): an address space runs many contexts, one per
- *    application thread. Contexts are destroyed before their address space.
+ *    application thread, once the owner of one of its contexts has called
+ *    plat_as_share() (the first context may need its owner's help to make the next:
+ *    ptrace). Contexts are destroyed before their address space.
  *  - plat_ctx_interrupt() may be called from any thread at any time.
  *
  * Errors are 0 or -errno.
@@ -112,6 +114,11 @@ struct plat_ops {
 	 * another error when a new address space would cost the exec less. NULL:
 	 * address spaces are never kept, exec makes a new one. */
 	int (*as_reuse)(struct plat_as *as, struct plat_ctx *ctx);
+	/* Before a thread other than @ctx's owner makes a context in @as: called by
+	 * that owner, @ctx stopped (in a syscall). ptrace: the stub's first thread,
+	 * which runs the first context, clones the spawner that later ones need.
+	 * NULL: nothing to do. */
+	int (*as_share)(struct plat_as *as, struct plat_ctx *ctx);
 };
 
 /* Fields every platform shares; implementations embed this first. */
@@ -197,5 +204,8 @@ static inline int plat_as_premake(struct platform *p)
 static inline int plat_as_reuse(struct platform *p, struct plat_as *as,
 				struct plat_ctx *ctx)
 { return p->ops->as_reuse ? p->ops->as_reuse(as, ctx) : -EOPNOTSUPP; }
+static inline int plat_as_share(struct platform *p, struct plat_as *as,
+				struct plat_ctx *ctx)
+{ return p->ops->as_share ? p->ops->as_share(as, ctx) : 0; }
 
 #endif

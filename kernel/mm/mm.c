@@ -141,8 +141,26 @@ int mm_ctx_new(struct mm *mm, struct plat_ctx **out)
 		err = mm_attach_as(mm);
 	if (!err)
 		err = plat_ctx_new(mm->plat, mm->as, out);
+	/* Other tasks already hold @mm (a restored thread group): their contexts
+	 * come next, from their own threads. */
+	if (!err && __atomic_load_n(&mm->ref.count, __ATOMIC_RELAXED) > 1) {
+		err = plat_as_share(mm->plat, mm->as, *out);
+		if (err)
+			plat_ctx_destroy(mm->plat, *out);
+	}
 	if (!err)
 		mm_set_self(mm);
+	pthread_mutex_unlock(&mm->lock);
+	return err;
+}
+
+int mm_share_as(struct mm *mm, struct plat_ctx *ctx)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&mm->lock);
+	if (mm->as)
+		err = plat_as_share(mm->plat, mm->as, ctx);
 	pthread_mutex_unlock(&mm->lock);
 	return err;
 }

@@ -123,10 +123,12 @@ u64 mm_total_vm(struct mm *mm);
 /* Pages of its anonymous and private memory populated now (mm_rss.c): the resident
  * size getrusage's ru_maxrss follows. Takes mm->lock. */
 u64 mm_rss_pages(struct mm *mm);
-/* Creates the platform address space; call on the thread that will run in it. */
 /* A context for the calling thread in @mm's platform address space, made (and every
- * VMA mapped) by the first caller. */
+ * VMA mapped) by the first caller, on the thread that will run in it. */
 int mm_ctx_new(struct mm *mm, struct plat_ctx **out);
+/* Before another task starts in @mm (CLONE_VM): called by the owner of @ctx, a
+ * context in @mm, stopped (plat_as_share). */
+int mm_share_as(struct mm *mm, struct plat_ctx *ctx);
 /* For exec: @mm takes @old's address space and the caller's context @ctx, the only
  * one there, instead of making new ones (mm.c says when). 0, and @old still points
  * at it until mm_forget_as(@old); or an error, and the caller makes new ones. */

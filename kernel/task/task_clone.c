@@ -105,6 +105,9 @@ static int copy_task(struct task *t, struct task *c, const struct clone_args_k *
 	c->clear_child_tid = ca->flags & CLONE_CHILD_CLEARTID ? ca->child_tid : 0;
 
 	if (ca->flags & CLONE_VM) {
+		err = mm_share_as(t->mm, t->ctx);
+		if (err)
+			return err == -ENOMEM ? -ENOMEM : -EAGAIN;
 		mm_get(t->mm);
 		c->mm = t->mm;
 	} else {

@@ -43,8 +43,8 @@ static void ptrace_ctx_unlink_exit(struct ptrace_thread *t);
 
 /*
  * A context is a stub thread of its own, cloned by the spawner (or, for the creator
- * of a pooled stub, that stub's first thread) and traced by the calling thread; one
- * per Sentry thread and address space. When contexts start in sysmsg the spawner's
+ * of a stub, that stub's first thread: a pooled stub's reserved one, or the spawner
+ * itself) and traced by the calling thread; one per Sentry thread and address space. When contexts start in sysmsg the spawner's
  * loop clones it, and nobody traces it (ptrace_sysmsg_ctx_new); otherwise a busy one
  * moves there later (ptrace_ctx_switch).
  */
@@ -74,7 +74,9 @@ int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **ou
 		if (!err)
 			t->reserved = false;
 	} else {
-		err = ptrace_spawn_thread(as, &t);
+		err = ptrace_leader_ctx(as, &t);
+		if (err == -EAGAIN)
+			err = ptrace_spawn_thread(as, &t);
 	}
 	if (err) {
 		free(ctx);
@@ -106,6 +108,8 @@ static void ptrace_ctx_unlink_exit(struct ptrace_thread *t)
 
 	if (t->sysmsg)
 		ptrace_sysmsg_destroy(t);
+	else if (t->tid == as->pid)
+		ptrace_leader_park(t);
 	else if (!t->dead && ptrace_inject(t, SYS_exit, args, &ret) != -ESRCH)
 		ptrace_reap(t->tid);
 	pthread_mutex_lock(&as->lock);

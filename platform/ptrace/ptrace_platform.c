@@ -63,6 +63,7 @@ static const struct plat_ops ptrace_ops = {
 	.as_cpu_time = ptrace_as_cpu_time,
 	.as_premake = ptrace_as_premake,
 	.as_reuse = ptrace_as_reuse,
+	.as_share = ptrace_as_share,
 	.ctx_new = ptrace_ctx_new,
 	.ctx_destroy = ptrace_ctx_destroy,
 	.ctx_switch = ptrace_ctx_switch,

@@ -57,7 +57,9 @@ struct ptrace_platform {
 /*
  * One stub thread, traced by one Sentry thread. A context runs on a thread of its
  * own; the address space's first thread (its spawner) runs none: it clones the
- * others on request and otherwise waits, untraced, in stub_park.
+ * others on request and otherwise waits, untraced, in stub_park. Except at first:
+ * the stub's creator runs its first context on that thread, and a spawner is made
+ * only when another context is coming (leader_ctx, ptrace_make_spawner).
  */
 struct ptrace_thread {
 	struct ptrace_as *as;
@@ -85,10 +87,11 @@ struct ptrace_thread {
 };
 
 /*
- * A stub process. Its creator traces the spawner until it makes its first context
- * (mapping the address space through it meanwhile); from then on each context's
- * thread does its own address-space calls, and a new context takes the spawner for
- * the moment of one clone (PTRACE_SEIZE, inject, PTRACE_DETACH), like the template.
+ * A stub process. Its creator traces its first thread, maps the address space
+ * through it, and runs its first context on it; from then on each context's thread
+ * does its own address-space calls. Once a spawner is made (ptrace_make_spawner), a
+ * new context takes it for the moment of one clone (PTRACE_SEIZE, inject,
+ * PTRACE_DETACH), like the template.
  */
 struct ptrace_as {
 	struct ptrace_platform *p;
@@ -96,7 +99,11 @@ struct ptrace_as {
 	bool cpuid_faulting;		/* ARCH_SET_CPUID took in this stub; immutable */
 	pthread_mutex_t lock;
 	pthread_mutex_t table_lock;	/* held while a thread uses the stub page's table */
-	struct ptrace_thread spawner;	/* the stub's first thread (lock) */
+	struct ptrace_thread spawner;	/* the stub's first thread, or the thread it
+					 * cloned to spawn when it ran a context; tid
+					 * 0 while leader_ctx (lock) */
+	bool leader_ctx;		/* the first thread runs the only context and
+					 * there is no spawner (lock) */
 	struct ptrace_thread *threads;	/* one per context (lock) */
 	uint64_t sm_local[SM_LOCAL_WORDS]; /* sysmsg slot places taken (lock) */
 	/* sysmsg: the slot holding the request and reply pages, the Sentry's end of
@@ -183,6 +190,10 @@ void ptrace_table_entry(const struct plat_as_op *o, uint64_t e[3]);
 int ptrace_thread_take(struct ptrace_thread *t);
 void ptrace_thread_release(struct ptrace_thread *t);
 int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);
+int ptrace_leader_ctx(struct ptrace_as *as, struct ptrace_thread **out);
+int ptrace_make_spawner(struct ptrace_thread *t);
+int ptrace_as_share(struct plat_as *as, struct plat_ctx *ctx);
+void ptrace_leader_park(struct ptrace_thread *t);
 int ptrace_wait(pid_t tid, int *status);
 int ptrace_reap(pid_t tid);
 

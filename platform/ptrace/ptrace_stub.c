@@ -512,58 +512,181 @@ void ptrace_thread_release(struct ptrace_thread *s)
 }
 
 /*
- * Clones a new stub thread in @as, traced by the calling thread and stopped, and
- * links it into as->threads. PTRACE_O_TRACECLONE attaches it to us before it runs.
+ * Makes stopped thread @from (traced by the caller) clone a thread of its stub into
+ * @t, traced by the caller and stopped, its registers read. PTRACE_O_TRACECLONE
+ * attaches it to us before it runs.
  */
-int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
+static int ptrace_clone_thread(struct ptrace_thread *from, struct ptrace_thread *t)
 {
 	static const long args[6] = {
 		CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 		CLONE_SYSVSEM,
 	};
-	struct ptrace_thread *s = &as->spawner, *t;
 	pid_t child = 0;
 	long ret = 0;
 	int st, err;
+
+	err = ptrace_inject_child(from, SYS_clone, args, &ret, &child);
+	if (!err && ret < 0)
+		err = ret;
+	if (!err && (child <= 0 || child != ret))
+		err = -EIO;
+	if (!err)
+		err = ptrace_wait(child, &st);
+	t->tid = child;
+	t->as = from->as;
+	t->tracer = ptrace_self();
+	if (!err)
+		err = ptrace_request(PTRACE_GETREGS, child, NULL, &t->regs);
+	if (err && child > 0 && err != -ESRCH) {
+		kill(child, SIGKILL);
+		ptrace_reap(child);
+	}
+	t->regs_loaded = !err;
+	return err;
+}
+
+/*
+ * Clones a new stub thread in @as through its spawner, traced by the calling thread
+ * and stopped, and links it into as->threads. -EAGAIN while the stub's first thread
+ * runs its first context and no spawner was made (ptrace_as_share).
+ */
+int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out)
+{
+	struct ptrace_thread *s = &as->spawner, *t;
+	int err;
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	pthread_mutex_lock(&as->lock);
-	err = ptrace_thread_take(s);
+	err = as->leader_ctx ? -EAGAIN : ptrace_thread_take(s);
 	if (!err)
-		err = ptrace_inject_child(s, SYS_clone, args, &ret, &child);
-	if (!err && ret < 0)
-		err = ret;
-	if (!err && (child <= 0 || child != ret))
-		err = -EIO;
-	if (!s->dead)
+		err = ptrace_clone_thread(s, t);
+	if (!as->leader_ctx && !s->dead)
 		ptrace_thread_release(s);
-	if (!err)
-		err = ptrace_wait(child, &st);
-	t->tid = child;
-	t->as = as;
-	t->tracer = ptrace_self();
 	/* The spawner blocks everything; a context's thread must take the interrupt. */
 	if (!err)
 		err = ptrace_set_sigmask(t, 0);
-	if (!err)
-		err = ptrace_request(PTRACE_GETREGS, child, NULL, &t->regs);
 	if (err) {
 		pthread_mutex_unlock(&as->lock);
-		if (child > 0 && err != -ESRCH) {
-			kill(child, SIGKILL);
-			ptrace_reap(child);
+		if (t->tid > 0 && err != -ESRCH && t->regs_loaded) {
+			kill(t->tid, SIGKILL);
+			ptrace_reap(t->tid);
 		}
 		free(t);
 		return err;
 	}
-	t->regs_loaded = true;
 	t->next = as->threads;
 	as->threads = t;
 	pthread_mutex_unlock(&as->lock);
 	*out = t;
 	return 0;
+}
+
+/*
+ * The first context of a stub its creator still traces is the stub's first thread:
+ * cloning one for it was 140 us of a fork here, and a fork child's address space
+ * rarely gets a second. The stub has no spawner then (leader_ctx); whoever is about
+ * to make another context asks for one first (ptrace_as_share). -EAGAIN where this
+ * does not apply: the caller spawns as before.
+ */
+int ptrace_leader_ctx(struct ptrace_as *as, struct ptrace_thread **out)
+{
+	struct ptrace_thread *s = &as->spawner, *t;
+	int err = -EAGAIN;
+
+	pthread_mutex_lock(&as->lock);
+	if (s->tracer != ptrace_self() || s->dead || as->threads || as->leader_ctx ||
+	    as->sm_req >= 0)
+		goto out;
+	t = calloc(1, sizeof(*t));
+	err = t ? ptrace_set_sigmask(s, 0) : -ENOMEM;
+	if (err) {
+		free(t);
+		goto out;
+	}
+	t->as = as;
+	t->tid = s->tid;
+	t->tracer = s->tracer;
+	t->regs = s->regs;
+	t->regs_loaded = s->regs_loaded;
+	t->interrupt_pending = s->interrupt_pending;
+	*s = (struct ptrace_thread){ .as = as };
+	as->leader_ctx = true;
+	as->threads = t;
+	*out = t;
+out:
+	pthread_mutex_unlock(&as->lock);
+	return err;
+}
+
+/*
+ * A spawner for @t's stub, if it has none because @t, its first thread, runs its
+ * first context: @t (stopped, traced by the caller, not in sysmsg) clones one, which
+ * is parked like any spawner. Its stack pointer is cleared: the stub's loops use no
+ * stack, and the one it was cloned on is the application's.
+ */
+int ptrace_make_spawner(struct ptrace_thread *t)
+{
+	struct ptrace_as *as = t->as;
+	struct ptrace_thread *s = &as->spawner;
+	int err = 0;
+
+	pthread_mutex_lock(&as->lock);
+	if (!as->leader_ctx)
+		goto out;
+	if (t->tracer != ptrace_self() || t->sysmsg || t->tid != as->pid) {
+		err = -EINVAL;	/* only the first context's owner can */
+		goto out;
+	}
+	err = ptrace_clone_thread(t, s);
+	if (!err)
+		err = ptrace_set_sigmask(s, ptrace_parked_mask(as->p));
+	if (!err) {
+		s->regs.rsp = 0;
+		ptrace_thread_release(s);
+		err = s->dead ? -ESRCH : 0;
+	} else if (s->regs_loaded) {	/* cloned, not parked */
+		kill(s->tid, SIGKILL);
+		ptrace_reap(s->tid);
+	}
+	if (err)
+		*s = (struct ptrace_thread){ .as = as };
+	else
+		as->leader_ctx = false;
+out:
+	pthread_mutex_unlock(&as->lock);
+	return err;
+}
+
+int ptrace_as_share(struct plat_as *pas, struct plat_ctx *pctx)
+{
+	(void)pas;
+	return ptrace_make_spawner(to_ptrace_ctx(pctx)->t);
+}
+
+/*
+ * The end of a context on the stub's first thread: it is parked rather than made to
+ * exit (a thread-group leader's exit is reported only once its whole group is gone),
+ * as the spawner if there is none. Then the stub is killed, or serves on.
+ */
+void ptrace_leader_park(struct ptrace_thread *t)
+{
+	struct ptrace_as *as = t->as;
+	struct ptrace_thread *s = &as->spawner;
+
+	pthread_mutex_lock(&as->lock);
+	if (!t->dead && !ptrace_set_sigmask(t, ptrace_parked_mask(as->p))) {
+		if (as->leader_ctx) {
+			*s = *t;
+			s->next = NULL;
+			as->leader_ctx = false;
+			t = s;
+		}
+		ptrace_thread_release(t);
+	}
+	pthread_mutex_unlock(&as->lock);
 }
 
 /* The stub process's CPU clocks: the host keeps them for a whole process, dead

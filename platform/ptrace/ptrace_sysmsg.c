@@ -340,7 +340,7 @@ static void sm_request_prepare(struct ptrace_as *as)
 	for (struct ptrace_thread *t = as->threads; t; t = t->next)
 		if (t->sysmsg && t->owner == ptrace_self() && t->sm_slot >= 0)
 			__atomic_store_n(&sm_ctl(t)->spin, 0, __ATOMIC_RELAXED);
-	if (cpu >= 0 && cpu != as->sm_cpu && !ptrace_pin_to_cpu(as->pid, cpu))
+	if (cpu >= 0 && cpu != as->sm_cpu && !ptrace_pin_to_cpu(as->spawner.tid, cpu))
 		as->sm_cpu = cpu;
 }
 
@@ -746,7 +746,9 @@ int ptrace_sysmsg_promote(struct ptrace_thread *t)
 	long ret = 0;
 	int err;
 
-	err = sm_as_ready(t->as);
+	err = ptrace_make_spawner(t);	/* if @t is the first thread, and runs alone */
+	if (!err)
+		err = sm_as_ready(t->as);
 	if (err) {
 		t->dead = err == -ESRCH;	/* the stub's spawner is lost */
 		return err;

@@ -209,20 +209,45 @@ static void *sibling_thread(void *arg)
 	return NULL;
 }
 
+/* Threads of host process @pid, from /proc; -1 if it is gone. */
+static int task_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
 /* Threads: contexts of several Sentry threads in one address space, each its own
  * stub thread, made while the first context runs or is stopped. */
 START_TEST(test_contexts_share_as)
 {
+	enum ptrace_sm_mode mode = ptrace_sysmsg_mode();
 	struct sibling sib[3];
 	pthread_t th[3];
 	struct env e;
-	int i, n = 0;
-	char path[64];
-	DIR *dir;
+	int i;
 
 	env_setup(&e, code_store_twice, code_store_twice_end);
 	env_run_expect(&e, PLAT_EV_SYSCALL);
 	ck_assert_uint_eq(*(uint32_t *)(e.mem + DATA_OFF + 0x100), 0xdeadbeef);
+	/* The first context runs on the stub's first thread, alone (with every context
+	 * in sysmsg, the spawner's loop clones them all), until its owner makes the
+	 * spawner the next contexts need; once. */
+	ck_assert_int_eq(task_count(ptrace_as_pid(e.as)), mode == PTRACE_SM_ALWAYS ? 2 : 1);
+	ck_assert_int_eq(plat_as_share(e.p, e.as, e.ctx), 0);
+	ck_assert_int_eq(task_count(ptrace_as_pid(e.as)), 2);
+	ck_assert_int_eq(plat_as_share(e.p, e.as, e.ctx), 0);
+	ck_assert_int_eq(task_count(ptrace_as_pid(e.as)), 2);
 	for (i = 0; i < 3; i++) {
 		sib[i] = (struct sibling){ .e = &e };
 		ck_assert_int_eq(pthread_create(&th[i], NULL, sibling_thread, &sib[i]), 0);
@@ -233,13 +258,7 @@ START_TEST(test_contexts_share_as)
 		ck_assert_uint_eq(sib[i].nr, 39);
 	}
 	/* Every sibling's thread exited: the spawner and the first context remain. */
-	snprintf(path, sizeof(path), "/proc/%d/task", ptrace_as_pid(e.as));
-	dir = opendir(path);
-	ck_assert_ptr_nonnull(dir);
-	for (struct dirent *d; (d = readdir(dir));)
-		n += d->d_name[0] != '.';
-	closedir(dir);
-	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(task_count(ptrace_as_pid(e.as)), 2);
 	/* The first context carries on where it was. */
 	env_run_expect(&e, PLAT_EV_SYSCALL);
 	ck_assert_uint_eq(*(uint32_t *)(e.mem + DATA_OFF + 0x100), 1);
@@ -269,23 +288,6 @@ START_TEST(test_ctx_in_foreign_as)
 }
 END_TEST
 
-/* Threads of host process @pid, from /proc; -1 if it is gone. */
-static int task_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *d;
-	DIR *dir;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return -1;
-	while ((d = readdir(dir)))
-		n += d->d_name[0] != '.';
-	closedir(dir);
-	return n;
-}
 
 /*
  * Destroyed stubs go, whether made on the spot or taken from the pool. A pooled
