@@ -367,7 +367,7 @@ long epoll_wait_file(struct task *t, struct vfs_file *epf, struct l_epoll_event 
 		}
 		if (task_signal_pending(t)) {
 			pthread_mutex_unlock(&ep->mtx);
-			return -ERESTARTNOHAND;
+			return task_wait_signalled(t, 0) ? -EINTR : -ERESTARTNOHAND;
 		}
 		if (deadline > 0 && ktime_host_mono_now() >= deadline) {
 			pthread_mutex_unlock(&ep->mtx);
@@ -375,7 +375,7 @@ long epoll_wait_file(struct task *t, struct vfs_file *epf, struct l_epoll_event 
 		}
 		n = ep_block(t, ep, deadline);
 		if (n == -EINTR)
-			return -ERESTARTNOHAND;
+			return task_wait_signalled(t, 0) ? -EINTR : -ERESTARTNOHAND;
 		if (n < 0)
 			return n;
 	}

@@ -402,8 +402,10 @@ static long timedop(struct task *t, int id, u64 usops, u64 nsops, u64 utimeout,
 		}
 		if (br == -EINTR) {
 			st_list_del(&q.link);
-			ret = -ERESTARTNOHAND;
-			if (deadline >= 0) {
+			/* A signal or a stop: EINTR (Linux). A checkpoint's freeze:
+			 * the wait starts over, its deadline kept. */
+			ret = task_wait_signalled(t, 0) ? -EINTR : -ERESTARTNOHAND;
+			if (ret == -ERESTARTNOHAND && deadline >= 0) {
 				t->restart = (struct restart_block){
 					.kind = RESTART_SEMTIMEDOP, .clockid = id,
 					.deadline = deadline, .uaddr = usops, .val = nsops,

@@ -376,11 +376,14 @@ int unix_wait(struct task *t, struct waitq *wq, s64 deadline, bool *interrupted)
 	struct waiter w;
 	int r;
 
-	/* Under SO_RCVTIMEO or SO_SNDTIMEO Linux says EINTR even with SA_RESTART; an
-	 * interruption the application does not see (a checkpoint) starts the wait
-	 * over, with the whole timeout: the timeout is the socket's, not the call's. */
+	/* Under SO_RCVTIMEO or SO_SNDTIMEO Linux says EINTR even with SA_RESTART, and
+	 * after a stop; an interruption the application does not see (a checkpoint)
+	 * starts the wait over, with the whole timeout: the timeout is the socket's,
+	 * not the call's. */
+	if (*interrupted && deadline)
+		return task_wait_signalled(t, 0) ? -EINTR : -ERESTARTNOHAND;
 	if (*interrupted)
-		return deadline ? -ERESTARTNOHAND : -ERESTARTSYS;
+		return -ERESTARTSYS;
 	if (deadline && ktime_host_mono_now() >= deadline)
 		return -EAGAIN;
 	waitq_add(wq, &w, t);

@@ -91,14 +91,15 @@ static void notify_parent_jobctl(struct thread_group *tg, int code, int status)
 	sig_send_group(p, &info, false);
 }
 
-/* Makes every live thread of @tg look at its signals and stop state. k->lock held. */
-static void tg_interrupt_all(struct thread_group *tg, struct task *except)
+/* Makes every live thread of @tg but @except look at its signals and stop state
+ * (@tif: TIF_SIGNAL, and TIF_JOBSTOP when the group stops). k->lock held. */
+static void tg_interrupt_all(struct thread_group *tg, struct task *except, u32 tif)
 {
 	struct task *o;
 
 	tg_for_each_task(o, tg)
 		if (o != except && !o->exiting)
-			task_interrupt(o, TIF_SIGNAL);
+			task_interrupt(o, tif);
 }
 
 /* SIGCONT resumes a stopped group whatever its handler; a stop signal cancels a
@@ -124,7 +125,10 @@ static void jobctl_prepare(struct thread_group *tg, int sig)
 		tg->stopped = false;
 		tg->wait_events = (tg->wait_events & ~TG_EV_STOPPED) | TG_EV_CONTINUED;
 		notify_parent_jobctl(tg, CLD_CONTINUED, SIGCONT);
-		tg_interrupt_all(tg, NULL);
+		/* A thread that had not stopped yet carries on where it was. */
+		tg_for_each_task(o, tg)
+			__atomic_and_fetch(&o->interrupt, ~TIF_JOBSTOP, __ATOMIC_ACQ_REL);
+		tg_interrupt_all(tg, NULL, TIF_SIGNAL);
 	}
 	pthread_mutex_unlock(&k->lock);
 }
@@ -142,7 +146,9 @@ void sig_group_stop(struct task *t, int sig)
 		tg->stop_signal = sig;
 		tg->wait_events = (tg->wait_events & ~TG_EV_CONTINUED) | TG_EV_STOPPED;
 		notify_parent_jobctl(tg, CLD_STOPPED, sig);
-		tg_interrupt_all(tg, t);
+		/* The other threads leave their waits (to restart them after SIGCONT,
+		 * or fail those Linux fails) and stop too. */
+		tg_interrupt_all(tg, t, TIF_SIGNAL | TIF_JOBSTOP);
 	}
 	pthread_mutex_unlock(&k->lock);
 }

@@ -873,10 +873,11 @@ void sys_sigmask_restore(struct task *t, u64 umask, long ret, u64 old)
 {
 	if (!umask)
 		return;
-	/* Interrupted: the old mask comes back when the handler returns (it is what the
-	 * signal frame saves), or before a restart; otherwise right away. */
+	/* Interrupted (EINTR: epoll_pwait's, which does not restart): the old mask
+	 * comes back when the handler returns (it is what the signal frame saves), or
+	 * before a restart; otherwise right away. */
 	pthread_mutex_lock(&t->sh->lock);
-	if (ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK) {
+	if (ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK || ret == -EINTR) {
 		t->saved_sigmask = old;
 		t->restore_sigmask = true;
 	} else {

@@ -377,6 +377,8 @@ static long sigtimedwait_until(struct task *t, u64 set, u64 uinfo, s64 deadline)
 			pthread_mutex_lock(&t->sh->lock);
 			sig = (task_pending(t) & set) != 0;
 			pthread_mutex_unlock(&t->sh->lock);
+			if (!sig && task_wait_signalled(t, set))
+				return -EINTR;	/* a handler's, or a stop's (Linux) */
 			if (!sig) {
 				t->restart = (struct restart_block){
 					.kind = RESTART_SIGTIMEDWAIT, .deadline = deadline,

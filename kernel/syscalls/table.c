@@ -48,18 +48,15 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(fstat, "fp"),
 	F(newfstatat, "fspx"),
 	F(poll, "pdd"),
-	P(ppoll, "pdpp", "a job-control stop does not interrupt it: the time stopped counts "
-	  "against the timeout (Linux restarts it with the time left, from SIGCONT)"),
-	P(select, "dpppp", "over poll: no POLLPRI-only exceptional conditions; a stop "
-	  "does not interrupt it, as ppoll"),
-	P(pselect6, "dpppp", "over poll: no POLLPRI-only exceptional conditions; a stop "
-	  "does not interrupt it, as ppoll"),
+	F(ppoll, "pdpp"),
+	P(select, "dpppp", "over poll: no POLLPRI-only exceptional conditions"),
+	P(pselect6, "dpppp", "over poll: no POLLPRI-only exceptional conditions"),
 	/* event files (sys_event.c) */
 	F(epoll_create, "d"), F(epoll_create1, "x"),
 	P(epoll_ctl, "fdfp", "EPOLLEXCLUSIVE wakes every waiter; EPOLLWAKEUP is ignored"),
-	P(epoll_wait, "fpdd", "restarts with the time left after an interruption the "
-	  "application does not see (Linux fails it with EINTR after a stop); an "
-	  "edge-triggered entry also fires on changes it did not ask for"),
+	P(epoll_wait, "fpdd", "an edge-triggered entry also fires on changes it did not "
+	  "ask for (a checkpoint's interruption, which the application does not see, "
+	  "restarts it with the time left)"),
 	P(epoll_pwait, "fpddpu", "as epoll_wait"),
 	P(epoll_pwait2, "fpdppu", "as epoll_wait"),
 	F(eventfd, "u"), F(eventfd2, "ux"),
@@ -85,8 +82,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(munlockall, ""),
 	F(rt_sigaction, "dppu"), F(rt_sigprocmask, "dppu"), F(sigaltstack, "pp"),
 	F(rt_sigreturn, ""), F(pause, ""), F(rt_sigsuspend, "pu"), F(rt_sigpending, "pu"),
-	P(rt_sigtimedwait, "pppu", "a job-control stop does not interrupt it (Linux fails it "
-	  "with EINTR after SIGSTOP and SIGCONT)"),
+	F(rt_sigtimedwait, "pppu"),
 	F(kill, "dd"), F(tkill, "dd"), F(tgkill, "ddd"),
 	F(rt_sigqueueinfo, "ddp"), F(rt_tgsigqueueinfo, "dddp"),
 	P(pidfd_open, "dx", "no fdinfo"),
@@ -262,8 +258,7 @@ const struct syscall_entry syscall_table[SYSCALL_MAX] = {
 	F(shmdt, "p"),
 	P(shmctl, "dxp", "SHM_LOCK sets the flag only: RLIMIT_MEMLOCK is not charged"),
 	F(semget, "dux"), P(semop, "dpu", SEM_NOTE),
-	P(semtimedop, "dpup", SEM_NOTE "; a job-control stop does not interrupt it (Linux: "
-	  "EINTR)"), F(semctl, "ddxx"),
+	P(semtimedop, "dpup", SEM_NOTE), F(semctl, "ddxx"),
 	F(msgget, "dx"), F(msgsnd, "dpux"), F(msgrcv, "dpudx"), F(msgctl, "dxp"),
 };
 

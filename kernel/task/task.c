@@ -225,6 +225,7 @@ static void run(struct task *t)
 		}
 		/* Job-control stop: wait for SIGCONT (or SIGKILL), parking if asked. */
 		if (__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE)) {
+			__atomic_and_fetch(&t->interrupt, ~TIF_JOBSTOP, __ATOMIC_ACQ_REL);
 			task_block(t, -1);
 			continue;
 		}

@@ -252,6 +252,10 @@ SAVABLE struct task {
 #define TIF_SIGNAL 0x1  /* a signal may be deliverable */
 #define TIF_KILL 0x2    /* the task must exit */
 #define TIF_STOP 0x4    /* park at the next safe point (kernel_stop_world) */
+/* Its group is stopping (another thread took the stop signal): leave an
+ * interruptible wait, as for a signal, to stop with it (Linux's
+ * JOBCTL_STOP_PENDING); cleared once stopped, or by SIGCONT. */
+#define TIF_JOBSTOP 0x8
 
 int task_after_load(void *o, void *ctx);
 
@@ -411,6 +415,12 @@ struct timespec;
 int task_ppoll(struct task *t, struct pollfd *p, unsigned long n, const struct timespec *ts);
 void task_wake(struct task *t);
 bool task_signal_pending(struct task *t);
+/* For the waits Linux fails with EINTR at any signal, one with a handler or not,
+ * or a stop (rt_sigtimedwait, semop, epoll_wait, sockets with a timeout), once
+ * interrupted: whether a signal the task takes is pending (not blocked, not in
+ * @taken, which the wait takes itself) or its group is stopping. False for the
+ * Sentry's own interruptions (a checkpoint's freeze): the wait restarts unseen. */
+bool task_wait_signalled(struct task *t, u64 taken);
 
 /* signal/: kernel/signal/signal.c */
 /* Sends @info to thread @t. @forced: a fault; unblocks and resets an ignored

@@ -17,9 +17,18 @@ bool task_signal_pending(struct task *t)
 {
 	u32 tif = __atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE);
 
-	if (tif & (TIF_KILL | TIF_STOP))
+	if (tif & (TIF_KILL | TIF_STOP | TIF_JOBSTOP))
 		return true;
 	return (task_pending(t) & ~t->sigmask) != 0;
+}
+
+bool task_wait_signalled(struct task *t, u64 taken)
+{
+	u32 tif = __atomic_load_n(&t->interrupt, __ATOMIC_ACQUIRE);
+
+	if (tif & (TIF_KILL | TIF_JOBSTOP))
+		return true;
+	return (task_pending(t) & ~t->sigmask & ~taken) != 0;
 }
 
 static s64 host_mono_now(void)

@@ -5,16 +5,20 @@
  * Interrupted by a signal that has a handler they fail with EINTR, SA_RESTART or
  * not, and ppoll and pselect6 have written the time that was left back
  * to their timeout (ppoll's is hidden by glibc: called raw here), which is what they
- * restart with after an interruption without a handler. poll restarts through
- * restart_syscall, keeping its deadline: stopped by SIGSTOP after 0.3 s of a 1.5 s
- * wait and continued 1 s later, it ends 1.5 s after it began, where a restart with
- * the whole timeout would end after 2.8 s (the check's line is at 2.2 s). The
- * others are not stopped here: Linux interrupts them and counts their time left from
- * the SIGCONT, sbx lets them wait through the stop (syscall table). Deterministic
+ * restart with after an interruption without a handler.
+ * Stopped by SIGSTOP after 1 s of a 1.5 s wait and continued 1 s later (each in a
+ * child: the sandbox's pid 1, like a namespace's init, ignores SIGSTOP), as Linux:
+ * poll restarts through restart_syscall with its deadline, which has passed, and
+ * ends at the SIGCONT; ppoll, select and pselect6 restart with the time that was
+ * left, which counts from the SIGCONT; epoll_pwait, rt_sigtimedwait, semtimedop and
+ * recv under SO_RCVTIMEO fail with EINTR (signal(7): no handler needed); the same
+ * in a thread of a process whose other thread took the SIGSTOP. Deterministic
  * output.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,9 +34,12 @@
 #include <unistd.h>
 
 #define WAIT_MS 1500
-#define STOP_AT_MS 300
+#define STOP_AT_MS 1000
 #define STOPPED_MS 1000
-#define FULL_RESTART_LINE_MS 2200
+/* Where a stopped wait ends: at the SIGCONT (2000 ms), after what was left of it
+ * (2500), or after its whole timeout again (3500). */
+#define LEFT_LINE_MS 2250
+#define WHOLE_LINE_MS 3000
 
 static int rfd;                 /* a pipe's read end nobody writes */
 
@@ -116,30 +123,98 @@ static long wait_once(const char *how, long ms, struct timespec *left)
 	return ret;
 }
 
-/* Waits WAIT_MS while a child stops this process for STOPPED_MS. */
-static void stopped(const char *how)
-{
-	pid_t me = getpid(), c;
-	long long t0 = now_ms(), dt;
+struct stopped_wait {
+	const char *how;
+	long long t0;
 	long ret;
-	int st;
+	int err;
+};
 
-	c = fork();
-	if (c == 0) {
-		usleep(STOP_AT_MS * 1000);
-		kill(me, SIGSTOP);
-		usleep(STOPPED_MS * 1000);
-		kill(me, SIGCONT);
-		_exit(0);
+static void *stopped_wait_thread(void *arg)
+{
+	struct stopped_wait *w = arg;
+
+	w->ret = wait_once(w->how, WAIT_MS, NULL);
+	w->err = errno;
+	return NULL;
+}
+
+/* In a child: waits WAIT_MS (in a second thread if @threaded, the first one taking
+ * the stop) and writes how it ended to @out. */
+static void stopped_child(const char *how, bool threaded, int out)
+{
+	struct stopped_wait w = { .how = how, .t0 = now_ms() };
+	char line[256];
+	long long dt;
+	pthread_t th;
+
+	if (threaded) {
+		if (pthread_create(&th, NULL, stopped_wait_thread, &w))
+			_exit(1);
+		pthread_join(th, NULL);
+	} else {
+		stopped_wait_thread(&w);
 	}
-	ret = wait_once(how, WAIT_MS, NULL);
-	dt = now_ms() - t0;
-	waitpid(c, &st, 0);
-	printf("%s, stopped and continued: returned %ld%s%s, %s\n", how, ret,
-	       ret < 0 ? " " : "", ret < 0 ? strerror(errno) : "",
-	       dt < WAIT_MS - 50 ? "too early" :
-	       dt < FULL_RESTART_LINE_MS ? "after the time that was left" :
-	       "after more than that (restarted with the whole timeout)");
+	dt = now_ms() - w.t0;
+	snprintf(line, sizeof(line), "%s%s, stopped and continued: returned %ld%s%s, %s\n",
+		 how, threaded ? " in a thread" : "", w.ret, w.ret < 0 ? " " : "",
+		 w.ret < 0 ? strerror(w.err) : "",
+		 dt < STOP_AT_MS - 100 ? "too early" :
+		 dt < LEFT_LINE_MS ? "when continued" :
+		 dt < WHOLE_LINE_MS ? "the time that was left after the SIGCONT" :
+		 "its whole timeout again after the SIGCONT");
+	if (write(out, line, strlen(line)) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* Every wait at once, each in a child this process stops and continues. */
+static void stopped_all(const char *const hows[], int n)
+{
+	pid_t pid[2 * n];
+	int out[2 * n], fds[2], st;
+	char line[256];
+
+	for (int i = 0; i < 2 * n; i++) {
+		bool threaded = i >= n;
+
+		if (threaded && strcmp(hows[i - n], "ppoll") &&
+		    strcmp(hows[i - n], "rt_sigtimedwait")) {
+			pid[i] = -1;
+			continue;
+		}
+		if (pipe(fds))
+			return;
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			close(fds[0]);
+			stopped_child(hows[threaded ? i - n : i], threaded, fds[1]);
+		}
+		close(fds[1]);
+		out[i] = fds[0];
+	}
+	usleep(STOP_AT_MS * 1000);
+	for (int i = 0; i < 2 * n; i++)
+		if (pid[i] > 0)
+			kill(pid[i], SIGSTOP);
+	for (int i = 0; i < 2 * n; i++)
+		if (pid[i] > 0 && (waitpid(pid[i], &st, WUNTRACED) != pid[i] || !WIFSTOPPED(st)))
+			printf("child %d did not stop\n", i);
+	usleep(STOPPED_MS * 1000);
+	for (int i = 0; i < 2 * n; i++)
+		if (pid[i] > 0)
+			kill(pid[i], SIGCONT);
+	for (int i = 0; i < 2 * n; i++) {
+		ssize_t got;
+
+		if (pid[i] <= 0)
+			continue;
+		got = read(out[i], line, sizeof(line) - 1);
+		line[got > 0 ? got : 0] = 0;
+		printf("%s", got > 0 ? line : "a child said nothing\n");
+		close(out[i]);
+		waitpid(pid[i], &st, 0);
+	}
 }
 
 /* A signal with a handler (SA_RESTART set) arrives after 200 ms of a 1 s wait. */
@@ -177,7 +252,7 @@ int main(void)
 		return 1;
 	rfd = fds[0];
 	sigaction(SIGALRM, &sa, NULL);
-	stopped("poll");
+	stopped_all(hows, 8);
 	for (int i = 0; i < 8; i++)
 		handled(hows[i]);
 	/* A zero timeout is not written back. */
