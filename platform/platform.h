@@ -110,9 +110,11 @@ struct plat_ops {
 	 * program instead of making new ones (ptrace: no stub to clone, no thread to
 	 * spawn, no old stub to kill): 0 if @ctx, the calling thread's, is the only
 	 * context in @as, which its caller then empties (an unmap of everything below
-	 * max_user_addr) and maps afresh; -EBUSY if another context runs in @as,
-	 * another error when a new address space would cost the exec less. NULL:
-	 * address spaces are never kept, exec makes a new one. */
+	 * max_user_addr) and maps afresh, and @ctx's FPU state is the initial one
+	 * (Linux's at exec) when it next runs or is read (ptrace: reset by the stub
+	 * with the batch); -EBUSY if another context runs in @as, another error when
+	 * a new address space would cost the exec less. NULL: address spaces are
+	 * never kept, exec makes a new one. */
 	int (*as_reuse)(struct plat_as *as, struct plat_ctx *ctx);
 	/* Before a thread other than @ctx's owner makes a context in @as: called by
 	 * that owner, @ctx stopped (in a syscall). ptrace: the stub's first thread,

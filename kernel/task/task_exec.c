@@ -137,9 +137,12 @@ static int switch_mm(struct task *t, struct mm *old, struct mm *mm, bool *kept)
 		task_set_ctx(t, ctx);
 	}
 	/* Past the point of no return (@mm may run in the kept address space): a
-	 * context that cannot take it is dead, which its next switch reports. */
-	sig_fp_init_state(t->fpstate, t->fpstate_len);
-	plat_ctx_set_fpstate(t->k->plat, t->ctx, t->fpstate, t->fpstate_len);
+	 * context that cannot take it is dead, which its next switch reports. A kept
+	 * one has the initial FPU state already (plat_as_reuse). */
+	if (!*kept) {
+		sig_fp_init_state(t->fpstate, t->fpstate_len);
+		plat_ctx_set_fpstate(t->k->plat, t->ctx, t->fpstate, t->fpstate_len);
+	}
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@
 #define X86_TRAP_PF	14
 
 static void ptrace_ctx_unlink_exit(struct ptrace_thread *t);
+static int ptrace_fp_init_pending(struct ptrace_thread *t);
 
 /*
  * A context is a stub thread of its own, cloned by the spawner (or, for the creator
@@ -348,6 +350,9 @@ int ptrace_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat
 	int st, sig, err;
 
 	memset(ev, 0, sizeof(*ev));
+	err = ptrace_fp_init_pending(t);
+	if (err && err != -ESRCH)
+		return err;
 	/* Busy: on to sysmsg (ptrace_sysmsg_promote), failing that traced for good. An
 	 * interrupt the move's injection swallowed is reported below, as any other. */
 	if (t->sm_due && !t->dead) {
@@ -409,11 +414,64 @@ static int ptrace_fpstate_note(const struct platform *p)
 	return p->fpstate_size > 512 ? NT_X86_XSTATE : NT_PRFPREG;
 }
 
+extern const char stub_apply_fpinit[], stub_apply_done[];
+
+/*
+ * Exec keeps @t for the new program (ptrace_as_reuse), which starts with the initial
+ * FPU state, Linux's: a traced thread gets it from the batch that maps the program
+ * (stub_apply_fpinit's XRSTOR; PTRACE_SETREGSET would cost more here, the kernel
+ * vmallocs a buffer for each), or failing that before it runs or its state is read
+ * (ptrace_fp_init_pending). A thread in sysmsg has it written into its frame now.
+ */
+int ptrace_fp_init(struct ptrace_thread *t)
+{
+	size_t size = t->as->p->base.fpstate_size;
+	const uint32_t mxcsr = 0x1f80;
+	uint8_t *buf;
+	int err;
+
+	if (!t->sysmsg || t->tracer) {
+		t->fp_init = true;
+		return 0;
+	}
+	buf = calloc(1, size);
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = 0x7f;			/* fcw 0x37f */
+	buf[1] = 0x03;
+	memcpy(buf + 24, &mxcsr, sizeof(mxcsr));
+	if (size > 512)
+		buf[512] = 3;		/* xstate_bv: x87 and SSE as above, the rest init */
+	err = ptrace_sysmsg_set_fpstate(t, buf);
+	free(buf);
+	return err;
+}
+
+/* The reset ptrace_fp_init left to a batch that did not come: stub_apply_fpinit over
+ * an empty table. */
+static int ptrace_fp_init_pending(struct ptrace_thread *t)
+{
+	const uint64_t table = STUB_ADDR + STUB_TABLE_OFF;
+	struct user_regs_struct r;
+	int err;
+
+	if (!t->fp_init || t->dead)
+		return 0;
+	memcpy(&r, &t->regs, sizeof(r));
+	r.rbx = r.rbp = table;
+	err = ptrace_run_routine(t, &r, stub_apply_fpinit, stub_apply_done);
+	err = err ? err : ptrace_stub_err(r.rax);
+	if (!err)
+		t->fp_init = false;
+	return err;
+}
+
 int ptrace_ctx_get_fpstate(struct plat_ctx *pctx, void *buf, size_t len)
 {
 	struct ptrace_thread *t = to_ptrace_ctx(pctx)->t;
 	const struct platform *p = &t->as->p->base;
 	struct iovec iov = { buf, p->fpstate_size };
+	int err;
 
 	if (len < p->fpstate_size)
 		return -EINVAL;
@@ -421,6 +479,9 @@ int ptrace_ctx_get_fpstate(struct plat_ctx *pctx, void *buf, size_t len)
 		return -ESRCH;
 	if (t->sysmsg && !t->tracer)
 		return ptrace_sysmsg_get_fpstate(t, buf);
+	err = ptrace_fp_init_pending(t);
+	if (err)
+		return err;
 	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)(long)ptrace_fpstate_note(p), &iov))
 		return -errno;
 	return 0;
@@ -440,5 +501,6 @@ int ptrace_ctx_set_fpstate(struct plat_ctx *pctx, const void *buf, size_t len)
 		return ptrace_sysmsg_set_fpstate(t, buf);
 	if (ptrace(PTRACE_SETREGSET, t->tid, (void *)(long)ptrace_fpstate_note(p), &iov))
 		return -errno;
+	t->fp_init = false;
 	return 0;
 }

@@ -72,6 +72,8 @@ struct ptrace_thread {
 	bool dead;			/* reaped or unusable (tracer) */
 	bool reserved;			/* a pooled stub's first thread, its context not made
 					 * yet: for its tracer's ctx_new (tracer) */
+	bool fp_init;			/* its FPU state is to be the initial one before it
+					 * runs or is read (ptrace_fp_init; tracer) */
 	/* Its syscalls while traced, counted in windows of SM_PROMOTE_AFTER: when one
 	 * window took less than SM_PROMOTE_NS, it is to move to sysmsg (tracer) */
 	uint32_t nsys;
@@ -232,6 +234,7 @@ int ptrace_ctx_switch(struct plat_ctx *ctx, struct plat_regs *regs, struct plat_
 void ptrace_ctx_interrupt(struct plat_ctx *ctx);
 int ptrace_ctx_get_fpstate(struct plat_ctx *ctx, void *buf, size_t len);
 int ptrace_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len);
+int ptrace_fp_init(struct ptrace_thread *t);
 int ptrace_pin_to_cpu(pid_t tid, int cpu);
 void ptrace_move_off_cpu(const struct ptrace_platform *pp, pid_t tid);
 

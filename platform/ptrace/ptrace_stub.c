@@ -42,7 +42,7 @@ _Static_assert(__builtin_offsetof(struct plat_regs, orig_rax) ==
 	       __builtin_offsetof(struct user_regs_struct, gs), "plat_regs layout");
 
 extern const char stub_image_start[], stub_syscall[], stub_park[];
-extern const char stub_apply[], stub_apply_done[], stub_sysloop[];
+extern const char stub_apply[], stub_apply_fpinit[], stub_apply_done[], stub_sysloop[];
 
 static uint64_t stub_addr(const char *sym)
 {
@@ -727,7 +727,7 @@ int ptrace_as_reuse(struct plat_as *pas, struct plat_ctx *pctx)
 	if (t->as != as || as->threads != t || t->next)
 		err = -EBUSY;
 	pthread_mutex_unlock(&as->lock);
-	return err;
+	return err ? err : ptrace_fp_init(t);	/* the new program's, with the batch */
 }
 
 static int ptrace_check_range(uint64_t addr, uint64_t len)
@@ -823,7 +823,8 @@ static int ptrace_check_op(const struct plat_as_op *o)
 
 /*
  * Writes entries @ops[0..n) into the stub page's table and runs stub_apply over them
- * in stopped thread @t; n <= STUB_TABLE_ENTRIES, every op checked. PTRACE_POKEDATA
+ * in stopped thread @t (stub_apply_fpinit, if its FPU state is to be reset: an
+ * exec's); n <= STUB_TABLE_ENTRIES, every op checked. PTRACE_POKEDATA
  * writes through the page's read-only protection (a private copy for this stub, made
  * on the first write), where neither the application nor another address space
  * can change the table between the write and its use.
@@ -867,8 +868,12 @@ static int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *
 	memcpy(&r, &t->regs, sizeof(r));
 	r.rbx = table;
 	r.rbp = table + n * STUB_ENTRY_SIZE;
-	err = ptrace_run_routine(t, &r, stub_apply, stub_apply_done);
-	return err ? err : ptrace_stub_err(r.rax);
+	err = ptrace_run_routine(t, &r, t->fp_init ? stub_apply_fpinit : stub_apply,
+				 stub_apply_done);
+	err = err ? err : ptrace_stub_err(r.rax);
+	if (!err)
+		t->fp_init = false;	/* a pending reset rode along */
+	return err;
 }
 
 /* @n checked operations: through @t's stub_apply, or without one (@t NULL: the stub

@@ -27,7 +27,7 @@
  * the operation in bits 0-1 and its protection in bits 2-4; quad 1 the length; quad 2
  * the memory-file offset of a map.
  */
-#define STUB_TABLE_OFF		0x800
+#define STUB_TABLE_OFF		0x880
 #define STUB_ENTRY_SIZE		24
 #define STUB_OP_THREAD		0	/* sysmsg mode's loop only (stub_thread_op) */
 #define STUB_OP_MAP		1
@@ -35,6 +35,9 @@
 #define STUB_OP_PROTECT		3
 #define STUB_OP_MASK		3
 #define STUB_PROT_SHIFT		2
+/* State components stub_apply_fpinit resets: x87, SSE, AVX, MPX, AVX-512. Not PKRU,
+ * whose init value is not Linux's default, nor AMX, which XFD may guard. */
+#define STUB_FPINIT_MASK	0xff
 
 /*
  * sysmsg mode (ptrace_sysmsg.c): each context's thread owns a slot of the platform's

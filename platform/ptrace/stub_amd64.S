@@ -27,12 +27,12 @@
 
 	.text
 	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_park
-	.globl	stub_apply, stub_apply_done
+	.globl	stub_apply, stub_apply_fpinit, stub_apply_done
 	.globl	stub_sysmsg_handler, stub_sysmsg_restorer, stub_sysloop, stub_sysmsg_thread
 	.globl	stub_sysmsg_as_init, stub_sysmsg_as_init_done
 	.globl	stub_entry
 
-	.balign	16
+	.balign	64			/* stub_fpinit's alignment holds in the copy */
 stub_image_start:
 stub_loop:
 	mov	$STUB_NR_GETPID, %eax
@@ -98,6 +98,23 @@ stub_apply_body:			/* the same, returning to r13 */
 stub_apply_done:
 	int3
 	ud2
+
+/*
+ * stub_apply, and once every entry is done the initial FPU state, for a new
+ * program's first instruction (exec): XRSTOR of stub_fpinit, whose header has
+ * every component of STUB_FPINIT_MASK in its init state, and MXCSR its default.
+ */
+stub_apply_fpinit:
+	lea	1f(%rip), %r13
+	xor	%eax, %eax			/* an empty table succeeds */
+	jmp	stub_apply_body
+1:	test	%rax, %rax
+	jnz	stub_apply_done
+	mov	$STUB_FPINIT_MASK, %eax
+	xor	%edx, %edx
+	xrstor	stub_fpinit(%rip)
+	xor	%eax, %eax
+	jmp	stub_apply_done
 
 /*
  * sysmsg mode, from stub_sysloop: STUB_OP_THREAD, a new context's thread. Maps its
@@ -485,6 +502,13 @@ stub_sysmsg_filter:
 	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_ALLOW	/* 23 */
 	.short	0x06; .byte 0, 0; .long STUB_SECCOMP_RET_TRAP	/* 24 */
 stub_sysmsg_filter_end:
+
+	.balign	64
+stub_fpinit:				/* a standard-format XSAVE area */
+	.fill	24, 1, 0
+	.long	0x1f80				/* MXCSR */
+	.fill	512 - 28, 1, 0			/* ignored: x87 and SSE are init */
+	.fill	64, 1, 0			/* header: XSTATE_BV and XCOMP_BV 0 */
 stub_image_end:
 
 /* Not part of the image: runs once, in the template, from the Sentry's text. */

@@ -268,6 +268,51 @@ START_TEST(test_contexts_share_as)
 }
 END_TEST
 
+/*
+ * Exec's kept stub (as_reuse): the context's FPU state is the initial one when it
+ * next runs or is read, reset in the stub with the batch that maps the new program,
+ * or without one on its own.
+ */
+START_TEST(test_reuse_resets_fpstate)
+{
+	static const uint8_t pattern[16] = "sbx-xmm0-pattern", zero[16];
+	const uint32_t mxcsr = 0xff80;		/* toward zero, flush to zero */
+	const struct plat_as_op ops[2] = {
+		{ .kind = PLAT_AS_UNMAP, .addr = RO_ADDR, .len = 0x1000 },
+		{ .kind = PLAT_AS_MAP, .prot = PROT_READ, .addr = RO_ADDR, .len = 0x1000,
+		  .file_off = RO_OFF },
+	};
+	struct env e;
+	uint8_t *buf;
+	size_t n;
+
+	env_setup(&e, code_getpid_loop, code_getpid_loop_end);
+	env_run_expect(&e, PLAT_EV_SYSCALL);
+	n = e.p->fpstate_size;
+	buf = calloc(1, n);
+	ck_assert_ptr_nonnull(buf);
+	for (int batch = 0; batch < 2; batch++) {
+		ck_assert_int_eq(plat_ctx_get_fpstate(e.p, e.ctx, buf, n), 0);
+		memcpy(buf + 160, pattern, sizeof(pattern));	/* xmm0 */
+		memcpy(buf + 24, &mxcsr, sizeof(mxcsr));
+		if (n > 512)
+			buf[512] |= 2;		/* xstate_bv: SSE state present */
+		ck_assert_int_eq(plat_ctx_set_fpstate(e.p, e.ctx, buf, n), 0);
+		ck_assert_int_eq(plat_as_reuse(e.p, e.as, e.ctx), 0);
+		if (batch)
+			ck_assert_int_eq(plat_as_apply(e.p, e.as, ops, 2), 0);
+		memset(buf, 0xa5, n);
+		ck_assert_int_eq(plat_ctx_get_fpstate(e.p, e.ctx, buf, n), 0);
+		ck_assert_uint_eq(*(uint16_t *)buf, 0x37f);
+		ck_assert_uint_eq(*(uint32_t *)(buf + 24), 0x1f80);
+		ck_assert_mem_eq(buf + 160, zero, sizeof(zero));
+		env_run_expect(&e, PLAT_EV_SYSCALL);
+	}
+	free(buf);
+	env_teardown(&e);
+}
+END_TEST
+
 /* An address space made by another thread takes a context of this one later. */
 START_TEST(test_ctx_in_foreign_as)
 {
@@ -491,6 +536,7 @@ TCase *stub_tcase(void)
 	tcase_add_test(tc, test_as_from_other_threads);
 	tcase_add_test(tc, test_contexts_share_as);
 	tcase_add_test(tc, test_ctx_in_foreign_as);
+	tcase_add_test(tc, test_reuse_resets_fpstate);
 	tcase_add_test(tc, test_as_destroy_reaps);
 	tcase_add_test(tc, test_pool_stub);
 	tcase_add_test(tc, test_as_destroy_after_ctx);
