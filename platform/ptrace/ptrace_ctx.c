@@ -46,9 +46,10 @@ static int ptrace_fp_init_pending(struct ptrace_thread *t);
 /*
  * A context is a stub thread of its own, cloned by the spawner (or, for the creator
  * of a stub, that stub's first thread: a pooled stub's reserved one, or the spawner
- * itself) and traced by the calling thread; one per Sentry thread and address space. When contexts start in sysmsg the spawner's
- * loop clones it, and nobody traces it (ptrace_sysmsg_ctx_new); otherwise a busy one
- * moves there later (ptrace_ctx_switch).
+ * itself) and traced by the calling thread; one per Sentry thread and address
+ * space. When contexts start in sysmsg the spawner's loop clones it, and nobody
+ * traces it (ptrace_sysmsg_ctx_new); otherwise a busy one moves there later
+ * (ptrace_ctx_switch).
  */
 int ptrace_ctx_new(struct platform *p, struct plat_as *pas, struct plat_ctx **out)
 {
