@@ -22,7 +22,6 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -351,7 +350,7 @@ int ptrace_ctx_switch(struct plat_ctx *pctx, struct plat_regs *regs, struct plat
 	int st, sig, err;
 
 	memset(ev, 0, sizeof(*ev));
-	err = ptrace_fp_init_pending(t);
+	err = t->fp_init ? ptrace_fp_init_pending(t) : 0;	/* an exec's, rarely */
 	if (err && err != -ESRCH)
 		return err;
 	/* Busy: on to sysmsg (ptrace_sysmsg_promote), failing that traced for good. An
@@ -415,8 +414,6 @@ static int ptrace_fpstate_note(const struct platform *p)
 	return p->fpstate_size > 512 ? NT_X86_XSTATE : NT_PRFPREG;
 }
 
-extern const char stub_apply_fpinit[], stub_apply_done[];
-
 /*
  * Exec keeps @t for the new program (ptrace_as_reuse), which starts with the initial
  * FPU state, Linux's: a traced thread gets it from the batch that maps the program
@@ -448,23 +445,11 @@ int ptrace_fp_init(struct ptrace_thread *t)
 	return err;
 }
 
-/* The reset ptrace_fp_init left to a batch that did not come: stub_apply_fpinit over
- * an empty table. */
+/* The reset ptrace_fp_init left to a batch that did not come: an empty one, which
+ * carries it all the same. */
 static int ptrace_fp_init_pending(struct ptrace_thread *t)
 {
-	const uint64_t table = STUB_ADDR + STUB_TABLE_OFF;
-	struct user_regs_struct r;
-	int err;
-
-	if (!t->fp_init || t->dead)
-		return 0;
-	memcpy(&r, &t->regs, sizeof(r));
-	r.rbx = r.rbp = table;
-	err = ptrace_run_routine(t, &r, stub_apply_fpinit, stub_apply_done);
-	err = err ? err : ptrace_stub_err(r.rax);
-	if (!err)
-		t->fp_init = false;
-	return err;
+	return t->fp_init && !t->dead ? ptrace_apply_table(t, NULL, 0) : 0;
 }
 
 int ptrace_ctx_get_fpstate(struct plat_ctx *pctx, void *buf, size_t len)

@@ -189,6 +189,7 @@ int ptrace_run_routine(struct ptrace_thread *t, struct user_regs_struct *r,
 int ptrace_stub_err(uint64_t rax);
 int ptrace_set_sigmask(struct ptrace_thread *t, uint64_t mask);
 void ptrace_table_entry(const struct plat_as_op *o, uint64_t e[3]);
+int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops, size_t n);
 int ptrace_thread_take(struct ptrace_thread *t);
 void ptrace_thread_release(struct ptrace_thread *t);
 int ptrace_spawn_thread(struct ptrace_as *as, struct ptrace_thread **out);

@@ -842,8 +842,7 @@ void ptrace_table_entry(const struct plat_as_op *o, uint64_t e[3])
 	e[2] = o->kind == PLAT_AS_MAP ? o->file_off : 0;
 }
 
-static int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops,
-			      size_t n)
+int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops, size_t n)
 {
 	const uint64_t table = STUB_ADDR + STUB_TABLE_OFF;
 	struct user_regs_struct r;
