@@ -368,7 +368,13 @@ static int kvm_classify(struct kvm_ctx *ctx, struct plat_regs *r, int vec, uint6
 		kvm_fault(ev, SIGTRAP, SI_KERNEL, 0, vec, 0);
 		return 1;
 	case 6:
-		/* kvm_pvm's native mode: int $0x80 arrives as #UD with rip on its 0x80. */
+		/* kvm_pvm's native mode: int $0x80 arrives as #UD, with rip on the
+		 * instruction on some hosts and on its 0x80 on others. */
+		insn = kvm_as_translate(ctx->as, r->rip, false, NULL);
+		if (insn && (r->rip & 0xfff) < 0xfff && insn[0] == 0xcd && insn[1] == 0x80) {
+			r->rip += 2;
+			return kvm_classify(ctx, r, 0x80, 0, 0, ev);
+		}
 		insn = kvm_as_translate(ctx->as, r->rip - 1, false, NULL);
 		if (insn && ((r->rip - 1) & 0xfff) < 0xfff && insn[0] == 0xcd && insn[1] == 0x80) {
 			r->rip += 1;
