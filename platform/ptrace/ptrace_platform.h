@@ -115,6 +115,11 @@ struct ptrace_as {
 	bool sm_ready;
 	uint32_t sm_seq;
 	int sm_cpu;			/* where the spawner was last pinned (lock) */
+	/* The sysmsg-file slot behind the table page (STUB_TABLE_ADDR), held from the
+	 * stub's making to its death, or -1 (the stub page's table is used); whether
+	 * the stub has it mapped yet (table_lock) */
+	int tbl_slot;
+	bool tbl_mapped;
 };
 
 struct ptrace_ctx {
@@ -214,6 +219,9 @@ int ptrace_sysmsg_ctx_new(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_sysmsg_as_setup(struct ptrace_as *as, bool cpuid);
 int ptrace_sysmsg_promote(struct ptrace_thread *t);
 void ptrace_sysmsg_as_teardown(struct ptrace_as *as);
+void ptrace_sysmsg_table_take(struct ptrace_as *as);
+void ptrace_sysmsg_table_put(struct ptrace_as *as);
+uint64_t *ptrace_sysmsg_table(const struct ptrace_as *as);
 int ptrace_sysmsg_as_apply(struct ptrace_as *as, const struct plat_as_op *ops, size_t n);
 int ptrace_sysmsg_switch(struct ptrace_thread *t, struct plat_regs *regs,
 			 struct plat_event *ev);

@@ -42,7 +42,8 @@ _Static_assert(__builtin_offsetof(struct plat_regs, orig_rax) ==
 	       __builtin_offsetof(struct user_regs_struct, gs), "plat_regs layout");
 
 extern const char stub_image_start[], stub_syscall[], stub_park[];
-extern const char stub_apply[], stub_apply_fpinit[], stub_apply_done[], stub_sysloop[];
+extern const char stub_apply[], stub_apply_map[], stub_apply_fpinit[], stub_apply_done[];
+extern const char stub_sysloop[];
 
 static uint64_t stub_addr(const char *sym)
 {
@@ -333,6 +334,7 @@ int ptrace_as_make(struct ptrace_platform *pp, struct ptrace_as **out)
 		return -ENOMEM;
 	as->p = pp;
 	as->sm_req = as->sm_reply = as->sm_cpu = -1;
+	ptrace_sysmsg_table_take(as);
 	pthread_mutex_init(&as->lock, NULL);
 	pthread_mutex_init(&as->table_lock, NULL);
 	/* The child inherits the template's affinity: spare the wake-ups a CPU apart. */
@@ -383,6 +385,7 @@ out_free:
 		ptrace_reap(pid);
 	}
 	ptrace_sysmsg_as_teardown(as);
+	ptrace_sysmsg_table_put(as);
 	pthread_mutex_destroy(&as->table_lock);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
@@ -436,6 +439,7 @@ void ptrace_as_destroy(struct plat_as *pas)
 		free(t);
 	}
 	ptrace_sysmsg_as_teardown(as);
+	ptrace_sysmsg_table_put(as);
 	pthread_mutex_destroy(&as->table_lock);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
@@ -821,14 +825,6 @@ static int ptrace_check_op(const struct plat_as_op *o)
 	return -EINVAL;
 }
 
-/*
- * Writes entries @ops[0..n) into the stub page's table and runs stub_apply over them
- * in stopped thread @t (stub_apply_fpinit, if its FPU state is to be reset: an
- * exec's); n <= STUB_TABLE_ENTRIES, every op checked. PTRACE_POKEDATA
- * writes through the page's read-only protection (a private copy for this stub, made
- * on the first write), where neither the application nor another address space
- * can change the table between the write and its use.
- */
 void ptrace_table_entry(const struct plat_as_op *o, uint64_t e[3])
 {
 	static const uint64_t kinds[] = {
@@ -842,9 +838,23 @@ void ptrace_table_entry(const struct plat_as_op *o, uint64_t e[3])
 	e[2] = o->kind == PLAT_AS_MAP ? o->file_off : 0;
 }
 
+/*
+ * Writes entries @ops[0..n) into @t's address space's table page, or without one
+ * into the stub page's table with PTRACE_POKEDATA (two microseconds a word here,
+ * 60-70 us for a fork's table), which writes through the page's read-only protection
+ * (a private copy for this stub, made on the first write). Neither the application
+ * nor another address space can change either between the write and its use. Then
+ * runs stub_apply over them in stopped thread @t (stub_apply_map the first time
+ * there is a table page; stub_apply_fpinit if its FPU state is to be reset: an
+ * exec's). n <= STUB_TABLE_ENTRIES, every op checked; caller holds table_lock, or
+ * has no entries.
+ */
 int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops, size_t n)
 {
-	const uint64_t table = STUB_ADDR + STUB_TABLE_OFF;
+	struct ptrace_as *as = t->as;
+	bool page = as->tbl_slot >= 0 && (as->tbl_mapped || !t->fp_init);
+	const uint64_t table = page ? STUB_TABLE_ADDR : STUB_ADDR + STUB_TABLE_OFF;
+	const char *entry = t->fp_init ? stub_apply_fpinit : stub_apply;
 	struct user_regs_struct r;
 	int err = 0;
 
@@ -853,6 +863,10 @@ int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops, si
 	for (size_t i = 0; i < n && !err; i++) {
 		uint64_t e[3];
 
+		if (page) {
+			ptrace_table_entry(&ops[i], ptrace_sysmsg_table(as) + i * 3);
+			continue;
+		}
 		ptrace_table_entry(&ops[i], e);
 		for (int w = 0; w < 3 && !err; w++)
 			err = ptrace_request(PTRACE_POKEDATA, t->tid,
@@ -867,9 +881,14 @@ int ptrace_apply_table(struct ptrace_thread *t, const struct plat_as_op *ops, si
 	memcpy(&r, &t->regs, sizeof(r));
 	r.rbx = table;
 	r.rbp = table + n * STUB_ENTRY_SIZE;
-	err = ptrace_run_routine(t, &r, t->fp_init ? stub_apply_fpinit : stub_apply,
-				 stub_apply_done);
+	if (page && !as->tbl_mapped) {
+		entry = stub_apply_map;
+		r.r12 = (uint64_t)as->tbl_slot * STUB_SLOT_SIZE;
+	}
+	err = ptrace_run_routine(t, &r, entry, stub_apply_done);
 	err = err ? err : ptrace_stub_err(r.rax);
+	if (!err && page)
+		as->tbl_mapped = true;
 	if (!err)
 		t->fp_init = false;	/* a pending reset rode along */
 	return err;

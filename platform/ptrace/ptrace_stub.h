@@ -29,6 +29,15 @@
  */
 #define STUB_TABLE_OFF		0x880
 #define STUB_ENTRY_SIZE		24
+/*
+ * The same table, written without a ptrace request per word: the table page at
+ * STUB_TABLE_ADDR, read-only in the stub and shared with the Sentry, which writes it
+ * through its own mapping of a slot of the sysmsg file that the address space holds
+ * for its life. stub_apply_map maps it (the slot's file offset in r12) before working
+ * through the first table put there. Without the sysmsg file the stub page's own
+ * table is used, filled with PTRACE_POKEDATA.
+ */
+#define STUB_TABLE_ADDR		(STUB_REQ_ADDR + 2 * STUB_PAGE_SIZE)
 #define STUB_OP_THREAD		0	/* sysmsg mode's loop only (stub_thread_op) */
 #define STUB_OP_MAP		1
 #define STUB_OP_UNMAP		2

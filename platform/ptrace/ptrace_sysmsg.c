@@ -322,6 +322,35 @@ void ptrace_sysmsg_as_teardown(struct ptrace_as *as)
 	as->sm_reply = as->sm_req = -1;
 }
 
+/*
+ * A slot for @as's table page (STUB_TABLE_ADDR), if there is a sysmsg file, its
+ * contexts are not born in sysmsg (their batches go through the request page) and a
+ * slot is free; otherwise as->tbl_slot is -1 and its tables go into the stub page. Taken
+ * when the stub is made, given back once it is killed: a killed stub runs no more
+ * of its code, so the next holder's tables are never read by this one's stub_apply.
+ */
+void ptrace_sysmsg_table_take(struct ptrace_as *as)
+{
+	struct ptrace_platform *pp = as->p;
+
+	as->tbl_slot = pp->sysmsg && !pp->sm_born ?
+		       sm_bit_take(pp->sm_used, SM_MAX_SLOTS, &pp->sm_lock) : -1;
+	as->tbl_mapped = false;
+}
+
+void ptrace_sysmsg_table_put(struct ptrace_as *as)
+{
+	if (as->tbl_slot >= 0)
+		sm_bit_put(as->p->sm_used, as->tbl_slot, &as->p->sm_lock);
+	as->tbl_slot = -1;
+}
+
+/* The Sentry's view of @as's table page. */
+uint64_t *ptrace_sysmsg_table(const struct ptrace_as *as)
+{
+	return (uint64_t *)(as->p->sm_base + (size_t)as->tbl_slot * STUB_SLOT_SIZE);
+}
+
 static char *sm_req_page(const struct ptrace_as *as)
 {
 	return as->p->sm_base + (size_t)as->sm_req * STUB_SLOT_SIZE;

@@ -10,13 +10,14 @@
  * and falls into stub_loop, where the template stops itself with SIGSTOP forever.
  * stub_syscall is where the Sentry points rip to inject a syscall: the trailing int3
  * hands control back with the result in rax; stub_apply does the same for a table of
- * mmap/munmap/mprotect calls the Sentry wrote into the stub page with
- * PTRACE_POKEDATA (the page is read-only to the application, which may run in other
- * threads meanwhile), so a new address space is mapped in one round trip. stub_park is where an address space's
- * first thread waits, untraced, between the threads it is asked to clone: pause()
- * stops nothing else, unlike the template's SIGSTOP, which would stop the group. It
- * blocks every signal, so that one sent to the stub process from outside goes to a
- * traced thread, whose tracer drops it, instead of killing the stub.
+ * mmap/munmap/mprotect calls the Sentry wrote into the table page (or into the stub
+ * page with PTRACE_POKEDATA: both are read-only to the application, which may run in
+ * other threads meanwhile), so a new address space is mapped in one round trip.
+ * stub_park is where an address space's first thread waits, untraced, between the
+ * threads it is asked to clone: pause() stops nothing else, unlike the template's
+ * SIGSTOP, which would stop the group. It blocks every signal, so that one sent to
+ * the stub process from outside goes to a traced thread, whose tracer drops it,
+ * instead of killing the stub.
  *
  * The filter allows a syscall only if it was issued from the stub page (rip just past
  * the syscall instruction lies in it) with the x86_64 ABI, and makes it SIGSYS
@@ -27,7 +28,7 @@
 
 	.text
 	.globl	stub_image_start, stub_image_end, stub_syscall, stub_loop, stub_park
-	.globl	stub_apply, stub_apply_fpinit, stub_apply_done
+	.globl	stub_apply, stub_apply_map, stub_apply_fpinit, stub_apply_done
 	.globl	stub_sysmsg_handler, stub_sysmsg_restorer, stub_sysloop, stub_sysmsg_thread
 	.globl	stub_sysmsg_as_init, stub_sysmsg_as_init_done
 	.globl	stub_entry
@@ -98,6 +99,24 @@ stub_apply_body:			/* the same, returning to r13 */
 stub_apply_done:
 	int3
 	ud2
+
+/*
+ * stub_apply, after mapping the table page read-only at STUB_TABLE_ADDR from the
+ * sysmsg file at offset r12, its page table entry filled: the address space's first
+ * table there. A failed map ends it with the error (or, mapped elsewhere, the address).
+ */
+stub_apply_map:
+	movabs	$STUB_TABLE_ADDR, %rdi
+	mov	$STUB_PAGE_SIZE, %esi
+	mov	$STUB_PROT_R, %edx
+	mov	$STUB_MAP_SHARED_FIXED_POPULATE, %r10d
+	mov	$STUB_SYSMSG_FD, %r8d
+	mov	%r12, %r9
+	mov	$STUB_NR_MMAP, %eax
+	syscall
+	cmp	%rdi, %rax
+	jne	stub_apply_done
+	jmp	stub_apply
 
 /*
  * stub_apply, and once every entry is done the initial FPU state, for a new

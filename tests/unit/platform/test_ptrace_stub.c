@@ -72,13 +72,21 @@ START_TEST(test_stub_maps)
 	};
 	unsigned long start, end;
 	char path[64], line[512];
+	const struct plat_as_op same[] = {
+		{ .kind = PLAT_AS_PROTECT, .prot = PROT_READ, .addr = RO_ADDR, .len = 0x1000 },
+		{ .kind = PLAT_AS_PROTECT, .prot = PROT_READ | PROT_WRITE, .addr = DATA_ADDR,
+		  .len = 0x1000 },
+	};
 	bool sm = ptrace_sysmsg_mode() == PTRACE_SM_ALWAYS;
-	bool seen_stub = false;
+	bool seen_stub = false, seen_table = false;
 	struct env e;
 	size_t i;
 	FILE *f;
 
 	env_setup(&e, code_getpid, code_getpid_end);
+	/* A batch by the context's thread: with a sysmsg file, through the table page
+	 * (with contexts born in sysmsg, through the request page instead). */
+	ck_assert_int_eq(plat_as_apply(e.p, e.as, same, 2), 0);
 	snprintf(path, sizeof(path), "/proc/%d/maps", ptrace_as_pid(e.as));
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
@@ -91,6 +99,13 @@ START_TEST(test_stub_maps)
 		}
 		if (sm && start == STUB_REQ_ADDR + STUB_PAGE_SIZE) {
 			ck_assert_msg(!strncmp(line + 26, "rw-s", 4), "reply %s", line);
+			continue;
+		}
+		if (ptrace_sysmsg_mode() != PTRACE_SM_OFF && start == STUB_TABLE_ADDR) {
+			/* The table page, read-only, shared with the Sentry. */
+			ck_assert_uint_eq(end - start, STUB_PAGE_SIZE);
+			ck_assert_msg(!strncmp(line + 26, "r--s", 4), "table %s", line);
+			seen_table = true;
 			continue;
 		}
 		if (sm && start >= STUB_SYSMSG_BASE && end <= STUB_TASK_TOP) {
@@ -111,6 +126,7 @@ START_TEST(test_stub_maps)
 	}
 	fclose(f);
 	ck_assert(seen_stub);
+	ck_assert_int_eq(seen_table, ptrace_sysmsg_mode() == PTRACE_SM_AUTO);
 
 	snprintf(path, sizeof(path), "/proc/%d/status", ptrace_as_pid(e.as));
 	f = fopen(path, "r");
