@@ -169,6 +169,9 @@ SAVABLE struct task {
 	 * exits; kept as data so a checkpoint can happen during the wait */
 	u32 vfork_wait;                 /* in the parent: the child's tid, or 0 */
 	bool vfork_released;            /* in the child: exec'd or exited */
+	/* in the child: the task blocked in task_vfork_wait for it, which sets it
+	 * (again after a restore) under kernel->lock; 0 for none */
+	u32 vfork_waiter SAVE_SKIP;
 	u32 uid, euid, suid, gid, egid, sgid;
 	/* supplementary groups, sorted as Linux keeps them (task_cred.c) */
 	u32 *groups SAVE_LEN(ngroups);
@@ -302,6 +305,8 @@ long task_wait(struct task *t, s32 pid, u64 ustatus, u64 options, u64 uinfo, u64
 long task_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp, int flags);
 /* A vfork parent waits here (run loop) until its child execs or exits. */
 int task_vfork_wait(struct task *t);
+/* @t execs or exits: the task that vforked it, if it waits, goes on. k->lock held. */
+void task_vfork_release(struct task *t);
 
 /* task_usage.c: resource usage beyond CPU times. */
 /* Counts one event of @t (a field of its usage), on its own thread. */

@@ -291,6 +291,16 @@ out_destroy:
 	return err;
 }
 
+void task_vfork_release(struct task *t)
+{
+	struct task *w = t->vfork_waiter ? kernel_find_task(t->k, t->vfork_waiter) : NULL;
+
+	t->vfork_released = true;
+	t->vfork_waiter = 0;
+	if (w && w->vfork_wait == t->tid)
+		waitq_wake_all(&w->tg->child_wq);
+}
+
 int task_vfork_wait(struct task *t)
 {
 	struct kernel *k = t->k;
@@ -305,6 +315,8 @@ int task_vfork_wait(struct task *t)
 			t->vfork_wait = 0;
 			break;
 		}
+		/* The child wakes us, wherever its parent is (CLONE_PARENT). */
+		c->vfork_waiter = t->tid;
 		waitq_add(&t->tg->child_wq, &w, t);
 		pthread_mutex_unlock(&k->lock);
 		err = task_block(t, -1);

@@ -310,9 +310,7 @@ static long do_execve(struct task *t, int dirfd, u64 upath, u64 uargv, u64 uenvp
 	t->fp_valid = false;
 	task_cred_exec(t);
 	pthread_mutex_lock(&t->k->lock);
-	t->vfork_released = true;
-	if (t->tg->parent)
-		waitq_wake_all(&t->tg->parent->child_wq);
+	task_vfork_release(t);
 	pthread_mutex_unlock(&t->k->lock);
 	err = 0;
 out:

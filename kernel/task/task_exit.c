@@ -174,7 +174,7 @@ bool task_do_exit(struct task *t, int *status)
 	}
 
 	pthread_mutex_lock(&k->lock);
-	t->vfork_released = true;
+	task_vfork_release(t);
 	t->exited = true;
 	waitq_wake_all(&tg->thread_wq);
 	waitq_wake_all(&tg->exit_wq);   /* PIDFD_THREAD pollers of this thread */
@@ -190,9 +190,7 @@ bool task_do_exit(struct task *t, int *status)
 	 * (a reaper frees what is left): not the last to stop living but the last to
 	 * get here does it. */
 	if (tg->nlive || tg->zombie || !tg_all_exited(tg)) {
-		/* Others live on. A vfork parent waiting on this thread hears of it. */
-		if (tg->parent)
-			waitq_wake_all(&tg->parent->child_wq);
+		/* Others live on (a vfork waiter heard of this thread's end above). */
 		pthread_mutex_unlock(&k->lock);
 		if (!leader)
 			task_destroy(t);
