@@ -48,6 +48,18 @@ static void attach(struct tg_timers *tt, struct mm *mm)
 	as_time(mm, &tt->start_user, &tt->start_sys);
 }
 
+/* Has @tt an armed timer, on any clock? k->lock held. */
+static bool timers_armed(const struct tg_timers *tt)
+{
+	for (int i = 0; i < 3; i++)
+		if (tt->itimer[i].armed)
+			return true;
+	for (const struct posix_timer *p = tt->posix; p; p = p->next)
+		if (p->kt.armed)
+			return true;
+	return false;
+}
+
 u32 cputime_holds(struct thread_group *tg, struct mm *mm)
 {
 	return tg->timers && tg->timers->mm == mm;
@@ -62,8 +74,11 @@ void cputime_attach(struct task *t)
 	tt = tg_timers_get(t->tg);
 	if (tt && !tt->mm && !tt->final && t->mm) {
 		attach(tt, t->mm);
-		/* After a restore, the group's timers wait for this. */
-		ktimer_kick(k);
+		/* After a restore, the group's armed timers wait for this. A new
+		 * process has none (fork does not inherit them): no wake-up of the
+		 * timer thread, which would cost two switches of every fork. */
+		if (timers_armed(tt))
+			ktimer_kick(k);
 	}
 	pthread_mutex_unlock(&k->lock);
 }
