@@ -423,7 +423,7 @@ void ptrace_as_destroy(struct plat_as *pas)
 	struct ptrace_thread *t;
 	int st;
 
-	if (!reap)
+	if (!reap && !as->off_cpu)
 		ptrace_move_off_cpu(as->p, as->pid);
 	kill(as->pid, SIGKILL);
 	if (reap)
@@ -674,6 +674,13 @@ int ptrace_as_share(struct plat_as *pas, struct plat_ctx *pctx)
  * The end of a context on the stub's first thread: it is parked rather than made to
  * exit (a thread-group leader's exit is reported only once its whole group is gone),
  * as the spawner if there is none. Then the stub is killed, or serves on.
+ *
+ * A stub whose first thread ran its only context (leader_ctx) serves no more: any
+ * other context comes after a spawner is made (plat_as_share, from a CLONE_VM clone
+ * or a restored group's first thread), so this one is dying, and ptrace_as_destroy
+ * comes next. It is moved off this CPU here, while stopped, where that is a change
+ * of mask; once released it is runnable here, and moving it costs a migration
+ * through the stopper thread (28-30 us of every fork+exit on this PVM guest).
  */
 void ptrace_leader_park(struct ptrace_thread *t)
 {
@@ -683,6 +690,8 @@ void ptrace_leader_park(struct ptrace_thread *t)
 	pthread_mutex_lock(&as->lock);
 	if (!t->dead && !ptrace_set_sigmask(t, ptrace_parked_mask(as->p))) {
 		if (as->leader_ctx) {
+			ptrace_move_off_cpu(as->p, t->tid);
+			as->off_cpu = true;
 			*s = *t;
 			s->next = NULL;
 			as->leader_ctx = false;
