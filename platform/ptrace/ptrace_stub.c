@@ -670,6 +670,31 @@ int ptrace_as_share(struct plat_as *pas, struct plat_ctx *pctx)
 	return ptrace_make_spawner(to_ptrace_ctx(pctx)->t);
 }
 
+/* The stub process's CPU clocks: the host keeps them for a whole process, dead
+ * threads included, and lets any process read another's (not one of its threads'). */
+#define PROCESS_CPUCLOCK(pid, which) ((clockid_t)((~(unsigned)(pid)) << 3) | (which))
+#define CPUCLOCK_PROF 0         /* user + system, sampled at the tick */
+#define CPUCLOCK_VIRT 1         /* user, sampled at the tick */
+#define CPUCLOCK_SCHED 2        /* exact runtime */
+
+/*
+ * Beyond this much CPU a stub is large: not kept for an exec (ptrace_as_reuse), and
+ * torn down on another CPU when it dies (ptrace_leader_park). Its teardown costs
+ * about as much as what it touched (each first touch of a page here takes 12-20 us
+ * of the stub's CPU, and its unmapping about as much).
+ */
+#define PTRACE_SMALL_CPU_NS (4 * 1000000ULL)
+
+/* Has @as's stub used no more than PTRACE_SMALL_CPU_NS? 0/1, or -errno. */
+static int ptrace_as_small(const struct ptrace_as *as)
+{
+	struct timespec ts;
+
+	if (clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_SCHED), &ts))
+		return -errno;
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec <= PTRACE_SMALL_CPU_NS;
+}
+
 /*
  * The end of a context on the stub's first thread: it is parked rather than made to
  * exit (a thread-group leader's exit is reported only once its whole group is gone),
@@ -678,9 +703,13 @@ int ptrace_as_share(struct plat_as *pas, struct plat_ctx *pctx)
  * A stub whose first thread ran its only context (leader_ctx) serves no more: any
  * other context comes after a spawner is made (plat_as_share, from a CLONE_VM clone
  * or a restored group's first thread), so this one is dying, and ptrace_as_destroy
- * comes next. It is moved off this CPU here, while stopped, where that is a change
- * of mask; once released it is runnable here, and moving it costs a migration
- * through the stopper thread (28-30 us of every fork+exit on this PVM guest).
+ * comes next, which would move it off this CPU for its teardown. Where it dies is
+ * decided here instead, while it is stopped. A small one stays: released, it is
+ * runnable here, where moving it would be a migration through the stopper thread
+ * (28-30 us of a fork+exit on this PVM guest), and moving it now, a change of mask,
+ * makes the release a wake-up on the other CPU (20-22 us for the waker); its teardown
+ * here costs no more (fork+exit+wait as fast either way). A large one is moved now:
+ * its teardown takes milliseconds.
  */
 void ptrace_leader_park(struct ptrace_thread *t)
 {
@@ -690,7 +719,8 @@ void ptrace_leader_park(struct ptrace_thread *t)
 	pthread_mutex_lock(&as->lock);
 	if (!t->dead && !ptrace_set_sigmask(t, ptrace_parked_mask(as->p))) {
 		if (as->leader_ctx) {
-			ptrace_move_off_cpu(as->p, t->tid);
+			if (ptrace_as_small(as) == 0)
+				ptrace_move_off_cpu(as->p, t->tid);
 			as->off_cpu = true;
 			*s = *t;
 			s->next = NULL;
@@ -701,16 +731,6 @@ void ptrace_leader_park(struct ptrace_thread *t)
 	}
 	pthread_mutex_unlock(&as->lock);
 }
-
-/* The stub process's CPU clocks: the host keeps them for a whole process, dead
- * threads included, and lets any process read another's (not one of its threads'). */
-#define PROCESS_CPUCLOCK(pid, which) ((clockid_t)((~(unsigned)(pid)) << 3) | (which))
-#define CPUCLOCK_PROF 0         /* user + system, sampled at the tick */
-#define CPUCLOCK_VIRT 1         /* user, sampled at the tick */
-#define CPUCLOCK_SCHED 2        /* exact runtime */
-
-/* Beyond this much CPU, a stub is not kept for an exec (ptrace_as_reuse). */
-#define PTRACE_REUSE_MAX_CPU_NS (4 * 1000000ULL)
 
 /*
  * Exec may keep the stub and @pctx's thread for the new program when no other
@@ -727,15 +747,14 @@ int ptrace_as_reuse(struct plat_as *pas, struct plat_ctx *pctx)
 {
 	struct ptrace_as *as = to_ptrace_as(pas);
 	struct ptrace_thread *t = to_ptrace_ctx(pctx)->t;
-	struct timespec ts;
 	int err = 0;
 
 	if (t->dead)
 		return -ESRCH;
-	if (clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_SCHED), &ts))
-		return -errno;
-	if (ts.tv_sec * 1000000000ULL + ts.tv_nsec > PTRACE_REUSE_MAX_CPU_NS)
-		return -EAGAIN;
+	err = ptrace_as_small(as);
+	if (err <= 0)
+		return err ? err : -EAGAIN;
+	err = 0;
 	pthread_mutex_lock(&as->lock);
 	if (t->as != as || as->threads != t || t->next)
 		err = -EBUSY;
