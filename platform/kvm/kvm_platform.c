@@ -49,12 +49,29 @@ static const struct plat_ops kvm_ops = {
 };
 
 static int kvm_preopened_fd = -1;
+static char kvm_pvm_native;		/* kvm_pvm's pvm_native: 'Y', 'N', 0 unread */
 
-/* plat_preopen("kvm"): before the Sentry's root becomes empty. */
+/* kvm_pvm's pvm_native parameter, 'Y' or 'N'; 0 without the module (or /sys). */
+static char kvm_read_pvm_native(void)
+{
+	int fd = open("/sys/module/kvm_pvm/parameters/pvm_native", O_RDONLY | O_CLOEXEC);
+	char c = 0;
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = 0;
+		close(fd);
+	}
+	return c;
+}
+
+/* plat_preopen("kvm"): before the Sentry's root becomes empty, which takes /sys
+ * with it (kvm_detect reads kvm_pvm's mode there). */
 int kvm_platform_preopen(void)
 {
 	if (kvm_preopened_fd >= 0)
 		return 0;
+	kvm_pvm_native = kvm_read_pvm_native();
 	kvm_preopened_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	return kvm_preopened_fd < 0 ? -errno : 0;
 }
@@ -130,8 +147,7 @@ static enum kvm_mode kvm_detect(struct kvm_cpuid2 *c)
 	struct kvm_cpuid_entry2 *e = kvm_cpuid_find(c, 0x40000000);
 	const char *force = getenv("SBX_KVM_MODE");
 	unsigned int a, b, cx, d;
-	char native = 0;
-	int fd;
+	char native;
 
 	if (force && !strcmp(force, "pvm"))
 		return KVM_MODE_PVM;
@@ -139,15 +155,11 @@ static enum kvm_mode kvm_detect(struct kvm_cpuid2 *c)
 		return KVM_MODE_VMX;
 	if (force && !strcmp(force, "native"))
 		return KVM_MODE_NATIVE;
-	/* This machine's kvm_pvm: a native x86 guest at CPL3, no PVM guest ABI. */
-	fd = open("/sys/module/kvm_pvm/parameters/pvm_native", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, &native, 1) != 1)
-			native = 0;
-		close(fd);
-		if (native == 'Y')
-			return KVM_MODE_NATIVE;
-	}
+	/* This machine's kvm_pvm: a native x86 guest at CPL3, no PVM guest ABI. Read
+	 * before the pivot (kvm_platform_preopen) in a sandbox, here in a unit test. */
+	native = kvm_pvm_native ? kvm_pvm_native : kvm_read_pvm_native();
+	if (native == 'Y')
+		return KVM_MODE_NATIVE;
 	if (e && e->eax >= 0x40000002) {
 		e = kvm_cpuid_find(c, 0x40000002);
 		if (e && e->ebx == PVM_SIGNATURE)
