@@ -45,6 +45,13 @@ for tid in tids:
 print("unknown tid", os.path.exists("/proc/self/task/99999"))
 print("another process's thread", os.path.exists("/proc/self/task/1") == (os.getpid() == 1))
 pid = os.getpid()
+# Each thread sleeps once it reaches ev.wait; one that started may not be there yet.
+import time
+for _ in range(500):
+    if all(open("/proc/self/task/%d/stat" % t).read().rsplit(")", 1)[1].split()[0] == "S"
+           for t in tids if t != pid):
+        break
+    time.sleep(0.01)
 out = os.popen("ps -L -o stat= -p %d" % pid).read().split()
 print("ps -L rows", len(out), "sleeping", sum(s.startswith("S") for s in out))
 print("status Threads", [l.split()[1] for l in open("/proc/self/status") if l.startswith("Threads")])
