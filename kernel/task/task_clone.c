@@ -297,7 +297,8 @@ void task_vfork_release(struct task *t)
 
 	t->vfork_released = true;
 	t->vfork_waiter = 0;
-	if (w && w->vfork_wait == t->tid)
+	/* Its own check decides (task_vfork_wait): a wake-up too many is harmless. */
+	if (w)
 		waitq_wake_all(&w->tg->child_wq);
 }
 
