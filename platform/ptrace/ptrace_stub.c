@@ -853,6 +853,7 @@ static int ptrace_check_op(const struct plat_as_op *o)
 	return -EINVAL;
 }
 
+/* The three quads of a table entry (ptrace_stub.h) for checked operation @o. */
 void ptrace_table_entry(const struct plat_as_op *o, uint64_t e[3])
 {
 	static const uint64_t kinds[] = {
