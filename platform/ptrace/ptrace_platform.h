@@ -106,8 +106,6 @@ struct ptrace_as {
 					 * 0 while leader_ctx (lock) */
 	bool leader_ctx;		/* the first thread runs the only context and
 					 * there is no spawner (lock) */
-	bool off_cpu;			/* where it dies is decided: it is not to be
-					 * moved again (ptrace_leader_park; lock) */
 	struct ptrace_thread *threads;	/* one per context (lock) */
 	uint64_t sm_local[SM_LOCAL_WORDS]; /* sysmsg slot places taken (lock) */
 	/* sysmsg: the slot holding the request and reply pages, the Sentry's end of

@@ -408,13 +408,43 @@ int ptrace_as_new(struct platform *p, struct plat_as **out)
 	return 0;
 }
 
+/* The stub process's CPU clocks: the host keeps them for a whole process, dead
+ * threads included, and lets any process read another's (not one of its threads'). */
+#define PROCESS_CPUCLOCK(pid, which) ((clockid_t)((~(unsigned)(pid)) << 3) | (which))
+#define CPUCLOCK_PROF 0         /* user + system, sampled at the tick */
+#define CPUCLOCK_VIRT 1         /* user, sampled at the tick */
+#define CPUCLOCK_SCHED 2        /* exact runtime */
+
+/*
+ * Beyond this much CPU a stub is large: not kept for an exec (ptrace_as_reuse), and
+ * torn down on another CPU when it dies (ptrace_as_destroy). Its teardown costs
+ * about as much as what it touched (each first touch of a page here takes 12-20 us
+ * of the stub's CPU, and its unmapping about as much).
+ */
+#define PTRACE_SMALL_CPU_NS (4 * 1000000ULL)
+
+/* Has @as's stub used no more than PTRACE_SMALL_CPU_NS? 0/1, or -errno. */
+static int ptrace_as_small(const struct ptrace_as *as)
+{
+	struct timespec ts;
+
+	if (clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_SCHED), &ts))
+		return -errno;
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec <= PTRACE_SMALL_CPU_NS;
+}
+
 /*
  * Every context is gone by now (the interface's callers destroy them first), so the
  * only thread that may still be traced is the spawner, by its creator if it never
  * made a context: that one we reap. Otherwise SIGKILL is all: the stub's parent, the
- * template, reaps it (it ignores SIGCHLD). Its teardown (unmapping everything) takes
- * milliseconds on a PVM guest; nobody needs to wait for it, so it is moved to another
- * CPU first, where it does not preempt the caller (0.6 ms of every fork+exit here).
+ * template, reaps it (it ignores SIGCHLD). A large stub's teardown (unmapping
+ * everything) takes milliseconds on a PVM guest; nobody needs to wait for it, so it is
+ * moved to another CPU first, where it does not preempt the caller. A small one stays:
+ * its first thread, just released by ptrace_leader_park, is runnable here, and moving
+ * it would be a migration through the stopper thread (28-30 us of a fork+exit on this
+ * guest), and moving it before the release would make that a wake-up on the other
+ * CPU (20-22 us for the waker): its teardown here costs no more (fork+exit+wait as
+ * fast either way).
  */
 void ptrace_as_destroy(struct plat_as *pas)
 {
@@ -423,7 +453,7 @@ void ptrace_as_destroy(struct plat_as *pas)
 	struct ptrace_thread *t;
 	int st;
 
-	if (!reap && !as->off_cpu)
+	if (!reap && ptrace_as_small(as) == 0)
 		ptrace_move_off_cpu(as->p, as->pid);
 	kill(as->pid, SIGKILL);
 	if (reap)
@@ -670,46 +700,10 @@ int ptrace_as_share(struct plat_as *pas, struct plat_ctx *pctx)
 	return ptrace_make_spawner(to_ptrace_ctx(pctx)->t);
 }
 
-/* The stub process's CPU clocks: the host keeps them for a whole process, dead
- * threads included, and lets any process read another's (not one of its threads'). */
-#define PROCESS_CPUCLOCK(pid, which) ((clockid_t)((~(unsigned)(pid)) << 3) | (which))
-#define CPUCLOCK_PROF 0         /* user + system, sampled at the tick */
-#define CPUCLOCK_VIRT 1         /* user, sampled at the tick */
-#define CPUCLOCK_SCHED 2        /* exact runtime */
-
-/*
- * Beyond this much CPU a stub is large: not kept for an exec (ptrace_as_reuse), and
- * torn down on another CPU when it dies (ptrace_leader_park). Its teardown costs
- * about as much as what it touched (each first touch of a page here takes 12-20 us
- * of the stub's CPU, and its unmapping about as much).
- */
-#define PTRACE_SMALL_CPU_NS (4 * 1000000ULL)
-
-/* Has @as's stub used no more than PTRACE_SMALL_CPU_NS? 0/1, or -errno. */
-static int ptrace_as_small(const struct ptrace_as *as)
-{
-	struct timespec ts;
-
-	if (clock_gettime(PROCESS_CPUCLOCK(as->pid, CPUCLOCK_SCHED), &ts))
-		return -errno;
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec <= PTRACE_SMALL_CPU_NS;
-}
-
 /*
  * The end of a context on the stub's first thread: it is parked rather than made to
  * exit (a thread-group leader's exit is reported only once its whole group is gone),
  * as the spawner if there is none. Then the stub is killed, or serves on.
- *
- * A stub whose first thread ran its only context (leader_ctx) serves no more: any
- * other context comes after a spawner is made (plat_as_share, from a CLONE_VM clone
- * or a restored group's first thread), so this one is dying, and ptrace_as_destroy
- * comes next, which would move it off this CPU for its teardown. Where it dies is
- * decided here instead, while it is stopped. A small one stays: released, it is
- * runnable here, where moving it would be a migration through the stopper thread
- * (28-30 us of a fork+exit on this PVM guest), and moving it now, a change of mask,
- * makes the release a wake-up on the other CPU (20-22 us for the waker); its teardown
- * here costs no more (fork+exit+wait as fast either way). A large one is moved now:
- * its teardown takes milliseconds.
  */
 void ptrace_leader_park(struct ptrace_thread *t)
 {
@@ -719,9 +713,6 @@ void ptrace_leader_park(struct ptrace_thread *t)
 	pthread_mutex_lock(&as->lock);
 	if (!t->dead && !ptrace_set_sigmask(t, ptrace_parked_mask(as->p))) {
 		if (as->leader_ctx) {
-			if (ptrace_as_small(as) == 0)
-				ptrace_move_off_cpu(as->p, t->tid);
-			as->off_cpu = true;
 			*s = *t;
 			s->next = NULL;
 			as->leader_ctx = false;
@@ -747,14 +738,13 @@ int ptrace_as_reuse(struct plat_as *pas, struct plat_ctx *pctx)
 {
 	struct ptrace_as *as = to_ptrace_as(pas);
 	struct ptrace_thread *t = to_ptrace_ctx(pctx)->t;
-	int err = 0;
+	int small, err = 0;
 
 	if (t->dead)
 		return -ESRCH;
-	err = ptrace_as_small(as);
-	if (err <= 0)
-		return err ? err : -EAGAIN;
-	err = 0;
+	small = ptrace_as_small(as);
+	if (small <= 0)
+		return small ? small : -EAGAIN;
 	pthread_mutex_lock(&as->lock);
 	if (t->as != as || as->threads != t || t->next)
 		err = -EBUSY;
