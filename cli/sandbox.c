@@ -156,6 +156,7 @@ static const int allowed[] = {
 	SCMP_SYS(sync_file_range),      /* writeback of a checkpoint image, early */
 	SCMP_SYS(fdatasync),            /* and its flush, while it is written */
 	SCMP_SYS(copy_file_range),      /* copies within the memory file */
+	SCMP_SYS(mincore),              /* the memory file's pages, at a checkpoint */
 	SCMP_SYS(fadvise64),            /* readahead of a volume file */
 };
 

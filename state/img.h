@@ -77,10 +77,14 @@ struct img_range {
 	uint64_t off, len;
 };
 
-/* Memory to save: a mapping (base) or, if base is NULL, an fd read with pread. */
+/* Memory to save: a mapping (base) or, if base is NULL, an fd read with pread.
+ * mapped_fd: base is a shared mapping of fd, a file with holes (a memfd), which are
+ * found with mincore and SEEK_DATA and stored as zero pages, never read through
+ * base: a read fault on a hole of a shmem file allocates a page for it. */
 struct img_mem_src {
 	const void *base;
 	int fd;
+	bool mapped_fd;
 	uint64_t size;
 	const struct img_range *ranges; /* populated ranges, sorted; rounded to pages */
 	size_t nranges;
@@ -124,6 +128,15 @@ struct img_writer;
 struct img_reader;
 
 uint64_t img_sum64(const void *p, size_t len, uint64_t seed);
+/* The same sum over bytes given in pieces: init, add each piece in order, end. */
+struct img_sum {
+	uint64_t v[4], seed, len;
+	uint8_t buf[32];                /* the last piece's bytes short of a stripe */
+	size_t n;
+};
+void img_sum_init(struct img_sum *s, uint64_t seed);
+void img_sum_add(struct img_sum *s, const void *p, size_t len);
+uint64_t img_sum_end(const struct img_sum *s);
 
 int img_writer_new(struct img_writer **out, int fd);
 void img_writer_destroy(struct img_writer *w);

@@ -111,25 +111,34 @@ uint64_t img_writer_pos(const struct img_writer *w)
 int img_write_iov(struct img_writer *w, const struct iovec *iov, int n)
 {
 	struct iovec v[64];
-	int i = 0;
+	int i = 0, m = 0, done;
 
-	if (n > 64)
-		return img_wfail(w, -EINVAL, "too many pieces");
-	memcpy(v, iov, n * sizeof(*v));
-	while (i < n) {
-		ssize_t k = writev(w->fd, v + i, n - i > 64 ? 64 : n - i);
+	/* A window of at most 64 pieces at a time, copied: a short write changes the
+	 * piece it ends in. Empty pieces are left out. */
+	while (i < n || m) {
+		ssize_t k;
 
+		for (; m < 64 && i < n; i++)
+			if (iov[i].iov_len)
+				v[m++] = iov[i];
+		if (!m)
+			break;
+		k = writev(w->fd, v, m);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
 			return img_wfail(w, -errno, "write: %s", strerror(errno));
+		if (!k)
+			return img_wfail(w, -EIO, "write: wrote nothing");
 		w->pos += k;
-		while (i < n && (size_t)k >= v[i].iov_len)
-			k -= v[i++].iov_len;
-		if (i < n) {
-			v[i].iov_base = (char *)v[i].iov_base + k;
-			v[i].iov_len -= k;
+		for (done = 0; done < m && (size_t)k >= v[done].iov_len; done++)
+			k -= v[done].iov_len;
+		if (done < m) {
+			v[done].iov_base = (char *)v[done].iov_base + k;
+			v[done].iov_len -= k;
 		}
+		memmove(v, v + done, (m - done) * sizeof(*v));
+		m -= done;
 	}
 	return 0;
 }

@@ -68,15 +68,17 @@ static int write_chunk(struct img_writer *w, struct pool *p, struct slot *s,
 {
 	static const uint8_t zero[IMG_PAGE];
 	size_t pad = p->comp == IMG_COMP_NONE && s->raw_len ? none_pad(w->pos, s->bm_len) : 0;
-	struct iovec v[3] = {
-		{ s->buf, s->bm_len }, { (void *)zero, pad }, { (void *)s->data, s->data_len },
-	};
+	struct iovec *v = s->iov;       /* work_write left the raw pieces from v[2] on */
 	int rc;
 
+	/* The bitmaps, the padding, the raw pieces where they lie, then the frame. */
+	v[0] = (struct iovec){ s->buf, s->bm_len };
+	v[1] = (struct iovec){ (void *)zero, pad };
+	v[2 + s->nraw] = (struct iovec){ s->buf + s->bm_len, s->frame_len };
 	rc = img_write_sect_hdr(w, IMG_SEC_CHUNK, p->comp | (s->nnoise ? IMG_CHUNK_SPLIT : 0),
 				s->bm_len + pad + s->data_len, s->raw_len, s->csum);
 	if (!rc)
-		rc = img_write_iov(w, v, 3);
+		rc = img_write_iov(w, v, 3 + s->nraw);
 	if (!rc)
 		img_kick_writeback(w);
 	st->zero_pages += s->zero_pages;

@@ -153,6 +153,11 @@ int wctx_init(struct pool *p, struct wctx *w)
 			   (size_t)(p->nstages - p->stages_taken++) * p->max_chunk;
 		pthread_mutex_unlock(&p->mu);
 	}
+	if (p->writing && p->src->mapped_fd) {
+		w->held = malloc(p->max_chunk / IMG_PAGE);
+		if (!w->held)
+			return -ENOMEM;
+	}
 	if (p->comp != IMG_COMP_ZSTD)
 		return 0;
 	w->zc = p->writing ? (void *)ZSTD_createCCtx_advanced(zmem) :
@@ -162,6 +167,7 @@ int wctx_init(struct pool *p, struct wctx *w)
 
 void wctx_fini(struct pool *p, struct wctx *w)
 {
+	free(w->held);
 	if (p->comp == IMG_COMP_ZSTD && p->writing)
 		ZSTD_freeCCtx(w->zc);
 	else if (p->comp == IMG_COMP_ZSTD)
@@ -366,76 +372,134 @@ static int compress(struct pool *p, struct wctx *w, const uint8_t *d, size_t len
 	return 0;
 }
 
-/* Writer: slot s gets chunk s->k's bitmap and stored data. */
+/*
+ * Which pages of a chunk of a mapped memory file (src) the file holds: vec[i] & 1.
+ * mincore finds the pages in the page cache without faulting anything in; a page it
+ * does not find is a hole, or a page of a shmem file that was swapped out, which
+ * SEEK_DATA tells apart: one lseek per run of pages mincore did not find.
+ */
+static int chunk_held(struct pool *p, const uint8_t *src, struct chunk c, uint8_t *vec)
+{
+	uint32_t npages = c.len / IMG_PAGE;
+
+	if (mincore((void *)src, c.len, vec))
+		return -errno;
+	for (uint32_t i = 0; i < npages;) {
+		uint32_t j = i;
+		off_t d;
+
+		if (vec[i] & 1) {
+			i++;
+			continue;
+		}
+		while (j < npages && !(vec[j] & 1))
+			j++;
+		d = lseek(p->src->fd, c.off + (uint64_t)i * IMG_PAGE, SEEK_DATA);
+		if (d < 0 && errno != ENXIO)
+			return -errno;
+		if (d < 0 || (uint64_t)d >= c.off + (uint64_t)j * IMG_PAGE) {
+			i = j;          /* holes, every one */
+			continue;
+		}
+		i = (d - c.off) / IMG_PAGE;
+		vec[i++] = 1;           /* swapped out: read it, which brings it back */
+	}
+	return 0;
+}
+
+/* Adds page pg to slot s's raw pieces, extending the last one if pg follows it. */
+static void add_raw(struct slot *s, const uint8_t *pg)
+{
+	struct iovec *raw = s->iov + 2, *last = s->nraw ? &raw[s->nraw - 1] : NULL;
+
+	if (last && (const uint8_t *)last->iov_base + last->iov_len == pg)
+		last->iov_len += IMG_PAGE;
+	else
+		raw[s->nraw++] = (struct iovec){ (void *)pg, IMG_PAGE };
+}
+
+/*
+ * Writer: slot s gets chunk s->k's bitmaps, its raw pieces (the pages stored as they
+ * are: the noise pages of a compressed chunk, every present page of an uncompressed
+ * one) where they lie in the source, and the compressed frame of the other pages.
+ * The raw pages are not copied here: emit writes them from the source, which stays
+ * as it is until then (the memory, or the slot's own stage for an fd source).
+ */
 static int work_write(struct pool *p, struct wctx *w, struct slot *s)
 {
 	struct chunk c = s->c;
 	uint32_t npages = c.len / IMG_PAGE, present = 0, kept = 0, nnoise = 0;
 	bool compressing = p->comp != IMG_COMP_NONE;
-	uint8_t *stage = w->stage ? w->stage : s->stage, *rawmap, *noise, *out;
-	const uint8_t *src;
-	uint8_t *gather;
+	uint8_t *held = w->held, *rawmap, *out;
+	const uint8_t *src, *gather = w->stage;
+	struct img_sum sum;
 	size_t bm = (npages + 7) / 8, n = 0;
 	int rc;
 
 	if (p->src->base) {
 		src = (const uint8_t *)p->src->base + c.off;
-		gather = stage;
+		rc = p->src->mapped_fd ? chunk_held(p, src, c, held) : 0;
+		if (rc)
+			return pool_fail(p, rc, "finding the memory at %#llx: %s",
+					 (unsigned long long)c.off, strerror(-rc));
 	} else {
-		rc = img_pread_full(p->src->fd, stage, c.len, c.off);
+		rc = img_pread_full(p->src->fd, s->stage, c.len, c.off);
 		if (rc)
 			return pool_fail(p, rc, "reading memory at %#llx: %s",
 					 (unsigned long long)c.off, strerror(-rc));
-		src = gather = stage;
+		src = s->stage;
 	}
 	rawmap = s->buf + bm;
-	noise = s->buf + 2 * bm;
 	memset(s->buf, 0, compressing ? 2 * bm : bm);
+	s->nraw = 0;
 	/*
-	 * One pass: a page to compress is moved to its place among the others while it
-	 * is still in the cache (a second pass would fetch it again); a noise page is
-	 * copied out to the stored data. Until the first page that is not kept
-	 * nothing moves; a chunk that keeps every page is compressed where it is.
+	 * One pass: a page to compress is copied to its place among the others while it
+	 * is still in the cache (a second pass would fetch it again). Until the first
+	 * page that is not kept nothing is copied; a chunk that keeps every page is
+	 * compressed where it is.
 	 */
 	for (uint32_t i = 0; i < npages; i++) {
 		const uint8_t *pg = src + (size_t)i * IMG_PAGE;
-		bool zero = page_is_zero(pg);
+		bool zero = p->src->mapped_fd && !(held[i] & 1) ? true : page_is_zero(pg);
 
-		if (!zero)
+		if (!zero) {
 			s->buf[i / 8] |= 1u << (i % 8);
-		present += !zero;
-		if (!zero && compressing && img_page_is_noise(pg)) {
-			rawmap[i / 8] |= 1u << (i % 8);
-			memcpy(noise + (size_t)nnoise++ * IMG_PAGE, pg, IMG_PAGE);
-		} else if (!zero) {
-			if (kept != i)  /* gather + kept * PAGE <= pg: no overlap */
-				memcpy(gather + (size_t)kept * IMG_PAGE, pg, IMG_PAGE);
+			present++;
+		}
+		if (!zero && compressing && !img_page_is_noise(pg)) {
+			if (kept != i)
+				memcpy(w->stage + (size_t)kept * IMG_PAGE, pg, IMG_PAGE);
 			kept++;
 			continue;
 		}
-		if (kept == i && gather != src)
-			memcpy(gather, src, (size_t)kept * IMG_PAGE);
+		if (!zero) {
+			add_raw(s, pg);
+			if (compressing) {
+				rawmap[i / 8] |= 1u << (i % 8);
+				nnoise++;
+			}
+		}
+		if (kept == i && kept && compressing)
+			memcpy(w->stage, src, (size_t)kept * IMG_PAGE);
 	}
 	s->zero_pages = npages - present;
 	s->nnoise = nnoise;
 	if (kept == npages)
-		gather = (uint8_t *)src;
+		gather = src;
 	s->raw_len = (size_t)present * IMG_PAGE;
 	s->bm_len = nnoise ? 2 * bm : bm;
-	if (!compressing) {
-		s->data = gather;
-		s->data_len = s->raw_len;
-	} else {
-		/* The noise pages are already where a split chunk stores them (its
-		 * bm_len covers both bitmaps); the frame follows them. */
-		out = s->buf + s->bm_len + (size_t)nnoise * IMG_PAGE;
-		rc = kept ? compress(p, w, gather, (size_t)kept * IMG_PAGE, out, &n) : 0;
-		if (rc)
-			return rc;
-		s->data = s->buf + s->bm_len;
-		s->data_len = (size_t)nnoise * IMG_PAGE + n;
-	}
-	s->csum = img_sum64(s->data, s->data_len, img_sum64(s->buf, s->bm_len, 0));
+	/* The frame follows the bitmaps in buf. */
+	out = s->buf + s->bm_len;
+	rc = kept ? compress(p, w, gather, (size_t)kept * IMG_PAGE, out, &n) : 0;
+	if (rc)
+		return rc;
+	s->frame_len = n;
+	s->data_len = (size_t)(present - kept) * IMG_PAGE + n;
+	img_sum_init(&sum, img_sum64(s->buf, s->bm_len, 0));
+	for (uint32_t k = 2; k < 2 + s->nraw; k++)
+		img_sum_add(&sum, s->iov[k].iov_base, s->iov[k].iov_len);
+	img_sum_add(&sum, out, n);
+	s->csum = img_sum_end(&sum);
 	return 0;
 }
 
@@ -682,24 +746,24 @@ int pool_write_all(struct pool *p)
 /*
  * The buffers, in one arena so that they fill whole huge pages. Every slot has its
  * bitmap and stored data (buf). Where the source pages must outlive the work on them
- * (a reader's decompressed pages wait for the scatter; an uncompressed writer's
- * stored data is its source), each slot has a stage for them too; a compressing
- * writer is done with its source once the chunk is compressed, so each thread doing
- * the work has one stage instead, and a reader of uncompressed chunks needs none.
- * A slot per worker and two more keep the workers busy (twice as many measured no
- * faster, on either side). The arena is fresh memory, whose first touch costs 0.5-2 ms per MiB
- * here (host faults behind the guest's: 7-31 ms for 14 MiB of huge pages), at the
- * start of every checkpoint, on its critical path: the less the better.
+ * (a reader's decompressed pages wait for the scatter; a writer from an fd writes
+ * its raw pages from where it read them), each slot has a stage for them too; a
+ * compressing writer gathers the pages it compresses in a stage of the thread doing
+ * the work, done with once the chunk is compressed, and a reader of uncompressed
+ * chunks needs none. A slot per worker and two more keep the workers busy (twice
+ * as many measured no faster, on either side). The arena is fresh memory, whose
+ * first touch costs 0.5-2 ms per MiB here (host faults behind the guest's: 7-31 ms
+ * for 14 MiB of huge pages), at the start of every checkpoint, on its critical path:
+ * the less the better.
  */
 int pool_start(struct pool *p, unsigned threads)
 {
 	size_t bm = IMG_MAX_CHUNK / IMG_PAGE / 8;
-	/* A split chunk: both bitmaps, its noise pages, and the frame of the rest. */
+	/* A split chunk: both bitmaps and the frame of the pages that are not noise. */
 	size_t cap = 2 * bm + img_comp_bound(p->comp, p->max_chunk) + IMG_SPLIT_SLACK;
 	bool own_stage = p->writing && p->comp != IMG_COMP_NONE;
-	/* A reader's uncompressed chunk is used where it was read: no stage. */
-	bool no_stage = own_stage || (!p->writing && p->comp == IMG_COMP_NONE);
-	size_t slot_len;
+	bool slot_stage = p->writing ? !p->src->base : p->comp != IMG_COMP_NONE;
+	size_t slot_len, niov;
 
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
@@ -721,19 +785,22 @@ int pool_start(struct pool *p, unsigned threads)
 	if (p->nslots > p->nchunks && p->nchunks)
 		p->nslots = p->nchunks;
 	p->nstages = own_stage ? threads : 0;
+	niov = p->writing ? p->max_chunk / IMG_PAGE + 3 : 0;
 	p->slots = calloc(p->nslots, sizeof(*p->slots));
 	p->tids = calloc(p->nthreads + 1, sizeof(*p->tids));
-	if (!p->slots || !p->tids)
+	p->iovs = niov ? calloc(p->nslots * niov, sizeof(*p->iovs)) : NULL;
+	if (!p->slots || !p->tids || (niov && !p->iovs))
 		return pool_fail(p, -ENOMEM, "out of memory");
 	cap = (cap + IMG_PAGE - 1) & ~(size_t)(IMG_PAGE - 1);
-	slot_len = cap + (no_stage ? 0 : p->max_chunk);
+	slot_len = cap + (slot_stage ? p->max_chunk : 0);
 	p->arena_len = slot_len * p->nslots + (size_t)p->nstages * p->max_chunk;
 	p->arena = img_buf_alloc(p->arena_len);
 	if (!p->arena)
 		return pool_fail(p, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < p->nslots; i++) {
 		p->slots[i].buf = p->arena + slot_len * i;
-		p->slots[i].stage = no_stage ? NULL : p->slots[i].buf + cap;
+		p->slots[i].stage = slot_stage ? p->slots[i].buf + cap : NULL;
+		p->slots[i].iov = niov ? p->iovs + i * niov : NULL;
 	}
 	for (unsigned i = 0; i < p->nthreads; i++) {
 		if (pthread_create(&p->tids[i], NULL, worker, p)) {
@@ -756,6 +823,7 @@ void pool_stop(struct pool *p)
 	for (unsigned i = 0; i < p->nthreads; i++)
 		pthread_join(p->tids[i], NULL);
 	img_buf_free(p->arena, p->arena_len);
+	free(p->iovs);
 	free(p->slots);
 	free(p->tids);
 	pthread_cond_destroy(&p->cv);

@@ -32,7 +32,13 @@ struct slot {
 	enum slot_state state;
 	uint8_t *buf;                   /* bitmap, then stored data */
 	uint8_t *stage;                 /* source pages (fd source) or decompressed data */
-	const uint8_t *data;            /* stored data (may point into the source) */
+	const uint8_t *data;            /* reader: the stored data */
+	/* writer: the pieces emit writes, [2, 2 + nraw) the raw pages where they lie
+	 * (0, 1 and the one after them are emit's: bitmaps, padding, frame); a compressed
+	 * frame of frame_len bytes follows the bitmaps in buf */
+	struct iovec *iov;
+	uint32_t nraw;
+	size_t frame_len;
 	const uint8_t *out;             /* reader: the pages to scatter, or NULL */
 	size_t bm_len, data_len, raw_len;
 	uint64_t csum, zero_pages;
@@ -41,7 +47,8 @@ struct slot {
 
 struct wctx {
 	void *zc;                       /* ZSTD_CCtx or ZSTD_DCtx */
-	uint8_t *stage;                 /* writer that compresses: its source pages */
+	uint8_t *stage;                 /* writer that compresses: the pages it does */
+	uint8_t *held;                  /* writer from a mapped file: its pages held */
 };
 
 struct pool {
@@ -49,6 +56,7 @@ struct pool {
 	pthread_cond_t cv;
 	struct slot *slots;
 	uint8_t *arena;                 /* every slot's buf and stage, every wctx's stage */
+	struct iovec *iovs;             /* writer: every slot's iov */
 	size_t arena_len;
 	unsigned nslots, nthreads;
 	unsigned nstages, stages_taken; /* wctx stages in the arena; handed out (mu) */

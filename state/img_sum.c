@@ -2,7 +2,9 @@
  * img_sum64: a 64-bit checksum for image sections, following the published xxHash64
  * algorithm (four lanes of multiply-rotate rounds over 32-byte stripes, then a merge
  * and an avalanche). It runs at memory speed, which is what a checksum over every
- * byte of a memory image needs.
+ * byte of a memory image needs. img_sum_add takes the bytes in pieces, for data
+ * that is not in one place (a chunk's raw pages stay where they are until they are
+ * written): the sum of pieces is the sum of the bytes they make together.
  */
 #include <string.h>
 
@@ -48,27 +50,64 @@ static inline uint64_t merge(uint64_t acc, uint64_t v)
 	return acc * P1 + P4;
 }
 
-uint64_t img_sum64(const void *buf, size_t len, uint64_t seed)
+void img_sum_init(struct img_sum *s, uint64_t seed)
 {
-	const uint8_t *p = buf, *end = p + len;
+	*s = (struct img_sum){ .v = { seed + P1 + P2, seed + P2, seed, seed - P1 },
+			       .seed = seed };
+}
+
+static void stripes(uint64_t v[4], const uint8_t *p, size_t n)
+{
+	uint64_t v1 = v[0], v2 = v[1], v3 = v[2], v4 = v[3];
+
+	for (; n; n--, p += 32) {
+		v1 = round64(v1, rd64(p));
+		v2 = round64(v2, rd64(p + 8));
+		v3 = round64(v3, rd64(p + 16));
+		v4 = round64(v4, rd64(p + 24));
+	}
+	v[0] = v1;
+	v[1] = v2;
+	v[2] = v3;
+	v[3] = v4;
+}
+
+void img_sum_add(struct img_sum *s, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	s->len += len;
+	if (s->n) {                     /* finish the stripe begun by the last piece */
+		size_t k = 32 - s->n < len ? 32 - s->n : len;
+
+		memcpy(s->buf + s->n, p, k);
+		s->n += k;
+		p += k;
+		len -= k;
+		if (s->n < 32)
+			return;
+		stripes(s->v, s->buf, 1);
+		s->n = 0;
+	}
+	stripes(s->v, p, len / 32);
+	p += len / 32 * 32;
+	s->n = len % 32;
+	memcpy(s->buf, p, s->n);
+}
+
+uint64_t img_sum_end(const struct img_sum *s)
+{
+	const uint8_t *p = s->buf, *end = p + s->n;
+	const uint64_t *v = s->v;
 	uint64_t h;
 
-	if (len >= 32) {
-		uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
-
-		do {
-			v1 = round64(v1, rd64(p));
-			v2 = round64(v2, rd64(p + 8));
-			v3 = round64(v3, rd64(p + 16));
-			v4 = round64(v4, rd64(p + 24));
-			p += 32;
-		} while (p + 32 <= end);
-		h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-		h = merge(merge(merge(merge(h, v1), v2), v3), v4);
+	if (s->len >= 32) {
+		h = rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18);
+		h = merge(merge(merge(merge(h, v[0]), v[1]), v[2]), v[3]);
 	} else {
-		h = seed + P5;
+		h = s->seed + P5;
 	}
-	h += len;
+	h += s->len;
 	for (; p + 8 <= end; p += 8)
 		h = rotl(h ^ round64(0, rd64(p)), 27) * P1 + P4;
 	if (p + 4 <= end) {
@@ -83,4 +122,13 @@ uint64_t img_sum64(const void *buf, size_t len, uint64_t seed)
 	h *= P3;
 	h ^= h >> 32;
 	return h;
+}
+
+uint64_t img_sum64(const void *buf, size_t len, uint64_t seed)
+{
+	struct img_sum s;
+
+	img_sum_init(&s, seed);
+	img_sum_add(&s, buf, len);
+	return img_sum_end(&s);
 }

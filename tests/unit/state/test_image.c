@@ -1,7 +1,8 @@
 /*
  * The image file: every compression with one to four threads (many small chunks, so
  * that the writer's slots wrap and its threads overtake each other), fd and mapping
- * sources, a write that fails midway,
+ * sources (and a mapped memfd, whose holes stay holes), a write that fails midway,
+ * checksums of pieces,
  * zero pages elided, page-aligned uncompressed data, random pages stored raw in split
  * chunks (and crafted split chunks refused), streaming through a pipe, the header's
  * refusals, and random access for lazy restore (index, load, refusals).
@@ -14,6 +15,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "img_pool.h"
@@ -285,6 +287,85 @@ START_TEST(fd_source_and_destination)
 	close(out);
 	close(memfd);
 	close(fd);
+}
+END_TEST
+
+/*
+ * A shared mapping of a memfd with holes, as the Sentry checkpoints its memory file
+ * (mapped_fd, one coarse range over all of it): the holes are stored as zero pages
+ * without being faulted in (the file holds as many blocks after as before), and
+ * the memory reads back the same.
+ */
+START_TEST(mapped_memfd_holes_stay_holes)
+{
+	const struct img_mem_opts *o = &variants[_i];
+	struct img_info info = { .version = "t" };
+	struct img_range r = { 0, 300 * 4096 };
+	struct img_mem_src src = { .mapped_fd = true, .size = 300 * 4096, .ranges = &r,
+				   .nranges = 1 };
+	struct img_mem_dst dst = { .size = 300 * 4096 };
+	struct img_mem_stats st;
+	struct img_writer *w;
+	struct img_reader *rd;
+	struct img_section s;
+	struct stat before, after;
+	int memfd, fd = tmpfile_fd();
+	uint8_t *back;
+
+	ck_assert_int_eq(tm_memfd(300, 7, &memfd), 0);
+	src.fd = memfd;
+	src.base = mmap(NULL, src.size, PROT_READ, MAP_SHARED, memfd, 0);
+	ck_assert_ptr_ne(src.base, MAP_FAILED);
+	ck_assert_int_eq(fstat(memfd, &before), 0);
+	ck_assert_int_eq(img_writer_new(&w, fd), 0);
+	ck_assert_int_eq(img_write_header(w, &info), 0);
+	ck_assert_msg(img_write_mem(w, &src, o, &st) == 0, "%s", img_writer_error(w));
+	ck_assert_int_eq(img_write_end(w), 0);
+	img_writer_destroy(w);
+	ck_assert_int_eq(fstat(memfd, &after), 0);
+	ck_assert_int_eq(after.st_blocks, before.st_blocks);
+	/* tm_memfd: pages 3, 4 and 7 of every 8 are zero (3 written, 4 and 7 holes) */
+	ck_assert_uint_eq(st.zero_pages, 300 / 8 * 3 + 1);
+	ck_assert_uint_eq(st.raw_bytes, (300 - st.zero_pages) * 4096);
+
+	back = mmap(NULL, dst.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dst.base = back;
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_int_eq(img_reader_new(&rd, fd), 0);
+	ck_assert_int_eq(img_read_header(rd, NULL), 0);
+	ck_assert_int_eq(img_next_section(rd, &s), 0);
+	ck_assert_msg(img_read_mem(rd, &dst, o->threads, NULL) == 0, "%s", img_reader_error(rd));
+	ck_assert_mem_eq(back, src.base, src.size);
+	img_reader_destroy(rd);
+	munmap(back, dst.size);
+	munmap((void *)src.base, src.size);
+	close(memfd);
+	close(fd);
+}
+END_TEST
+
+/* The checksum of bytes given in pieces is the checksum of the bytes, wherever the
+ * pieces break; and it is xxHash64 (the published sum of no bytes). */
+START_TEST(sum_of_pieces_is_sum_of_bytes)
+{
+	static const size_t cuts[] = { 1, 3, 8, 31, 32, 33, 64, 100, 4096 };
+	uint8_t buf[9000];
+	uint64_t x = 88172645463325252ull;
+	struct img_sum sum;
+
+	ck_assert_uint_eq(img_sum64("", 0, 0), 0xEF46DB3751D8E999ull);
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		buf[i] = (uint8_t)x;
+	}
+	for (size_t len = 0; len < sizeof(buf); len = len * 3 + 7) {
+		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+			img_sum_init(&sum, 42);
+			for (size_t o = 0; o < len; o += cuts[c])
+				img_sum_add(&sum, buf + o, o + cuts[c] < len ? cuts[c] : len - o);
+			ck_assert_uint_eq(img_sum_end(&sum), img_sum64(buf, len, 42));
+		}
+	}
 }
 END_TEST
 
@@ -562,6 +643,8 @@ Suite *image_suite(void)
 	tcase_add_loop_test(tc, streams_through_a_pipe, 0, NVARIANTS);
 	tcase_add_loop_test(tc, failed_write_ends_the_memory_section, 0, NVARIANTS);
 	tcase_add_test(tc, fd_source_and_destination);
+	tcase_add_loop_test(tc, mapped_memfd_holes_stay_holes, 0, NVARIANTS);
+	tcase_add_test(tc, sum_of_pieces_is_sum_of_bytes);
 	tcase_add_test(tc, skip_sections_and_header_fields);
 	tcase_add_test(tc, temporary_file_then_rename);
 	tcase_add_loop_test(tc, lazy_index_and_chunk_load, 0, NVARIANTS);
