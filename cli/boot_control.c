@@ -239,10 +239,14 @@ void ctl_serve(struct kernel *k, int listen_fd, int jobctl_fd, int status_fd,
 		case CTL_CHECKPOINT:
 			if (ctl_checkpoint(k, &c, &rep, paused)) {
 				wake_job(&tty_paused);
+				/* The monitor first, so that the sandbox is recorded
+				 * stopped by the time sbx checkpoint, which waits for
+				 * that, has committed the image. */
+				tell_monitor(status_fd, "checkpointed\n");
 				ctl_reply(&c, &rep);
 				close(c.fd);
 				close_passed(&c);
-				snprintf(status, len, "checkpointed");
+				status[0] = 0;
 				return;
 			}
 			break;

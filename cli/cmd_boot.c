@@ -421,6 +421,7 @@ int cmd_boot(int argc, char **argv)
 		ctl_restore_done(&wr, 0, NULL);
 	cr_mark("sentry: started");
 	ctl_serve(k, BOOT_CONTROL_FD, jobctl_pipe[0], status_fd, line, sizeof(line));
-	report("%s", line);
+	if (line[0])
+		report("%s", line);
 	_exit(0);
 }

@@ -62,7 +62,8 @@ int ctl_call_fds(const char *id, const struct ctl_req *req, const int *fds, int 
 int ctl_listen(const char *id);
 
 /* Server (boot_control.c), in the Sentry's main thread: serves requests until init
- * exits or the sandbox is checkpointed. Returns the status line to report.
+ * exits or the sandbox is checkpointed. Returns the status line to report, or an
+ * empty one when it has been said (a checkpoint's, before its reply).
  * @jobctl_fd carries the job's stops and continues, a byte each: the signal number
  * of a SIGTSTP, SIGTTIN or SIGTTOU the Sentry received, or of a SIGCONT. A stop
  * pauses the sandbox as `sbx pause` does and says "stopped SIG" on @status_fd; the
