@@ -28,9 +28,11 @@
 # After that the program verifies every page (ok / FAIL column). Beside them, the issue's
 # reference figures for CRIU 4.1 on this kind of machine, and ratios to those and to runsc.
 # The machine's load average is printed too: on a shared machine the times are noisy.
+# With --reps N each sbx case runs N times, in turns (every case once, then again), and
+# the table shows each measurement's median, with the checkpoint's range beside it.
 #
 # usage: run.sh [--sbx PATH] [--prog PATH] [--sizes "64 256 1024"] [--comps "zstd lz4 none"]
-#               [--no-runsc] OUTFILE
+#               [--reps N] [--no-runsc] OUTFILE
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 top=$(readlink -f "$here/../../..")
@@ -39,6 +41,7 @@ prog=$top/build/testdata/cr/td_cr_mem_pattern
 sizes="64 256 1024"
 comps="zstd lz4 none none+lazy zstd+lazy none+lazy+warm zstd+lazy+warm"
 use_runsc=1
+reps=1
 while (($#)); do
 	case $1 in
 	--sbx) sbx=$2; shift 2 ;;
@@ -46,17 +49,19 @@ while (($#)); do
 	--sizes) sizes=$2; shift 2 ;;
 	--comps) comps=$2; shift 2 ;;
 	--no-runsc) use_runsc=0; shift ;;
+	--reps) reps=$2; shift 2 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 if (($# != 1)); then
-	echo "usage: run.sh [--sbx PATH] [--prog PATH] [--sizes LIST] [--comps LIST] [--no-runsc] OUTFILE" >&2
+	echo "usage: run.sh [--sbx PATH] [--prog PATH] [--sizes LIST] [--comps LIST] [--reps N] [--no-runsc] OUTFILE" >&2
 	exit 2
 fi
 outfile=$1
 [[ -x $sbx ]] || { echo "run.sh: no sbx at $sbx (--sbx)" >&2; exit 2; }
 [[ -x $prog ]] || { echo "run.sh: no td_cr_mem_pattern at $prog (--prog)" >&2; exit 2; }
+[[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps wants a count, not '$reps'" >&2; exit 2; }
 
 # The issue's figures for CRIU 4.1 (ms), by size in MB.
 declare -A criu_ref_ck=([64]=131 [256]=217 [1024]=907)
@@ -314,8 +319,10 @@ bench_criu() {
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "cr benchmark: sbx $sbx, program $prog, sizes $sizes MB; load average $load0" >&2
 for mb in $sizes; do
-	for comp in $comps; do
-		bench_sbx "$mb" "$comp"
+	for ((rep = 0; rep < reps; rep++)); do
+		for comp in $comps; do
+			bench_sbx "$mb" "$comp"
+		done
 	done
 	if ((use_runsc)) && command -v runsc >/dev/null; then
 		bench_runsc "$mb"
@@ -323,6 +330,44 @@ for mb in $sizes; do
 	[[ -z $criu_note ]] && bench_criu "$mb"
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# One row per size, tool and case, in the order first met: the median of each of its
+# runs' measurements (a failed run's word instead, if any), the checkpoint's range,
+# the number of runs, and the first check that was not ok.
+mapfile -t rows < <(printf '%s\n' "${rows[@]}" | awk '
+	function med(key, col,   a, c, j, t, x) {
+		c = 0
+		for (j = 1; j <= n[key]; j++) {
+			x = v[key, col, j]
+			if (x !~ /^[0-9.]+$/)
+				return x
+			a[++c] = x + 0
+			for (t = c; t > 1 && a[t - 1] > a[t]; t--) {
+				x = a[t]; a[t] = a[t - 1]; a[t - 1] = x
+			}
+		}
+		lo[key] = a[1]; hi[key] = a[c]
+		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+	}
+	{
+		key = $1 " " $2 " " $3
+		if (!(key in n)) order[++k] = key
+		n[key]++
+		for (i = 4; i <= 8; i++) v[key, i, n[key]] = $i
+		if (!(key in chk) || chk[key] == "ok") chk[key] = $9
+	}
+	END {
+		for (o = 1; o <= k; o++) {
+			key = order[o]
+			line = key
+			for (i = 4; i <= 8; i++) {
+				m = med(key, i)
+				line = line " " m
+				if (i == 4) range = n[key] > 1 && m ~ /^[0-9.]+$/ ? lo[key] "-" hi[key] : "-"
+			}
+			print line, chk[key], range, n[key]
+		}
+	}')
 
 # The table.
 {
@@ -333,8 +378,10 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "# sentry = the Sentry's side (SBX_CR_TIMES): its start (cold) or the request (+warm) until the first task runs"
 	echo "# ratios: x CRIU = time / the issue's CRIU 4.1 figure; x runsc = time / runsc's, same size"
 	[[ -n $criu_note ]] && echo "# CRIU: $criu_note"
-	printf '%-6s %-6s %-14s %10s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' size tool comp \
-		ckpt_ms image_MB restore_ms sentry_ms resume_ms ck/CRIU rs/CRIU ck/runsc rs/runsc check
+	((reps > 1)) && echo "# sbx: medians of $reps runs each; ckpt_range = the checkpoint's fastest and slowest"
+	printf '%-6s %-6s %-14s %10s %10s %10s %10s %10s %8s %8s %8s %8s %11s %4s  %s\n' size tool \
+		comp ckpt_ms image_MB restore_ms sentry_ms resume_ms ck/CRIU rs/CRIU ck/runsc \
+		rs/runsc ckpt_range runs check
 	for mb in $sizes; do
 		rck= rres=
 		for r in "${rows[@]}"; do
@@ -342,22 +389,22 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 			[[ $s == "$mb" && $tool == runsc ]] && rck=$ck rres=$res
 		done
 		for r in "${rows[@]}"; do
-			read -r s tool comp ck img rs sn res check <<<"$r"
+			read -r s tool comp ck img rs sn res check range runs <<<"$r"
 			[[ $s == "$mb" ]] || continue
-			ratio() { [[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] && ((${2} > 0)) &&
+			ratio() { [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[1-9][0-9.]*$ ]] &&
 				awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
 			imgmb=-
-			[[ $img =~ ^[0-9]+$ ]] && imgmb=$(awk -v b="$img" 'BEGIN { printf "%.1f", b / 1048576 }')
-			printf '%-6s %-6s %-14s %10s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "$tool" \
-				"$comp" "$ck" "$imgmb" "$rs" "$sn" "$res" "$(ratio "$ck" "${criu_ref_ck[$mb]:-}")" \
-				"$(ratio "$res" "${criu_ref_rs[$mb]:-}")" "$(ratio "$ck" "$rck")" \
-				"$(ratio "$res" "$rres")" "$check"
+			[[ $img =~ ^[0-9.]+$ ]] && imgmb=$(awk -v b="$img" 'BEGIN { printf "%.1f", b / 1048576 }')
+			printf '%-6s %-6s %-14s %10s %10s %10s %10s %10s %8s %8s %8s %8s %11s %4s  %s\n' \
+				"$mb" "$tool" "$comp" "$ck" "$imgmb" "$rs" "$sn" "$res" \
+				"$(ratio "$ck" "${criu_ref_ck[$mb]:-}")" "$(ratio "$res" "${criu_ref_rs[$mb]:-}")" \
+				"$(ratio "$ck" "$rck")" "$(ratio "$res" "$rres")" "$range" "$runs" "$check"
 		done
 		if [[ -n ${criu_ref_ck[$mb]:-} ]]; then
-			printf '%-6s %-6s %-14s %10s %10s %10s %10s %10s %8s %8s %8s %8s  %s\n' "$mb" "CRIU" \
-				"4.1" "${criu_ref_ck[$mb]}" - - - "${criu_ref_rs[$mb]}" 1.00 1.00 \
+			printf '%-6s %-6s %-14s %10s %10s %10s %10s %10s %8s %8s %8s %8s %11s %4s  %s\n' \
+				"$mb" "CRIU" "4.1" "${criu_ref_ck[$mb]}" - - - "${criu_ref_rs[$mb]}" 1.00 1.00 \
 				"$(ratio "${criu_ref_ck[$mb]}" "$rck")" "$(ratio "${criu_ref_rs[$mb]}" "$rres")" \
-				"(the issue's figures)"
+				- - "(the issue's figures)"
 		fi
 	done
 } | tee "$outfile"
