@@ -21,9 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <poll.h>
 #include <signal.h>
-#include <sys/inotify.h>
 #include <time.h>
 
 #include "checkpoint/checkpoint.h"
@@ -80,26 +78,18 @@ static void forward_pending(const char *id)
 }
 
 /*
- * Waits until the monitor has recorded that sandbox @id left "created" (it does so on
- * the Sentry's word, which comes with the restore's answer), at most about a second:
- * woken by the rename of the metadata (@in watches the state directory), not by
- * polling.
+ * Waits until the monitor has recorded that sandbox @id left "created", at most about
+ * a second. The Sentry tells its monitor before it answers the restore, so the record
+ * is there at the first look or a fraction of a millisecond later: a look every
+ * 0.2 ms. (It waited on inotify before; closing an inotify descriptor that had a
+ * watch waits for an SRCU grace period, 12-19 ms of every warm restore here.)
  */
-static void await_recorded(const char *id, int in, struct sbx_meta *m)
+static void await_recorded(const char *id, struct sbx_meta *m)
 {
-	for (int i = 0; i < 100; i++) {
-		struct pollfd p = { .fd = in, .events = POLLIN };
-		char buf[1024];
-
+	for (int i = 0; i < 5000; i++) {
 		if (statedir_read_meta(id, m) || strcmp(m->status, "created"))
 			return;
-		if (in < 0) {
-			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-			continue;
-		}
-		if (poll(&p, 1, 10) > 0 && read(in, buf, sizeof(buf)) < 0) {
-			/* drained or not, the metadata is read again */
-		}
+		nanosleep(&(struct timespec){ 0, 200 * 1000 }, NULL);
 	}
 }
 
@@ -116,8 +106,7 @@ static int restore_into(const char *id, const char *image, int img, bool lazy, b
 	const int fds[4] = { img, 0, 1, 2 };
 	struct ctl_reply rep;
 	struct sbx_meta m;
-	char dir[512];
-	int err, in;
+	int err;
 
 	err = statedir_read_meta(id, &m);
 	if (err)
@@ -133,12 +122,6 @@ static int restore_into(const char *id, const char *image, int img, bool lazy, b
 		if (*p == '\n')
 			*p = ' ';
 	statedir_write_meta(&m);
-	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (in >= 0 && (statedir_path(id, dir, sizeof(dir)) ||
-			inotify_add_watch(in, dir, IN_MOVED_TO) < 0)) {
-		close(in);
-		in = -1;
-	}
 	if (!detach) {
 		signal(SIGINT, note_signal);
 		signal(SIGTERM, note_signal);
@@ -153,9 +136,7 @@ static int restore_into(const char *id, const char *image, int img, bool lazy, b
 	if (rep.err)
 		die("restore: %s", rep.msg[0] ? rep.msg : strerror(-rep.err));
 	cr_mark("cli: restored into");
-	await_recorded(id, in, &m);
-	if (in >= 0)
-		close(in);
+	await_recorded(id, &m);
 	cr_mark("cli: recorded running");
 	if (detach)
 		return 0;
