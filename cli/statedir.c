@@ -4,11 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -208,24 +210,51 @@ int statedir_remove(const char *id)
 	return rmdir(dir) ? -errno : 0;
 }
 
+/* A descriptor that polls readable once process @pid has ended (pidfd), or -1. */
+static int pid_fd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
 int statedir_wait_stopped(const char *id, struct sbx_meta *m, int poll_ms,
 			  void (*tick)(const char *id))
 {
+	int mon = -1, err;
+
 	for (;;) {
-		int err;
+		struct pollfd p;
 
 		if (tick)
 			tick(id);
 		err = statedir_read_meta(id, m);
-
 		if (err)
-			return err;
+			break;
 		statedir_refresh(m);
 		/* The monitor writes the outcome right after the Sentry ends. */
 		if (!strcmp(m->status, "stopped") && (m->exit_status >= 0 || m->reason[0]))
-			return 0;
-		nanosleep(&(struct timespec){ 0, poll_ms * 1000L * 1000L }, NULL);
+			break;
+		/* ... and then exits: its end wakes us at once. A monitor that is gone
+		 * (or a pid that is no longer one) leaves the looks every poll_ms. */
+		if (mon < 0 && m->monitor > 0 && m->monitor != getpid())
+			mon = pid_fd(m->monitor);
+		p = (struct pollfd){ .fd = mon, .events = POLLIN };
+		if (mon < 0 || poll(&p, 1, poll_ms) > 0) {
+			if (mon >= 0) {
+				close(mon);
+				mon = -2;       /* ended: do not ask again */
+				continue;
+			}
+			nanosleep(&(struct timespec){ 0, poll_ms * 1000L * 1000L }, NULL);
+		}
 	}
+	if (mon >= 0)
+		close(mon);
+	return err;
 }
 
 /* Is @pid still the Sentry of this sandbox (not a recycled pid)? */

@@ -44,7 +44,8 @@ int statedir_set_status(const char *id, const char *from, const char *to);
 int statedir_remove(const char *id);
 /* Refreshes m->status from the host: a Sentry that died is stopped, never running. */
 void statedir_refresh(struct sbx_meta *m);
-/* Waits until sandbox @id has stopped and its outcome is recorded, polling every
+/* Waits until sandbox @id has stopped and its outcome is recorded: woken when its
+ * monitor, which records the outcome, exits (a pidfd), and looking at least every
  * @poll_ms (calling @tick, if given, each time); 0 with its final metadata in @m, or
  * -errno if it has no state. */
 int statedir_wait_stopped(const char *id, struct sbx_meta *m, int poll_ms,
