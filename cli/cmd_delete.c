@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "statedir.h"
@@ -26,8 +25,8 @@ int cmd_delete(int argc, char **argv)
 		kill(m.pid, SIGKILL);
 		/* Let the monitor record the end, so nothing writes the directory after
 		 * it is gone; give up after a second. */
-		for (int i = 0; i < 50 && !kill(m.monitor, 0); i++)
-			nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+		if (m.monitor > 0)
+			statedir_await_gone(m.monitor, 1000);
 	}
 	err = statedir_remove(argv[1]);
 	if (err && err != -ENOENT)

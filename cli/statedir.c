@@ -221,6 +221,19 @@ static int pid_fd(pid_t pid)
 #endif
 }
 
+void statedir_await_gone(pid_t pid, int ms)
+{
+	int fd = pid_fd(pid);
+
+	if (fd >= 0) {
+		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, ms);
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < ms / 20 && pid > 0 && !kill(pid, 0); i++)
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+}
+
 int statedir_wait_stopped(const char *id, struct sbx_meta *m, int poll_ms,
 			  void (*tick)(const char *id))
 {

@@ -44,6 +44,9 @@ int statedir_set_status(const char *id, const char *from, const char *to);
 int statedir_remove(const char *id);
 /* Refreshes m->status from the host: a Sentry that died is stopped, never running. */
 void statedir_refresh(struct sbx_meta *m);
+/* Waits until process @pid (a monitor) is gone, at most @ms milliseconds: woken by
+ * its end where a pidfd can be had, else looking every 20 ms. */
+void statedir_await_gone(pid_t pid, int ms);
 /* Waits until sandbox @id has stopped and its outcome is recorded: woken when its
  * monitor, which records the outcome, exits (a pidfd), and looking at least every
  * @poll_ms (calling @tick, if given, each time); 0 with its final metadata in @m, or
