@@ -210,6 +210,31 @@ int statedir_remove(const char *id)
 	return rmdir(dir) ? -errno : 0;
 }
 
+/* Is process @pid there and not a zombie? A monitor that has exited stays a zombie
+ * until the host's init reaps it (1.2 s later on some VMs); kill(pid, 0) alone
+ * would call it alive. */
+static bool proc_running(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || kill(pid, 0))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	/* "pid (comm) S ...": the state follows the last ')'. */
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] != 'Z';
+}
+
 /* A descriptor that polls readable once process @pid has ended (pidfd), or -1. */
 static int pid_fd(pid_t pid)
 {
@@ -230,7 +255,7 @@ void statedir_await_gone(pid_t pid, int ms)
 		close(fd);
 		return;
 	}
-	for (int i = 0; i < ms / 20 && pid > 0 && !kill(pid, 0); i++)
+	for (int i = 0; i < ms / 20 && proc_running(pid); i++)
 		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
 }
 
@@ -297,8 +322,7 @@ void statedir_refresh(struct sbx_meta *m)
 		return;
 	/* A Sentry that ended while its monitor lives is being recorded right now:
 	 * not "died" (the monitor writes how it ended). */
-	if (!sentry_alive(m->pid) && !(m->monitor > 0 && !kill(m->monitor, 0) &&
-				       m->monitor != getpid())) {
+	if (!sentry_alive(m->pid) && !(proc_running(m->monitor) && m->monitor != getpid())) {
 		snprintf(m->status, sizeof(m->status), "stopped");
 		if (!m->reason[0])
 			snprintf(m->reason, sizeof(m->reason), "the sentry died");

@@ -3,7 +3,8 @@
 # in the foreground killed with SIGKILL (no chance to forward anything), and the
 # monitor of a `sbx run -d` sandbox killed the same way: each time the Sentry and
 # every stub of its sandbox (and the foreground run's gofer) must be gone within ten
-# seconds, and `sbx list` must show the detached one as stopped. Before the Sentry had
+# seconds, and `sbx list` must show the detached one as stopped as soon as they have
+# exited, reaped or not (a zombie monitor counted as alive). Before the Sentry had
 # PR_SET_PDEATHSIG it ran on, reparented to init, its program still running.
 # usage: monitor_killed.sh SBX
 set -euo pipefail
@@ -49,12 +50,15 @@ sandbox_of() {
 	return 1
 }
 
-# gone PIDS...: true once none of them exists (within ten seconds).
+# gone PIDS...: true once none of them runs (within ten seconds): each has exited,
+# whether or not it has been reaped yet (a zombie's parent, here the host's init, may
+# take a second to reap it).
 gone() {
 	for _ in $(seq 1 200); do
-		local alive=0 p
+		local alive=0 p st
 		for p in "$@"; do
-			kill -0 "$p" 2>/dev/null && alive=1
+			st=$(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null | cut -d' ' -f1)
+			[[ -n $st && $st != Z ]] && alive=1
 		done
 		((alive)) || return 0
 		sleep 0.05
@@ -86,6 +90,8 @@ pids=$(sandbox_of "$monitor") || fail "no sandbox under the monitor ($monitor)"
 echo "detached: monitor $monitor, sandbox $pids"
 kill -KILL "$monitor"
 gone $pids || fail "the monitor killed, its sandbox lives on"
+# At once, while the monitor may still be a zombie: its Sentry has died, so the
+# sandbox is stopped, never running.
 status=$("$sbx" --root "$root" list --json | grep -o "\"id\":\"$id\",[^}]*" |
 	sed -n 's/.*"status":"\([^"]*\)".*/\1/p')
 echo "sbx list says $id is ${status:-(not listed)}"
