@@ -2,7 +2,7 @@
 # property.sh: checkpoint/restore at random moments must not change what a deterministic
 # program prints or how it exits. For each program (a compute loop printing checksums
 # between short sleeps, Debian's busybox sh loop printing progress, the memory-churn
-# program):
+# program, python3 filling an sqlite3 database in memory):
 #   chain  run it; K times: wait a random delay, checkpoint (the sandbox ends), restore
 #          the image (alternating between two roots) and go on with the restored copy.
 #          The outputs of the K+1 pieces, concatenated, must be byte-identical to an
@@ -30,7 +30,22 @@ RANDOM=$seed
 echo "cr/property: seed $seed (rerun with CR_SEED=$seed), K=$K"
 
 bb_loop='echo ready; i=0; while [ $i -lt 700000 ]; do i=$((i+1)); [ $((i % 25000)) -eq 0 ] && echo $i; done; echo done $i'
-progs=(compute churn busybox)
+# python3 with an sqlite3 database in memory: rows inserted, counted and hashed, a line
+# per round between short sleeps (nothing printed depends on hash order or time).
+py_sql='import hashlib, sqlite3, time
+print("ready", flush=True)
+db = sqlite3.connect(":memory:")
+db.execute("create table t(k integer primary key, v text)")
+h = hashlib.sha256()
+for i in range(60):
+    db.executemany("insert into t(v) values (?)",
+                   [("%d-%d-%s" % (i, j, "x" * (j % 17)),) for j in range(300)])
+    n, s = db.execute("select count(*), sum(length(v)) from t").fetchone()
+    h.update(("%d:%d" % (n, s)).encode())
+    print(i, n, s, h.hexdigest()[:12], flush=True)
+    time.sleep(0.03)
+print("done", flush=True)'
+progs=(compute churn busybox python)
 declare -A cmd=(
 	[compute]="$td/td_cr_compute 120 25"
 	[churn]="$td/td_cr_churn 80 25"
@@ -42,6 +57,8 @@ nck=0
 prog_argv() {
 	if [[ $1 == busybox ]]; then
 		ARGV=(/bin/busybox sh -c "$bb_loop")
+	elif [[ $1 == python ]]; then
+		ARGV=(/usr/bin/python3 -c "$py_sql")
 	else
 		read -r -a ARGV <<<"${cmd[$1]}"
 	fi
