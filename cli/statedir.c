@@ -316,17 +316,25 @@ static bool sentry_alive(pid_t pid)
 
 void statedir_refresh(struct sbx_meta *m)
 {
+	struct sbx_meta fresh;
+
 	if (!strcmp(m->status, "stopped"))
 		return;
 	if (!strcmp(m->status, "created") && m->pid <= 0)
 		return;
 	/* A Sentry that ended while its monitor lives is being recorded right now:
 	 * not "died" (the monitor writes how it ended). */
-	if (!sentry_alive(m->pid) && !(proc_running(m->monitor) && m->monitor != getpid())) {
-		snprintf(m->status, sizeof(m->status), "stopped");
-		if (!m->reason[0])
-			snprintf(m->reason, sizeof(m->reason), "the sentry died");
+	if (sentry_alive(m->pid) || (proc_running(m->monitor) && m->monitor != getpid()))
+		return;
+	/* A monitor that exited after it recorded the end (read above before it
+	 * did): its record is there now. */
+	if (!statedir_read_meta(m->id, &fresh) && !strcmp(fresh.status, "stopped")) {
+		*m = fresh;
+		return;
 	}
+	snprintf(m->status, sizeof(m->status), "stopped");
+	if (!m->reason[0])
+		snprintf(m->reason, sizeof(m->reason), "the sentry died");
 }
 
 static int cmp_str(const void *a, const void *b)
