@@ -210,26 +210,35 @@ int statedir_remove(const char *id)
 	return rmdir(dir) ? -errno : 0;
 }
 
+/* Reads /proc/@pid/@what into @buf (NUL-terminated): the bytes read, or -1 if there
+ * is no such process. */
+static ssize_t proc_read(pid_t pid, const char *what, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || kill(pid, 0))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n < 0 ? 0 : n;
+}
+
 /* Is process @pid there and not a zombie? A monitor that has exited stays a zombie
  * until the host's init reaps it (1.2 s later on some VMs); kill(pid, 0) alone
  * would call it alive. */
 static bool proc_running(pid_t pid)
 {
-	char path[64], buf[256], *p;
-	ssize_t n;
-	int fd;
+	char buf[256], *p;
 
-	if (pid <= 0 || kill(pid, 0))
+	if (proc_read(pid, "stat", buf, sizeof(buf)) <= 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
 	/* "pid (comm) S ...": the state follows the last ')'. */
 	p = strrchr(buf, ')');
 	return !p || p[1] != ' ' || p[2] != 'Z';
@@ -298,18 +307,10 @@ int statedir_wait_stopped(const char *id, struct sbx_meta *m, int poll_ms,
 /* Is @pid still the Sentry of this sandbox (not a recycled pid)? */
 static bool sentry_alive(pid_t pid)
 {
-	char path[64], buf[64] = { 0 };
-	int fd;
+	char buf[64] = { 0 };
 
-	if (pid <= 0 || kill(pid, 0))
+	if (proc_read(pid, "cmdline", buf, sizeof(buf)) < 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = 0;
-	close(fd);
 	/* argv is "sbx\0boot\0..." */
 	return !strcmp(buf, "sbx") && !strcmp(buf + 4, "boot");
 }
