@@ -287,7 +287,7 @@ int statedir_wait_stopped(const char *id, struct sbx_meta *m, int poll_ms,
 			break;
 		/* ... and then exits: its end wakes us at once. A monitor that is gone
 		 * (or a pid that is no longer one) leaves the looks every poll_ms. */
-		if (mon < 0 && m->monitor > 0 && m->monitor != getpid())
+		if (mon == -1 && m->monitor > 0 && m->monitor != getpid())
 			mon = pid_fd(m->monitor);
 		p = (struct pollfd){ .fd = mon, .events = POLLIN };
 		if (mon < 0 || poll(&p, 1, poll_ms) > 0) {
